@@ -1,0 +1,352 @@
+/**
+ * The room, pure: who is in it, what they are called, and who receives which line.
+ *
+ * The hub never touches a socket. A transport (src/transports/) turns socket
+ * events into three calls, `join`, `receive` and `leave`, and gives the hub a
+ * `Peer` whose `send(line)` it may call. So one hub, and one set of tests, serve
+ * TCP and UDP alike, and both transports can share one room.
+ *
+ * Delivery to the room goes through a `Room` (publish -> deliver). Here the room
+ * is local and delivers straight back to this hub; a room spread over several
+ * hubs (linked through a message bus) only has to replace `Room`.
+ */
+import { checkNick, format, nickKey, OutLine, parseCommand, sanitize, USAGE, type Frame, MAX_NICK_CHARS } from "./protocol.ts";
+import { messages, type Lang, type Messages } from "./i18n.ts";
+
+/** One connected client, as a transport presents it to the hub. */
+export interface Peer {
+  /** For logs: transport and address, e.g. "tcp 127.0.0.1:50312". */
+  readonly label: string;
+  /** The client's IP address, for the per-address limit. */
+  readonly address: string;
+  /** Queue a line for this client. Never blocks, never calls back into the hub. */
+  send(line: OutLine): void;
+  /** Write what is queued, then close. Never calls back into the hub synchronously. */
+  close(): void;
+}
+
+/** A line for the room: every member gets it but the one it came from. */
+export interface RoomMessage {
+  text: string;
+  /** Member id that must not receive it (the sender), if any. */
+  except?: string;
+}
+
+export interface Room {
+  publish(message: RoomMessage): void;
+}
+
+/** Timers, injectable so tests can run flood control on a fake clock. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+export interface HubOptions {
+  lang?: Lang;
+  maxClients?: number;
+  maxPerAddress?: number;
+  /** Lines a member may send at once before flood control delays them; 0 = no flood control. */
+  floodBurst?: number;
+  /** Lines per second a member may send after the burst. */
+  floodRate?: number;
+  /** Delayed lines held per member; past this, lines are refused with a notice. */
+  floodQueue?: number;
+  maxLineBytes?: number;
+  log?: (line: string) => void;
+  clock?: Clock;
+}
+
+interface Member {
+  id: string;
+  peer: Peer;
+  nick: string;
+  /** Flood control: a token bucket, and the lines waiting for tokens. */
+  tokens: number;
+  refilledAt: number;
+  delayed: Frame[];
+  timer: unknown;
+}
+
+let hubCount = 0;
+
+export class Hub {
+  readonly t: Messages;
+  private readonly members = new Map<Peer, Member>();
+  private readonly byNick = new Map<string, Member>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly hubId = ++hubCount;
+  private nextMember = 1;
+  private nextGuest = 1;
+  private room: Room;
+  private readonly opts: Required<Omit<HubOptions, "lang" | "log" | "clock">>;
+  private readonly log: (line: string) => void;
+  private readonly clock: Clock;
+
+  constructor(options: HubOptions = {}) {
+    this.t = messages(options.lang ?? "en");
+    const floodBurst = options.floodBurst ?? 20;
+    this.opts = {
+      maxClients: options.maxClients ?? 1000,
+      maxPerAddress: options.maxPerAddress ?? 100,
+      floodBurst,
+      floodRate: options.floodRate ?? 5,
+      floodQueue: options.floodQueue ?? Math.max(50, floodBurst * 5),
+      maxLineBytes: options.maxLineBytes ?? 1024,
+    };
+    this.log = options.log ?? (() => {});
+    this.clock = options.clock ?? realClock;
+    this.room = { publish: (m) => this.deliver(m) };
+  }
+
+  /** Replace the local room, e.g. by one that links several hubs. */
+  useRoom(room: Room): void {
+    this.room = room;
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  nicks(): string[] {
+    return [...this.members.values()].map((m) => m.nick);
+  }
+
+  /**
+   * A client arrives. Returns false, after telling the client why, when the room
+   * is full or its address has too many members; the transport then closes it.
+   */
+  join(peer: Peer, wantedNick?: string): boolean {
+    if (this.members.has(peer)) return true;
+    if (this.members.size >= this.opts.maxClients) {
+      return this.refuse(peer, this.t.serverFull(this.opts.maxClients));
+    }
+    const fromAddress = this.perAddress.get(peer.address) ?? 0;
+    if (fromAddress >= this.opts.maxPerAddress) {
+      return this.refuse(peer, this.t.tooManyFromAddress(this.opts.maxPerAddress));
+    }
+    this.perAddress.set(peer.address, fromAddress + 1);
+
+    const member: Member = {
+      id: `${this.hubId}/${this.nextMember++}`,
+      peer,
+      nick: this.guestNick(),
+      tokens: this.opts.floodBurst,
+      refilledAt: this.clock.now(),
+      delayed: [],
+      timer: undefined,
+    };
+    this.members.set(peer, member);
+    this.byNick.set(nickKey(member.nick), member);
+    this.log(this.t.logJoin(peer.label, member.nick));
+
+    peer.send(new OutLine(format.notice(this.t.welcome(member.nick))));
+    this.room.publish({ text: format.notice(this.t.joined(member.nick)), except: member.id });
+    if (wantedNick) this.rename(member, wantedNick);
+    return true;
+  }
+
+  /** A frame from a member's decoder. Lines from non-members are ignored. */
+  receive(peer: Peer, frame: Frame): void {
+    const member = this.members.get(peer);
+    if (!member) return;
+    if (frame.kind === "overflow") {
+      this.tell(member, format.error(this.t.noNewline(frame.bytes)));
+      this.leave(peer, this.t.reasonNoNewline);
+      peer.close();
+      return;
+    }
+    if (frame.kind === "too-long") {
+      // Refused at once, not queued: it carries no text to relay.
+      this.tell(member, format.error(this.t.lineTooLong(frame.bytes, this.opts.maxLineBytes)));
+      return;
+    }
+    if (frame.text.trim() === "") return;
+    if (this.admit(member)) this.handle(member, frame);
+    else this.delay(member, frame);
+  }
+
+  /** A member goes. Safe to call twice, and for peers that never joined. */
+  leave(peer: Peer, reason = ""): void {
+    const member = this.members.get(peer);
+    if (!member) return;
+    // Lines it sent that flood control was still holding were accepted: deliver them first.
+    this.releaseDelayed(member, Infinity);
+    if (!this.members.has(peer)) return; // a delayed /quit already took it out
+    this.remove(member);
+    this.log(this.t.logLeave(peer.label, member.nick, reason));
+    this.room.publish({ text: format.notice(this.t.left(member.nick, reason)) });
+  }
+
+  /** Tell everyone the server is stopping, and close every peer. */
+  shutdown(): void {
+    const bye = new OutLine(format.notice(this.t.shuttingDown));
+    for (const member of [...this.members.values()]) {
+      this.releaseDelayed(member, Infinity);
+      this.remove(member);
+      member.peer.send(bye);
+      member.peer.close();
+    }
+  }
+
+  /** Deliver a room message to this hub's members (the local half of `Room`). */
+  deliver(message: RoomMessage): void {
+    const line = new OutLine(message.text);
+    for (const member of this.members.values()) {
+      if (member.id !== message.except) member.peer.send(line);
+    }
+  }
+
+  // -------------------------------------------------------------------------
+
+  private handle(member: Member, frame: Frame & { kind: "line" }): void {
+    const { text, changed } = sanitize(frame.text);
+    if (frame.invalidUtf8) this.tell(member, format.error(this.t.invalidUtf8));
+    else if (changed) this.tell(member, format.error(this.t.controlReplaced));
+
+    const command = parseCommand(text);
+    switch (command.kind) {
+      case "empty":
+        return;
+      case "say":
+        return this.room.publish({ text: format.chat(member.nick, command.text), except: member.id });
+      case "me":
+        return this.room.publish({ text: format.action(member.nick, command.text), except: member.id });
+      case "nick":
+        return this.rename(member, command.name);
+      case "who":
+        return this.tell(member, format.notice(this.t.who(this.nicks())));
+      case "msg": {
+        const target = this.byNick.get(nickKey(command.to));
+        if (!target) return this.tell(member, format.error(this.t.noSuchNick(command.to)));
+        this.tell(target, format.privateReceived(member.nick, command.text));
+        return this.tell(member, format.privateSent(target.nick, command.text));
+      }
+      case "help":
+        for (const line of this.t.help) this.tell(member, format.notice(line));
+        return;
+      case "quit":
+        this.leave(member.peer, command.reason || this.t.reasonQuit);
+        member.peer.close();
+        return;
+      case "ping":
+        return this.tell(member, format.notice(this.t.pong(command.token)));
+      case "join":
+        return this.tell(member, format.error(this.t.alreadyJoined));
+      case "usage":
+        return this.tell(member, format.error(this.t.usage(command.usage)));
+      case "unknown":
+        return this.tell(member, format.error(this.t.unknownCommand(command.name)));
+    }
+  }
+
+  private rename(member: Member, requested: string): void {
+    const checked = checkNick(requested);
+    if (!checked.ok) {
+      const why =
+        checked.problem === "empty"
+          ? this.t.nickEmpty
+          : checked.problem === "too-long"
+            ? this.t.nickTooLong(MAX_NICK_CHARS)
+            : this.t.nickBadChars;
+      return this.tell(member, format.error(`${why}: ${sanitize(requested).text}`));
+    }
+    const key = nickKey(checked.nick);
+    const holder = this.byNick.get(key);
+    if (holder && holder !== member) return this.tell(member, format.error(this.t.nickTaken(checked.nick)));
+    if (checked.nick === member.nick) return;
+    const old = member.nick;
+    this.byNick.delete(nickKey(old));
+    member.nick = checked.nick;
+    this.byNick.set(key, member);
+    this.log(this.t.logRename(member.peer.label, old, checked.nick));
+    this.room.publish({ text: format.notice(this.t.renamed(old, checked.nick)) });
+  }
+
+  private tell(member: Member, text: string): void {
+    member.peer.send(new OutLine(text));
+  }
+
+  private refuse(peer: Peer, why: string): false {
+    peer.send(new OutLine(format.error(why)));
+    return false;
+  }
+
+  private remove(member: Member): void {
+    if (member.timer !== undefined) this.clock.clearTimeout(member.timer);
+    member.timer = undefined;
+    this.members.delete(member.peer);
+    this.byNick.delete(nickKey(member.nick));
+    const n = (this.perAddress.get(member.peer.address) ?? 1) - 1;
+    if (n > 0) this.perAddress.set(member.peer.address, n);
+    else this.perAddress.delete(member.peer.address);
+  }
+
+  private guestNick(): string {
+    let nick: string;
+    do nick = `guest${this.nextGuest++}`;
+    while (this.byNick.has(nick));
+    return nick;
+  }
+
+  // Flood control: a token bucket per member (IRC servers do the same). A line
+  // over the rate is not dropped: it waits its turn, and the sender is told once.
+
+  private refill(member: Member): void {
+    const now = this.clock.now();
+    const earned = ((now - member.refilledAt) / 1000) * this.opts.floodRate;
+    member.tokens = Math.min(this.opts.floodBurst, member.tokens + earned);
+    member.refilledAt = now;
+  }
+
+  /** May this member's line be handled now? */
+  private admit(member: Member): boolean {
+    if (this.opts.floodBurst <= 0) return true;
+    if (member.delayed.length > 0) return false; // keep the order of its lines
+    this.refill(member);
+    if (member.tokens < 1) return false;
+    member.tokens -= 1;
+    return true;
+  }
+
+  private delay(member: Member, frame: Frame & { kind: "line" }): void {
+    if (member.delayed.length >= this.opts.floodQueue) {
+      return this.tell(member, format.error(this.t.floodRefused));
+    }
+    if (member.delayed.length === 0) {
+      this.tell(member, format.notice(this.t.floodSlowDown(Math.ceil(1 / this.opts.floodRate))));
+    }
+    member.delayed.push(frame);
+    this.schedule(member);
+  }
+
+  private schedule(member: Member): void {
+    if (member.timer !== undefined || member.delayed.length === 0) return;
+    const wait = Math.max(1, ((1 - member.tokens) / this.opts.floodRate) * 1000);
+    member.timer = this.clock.setTimeout(() => {
+      member.timer = undefined;
+      if (!this.members.has(member.peer)) return;
+      this.refill(member);
+      this.releaseDelayed(member, Math.floor(member.tokens));
+      this.schedule(member);
+    }, wait);
+  }
+
+  /** Handle up to `count` delayed lines, oldest first. */
+  private releaseDelayed(member: Member, count: number): void {
+    let released = 0;
+    while (released < count && member.delayed.length > 0 && this.members.has(member.peer)) {
+      const frame = member.delayed.shift()!;
+      if (count !== Infinity) member.tokens -= 1;
+      released++;
+      if (frame.kind === "line") this.handle(member, frame);
+    }
+  }
+}

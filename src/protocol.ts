@@ -1,0 +1,303 @@
+/**
+ * The wire protocol, pure: bytes -> lines, lines -> commands, events -> lines.
+ *
+ * Nothing here knows about sockets (and nothing imports from "bun"), so every
+ * function is tested with plain arrays of bytes, split at every possible place.
+ * docs/PROTOCOL.md is the specification this file implements.
+ */
+
+/** The article's BUFFERSIZE: the longest line, in bytes, without its newline. */
+export const MAX_LINE_BYTES = 1024;
+/** Unterminated input past this many times the line limit closes the connection. */
+export const HARD_CAP_FACTOR = 16;
+/** Nicknames are 1..MAX_NICK_CHARS characters. */
+export const MAX_NICK_CHARS = 16;
+
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+
+// ---------------------------------------------------------------------------
+// Framing: a byte stream in, whole lines out.
+// ---------------------------------------------------------------------------
+
+/** What the decoder makes of the bytes it was given. */
+export type Frame =
+  /** A whole line, newline removed. `invalidUtf8` means some bytes became U+FFFD. */
+  | { kind: "line"; text: string; invalidUtf8: boolean }
+  /** A line passed the limit. Sent once, as soon as it is known; the rest of that line is skipped. */
+  | { kind: "too-long"; bytes: number }
+  /** Unterminated input passed the hard cap: the decoder gives up and the peer should go. */
+  | { kind: "overflow"; bytes: number };
+
+export interface LineDecoderOptions {
+  maxLineBytes?: number;
+  /** How many bytes without a newline before giving up (default 16 × maxLineBytes). */
+  hardCapBytes?: number;
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const lenientUtf8 = new TextDecoder("utf-8");
+
+/**
+ * Turns chunks of a byte stream into lines.
+ *
+ * A stream has no message boundaries: one read may hold half a line, or fifty.
+ * We split on the byte 0x0A first and decode each complete line afterwards.
+ * That order matters: 0x0A never occurs inside a multibyte UTF-8 character, so a
+ * character split across two reads is whole again before it is decoded, and
+ * decoding a whole line at once tells us whether its UTF-8 was valid.
+ */
+export class LineDecoder {
+  readonly maxLineBytes: number;
+  readonly hardCapBytes: number;
+  /** Bytes of the current, unfinished line (kept as the chunks they arrived in). */
+  private parts: Uint8Array[] = [];
+  private partBytes = 0;
+  /** Skipping the rest of a too-long line: how many bytes skipped so far, or -1. */
+  private skipped = -1;
+  private overflowed = false;
+
+  constructor(options: LineDecoderOptions = {}) {
+    this.maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+    this.hardCapBytes = options.hardCapBytes ?? this.maxLineBytes * HARD_CAP_FACTOR;
+  }
+
+  /** Bytes held for a line that has not ended yet. */
+  get pendingBytes(): number {
+    return this.partBytes;
+  }
+
+  push(chunk: Uint8Array): Frame[] {
+    const frames: Frame[] = [];
+    if (this.overflowed) return frames;
+    let start = 0;
+    while (start < chunk.length) {
+      const nl = chunk.indexOf(NEWLINE, start);
+      const end = nl === -1 ? chunk.length : nl;
+      const piece = chunk.subarray(start, end);
+      if (this.skipped >= 0) {
+        this.skipped += piece.length;
+      } else if (this.partBytes + piece.length > this.maxLineBytes + 1) {
+        // +1 leaves room for the \r of a \r\n that is within the limit.
+        this.skipped = this.partBytes + piece.length;
+        this.parts = [];
+        this.partBytes = 0;
+        frames.push({ kind: "too-long", bytes: this.skipped });
+      } else if (piece.length > 0) {
+        // Copy only what we keep: the caller may reuse its buffer.
+        this.parts.push(nl === -1 ? piece.slice() : piece);
+        this.partBytes += piece.length;
+      }
+      if (nl === -1) {
+        if (this.skipped > this.hardCapBytes) {
+          this.overflowed = true;
+          frames.push({ kind: "overflow", bytes: this.skipped });
+        }
+        return frames;
+      }
+      if (this.skipped >= 0) {
+        this.skipped = -1;
+      } else {
+        const line = this.takeLine();
+        if (line) frames.push(line);
+      }
+      start = nl + 1;
+    }
+    return frames;
+  }
+
+  /** The whole line collected so far (its newline already consumed). */
+  private takeLine(): Frame | undefined {
+    let bytes: Uint8Array;
+    if (this.parts.length === 1) bytes = this.parts[0]!;
+    else {
+      bytes = new Uint8Array(this.partBytes);
+      let at = 0;
+      for (const p of this.parts) {
+        bytes.set(p, at);
+        at += p.length;
+      }
+    }
+    this.parts = [];
+    this.partBytes = 0;
+    if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, -1);
+    if (bytes.length > this.maxLineBytes) return { kind: "too-long", bytes: bytes.length };
+    return decodeLine(bytes);
+  }
+}
+
+/** Decodes one line's bytes, noting whether they were valid UTF-8. */
+export function decodeLine(bytes: Uint8Array): Frame {
+  try {
+    return { kind: "line", text: strictUtf8.decode(bytes), invalidUtf8: false };
+  } catch {
+    return { kind: "line", text: lenientUtf8.decode(bytes), invalidUtf8: true };
+  }
+}
+
+/**
+ * Frames one UDP datagram. A datagram is a line on its own; a trailing newline is
+ * optional, and a datagram holding several lines (a paste through `nc -u`) gives
+ * several frames.
+ */
+export function framesOfDatagram(datagram: Uint8Array, maxLineBytes = MAX_LINE_BYTES): Frame[] {
+  const decoder = new LineDecoder({ maxLineBytes });
+  const frames = decoder.push(datagram);
+  if (datagram.length > 0 && datagram[datagram.length - 1] !== NEWLINE) {
+    frames.push(...decoder.push(NEWLINE_BYTES));
+  }
+  return frames;
+}
+const NEWLINE_BYTES = new Uint8Array([NEWLINE]);
+
+// ---------------------------------------------------------------------------
+// Sanitising: nothing that could steer a terminal is relayed raw.
+// ---------------------------------------------------------------------------
+
+/**
+ * C0 controls but tab (ESC starts every escape sequence; a bare CR rewrites the
+ * line; BS and DEL erase), DEL, C1 controls (U+009B is a one-character CSI), and
+ * the bidi overrides and isolates that make text read backwards.
+ */
+const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+export const REPLACEMENT = "\ufffd";
+
+/** Replaces every unsafe character with U+FFFD; `changed` says whether any was found. */
+export function sanitize(text: string): { text: string; changed: boolean } {
+  UNSAFE.lastIndex = 0;
+  if (!UNSAFE.test(text)) return { text, changed: false };
+  return { text: text.replace(UNSAFE, REPLACEMENT), changed: true };
+}
+
+// ---------------------------------------------------------------------------
+// Commands: what a client's line asks for.
+// ---------------------------------------------------------------------------
+
+export type Command =
+  | { kind: "empty" }
+  | { kind: "say"; text: string }
+  | { kind: "me"; text: string }
+  | { kind: "nick"; name: string }
+  | { kind: "who" }
+  | { kind: "msg"; to: string; text: string }
+  | { kind: "help" }
+  | { kind: "quit"; reason: string }
+  | { kind: "ping"; token: string }
+  | { kind: "join"; arg: string }
+  /** A known command without the arguments it needs. */
+  | { kind: "usage"; usage: string }
+  | { kind: "unknown"; name: string };
+
+/** How each command is written, for `/help` and for usage errors. */
+export const USAGE = {
+  nick: "/nick NAME",
+  who: "/who",
+  me: "/me ACTION",
+  msg: "/msg NICK TEXT",
+  help: "/help",
+  quit: "/quit [REASON]",
+  ping: "/ping [TOKEN]",
+} as const;
+
+/** Parses one (already sanitised) line from a client. */
+export function parseCommand(line: string): Command {
+  if (line.trim() === "") return { kind: "empty" };
+  if (!line.startsWith("/")) return { kind: "say", text: line };
+  if (line.startsWith("//")) return { kind: "say", text: line.slice(1) };
+
+  const space = line.search(/\s/);
+  const name = (space === -1 ? line.slice(1) : line.slice(1, space)).toLowerCase();
+  const rest = space === -1 ? "" : line.slice(space + 1).trim();
+  switch (name) {
+    case "nick":
+      return rest ? { kind: "nick", name: rest } : { kind: "usage", usage: USAGE.nick };
+    case "who":
+      return { kind: "who" };
+    case "me":
+      return rest ? { kind: "me", text: rest } : { kind: "usage", usage: USAGE.me };
+    case "msg": {
+      const m = /^(\S+)\s+(.*\S.*)$/s.exec(rest);
+      return m ? { kind: "msg", to: m[1]!, text: m[2]!.trim() } : { kind: "usage", usage: USAGE.msg };
+    }
+    case "help":
+      return { kind: "help" };
+    case "quit":
+      return { kind: "quit", reason: rest };
+    case "ping":
+      return { kind: "ping", token: rest };
+    case "join":
+      return { kind: "join", arg: rest };
+    default:
+      return { kind: "unknown", name };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Nicknames
+// ---------------------------------------------------------------------------
+
+const NICK = /^[\p{L}\p{Nd}_-][\p{L}\p{M}\p{Nd}_-]*$/u;
+
+export type NickProblem = "empty" | "too-long" | "bad-chars";
+
+/** Checks a requested nickname; returns the name to use (NFC) or what is wrong with it. */
+export function checkNick(requested: string): { ok: true; nick: string } | { ok: false; problem: NickProblem } {
+  const nick = requested.trim().normalize("NFC");
+  if (nick === "") return { ok: false, problem: "empty" };
+  if ([...nick].length > MAX_NICK_CHARS) return { ok: false, problem: "too-long" };
+  if (!NICK.test(nick)) return { ok: false, problem: "bad-chars" };
+  return { ok: true, nick };
+}
+
+/** Two nicks are the same person's when their keys are equal: case does not count. */
+export function nickKey(nick: string): string {
+  return nick.normalize("NFC").toLowerCase();
+}
+
+// ---------------------------------------------------------------------------
+// Formatting: what the server sends.
+// ---------------------------------------------------------------------------
+
+export const format = {
+  chat: (nick: string, text: string) => `<${nick}> ${text}`,
+  action: (nick: string, text: string) => `* ${nick} ${text}`,
+  privateReceived: (from: string, text: string) => `*${from}* ${text}`,
+  privateSent: (to: string, text: string) => `-> *${to}* ${text}`,
+  notice: (text: string) => `*** ${text}`,
+  error: (text: string) => `!!! ${text}`,
+} as const;
+
+export type ServerLine =
+  | { kind: "chat" | "action" | "private" | "private-sent"; nick: string; text: string }
+  | { kind: "notice" | "error" | "other"; text: string };
+
+/** Tells the kinds of server line apart (the client colours them by kind). */
+export function parseServerLine(line: string): ServerLine {
+  let m: RegExpExecArray | null;
+  if (line.startsWith("*** ")) return { kind: "notice", text: line.slice(4) };
+  if (line.startsWith("!!! ")) return { kind: "error", text: line.slice(4) };
+  if ((m = /^<([^\s>]+)> (.*)$/s.exec(line))) return { kind: "chat", nick: m[1]!, text: m[2]! };
+  if ((m = /^-> \*([^\s*]+)\* (.*)$/s.exec(line))) return { kind: "private-sent", nick: m[1]!, text: m[2]! };
+  if ((m = /^\*([^\s*]+)\* (.*)$/s.exec(line))) return { kind: "private", nick: m[1]!, text: m[2]! };
+  if ((m = /^\* (\S+) (.*)$/s.exec(line))) return { kind: "action", nick: m[1]!, text: m[2]! };
+  return { kind: "other", text: line };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A line on its way out. It is encoded (with its newline) at most once, however
+ * many members it goes to: fan-out is the hub's hot path.
+ */
+export class OutLine {
+  private encoded: Uint8Array | undefined;
+  constructor(readonly text: string) {}
+  get bytes(): Uint8Array {
+    return (this.encoded ??= encoder.encode(this.text + "\n"));
+  }
+}
+
+/** Bytes of a string in UTF-8. */
+export function utf8Length(text: string): number {
+  return encoder.encode(text).length;
+}

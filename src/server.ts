@@ -1,0 +1,84 @@
+#!/usr/bin/env bun
+/**
+ * The chat server: `bun src/server.ts` (TCP), `--udp` (UDP), or `--tcp --udp`
+ * (both at once, one room: TCP and UDP ports are separate, so both can be 9009).
+ *
+ * Wiring only: the room is src/hub.ts, the wire is src/protocol.ts, and the
+ * sockets are src/transports/. docs/PROTOCOL.md says what goes over the wire.
+ */
+import { Command } from "commander";
+import { DEFAULTS, type Settings } from "./config.ts";
+import { Hub } from "./hub.ts";
+import { messages } from "./i18n.ts";
+import { describeError, intOption, langOption, portOption, secondsOption } from "./cli.ts";
+import { serveTcp, type RunningServer } from "./transports/tcp.ts";
+import { serveUdp } from "./transports/udp.ts";
+
+interface ServerFlags extends Settings {
+  tcp?: boolean;
+  udp?: boolean;
+  floodLimit: boolean;
+  quiet?: boolean;
+}
+
+const program = new Command("server")
+  .description("A multi-user chat server that plain `nc` can talk to.")
+  .option("--host <address>", "address to listen on", DEFAULTS.host)
+  .option("-p, --port <n>", "port (0 picks a free one)", portOption, DEFAULTS.port)
+  .option("--tcp", "serve TCP (the default)")
+  .option("--udp", "serve UDP (with --tcp: both, in one room)")
+  .option("--lang <lang>", "language of notices: en or zh", langOption, DEFAULTS.lang)
+  .option("--max-line-bytes <n>", "longest line in bytes", intOption(16, 65_000), DEFAULTS.maxLineBytes)
+  .option("--max-queue-bytes <n>", "a TCP client with more bytes waiting is dropped", intOption(1024, 1 << 30), DEFAULTS.maxQueueBytes)
+  .option("--max-clients <n>", "most members at once", intOption(1, 1_000_000), DEFAULTS.maxClients)
+  .option("--max-per-address <n>", "most members from one IP address", intOption(1, 1_000_000), DEFAULTS.maxPerAddress)
+  .option("--flood-burst <n>", "lines a member may send at once", intOption(1, 1_000_000), DEFAULTS.floodBurst)
+  .option("--flood-rate <n>", "lines per second after the burst", intOption(1, 1_000_000), DEFAULTS.floodRate)
+  .option("--no-flood-limit", "turn flood control off (benchmarks, load tests)")
+  .option("--udp-timeout <seconds>", "remove a UDP member silent this long", secondsOption(0.1, 86_400), DEFAULTS.udpTimeoutMs)
+  .option("-q, --quiet", "log only the ready line and errors")
+  .showHelpAfterError("(run with --help for the options)");
+
+program.parse();
+const flags = program.opts<ServerFlags & { udpTimeout: number }>();
+const t = messages(flags.lang);
+const log = flags.quiet ? () => {} : (line: string) => console.log(line);
+
+const hub = new Hub({
+  lang: flags.lang,
+  maxClients: flags.maxClients,
+  maxPerAddress: flags.maxPerAddress,
+  floodBurst: flags.floodLimit ? flags.floodBurst : 0,
+  floodRate: flags.floodRate,
+  maxLineBytes: flags.maxLineBytes,
+  log,
+});
+
+const servers: RunningServer[] = [];
+try {
+  if (flags.tcp || !flags.udp) {
+    servers.push(serveTcp(hub, { ...flags, log }));
+  }
+  if (flags.udp) {
+    // With both transports on port 0, UDP takes the port TCP was given.
+    const port = servers[0]?.port ?? flags.port;
+    servers.push(await serveUdp(hub, { ...flags, port, timeoutMs: flags.udpTimeout, log }));
+  }
+} catch (error) {
+  console.error(`server: cannot listen on ${flags.host}:${flags.port}: ${describeError(error)}`);
+  process.exit(1);
+}
+for (const s of servers) console.log(t.listening(s.host, s.port, s.transport));
+
+// Ctrl+C or a service manager's SIGTERM: tell everyone, let the queues drain, exit 0.
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, async () => {
+    if (stopping) process.exit(0);
+    stopping = true;
+    console.log(t.stopping(signal));
+    hub.shutdown();
+    await Promise.all(servers.map((s) => s.stop()));
+    process.exit(0);
+  });
+}

@@ -1,0 +1,294 @@
+/**
+ * TCP: the only file that knows Bun.listen and Bun.connect.
+ *
+ * Server side, each connection becomes a `Peer` for the hub: bytes in go through
+ * a LineDecoder into `hub.receive`, lines out go through a per-client queue.
+ *
+ * Why a queue: Bun's `socket.write()` does not buffer. It returns how many bytes
+ * the kernel took and forgets the rest. So every byte the kernel did not take is
+ * kept here and written again when the socket says `drain`.
+ *
+ * Why batching: a hub's work is fan-out, one line in and one line out per member.
+ * Instead of one write (one system call) per line per member, `send` only appends
+ * to the member's pending bytes, and once per event-loop turn every member with
+ * something pending gets ONE write holding all of it.
+ *
+ * Why a cap: a client that never reads would make its queue grow without end.
+ * Past `maxQueueBytes` it is disconnected, and everyone else carries on.
+ */
+import type { Socket, TCPSocketListener } from "bun";
+import type { Hub, Peer } from "../hub.ts";
+import { LineDecoder, type OutLine } from "../protocol.ts";
+
+export interface TcpServerOptions {
+  host: string;
+  port: number;
+  maxLineBytes: number;
+  maxQueueBytes: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  readonly transport: "tcp" | "udp";
+  readonly host: string;
+  readonly port: number;
+  /** Stop listening; resolves when every client's queue is written and closed (or after `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+interface Conn {
+  peer: TcpPeer;
+  decoder: LineDecoder;
+}
+
+/** How long a closing connection may take to write what is queued before it is cut. */
+const CLOSE_GRACE_MS = 2000;
+
+/** Joins chunks into one buffer (one write). */
+export function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Members with bytes pending, written once per event-loop turn. */
+class Flusher {
+  private readonly dirty = new Set<TcpPeer>();
+  private scheduled = false;
+
+  mark(peer: TcpPeer): void {
+    this.dirty.add(peer);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushAll);
+    }
+  }
+
+  private readonly flushAll = (): void => {
+    this.scheduled = false;
+    const peers = [...this.dirty];
+    this.dirty.clear();
+    for (const peer of peers) peer.flush();
+  };
+}
+
+class TcpPeer implements Peer {
+  readonly label: string;
+  readonly address: string;
+  /** Lines sent this turn, not yet written. */
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  /** What the kernel did not take last time: written on `drain`, before anything newer. */
+  private unsent: Uint8Array | undefined;
+  private closing = false;
+  /** Gone: the socket closed, or we gave up on it. Nothing more is sent. */
+  gone = false;
+  /** Set when the hub must be told this peer left, with this reason. */
+  dropReason: string | undefined;
+
+  constructor(
+    readonly socket: Socket<Conn>,
+    private readonly flusher: Flusher,
+    private readonly maxQueueBytes: number,
+    private readonly onDrop: (peer: TcpPeer) => void,
+  ) {
+    this.address = socket.remoteAddress;
+    this.label = `tcp ${socket.remoteAddress}:${socket.remotePort}`;
+  }
+
+  get queuedBytes(): number {
+    return this.pendingBytes + (this.unsent?.length ?? 0);
+  }
+
+  get isClosing(): boolean {
+    return this.closing || this.gone;
+  }
+
+  send(line: OutLine): void {
+    if (this.gone || this.closing) return;
+    const bytes = line.bytes;
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    if (this.queuedBytes > this.maxQueueBytes) {
+      // Too slow to read. Do not call the hub from here (we may be inside its
+      // broadcast loop): mark it, and let the flusher finish it off.
+      this.dropReason = String(this.queuedBytes);
+      this.gone = true;
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.unsent = undefined;
+      this.onDrop(this);
+      return;
+    }
+    this.flusher.mark(this);
+  }
+
+  close(): void {
+    if (this.closing || this.gone) return;
+    this.closing = true;
+    this.flusher.mark(this);
+    // A client that never reads must not keep a closing connection alive.
+    setTimeout(() => this.end(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** One write of everything pending (called once per turn, and on drain). */
+  flush(): void {
+    if (this.gone) return;
+    if (this.unsent === undefined && this.pendingBytes > 0) {
+      this.unsent = concatBytes(this.pending, this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    if (this.unsent !== undefined) {
+      const wrote = this.socket.write(this.unsent);
+      if (wrote < 0) return; // closed; the close handler tidies up
+      // Keep what the kernel did not take; `drain` calls flush again.
+      this.unsent = wrote === this.unsent.length ? undefined : this.unsent.subarray(wrote);
+    }
+    if (this.closing && this.unsent === undefined && this.pendingBytes === 0) this.end();
+  }
+
+  /** The kernel has room again: first the unsent rest, then what queued meanwhile. */
+  drain(): void {
+    this.flush();
+    if (this.unsent === undefined && this.pendingBytes > 0) this.flush();
+  }
+
+  private ended = false;
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.gone = true;
+    this.socket.end();
+  }
+}
+
+/** Serves the hub over TCP. Throws (EADDRINUSE) at once if the port is taken. */
+export function serveTcp(hub: Hub, options: TcpServerOptions): RunningServer {
+  const log = options.log ?? (() => {});
+  const flusher = new Flusher();
+  const open = new Set<TcpPeer>();
+  const dropped = (peer: TcpPeer) =>
+    queueMicrotask(() => {
+      hub.leave(peer, hub.t.reasonTooSlow(Number(peer.dropReason)));
+      peer.socket.terminate();
+    });
+
+  const listener: TCPSocketListener<Conn> = Bun.listen<Conn>({
+    hostname: options.host,
+    port: options.port,
+    socket: {
+      open(socket) {
+        // Bun shares one `data` object between all accepted sockets: make a fresh one.
+        const peer = new TcpPeer(socket, flusher, options.maxQueueBytes, dropped);
+        socket.data = { peer, decoder: new LineDecoder({ maxLineBytes: options.maxLineBytes }) };
+        socket.setNoDelay(true);
+        open.add(peer);
+        if (!hub.join(peer)) peer.close();
+      },
+      data(socket, chunk) {
+        const { peer, decoder } = socket.data;
+        for (const frame of decoder.push(chunk)) {
+          if (peer.isClosing) break; // it quit or overflowed: ignore what followed
+          hub.receive(peer, frame);
+        }
+      },
+      drain(socket) {
+        socket.data.peer.drain();
+      },
+      close(socket, error) {
+        const { peer } = socket.data;
+        peer.gone = true;
+        open.delete(peer);
+        // Whatever half line it had is dropped with the decoder: never relayed.
+        hub.leave(peer, error ? hub.t.reasonReset : hub.t.reasonClosed);
+      },
+      error(socket, error) {
+        log(`server: ${socket.data?.peer.label ?? "tcp"}: ${error.message}`);
+      },
+    },
+  });
+
+  return {
+    transport: "tcp",
+    host: options.host,
+    port: listener.port,
+    async stop(graceMs = CLOSE_GRACE_MS) {
+      listener.stop();
+      const deadline = Date.now() + graceMs;
+      while (open.size > 0 && Date.now() < deadline) await Bun.sleep(10);
+      listener.stop(true);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Client side: one connection to a chat server, as lines.
+// ---------------------------------------------------------------------------
+
+export interface LineConnection {
+  /** Send one line (a newline is added). */
+  send(line: string): void;
+  /** Write what is queued, then close. */
+  close(): void;
+}
+
+export interface ConnectionHandlers {
+  line(text: string): void;
+  /** The connection ended: `byUs` when we closed it, else the server went away. */
+  closed(byUs: boolean): void;
+}
+
+/** Connects to a chat server over TCP. Rejects (e.g. ECONNREFUSED) when nobody listens. */
+export async function connectTcp(host: string, port: number, handlers: ConnectionHandlers): Promise<LineConnection> {
+  const decoder = new LineDecoder({ maxLineBytes: 64 * 1024 });
+  const encoder = new TextEncoder();
+  let unsent: Uint8Array | undefined;
+  let closing = false;
+  let byUs = false;
+
+  const write = (socket: Socket<undefined>) => {
+    if (!unsent) return;
+    const wrote = socket.write(unsent);
+    if (wrote < 0) return;
+    unsent = wrote === unsent.length ? undefined : unsent.subarray(wrote);
+    if (!unsent && closing) socket.end();
+  };
+
+  const socket = await Bun.connect({
+    hostname: host,
+    port,
+    socket: {
+      data(_s, chunk) {
+        for (const frame of decoder.push(chunk)) if (frame.kind === "line") handlers.line(frame.text);
+      },
+      drain: write,
+      close() {
+        handlers.closed(byUs);
+      },
+      error() {},
+    },
+  });
+  socket.setNoDelay(true);
+
+  return {
+    send(line) {
+      if (closing) return;
+      const bytes = encoder.encode(line + "\n");
+      unsent = unsent ? concatBytes([unsent, bytes], unsent.length + bytes.length) : bytes;
+      write(socket);
+    },
+    close() {
+      if (closing) return;
+      closing = true;
+      byUs = true;
+      if (!unsent) socket.end();
+    },
+  };
+}

@@ -1,0 +1,310 @@
+/**
+ * UDP: the only file that knows Bun.udpSocket.
+ *
+ * There are no connections: a client is an address and a port we have heard
+ * from. Three things follow, and this file handles all of them:
+ *
+ * 1. Anyone can forge a source address. So a new address is only a *stranger*:
+ *    we relay nothing from it, and never send it more bytes than it sent us
+ *    (else we could be used to flood a victim: reflection). When it has paid
+ *    for it, it gets a challenge token, and only a client that really receives
+ *    at that address can send `/join TOKEN` back and become a member.
+ * 2. Nobody tells us when a client leaves. Members send heartbeats; one silent
+ *    for `timeoutMs` is removed with a leave notice.
+ * 3. Sending to a client that vanished makes the kernel report "port
+ *    unreachable", sometimes on a LATER send to someone else. Every send is
+ *    guarded, retried once, and an error never reaches the other members.
+ */
+import type { udp } from "bun";
+import type { Hub, Peer } from "../hub.ts";
+import { format, framesOfDatagram, OutLine, parseCommand } from "../protocol.ts";
+import type { ConnectionHandlers, LineConnection, RunningServer } from "./tcp.ts";
+
+export interface UdpServerOptions {
+  host: string;
+  port: number;
+  maxLineBytes: number;
+  /** A member silent this long (ms) is removed. */
+  timeoutMs: number;
+  log?: (line: string) => void;
+}
+
+/** Strangers remembered at once (their tokens and byte budgets); the oldest are forgotten first. */
+const MAX_STRANGERS = 4096;
+/** A stranger's token expires after this long. */
+const STRANGER_TTL_MS = 60_000;
+
+interface Stranger {
+  token: string;
+  /** Bytes received and not yet "spent" on replies: the most we may send it. */
+  budget: number;
+  wantedNick: string | undefined;
+  seenAt: number;
+}
+
+type Sock = udp.Socket<"uint8array">;
+
+/** Sends one datagram; a stale ICMP error may make the first try throw, so try twice. */
+function sendGuarded(socket: Sock, bytes: Uint8Array, port: number, address: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      socket.send(bytes, port, address);
+      return true;
+    } catch {
+      // Pending "port unreachable" from some earlier send, or the peer is gone.
+    }
+  }
+  return false;
+}
+
+class UdpPeer implements Peer {
+  readonly label: string;
+  heardAt = Date.now();
+  gone = false;
+
+  constructor(
+    private readonly socket: Sock,
+    readonly address: string,
+    readonly port: number,
+    private readonly onGone: (peer: UdpPeer, failed: boolean) => void,
+  ) {
+    this.label = `udp ${address.includes(":") ? `[${address}]` : address}:${port}`;
+  }
+
+  send(line: OutLine): void {
+    if (this.gone) return;
+    // A datagram keeps its boundaries, so one line is one datagram (with its \n, for nc).
+    if (!sendGuarded(this.socket, line.bytes, this.port, this.address)) this.onGone(this, true);
+  }
+
+  close(): void {
+    if (this.gone) return;
+    this.onGone(this, false);
+  }
+}
+
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(4));
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const encoder = new TextEncoder();
+
+/** Serves the hub over UDP on host:port. */
+export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<RunningServer> {
+  const log = options.log ?? (() => {});
+  const members = new Map<string, UdpPeer>();
+  const strangers = new Map<string, Stranger>();
+
+  // Called from inside the hub (a failed send, /quit): never re-enter it synchronously.
+  const gone = (peer: UdpPeer, failed: boolean) => {
+    if (peer.gone) return;
+    peer.gone = true;
+    members.delete(`${peer.address}|${peer.port}`);
+    if (failed) queueMicrotask(() => hub.leave(peer, hub.t.reasonClosed));
+  };
+
+  const socket: Sock = await Bun.udpSocket({
+    hostname: options.host,
+    port: options.port,
+    binaryType: "uint8array",
+    socket: {
+      data(sock, datagram, port, address, flags) {
+        const key = `${address}|${port}`;
+        const member = members.get(key);
+        if (!member) return meetStranger(sock, key, datagram, port, address);
+        member.heardAt = Date.now();
+        if (flags?.truncated) {
+          return member.send(new OutLine(format.error(hub.t.truncatedDatagram(options.maxLineBytes))));
+        }
+        for (const frame of framesOfDatagram(datagram, options.maxLineBytes)) {
+          if (member.gone) break;
+          hub.receive(member, frame);
+        }
+      },
+      // Without this handler an ICMP error would end the process (exit 1).
+      // Bun passes only the error, with the socket as `this`.
+      error(...args: unknown[]) {
+        const err = args.find((a): a is Error => a instanceof Error);
+        if (err && (err as NodeJS.ErrnoException).code !== "ECONNREFUSED") log(`server: udp: ${err.message}`);
+      },
+    },
+  });
+
+  function meetStranger(sock: Sock, key: string, datagram: Uint8Array, port: number, address: string): void {
+    const now = Date.now();
+    let stranger = strangers.get(key);
+    if (!stranger || now - stranger.seenAt > STRANGER_TTL_MS) {
+      if (strangers.size >= MAX_STRANGERS) strangers.delete(strangers.keys().next().value!);
+      stranger = { token: randomToken(), budget: 0, wantedNick: undefined, seenAt: now };
+      strangers.delete(key);
+      strangers.set(key, stranger);
+    }
+    stranger.seenAt = now;
+    stranger.budget += datagram.length;
+
+    for (const frame of framesOfDatagram(datagram, options.maxLineBytes)) {
+      if (frame.kind !== "line") continue;
+      const command = parseCommand(frame.text);
+      if (command.kind !== "join") continue;
+      if (command.arg === stranger.token) {
+        // It received our token at this address: it is who it says it is.
+        strangers.delete(key);
+        const peer = new UdpPeer(sock, address, port, gone);
+        members.set(key, peer);
+        if (!hub.join(peer, stranger.wantedNick)) gone(peer, false);
+        return;
+      }
+      if (command.arg) stranger.wantedNick = command.arg.split(/\s+/)[0];
+    }
+
+    // Answer only what it has paid for: never more bytes than we received.
+    const challenge = encoder.encode(format.notice(`/join ${stranger.token}`) + "\n");
+    if (stranger.budget >= challenge.length) {
+      stranger.budget -= challenge.length;
+      sendGuarded(sock, challenge, port, address);
+    }
+  }
+
+  // Heartbeats: a member we have not heard from in `timeoutMs` is gone.
+  const sweep = setInterval(
+    () => {
+      const cutoff = Date.now() - options.timeoutMs;
+      for (const peer of [...members.values()]) {
+        if (peer.heardAt < cutoff) {
+          gone(peer, false);
+          hub.leave(peer, hub.t.reasonTimedOut);
+        }
+      }
+      const stale = Date.now() - STRANGER_TTL_MS;
+      for (const [key, s] of strangers) if (s.seenAt < stale) strangers.delete(key);
+    },
+    Math.min(1000, Math.max(50, options.timeoutMs / 4)),
+  );
+
+  return {
+    transport: "udp",
+    host: options.host,
+    port: socket.port,
+    async stop() {
+      clearInterval(sweep);
+      socket.close();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Client side: join a chat server over UDP and keep the membership alive.
+// ---------------------------------------------------------------------------
+
+export interface UdpClientOptions {
+  /** Nick to ask for while joining. */
+  nick?: string;
+  /** How often to send a heartbeat (ms). */
+  heartbeatMs: number;
+  /** Give up joining after this long (ms). */
+  joinTimeoutMs?: number;
+}
+
+/** Our heartbeats carry this token so their answers can be hidden from the user. */
+export const HEARTBEAT_TOKEN = "hb";
+
+/**
+ * Joins a chat server over UDP (the challenge round trip of docs/PROTOCOL.md)
+ * and returns once the server has welcomed us. Rejects if nobody answers.
+ */
+export async function connectUdp(
+  host: string,
+  port: number,
+  handlers: ConnectionHandlers,
+  options: UdpClientOptions,
+): Promise<LineConnection> {
+  let joined = false;
+  let closed = false;
+  let heardAt = Date.now();
+  let resolveJoin!: () => void;
+  let rejectJoin!: (e: Error) => void;
+  const joinedPromise = new Promise<void>((res, rej) => {
+    resolveJoin = res;
+    rejectJoin = rej;
+  });
+
+  const finish = (byUs: boolean) => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    socket.close();
+    if (joined) handlers.closed(byUs);
+    else rejectJoin(Object.assign(new Error("no answer"), { code: "ECONNREFUSED" }));
+  };
+
+  const socket = await Bun.udpSocket({
+    hostname: host.includes(":") ? "::" : "127.0.0.1",
+    binaryType: "uint8array",
+    connect: { hostname: host, port },
+    socket: {
+      data(_s, datagram) {
+        heardAt = Date.now();
+        for (const frame of framesOfDatagram(datagram, 64 * 1024)) {
+          if (frame.kind !== "line") continue;
+          const text = frame.text;
+          if (!joined) {
+            const challenge = /^\*\*\* \/join ([0-9a-f]+)$/.exec(text);
+            if (challenge) {
+              sendLine(`/join ${challenge[1]}`);
+              continue;
+            }
+            joined = true;
+            resolveJoin();
+          }
+          if (text === format.notice(`pong ${HEARTBEAT_TOKEN}`)) continue;
+          handlers.line(text);
+        }
+      },
+      error(...args: unknown[]) {
+        // On a connected UDP socket, "port unreachable" means the server is not there.
+        const err = args.find((a): a is Error => a instanceof Error);
+        if ((err as NodeJS.ErrnoException | undefined)?.code === "ECONNREFUSED") finish(false);
+      },
+    },
+  });
+
+  const sendLine = (line: string) => {
+    if (closed) return;
+    try {
+      socket.send(line + "\n");
+    } catch {
+      finish(false);
+    }
+  };
+
+  // The join request is padded so that the server may answer it at once:
+  // it never sends a stranger more bytes than it received.
+  const hello = `/join ${options.nick ?? ""}`.padEnd(40, " ");
+  sendLine(hello);
+  const retry = setInterval(() => (joined || closed ? clearInterval(retry) : sendLine(hello)), 500);
+  const giveUp = setTimeout(() => joined || finish(false), options.joinTimeoutMs ?? 5000);
+
+  const heartbeat = setInterval(() => {
+    if (!joined) return;
+    // Three heartbeats without any answer: the server has gone.
+    if (Date.now() - heardAt > options.heartbeatMs * 3) return finish(false);
+    sendLine(`/ping ${HEARTBEAT_TOKEN}`);
+  }, options.heartbeatMs);
+
+  try {
+    await joinedPromise;
+  } finally {
+    clearInterval(retry);
+    clearTimeout(giveUp);
+  }
+
+  return {
+    send: sendLine,
+    close() {
+      if (closed) return;
+      sendLine("/quit");
+      finish(true);
+    },
+  };
+}
