@@ -1,0 +1,332 @@
+/**
+ * The contract: the same chat scenarios over a real TCP hub and a real UDP hub.
+ * Where the transports differ, the test says so and why (see docs/PROTOCOL.md).
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { member, startServer, tcpClient, TRANSPORTS, udpClient, udpJoin, type RawClient, type TestServer } from "./helpers/chat.ts";
+import { until } from "./helpers/until.ts";
+
+let server: TestServer | undefined;
+let clients: RawClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients) c.close();
+  clients = [];
+  await server?.stop();
+  server = undefined;
+});
+
+async function room(transport: "tcp" | "udp", ...nicks: string[]): Promise<RawClient[]> {
+  server ??= await startServer(transport);
+  const joined: RawClient[] = [];
+  for (const nick of nicks) {
+    const c = await member(server, nick);
+    clients.push(c);
+    joined.push(c);
+  }
+  // Everyone has heard everyone else join (or was there first).
+  for (const [i, c] of joined.entries()) {
+    for (const later of nicks.slice(i + 1)) await c.waitFor(`is now ${later}`);
+  }
+  return joined;
+}
+
+describe.each(TRANSPORTS)("chat over %s", (transport) => {
+  test("welcomes a newcomer with a guest nick and tells the room", async () => {
+    const [alice] = await room(transport, "alice");
+    const guest = await member(server!);
+    clients.push(guest);
+    expect(guest.matching("welcome")[0]).toMatch(/^\*\*\* welcome, guest\d+!/);
+    await alice!.waitFor(/^\*\*\* guest\d+ joined$/);
+  });
+
+  test("delivers a line to every other member and not back to the sender", async () => {
+    const [alice, bob, carol] = await room(transport, "alice", "bob", "carol");
+    alice!.say("hello, room");
+    await bob!.waitFor("<alice> hello, room");
+    await carol!.waitFor("<alice> hello, room");
+    // A later line from bob reaching alice proves alice's socket was read past her own line.
+    bob!.say("hi alice");
+    await alice!.waitFor("<bob> hi alice");
+    expect(alice!.matching("hello, room")).toEqual([]);
+  });
+
+  test("keeps UTF-8 text intact", async () => {
+    const [alice, bob] = await room(transport, "alice", "bob");
+    alice!.say("你好，世界 👋 Zoë");
+    await bob!.waitFor("<alice> 你好，世界 👋 Zoë");
+  });
+
+  test("renames with /nick and refuses a nick taken in another case", async () => {
+    const [alice, bob] = await room(transport, "alice", "bob");
+    bob!.say("/nick ALICE");
+    await bob!.waitFor("!!! the nickname ALICE is taken");
+    bob!.say("/nick 张三");
+    await alice!.waitFor("*** bob is now 张三");
+    alice!.say("hi");
+    await bob!.waitFor("<alice> hi");
+  });
+
+  test("refuses nicks that are empty, too long or hold forbidden characters", async () => {
+    const [alice] = await room(transport, "alice");
+    alice!.say("/nick abcdefghijklmnopq");
+    await alice!.waitFor("at most 16 characters");
+    alice!.say("/nick bad<nick>");
+    await alice!.waitFor("only letters, digits");
+    alice!.say("/nick");
+    await alice!.waitFor("usage: /nick NAME");
+    alice!.say("/who");
+    await alice!.waitFor("in the room (1): alice");
+  });
+
+  test("lists the room with /who", async () => {
+    const [alice] = await room(transport, "alice", "bob");
+    alice!.say("/who");
+    await alice!.waitFor("*** in the room (2): alice, bob");
+  });
+
+  test("relays /me as an action", async () => {
+    const [alice, bob] = await room(transport, "alice", "bob");
+    alice!.say("/me waves");
+    await bob!.waitFor("* alice waves");
+  });
+
+  test("delivers /msg only to its target and confirms it to the sender", async () => {
+    const [alice, bob, carol] = await room(transport, "alice", "bob", "carol");
+    alice!.say("/msg Bob a secret");
+    await bob!.waitFor("*alice* a secret");
+    await alice!.waitFor("-> *bob* a secret");
+    alice!.say("/msg dave hello?");
+    await alice!.waitFor("!!! no such nickname: dave");
+    carol!.say("done");
+    await alice!.waitFor("<carol> done");
+    expect(carol!.matching("secret")).toEqual([]);
+  });
+
+  test("tells the room when a member quits, with the reason", async () => {
+    const [alice, bob] = await room(transport, "alice", "bob");
+    bob!.say("/quit gone fishing");
+    await alice!.waitFor("*** bob left (gone fishing)");
+    if (transport === "tcp") await until(() => bob!.closed, 3000, "the server to close bob's connection");
+  });
+
+  test("answers /help and /ping to the sender only", async () => {
+    const [alice] = await room(transport, "alice");
+    alice!.say("/help");
+    await alice!.waitFor("/msg NICK TEXT");
+    alice!.say("/ping 42");
+    await alice!.waitFor("*** pong 42");
+  });
+
+  test("refuses an unknown command without relaying it, and relays //text as text", async () => {
+    const [alice, bob] = await room(transport, "alice", "bob");
+    alice!.say("/dance now");
+    await alice!.waitFor("!!! unknown command /dance");
+    alice!.say("//dance is a command");
+    await bob!.waitFor("<alice> /dance is a command");
+    expect(bob!.matching("dance now")).toEqual([]);
+  });
+
+  test("never relays terminal controls raw, and tells the sender", async () => {
+    const [alice, bob] = await room(transport, "alice", "bob");
+    alice!.say("\x1b]0;pwned\x07title \x1b[2Jclear \u202Eevil \x9b31m");
+    await alice!.waitFor("!!! control characters were replaced");
+    const line = await bob!.waitFor("<alice> ");
+    expect(line).not.toMatch(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+    expect(line).toContain("title");
+  });
+
+  test("replaces invalid UTF-8 and tells the sender", async () => {
+    const [alice, bob] = await room(transport, "alice", "bob");
+    alice!.write(new Uint8Array([0x68, 0x69, 0x20, 0xff, 0xc0, 0x80, 0xed, 0xa0, 0x80, 0x0a]));
+    await alice!.waitFor("!!! your line was not valid UTF-8");
+    const line = await bob!.waitFor("<alice> hi");
+    expect(line).toContain("\ufffd");
+  });
+
+  test("refuses a line over the limit, relays none of it, and keeps the member", async () => {
+    const [alice, bob] = await room(transport, "alice", "bob");
+    alice!.say("x".repeat(1025));
+    await alice!.waitFor("!!! line too long");
+    alice!.say("still here");
+    await bob!.waitFor("<alice> still here");
+    expect(bob!.matching("xxx")).toEqual([]);
+  });
+
+  test("accepts a line of exactly the limit, multibyte characters counted in bytes", async () => {
+    const [alice, bob] = await room(transport, "alice", "bob");
+    const text = "é".repeat(512); // 1024 bytes
+    alice!.say(text);
+    await bob!.waitFor(`<alice> ${text}`);
+  });
+
+  test("takes several lines arriving together, in order", async () => {
+    const [alice, bob] = await room(transport, "alice", "bob");
+    alice!.write("one\ntwo\r\nthree\n");
+    await bob!.waitFor("<alice> three");
+    expect(bob!.matching(/^<alice>/)).toEqual(["<alice> one", "<alice> two", "<alice> three"]);
+  });
+
+  test("tells everyone when the server shuts down", async () => {
+    const [alice, bob] = await room(transport, "alice", "bob");
+    server!.hub.shutdown();
+    await alice!.waitFor("*** the server is shutting down");
+    await bob!.waitFor("*** the server is shutting down");
+  });
+
+  test("refuses newcomers with a clear message when the room is full", async () => {
+    server = await startServer(transport, { maxClients: 1 });
+    const [alice] = await room(transport, "alice");
+    const late = transport === "tcp" ? await tcpClient(server.port) : await udpClient(server.port);
+    clients.push(late);
+    if (transport === "udp") {
+      late.say("/join latecomer-padding-bytes");
+      const challenge = await late.waitFor("/join ");
+      late.say(`/join ${challenge.split(" ").pop()}`);
+    }
+    await late.waitFor("!!! the room is full (1 members)");
+    alice!.say("/who");
+    await alice!.waitFor("in the room (1): alice");
+  });
+});
+
+describe("chat over tcp only (a stream has no message boundaries)", () => {
+  test("joins a line split across writes, even inside a character", async () => {
+    const [alice, bob] = await room("tcp", "alice", "bob");
+    const bytes = new TextEncoder().encode("split 好 line\n");
+    const cut = bytes.indexOf(0xe5) + 1; // in the middle of 好
+    alice!.write(bytes.subarray(0, cut));
+    await Bun.sleep(20); // let the first part arrive on its own
+    alice!.write(bytes.subarray(cut));
+    await bob!.waitFor("<alice> split 好 line");
+  });
+
+  test("does not treat a bare \\r as the end of a line", async () => {
+    const [alice, bob] = await room("tcp", "alice", "bob");
+    alice!.write("left\r/nick evil\n");
+    await alice!.waitFor("!!! control characters");
+    const line = await bob!.waitFor("<alice> left");
+    expect(line).toBe("<alice> left\ufffd/nick evil");
+  });
+
+  test("disconnects a client sending 100 KB without a newline, and the others chat on", async () => {
+    const [alice, bob] = await room("tcp", "alice", "bob");
+    alice!.write("y".repeat(100_000));
+    await alice!.waitFor("!!! line too long");
+    await alice!.waitFor("without a newline: closing");
+    await until(() => alice!.closed, 3000, "the server to close the flooding connection");
+    await bob!.waitFor(/alice left \(no newline\)/);
+    const carol = await member(server!, "carol");
+    clients.push(carol);
+    carol.say("hello bob");
+    await bob!.waitFor("<carol> hello bob");
+  });
+
+  test("relays no half line from a client reset in the middle of one", async () => {
+    const [alice, bob] = await room("tcp", "alice", "bob");
+    const a = alice as RawClient & { reset(): void };
+    a.write("complete\nhalf a li");
+    await bob!.waitFor("<alice> complete");
+    a.reset();
+    await bob!.waitFor(/alice left \(connection (reset|closed)\)/);
+    expect(bob!.matching("half")).toEqual([]);
+  });
+
+  test("drops a client that never reads once its queue passes the cap, and the others chat on", async () => {
+    server = await startServer("tcp", { maxQueueBytes: 64 * 1024 });
+    const [alice, bob] = await room("tcp", "alice", "bob");
+    // A client that connects and never reads: a process whose only thread is
+    // blocked (Atomics.wait), so nothing ever takes bytes out of its socket.
+    const lazy = Bun.spawn(
+      [process.execPath, "-e", `await Bun.connect({ hostname: "127.0.0.1", port: ${server.port}, socket: { data() {} } });
+        console.log("connected");
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);`],
+      { stdout: "ignore", stderr: "ignore" },
+    );
+    try {
+      await until(() => server!.hub.size === 3, 5000, "the lazy client to join");
+      const line = "z".repeat(1000);
+      for (let i = 0; i < 50_000 && server.hub.size === 3; i++) {
+        alice!.say(`${i} ${line}`);
+        if (i % 20 === 0) await Bun.sleep(1);
+      }
+      await until(() => server!.logs.some((l) => l.includes("too slow to read")), 5000, "the slow client to be dropped");
+      await bob!.waitFor(/guest\d+ left \(too slow to read/);
+      alice!.say("after");
+      await bob!.waitFor("<alice> after", 5000);
+    } finally {
+      lazy.kill();
+    }
+  });
+});
+
+describe("chat over udp only (no connection: an address must prove itself)", () => {
+  test("never sends a stranger more bytes than it sent", async () => {
+    server = await startServer("udp");
+    const stranger = await udpClient(server.port);
+    clients.push(stranger);
+    stranger.say("hi"); // 3 bytes: too few to pay for the 19-byte challenge
+    stranger.say("/who");
+    await Bun.sleep(100); // nothing may arrive: there is no event to wait for
+    expect(stranger.chunks.length).toBe(0);
+    stranger.say("hello, anyone there?"); // now 3 + 5 + 21 bytes in all
+    await stranger.waitFor(/^\*\*\* \/join [0-9a-f]{8}$/);
+    const received = stranger.chunks.reduce((n, c) => n + c.length, 0);
+    expect(received).toBeLessThanOrEqual(3 + 5 + 21);
+  });
+
+  test("relays nothing from an address that has not joined", async () => {
+    const [alice] = await room("udp", "alice");
+    const stranger = await udpClient(server!.port);
+    clients.push(stranger);
+    stranger.say("spoofed line that must not be relayed");
+    stranger.say("/join 00000000"); // a wrong token
+    const bob = await member(server!, "bob");
+    clients.push(bob);
+    bob.say("real line");
+    await alice!.waitFor("<bob> real line");
+    expect(alice!.matching("spoofed")).toEqual([]);
+  });
+
+  test("takes the nick asked for in the join request", async () => {
+    const [alice] = await room("udp", "alice");
+    const bob = await udpClient(server!.port);
+    clients.push(bob);
+    await udpJoin(bob, "bob");
+    await alice!.waitFor("*** guest2 is now bob");
+  });
+
+  test("removes a member that stops sending, with a leave notice", async () => {
+    server = await startServer("udp", { udpTimeoutMs: 300 });
+    const [alice, bob] = await room("udp", "alice", "bob");
+    // alice keeps sending heartbeats; bob falls silent.
+    const beat = setInterval(() => alice!.say("/ping"), 50);
+    try {
+      await alice!.waitFor("*** bob left (timed out)", 3000);
+    } finally {
+      clearInterval(beat);
+    }
+  });
+
+  test("keeps delivering to live members after others vanished without a word", async () => {
+    server = await startServer("udp");
+    const [alice, bob, carol] = await room("udp", "alice", "bob", "carol");
+    // bob and carol's sockets close: sends to them now draw "port unreachable".
+    bob!.close();
+    carol!.close();
+    const dave = await member(server, "dave");
+    clients.push(dave);
+    for (let i = 0; i < 20; i++) alice!.say(`line ${i}`);
+    await dave.waitFor("<alice> line 19");
+    expect(dave.matching(/^<alice> line/).length).toBe(20);
+  });
+
+  test("refuses a datagram over the line limit with a notice", async () => {
+    const [alice, bob] = await room("udp", "alice", "bob");
+    alice!.write("w".repeat(5000));
+    await alice!.waitFor("!!! line too long");
+    alice!.say("short");
+    await bob!.waitFor("<alice> short");
+    expect(bob!.matching("www")).toEqual([]);
+  });
+});
