@@ -160,10 +160,17 @@ async function serveUdp() {
         // One datagram is one whole message: no buffering, no framing. A fresh decoder
         // each time, since a datagram never continues another one.
         const text = new TextDecoder().decode(buf).replace(/\r?\n$/, "");
-        try {
-          s.send(`[${ctime()}] ${text}\n`, fromPort, fromAddress); // sendto(): the address is per message
-        } catch (err) {
-          console.error(`echo: could not answer ${fromAddress}:${fromPort}: ${(err as Error).message}`);
+        const reply = `[${ctime()}] ${text}\n`;
+        // sendto(): the address goes with each message. A reply to a client that has
+        // gone bounces back as an ICMP error, and that error can make the NEXT send()
+        // throw, even to a live client. So one failed send gets one more try.
+        for (let attempt = 1; attempt <= 2; attempt++) {
+          try {
+            s.send(reply, fromPort, fromAddress);
+            break;
+          } catch (err) {
+            if (attempt === 2) console.error(`echo: could not answer ${fromAddress}:${fromPort}: ${(err as Error).message}`);
+          }
         }
       },
       // A UDP socket must have an error handler: an answer to a client that has gone
