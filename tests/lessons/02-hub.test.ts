@@ -149,6 +149,9 @@ describe("lesson 02 over tcp: lines, not reads", () => {
     const first = await hears(bo, "first line");
     const second = await hears(bo, "second line");
     s.check(first !== second, `both lines came as one: ${JSON.stringify(first)}`);
+    // Each is a relayed line of its own, naming its sender: not one chunk passed on whole.
+    const port = String(ann.localPort);
+    s.check(first.includes(port) && second.includes(port), `each line should name ann (${port}): ${JSON.stringify([first, second])}`);
   });
 
   test("never relays the half line of a client that leaves mid-line", async () => {

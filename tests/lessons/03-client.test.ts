@@ -18,7 +18,7 @@ beforeEach(() => {
 afterEach(() => s.close());
 
 const MODES = [
-  { mode: "on one event loop", args: [] as string[] },
+  { mode: process.env.LESSON_03_CMD ? "as LESSON_03_CMD runs it" : "on one event loop", args: [] as string[] },
   ...(process.env.LESSON_03_CMD ? [] : [{ mode: "with its socket in a Worker", args: ["--worker"] }]),
 ];
 
