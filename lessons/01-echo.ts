@@ -185,7 +185,16 @@ async function serveUdp() {
 }
 
 async function runServer() {
-  let server: { port: number; stop(): void };
+  let server: { port: number; stop(): void } | undefined;
+  // Trap Ctrl+C (SIGINT) and `kill` (SIGTERM) before listening: the moment the port
+  // is open, a client can connect and a signal can arrive.
+  const stop = () => {
+    server?.stop();
+    console.log("echo: bye");
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   try {
     server = opts.udp ? await serveUdp() : serveTcp();
   } catch (err) {
@@ -199,14 +208,6 @@ async function runServer() {
   const flags = `${opts.udp ? " --udp" : ""} --port ${server.port}`;
   console.log(`echo: try  ${nc} ${host} ${server.port}   or   bun lessons/01-echo.ts --client${flags}`);
   console.log(`echo: Ctrl+C stops the server`);
-
-  const stop = () => {
-    console.log("echo: bye");
-    server.stop();
-    process.exit(0);
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
 }
 
 // ---------------------------------------------------------------------------

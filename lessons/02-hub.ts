@@ -260,7 +260,16 @@ async function serveUdp() {
 
 // ---------------------------------------------------------------------------
 
-let hub: { port: number; stop(): void };
+let hub: { port: number; stop(): void } | undefined;
+// Trap Ctrl+C (SIGINT) and `kill` (SIGTERM) before listening: the moment the port
+// is open, a client can connect and a signal can arrive.
+const stop = () => {
+  hub?.stop();
+  console.log("hub: bye");
+  process.exit(0);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
 try {
   hub = opts.udp ? await serveUdp() : serveTcp();
 } catch (err) {
@@ -274,11 +283,3 @@ const nc = opts.udp ? "nc -u" : "nc";
 console.log(`hub: try  ${nc} ${host} ${hub.port}   in two terminals, or`);
 console.log(`hub:      bun lessons/03-client.ts${opts.udp ? " --udp" : ""} --port ${hub.port}`);
 console.log("hub: Ctrl+C stops the hub");
-
-const stop = () => {
-  hub.stop();
-  console.log("hub: bye");
-  process.exit(0);
-};
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
