@@ -227,7 +227,7 @@ async function runClient() {
     // "connect" on UDP only fixes the address every send() goes to. Nothing is
     // exchanged, so this succeeds even when no server is running.
     const sock = await Bun.udpSocket({
-      hostname: "127.0.0.1",
+      hostname: host.startsWith("127.") ? "127.0.0.1" : "0.0.0.0", // our own address
       connect: { hostname: host, port },
       socket: {
         data: (_s, buf) => show(new TextDecoder().decode(buf).replace(/\r?\n$/, "")),
@@ -240,7 +240,14 @@ async function runClient() {
         },
       },
     });
-    sendLine = (line) => sock.send(line); // one line, one datagram: no "\n" needed
+    sendLine = (line) => {
+      try {
+        sock.send(line); // one line, one datagram: no "\n" needed
+      } catch (err) {
+        // After an ICMP "port unreachable" the next send() throws it: report, go on.
+        show(`echo: could not send: ${(err as Error).message}`);
+      }
+    };
     // UDP has no "end of conversation": allow a late answer half a second to arrive.
     close = () => setTimeout(() => process.exit(0), 500);
   } else {

@@ -63,7 +63,10 @@ async function openTcp(o: LinkOptions, on: LinkEvents): Promise<Link> {
     while (queue.length > 0) {
       const head = queue[0]!;
       const n = s.write(head);
-      if (n < 0) return void queue.splice(0);
+      if (n < 0) {
+        queue.splice(0); // closed: nothing more will go out
+        break;
+      }
       if (n < head.length) return void (queue[0] = head.subarray(n));
       queue.shift();
     }
@@ -244,7 +247,8 @@ async function main() {
     console.error(`client: cannot reach the hub at ${o.host}:${o.port} (${code}). Is bun lessons/02-hub.ts running?`);
     process.exit(1);
   }
-  console.log(`client: connected to ${where}. Type and press Enter; exit, Ctrl+D or Ctrl+C leaves.`);
+  // Over UDP nothing was exchanged yet: "connected" would promise too much.
+  console.log(`client: ${o.udp ? "talking" : "connected"} to ${where}. Type and press Enter; exit, Ctrl+D or Ctrl+C leaves.`);
 
   // Created only now, so nothing typed (or piped in) is read before we can send it.
   rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "> " });
