@@ -72,6 +72,7 @@ type Client = {
   buffered: string; // the line that is still arriving
   queue: Uint8Array[]; // bytes the kernel has not taken yet
   queued: number; // their total size
+  dropped: boolean; // too slow to read: being closed, send it nothing more
 };
 const clients = new Set<Socket<Client>>();
 const encoder = new TextEncoder();
@@ -82,12 +83,14 @@ const encoder = new TextEncoder();
 // written again from drain(). Without it, a busy client would silently miss
 // the ends of lines.
 function send(c: Socket<Client>, line: string) {
+  if (c.data.dropped) return;
   const bytes = encoder.encode(line + "\n");
   c.data.queue.push(bytes);
   c.data.queued += bytes.length;
   if (c.data.queue.length === 1) flush(c);
   if (c.data.queued > MAX_QUEUE_BYTES) {
     console.error(`hub: ${c.data.name} is not reading; dropping it`);
+    c.data.dropped = true;
     c.data.queue = [];
     c.data.queued = 0;
     // Closing now would run close() (and its own broadcast) in the middle of the
@@ -119,7 +122,14 @@ function serveTcp() {
     socket: {
       open(s) {
         // Bun.listen shares ONE `data` object between all sockets: each client gets a fresh one.
-        s.data = { name: `${s.remoteAddress}:${s.remotePort}`, decoder: new TextDecoder(), buffered: "", queue: [], queued: 0 };
+        s.data = {
+          name: `${s.remoteAddress}:${s.remotePort}`,
+          decoder: new TextDecoder(),
+          buffered: "",
+          queue: [],
+          queued: 0,
+          dropped: false,
+        };
         send(s, `*** welcome ${s.data.name}; ${clients.size} other(s) here`);
         broadcast(`*** ${s.data.name} joined`, s);
         clients.add(s);
