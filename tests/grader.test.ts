@@ -1,0 +1,138 @@
+/**
+ * The grader, graded: every broken program in tests/fixtures/mutants/ must fail
+ * with its named misconception, and every reference lesson must pass, over the
+ * disturbed transport. Mutants run a few at a time (they mostly wait).
+ */
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { ROOT, type LessonId, type Transport } from "./lessons/harness.ts";
+import { inPieces } from "./grader/checks.ts";
+import { mulberry32, seedFor } from "./grader/disturb.ts";
+import { MISCONCEPTIONS, diagnose, type MisconceptionId } from "./grader/misconceptions.ts";
+import { commandFrom, formatVerdict, gradeLesson, pickLang, referenceCommand, type Verdict } from "./grader/report.ts";
+
+type Case = { file?: string; lesson: LessonId; transport: Transport; expect?: MisconceptionId };
+
+const MUTANTS: Case[] = [
+  { file: "01-one-read.ts", lesson: "01", transport: "tcp", expect: "one-read-one-message" },
+  { file: "01-no-newline.ts", lesson: "01", transport: "tcp", expect: "no-newline" },
+  { file: "01-shared-state.ts", lesson: "01", transport: "tcp", expect: "shared-state" },
+  { file: "01-udp-crash.ts", lesson: "01", transport: "udp", expect: "crash-on-reset" },
+  { file: "01-udp-stream.ts", lesson: "01", transport: "udp", expect: "udp-reliable" },
+  { file: "01-blocking.py", lesson: "01", transport: "tcp", expect: "silence-stalls" },
+  { file: "01-crash-on-reset.py", lesson: "01", transport: "tcp", expect: "crash-on-reset" },
+  { file: "02-echo-to-sender.ts", lesson: "02", transport: "tcp", expect: "echo-to-sender" },
+  { file: "02-never-removed.ts", lesson: "02", transport: "udp", expect: "clients-never-removed" },
+  { file: "02-article-hub.py", lesson: "02", transport: "tcp", expect: "one-read-one-message" },
+  { file: "02-article-hub.py", lesson: "02", transport: "tcp", expect: "echo-to-sender" },
+];
+const REFERENCES: Case[] = (["01", "02"] as const).flatMap((lesson) => (["tcp", "udp"] as const).map((transport) => ({ lesson, transport })));
+
+const hasPython = Bun.which("python3") !== null;
+const SEED = 20240601;
+
+// Start every grading now, a few at a time, and let each test await its own.
+const queue: (() => Promise<void>)[] = [];
+const graded = new Map<string, Promise<Verdict>>();
+const key = (c: Case) => `${c.file ?? "reference"} ${c.lesson} ${c.transport}`;
+for (const c of [...REFERENCES, ...MUTANTS]) {
+  if (graded.has(key(c)) || (c.file?.endsWith(".py") && !hasPython)) continue;
+  const command = c.file ? commandFrom([join(ROOT, "tests/fixtures/mutants", c.file)]) : referenceCommand(c.lesson);
+  graded.set(
+    key(c),
+    new Promise<Verdict>((resolve, reject) => queue.push(() => gradeLesson(c.lesson, c.transport, { command, seed: SEED, waitMs: 2000 }, 4).then(resolve, reject))),
+  );
+}
+const pump = async () => {
+  for (let job = queue.shift(); job; job = queue.shift()) await job();
+};
+void Promise.all([pump(), pump(), pump()]);
+
+const explain = (v: Verdict) => formatVerdict(v, "en", "bun run grade");
+
+describe("the grader on the kit's own lessons, over a disturbed transport", () => {
+  for (const c of REFERENCES) {
+    test(`lesson ${c.lesson} over ${c.transport} passes every check`, async () => {
+      const v = await graded.get(key(c))!;
+      if (!v.ok) throw new Error(explain(v));
+      expect(v.misconceptions).toEqual([]);
+    }, 60_000);
+  }
+});
+
+describe("the grader on broken programs (tests/fixtures/mutants)", () => {
+  for (const c of MUTANTS) {
+    const python = c.file!.endsWith(".py");
+    const name = `${c.file} (lesson ${c.lesson}, ${c.transport}) fails with "${MISCONCEPTIONS[c.expect!].name.en}"`;
+    if (python && !hasPython) {
+      test.skip(`${name} — skipped: python3 is not installed`, () => {});
+      continue;
+    }
+    test(name, async () => {
+      const v = await graded.get(key(c))!;
+      expect(v.ok).toBe(false);
+      const ids = v.misconceptions.map((m) => m.id);
+      if (!ids.includes(c.expect!)) throw new Error(`expected the diagnosis ${c.expect}, got ${JSON.stringify(ids)}\n${explain(v)}`);
+    }, 60_000);
+  }
+
+  test("at least two mutants are Python, and every misconception but one has a mutant", () => {
+    expect(MUTANTS.filter((m) => m.file!.endsWith(".py")).length).toBeGreaterThanOrEqual(2);
+    const covered = new Set(MUTANTS.map((m) => m.expect));
+    const missing = Object.keys(MISCONCEPTIONS).filter((id) => !covered.has(id as MisconceptionId));
+    expect(missing).toEqual(["writes-assumed-complete"]);
+  });
+});
+
+describe("the grader's parts", () => {
+  test("the seeded random numbers replay exactly", () => {
+    const a = mulberry32(seedFor(42, "02.relay/tcp"));
+    const b = mulberry32(seedFor(42, "02.relay/tcp"));
+    const xs = Array.from({ length: 5 }, a);
+    expect(Array.from({ length: 5 }, b)).toEqual(xs);
+    expect(Array.from({ length: 5 }, mulberry32(seedFor(43, "02.relay/tcp")))).not.toEqual(xs);
+  });
+
+  test("recognises a line that arrived cut into pieces", () => {
+    expect(inPieces("<ann> he<ann> llo, everyone\n", "hello, everyone")).toBe(true);
+    expect(inPieces("<ann> hello, everyone\n", "hello, everyone")).toBe(false);
+    expect(inPieces("nothing like it", "hello, everyone")).toBe(false);
+  });
+
+  test("every misconception is explained in English and Chinese, with a lesson to re-read", () => {
+    for (const m of Object.values(MISCONCEPTIONS)) {
+      for (const lang of ["en", "zh"] as const) {
+        expect(m.name[lang].length).toBeGreaterThan(0);
+        expect(m.explain[lang].length).toBeGreaterThan(40);
+      }
+      expect(m.explain.zh).toMatch(/[\u4e00-\u9fff]/);
+      expect(m.reread).toMatch(/^lessons\//);
+    }
+    expect(diagnose(["no-newline", "echo-to-sender", "no-newline"]).map((m) => m.id)).toEqual(["no-newline", "echo-to-sender"]);
+  });
+
+  test("picks the language from --lang, else the locale", () => {
+    expect(pickLang("zh")).toBe("zh");
+    expect(pickLang(undefined, { LANG: "zh_CN.UTF-8" })).toBe("zh");
+    expect(pickLang(undefined, { LANG: "C.UTF-8" })).toBe("en");
+  });
+
+  test("runs a lone .py file with python3 and a .ts file with this Bun", () => {
+    expect(commandFrom(["my_hub.py"], "/tmp").argv).toEqual(["python3", "-u", "/tmp/my_hub.py"]);
+    expect(commandFrom(["my-echo.ts"], "/tmp").argv).toEqual([process.execPath, "/tmp/my-echo.ts"]);
+    expect(commandFrom(["python3", "x.py", "--verbose"]).argv).toEqual(["python3", "x.py", "--verbose"]);
+  });
+
+  test("a failure shows what was expected, what arrived, the wire, the diagnosis and the seed", async () => {
+    const v = await graded.get(key(MUTANTS.find((m) => m.file === "02-echo-to-sender.ts")!))!;
+    const text = explain(v);
+    expect(text).toContain("expected");
+    expect(text).toContain("arrived");
+    expect(text).toContain('this looks like: "sent back to the sender"');
+    expect(text).toContain(`--seed ${SEED}`);
+    expect(text).toMatch(/ms {2}ann +-> /);
+    const zh = formatVerdict(v, "zh", "bun run grade");
+    expect(zh).toContain("这看起来是");
+    expect(zh).toContain(MISCONCEPTIONS["echo-to-sender"].name.zh);
+  }, 60_000);
+});

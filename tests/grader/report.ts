@@ -1,0 +1,129 @@
+/**
+ * Grading a program: run the checks, then say in English or Chinese what passed,
+ * what failed (expected, arrived, the wire), and which misconception it looks like.
+ */
+import pc from "picocolors";
+import { shellWords, ROOT, type Command, type LessonId, type Transport } from "../lessons/harness.ts";
+import { checksFor, runChecks, type CheckResult, type GradeOptions } from "./checks.ts";
+import { diagnose, type Lang, type Misconception } from "./misconceptions.ts";
+import { join, resolve } from "node:path";
+
+export type Verdict = { lesson: LessonId; transport: Transport; results: CheckResult[]; ok: boolean; misconceptions: Misconception[] };
+
+const M = {
+  expected: { en: "expected", zh: "期望" },
+  arrived: { en: "arrived ", zh: "实际  " },
+  looksLike: { en: "this looks like", zh: "这看起来是" },
+  reread: { en: "re-read", zh: "重读" },
+  wire: { en: "wire (-> sent by the grader, <- received from your program)", zh: "线路记录（-> 评分器发出，<- 从你的程序收到）" },
+  output: { en: "your program's output", zh: "你的程序的输出" },
+  seed: { en: "seed", zh: "种子" },
+  replay: { en: "replay with", zh: "重放：" },
+  progress: { en: "progress", zh: "进度" },
+  passed: { en: "passed", zh: "通过" },
+  found: { en: "misconceptions found", zh: "发现的误解" },
+  none: { en: "no named misconception matched; read the expected/arrived lines above", zh: "没有匹配到已命名的误解；请阅读上面的期望与实际" },
+  all: { en: "everything graded passed", zh: "所有评分项均已通过" },
+} as const;
+
+export const t = (lang: Lang, k: keyof typeof M) => M[k][lang];
+
+/** The language: --lang, else the locale (LC_ALL, LC_MESSAGES, LANG), else English. */
+export function pickLang(flag?: string, env = process.env): Lang {
+  const v = (flag ?? env.LC_ALL ?? env.LC_MESSAGES ?? env.LANG ?? "en").toLowerCase();
+  return v.startsWith("zh") ? "zh" : "en";
+}
+
+/** The command to grade: words as given; a lone .ts/.js file runs with Bun, a .py file with python3. */
+export function commandFrom(words: string[], cwd = process.cwd()): Command {
+  if (words.length === 1) {
+    const one = shellWords(words[0]!);
+    if (one.length > 1) words = one;
+  }
+  const [first, ...rest] = words;
+  if (!first) throw new Error("no command to grade");
+  let argv = words;
+  if (/\.(ts|js|mjs|tsx)$/.test(first)) argv = [process.execPath, resolve(cwd, first), ...rest];
+  else if (/\.py$/.test(first)) argv = ["python3", "-u", resolve(cwd, first), ...rest];
+  else if (first === "bun") argv = [process.execPath, ...rest];
+  return { argv, label: words.join(" "), custom: true };
+}
+
+/** The kit's own lesson program. */
+export function referenceCommand(lesson: LessonId): Command {
+  const file = { "01": "lessons/01-echo.ts", "02": "lessons/02-hub.ts", "03": "lessons/03-client.ts" }[lesson];
+  return { argv: [process.execPath, join(ROOT, file)], label: `bun ${file}`, custom: false };
+}
+
+export async function gradeLesson(lesson: LessonId, transport: Transport, o: GradeOptions, parallel = 4): Promise<Verdict> {
+  const results = await runChecks(checksFor(lesson, transport).map((check) => ({ check, transport })), o, parallel);
+  const misconceptions = diagnose(results.flatMap((r) => r.symptoms));
+  return { lesson, transport, results, ok: results.every((r) => r.ok), misconceptions };
+}
+
+const indent = (text: string, by = "      ") => text.split("\n").map((l) => by + l).join("\n");
+
+/** One verdict, failures in full. */
+export function formatVerdict(v: Verdict, lang: Lang, replay: string): string {
+  const out: string[] = [];
+  for (const r of v.results) {
+    const mark = r.ok ? pc.green("✓") : pc.red("✗");
+    out.push(`  ${mark} ${v.lesson} ${r.transport}  ${r.check.name[lang]}`);
+    if (r.ok) continue;
+    out.push(`      ${pc.bold(t(lang, "expected"))}: ${r.expected}`);
+    out.push(`      ${pc.bold(t(lang, "arrived"))}: ${r.arrived}`);
+    for (const m of diagnose(r.symptoms)) out.push(`      ${pc.yellow(`${t(lang, "looksLike")}: "${m.name[lang]}"`)}`);
+    out.push(`      ${t(lang, "seed")} ${r.seed} — ${t(lang, "replay")} ${replay} --seed ${r.seed}`);
+    out.push(`      --- ${t(lang, "wire")} ---`);
+    out.push(indent(r.timeline || "(nothing)", "      "));
+    out.push(`      --- ${t(lang, "output")} ---`);
+    out.push(indent(r.output, "      "));
+  }
+  return out.join("\n");
+}
+
+/** The catalogue entries for what was found, each once. */
+export function formatMisconceptions(found: Misconception[], lang: Lang): string {
+  if (found.length === 0) return "";
+  const out = [pc.bold(`${t(lang, "found")}:`)];
+  for (const m of found) {
+    out.push(`  ${pc.yellow(`"${m.name[lang]}"`)} (${m.id})`);
+    out.push(indent(wrap(m.explain[lang], lang === "zh" ? 40 : 80), "    "));
+    out.push(`    ${t(lang, "reread")}: ${m.reread}`);
+  }
+  return out.join("\n");
+}
+
+function wrap(text: string, width: number): string {
+  if (!text.includes(" ")) {
+    const rows = [];
+    for (let i = 0; i < text.length; i += width) rows.push(text.slice(i, i + width));
+    return rows.join("\n");
+  }
+  const rows: string[] = [];
+  let row = "";
+  for (const word of text.split(" ")) {
+    if (row && row.length + word.length + 1 > width) {
+      rows.push(row);
+      row = word;
+    } else row = row ? `${row} ${word}` : word;
+  }
+  if (row) rows.push(row);
+  return rows.join("\n");
+}
+
+/** The table: lessons × TCP/UDP, and a progress line. */
+export function formatTable(cells: { lesson: LessonId; transport: Transport; ok: boolean | undefined; detail?: string }[], lang: Lang): string {
+  const lessons = [...new Set(cells.map((c) => c.lesson))];
+  const mark = (ok: boolean | undefined) => (ok === undefined ? pc.dim("·") : ok ? pc.green("✓") : pc.red("✗"));
+  const rows = ["lesson  tcp  udp"];
+  for (const l of lessons) {
+    const get = (tr: Transport) => cells.find((c) => c.lesson === l && c.transport === tr);
+    rows.push(`  ${l}     ${mark(get("tcp")?.ok)}    ${mark(get("udp")?.ok)}   ${[get("tcp")?.detail, get("udp")?.detail].filter(Boolean).join(", ")}`);
+  }
+  const graded = cells.filter((c) => c.ok !== undefined);
+  const passed = graded.filter((c) => c.ok).length;
+  const bar = "█".repeat(passed) + "░".repeat(graded.length - passed);
+  rows.push(`${t(lang, "progress")}: ${bar} ${passed}/${graded.length} ${t(lang, "passed")}`);
+  return rows.join("\n");
+}
