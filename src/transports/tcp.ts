@@ -39,6 +39,8 @@ export interface RunningServer {
 interface Conn {
   peer: TcpPeer;
   decoder: LineDecoder;
+  /** Input read after the turn's budget was spent: handled, in order, next turn. */
+  held: Uint8Array[] | undefined;
 }
 
 /** How long a closing connection may take to write what is queued before it is cut. */
@@ -56,13 +58,66 @@ export function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-/** Members with bytes pending, written once per event-loop turn. */
-class Flusher {
-  private readonly dirty = new Set<TcpPeer>();
-  private scheduled = false;
+/**
+ * Bytes of fan-out queued in one turn, all members together, past which the
+ * hub handles no more input until that turn's writes are done. One read can
+ * hold a thousand lines, and each goes to every other member: without a budget,
+ * a whole room sending at once is read in a single turn, queues hundreds of
+ * megabytes, and puts every member past the slow-consumer cap though none of
+ * them is slow. With it, input waits: a chunk already read is held for the next
+ * turn, and the socket is paused, so the rest stays in the kernel and the
+ * sender feels TCP's own backpressure.
+ */
+const TURN_BUDGET_BYTES = 1 << 20;
 
-  mark(peer: TcpPeer): void {
+/**
+ * The hub's rhythm, one event-loop turn at a time: input is handled until the
+ * turn's budget is spent, then every member with something pending gets one
+ * write, then held input is handled, and so on.
+ */
+class Flusher {
+  private dirty = new Set<TcpPeer>();
+  private flushing = new Set<TcpPeer>();
+  private scheduled = false;
+  /** Bytes queued this turn, all members. */
+  private turnBytes = 0;
+  /** Paused sockets (some holding input), in the order they were paused. */
+  private waiting: Socket<Conn>[] = [];
+
+  constructor(private readonly handle: (socket: Socket<Conn>, chunk: Uint8Array) => void) {}
+
+  mark(peer: TcpPeer, bytes = 0): void {
+    this.turnBytes += bytes;
     this.dirty.add(peer);
+    this.schedule();
+  }
+
+  /** Input arrived: handle it now, or (over budget, or behind held input) hold it for the next turn. */
+  input(socket: Socket<Conn>, chunk: Uint8Array): void {
+    const conn = socket.data;
+    if (conn.held === undefined && this.turnBytes < TURN_BUDGET_BYTES) {
+      this.handle(socket, chunk);
+      if (this.turnBytes < TURN_BUDGET_BYTES) return;
+      conn.held = [];
+    } else if (conn.held === undefined) {
+      conn.held = [chunk.slice()]; // the caller may reuse its buffer
+    } else {
+      conn.held.push(chunk.slice());
+      return;
+    }
+    socket.pause();
+    this.waiting.push(socket);
+    this.schedule();
+  }
+
+  /** The socket is closing: what it sent before it went is still handled, in order. */
+  release(socket: Socket<Conn>): void {
+    const held = socket.data.held;
+    socket.data.held = undefined;
+    for (const chunk of held ?? []) this.handle(socket, chunk);
+  }
+
+  private schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flushAll);
@@ -71,9 +126,26 @@ class Flusher {
 
   private readonly flushAll = (): void => {
     this.scheduled = false;
-    const peers = [...this.dirty];
-    this.dirty.clear();
+    // Swap the sets: a flush may close a socket, and the hub's leave notice marks others anew.
+    const peers = this.dirty;
+    this.dirty = this.flushing;
+    this.flushing = peers;
     for (const peer of peers) peer.flush();
+    peers.clear();
+    this.turnBytes = 0;
+    // Then the held input, oldest first, until the new turn's budget is spent.
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (let i = 0; i < waiting.length; i++) {
+      if (this.turnBytes >= TURN_BUDGET_BYTES) {
+        this.waiting = waiting.slice(i).concat(this.waiting);
+        this.schedule();
+        return;
+      }
+      const socket = waiting[i]!;
+      this.release(socket);
+      socket.resume();
+    }
   };
 }
 
@@ -125,7 +197,7 @@ class TcpPeer implements Peer {
       this.onDrop(this);
       return;
     }
-    this.flusher.mark(this);
+    this.flusher.mark(this, bytes.length);
   }
 
   close(): void {
@@ -172,7 +244,13 @@ class TcpPeer implements Peer {
 /** Serves the hub over TCP. Throws (EADDRINUSE) at once if the port is taken. */
 export function serveTcp(hub: Hub, options: TcpServerOptions): RunningServer {
   const log = options.log ?? (() => {});
-  const flusher = new Flusher();
+  const flusher = new Flusher((socket, chunk) => {
+    const { peer, decoder } = socket.data;
+    for (const frame of decoder.push(chunk)) {
+      if (peer.isClosing) break; // it quit or overflowed: ignore what followed
+      hub.receive(peer, frame);
+    }
+  });
   const open = new Set<TcpPeer>();
   const dropped = (peer: TcpPeer) =>
     queueMicrotask(() => {
@@ -187,23 +265,20 @@ export function serveTcp(hub: Hub, options: TcpServerOptions): RunningServer {
       open(socket) {
         // Bun shares one `data` object between all accepted sockets: make a fresh one.
         const peer = new TcpPeer(socket, flusher, options.maxQueueBytes, dropped);
-        socket.data = { peer, decoder: new LineDecoder({ maxLineBytes: options.maxLineBytes }) };
+        socket.data = { peer, decoder: new LineDecoder({ maxLineBytes: options.maxLineBytes }), held: undefined };
         socket.setNoDelay(true);
         open.add(peer);
         if (!hub.join(peer)) peer.close();
       },
       data(socket, chunk) {
-        const { peer, decoder } = socket.data;
-        for (const frame of decoder.push(chunk)) {
-          if (peer.isClosing) break; // it quit or overflowed: ignore what followed
-          hub.receive(peer, frame);
-        }
+        flusher.input(socket, chunk);
       },
       drain(socket) {
         socket.data.peer.drain();
       },
       close(socket, error) {
         const { peer } = socket.data;
+        flusher.release(socket);
         peer.gone = true;
         open.delete(peer);
         // Whatever half line it had is dropped with the decoder: never relayed.

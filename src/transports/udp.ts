@@ -57,13 +57,70 @@ function sendGuarded(socket: Sock, bytes: Uint8Array, port: number, address: str
   return false;
 }
 
+/** Most datagrams handed to one `sendMany` call. */
+const MAX_BATCH = 1024;
+
+/**
+ * The datagrams of one event-loop turn, sent together: `sendMany` hands the
+ * kernel many datagrams in one system call, where `send` costs one call each.
+ *
+ * It stops at the first datagram that fails (often because of a stale "port
+ * unreachable" left by some other address) and returns how many it sent. That
+ * one datagram is then tried alone with `sendGuarded` (twice), its peer is
+ * dropped only if that fails too, and the batch goes on after it. So one
+ * vanished client never costs the others a line.
+ */
+class Outbox {
+  private packets: (Uint8Array | number | string)[] = [];
+  private peers: UdpPeer[] = [];
+  private scheduled = false;
+
+  constructor(private readonly socket: Sock) {}
+
+  add(peer: UdpPeer, bytes: Uint8Array): void {
+    this.packets.push(bytes, peer.port, peer.address);
+    this.peers.push(peer);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  readonly flush = (): void => {
+    this.scheduled = false;
+    const { packets, peers } = this;
+    if (peers.length === 0) return;
+    this.packets = [];
+    this.peers = [];
+    const failed = new Set<UdpPeer>();
+    let i = 0;
+    while (i < peers.length) {
+      const end = Math.min(peers.length, i + MAX_BATCH);
+      let sent = 0;
+      try {
+        sent = this.socket.sendMany(i === 0 && end === peers.length ? packets : packets.slice(i * 3, end * 3));
+      } catch {
+        // Nothing is known to have gone: try them one at a time, starting with this one.
+      }
+      i += sent;
+      if (i >= end) continue;
+      const peer = peers[i]!;
+      if (!failed.has(peer) && !sendGuarded(this.socket, packets[i * 3] as Uint8Array, peer.port, peer.address)) {
+        failed.add(peer);
+        peer.fail();
+      }
+      i++;
+    }
+  };
+}
+
 class UdpPeer implements Peer {
   readonly label: string;
   heardAt = Date.now();
   gone = false;
 
   constructor(
-    private readonly socket: Sock,
+    private readonly outbox: Outbox,
     readonly address: string,
     readonly port: number,
     private readonly onGone: (peer: UdpPeer, failed: boolean) => void,
@@ -74,7 +131,13 @@ class UdpPeer implements Peer {
   send(line: OutLine): void {
     if (this.gone) return;
     // A datagram keeps its boundaries, so one line is one datagram (with its \n, for nc).
-    if (!sendGuarded(this.socket, line.bytes, this.port, this.address)) this.onGone(this, true);
+    // Queued, not sent: the outbox sends the whole turn's datagrams at once.
+    this.outbox.add(this, line.bytes);
+  }
+
+  /** Its datagram could not be sent, twice: take it to be gone. */
+  fail(): void {
+    this.onGone(this, true);
   }
 
   close(): void {
@@ -130,6 +193,7 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
       },
     },
   });
+  const outbox = new Outbox(socket);
 
   function meetStranger(sock: Sock, key: string, datagram: Uint8Array, port: number, address: string): void {
     const now = Date.now();
@@ -150,7 +214,7 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
       if (command.arg === stranger.token) {
         // It received our token at this address: it is who it says it is.
         strangers.delete(key);
-        const peer = new UdpPeer(sock, address, port, gone);
+        const peer = new UdpPeer(outbox, address, port, gone);
         members.set(key, peer);
         if (!hub.join(peer, stranger.wantedNick)) gone(peer, false);
         return;
@@ -188,6 +252,7 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
     port: socket.port,
     async stop() {
       clearInterval(sweep);
+      outbox.flush(); // the goodbyes of hub.shutdown() are still queued
       socket.close();
     },
   };
