@@ -66,6 +66,7 @@ export interface Messages {
   giveUp: string;
   bye: string;
   clientHelp: string;
+  notConnected: string;
 }
 
 const en: Messages = {
@@ -122,6 +123,7 @@ const en: Messages = {
   giveUp: "giving up",
   bye: "bye",
   clientHelp: "exit, /quit, Ctrl+D or Ctrl+C leave",
+  notConnected: "not connected: the line was not sent",
 };
 
 const zh: Messages = {
@@ -178,6 +180,7 @@ const zh: Messages = {
   giveUp: "放弃连接",
   bye: "再见",
   clientHelp: "exit、/quit、Ctrl+D 或 Ctrl+C 退出",
+  notConnected: "未连接：这一行没有发送",
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, zh };
