@@ -1,0 +1,316 @@
+#!/usr/bin/env bun
+/**
+ * The terminal client: `bun src/client.ts` (TCP) or `bun src/client.ts --udp`.
+ *
+ * Run:    bun src/server.ts            and in two more terminals   bun src/client.ts --nick alice
+ * Try:    type a line and press Enter; /help lists the server's commands; exit leaves.
+ *
+ * A chat client waits for two things at once: the keyboard and the socket. The
+ * article's Python client (chapters 3 and 4) needed a second thread for that,
+ * because `input()` blocks: one thread read the keyboard, the other `recv()`ed
+ * and printed. Here there is no thread. Bun's event loop waits on both, and calls
+ * `rl.on("line")` when you press Enter and the transport's `line` handler when a
+ * line arrives. Neither handler blocks, so neither side ever waits for the other.
+ *
+ * What the client adds to a plain `nc`:
+ * - a line that arrives is printed ABOVE the prompt, and what you were typing is
+ *   drawn again below it (readline keeps it; `rl.prompt(true)` redraws it);
+ * - what you type is shown as the room sees it (`<you> text`): the server never
+ *   sends your own lines back;
+ * - timestamps and colours, and nothing from the network printed raw
+ *   (src/render.ts cleans every line before it reaches the terminal);
+ * - when the server goes away, it says so and reconnects (1 s, 2 s, 4 s ... 30 s).
+ *
+ * Wiring only: display is src/render.ts, the wire is src/protocol.ts, the sockets
+ * are src/transports/ (connectTcp, and connectUdp, which also does the UDP join
+ * handshake and the heartbeats).
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { createInterface, clearScreenDown, cursorTo, moveCursor, type Interface } from "node:readline";
+import { isColorSupported } from "picocolors";
+import { describeError, intOption, langOption } from "./cli.ts";
+import { DEFAULTS, UDP_HEARTBEAT_MS } from "./config.ts";
+import { messages, type Lang } from "./i18n.ts";
+import { checkNick, nickKey, parseCommand } from "./protocol.ts";
+import {
+  createColors,
+  noticeMeaning,
+  renderLocal,
+  renderLocalError,
+  renderOwn,
+  renderServerLine,
+} from "./render.ts";
+import { connectTcp, type ConnectionHandlers } from "./transports/tcp.ts";
+import { connectUdp } from "./transports/udp.ts";
+
+// ---------------------------------------------------------------------------
+// The command line
+// ---------------------------------------------------------------------------
+
+interface ClientFlags {
+  udp?: boolean;
+  host: string;
+  port: number;
+  nick?: string;
+  lang: Lang;
+  color: boolean;
+}
+
+/** A nickname the server would accept (docs/PROTOCOL.md, Nicknames). */
+function nickOption(value: string): string {
+  const checked = checkNick(value);
+  if (!checked.ok) throw new InvalidArgumentError("expected 1 to 16 letters, digits, _ or -");
+  return checked.nick;
+}
+
+const program = new Command("client")
+  .description("A terminal client for the chat server (TCP, or UDP with --udp).")
+  .option("--udp", "connect over UDP (the server must serve --udp)")
+  .option("--host <address>", "server address", DEFAULTS.host)
+  .option("-p, --port <n>", "server port", intOption(1, 65535), DEFAULTS.port)
+  .option("-n, --nick <name>", "nickname to ask for", nickOption)
+  .option("--lang <lang>", "language of the client's messages: en or zh", langOption, DEFAULTS.lang)
+  .option("--no-color", "no colours (NO_COLOR=1 does the same)")
+  .showHelpAfterError("(run with --help for the options)");
+program.parse();
+const flags = program.opts<ClientFlags>();
+
+const t = messages(flags.lang);
+const transport = flags.udp ? "udp" : "tcp";
+const { host, port } = flags;
+// picocolors already says no to NO_COLOR, a pipe, and TERM=dumb; --no-color adds ours.
+const c = createColors(flags.color && isColorSupported);
+
+// ---------------------------------------------------------------------------
+// The screen: print above the prompt, never through it
+// ---------------------------------------------------------------------------
+
+const out = process.stdout;
+/** A person at a terminal (not a pipe): only then do we move the cursor around. */
+const interactive = Boolean(process.stdin.isTTY && out.isTTY);
+let rl: Interface | undefined;
+
+/** Shows the prompt (with what was typed so far); not into a pipe, where it is only noise. */
+function prompt(): void {
+  if (rl && interactive) rl.prompt(true);
+}
+
+/**
+ * Prints one line above the prompt. The half-typed line is readline's, not ours:
+ * we wipe the prompt row(s), print, and ask readline to draw prompt and line again.
+ */
+function show(text: string): void {
+  if (rl && interactive) {
+    moveCursor(out, 0, -rl.getCursorPos().rows); // a long input may wrap over several rows
+    cursorTo(out, 0);
+    clearScreenDown(out);
+    out.write(text + "\n");
+    prompt();
+  } else {
+    out.write(text + "\n");
+  }
+}
+
+const now = () => new Date();
+const notice = (text: string) => show(renderLocal(c, now(), text));
+const problem = (text: string) => show(renderLocalError(c, now(), text));
+
+/**
+ * Readline has already echoed what you typed, and moved to the next row. Take
+ * that echo back, so the line can be shown as the room sees it, with time and nick.
+ */
+function eraseEcho(typed: string): void {
+  if (!rl || !interactive) return;
+  const width = Bun.stringWidth(rl.getPrompt() + typed);
+  const columns = out.columns || 80;
+  moveCursor(out, 0, -(Math.floor(width / columns) + 1));
+  cursorTo(out, 0);
+  clearScreenDown(out);
+}
+
+// ---------------------------------------------------------------------------
+// Who we are: the server names us, in its own language
+// ---------------------------------------------------------------------------
+
+/** Our nick, as the server last told us (welcome, then `*** OLD is now NEW`). */
+let nick: string | undefined;
+/** The nick to ask for on every (re)connect: --nick, then each rename the server confirmed. */
+let wantedNick = flags.nick;
+
+// ---------------------------------------------------------------------------
+// The connection, and getting it back when the server goes away
+// ---------------------------------------------------------------------------
+
+interface Link {
+  send(line: string): void;
+  /** Say goodbye with this line (`/quit [REASON]`) and close. */
+  quit(line: string): void;
+  close(): void;
+}
+
+/** The connection in use; undefined while (re)connecting. */
+let link: Link | undefined;
+/** Bumped for every new connection: events of an older one are ignored. */
+let session = 0;
+let leaving = false;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+const FIRST_RETRY_S = 1;
+const MAX_RETRY_S = 30;
+
+/** Connects (TCP, or the UDP join), asks for our nick, and starts showing lines. */
+async function open(): Promise<Link> {
+  const id = ++session;
+  // Lines that arrive before we have printed "connected" wait for it.
+  const held: string[] = [];
+  let ready = false;
+  let closedEarly = false;
+  const handlers: ConnectionHandlers = {
+    line(text) {
+      if (id !== session) return;
+      if (ready) received(text);
+      else held.push(text);
+    },
+    closed(byUs) {
+      if (id !== session || byUs) return;
+      if (ready) serverGone();
+      else closedEarly = true;
+    },
+  };
+
+  let result: Link;
+  if (flags.udp) {
+    const conn = await connectUdp(host, port, handlers, { nick: wantedNick, heartbeatMs: UDP_HEARTBEAT_MS });
+    result = {
+      send: conn.send,
+      // connectUdp's close() sends a bare "/quit" itself.
+      quit: (line) => {
+        if (line.trim().toLowerCase() !== "/quit") conn.send(line);
+        conn.close();
+      },
+      close: conn.close,
+    };
+  } else {
+    const conn = await connectTcp(host, port, handlers);
+    if (wantedNick) conn.send(`/nick ${wantedNick}`);
+    result = {
+      send: conn.send,
+      quit: (line) => {
+        conn.send(line);
+        conn.close();
+      },
+      close: conn.close,
+    };
+  }
+
+  link = result;
+  notice(t.connected(host, port, transport));
+  ready = true;
+  for (const text of held) received(text);
+  if (closedEarly) serverGone();
+  return result;
+}
+
+/** One line from the server: act on the notices that concern us, then show it. */
+function received(text: string): void {
+  const meaning = noticeMeaning(text);
+  switch (meaning.kind) {
+    case "welcome":
+      nick = meaning.nick;
+      break;
+    case "renamed":
+      if (nick !== undefined && nickKey(meaning.from) === nickKey(nick)) nick = wantedNick = meaning.to;
+      break;
+    case "challenge":
+      // Over UDP: the server restarted and no longer knows us. Join again.
+      return serverGone();
+  }
+  show(renderServerLine(c, now(), text));
+  // It said goodbye: do not wait for a close (over UDP none would come).
+  if (meaning.kind === "shutting-down") serverGone();
+}
+
+function serverGone(): void {
+  if (leaving || !link) return;
+  const old = link;
+  link = undefined;
+  session++;
+  old.close();
+  notice(t.serverGone);
+  retryIn(FIRST_RETRY_S);
+}
+
+function retryIn(seconds: number): void {
+  notice(t.reconnecting(seconds));
+  retryTimer = setTimeout(async () => {
+    try {
+      await open();
+    } catch {
+      if (!leaving) retryIn(Math.min(seconds * 2, MAX_RETRY_S));
+    }
+  }, seconds * 1000);
+}
+
+/** Every way out (exit, /quit, Ctrl+D, Ctrl+C, SIGTERM) ends here: say goodbye, exit 0. */
+function leave(quitLine = "/quit"): void {
+  if (leaving) return;
+  leaving = true;
+  clearTimeout(retryTimer);
+  link?.quit(quitLine);
+  link = undefined;
+  if (rl && interactive) {
+    cursorTo(out, 0);
+    clearScreenDown(out);
+  }
+  rl?.close();
+  out.write(renderLocal(c, now(), t.bye) + "\n");
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------------------
+// What you type
+// ---------------------------------------------------------------------------
+
+function typed(line: string): void {
+  if (leaving) return;
+  eraseEcho(line);
+  // The article's client leaves on "exit"; the server would take it as text.
+  if (line.trim() === "exit") return leave();
+  const command = parseCommand(line);
+  if (command.kind === "empty") return prompt();
+  if (command.kind === "quit") return leave(line);
+  if (!link) return problem(t.notConnected);
+
+  link.send(line);
+  switch (command.kind) {
+    case "say":
+      return show(renderOwn(c, now(), "chat", nick ?? wantedNick ?? "?", command.text));
+    case "me":
+      return show(renderOwn(c, now(), "action", nick ?? wantedNick ?? "?", command.text));
+    case "help":
+      return notice(t.clientHelp);
+    default:
+      // /nick, /msg, /who ...: the server's answer is what we show.
+      return prompt();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Start
+// ---------------------------------------------------------------------------
+
+// Until readline owns the keyboard, Ctrl+C is a plain signal.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => leave());
+
+notice(t.connecting(host, port, transport));
+try {
+  await open();
+} catch (error) {
+  console.error(renderLocalError(c, now(), t.connectFailed(host, port, describeError(error))));
+  process.exit(1);
+}
+
+rl = createInterface({ input: process.stdin, output: out, prompt: "> ", terminal: interactive });
+rl.on("line", typed);
+rl.on("SIGINT", () => leave()); // Ctrl+C
+rl.on("close", () => leave()); // Ctrl+D, or the end of piped input
+prompt();

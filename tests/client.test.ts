@@ -1,0 +1,317 @@
+/**
+ * The terminal client, driven as a person drives it: through a real terminal (PTY).
+ *
+ * Each test starts a real server (`src/server.ts --port 0`), a raw test client
+ * that speaks the wire protocol by hand (TCP: Bun.connect; UDP: the join
+ * handshake of docs/PROTOCOL.md), and `src/client.ts` in a PTY. Everything runs
+ * once over TCP and once over UDP.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import type { Subprocess } from "bun";
+import { until } from "./helpers/until.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+type Transport = "tcp" | "udp";
+
+// Everything a test starts, closed in afterEach.
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      cleanup();
+    } catch {
+      // already gone
+    }
+  }
+});
+
+// ---------------------------------------------------------------------------
+// A server, a raw client, and the client in a terminal
+// ---------------------------------------------------------------------------
+
+interface Server {
+  proc: Subprocess;
+  port: number;
+}
+
+async function startServer(transport: Transport, port = 0): Promise<Server> {
+  const proc = Bun.spawn(
+    [process.execPath, "src/server.ts", "--port", String(port), "--quiet", "--lang", "en", `--${transport}`],
+    { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
+  );
+  cleanups.push(() => proc.kill("SIGKILL"));
+  let out = "";
+  // Keep reading after the ready line: a full pipe would stop the server.
+  void (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stdout) out += decoder.decode(chunk, { stream: true });
+  })();
+  void new Response(proc.stderr).text();
+  const ready = await until(() => /listening on 127\.0\.0\.1:(\d+) \((?:tcp|udp)\)/.exec(out), 10_000, "the server's ready line");
+  return { proc, port: Number(ready[1]) };
+}
+
+interface RawClient {
+  lines: string[];
+  send(line: string): void;
+}
+
+/** A member of the room that speaks the protocol by hand, named `raw`. */
+async function joinRaw(transport: Transport, port: number): Promise<RawClient> {
+  const lines: string[] = [];
+  const encoder = new TextEncoder();
+  if (transport === "tcp") {
+    let buffered = "";
+    const socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        data(_s, chunk) {
+          buffered += new TextDecoder().decode(chunk);
+          const parts = buffered.split("\n");
+          buffered = parts.pop()!;
+          lines.push(...parts);
+        },
+        error() {},
+      },
+    });
+    cleanups.push(() => socket.terminate());
+    const raw = { lines, send: (line: string) => void socket.write(encoder.encode(line + "\n")) };
+    raw.send("/nick raw");
+    await until(() => lines.some((l) => l.endsWith(" is now raw")), 5000, "raw to be renamed");
+    return raw;
+  }
+  const socket = await Bun.udpSocket({
+    hostname: "127.0.0.1",
+    connect: { hostname: "127.0.0.1", port },
+    socket: {
+      data(_s, datagram) {
+        lines.push(new TextDecoder().decode(datagram).replace(/\n$/, ""));
+      },
+      error() {},
+    },
+  });
+  cleanups.push(() => socket.close());
+  const raw = { lines, send: (line: string) => void socket.send(line + "\n") };
+  // docs/PROTOCOL.md, Joining over UDP: pay for the challenge, then answer it.
+  raw.send("/join raw".padEnd(30, " "));
+  const challenge = await until(() => lines.map((l) => /^\*\*\* \/join ([0-9a-f]+)$/.exec(l)).find(Boolean), 5000, "the challenge");
+  raw.send(`/join ${challenge[1]}`);
+  await until(() => lines.some((l) => l.endsWith(" is now raw")), 5000, "raw to join as raw");
+  return raw;
+}
+
+interface Pty {
+  proc: Subprocess;
+  /** Everything the client wrote to its terminal, escape sequences and all. */
+  readonly screen: string;
+  type(text: string): void;
+}
+
+function startClient(transport: Transport, port: number, extra: string[] = []): Pty {
+  let screen = "";
+  const decoder = new TextDecoder();
+  const args = ["src/client.ts", "--port", String(port), "--nick", "kit", "--lang", "en", ...extra];
+  if (transport === "udp") args.push("--udp");
+  const proc = Bun.spawn([process.execPath, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1" },
+    terminal: {
+      cols: 100,
+      rows: 30,
+      data(_t, data) {
+        screen += decoder.decode(data, { stream: true });
+      },
+    },
+  });
+  cleanups.push(() => {
+    proc.kill("SIGKILL");
+    proc.terminal?.close();
+  });
+  return {
+    proc,
+    get screen() {
+      return screen;
+    },
+    type: (text) => void proc.terminal!.write(text),
+  };
+}
+
+/** A server, `raw` in the room, and `kit` (the client under test) joined. */
+async function room(transport: Transport) {
+  const server = await startServer(transport);
+  const raw = await joinRaw(transport, server.port);
+  const kit = startClient(transport, server.port);
+  await until(() => raw.lines.some((l) => l.endsWith(" is now kit")), 10_000, "kit to join");
+  await until(() => kit.screen.includes("> "), 5000, "the prompt");
+  return { server, raw, kit };
+}
+
+async function exitCode(proc: Subprocess): Promise<number> {
+  await until(() => proc.exitCode !== null, 5000, "the client to exit");
+  return proc.exitCode!;
+}
+
+// ---------------------------------------------------------------------------
+
+describe.each(["tcp", "udp"] as const)("the terminal client over %s", (transport) => {
+  test("sends a typed line to the room as <kit> text and shows it as its own line", async () => {
+    const { raw, kit } = await room(transport);
+    kit.type("hello\r");
+    await until(() => raw.lines.includes("<kit> hello"), 5000, "<kit> hello at raw");
+    await until(() => kit.screen.includes("<kit> hello"), 5000, "<kit> hello on the screen");
+  });
+
+  test("shows /me as an action and sends it as one", async () => {
+    const { raw, kit } = await room(transport);
+    kit.type("/me waves\r");
+    await until(() => raw.lines.includes("* kit waves"), 5000, "the action at raw");
+    await until(() => kit.screen.includes("* kit waves"), 5000, "the action on the screen");
+  });
+
+  test("shows a line from the room and then redraws the half-typed line", async () => {
+    const { raw, kit } = await room(transport);
+    kit.type("half typ");
+    await until(() => kit.screen.includes("half typ"), 5000, "the typed text echoed");
+    raw.send("hi kit");
+    await until(() => kit.screen.includes("<raw> hi kit"), 5000, "the room's line");
+    // After the room's line, readline draws the prompt and what was typed so far again.
+    await until(() => kit.screen.slice(kit.screen.indexOf("<raw> hi kit")).includes("> half typ"), 5000, "the redraw");
+    // The line was kept, not lost: finishing it sends all of it.
+    kit.type("ed\r");
+    await until(() => raw.lines.includes("<kit> half typed"), 5000, "the finished line at raw");
+  });
+
+  test("never writes an escape sequence from the network to the terminal", async () => {
+    const { raw, kit } = await room(transport);
+    raw.send("evil \x1b]0;pwned\x07 then \x1b[2J and \u009b31m end");
+    await until(() => kit.screen.includes(" end"), 5000, "the hostile line");
+    expect(kit.screen).toContain("evil \ufffd]0;pwned\ufffd then \ufffd[2J and \ufffd31m end");
+    expect(kit.screen).not.toContain("\x1b]");
+    expect(kit.screen).not.toContain("\x07");
+    expect(kit.screen).not.toContain("\x1b[2J");
+    expect(kit.screen).not.toContain("\u009b");
+  });
+
+  test("cleans escape sequences itself even when the server does not", async () => {
+    // A fake server that sends hostile bytes raw: the client must not trust its server.
+    const hostile = "<evil> \x1b]0;pwned\x07 then \x1b[2J end";
+    const port = await fakeServer(transport, ["*** welcome, kit! /help lists the commands", hostile]);
+    const kit = startClient(transport, port);
+    await until(() => kit.screen.includes(" end"), 5000, "the hostile line");
+    expect(kit.screen).toContain("<evil> \ufffd]0;pwned\ufffd then \ufffd[2J end");
+    expect(kit.screen).not.toContain("\x1b]");
+    expect(kit.screen).not.toContain("\x07");
+    expect(kit.screen).not.toContain("\x1b[2J");
+  });
+
+  test.each([
+    ["Ctrl+D", "\x04"],
+    ["Ctrl+C", "\x03"],
+    ["exit", "exit\r"],
+    ["/quit", "/quit\r"],
+  ])("leaves the room and exits with code 0 on %s", async (_name, keys) => {
+    const { raw, kit } = await room(transport);
+    kit.type(keys);
+    expect(await exitCode(kit.proc)).toBe(0);
+    expect(kit.screen).toContain("*** bye");
+    await until(() => raw.lines.some((l) => /^\*\*\* kit left/.test(l)), 5000, "kit's leave notice");
+  });
+
+  test("says the server went away when it stops, and Ctrl+C still leaves", async () => {
+    const { server, kit } = await room(transport);
+    server.proc.kill("SIGTERM");
+    await until(() => kit.screen.includes("the server went away"), 10_000, "the client to notice");
+    await until(() => kit.screen.includes("reconnecting in 1s"), 5000, "the first retry");
+    kit.type("\x03");
+    expect(await exitCode(kit.proc)).toBe(0);
+  });
+
+  test("reconnects when the server comes back, and asks for its nick again", async () => {
+    const { server, kit } = await room(transport);
+    server.proc.kill("SIGTERM");
+    await until(() => kit.screen.includes("the server went away"), 10_000, "the client to notice");
+    await server.proc.exited;
+    const again = await startServer(transport, server.port);
+    const raw = await joinRaw(transport, again.port);
+    await until(() => kit.screen.split(" is now kit").length >= 3, 10_000, "kit to rejoin as kit");
+    kit.type("back\r");
+    await until(() => raw.lines.includes("<kit> back"), 5000, "<kit> back at raw");
+  });
+
+  test("exits with code 1 and one plain line when no server is there", async () => {
+    // A port that was free a moment ago, and has nobody on it now.
+    const port = await freePort(transport);
+    const proc = Bun.spawn(
+      [process.execPath, "src/client.ts", "--port", String(port), "--lang", "en", ...(transport === "udp" ? ["--udp"] : [])],
+      { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } },
+    );
+    cleanups.push(() => proc.kill("SIGKILL"));
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`cannot reach 127.0.0.1:${port}: connection refused`);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("the client's command line", () => {
+  test("turns a bad option value into a short error, without a stack trace", async () => {
+    const proc = Bun.spawn([process.execPath, "src/client.ts", "--port", "99999"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain("--port");
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
+  test("lists its options with --help", async () => {
+    const proc = Bun.spawn([process.execPath, "src/client.ts", "--help"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    expect(code).toBe(0);
+    for (const option of ["--udp", "--host", "--port", "--nick", "--lang", "--no-color"]) expect(stdout).toContain(option);
+  });
+});
+
+async function freePort(transport: Transport): Promise<number> {
+  if (transport === "tcp") {
+    const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = listener.port;
+    listener.stop(true);
+    return port;
+  }
+  const socket = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+  const port = socket.port;
+  socket.close();
+  return port;
+}
+
+/** A "server" that answers whoever talks to it with these lines, sent raw. */
+async function fakeServer(transport: Transport, lines: string[]): Promise<number> {
+  const bytes = new TextEncoder().encode(lines.map((l) => l + "\n").join(""));
+  if (transport === "tcp") {
+    const listener = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open(socket) {
+          socket.write(bytes);
+        },
+        data() {},
+      },
+    });
+    cleanups.push(() => listener.stop(true));
+    return listener.port;
+  }
+  const socket = await Bun.udpSocket({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      data(sock, _datagram, port, address) {
+        // No challenge: the first line that is not one counts as the welcome.
+        for (const line of lines) sock.send(line + "\n", port, address);
+      },
+      error() {},
+    },
+  });
+  cleanups.push(() => socket.close());
+  return socket.port;
+}
