@@ -23,7 +23,7 @@ import type { Socket } from "bun";
 import type { udp } from "bun";
 import { Histogram, type LatencySummary } from "./histogram.ts";
 import { LineWriter, readStamp, type Stamp } from "./payload.ts";
-import { readCpuSeconds, readMemory, readUdpCounters } from "./proc.ts";
+import { readCpuSeconds, readMachineBusySeconds, readMemory, readUdpCounters } from "./proc.ts";
 
 export interface LoadConfig {
   transport: "tcp" | "udp";
@@ -56,6 +56,8 @@ export interface LoadConfig {
   timeLimitS: number;
   /** rate mode: how often the sender looks for due lines, ms. */
   tickMs: number;
+  /** idle mode: seconds to keep the clients connected after the last step. */
+  holdS?: number;
 }
 
 export interface LoadResult {
@@ -84,6 +86,8 @@ export interface LoadResult {
   sendLag: LatencySummary;
   hub: { rssBeforeKiB?: number; rssEndKiB?: number; peakKiB?: number; peakDuringKiB?: number; cpuPct?: number };
   loadgen: { cpuPct: number; rssKiB: number };
+  /** CPU used by everything else on the machine during the run, % of one core (other programs, the kernel's softirq work). */
+  otherCpuPct?: number;
   /** Lines that were not benchmark lines, received while measuring (a sample). */
   notices: string[];
   /** Connections the hub closed while measuring. */
@@ -155,6 +159,7 @@ function newClient(id: number): Client {
 /** One line, buf[start, end), arrived at client `c` at time `now` (µs). */
 function onLine(c: Client, buf: Uint8Array, start: number, end: number, now: number): void {
   if (readStamp(buf, start, end, stamp)) {
+    if (c.id >= config.clients) return; // the slow client: what it read before it stopped is not counted
     const { sender, seq } = stamp;
     if (sender >= config.senders || seq >= linesPerSender) return;
     const bit = sender * seenStride * 8 + seq;
@@ -465,21 +470,28 @@ function hubMemory() {
   return config.hubPid ? readMemory(config.hubPid) : undefined;
 }
 
+/**
+ * The hub's memory once it is idle again. The join notices (every join is
+ * announced to every member) leave garbage that the hub's collector returns
+ * over the next seconds (in steps, with pauses of several seconds between),
+ * so: wait until nothing arrives, then until RSS has held within 0.5 % for
+ * ten seconds (at most 60 s).
+ */
 async function settledRss(): Promise<number> {
-  // Wait for the hub to stop sending (notices), then for its memory to stop moving.
   let bytes = -1;
   while (bytes !== idleBytes && Date.now() < deadline) {
     bytes = idleBytes;
     await Bun.sleep(500);
   }
-  let last = hubMemory()?.rssKiB ?? 0;
-  for (let i = 0; i < 20 && Date.now() < deadline; i++) {
-    await Bun.sleep(250);
-    const now = hubMemory()?.rssKiB ?? 0;
-    if (Math.abs(now - last) <= last * 0.002) return now;
-    last = now;
+  const samples: number[] = [];
+  const stop = Math.min(deadline, Date.now() + 60_000);
+  while (Date.now() < stop) {
+    samples.push(hubMemory()?.rssKiB ?? 0);
+    const last = samples.slice(-21);
+    if (last.length === 21 && Math.max(...last) - Math.min(...last) <= Math.min(...last) * 0.005) break;
+    await Bun.sleep(500);
   }
-  return last;
+  return samples[samples.length - 1] ?? 0;
 }
 
 async function runIdle(): Promise<LoadResult> {
@@ -494,6 +506,7 @@ async function runIdle(): Promise<LoadResult> {
     steps.push({ clients: all.length - closed, hubRssKiB: rss });
     say(`@idle ${all.length - closed} clients, hub RSS ${rss} KiB`);
   }
+  if (config.holdS) await Bun.sleep(config.holdS * 1000); // time to look at the hub from outside
   const joinMs = performance.now() - joinStart;
   for (const c of all) c.close();
   return { ...emptyResult(), joinMs, idle: steps, closedByHub: all.filter((c) => c.closed).length };
@@ -544,6 +557,7 @@ async function runTraffic(): Promise<LoadResult> {
   const hubCpu0 = config.hubPid ? readCpuSeconds(config.hubPid) : undefined;
   const cpu0 = process.cpuUsage();
   const udp0 = readUdpCounters();
+  const machine0 = readMachineBusySeconds();
   let peakDuring = hubBefore?.rssKiB ?? 0;
   const sampler = setInterval(() => {
     const m = hubMemory();
@@ -575,6 +589,7 @@ async function runTraffic(): Promise<LoadResult> {
 
   const cpu = process.cpuUsage(cpu0);
   const udp1 = readUdpCounters();
+  const machine1 = readMachineBusySeconds();
   const hubCpu1 = config.hubPid ? readCpuSeconds(config.hubPid) : undefined;
   const hubAfter = hubMemory();
   const endUs = Math.max(lastDeliveryUs, sendEndUs);
@@ -611,6 +626,9 @@ async function runTraffic(): Promise<LoadResult> {
     closedByHub,
     udpBufferDrops: udp0 && udp1 ? (udp1.RcvbufErrors ?? 0) - (udp0.RcvbufErrors ?? 0) : undefined,
   };
+  if (machine0 !== undefined && machine1 !== undefined && result.hub.cpuPct !== undefined) {
+    result.otherCpuPct = Math.max(0, (100 * (machine1 - machine0)) / wallS - result.hub.cpuPct - result.loadgen.cpuPct);
+  }
   for (const c of clients) c.close();
   slow?.close();
   return result;

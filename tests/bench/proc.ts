@@ -65,3 +65,15 @@ export function readUdpCounters(): Record<string, number> | undefined {
     return undefined;
   }
 }
+
+/** CPU time all processes on the machine have used (every core, user + system + irq), in seconds. */
+export function readMachineBusySeconds(): number | undefined {
+  try {
+    const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal ...: everything but idle and iowait.
+    const busy = cpu.reduce((a, b) => a + b, 0) - (cpu[3] ?? 0) - (cpu[4] ?? 0);
+    return busy / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
