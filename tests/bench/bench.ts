@@ -437,6 +437,13 @@ if (flags.json) {
         "other CPU = everything else on the machine during the run (other programs, kernel work not charged to hub or generator).",
     );
   }
+  const busy = rows.filter((r) => (r.res.otherCpuPct ?? 0) > 25);
+  if (busy.length) {
+    console.log(
+      `\nWARNING: other programs used the machine during ${busy.map((r) => r.scenario + (r.variant ? ` (${r.variant})` : "")).join(", ")} ` +
+        `(other CPU up to ${Math.round(Math.max(...busy.map((r) => r.res.otherCpuPct ?? 0)))}% of a core): their latency figures are not representative.`,
+    );
+  }
   if (ratios.length) {
     console.log("\nRatio (same run):");
     for (const r of ratios) console.log(`  ${r.text}`);
