@@ -218,13 +218,26 @@ describe.each(["tcp", "udp"] as const)("the terminal client over %s", (transport
     await until(() => raw.lines.some((l) => /^\*\*\* kit left/.test(l)), 5000, "kit's leave notice");
   });
 
-  test("says the server went away when it stops, and Ctrl+C still leaves", async () => {
+  test("says the server went away when it stops, keeps the prompt, and Ctrl+C still leaves", async () => {
     const { server, kit } = await room(transport);
     server.proc.kill("SIGTERM");
     await until(() => kit.screen.includes("the server went away"), 10_000, "the client to notice");
     await until(() => kit.screen.includes("reconnecting in 1s"), 5000, "the first retry");
+    kit.type("lost?\r");
+    await until(() => kit.screen.includes("not connected: the line was not sent"), 5000, "the refusal");
     kit.type("\x03");
     expect(await exitCode(kit.proc)).toBe(0);
+  });
+
+  test("notices a server that died without a word", async () => {
+    const { server, kit } = await room(transport);
+    server.proc.kill("SIGKILL");
+    await server.proc.exited;
+    // UDP has no connection to lose: only the next datagram bounces ("port
+    // unreachable"). A typed line is one; left alone, the heartbeat is another.
+    if (transport === "udp") kit.type("anyone there?\r");
+    await until(() => kit.screen.includes("the server went away"), 10_000, "the client to notice");
+    await until(() => kit.screen.includes("reconnecting in 1s"), 5000, "the first retry");
   });
 
   test("reconnects when the server comes back, and asks for its nick again", async () => {
