@@ -41,6 +41,7 @@ export function describeError(error: unknown): string {
   const e = error as { code?: string; message?: string };
   if (e?.code === "EADDRINUSE") return "the port is already in use (is another server running?)";
   if (e?.code === "ECONNREFUSED") return "connection refused";
+  if (e?.code === "ETIMEDOUT") return "no answer (over UDP a server that is not there may stay silent)";
   if (e?.code === "EADDRNOTAVAIL") return "that address is not on this machine";
   return e?.code ? `${e.code}: ${e.message ?? ""}` : String(e?.message ?? error);
 }

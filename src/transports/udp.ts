@@ -294,17 +294,20 @@ export async function connectUdp(
     rejectJoin = rej;
   });
 
-  const finish = (byUs: boolean) => {
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** The end, whatever caused it: `code` says why when we never got in. */
+  const finish = (byUs: boolean, code = "ECONNREFUSED") => {
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
     socket.close();
     if (joined) handlers.closed(byUs);
-    else rejectJoin(Object.assign(new Error("no answer"), { code: "ECONNREFUSED" }));
+    else rejectJoin(Object.assign(new Error(code === "ETIMEDOUT" ? "no answer" : "connection refused"), { code }));
   };
 
   const socket = await Bun.udpSocket({
-    hostname: host.includes(":") ? "::" : "127.0.0.1",
+    // Any local address: the kernel picks the one that reaches `host`.
+    hostname: host.includes(":") ? "::" : "0.0.0.0",
     binaryType: "uint8array",
     connect: { hostname: host, port },
     socket: {
@@ -348,9 +351,9 @@ export async function connectUdp(
   const hello = `/join ${options.nick ?? ""}`.padEnd(40, " ");
   sendLine(hello);
   const retry = setInterval(() => (joined || closed ? clearInterval(retry) : sendLine(hello)), 500);
-  const giveUp = setTimeout(() => joined || finish(false), options.joinTimeoutMs ?? 5000);
+  const giveUp = setTimeout(() => joined || finish(false, "ETIMEDOUT"), options.joinTimeoutMs ?? 5000);
 
-  const heartbeat = setInterval(() => {
+  heartbeat = setInterval(() => {
     if (!joined) return;
     // Three heartbeats without any answer: the server has gone.
     if (Date.now() - heardAt > options.heartbeatMs * 3) return finish(false);
