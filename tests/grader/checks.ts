@@ -5,7 +5,7 @@
  * which symptoms it saw; misconceptions.ts names them.
  */
 import { escapeBytes, HOST, Program, TimeoutError, waitUntilListening, WireLog, freePort, pause, type Command, type LessonId, type Transport } from "../lessons/harness.ts";
-import { disturbedTcpClient, disturbedUdpClient, mulberry32, seedFor, type GraderPeer } from "./disturb.ts";
+import { disturbedTcpClient, disturbedUdpClient, kernelCapacity, mulberry32, seedFor, type GraderPeer } from "./disturb.ts";
 import type { MisconceptionId, Text } from "./misconceptions.ts";
 
 export type GradeOptions = {
@@ -173,7 +173,9 @@ export class Ctx {
  * message sends: "<ann> he<ann> llo\n".)
  */
 export function inPieces(got: string, text: string): boolean {
-  if (got.includes(text) || text.length < 2) return false;
+  if (text.length < 2 || text.length > 400) return false;
+  got = got.length > 8192 ? got.slice(-8192) : got; // the recent past is enough, and keeps this cheap
+  if (got.includes(text)) return false;
   const chars = [...text];
   for (let start = got.indexOf(chars[0]!); start >= 0; start = got.indexOf(chars[0]!, start + 1)) {
     let at = start;
@@ -183,6 +185,28 @@ export function inPieces(got: string, text: string): boolean {
     if (k === chars.length) return true;
   }
   return false;
+}
+
+/**
+ * The wire log, short enough to read: the last `limit` events, one row per read,
+ * write or datagram (so where each began and ended stays visible), long ones cut
+ * in the middle with their size.
+ */
+export function formatWire(wire: WireLog, limit = 40, width = 100): string {
+  const arrows = { open: "open", sent: "->", recv: "<-", close: "close", note: "note" } as const;
+  const who = Math.max(4, ...wire.events.map((e) => e.peer.length));
+  const shown = wire.events.slice(-limit);
+  const rows = shown.map((e) => {
+    let what = e.note ?? "";
+    if (e.bytes) {
+      const full = escapeBytes(e.bytes);
+      const cut = full.length > width ? `${full.slice(0, width / 2)}…${full.slice(-width / 4)}  (${e.bytes.length} bytes)` : full;
+      what = cut + (e.note ? `  (${e.note})` : "");
+    }
+    return `${e.at.toFixed(1).padStart(8)} ms  ${e.peer.padEnd(who)}  ${arrows[e.kind].padEnd(5)}  ${what}`;
+  });
+  if (shown.length < wire.events.length) rows.unshift(`  (${wire.events.length - shown.length} earlier events left out)`);
+  return rows.join("\n");
 }
 
 const TIME = /\d{1,2}:\d{2}:\d{2}.*\S+$/;
@@ -369,6 +393,46 @@ export const CHECKS: Check[] = [
         s.sendLine(text);
         await c.hear(s, text, { endsWith: true, symptoms: () => c.exited() ? ["crash-on-reset"] : [] });
       }
+    },
+  },
+  {
+    id: "01.slow-reader",
+    lesson: "01",
+    transports: tcpOnly,
+    name: { en: "sends every reply whole to a client that reads slowly", zh: "对读得慢的客户端也完整地发送每个回复" },
+    async run(c) {
+      await c.start();
+      // Enough replies to fill the kernel's buffers and half a megabyte more: from
+      // there on, write() takes only part of what it is given.
+      const LINE = 60_000;
+      const count = Math.ceil(((await kernelCapacity()) + 512 * 1024) / (LINE + 20));
+      const a = await c.connect("slowpoke");
+      a.hold(true);
+      const lines = Array.from({ length: count }, (_, i) => `${String(i).padStart(4, "0")}${"x".repeat(LINE - 4)}`);
+      a.sendExact(lines.join("\n") + "\n");
+      await a.flushed();
+      await pause(300); // the program reads everything and writes into a full pipe
+      a.hold(false);
+      const expectBytes = lines.reduce((n, l) => n + l.length + 1, 0);
+      const tail = "x".repeat(LINE - 4);
+      const wholeReplies = (text: string) => text.split("\n").filter((l) => l.endsWith(tail)).length;
+      // Megabytes: poll cheaply, by counting, until all replies are in or nothing moves for a while.
+      let text = "";
+      let lastLength = -1;
+      let quietSince = performance.now();
+      const deadline = performance.now() + c.waitMs + 3000;
+      for (;;) {
+        text = a.text();
+        const whole = wholeReplies(text);
+        if (whole >= count) return;
+        if (text.length !== lastLength) (lastLength = text.length), (quietSince = performance.now());
+        if (performance.now() >= deadline || performance.now() - quietSince > 1000 || c.exited()) break;
+        await Bun.sleep(50);
+      }
+      const whole = wholeReplies(text);
+      const summary = `${whole} whole replies of ${count}, ${text.length} bytes in all (the replies hold at least ${expectBytes} bytes)${c.exited() ? `; ${c.exited()}` : ""}`;
+      const short = !c.exited() && text.length < expectBytes;
+      c.fail(`${count} replies, each ending with the ${LINE} characters sent`, summary, short ? ["writes-assumed-complete"] : []);
     },
   },
   {
@@ -650,7 +714,7 @@ export async function runCheck(check: Check, transport: Transport, o: GradeOptio
   } catch (err) {
     const f = err instanceof CheckFailure ? err : new CheckFailure("the check to finish", `an error: ${(err as Error).message}`);
     await Bun.sleep(20); // let the last bytes in flight land in the timeline
-    return { ...base, ok: false, expected: f.expected, arrived: f.arrived, symptoms: [...new Set(f.symptoms)], timeline: c.wire.format(40), output: c.outputs() };
+    return { ...base, ok: false, expected: f.expected, arrived: f.arrived, symptoms: [...new Set(f.symptoms)], timeline: formatWire(c.wire, 40), output: c.outputs() };
   } finally {
     await c.close();
   }

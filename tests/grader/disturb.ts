@@ -54,6 +54,51 @@ export interface GraderPeer extends Peer {
   reset(): void;
   /** Resolves when every queued write has been handed to the kernel. */
   flushed(): Promise<void>;
+  /** TCP: stop reading (true) or read again (false): a reader that falls behind. */
+  hold(on: boolean): void;
+}
+
+let capacity: Promise<number> | undefined;
+/**
+ * How many bytes the kernel buffers on this machine between a writer and a
+ * reader that stopped reading (both socket buffers, loopback). Measured once:
+ * a program's write() only comes up short after this much.
+ */
+export function kernelCapacity(): Promise<number> {
+  capacity ??= (async () => {
+    let total = 0;
+    let done!: (n: number) => void;
+    const result = new Promise<number>((r) => (done = r));
+    const listener = Bun.listen({
+      hostname: HOST,
+      port: 0,
+      socket: {
+        async open(s) {
+          const chunk = new Uint8Array(64 * 1024);
+          for (let i = 0; i < 1024; i++) {
+            const n = s.write(chunk);
+            if (n > 0) total += n;
+            if (n < chunk.length) {
+              await Bun.sleep(30); // a moment for the kernel to settle, then once more
+              const more = s.write(chunk);
+              if (more > 0) total += more;
+              if (more < chunk.length) break;
+            }
+          }
+          done(total);
+          s.terminate();
+        },
+        data() {},
+      },
+    });
+    const reader = await Bun.connect({ hostname: HOST, port: listener.port, socket: { open: (s) => void s.pause(), data() {}, error() {} } });
+    reader.pause();
+    const n = await result;
+    reader.terminate();
+    listener.stop(true);
+    return n;
+  })();
+  return capacity;
 }
 
 /**
@@ -152,6 +197,11 @@ export async function disturbedTcpClient(port: number, o: { name: string; wire: 
     },
     lines: () => framed("tcp", received),
     text: () => received.join(""),
+    hold(on) {
+      if (on) sock.pause();
+      else sock.resume();
+      o.wire.record(o.name, "note", undefined, on ? "we stop reading" : "we read again");
+    },
     flushed: () => (pumping || pending.length > 0 || kernelQueue.length > 0 ? new Promise<void>((r) => waiters.push(r)) : Promise.resolve()),
     reset() {
       if (closed) return;
@@ -241,6 +291,7 @@ export async function disturbedUdpClient(port: number, o: { name: string; wire: 
       out(toBytes(data));
     },
     lines: () => framed("udp", datagrams),
+    hold() {},
     text: () => datagrams.join(""),
     flushed: async () => release(),
     reset: close,

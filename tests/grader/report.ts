@@ -89,13 +89,13 @@ export function formatMisconceptions(found: Misconception[], lang: Lang): string
   for (const m of found) {
     out.push(`  ${pc.yellow(`"${m.name[lang]}"`)} (${m.id})`);
     out.push(indent(wrap(m.explain[lang], lang === "zh" ? 40 : 80), "    "));
-    out.push(`    ${t(lang, "reread")}: ${m.reread}`);
+    out.push(`    ${t(lang, "reread")}: ${m.reread[lang]}`);
   }
   return out.join("\n");
 }
 
 function wrap(text: string, width: number): string {
-  if (!text.includes(" ")) {
+  if (/[\u4e00-\u9fff]/.test(text)) {
     const rows = [];
     for (let i = 0; i < text.length; i += width) rows.push(text.slice(i, i + width));
     return rows.join("\n");
@@ -116,7 +116,7 @@ function wrap(text: string, width: number): string {
 export function formatTable(cells: { lesson: LessonId; transport: Transport; ok: boolean | undefined; detail?: string }[], lang: Lang): string {
   const lessons = [...new Set(cells.map((c) => c.lesson))];
   const mark = (ok: boolean | undefined) => (ok === undefined ? pc.dim("·") : ok ? pc.green("✓") : pc.red("✗"));
-  const rows = ["lesson  tcp  udp"];
+  const rows = [lang === "zh" ? "课程    tcp  udp" : "lesson  tcp  udp"];
   for (const l of lessons) {
     const get = (tr: Transport) => cells.find((c) => c.lesson === l && c.transport === tr);
     rows.push(`  ${l}     ${mark(get("tcp")?.ok)}    ${mark(get("udp")?.ok)}   ${[get("tcp")?.detail, get("udp")?.detail].filter(Boolean).join(", ")}`);
