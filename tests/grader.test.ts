@@ -49,7 +49,7 @@ const pump = async () => {
 };
 void Promise.all([pump(), pump(), pump()]);
 
-const explain = (v: Verdict) => formatVerdict(v, "en", "bun run grade");
+const explain = (v: Verdict) => formatVerdict(v, "en", "bun run grade {seed}");
 
 describe("the grader on the kit's own lessons, over a disturbed transport", () => {
   for (const c of REFERENCES) {
@@ -131,9 +131,9 @@ describe("the grader's parts", () => {
     expect(text).toContain("expected");
     expect(text).toContain("arrived");
     expect(text).toContain('this looks like: "sent back to the sender"');
-    expect(text).toContain(`--seed ${SEED}`);
+    expect(text).toContain(`bun run grade --seed ${SEED}`);
     expect(text).toMatch(/ms {2}ann +-> /);
-    const zh = formatVerdict(v, "zh", "bun run grade");
+    const zh = formatVerdict(v, "zh", "bun run grade {seed}");
     expect(zh).toContain("这看起来是");
     expect(zh).toContain(MISCONCEPTIONS["echo-to-sender"].name.zh);
   }, 60_000);

@@ -58,7 +58,7 @@ async function gradeOnce(lesson: LessonId | undefined, words: string[], o: Opts,
       const command = custom ?? referenceCommand(l);
       const go: GradeOptions = { command, seed, disturb: o.disturb, readyMs: Number(o.readyMs), waitMs: Number(o.waitMs) };
       const v = await gradeLesson(l, tr, go);
-      const replay = `bun run grade ${l} ${tr === "tcp" ? "--tcp" : "--udp"}${custom ? ` -- ${custom.label}` : ""}`;
+      const replay = `bun run grade ${l} ${tr === "tcp" ? "--tcp" : "--udp"} {seed}${custom ? ` -- ${custom.label}` : ""}`;
       console.log(formatVerdict(v, lang, replay));
       const passed = v.results.filter((r) => r.ok).length;
       cells.push({ lesson: l, transport: tr, ok: v.ok, detail: `${l} ${tr} ${passed}/${v.results.length}` });

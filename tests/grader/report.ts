@@ -63,17 +63,20 @@ export async function gradeLesson(lesson: LessonId, transport: Transport, o: Gra
 
 const indent = (text: string, by = "      ") => text.split("\n").map((l) => by + l).join("\n");
 
-/** One verdict, failures in full. */
+/** One verdict, failures in full. `replay` is the command line to replay it, with "{seed}" where the seed goes. */
 export function formatVerdict(v: Verdict, lang: Lang, replay: string): string {
   const out: string[] = [];
+  let toldNotListening = false;
   for (const r of v.results) {
     const mark = r.ok ? pc.green("✓") : pc.red("✗");
     out.push(`  ${mark} ${v.lesson} ${r.transport}  ${r.check.name[lang]}`);
     if (r.ok) continue;
+    if (r.notListening && toldNotListening) continue; // the same story as the first: told once
+    toldNotListening ||= Boolean(r.notListening);
     out.push(`      ${pc.bold(t(lang, "expected"))}: ${r.expected}`);
     out.push(`      ${pc.bold(t(lang, "arrived"))}: ${r.arrived}`);
     for (const m of diagnose(r.symptoms)) out.push(`      ${pc.yellow(`${t(lang, "looksLike")}: "${m.name[lang]}"`)}`);
-    out.push(`      ${t(lang, "seed")} ${r.seed} — ${t(lang, "replay")} ${replay} --seed ${r.seed}`);
+    out.push(`      ${t(lang, "seed")} ${r.seed} — ${t(lang, "replay")} ${replay.replace("{seed}", `--seed ${r.seed}`)}`);
     out.push(`      --- ${t(lang, "wire")} ---`);
     out.push(indent(r.timeline || "(nothing)", "      "));
     out.push(`      --- ${t(lang, "output")} ---`);
