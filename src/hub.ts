@@ -157,9 +157,10 @@ export class Hub {
   receive(peer: Peer, frame: Frame): void {
     const member = this.members.get(peer);
     if (!member) return;
-    if (frame.kind === "overflow") {
-      this.tell(member, format.error(this.t.noNewline(frame.bytes)));
-      this.leave(peer, this.t.reasonNoNewline);
+    if (frame.kind === "overflow" || frame.kind === "not-chat") {
+      const overflow = frame.kind === "overflow";
+      this.tell(member, format.error(overflow ? this.t.noNewline(frame.bytes) : this.t.notChat));
+      this.leave(peer, overflow ? this.t.reasonNoNewline : this.t.reasonNotChat);
       peer.close();
       return;
     }

@@ -43,6 +43,7 @@ export interface Messages {
   floodSlowDown(seconds: number): string;
   floodRefused: string;
   truncatedDatagram(max: number): string;
+  notChat: string;
   // Reasons for leaving (shown in the leave notice and the server's log).
   reasonQuit: string;
   reasonClosed: string;
@@ -51,6 +52,7 @@ export interface Messages {
   reasonNoNewline: string;
   reasonShutdown: string;
   reasonReset: string;
+  reasonNotChat: string;
   // The server's own log.
   listening(host: string, port: number, transport: string): string;
   stopping(signal: string): string;
@@ -103,6 +105,7 @@ const en: Messages = {
   floodSlowDown: (seconds) => `you are sending too fast: lines are delayed (about ${seconds}s)`,
   floodRefused: "you are sending too fast: this line was not sent",
   truncatedDatagram: (max) => `datagram too long: at most ${max} bytes`,
+  notChat: "this is a plain-text chat server (that looked like TLS): closing the connection",
   reasonQuit: "",
   reasonClosed: "connection closed",
   reasonTimedOut: "timed out",
@@ -110,6 +113,7 @@ const en: Messages = {
   reasonNoNewline: "no newline",
   reasonShutdown: "server shutting down",
   reasonReset: "connection reset",
+  reasonNotChat: "not a chat client",
   listening: (host, port, transport) => `server: listening on ${host}:${port} (${transport})`,
   stopping: (signal) => `server: ${signal}: telling everyone and stopping`,
   logJoin: (label, nick) => `server: ${label} joined as ${nick}`,
@@ -160,6 +164,7 @@ const zh: Messages = {
   floodSlowDown: (seconds) => `你发送得太快了：消息将延迟发送（约 ${seconds} 秒）`,
   floodRefused: "你发送得太快了：这一行没有发送",
   truncatedDatagram: (max) => `数据报太长：最多 ${max} 字节`,
+  notChat: "这是纯文本聊天服务器（收到的像是 TLS）：关闭连接",
   reasonQuit: "",
   reasonClosed: "连接已关闭",
   reasonTimedOut: "超时",
@@ -167,6 +172,7 @@ const zh: Messages = {
   reasonNoNewline: "没有换行",
   reasonShutdown: "服务器关闭",
   reasonReset: "连接被重置",
+  reasonNotChat: "不是聊天客户端",
   listening: (host, port, transport) => `server: 正在监听 ${host}:${port} (${transport})`,
   stopping: (signal) => `server: 收到 ${signal}，通知所有人后退出`,
   logJoin: (label, nick) => `server: ${label} 以 ${nick} 加入`,

@@ -12,9 +12,19 @@ export const MAX_LINE_BYTES = 1024;
 export const HARD_CAP_FACTOR = 16;
 /** Nicknames are 1..MAX_NICK_CHARS characters. */
 export const MAX_NICK_CHARS = 16;
+/** The largest UDP payload over IPv4 (65,535 − 8 bytes of UDP header − 20 of IP). */
+export const MAX_DATAGRAM_BYTES = 65_507;
+/**
+ * The highest line limit a server accepts. A relayed line can be three times the
+ * bytes it came in as (every bad byte becomes U+FFFD, three bytes), plus a nick,
+ * and over UDP it must still fit in one datagram.
+ */
+export const MAX_LINE_BYTES_CEILING = 21_000;
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
+/** A TLS record of type handshake (0x16), version 3.x with x at most 4 (SSL 3.0 to TLS 1.3). */
+const TLS_HANDSHAKE = [0x16, 0x03, 0x04];
 
 // ---------------------------------------------------------------------------
 // Framing: a byte stream in, whole lines out.
@@ -27,7 +37,9 @@ export type Frame =
   /** A line passed the limit. Sent once, as soon as it is known; the rest of that line is skipped. */
   | { kind: "too-long"; bytes: number }
   /** Unterminated input passed the hard cap: the decoder gives up and the peer should go. */
-  | { kind: "overflow"; bytes: number };
+  | { kind: "overflow"; bytes: number }
+  /** The input starts like a TLS handshake, not text: the decoder gives up and the peer should go. */
+  | { kind: "not-chat"; bytes: number };
 
 export interface LineDecoderOptions {
   maxLineBytes?: number;
@@ -56,6 +68,8 @@ export class LineDecoder {
   /** Skipping the rest of a too-long line: how many bytes skipped so far, or -1. */
   private skipped = -1;
   private overflowed = false;
+  /** The first bytes of the stream, kept until we know they are not a TLS handshake. */
+  private head: number[] | undefined = [];
 
   constructor(options: LineDecoderOptions = {}) {
     this.maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
@@ -70,6 +84,10 @@ export class LineDecoder {
   push(chunk: Uint8Array): Frame[] {
     const frames: Frame[] = [];
     if (this.overflowed) return frames;
+    if (this.head && this.sniff(chunk)) {
+      this.overflowed = true;
+      return [{ kind: "not-chat", bytes: TLS_HANDSHAKE.length }];
+    }
     let start = 0;
     while (start < chunk.length) {
       const nl = chunk.indexOf(NEWLINE, start);
@@ -104,6 +122,20 @@ export class LineDecoder {
       start = nl + 1;
     }
     return frames;
+  }
+
+  /**
+   * A TLS client (https://, an IRC client set to TLS) opens with a binary
+   * handshake that holds newlines: decoded as text, it would be relayed as lines
+   * of garbage. Its first three bytes are 0x16 0x03 0x00..0x04, which no typed line
+   * starts with. True when the stream starts that way.
+   */
+  private sniff(chunk: Uint8Array): boolean {
+    const head = this.head!;
+    for (let i = 0; i < chunk.length && head.length < TLS_HANDSHAKE.length; i++) head.push(chunk[i]!);
+    const matched = head.every((b, i) => (i === 2 ? b <= TLS_HANDSHAKE[2]! : b === TLS_HANDSHAKE[i]));
+    if (!matched || head.length === TLS_HANDSHAKE.length) this.head = undefined;
+    return matched && head.length === TLS_HANDSHAKE.length;
   }
 
   /** The whole line collected so far (its newline already consumed). */
@@ -141,7 +173,9 @@ export function decodeLine(bytes: Uint8Array): Frame {
  * several frames.
  */
 export function framesOfDatagram(datagram: Uint8Array, maxLineBytes = MAX_LINE_BYTES): Frame[] {
-  const decoder = new LineDecoder({ maxLineBytes });
+  // No hard cap: a datagram is already whole and bounded (65,507 bytes at most), so
+  // an overlong one is only refused, and its sender stays a member.
+  const decoder = new LineDecoder({ maxLineBytes, hardCapBytes: Infinity });
   const frames = decoder.push(datagram);
   if (datagram.length > 0 && datagram[datagram.length - 1] !== NEWLINE) {
     frames.push(...decoder.push(NEWLINE_BYTES));

@@ -10,6 +10,7 @@ import { Command } from "commander";
 import { DEFAULTS, type Settings } from "./config.ts";
 import { Hub } from "./hub.ts";
 import { messages } from "./i18n.ts";
+import { MAX_LINE_BYTES_CEILING } from "./protocol.ts";
 import { describeError, intOption, langOption, portOption, secondsOption } from "./cli.ts";
 import { serveTcp, type RunningServer } from "./transports/tcp.ts";
 import { serveUdp } from "./transports/udp.ts";
@@ -28,7 +29,7 @@ const program = new Command("server")
   .option("--tcp", "serve TCP (the default)")
   .option("--udp", "serve UDP (with --tcp: both, in one room)")
   .option("--lang <lang>", "language of notices: en or zh", langOption, DEFAULTS.lang)
-  .option("--max-line-bytes <n>", "longest line in bytes", intOption(16, 65_000), DEFAULTS.maxLineBytes)
+  .option("--max-line-bytes <n>", "longest line in bytes", intOption(16, MAX_LINE_BYTES_CEILING), DEFAULTS.maxLineBytes)
   .option("--max-queue-bytes <n>", "a TCP client with more bytes waiting is dropped", intOption(1024, 1 << 30), DEFAULTS.maxQueueBytes)
   .option("--max-clients <n>", "most members at once", intOption(1, 1_000_000), DEFAULTS.maxClients)
   .option("--max-per-address <n>", "most members from one IP address", intOption(1, 1_000_000), DEFAULTS.maxPerAddress)

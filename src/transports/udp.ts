@@ -17,7 +17,7 @@
  */
 import type { udp } from "bun";
 import type { Hub, Peer } from "../hub.ts";
-import { format, framesOfDatagram, OutLine, parseCommand } from "../protocol.ts";
+import { format, framesOfDatagram, MAX_DATAGRAM_BYTES, OutLine, parseCommand } from "../protocol.ts";
 import type { ConnectionHandlers, LineConnection, RunningServer } from "./tcp.ts";
 
 export interface UdpServerOptions {
@@ -130,6 +130,10 @@ class UdpPeer implements Peer {
 
   send(line: OutLine): void {
     if (this.gone) return;
+    // Too big for any datagram: `send` would fail, and that failure says nothing
+    // about this peer. The server's --max-line-bytes ceiling keeps relayed lines
+    // under it; this is the guard for a hub built with a higher limit.
+    if (line.bytes.length > MAX_DATAGRAM_BYTES) return;
     // A datagram keeps its boundaries, so one line is one datagram (with its \n, for nc).
     // Queued, not sent: the outbox sends the whole turn's datagrams at once.
     this.outbox.add(this, line.bytes);
