@@ -23,6 +23,8 @@ export interface Settings {
   floodRate: number;
   /** A UDP member silent this long (ms) is removed. */
   udpTimeoutMs: number;
+  /** A TCP member silent this long (ms) is asked whether it is still there, then closed; 0 = never. */
+  idleTimeoutMs: number;
 }
 
 export const DEFAULTS: Settings = {
@@ -36,6 +38,7 @@ export const DEFAULTS: Settings = {
   floodBurst: 20,
   floodRate: 5,
   udpTimeoutMs: 120_000,
+  idleTimeoutMs: 0,
 };
 
 /** How often the kit's UDP client says it is still there. */

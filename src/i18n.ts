@@ -44,6 +44,8 @@ export interface Messages {
   floodRefused: string;
   truncatedDatagram(max: number): string;
   notChat: string;
+  idleProbe(seconds: number): string;
+  idleClosing(seconds: number): string;
   // Reasons for leaving (shown in the leave notice and the server's log).
   reasonQuit: string;
   reasonClosed: string;
@@ -106,6 +108,8 @@ const en: Messages = {
   floodRefused: "you are sending too fast: this line was not sent",
   truncatedDatagram: (max) => `datagram too long: at most ${max} bytes`,
   notChat: "this is a plain-text chat server (that looked like TLS): closing the connection",
+  idleProbe: (seconds) => `no word from you in ${seconds}s: are you still there? send any line (or /ping)`,
+  idleClosing: (seconds) => `no word from you in ${seconds}s: closing the connection`,
   reasonQuit: "",
   reasonClosed: "connection closed",
   reasonTimedOut: "timed out",
@@ -165,6 +169,8 @@ const zh: Messages = {
   floodRefused: "你发送得太快了：这一行没有发送",
   truncatedDatagram: (max) => `数据报太长：最多 ${max} 字节`,
   notChat: "这是纯文本聊天服务器（收到的像是 TLS）：关闭连接",
+  idleProbe: (seconds) => `${seconds} 秒没有收到你的消息：还在吗？发送任意一行（或 /ping）`,
+  idleClosing: (seconds) => `${seconds} 秒没有收到你的消息：关闭连接`,
   reasonQuit: "",
   reasonClosed: "连接已关闭",
   reasonTimedOut: "超时",

@@ -37,11 +37,12 @@ const program = new Command("server")
   .option("--flood-rate <n>", "lines per second after the burst", intOption(1, 1_000_000), DEFAULTS.floodRate)
   .option("--no-flood-limit", "turn flood control off (benchmarks, load tests)")
   .option("--udp-timeout <seconds>", "remove a UDP member silent this long", secondsOption(0.1, 86_400), DEFAULTS.udpTimeoutMs)
+  .option("--idle-timeout <seconds>", "ask a silent TCP member if it is still there, close it after as long again (0: never)", secondsOption(0, 86_400), DEFAULTS.idleTimeoutMs)
   .option("-q, --quiet", "log only the ready line and errors")
   .showHelpAfterError("(run with --help for the options)");
 
 program.parse();
-const flags = program.opts<ServerFlags & { udpTimeout: number }>();
+const flags = program.opts<ServerFlags & { udpTimeout: number; idleTimeout: number }>();
 const t = messages(flags.lang);
 const log = flags.quiet ? () => {} : (line: string) => console.log(line);
 
@@ -58,7 +59,7 @@ const hub = new Hub({
 const servers: RunningServer[] = [];
 try {
   if (flags.tcp || !flags.udp) {
-    servers.push(serveTcp(hub, { ...flags, log }));
+    servers.push(serveTcp(hub, { ...flags, idleTimeoutMs: flags.idleTimeout, log }));
   }
   if (flags.udp) {
     // With both transports on port 0, UDP takes the port TCP was given.

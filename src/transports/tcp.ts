@@ -18,13 +18,15 @@
  */
 import type { Socket, TCPSocketListener } from "bun";
 import type { Hub, Peer } from "../hub.ts";
-import { LineDecoder, type OutLine } from "../protocol.ts";
+import { format, LineDecoder, OutLine } from "../protocol.ts";
 
 export interface TcpServerOptions {
   host: string;
   port: number;
   maxLineBytes: number;
   maxQueueBytes: number;
+  /** A member silent this long (ms) is asked whether it is still there, then closed; 0 = never. */
+  idleTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -39,12 +41,23 @@ export interface RunningServer {
 interface Conn {
   peer: TcpPeer;
   decoder: LineDecoder;
+  /** When its last bytes came (performance.now()), and when it was asked if it is still there. */
+  heardAt: number;
+  probedAt: number | undefined;
   /** Input read after the turn's budget was spent: handled, in order, next turn. */
   held: Uint8Array[] | undefined;
 }
 
 /** How long a closing connection may take to write what is queued before it is cut. */
 const CLOSE_GRACE_MS = 2000;
+
+/**
+ * TCP keepalive: after this long with nothing on the wire, the kernel probes the
+ * peer (Bun then sends 10 probes, one a second). A peer whose machine crashed or
+ * dropped off the network never sends FIN or RST; this is how we learn it is gone,
+ * about 70 s later, without asking a person at `nc` to type anything.
+ */
+const KEEPALIVE_MS = 60_000;
 
 /** Joins chunks into one buffer (one write). */
 export function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
@@ -265,12 +278,21 @@ export function serveTcp(hub: Hub, options: TcpServerOptions): RunningServer {
       open(socket) {
         // Bun shares one `data` object between all accepted sockets: make a fresh one.
         const peer = new TcpPeer(socket, flusher, options.maxQueueBytes, dropped);
-        socket.data = { peer, decoder: new LineDecoder({ maxLineBytes: options.maxLineBytes }), held: undefined };
+        socket.data = {
+          peer,
+          decoder: new LineDecoder({ maxLineBytes: options.maxLineBytes }),
+          heardAt: performance.now(),
+          probedAt: undefined,
+          held: undefined,
+        };
         socket.setNoDelay(true);
+        socket.setKeepAlive(true, KEEPALIVE_MS);
         open.add(peer);
         if (!hub.join(peer)) peer.close();
       },
       data(socket, chunk) {
+        socket.data.heardAt = performance.now();
+        socket.data.probedAt = undefined;
         flusher.input(socket, chunk);
       },
       drain(socket) {
@@ -290,11 +312,40 @@ export function serveTcp(hub: Hub, options: TcpServerOptions): RunningServer {
     },
   });
 
+  // The idle timeout (off unless asked for), as IRC servers do it: a member
+  // silent for idleMs is asked whether it is still there; silent for as long
+  // again, it is closed. Any bytes count, so at `nc` pressing Enter is enough.
+  // (Bun's socket.timeout() is no idle timer: traffic does not reset it.)
+  const idleMs = options.idleTimeoutMs ?? 0;
+  const idleSeconds = Math.round(idleMs / 100) / 10;
+  const idleSweep =
+    idleMs > 0
+      ? setInterval(
+          () => {
+            const now = performance.now();
+            for (const peer of open) {
+              const conn = peer.socket.data;
+              if (peer.isClosing || now - conn.heardAt < idleMs) continue;
+              if (conn.probedAt === undefined) {
+                conn.probedAt = now;
+                peer.send(new OutLine(format.notice(hub.t.idleProbe(idleSeconds))));
+              } else if (now - conn.probedAt >= idleMs) {
+                peer.send(new OutLine(format.error(hub.t.idleClosing(idleSeconds * 2))));
+                hub.leave(peer, hub.t.reasonTimedOut);
+                peer.close();
+              }
+            }
+          },
+          Math.min(1000, Math.max(20, idleMs / 4)),
+        )
+      : undefined;
+
   return {
     transport: "tcp",
     host: options.host,
     port: listener.port,
     async stop(graceMs = CLOSE_GRACE_MS) {
+      clearInterval(idleSweep);
       listener.stop();
       const deadline = Date.now() + graceMs;
       while (open.size > 0 && Date.now() < deadline) await Bun.sleep(10);
