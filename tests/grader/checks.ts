@@ -4,8 +4,24 @@
  * disturb.ts), and when it fails it says what it expected, what arrived, and
  * which symptoms it saw; misconceptions.ts names them.
  */
-import { escapeBytes, HOST, Program, TimeoutError, waitUntilListening, WireLog, freePort, pause, type Command, type LessonId, type Transport } from "../lessons/harness.ts";
-import { disturbedTcpClient, disturbedUdpClient, kernelCapacity, mulberry32, seedFor, type GraderPeer } from "./disturb.ts";
+import {
+  escapeBytes,
+  HOST,
+  NotListeningError,
+  overTransport,
+  pause,
+  startProgram,
+  tcpClient,
+  TimeoutError,
+  udpClient,
+  WireLog,
+  type Command,
+  type LessonId,
+  type Peer,
+  type Program,
+  type Transport,
+} from "../lessons/harness.ts";
+import { kernelCapacity, mulberry32, seedFor, seededDisturbance } from "./disturb.ts";
 import type { MisconceptionId, Text } from "./misconceptions.ts";
 
 export type GradeOptions = {
@@ -59,7 +75,7 @@ export class Ctx {
   readonly wire = new WireLog();
   readonly random: () => number;
   private readonly programs: Program[] = [];
-  private readonly peers: GraderPeer[] = [];
+  private readonly peers: Peer[] = [];
   program?: Program;
 
   constructor(
@@ -76,34 +92,28 @@ export class Ctx {
 
   /** Start the program on a free port (`--port N`, env PORT) and wait, by retrying, until it listens. */
   async start(args: string[] = []): Promise<Program> {
-    const port = await freePort(this.transport);
-    const extra = this.transport === "udp" ? ["--udp"] : [];
-    const argv = [...this.o.command.argv, ...extra, ...args, "--port", String(port)];
-    const proc = Bun.spawn(argv, { env: { ...process.env, PORT: String(port) }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    const label = [this.o.command.label, ...extra, ...args, "--port", String(port)].join(" ");
-    const program = new Program(proc, label, HOST, port, this.transport);
-    this.programs.push(program);
-    this.program = program;
     const readyMs = this.o.readyMs ?? 5000;
     try {
-      await waitUntilListening(this.transport, HOST, port, readyMs, () =>
-        program.running ? undefined : `\`${label}\` exited (code ${proc.exitCode ?? proc.signalCode}) before it listened`,
-      );
+      this.program = await startProgram({ command: overTransport(this.o.command, this.transport), transport: this.transport, args, readyMs });
     } catch (err) {
+      if (!(err instanceof NotListeningError)) throw err;
+      this.programs.push(err.program);
+      const { label, port } = err.program;
       const what =
         this.transport === "tcp"
           ? `nothing accepted a connection on ${HOST}:${port} within ${wordsOf(readyMs)} — did your program bind to the port it was given?`
           : `nothing bound UDP ${HOST}:${port} within ${wordsOf(readyMs)} — did your program bind a UDP socket to the port it was given (it gets --udp)?`;
-      throw new CheckFailure(`\`${label}\` listens on ${this.transport} ${HOST}:${port}`, err instanceof TimeoutError ? what : (err as Error).message, [], true);
+      throw new CheckFailure(`\`${label}\` listens on ${this.transport} ${HOST}:${port}`, err.cause instanceof TimeoutError ? what : (err.cause as Error).message, [], true);
     }
-    return program;
+    this.programs.push(this.program);
+    return this.program;
   }
 
-  /** A disturbed client connected to the program. */
-  async connect(name: string): Promise<GraderPeer> {
+  /** A client of the program, disturbed unless the options say not to. */
+  async connect(name: string): Promise<Peer> {
     const port = this.program!.port;
-    const d = { random: this.random, enabled: this.o.disturb !== false };
-    const peer = this.transport === "tcp" ? await disturbedTcpClient(port, { name, wire: this.wire, d }) : await disturbedUdpClient(port, { name, wire: this.wire, d });
+    const o = { name, wire: this.wire, disturb: this.o.disturb === false ? undefined : seededDisturbance(this.random) };
+    const peer = this.transport === "tcp" ? await tcpClient(port, o) : await udpClient(port, o);
     this.peers.push(peer);
     return peer;
   }
@@ -116,7 +126,7 @@ export class Ctx {
   }
 
   /** What `who` received, escaped and short, plus whether the program is gone. */
-  arrived(who: GraderPeer): string {
+  arrived(who: Peer): string {
     const text = who.text();
     const shown = text.length === 0 ? "(nothing)" : escapeBytes(new TextEncoder().encode(text.length > 400 ? "…" + text.slice(-400) : text));
     const gone = this.exited();
@@ -124,7 +134,7 @@ export class Ctx {
   }
 
   /** Symptoms when `who` never got a line with `text`. */
-  missing(who: GraderPeer, text: string): MisconceptionId[] {
+  missing(who: Peer, text: string): MisconceptionId[] {
     const got = who.text();
     const out: MisconceptionId[] = [];
     if (this.transport === "tcp" && got.includes(text)) out.push("no-newline");
@@ -135,7 +145,7 @@ export class Ctx {
   }
 
   /** Wait until `who` has a line containing (or ending with) `text`; return it. */
-  async hear(who: GraderPeer, text: string, o: { endsWith?: boolean; symptoms?: MisconceptionId[] | (() => MisconceptionId[]); ms?: number } = {}): Promise<string> {
+  async hear(who: Peer, text: string, o: { endsWith?: boolean; symptoms?: MisconceptionId[] | (() => MisconceptionId[]); ms?: number } = {}): Promise<string> {
     const find = () => who.lines().find((line) => (o.endsWith ? line.endsWith(text) : line.includes(text)));
     const deadline = performance.now() + (o.ms ?? this.waitMs);
     for (;;) {
@@ -218,8 +228,8 @@ const tcpOnly = ["tcp"] as const;
 const udpOnly = ["udp"] as const;
 
 /** Clients join, and each is surely known to the hub: its line reaches another client. */
-async function room(c: Ctx, names: string[]): Promise<GraderPeer[]> {
-  const peers: GraderPeer[] = [];
+async function room(c: Ctx, names: string[]): Promise<Peer[]> {
+  const peers: Peer[] = [];
   for (const name of names) {
     const peer = await c.connect(name);
     if (c.transport === "udp") peer.sendExact("\n"); // over UDP, a client joins by sending a datagram
@@ -245,13 +255,23 @@ async function room(c: Ctx, names: string[]): Promise<GraderPeer[]> {
 }
 
 /** `from` sends a fresh marker and `to` hears it: what the hub sent `to` before has arrived. */
-async function sync(c: Ctx, from: GraderPeer, to: GraderPeer) {
+async function sync(c: Ctx, from: Peer, to: Peer) {
   const marker = `sync-${from.name}-${Math.floor(c.random() * 1e6)}`;
   from.sendExact(marker + "\n");
   await c.hear(to, marker);
 }
 
-const notices = (who: GraderPeer, about: GraderPeer) => who.lines().filter((l) => l.startsWith("***") && l.includes(String(about.localPort)));
+const notices = (who: Peer, about: Peer) => who.lines().filter((l) => l.startsWith("***") && l.includes(String(about.localPort)));
+
+/**
+ * Give the hub time to see that `who` left: until `to` gets the second notice
+ * about it (a hub without notices fails "02.notices" on its own; here it only
+ * costs a short wait).
+ */
+async function left(c: Ctx, to: Peer, who: Peer) {
+  const deadline = performance.now() + Math.min(c.waitMs, 1000);
+  while (notices(to, who).length < 2 && performance.now() < deadline && !c.exited()) await Bun.sleep(5);
+}
 
 async function waitFor(c: Ctx, ok: () => boolean, expected: string, arrived: () => string, symptoms: MisconceptionId[] = []) {
   const deadline = performance.now() + c.waitMs;
@@ -309,14 +329,16 @@ export const CHECKS: Check[] = [
     id: "01.split",
     lesson: "01",
     transports: tcpOnly,
-    name: { en: "joins a line that arrives in two reads", zh: "把分两次读到的一行拼起来" },
+    name: { en: "joins a line that arrives in two reads, even cut inside a character", zh: "把分两次读到的一行拼起来，即使在字符中间被切开" },
     async run(c) {
       await c.start();
       const a = await c.connect("alice");
-      a.sendExact("split in ");
-      await pause(60);
-      a.sendExact("two reads\n");
-      await c.hear(a, "split in two reads", { endsWith: true, symptoms: ["one-read-one-message"] });
+      const bytes = new TextEncoder().encode("split 你好 in two reads\n");
+      const cut = "split ".length + 1; // one byte into the three bytes of 你
+      a.sendExact(bytes.subarray(0, cut));
+      await pause(60); // a gap, so the program's first read returns only the first part
+      a.sendExact(bytes.subarray(cut));
+      await c.hear(a, "split 你好 in two reads", { endsWith: true, symptoms: ["one-read-one-message"] });
       await pause(50);
       if (a.lines().length !== 1) c.fail("exactly one reply", c.arrived(a), ["one-read-one-message"]);
     },
@@ -338,6 +360,36 @@ export const CHECKS: Check[] = [
     },
   },
   {
+    id: "01.crlf",
+    lesson: "01",
+    transports: tcpOnly,
+    name: { en: "accepts lines that end in \\r\\n, as telnet and nc -C send them", zh: "接受以 \\r\\n 结尾的行（telnet 和 nc -C 这样发送）" },
+    async run(c) {
+      await c.start();
+      const a = await c.connect("alice");
+      a.sendExact("one\r\ntwo\r\n");
+      await c.hear(a, "two", { endsWith: true });
+      if (a.text().includes("\r\r")) c.fail('each "\\r" at most once in the replies', c.arrived(a));
+    },
+  },
+  {
+    id: "01.several",
+    lesson: "01",
+    transports: both,
+    name: { en: "answers several clients at once, each at its own address with its own reply only", zh: "同时回答多个客户端，每个回复只发到发送者自己的地址" },
+    async run(c) {
+      await c.start();
+      const peers: Peer[] = [];
+      for (const name of ["ann", "bo", "cy", "di"]) peers.push(await c.connect(name));
+      for (const p of peers) p.sendLine(`I am ${p.name}`);
+      for (const p of peers) await c.hear(p, `I am ${p.name}`, { endsWith: true });
+      await pause(30);
+      for (const p of peers) {
+        if (p.lines().some((line) => !line.endsWith(`I am ${p.name}`))) c.fail(`${p.name} gets only the replies to its own lines`, c.arrived(p), ["shared-state"]);
+      }
+    },
+  },
+  {
     id: "01.many",
     lesson: "01",
     transports: tcpOnly,
@@ -345,7 +397,7 @@ export const CHECKS: Check[] = [
     async run(c) {
       await c.start();
       const names = ["ann", "bo", "cy", "di"];
-      const peers: GraderPeer[] = [];
+      const peers: Peer[] = [];
       for (const n of names) peers.push(await c.connect(n));
       for (const p of peers) p.sendExact(`I am ${p.name[0]}`);
       await pause(60);
@@ -385,15 +437,20 @@ export const CHECKS: Check[] = [
     id: "01.reset",
     lesson: "01",
     transports: both,
-    name: { en: "keeps answering after a client resets or vanishes", zh: "客户端重置或消失后继续回答其他人" },
+    name: { en: "keeps answering after clients leave, close or reset, without waiting for a reply", zh: "客户端不等回复就离开（关闭或重置）后继续回答其他人" },
     async run(c) {
       await c.start();
-      const quitter = await c.connect("quitter");
-      if (c.transport === "tcp") {
-        quitter.sendExact("never fin");
-        await pause(30);
-      } else quitter.sendExact("gone before you answer\n");
-      quitter.reset();
+      // TCP: half a line, then gone, once with a close and once with a reset. UDP:
+      // a datagram, and the socket closes before the reply arrives, so the reply
+      // bounces (ICMP port unreachable).
+      for (const how of ["close", "reset"] as const) {
+        const quitter = await c.connect(`quitter-${how}`);
+        if (c.transport === "tcp") {
+          quitter.sendExact("never fin");
+          await pause(30);
+        } else quitter.sendExact("gone before you answer\n");
+        quitter[how]();
+      }
       await pause(30);
       const s = await c.connect("stayer").catch(() => c.fail("a new client can connect", c.exited() ?? "the connection was refused", ["crash-on-reset"]));
       for (const text of ["still there?", "and now?"]) {
@@ -473,6 +530,9 @@ export const CHECKS: Check[] = [
     name: { en: "stops with exit code 0 on SIGTERM", zh: "收到 SIGTERM 时以退出码 0 结束" },
     async run(c) {
       await c.start();
+      const a = await c.connect("alice");
+      a.sendLine("goodbye soon");
+      await c.hear(a, "goodbye soon", { endsWith: true });
       await stopsCleanly(c);
     },
   },
@@ -526,6 +586,8 @@ export const CHECKS: Check[] = [
       await c.start();
       const [ann, bo] = await room(c, ["ann", "bo"]);
       await waitFor(c, () => notices(ann!, bo!).length >= 1, `ann gets a "*** ..." line naming bo's port ${bo!.localPort} (joined)`, () => c.arrived(ann!));
+      await sync(c, bo!, ann!);
+      if (notices(ann!, bo!).length !== 1) c.fail(`exactly one "*** ..." line naming bo's port ${bo!.localPort} after bo joined`, c.arrived(ann!));
       if (c.transport === "udp") bo!.sendExact("/quit\n");
       bo!.close();
       await waitFor(c, () => notices(ann!, bo!).length >= 2, `ann gets a second "*** ..." line naming bo's port ${bo!.localPort} (left)`, () => c.arrived(ann!));
@@ -535,7 +597,7 @@ export const CHECKS: Check[] = [
     id: "02.vanish",
     lesson: "02",
     transports: both,
-    name: { en: "keeps delivering after a client vanishes", zh: "有客户端消失后继续转发" },
+    name: { en: "keeps delivering, and takes newcomers, after a client vanishes", zh: "有客户端消失后继续转发，也接纳新来的客户端" },
     async run(c) {
       await c.start();
       const [ann, bo, cy] = await room(c, ["ann", "bo", "cy"]);
@@ -544,6 +606,13 @@ export const CHECKS: Check[] = [
       const blame: MisconceptionId[] = [c.transport === "tcp" ? "clients-never-removed" : "crash-on-reset"];
       for (const t of ["one", "two", "three"]) ann!.sendLine(`after cy: ${t}`);
       for (const t of ["one", "two", "three"]) await c.hear(bo!, `after cy: ${t}`, { symptoms: () => c.exited() ? blame : ["clients-never-removed"] });
+      // And the room still takes newcomers, both ways.
+      const di = await c.connect("di");
+      di.sendLine("di is new here");
+      await c.hear(ann!, "di is new here");
+      await c.hear(bo!, "di is new here");
+      bo!.sendLine("welcome, di");
+      await c.hear(di, "welcome, di");
     },
   },
   {
@@ -569,7 +638,7 @@ export const CHECKS: Check[] = [
     name: { en: "relays lines from several clients at once", zh: "同时转发多个客户端的行" },
     async run(c) {
       await c.start();
-      const peers = await room(c, ["p1", "p2", "p3", "p4"]);
+      const peers = await room(c, ["p1", "p2", "p3", "p4", "p5"]);
       for (const p of peers) p.sendLine(`line from ${p.name}`);
       for (const p of peers) for (const q of peers) if (q !== p) await c.hear(q, `line from ${p.name}`);
       for (const p of peers) if (p.text().includes(`line from ${p.name}`)) c.fail(`${p.name} does not get its own line back`, c.arrived(p), ["echo-to-sender"]);
@@ -579,14 +648,18 @@ export const CHECKS: Check[] = [
     id: "02.split",
     lesson: "02",
     transports: tcpOnly,
-    name: { en: "relays a line that arrives in two reads as one line", zh: "分两次读到的一行作为一行转发" },
+    name: { en: "relays a line that arrives in two reads as one line, even cut inside a character", zh: "分两次读到的一行作为一行转发，即使在字符中间被切开" },
     async run(c) {
       await c.start();
       const [ann, bo] = await room(c, ["ann", "bo"]);
-      ann!.sendExact("split 你");
-      await pause(60);
-      ann!.sendExact("好 in two\n");
+      const bytes = new TextEncoder().encode("split 你好 in two\n");
+      const cut = "split ".length + 2; // two bytes into the three bytes of 你
+      ann!.sendExact(bytes.subarray(0, cut));
+      await pause(60); // a gap, so the hub's first read returns only the first part
+      ann!.sendExact(bytes.subarray(cut));
       await c.hear(bo!, "split 你好 in two", { symptoms: ["one-read-one-message"] });
+      await sync(c, ann!, bo!);
+      if (bo!.lines().filter((l) => l.includes("split") || l.includes("in two")).length !== 1) c.fail("the line relayed once, whole", c.arrived(bo!), ["one-read-one-message"]);
     },
   },
   {
@@ -617,7 +690,7 @@ export const CHECKS: Check[] = [
       cy!.sendExact("half a li");
       await pause(30);
       cy!.close();
-      await pause(30);
+      await left(c, ann!, cy!);
       await sync(c, bo!, ann!);
       if (ann!.text().includes("half a li")) c.fail('no line with "half a li" (it never got its "\\n")', c.arrived(ann!), ["one-read-one-message"]);
     },
@@ -672,12 +745,33 @@ export const CHECKS: Check[] = [
       await c.start();
       const [ann, bo, cy] = await room(c, ["ann", "bo", "cy"]);
       bo!.sendExact("/quit\n");
-      await pause(50);
+      await left(c, ann!, bo!);
       ann!.sendLine("bo should not see this");
       await c.hear(cy!, "bo should not see this");
       await sync(c, cy!, ann!);
       await pause(30);
       if (bo!.text().includes("bo should not see this")) c.fail('bo gets nothing after "/quit"', c.arrived(bo!), ["clients-never-removed"]);
+    },
+  },
+  {
+    id: "02.idle",
+    lesson: "02",
+    transports: udpOnly,
+    name: { en: "forgets a client that stays silent longer than --idle", zh: "忘掉沉默超过 --idle 的客户端" },
+    async run(c) {
+      await c.start(["--idle", "0.5"]);
+      const [ann, bo] = await room(c, ["ann", "bo"]);
+      // ann keeps talking; bo says nothing more.
+      const chatter = setInterval(() => ann!.sendExact("still here\n"), 100);
+      try {
+        await waitFor(c, () => notices(ann!, bo!).length >= 2, `ann gets a "*** ..." line naming the silent bo's port ${bo!.localPort} (forgotten after --idle 0.5)`, () => c.arrived(ann!), ["clients-never-removed"]);
+        // ann kept talking, so she is still in the room: she hears of a newcomer.
+        const cy = await c.connect("cy");
+        cy.sendExact("\n");
+        await waitFor(c, () => notices(ann!, cy).length >= 1, `ann, who kept talking, gets a "*** ..." line naming cy's port ${cy.localPort} (joined)`, () => c.arrived(ann!));
+      } finally {
+        clearInterval(chatter);
+      }
     },
   },
   {

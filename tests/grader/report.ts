@@ -3,10 +3,10 @@
  * what failed (expected, arrived, the wire), and which misconception it looks like.
  */
 import pc from "picocolors";
-import { shellWords, ROOT, type Command, type LessonId, type Transport } from "../lessons/harness.ts";
-import { checksFor, runChecks, type CheckResult, type GradeOptions } from "./checks.ts";
+import { programCommand, shellWords, type Command, type LessonId, type Transport } from "../lessons/harness.ts";
+import { checksFor, runCheck, runChecks, type Check, type CheckResult, type GradeOptions } from "./checks.ts";
 import { diagnose, type Lang, type Misconception } from "./misconceptions.ts";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 
 export type Verdict = { lesson: LessonId; transport: Transport; results: CheckResult[]; ok: boolean; misconceptions: Misconception[] };
 
@@ -51,8 +51,7 @@ export function commandFrom(words: string[], cwd = process.cwd()): Command {
 
 /** The kit's own lesson program. */
 export function referenceCommand(lesson: LessonId): Command {
-  const file = { "01": "lessons/01-echo.ts", "02": "lessons/02-hub.ts", "03": "lessons/03-client.ts" }[lesson];
-  return { argv: [process.execPath, join(ROOT, file)], label: `bun ${file}`, custom: false };
+  return programCommand(lesson, {});
 }
 
 export async function gradeLesson(lesson: LessonId, transport: Transport, o: GradeOptions, parallel = 4): Promise<Verdict> {
@@ -63,26 +62,49 @@ export async function gradeLesson(lesson: LessonId, transport: Transport, o: Gra
 
 const indent = (text: string, by = "      ") => text.split("\n").map((l) => by + l).join("\n");
 
-/** One verdict, failures in full. `replay` is the command line to replay it, with "{seed}" where the seed goes. */
-export function formatVerdict(v: Verdict, lang: Lang, replay: string): string {
-  const out: string[] = [];
-  let toldNotListening = false;
-  for (const r of v.results) {
-    const mark = r.ok ? pc.green("✓") : pc.red("✗");
-    out.push(`  ${mark} ${v.lesson} ${r.transport}  ${r.check.name[lang]}`);
-    if (r.ok) continue;
-    if (r.notListening && toldNotListening) continue; // the same story as the first: told once
-    toldNotListening ||= Boolean(r.notListening);
-    out.push(`      ${pc.bold(t(lang, "expected"))}: ${r.expected}`);
-    out.push(`      ${pc.bold(t(lang, "arrived"))}: ${r.arrived}`);
-    for (const m of diagnose(r.symptoms)) out.push(`      ${pc.yellow(`${t(lang, "looksLike")}: "${m.name[lang]}"`)}`);
-    out.push(`      ${t(lang, "seed")} ${r.seed} — ${t(lang, "replay")} ${replay.replace("{seed}", `--seed ${r.seed}`)}`);
-    out.push(`      --- ${t(lang, "wire")} ---`);
-    out.push(indent(r.timeline || "(nothing)", "      "));
-    out.push(`      --- ${t(lang, "output")} ---`);
-    out.push(indent(r.output, "      "));
-  }
+/** One check's line, and for a failure the whole story. `replay` is the command line to replay it, with "{seed}" where the seed goes. */
+export function formatResult(r: CheckResult, lesson: LessonId, lang: Lang, replay: string, brief = false): string {
+  const out = [`  ${r.ok ? pc.green("✓") : pc.red("✗")} ${lesson} ${r.transport}  ${r.check.name[lang]}`];
+  if (r.ok || brief) return out[0]!;
+  out.push(`      ${pc.bold(t(lang, "expected"))}: ${r.expected}`);
+  out.push(`      ${pc.bold(t(lang, "arrived"))}: ${r.arrived}`);
+  for (const m of diagnose(r.symptoms)) out.push(`      ${pc.yellow(`${t(lang, "looksLike")}: "${m.name[lang]}"`)}`);
+  out.push(`      ${t(lang, "seed")} ${r.seed} — ${t(lang, "replay")} ${replay.replace("{seed}", `--seed ${r.seed}`)}`);
+  out.push(`      --- ${t(lang, "wire")} ---`);
+  out.push(indent(r.timeline || "(nothing)", "      "));
+  out.push(`      --- ${t(lang, "output")} ---`);
+  out.push(indent(r.output, "      "));
   return out.join("\n");
+}
+
+/** One verdict, failures in full (a program that never listened: told once). */
+export function formatVerdict(v: Verdict, lang: Lang, replay: string): string {
+  let toldNotListening = false;
+  return v.results
+    .map((r) => {
+      const text = formatResult(r, v.lesson, lang, replay, Boolean(r.notListening) && toldNotListening);
+      toldNotListening ||= Boolean(r.notListening);
+      return text;
+    })
+    .join("\n");
+}
+
+/** The seed of `bun test tests/lessons`: env LESSON_SEED, else this one, so runs repeat. */
+export const TEST_SEED = 20240601;
+
+/**
+ * One check as a bun test: the program from LESSON_0N_CMD (or the kit's own
+ * lesson), the disturbed transport with a fixed seed, and on failure an Error
+ * that tells what `bun run grade` tells: expected, arrived, misconceptions, the wire.
+ */
+export async function runAsTest(check: Check, transport: Transport, env = process.env): Promise<void> {
+  const command = programCommand(check.lesson, env);
+  const seed = env.LESSON_SEED ? Number(env.LESSON_SEED) : TEST_SEED;
+  const r = await runCheck(check, transport, { command, seed, readyMs: 10_000 });
+  if (r.ok) return;
+  const lang = pickLang(undefined, env);
+  const replay = `bun run grade ${check.lesson} --${transport} {seed}${command.custom ? ` -- ${command.label}` : ""}`;
+  throw new Error([formatResult(r, check.lesson, lang, replay), formatMisconceptions(diagnose(r.symptoms), lang)].filter(Boolean).join("\n\n"));
 }
 
 /** The catalogue entries for what was found, each once. */

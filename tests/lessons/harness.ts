@@ -13,7 +13,7 @@
  * environment variable `PORT=N`, so a program may read either.
  *
  * Layers, each usable on its own:
- *   shellWords, lessonCommand ......... which command to run
+ *   shellWords, programCommand, lessonCommand  which command to run
  *   freePort, waitUntilListening ...... ports and readiness (no fixed sleeps)
  *   startProgram / Program ............ a server under test and its output
  *   startTerminal / TerminalProgram ... an interactive program in a real PTY
@@ -26,6 +26,7 @@
 import type { Socket, Subprocess } from "bun";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { TimeoutError, until } from "../helpers/until.ts";
 
 export type Transport = "tcp" | "udp";
 export const TRANSPORTS: readonly Transport[] = ["tcp", "udp"];
@@ -95,55 +96,33 @@ export type Command = {
 };
 
 /**
- * The command under test for a lesson: env LESSON_0N_CMD, or the kit's own lesson
- * run by this same Bun (process.execPath: `bun` may not be on PATH). A custom
- * command whose first word is `bun` also runs with this Bun. `--udp` is appended
- * for UDP.
+ * The program of a lesson: env LESSON_0N_CMD, or the kit's own lesson run by this
+ * same Bun (process.execPath: `bun` may not be on PATH). A custom command whose
+ * first word is `bun` also runs with this Bun.
  */
-export function lessonCommand(lesson: LessonId, transport: Transport, env = process.env): Command {
+export function programCommand(lesson: LessonId, env = process.env): Command {
   const { env: name, file } = LESSONS[lesson];
   const setting = env[name]?.trim();
   const words = setting ? shellWords(setting) : ["bun", join(ROOT, file)];
   if (words.length === 0) throw new Error(`${name} is set but holds no command`);
-  const extra = transport === "udp" ? ["--udp"] : [];
-  const label = [...(setting ? words : ["bun", file]), ...extra].join(" ");
-  const argv = [words[0] === "bun" ? process.execPath : words[0]!, ...words.slice(1), ...extra];
+  const label = (setting ? words : ["bun", file]).join(" ");
+  const argv = [words[0] === "bun" ? process.execPath : words[0]!, ...words.slice(1)];
   return { argv, label, custom: Boolean(setting) };
 }
+
+/** A command as run over `transport`: `--udp` appended for UDP. */
+export function overTransport(command: Command, transport: Transport): Command {
+  if (transport === "tcp") return command;
+  return { ...command, argv: [...command.argv, "--udp"], label: `${command.label} --udp` };
+}
+
+/** The command under test for a lesson over a transport (see programCommand). */
+export const lessonCommand = (lesson: LessonId, transport: Transport, env = process.env): Command => overTransport(programCommand(lesson, env), transport);
 
 // ---------------------------------------------------------------------------
 // Waiting
 
-export class TimeoutError extends Error {
-  override name = "TimeoutError";
-}
-
-/**
- * Poll `check` every few milliseconds until it returns something truthy, and
- * return that. After `ms`, throw a TimeoutError that says what we waited for.
- * An exception thrown by `check` counts as "not yet" and is quoted on timeout.
- */
-export async function until<T>(
-  check: () => T | Promise<T>,
-  ms: number,
-  what: string | (() => string),
-): Promise<NonNullable<T>> {
-  const deadline = performance.now() + ms;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (err) {
-      lastError = err;
-    }
-    if (performance.now() >= deadline) {
-      const because = lastError ? ` (last error: ${(lastError as Error).message ?? lastError})` : "";
-      throw new TimeoutError(`timed out after ${ms} ms waiting for: ${typeof what === "function" ? what() : what}${because}`);
-    }
-    await Bun.sleep(5);
-  }
-}
+export { TimeoutError, until };
 
 /**
  * A deliberate gap, e.g. between the two halves of a split line so the program's
@@ -409,9 +388,21 @@ export async function startProgram(o: ProgramOptions): Promise<Program> {
   } catch (err) {
     await program.stop("SIGKILL", 500);
     const why = err instanceof TimeoutError ? `\`${label}\` did not listen on ${o.transport} ${host}:${port} within ${readyMs} ms` : (err as Error).message;
-    throw new Error(`${why}\n--- its output ---\n${program.output() || "(nothing)"}`);
+    throw new NotListeningError(`${why}\n--- its output ---\n${program.output() || "(nothing)"}`, program, { cause: err });
   }
   return program;
+}
+
+/** A program did not start listening: it exited first (cause: an Error) or took too long (cause: a TimeoutError). */
+export class NotListeningError extends Error {
+  override name = "NotListeningError";
+  constructor(
+    message: string,
+    readonly program: Program,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -498,6 +489,20 @@ export function startTerminal(o: TerminalOptions): TerminalProgram {
 // ---------------------------------------------------------------------------
 // Test clients, like `nc` and `nc -u`
 
+/**
+ * How a test client mistreats its own traffic, as an unkind network would (the
+ * grader's seeded one is in tests/grader/disturb.ts). Without one, a client
+ * sends each write or datagram exactly as given, like `nc`.
+ */
+export interface Disturbance {
+  /** TCP: how many of the `left` bytes go in the next write, and the pause after it (ms). */
+  piece(left: number): { size: number; pauseMs: number };
+  /** TCP: after a read, stop reading for this many ms (0: read on). */
+  readPause(): number;
+  /** UDP: send a datagram, send it twice, or hold it back so the next one overtakes it. */
+  datagram(): "send" | "twice" | "hold";
+}
+
 /** One side of a conversation with a program under test, over either transport. */
 export interface Peer {
   readonly name: string;
@@ -506,10 +511,15 @@ export interface Peer {
   readonly localPort: number;
   /** TCP: the program closed the connection. UDP: we closed our socket. */
   readonly closed: boolean;
-  /** Exactly these bytes: one write (TCP), or one datagram (UDP). */
+  /**
+   * These bytes: one write (TCP), or one datagram (UDP). A disturbed client cuts
+   * and merges writes, and duplicates and reorders datagrams.
+   */
   send(data: string | Uint8Array): void;
-  /** A line, as `nc` sends it: text + "\n" in one write or one datagram. */
+  /** A line, as `nc` sends it: text + "\n", through send(). */
   sendLine(text: string): void;
+  /** Exactly these bytes in one write or one datagram, never disturbed. */
+  sendExact(data: string | Uint8Array): void;
   /**
    * Complete lines received, without "\n" or "\r\n". TCP: the stream framed on
    * "\n" (a partial last line is not included). UDP: each datagram, minus one
@@ -518,8 +528,16 @@ export interface Peer {
   lines(): string[];
   /** Everything received, decoded. */
   text(): string;
+  /** Resolves when every write so far has been handed to the kernel. */
+  flushed(): Promise<void>;
+  /** TCP: stop reading (true) or read again (false): a reader that falls behind. */
+  hold(on: boolean): void;
+  /** TCP: close with a reset (RST) instead of a normal close. UDP: close. */
+  reset(): void;
   close(): void;
 }
+
+export type ClientOptions = { name: string; wire: WireLog; host?: string; disturb?: Disturbance };
 
 const encoder = new TextEncoder();
 const toBytes = (data: string | Uint8Array) => (typeof data === "string" ? encoder.encode(data) : data);
@@ -537,48 +555,98 @@ function framedLines(transport: Transport, pieces: string[]): string[] {
 /**
  * A TCP client. Writes are honest: what the kernel does not take at once is
  * queued and written on drain, so a test never loses bytes it thinks it sent.
+ * Disturbed, the writes of one turn of the event loop are merged, then cut into
+ * pieces sent a moment apart, and reads pause now and then.
  */
-export async function tcpClient(port: number, o: { name: string; wire: WireLog; host?: string }): Promise<Peer> {
+export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
   const host = o.host ?? HOST;
   const decoder = new TextDecoder();
   const received: string[] = [];
-  const queue: Uint8Array[] = [];
+  let pending: Uint8Array[] = []; // disturbed: not yet cut into writes
+  const kernelQueue: Uint8Array[] = []; // writes the kernel has not taken yet
+  let pumping = false;
   let closed = false;
-  const flush = (s: Socket<undefined>) => {
-    while (queue.length > 0) {
-      const head = queue[0]!;
-      const n = s.write(head);
-      if (n < 0) return void queue.splice(0);
-      if (n < head.length) return void (queue[0] = head.subarray(n));
-      queue.shift();
-    }
+  const waiters: (() => void)[] = [];
+  const settled = () => !pumping && pending.length === 0 && kernelQueue.length === 0;
+  const wake = () => {
+    for (const w of waiters.splice(0)) w();
   };
+
+  const writeNow = (s: Socket<undefined>, bytes: Uint8Array) => {
+    o.wire.record(o.name, "sent", bytes);
+    kernelQueue.push(bytes);
+    drainKernel(s);
+  };
+  const drainKernel = (s: Socket<undefined>) => {
+    while (kernelQueue.length > 0) {
+      const head = kernelQueue[0]!;
+      const n = s.write(head);
+      if (n < 0) return void kernelQueue.splice(0);
+      if (n < head.length) return void (kernelQueue[0] = head.subarray(n));
+      kernelQueue.shift();
+    }
+    if (settled()) wake();
+  };
+  const pump = async (s: Socket<undefined>, d: Disturbance) => {
+    if (pumping) return;
+    pumping = true;
+    await Bun.sleep(0); // let the writes of this turn gather: lines merge
+    while (pending.length > 0 && !closed) {
+      const all = Buffer.concat(pending);
+      pending = [];
+      for (let at = 0; at < all.length && !closed; ) {
+        const { size, pauseMs } = d.piece(all.length - at);
+        writeNow(s, all.subarray(at, Math.min(all.length, at + size)));
+        at += size;
+        await Bun.sleep(pauseMs);
+      }
+    }
+    pumping = false;
+    if (settled()) wake();
+  };
+
   const sock = await Bun.connect({
     hostname: host,
     port,
     socket: {
       binaryType: "uint8array",
-      data(_s, chunk) {
+      data(s, chunk) {
         o.wire.record(o.name, "recv", chunk);
         received.push(decoder.decode(chunk, { stream: true }));
+        const pauseMs = o.disturb?.readPause() ?? 0;
+        if (pauseMs > 0 && typeof s.pause === "function") {
+          s.pause();
+          setTimeout(() => s.resume(), pauseMs);
+        }
       },
-      drain: flush,
+      drain: (s) => drainKernel(s),
       close(_s, err) {
         if (!closed) o.wire.record(o.name, "close", undefined, err ? `closed by the program (${err.message})` : "closed by the program");
         closed = true;
+        wake();
       },
       error(_s, err) {
         o.wire.record(o.name, "note", undefined, `error: ${err.message}`);
       },
     },
   });
-  sock.setNoDelay(true); // each send() leaves as its own segment: splits stay split
+  sock.setNoDelay(true); // each write leaves as its own segment: splits stay split
   o.wire.record(o.name, "open", undefined, `${HOST}:${sock.localPort} -> ${host}:${port}`);
+  const sendExact = (data: string | Uint8Array) => {
+    if (!closed) writeNow(sock, toBytes(data));
+  };
   const send = (data: string | Uint8Array) => {
-    const bytes = toBytes(data);
-    o.wire.record(o.name, "sent", bytes);
-    queue.push(bytes);
-    if (queue.length === 1) flush(sock);
+    if (closed) return;
+    if (!o.disturb) return writeNow(sock, toBytes(data));
+    pending.push(toBytes(data));
+    void pump(sock, o.disturb);
+  };
+  const end = (how: "close" | "reset") => {
+    if (closed) return;
+    closed = true;
+    o.wire.record(o.name, "close", undefined, how === "reset" ? "we reset the connection (RST)" : "we closed");
+    if (how === "reset") sock.terminate();
+    else sock.end();
   };
   return {
     name: o.name,
@@ -589,26 +657,30 @@ export async function tcpClient(port: number, o: { name: string; wire: WireLog; 
     },
     send,
     sendLine: (text) => send(text + "\n"),
+    sendExact,
     lines: () => framedLines("tcp", received),
     text: () => received.join(""),
-    close() {
-      if (closed) return;
-      closed = true;
-      o.wire.record(o.name, "close", undefined, "we closed");
-      sock.end();
+    flushed: () => (settled() ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))),
+    hold(on) {
+      if (on) sock.pause();
+      else sock.resume();
+      o.wire.record(o.name, "note", undefined, on ? "we stop reading" : "we read again");
     },
+    reset: () => end("reset"),
+    close: () => end("close"),
   };
 }
 
 /**
  * A UDP client on its own port. Unconnected, like a program that uses sendto():
  * it records who each datagram came from, and a vanished program does not make
- * it fail.
+ * it fail. Disturbed, datagrams are sometimes sent twice or overtaken by the next.
  */
-export async function udpClient(port: number, o: { name: string; wire: WireLog; host?: string }): Promise<Peer> {
+export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
   const host = o.host ?? HOST;
   const datagrams: string[] = [];
   let closed = false;
+  let held: { bytes: Uint8Array; timer: Timer } | undefined;
   const sock = await Bun.udpSocket({
     hostname: HOST,
     port: 0,
@@ -626,10 +698,40 @@ export async function udpClient(port: number, o: { name: string; wire: WireLog; 
     },
   });
   o.wire.record(o.name, "open", undefined, `udp ${HOST}:${sock.port}, talking to ${host}:${port}`);
+  const out = (bytes: Uint8Array, note?: string) => {
+    if (closed) return;
+    o.wire.record(o.name, "sent", bytes, note);
+    try {
+      sock.send(bytes, port, host);
+    } catch (err) {
+      o.wire.record(o.name, "note", undefined, `send failed: ${(err as Error).message}`);
+    }
+  };
+  const release = () => {
+    if (!held) return;
+    clearTimeout(held.timer);
+    const { bytes } = held;
+    held = undefined;
+    out(bytes, "sent late: reordered");
+  };
   const send = (data: string | Uint8Array) => {
     const bytes = toBytes(data);
-    o.wire.record(o.name, "sent", bytes);
-    sock.send(bytes, port, host);
+    if (!o.disturb) return out(bytes);
+    const fate = o.disturb.datagram();
+    if (fate === "hold" && !held) {
+      held = { bytes, timer: setTimeout(release, 3) };
+      return;
+    }
+    out(bytes);
+    if (fate === "twice") out(bytes, "duplicate");
+    release();
+  };
+  const close = () => {
+    if (closed) return;
+    release();
+    closed = true;
+    o.wire.record(o.name, "close", undefined, "we closed our socket");
+    sock.close();
   };
   return {
     name: o.name,
@@ -640,14 +742,16 @@ export async function udpClient(port: number, o: { name: string; wire: WireLog; 
     },
     send,
     sendLine: (text) => send(text + "\n"),
+    sendExact: (data) => {
+      release();
+      out(toBytes(data));
+    },
     lines: () => framedLines("udp", datagrams),
     text: () => datagrams.join(""),
-    close() {
-      if (closed) return;
-      closed = true;
-      o.wire.record(o.name, "close", undefined, "we closed our socket");
-      sock.close();
-    },
+    flushed: async () => release(),
+    hold() {},
+    reset: close,
+    close,
   };
 }
 
