@@ -47,7 +47,7 @@ for (const c of MUTANTS) {
 const pump = async () => {
   for (let job = queue.shift(); job; job = queue.shift()) await job();
 };
-void Promise.all([pump(), pump(), pump()]);
+void Promise.all([pump(), pump(), pump(), pump()]);
 
 const explain = (v: Verdict) => formatVerdict(v, "en", "bun run grade {seed}");
 
