@@ -56,16 +56,27 @@ const hub = new Hub({
   log,
 });
 
-const servers: RunningServer[] = [];
+/** Listen on every transport asked for; with both, on one port number. */
+async function listen(): Promise<RunningServer[]> {
+  const wantTcp = flags.tcp || !flags.udp;
+  if (!flags.udp) return [serveTcp(hub, { ...flags, idleTimeoutMs: flags.idleTimeout, log })];
+  if (!wantTcp) return [await serveUdp(hub, { ...flags, timeoutMs: flags.udpTimeout, log })];
+  // Both: TCP and UDP ports are separate, so both can have one number. With port 0,
+  // the UDP port of the number TCP was given may be taken: then try another.
+  for (let attempt = 1; ; attempt++) {
+    const tcp = serveTcp(hub, { ...flags, idleTimeoutMs: flags.idleTimeout, log });
+    try {
+      return [tcp, await serveUdp(hub, { ...flags, port: tcp.port, timeoutMs: flags.udpTimeout, log })];
+    } catch (error) {
+      await tcp.stop(0);
+      if (flags.port !== 0 || attempt >= 20) throw error;
+    }
+  }
+}
+
+let servers: RunningServer[];
 try {
-  if (flags.tcp || !flags.udp) {
-    servers.push(serveTcp(hub, { ...flags, idleTimeoutMs: flags.idleTimeout, log }));
-  }
-  if (flags.udp) {
-    // With both transports on port 0, UDP takes the port TCP was given.
-    const port = servers[0]?.port ?? flags.port;
-    servers.push(await serveUdp(hub, { ...flags, port, timeoutMs: flags.udpTimeout, log }));
-  }
+  servers = await listen();
 } catch (error) {
   console.error(`server: cannot listen on ${flags.host}:${flags.port}: ${describeError(error)}`);
   process.exit(1);
