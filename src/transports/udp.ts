@@ -59,6 +59,16 @@ function sendGuarded(socket: Sock, bytes: Uint8Array, port: number, address: str
 
 /** Most datagrams handed to one `sendMany` call. */
 const MAX_BATCH = 1024;
+/**
+ * Once a send has failed in a turn, at most this many more datagrams go out in
+ * it. A failure means "port unreachable" errors are coming back from clients that
+ * vanished, and the kernel queues each one on our socket, in the same buffer as
+ * the datagrams our members send us: on loopback there is no rate limit, and a
+ * few hundred fill it. While it is full, every datagram that arrives is dropped.
+ * Yielding to the event loop lets Bun empty that queue and read our members
+ * before the fan-out goes on.
+ */
+const AFTER_FAILURE = 128;
 
 /**
  * The datagrams of one event-loop turn, sent together: `sendMany` hands the
@@ -94,8 +104,17 @@ class Outbox {
     this.peers = [];
     const failed = new Set<UdpPeer>();
     let i = 0;
+    let yieldAt = Infinity;
     while (i < peers.length) {
-      const end = Math.min(peers.length, i + MAX_BATCH);
+      if (i >= yieldAt) {
+        // The rest goes out next turn, ahead of anything queued since.
+        this.packets = packets.slice(i * 3).concat(this.packets);
+        this.peers = peers.slice(i).concat(this.peers);
+        this.scheduled = true;
+        setImmediate(this.flush);
+        return;
+      }
+      const end = Math.min(peers.length, i + MAX_BATCH, yieldAt);
       let sent = 0;
       try {
         sent = this.socket.sendMany(i === 0 && end === peers.length ? packets : packets.slice(i * 3, end * 3));
@@ -104,6 +123,7 @@ class Outbox {
       }
       i += sent;
       if (i >= end) continue;
+      yieldAt = Math.min(yieldAt, i + AFTER_FAILURE);
       const peer = peers[i]!;
       if (!failed.has(peer) && !sendGuarded(this.socket, packets[i * 3] as Uint8Array, peer.port, peer.address)) {
         failed.add(peer);

@@ -572,6 +572,32 @@ describe.each(TRANSPORTS)("reliability checklist over %s", (transport) => {
       await survived(scene);
     }), SCENE_TIMEOUT_MS);
 
+  if (!tcp) test.concurrent("12. UDP: a crowd of clients that vanished at once: their 'port unreachable' errors cost the living no line", () =>
+    withScene(transport, ["--no-flood-limit", "--max-per-address", "1000"], async (scene) => {
+      const { alice, bob } = scene;
+      // 150 members close their sockets without a word. Every line the room sends each of them
+      // now draws an ICMP error, which the kernel queues on the server's socket, in the same
+      // buffer as incoming datagrams (on loopback, without any rate limit).
+      const ghosts: Client[] = [];
+      for (const batch of range(6)) ghosts.push(...(await Promise.all(range(25).map((i) => scene.join(`ghost${batch}x${i}`)))));
+      await alice.waitFor("is now ghost5x24", 5000);
+      ghosts.forEach((g) => g.close());
+      // alice's paste fans out to the 150 ghosts (3,000 datagrams at once) while bob talks.
+      const bobSays = range(60).map((i) => `bob talks ${i}`);
+      alice.write(range(20).map((i) => `paste ${i}`).join("\n"));
+      for (const [i, line] of bobSays.entries()) {
+        bob.say(line);
+        if (i % 3 === 2) await Bun.sleep(2); // paced, as a person (or a program) talks
+        if (i === 30) alice.write(range(20).map((n) => `second paste ${n}`).join("\n"));
+      }
+      // Wait for bob's last line; if it never comes, the comparison below names every line lost.
+      await alice.waitFor("<bob> bob talks 59", 5000).catch(() => {});
+      expect(from(alice, "bob").filter((l) => l.startsWith("bob talks"))).toEqual(bobSays);
+      await bob.waitFor("<alice> second paste 19");
+      expect(from(bob, "alice").filter((l) => l.includes("paste"))).toHaveLength(40);
+      await survived(scene);
+    }), SCENE_TIMEOUT_MS);
+
   if (!tcp) test.concurrent("12. UDP: spoofed sources never get more bytes than they sent; loss, duplicates and reordering stay visible", () =>
     withScene(transport, [], async (scene) => {
       const { alice, bob } = scene;
