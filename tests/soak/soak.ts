@@ -14,7 +14,7 @@
  * dropped, or if descriptors or memory kept growing.
  *
  *   bun run soak -- --minutes 10
- *   bun run soak -- --minutes 1 --healthy 4 --churners 20 --seed 7
+ *   bun run soak -- --minutes 1 --healthy 4 --churners 20 --seed 7 --server-args="--udp-timeout 30"
  *
  * Linux only (the figures come from /proc). Traffic stays on 127.0.0.1.
  */
@@ -30,6 +30,7 @@ const { values: opts } = parseArgs({
     healthy: { type: "string", default: "6" }, // per transport
     churners: { type: "string", default: "12" }, // at once
     seed: { type: "string", default: String(Date.now() % 100_000) },
+    "server-args": { type: "string", default: "" }, // more options for the server, e.g. "--udp-timeout 30"
   },
 });
 const MINUTES = Number(opts.minutes);
@@ -62,7 +63,11 @@ const encoder = new TextEncoder();
 // ---------------------------------------------------------------------------
 
 const server = Bun.spawn(
-  [process.execPath, "src/server.ts", "--tcp", "--udp", "--port", "0", "--quiet", "--max-per-address", "1000", "--max-clients", "1000"],
+  [
+    process.execPath,
+    ...["src/server.ts", "--tcp", "--udp", "--port", "0", "--quiet", "--max-per-address", "1000", "--max-clients", "1000"],
+    ...opts["server-args"].split(/\s+/).filter(Boolean),
+  ],
   { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, LANG: "C", LC_ALL: "" } },
 );
 const serverLog: string[] = [];
@@ -134,6 +139,7 @@ interface Track {
 const healthyIds = new Set<string>();
 const tracks = new Map<string, Map<string, Track>>(); // receiver id -> sender id -> track
 const churnDelivered = { count: 0 };
+const droppedByServer = new Map<string, string>();
 const surprises: string[] = [];
 
 function onLine(receiver: Client, line: string): void {
@@ -156,9 +162,13 @@ function onLine(receiver: Client, line: string): void {
     t.max = Math.max(t.max, seq);
     return;
   }
-  if (healthyIds.has(receiver.id) && (line.startsWith("!!! ") || line.includes("shutting down"))) {
-    surprises.push(`${receiver.id} got: ${line}`);
+  if (!healthyIds.has(receiver.id)) return;
+  const left = /^\*\*\* (\S+) left/.exec(line);
+  if (left && healthyIds.has(left[1]!) && running && !droppedByServer.has(left[1]!)) {
+    // The server let a healthy member go: over UDP its client cannot even tell.
+    droppedByServer.set(left[1]!, `${line} (seen by ${receiver.id} at ${Math.round((performance.now() - started) / 1000)}s)`);
   }
+  if (line.startsWith("!!! ") || line.includes("shutting down")) surprises.push(`${receiver.id} got: ${line}`);
 }
 
 function splitter(receiver: () => Client, stream: boolean) {
@@ -259,8 +269,9 @@ async function udpClient(id: string, nick: string, onClose: () => void): Promise
       if (client.closed) return;
       try {
         socket.send(line + "\n");
-      } catch {
-        // A stale "port unreachable" can make one send throw: UDP promises nothing.
+      } catch (error) {
+        // UDP promises nothing; a line that could not even be sent is counted apart.
+        if (healthyIds.has(id)) surprises.push(`${id} could not send: ${error}`);
       }
     },
     quit() {
@@ -454,6 +465,13 @@ samples.push(atEnd);
 const { by, duplicates, reordered } = expectedAndDelivered();
 const lost = { tcp: by.tcp.expected - by.tcp.delivered, udp: by.udp.expected - by.udp.delivered };
 const sentHealthy = [...sentBy.values()].reduce((a, b) => a + b, 0);
+const lossBySender = healthy
+  .map((s) => {
+    let missing = 0;
+    for (const r of healthy) if (r !== s) missing += sentBy.get(s.id)! - (tracks.get(r.id)!.get(s.id)?.seen.size ?? 0);
+    return missing ? `${s.id} ${missing}` : "";
+  })
+  .filter(Boolean);
 
 for (const c of healthy) c.quit();
 server.kill("SIGTERM");
@@ -469,7 +487,7 @@ const peak = Math.max(...samples.map((s) => s.rssKiB));
 // Flat: the second half of the run adds no more than 10 % (and 8 MiB of slack for the allocator).
 const rssFlat = atEnd.rssKiB <= mid.rssKiB * 1.1 + 8 * 1024;
 const fdsFlat = atEnd.fds <= atStart.fds;
-const healthyStayed = lostHealthy === 0;
+const healthyStayed = lostHealthy === 0 && droppedByServer.size === 0;
 const noLoss = lost.tcp === 0 && lost.udp === 0;
 
 console.log(`
@@ -482,7 +500,7 @@ server                      start        middle       end          peak
   every ${samples.length > 2 ? "15 s" : "sample"} (fds):        ${samples.map((s) => s.fds).join(" ")}
   exit on SIGTERM           ${exitCode}
 
-healthy members             ${HEALTHY} tcp + ${HEALTHY} udp, there from start to end${healthyStayed ? "" : ` (${lostHealthy} DROPPED)`}
+healthy members             ${HEALTHY} tcp + ${HEALTHY} udp, there from start to end${healthyStayed ? "" : ` (${lostHealthy + droppedByServer.size} DROPPED)`}
   lines sent                ${sentHealthy}
   deliveries expected       ${by.tcp.expected + by.udp.expected}   (to tcp members ${by.tcp.expected}, to udp members ${by.udp.expected})
   delivered                 ${by.tcp.delivered + by.udp.delivered}   (tcp ${by.tcp.delivered}, udp ${by.udp.delivered})
@@ -495,7 +513,7 @@ churn                       ${nextChurner} clients came and went (${CHURNERS} at
   left                      /quit ${churn.quit}, vanished (FIN or a closed UDP socket) ${churn.vanished}, RST ${churn.reset}, process killed mid-line ${churn.killed}
   could not join            ${churn.failed}
   lines sent                ${churn.sent}; delivered to healthy members ${churnDelivered.count} (a line sent just before dying may be lost: not counted as loss)
-${surprises.length ? `\nsurprises (${surprises.length}):\n${surprises.slice(0, 20).map((s) => "  " + s).join("\n")}\n` : ""}
+${droppedByServer.size ? `\nhealthy members the server let go:\n${[...droppedByServer.values()].map((s) => "  " + s).join("\n")}\n` : ""}${lossBySender.length ? `\nloss by sender: ${lossBySender.join(", ")}\n` : ""}${surprises.length ? `\nsurprises (${surprises.length}):\n${surprises.slice(0, 20).map((s) => "  " + s).join("\n")}\n` : ""}
 verdict
   no loss between healthy members        ${noLoss ? "yes" : "NO"}
   every healthy member stayed            ${healthyStayed ? "yes" : "NO"}
