@@ -140,6 +140,8 @@ const healthyIds = new Set<string>();
 const tracks = new Map<string, Map<string, Track>>(); // receiver id -> sender id -> track
 const churnDelivered = { count: 0 };
 const droppedByServer = new Map<string, string>();
+/** What the churners did. */
+const churn = { joined: { tcp: 0, udp: 0 }, quit: 0, vanished: 0, reset: 0, killed: 0, failed: 0, inherited: 0, sent: 0 };
 const surprises: string[] = [];
 
 function onLine(receiver: Client, line: string): void {
@@ -235,6 +237,7 @@ async function udpClient(id: string, nick: string, onClose: () => void): Promise
   let resolveJoined!: () => void;
   const joined = new Promise<void>((r) => (resolveJoined = r));
   const receive = splitter(() => client, false);
+  const heard: string[] = []; // while joining, for the report if it fails
   const socket: udp.ConnectedSocket<"uint8array"> = await Bun.udpSocket({
     hostname: HOST,
     binaryType: "uint8array",
@@ -242,9 +245,14 @@ async function udpClient(id: string, nick: string, onClose: () => void): Promise
     socket: {
       data(_s, datagram) {
         const text = new TextDecoder().decode(datagram);
+        if (!client.joined) heard.push(text.trim());
         const challenge = /^\*\*\* \/join ([0-9a-f]{8})\n?$/.exec(text);
         if (challenge && !client.joined) return client.send(`/join ${challenge[1]}`);
-        if (!client.joined && text.includes("welcome")) {
+        // Its port may be one a vanished member used, still remembered by the server: then
+        // this socket simply is that member (UDP knows addresses, not sockets).
+        const inherited = text.includes("you are already in the room");
+        if (!client.joined && (text.includes("welcome") || inherited)) {
+          if (inherited) churn.inherited++;
           client.joined = true;
           resolveJoined();
         }
@@ -285,7 +293,7 @@ async function udpClient(id: string, nick: string, onClose: () => void): Promise
   const hello = `/join ${nick}`.padEnd(24, " ");
   client.send(hello);
   const retry = setInterval(() => (client.joined || client.closed ? clearInterval(retry) : client.send(hello)), 500);
-  await Promise.race([joined, Bun.sleep(5000).then(() => Promise.reject(new Error(`soak: ${id} could not join over UDP`)))]);
+  await Promise.race([joined, Bun.sleep(5000).then(() => Promise.reject(new Error(`could not join over UDP (heard: ${heard.slice(0, 4).join(" | ") || "nothing"})`)))]);
   clearInterval(retry);
   return client;
 }
@@ -343,7 +351,7 @@ for (const c of healthy) setTimeout(() => talk(c), between(0, 1000));
 // The churn: clients that come, talk a bit, and go (politely or not)
 // ---------------------------------------------------------------------------
 
-const churn = { joined: { tcp: 0, udp: 0 }, quit: 0, vanished: 0, reset: 0, killed: 0, failed: 0, sent: 0 };
+const failures = new Map<string, number>();
 let active = 0;
 let nextChurner = 0;
 
@@ -372,8 +380,10 @@ async function churner(): Promise<void> {
       c.reset();
       churn.reset++;
     }
-  } catch {
+  } catch (error) {
     churn.failed++;
+    const why = `${transport}: ${(error as Error).message ?? error}`;
+    failures.set(why, (failures.get(why) ?? 0) + 1);
   } finally {
     active--;
   }
@@ -509,9 +519,9 @@ healthy members             ${HEALTHY} tcp + ${HEALTHY} udp, there from start to
   reordered                 ${reordered}
 
 churn                       ${nextChurner} clients came and went (${CHURNERS} at a time)
-  joined                    tcp ${churn.joined.tcp}, udp ${churn.joined.udp}
+  joined                    tcp ${churn.joined.tcp}, udp ${churn.joined.udp} (of which ${churn.inherited} on a port a vanished member had used: the server took them for it)
   left                      /quit ${churn.quit}, vanished (FIN or a closed UDP socket) ${churn.vanished}, RST ${churn.reset}, process killed mid-line ${churn.killed}
-  could not join            ${churn.failed}
+  could not join            ${churn.failed}${failures.size ? ` (${[...failures].map(([why, n]) => `${n}× ${why}`).join("; ")})` : ""}
   lines sent                ${churn.sent}; delivered to healthy members ${churnDelivered.count} (a line sent just before dying may be lost: not counted as loss)
 ${droppedByServer.size ? `\nhealthy members the server let go:\n${[...droppedByServer.values()].map((s) => "  " + s).join("\n")}\n` : ""}${lossBySender.length ? `\nloss by sender: ${lossBySender.join(", ")}\n` : ""}${surprises.length ? `\nsurprises (${surprises.length}):\n${surprises.slice(0, 20).map((s) => "  " + s).join("\n")}\n` : ""}
 verdict
