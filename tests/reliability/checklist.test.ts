@@ -343,7 +343,7 @@ describe.each(TRANSPORTS)("reliability checklist over %s", (transport) => {
       const lazyCode = tcp
         ? `await Bun.connect({ hostname: "127.0.0.1", port: ${server.port}, socket: { data() {} } });`
         : `let joined = false;
-           const s = await Bun.udpSocket({ hostname: "127.0.0.1", connect: { hostname: "127.0.0.1", port: ${server.port} },
+           const s = await Bun.udpSocket({ hostname: "127.0.0.1", connect: { hostname: "127.0.0.1", port: ${server.udpPort} },
              socket: { data(sock, d) { const t = new TextDecoder().decode(d);
                const m = /^\\*\\*\\* \\/join ([0-9a-f]+)/.exec(t); if (m) sock.send("/join " + m[1] + "\\n");
                if (t.includes("welcome")) joined = true; } } });

@@ -19,7 +19,9 @@ const CLOCK_TICKS = 100;
 export interface ChildServer {
   readonly proc: Subprocess<"ignore", "pipe", "pipe">;
   readonly pid: number;
+  /** The TCP port; UDP's is the same number unless that was taken (then `udpPort` differs). */
   readonly port: number;
+  readonly udpPort: number;
   /** Everything the server printed (stdout and stderr), line by line, as it comes. */
   readonly logs: string[];
   /** True while the process runs. */
@@ -88,7 +90,8 @@ export async function startChild(args: string[] = [], port = 0): Promise<ChildSe
   const server: ChildServer = {
     proc,
     pid,
-    port: Number(/:(\d+) \(udp\)/.exec(ready)![1]),
+    port: Number(/:(\d+) \(tcp\)/.exec(logs.find((l) => l.includes("(tcp)"))!)![1]),
+    udpPort: Number(/:(\d+) \(udp\)/.exec(ready)![1]),
     logs,
     alive: () => !exited && proc.exitCode === null,
     cpuMs() {
@@ -133,12 +136,12 @@ export async function quietCpuMs(server: ChildServer): Promise<number> {
 
 /** A raw client (like nc) that has joined the room, optionally renamed. */
 export function member(server: ChildServer, transport: Transport, nick?: string): Promise<RawClient & { reset?(): void }> {
-  return joinRoom({ transport, port: server.port } as TestServer, nick);
+  return joinRoom({ transport, port: transport === "tcp" ? server.port : server.udpPort } as TestServer, nick);
 }
 
 /** A raw client that has not joined: TCP is connected (and so joined); UDP is only a socket. */
 export function rawClient(server: ChildServer, transport: Transport) {
-  return transport === "tcp" ? tcpClient(server.port) : udpClient(server.port);
+  return transport === "tcp" ? tcpClient(server.port) : udpClient(server.udpPort);
 }
 
 export { udpJoin };

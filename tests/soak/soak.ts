@@ -89,7 +89,9 @@ async function waitFor<T>(check: () => T | undefined | false, ms: number, what: 
 }
 
 const ready = await waitFor(() => serverLog.find((l) => /listening on .*:\d+ \(udp\)/.test(l)), 10_000, "the server to listen");
-const PORT = Number(/:(\d+) \(udp\)/.exec(ready)![1]);
+// One number for both, unless UDP found that number taken and listens on another.
+const UDP_PORT = Number(/:(\d+) \(udp\)/.exec(ready)![1]);
+const PORT = Number(/:(\d+) \(tcp\)/.exec(serverLog.find((l) => l.includes("(tcp)")) ?? ready)![1]);
 
 interface Sample {
   atS: number;
@@ -241,7 +243,7 @@ async function udpClient(id: string, nick: string, onClose: () => void): Promise
   const socket: udp.ConnectedSocket<"uint8array"> = await Bun.udpSocket({
     hostname: HOST,
     binaryType: "uint8array",
-    connect: { hostname: HOST, port: PORT },
+    connect: { hostname: HOST, port: UDP_PORT },
     socket: {
       data(_s, datagram) {
         const text = new TextDecoder().decode(datagram);
@@ -501,7 +503,7 @@ const healthyStayed = lostHealthy === 0 && droppedByServer.size === 0;
 const noLoss = lost.tcp === 0 && lost.udp === 0;
 
 console.log(`
-soak report: ${MINUTES} min, seed ${SEED}, server pid ${server.pid} on ${HOST}:${PORT} (tcp + udp, one room)
+soak report: ${MINUTES} min, seed ${SEED}, server pid ${server.pid} on ${HOST}:${PORT}${UDP_PORT === PORT ? "" : ` (udp ${UDP_PORT})`} (tcp + udp, one room)
 
 server                      start        middle       end          peak
   resident memory (MiB)     ${mib(atStart.rssKiB).padEnd(12)} ${mib(mid.rssKiB).padEnd(12)} ${mib(atEnd.rssKiB).padEnd(12)} ${mib(peak)}
