@@ -6,7 +6,7 @@
  * Wiring only: the room is src/hub.ts, the wire is src/protocol.ts, and the
  * sockets are src/transports/. docs/PROTOCOL.md says what goes over the wire.
  */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { DEFAULTS, type Settings } from "./config.ts";
 import { Hub } from "./hub.ts";
 import { messages } from "./i18n.ts";
@@ -36,8 +36,16 @@ const program = new Command("server")
   .option("--flood-burst <n>", "lines a member may send at once", intOption(1, 1_000_000), DEFAULTS.floodBurst)
   .option("--flood-rate <n>", "lines per second after the burst", intOption(1, 1_000_000), DEFAULTS.floodRate)
   .option("--no-flood-limit", "turn flood control off (benchmarks, load tests)")
-  .option("--udp-timeout <seconds>", "remove a UDP member silent this long", secondsOption(0.1, 86_400), DEFAULTS.udpTimeoutMs)
-  .option("--idle-timeout <seconds>", "ask a silent TCP member if it is still there, close it after as long again (0: never)", secondsOption(0, 86_400), DEFAULTS.idleTimeoutMs)
+  .addOption(
+    new Option("--udp-timeout <seconds>", "remove a UDP member silent this long")
+      .argParser(secondsOption(0.1, 86_400))
+      .default(DEFAULTS.udpTimeoutMs, String(DEFAULTS.udpTimeoutMs / 1000)),
+  )
+  .addOption(
+    new Option("--idle-timeout <seconds>", "ask a silent TCP member if it is still there, close it after as long again (0: never)")
+      .argParser(secondsOption(0, 86_400))
+      .default(DEFAULTS.idleTimeoutMs, String(DEFAULTS.idleTimeoutMs / 1000)),
+  )
   .option("-q, --quiet", "log only the ready line and errors")
   .showHelpAfterError("(run with --help for the options)");
 
