@@ -52,7 +52,6 @@ export interface Messages {
   reasonTimedOut: string;
   reasonTooSlow(bytes: number): string;
   reasonNoNewline: string;
-  reasonShutdown: string;
   reasonReset: string;
   reasonNotChat: string;
   // The server's own log.
@@ -67,7 +66,6 @@ export interface Messages {
   connectFailed(host: string, port: number, why: string): string;
   serverGone: string;
   reconnecting(seconds: number): string;
-  giveUp: string;
   bye: string;
   clientHelp: string;
   notConnected: string;
@@ -115,7 +113,6 @@ const en: Messages = {
   reasonTimedOut: "timed out",
   reasonTooSlow: (bytes) => `too slow to read: ${bytes} bytes waiting`,
   reasonNoNewline: "no newline",
-  reasonShutdown: "server shutting down",
   reasonReset: "connection reset",
   reasonNotChat: "not a chat client",
   listening: (host, port, transport) => `server: listening on ${host}:${port} (${transport})`,
@@ -128,7 +125,6 @@ const en: Messages = {
   connectFailed: (host, port, why) => `cannot reach ${host}:${port}: ${why}. Is the server running?`,
   serverGone: "the server went away",
   reconnecting: (seconds) => `reconnecting in ${seconds}s (Ctrl+C to stop)`,
-  giveUp: "giving up",
   bye: "bye",
   clientHelp: "exit, /quit, Ctrl+D or Ctrl+C leave",
   notConnected: "not connected: the line was not sent",
@@ -176,7 +172,6 @@ const zh: Messages = {
   reasonTimedOut: "超时",
   reasonTooSlow: (bytes) => `读取太慢：积压 ${bytes} 字节`,
   reasonNoNewline: "没有换行",
-  reasonShutdown: "服务器关闭",
   reasonReset: "连接被重置",
   reasonNotChat: "不是聊天客户端",
   listening: (host, port, transport) => `server: 正在监听 ${host}:${port} (${transport})`,
@@ -189,7 +184,6 @@ const zh: Messages = {
   connectFailed: (host, port, why) => `无法连接 ${host}:${port}：${why}。服务器在运行吗？`,
   serverGone: "服务器已断开",
   reconnecting: (seconds) => `${seconds} 秒后重新连接（Ctrl+C 停止）`,
-  giveUp: "放弃连接",
   bye: "再见",
   clientHelp: "exit、/quit、Ctrl+D 或 Ctrl+C 退出",
   notConnected: "未连接：这一行没有发送",

@@ -159,7 +159,7 @@ export class LineDecoder {
 }
 
 /** Decodes one line's bytes, noting whether they were valid UTF-8. */
-export function decodeLine(bytes: Uint8Array): Frame {
+function decodeLine(bytes: Uint8Array): Frame {
   try {
     return { kind: "line", text: strictUtf8.decode(bytes), invalidUtf8: false };
   } catch {
@@ -329,9 +329,4 @@ export class OutLine {
   get bytes(): Uint8Array {
     return (this.encoded ??= encoder.encode(this.text + "\n"));
   }
-}
-
-/** Bytes of a string in UTF-8. */
-export function utf8Length(text: string): number {
-  return encoder.encode(text).length;
 }
