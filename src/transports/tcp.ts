@@ -173,8 +173,8 @@ class TcpPeer implements Peer {
   private closing = false;
   /** Gone: the socket closed, or we gave up on it. Nothing more is sent. */
   gone = false;
-  /** Set when the hub must be told this peer left, with this reason. */
-  dropReason: string | undefined;
+  /** Bytes it had waiting when it was dropped as too slow to read (0: not dropped). */
+  droppedWithBytes = 0;
 
   constructor(
     readonly socket: Socket<Conn>,
@@ -202,7 +202,7 @@ class TcpPeer implements Peer {
     if (this.queuedBytes > this.maxQueueBytes) {
       // Too slow to read. Do not call the hub from here (we may be inside its
       // broadcast loop): mark it, and let the flusher finish it off.
-      this.dropReason = String(this.queuedBytes);
+      this.droppedWithBytes = this.queuedBytes;
       this.gone = true;
       this.pending = [];
       this.pendingBytes = 0;
@@ -267,7 +267,7 @@ export function serveTcp(hub: Hub, options: TcpServerOptions): RunningServer {
   const open = new Set<TcpPeer>();
   const dropped = (peer: TcpPeer) =>
     queueMicrotask(() => {
-      hub.leave(peer, hub.t.reasonTooSlow(Number(peer.dropReason)));
+      hub.leave(peer, hub.t.reasonTooSlow(peer.droppedWithBytes));
       peer.socket.terminate();
     });
 
