@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
-import { until } from "./helpers/until.ts";
+import { until } from "../tools/harness/until.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 type Transport = "tcp" | "udp";

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { member, startServer, tcpClient, TRANSPORTS, udpClient, udpJoin, type RawClient, type TestServer } from "./helpers/chat.ts";
-import { until } from "./helpers/until.ts";
+import { until } from "../tools/harness/until.ts";
 
 let server: TestServer | undefined;
 let clients: RawClient[] = [];

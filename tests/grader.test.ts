@@ -6,11 +6,11 @@
  */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { ROOT, type LessonId, type Transport } from "./lessons/harness.ts";
-import { CHECKS, inPieces } from "./grader/checks.ts";
-import { mulberry32, seedFor } from "./grader/disturb.ts";
-import { MISCONCEPTIONS, diagnose, type MisconceptionId } from "./grader/misconceptions.ts";
-import { commandFrom, formatVerdict, gradeLesson, pickLang, runAsTest, type Verdict } from "./grader/report.ts";
+import { ROOT, type LessonId, type Transport } from "../tools/harness/index.ts";
+import { CHECKS, inPieces } from "../tools/grader/checks.ts";
+import { mulberry32, seedFor } from "../tools/grader/disturb.ts";
+import { MISCONCEPTIONS, diagnose, type MisconceptionId } from "../tools/grader/misconceptions.ts";
+import { commandFrom, formatVerdict, gradeLesson, pickLang, runAsTest, type Verdict } from "../tools/grader/report.ts";
 
 type Case = { file: string; lesson: LessonId; transport: Transport; expect?: MisconceptionId };
 

@@ -8,7 +8,7 @@ import type { Socket } from "bun";
 import { Hub, type HubOptions } from "../../src/hub.ts";
 import { serveTcp, type RunningServer } from "../../src/transports/tcp.ts";
 import { serveUdp } from "../../src/transports/udp.ts";
-import { until } from "./until.ts";
+import { until } from "../../tools/harness/until.ts";
 
 export type Transport = "tcp" | "udp";
 export const TRANSPORTS: Transport[] = ["tcp", "udp"];

@@ -9,7 +9,7 @@
  * half-typed line survives, no raw control characters, clean exits.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { Session, TRANSPORTS, type FakeServer, type TerminalProgram, type Transport } from "./harness.ts";
+import { Session, TRANSPORTS, type FakeServer, type TerminalProgram, type Transport } from "../../tools/harness/index.ts";
 
 let s: Session;
 beforeEach(() => {

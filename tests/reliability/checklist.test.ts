@@ -13,7 +13,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { TRANSPORTS, udpJoin } from "../helpers/chat.ts";
-import { until } from "../helpers/until.ts";
+import { until } from "../../tools/harness/until.ts";
 import { captureClientHello, inTurn, range, Scene, SCENE_TIMEOUT_MS, stillChat, survived, UNSAFE, withScene, type Client } from "./scene.ts";
 
 const encode = (s: string) => new TextEncoder().encode(s);

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { member as joinRoom, tcpClient, udpClient, udpJoin, type RawClient, type TestServer, type Transport } from "../helpers/chat.ts";
-import { until } from "../helpers/until.ts";
+import { until } from "../../tools/harness/until.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 /** Clock ticks per second in /proc/PID/stat (USER_HZ: 100 on every Linux the kit targets). */

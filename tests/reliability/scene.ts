@@ -7,7 +7,7 @@
 import { expect } from "bun:test";
 import type { Subprocess } from "bun";
 import type { RawClient, Transport } from "../helpers/chat.ts";
-import { until } from "../helpers/until.ts";
+import { until } from "../../tools/harness/until.ts";
 import { IDLE_CPU_MS, member, quietCpuMs, rawClient, startChild, type ChildServer } from "./child-server.ts";
 
 /** What the server must never relay raw (docs/PROTOCOL.md, "Text the server will not relay raw"). */

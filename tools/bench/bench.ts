@@ -3,7 +3,7 @@
  * The kit's benchmark: `bun run bench` (see docs/PERFORMANCE.md).
  *
  * Each run starts the hub in its own process and the load generator
- * (tests/bench/loadgen.ts) in another, on 127.0.0.1 only, then prints one table.
+ * (tools/bench/loadgen.ts) in another, on 127.0.0.1 only, then prints one table.
  *
  *   bun run bench                              burst (against lesson 02 too), rate, udp
  *   bun run bench --scenario all               every target scenario of the issue
@@ -163,7 +163,7 @@ function targetOf(name: string, transport: "tcp" | "udp", maxQueueBytes: number 
     case "lesson02":
       return { label: "lesson02", cmd: [BUN, "lessons/02-hub.ts", "--host", "127.0.0.1", "--port", "0", ...udp], join: "plain", relays: true };
     case "sink":
-      return { label: "sink", cmd: [BUN, "tests/bench/sink.ts", "--port", "0", ...udp], join: "plain", relays: false };
+      return { label: "sink", cmd: [BUN, "tools/bench/sink.ts", "--port", "0", ...udp], join: "plain", relays: false };
     default:
       return { label: name.length > 24 ? name.slice(0, 21) + "..." : name, cmd: ["sh", "-c", `exec ${name}`], join: "plain", relays: true };
   }
@@ -245,7 +245,7 @@ async function runLoad(t: Target, load: LoadConfig, maxQueueBytes: number | unde
   const hubStartKiB = readMemory(hub.proc.pid)?.rssKiB;
   try {
     const config: LoadConfig = { ...load, port: hub.port, hubPid: hub.proc.pid, join: t.join, relays: t.relays && load.relays !== false };
-    const gen = Bun.spawn(withFileLimit([BUN, "tests/bench/loadgen.ts", JSON.stringify(config)], files), {
+    const gen = Bun.spawn(withFileLimit([BUN, "tools/bench/loadgen.ts", JSON.stringify(config)], files), {
       cwd: ROOT,
       stdin: "ignore",
       stdout: "pipe",

@@ -3,7 +3,7 @@
  * what failed (expected, arrived, the wire), and which misconception it looks like.
  */
 import pc from "picocolors";
-import { programCommand, shellWords, type Command, type LessonId, type Transport } from "../lessons/harness.ts";
+import { programCommand, shellWords, type Command, type LessonId, type Transport } from "../harness/index.ts";
 import { checksFor, runCheck, runChecks, type Check, type CheckResult, type GradeOptions } from "./checks.ts";
 import { diagnose, type Lang, type Misconception } from "./misconceptions.ts";
 import { resolve } from "node:path";

@@ -16,7 +16,7 @@ import { Command as Cli, Option } from "commander";
 import { copyFileSync, existsSync, mkdirSync, watch } from "node:fs";
 import { join, relative } from "node:path";
 import pc from "picocolors";
-import { ROOT, type Command, type LessonId, type Transport } from "../lessons/harness.ts";
+import { ROOT, type Command, type LessonId, type Transport } from "../harness/index.ts";
 import type { GradeOptions } from "./checks.ts";
 import { diagnose, type Lang } from "./misconceptions.ts";
 import { commandFrom, formatMisconceptions, formatTable, formatVerdict, gradeLesson, pickLang, referenceCommand, t } from "./report.ts";
@@ -87,7 +87,7 @@ function init(lesson: string, lang: Lang): number {
   if (existsSync(target)) {
     console.log(lang === "zh" ? `grade: ${relative(process.cwd(), target)} 已存在，未覆盖` : `grade: ${relative(process.cwd(), target)} already exists; left as it is`);
   } else {
-    copyFileSync(join(import.meta.dir, "starters", file), target);
+    copyFileSync(join(ROOT, "lessons", "starters", file), target);
     console.log(lang === "zh" ? `grade: 已写入 ${relative(process.cwd(), target)}（workspace/ 被 git 忽略）` : `grade: wrote ${relative(process.cwd(), target)} (workspace/ is ignored by git)`);
   }
   console.log(`  bun run grade --watch ${lesson} ${relative(process.cwd(), target)}`);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bun
 /**
- * The load generator: N chat clients in one process, run by tests/bench/bench.ts
+ * The load generator: N chat clients in one process, run by tools/bench/bench.ts
  * (which starts the hub in another process and passes its port and pid).
  *
- *   bun tests/bench/loadgen.ts '<json config>'      (see LoadConfig)
+ *   bun tools/bench/loadgen.ts '<json config>'      (see LoadConfig)
  *
  * Honest by construction:
  * - Open loop. Every line has a scheduled send time (rate mode: evenly spaced;

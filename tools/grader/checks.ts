@@ -20,7 +20,7 @@ import {
   type Peer,
   type Program,
   type Transport,
-} from "../lessons/harness.ts";
+} from "../harness/index.ts";
 import { kernelCapacity, mulberry32, seedFor, seededDisturbance } from "./disturb.ts";
 import type { MisconceptionId, Text } from "./misconceptions.ts";
 

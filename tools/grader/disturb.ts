@@ -9,7 +9,7 @@
  *        one. Nothing is dropped: lessons 01 and 02 promise an answer to every
  *        datagram on the loopback interface, so loss is not something they allow.
  */
-import { HOST, type Disturbance } from "../lessons/harness.ts";
+import { HOST, type Disturbance } from "../harness/index.ts";
 
 /** mulberry32: a tiny seeded PRNG, returns floats in [0, 1). */
 export function mulberry32(seed: number): () => number {

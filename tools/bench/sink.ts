@@ -4,7 +4,7 @@
  * reads what they send, and never writes a byte. Benchmarked against it, the
  * load generator shows how fast it can send when the hub costs nothing.
  *
- *   bun tests/bench/sink.ts --port 0 [--udp]
+ *   bun tools/bench/sink.ts --port 0 [--udp]
  *   prints: sink: listening on 127.0.0.1:PORT (tcp)
  */
 import { parseArgs } from "node:util";

@@ -26,7 +26,7 @@
 import type { Socket, Subprocess } from "bun";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { TimeoutError, until } from "../helpers/until.ts";
+import { TimeoutError, until } from "./until.ts";
 
 export type Transport = "tcp" | "udp";
 export const TRANSPORTS: readonly Transport[] = ["tcp", "udp"];
@@ -491,7 +491,7 @@ export function startTerminal(o: TerminalOptions): TerminalProgram {
 
 /**
  * How a test client mistreats its own traffic, as an unkind network would (the
- * grader's seeded one is in tests/grader/disturb.ts). Without one, a client
+ * grader's seeded one is in tools/grader/disturb.ts). Without one, a client
  * sends each write or datagram exactly as given, like `nc`.
  */
 export interface Disturbance {

@@ -17,11 +17,11 @@ import {
   until,
   type Command,
   type Program,
-} from "./harness.ts";
+} from "../tools/harness/index.ts";
 
 const fixture = (name: string): Command => ({
-  argv: [process.execPath, join(import.meta.dir, "fixtures", name)],
-  label: `bun fixtures/${name}`,
+  argv: [process.execPath, join(import.meta.dir, "fixtures", "programs", name)],
+  label: `bun tests/fixtures/programs/${name}`,
   custom: true,
 });
 
