@@ -35,7 +35,8 @@ import { parseArgs } from "node:util";
 import { DEFAULTS } from "../src/config.ts";
 import { Hub } from "../src/hub.ts";
 import { langFromEnv, type Lang } from "../src/i18n.ts";
-import { serveTcp, connectTcp, type LineConnection, type RunningServer } from "../src/transports/tcp.ts";
+import { serveTcp, connectTcp } from "../src/transports/tcp.ts";
+import type { LineConnection, RunningServer } from "../src/transports/types.ts";
 import { serveUdp, connectUdp } from "../src/transports/udp.ts";
 import { sanitize } from "../src/protocol.ts";
 

@@ -40,7 +40,8 @@ import {
   renderOwn,
   renderServerLine,
 } from "./render.ts";
-import { connectTcp, type ConnectionHandlers } from "./transports/tcp.ts";
+import { connectTcp } from "./transports/tcp.ts";
+import type { ConnectionHandlers } from "./transports/types.ts";
 import { connectUdp } from "./transports/udp.ts";
 
 // ---------------------------------------------------------------------------

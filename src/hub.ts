@@ -12,6 +12,7 @@
  */
 import { checkNick, format, nickKey, OutLine, parseCommand, sanitize, USAGE, type Frame, MAX_NICK_CHARS } from "./protocol.ts";
 import { messages, type Lang, type Messages } from "./i18n.ts";
+import { DEFAULTS } from "./config.ts";
 
 /** One connected client, as a transport presents it to the hub. */
 export interface Peer {
@@ -91,15 +92,16 @@ export class Hub {
   private readonly clock: Clock;
 
   constructor(options: HubOptions = {}) {
+    // English unless told: a hub in a test must not speak the machine's locale.
     this.t = messages(options.lang ?? "en");
-    const floodBurst = options.floodBurst ?? 20;
+    const floodBurst = options.floodBurst ?? DEFAULTS.floodBurst;
     this.opts = {
-      maxClients: options.maxClients ?? 1000,
-      maxPerAddress: options.maxPerAddress ?? 100,
+      maxClients: options.maxClients ?? DEFAULTS.maxClients,
+      maxPerAddress: options.maxPerAddress ?? DEFAULTS.maxPerAddress,
       floodBurst,
-      floodRate: options.floodRate ?? 5,
+      floodRate: options.floodRate ?? DEFAULTS.floodRate,
       floodQueue: options.floodQueue ?? Math.max(50, floodBurst * 5),
-      maxLineBytes: options.maxLineBytes ?? 1024,
+      maxLineBytes: options.maxLineBytes ?? DEFAULTS.maxLineBytes,
     };
     this.log = options.log ?? (() => {});
     this.clock = options.clock ?? realClock;

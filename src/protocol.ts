@@ -301,6 +301,20 @@ export const format = {
   error: (text: string) => `!!! ${text}`,
 } as const;
 
+/**
+ * The UDP join's challenge (docs/PROTOCOL.md, Joining over UDP): the server sends
+ * it to a new address, and a client that really receives there answers
+ * `/join TOKEN`. Built here and read here, so server and clients agree.
+ */
+export function challengeLine(token: string): string {
+  return format.notice(`/join ${token}`);
+}
+
+/** The token of a challenge line, or undefined when the line is not one. */
+export function parseChallenge(line: string): string | undefined {
+  return /^\*\*\* \/join ([0-9a-f]+)\r?\n?$/.exec(line)?.[1];
+}
+
 export type ServerLine =
   | { kind: "chat" | "action" | "private" | "private-sent"; nick: string; text: string }
   | { kind: "notice" | "error" | "other"; text: string };

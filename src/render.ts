@@ -17,7 +17,7 @@
  */
 import { createColors } from "picocolors";
 import { MESSAGES } from "./i18n.ts";
-import { format, nickKey, parseServerLine, sanitize } from "./protocol.ts";
+import { format, nickKey, parseChallenge, parseServerLine, sanitize } from "./protocol.ts";
 
 export type Colors = ReturnType<typeof createColors>;
 export { createColors };
@@ -132,10 +132,11 @@ export type NoticeMeaning =
 
 /** Reads a (raw) server line for the few notices the client acts on. */
 export function noticeMeaning(raw: string): NoticeMeaning {
-  const line = parseServerLine(sanitize(raw).text);
+  const clean = sanitize(raw).text;
+  const line = parseServerLine(clean);
   if (line.kind !== "notice") return { kind: "none" };
   if (SHUTDOWNS.has(line.text)) return { kind: "shutting-down" };
-  if (/^\/join [0-9a-f]+$/.test(line.text)) return { kind: "challenge" };
+  if (parseChallenge(clean) !== undefined) return { kind: "challenge" };
   for (const re of WELCOMES) {
     const m = re.exec(line.text);
     if (m) return { kind: "welcome", nick: m[1]! };

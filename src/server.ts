@@ -12,7 +12,8 @@ import { Hub } from "./hub.ts";
 import { messages } from "./i18n.ts";
 import { MAX_LINE_BYTES_CEILING } from "./protocol.ts";
 import { describeError, intOption, langOption, portOption, secondsOption } from "./cli.ts";
-import { serveTcp, type RunningServer } from "./transports/tcp.ts";
+import { serveTcp } from "./transports/tcp.ts";
+import type { RunningServer } from "./transports/types.ts";
 import { serveUdp } from "./transports/udp.ts";
 
 interface ServerFlags extends Settings {

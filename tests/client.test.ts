@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { until } from "../tools/harness/until.ts";
+import { parseChallenge } from "../src/protocol.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 type Transport = "tcp" | "udp";
@@ -95,8 +96,8 @@ async function joinRaw(transport: Transport, port: number): Promise<RawClient> {
   const raw = { lines, send: (line: string) => void socket.send(line + "\n") };
   // docs/PROTOCOL.md, Joining over UDP: pay for the challenge, then answer it.
   raw.send("/join raw".padEnd(30, " "));
-  const challenge = await until(() => lines.map((l) => /^\*\*\* \/join ([0-9a-f]+)$/.exec(l)).find(Boolean), 5000, "the challenge");
-  raw.send(`/join ${challenge[1]}`);
+  const token = await until(() => lines.map(parseChallenge).find((t) => t !== undefined), 5000, "the challenge");
+  raw.send(`/join ${token}`);
   await until(() => lines.some((l) => l.endsWith(" is now raw")), 5000, "raw to join as raw");
   return raw;
 }

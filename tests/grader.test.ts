@@ -107,6 +107,8 @@ describe("the grader's parts", () => {
     expect(pickLang("zh")).toBe("zh");
     expect(pickLang(undefined, { LANG: "zh_CN.UTF-8" })).toBe("zh");
     expect(pickLang(undefined, { LANG: "C.UTF-8" })).toBe("en");
+    // An empty variable counts as unset (POSIX), as in src/i18n.ts: LANG decides here.
+    expect(pickLang(undefined, { LC_ALL: "", LC_MESSAGES: "", LANG: "zh_CN.UTF-8" })).toBe("zh");
   });
 
   test("runs a lone .py file with python3 and a .ts file with this Bun", () => {

@@ -1,10 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import {
+  challengeLine,
   checkNick,
   framesOfDatagram,
   LineDecoder,
   nickKey,
   OutLine,
+  parseChallenge,
   parseCommand,
   parseServerLine,
   sanitize,
@@ -207,5 +209,12 @@ describe("server lines", () => {
     const line = new OutLine("héllo");
     expect(line.bytes).toBe(line.bytes);
     expect(new TextDecoder().decode(line.bytes)).toBe("héllo\n");
+  });
+
+  test("reads back the UDP join challenge it builds, and nothing else", () => {
+    expect(parseChallenge(challengeLine("65d625df"))).toBe("65d625df");
+    expect(parseChallenge(challengeLine("65d625df") + "\n")).toBe("65d625df");
+    expect(parseChallenge("<alice> *** /join 65d625df")).toBeUndefined();
+    expect(parseChallenge("*** /join alice")).toBeUndefined();
   });
 });

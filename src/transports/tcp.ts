@@ -19,6 +19,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import type { Hub, Peer } from "../hub.ts";
 import { format, LineDecoder, OutLine } from "../protocol.ts";
+import type { ConnectionHandlers, LineConnection, RunningServer } from "./types.ts";
 
 export interface TcpServerOptions {
   host: string;
@@ -28,14 +29,6 @@ export interface TcpServerOptions {
   /** A member silent this long (ms) is asked whether it is still there, then closed; 0 = never. */
   idleTimeoutMs?: number;
   log?: (line: string) => void;
-}
-
-export interface RunningServer {
-  readonly transport: "tcp" | "udp";
-  readonly host: string;
-  readonly port: number;
-  /** Stop listening; resolves when every client's queue is written and closed (or after `graceMs`). */
-  stop(graceMs?: number): Promise<void>;
 }
 
 interface Conn {
@@ -357,19 +350,6 @@ export function serveTcp(hub: Hub, options: TcpServerOptions): RunningServer {
 // ---------------------------------------------------------------------------
 // Client side: one connection to a chat server, as lines.
 // ---------------------------------------------------------------------------
-
-export interface LineConnection {
-  /** Send one line (a newline is added). */
-  send(line: string): void;
-  /** Write what is queued, then close. */
-  close(): void;
-}
-
-export interface ConnectionHandlers {
-  line(text: string): void;
-  /** The connection ended: `byUs` when we closed it, else the server went away. */
-  closed(byUs: boolean): void;
-}
 
 /** Connects to a chat server over TCP. Rejects (e.g. ECONNREFUSED) when nobody listens. */
 export async function connectTcp(host: string, port: number, handlers: ConnectionHandlers): Promise<LineConnection> {

@@ -17,8 +17,8 @@
  */
 import type { udp } from "bun";
 import type { Hub, Peer } from "../hub.ts";
-import { format, framesOfDatagram, MAX_DATAGRAM_BYTES, OutLine, parseCommand } from "../protocol.ts";
-import type { ConnectionHandlers, LineConnection, RunningServer } from "./tcp.ts";
+import { challengeLine, format, framesOfDatagram, MAX_DATAGRAM_BYTES, OutLine, parseChallenge, parseCommand } from "../protocol.ts";
+import type { ConnectionHandlers, LineConnection, RunningServer } from "./types.ts";
 
 export interface UdpServerOptions {
   host: string;
@@ -247,7 +247,7 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
     }
 
     // Answer only what it has paid for: never more bytes than we received.
-    const challenge = encoder.encode(format.notice(`/join ${stranger.token}`) + "\n");
+    const challenge = encoder.encode(challengeLine(stranger.token) + "\n");
     if (stranger.budget >= challenge.length) {
       stranger.budget -= challenge.length;
       sendGuarded(sock, challenge, port, address);
@@ -341,9 +341,9 @@ export async function connectUdp(
           if (frame.kind !== "line") continue;
           const text = frame.text;
           if (!joined) {
-            const challenge = /^\*\*\* \/join ([0-9a-f]+)$/.exec(text);
-            if (challenge) {
-              sendLine(`/join ${challenge[1]}`);
+            const token = parseChallenge(text);
+            if (token !== undefined) {
+              sendLine(`/join ${token}`);
               continue;
             }
             joined = true;

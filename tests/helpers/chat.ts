@@ -6,7 +6,9 @@
  */
 import type { Socket } from "bun";
 import { Hub, type HubOptions } from "../../src/hub.ts";
-import { serveTcp, type RunningServer } from "../../src/transports/tcp.ts";
+import { parseChallenge } from "../../src/protocol.ts";
+import { serveTcp } from "../../src/transports/tcp.ts";
+import type { RunningServer } from "../../src/transports/types.ts";
 import { serveUdp } from "../../src/transports/udp.ts";
 import { until } from "../../tools/harness/until.ts";
 
@@ -161,8 +163,8 @@ export async function udpClient(port: number): Promise<RawClient & { localPort: 
 export async function udpJoin(client: RawClient, nick = ""): Promise<void> {
   const from = client.lines.length;
   client.say(`/join ${nick}`.padEnd(24, " "));
-  const challenge = await client.waitFor(/^\*\*\* \/join [0-9a-f]{8}$/, 3000, from);
-  client.say(`/join ${challenge.split(" ").pop()}`);
+  const token = await until(() => client.lines.slice(from).map(parseChallenge).find((t) => t !== undefined), 3000, "the join challenge");
+  client.say(`/join ${token}`);
   await client.waitFor("welcome", 3000, from);
 }
 

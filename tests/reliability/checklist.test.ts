@@ -1,5 +1,5 @@
 /**
- * The reliability checklist (../shared/notes/reliability.md), one test per item
+ * The reliability checklist (docs/RELIABILITY.md), one test per item
  * and transport, against the real server in a child process over real sockets.
  *
  * Every test puts an offender in front of alice and bob, then asserts what the
@@ -14,6 +14,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { TRANSPORTS, udpJoin } from "../helpers/chat.ts";
 import { until } from "../../tools/harness/until.ts";
+import { parseChallenge } from "../../src/protocol.ts";
 import { captureClientHello, inTurn, range, Scene, SCENE_TIMEOUT_MS, stillChat, survived, UNSAFE, withScene, type Client } from "./scene.ts";
 
 const encode = (s: string) => new TextEncoder().encode(s);
@@ -46,8 +47,8 @@ async function roomIs(c: Client, expected: RegExp, ms = 5000): Promise<void> {
 /** The UDP join up to the token, without waiting for a welcome (that may be a refusal instead). */
 async function udpKnock(c: Client): Promise<void> {
   c.say("/join".padEnd(24, " "));
-  const challenge = await c.waitFor(/^\*\*\* \/join [0-9a-f]{8}$/);
-  c.say(`/join ${challenge.split(" ").pop()}`);
+  const token = await until(() => c.lines.map(parseChallenge).find((t) => t !== undefined), 3000, "the join challenge");
+  c.say(`/join ${token}`);
 }
 
 describe.each(TRANSPORTS)("reliability checklist over %s", (transport) => {

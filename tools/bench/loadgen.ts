@@ -24,6 +24,7 @@ import type { udp } from "bun";
 import { Histogram, type LatencySummary } from "./histogram.ts";
 import { LineWriter, readStamp, type Stamp } from "./payload.ts";
 import { readCpuSeconds, readMachineBusySeconds, readMemory, readUdpCounters } from "./proc.ts";
+import { parseChallenge } from "../../src/protocol.ts";
 
 export interface LoadConfig {
   transport: "tcp" | "udp";
@@ -334,8 +335,8 @@ async function join(id: number): Promise<Client> {
   if (!config.relays) return c;
   if (config.join === "kit") {
     c.onLine = (text) => {
-      const challenge = /^\*\*\* \/join ([0-9a-f]+)$/.exec(text);
-      if (challenge) c.send(lineOf(`/join ${challenge[1]}`));
+      const token = parseChallenge(text);
+      if (token !== undefined) c.send(lineOf(`/join ${token}`));
       else if (text.includes("welcome")) c.onLine = undefined;
     };
     const hello = lineOf(`/join bench${id}`.padEnd(24, " "));

@@ -3,7 +3,9 @@
  * that fails reports the symptoms it saw (ids below); `diagnose` turns them into
  * named misconceptions, each with an explanation and the lesson to re-read.
  */
-export type Lang = "en" | "zh";
+import type { Lang } from "../../src/i18n.ts";
+
+export type { Lang };
 export type Text = Record<Lang, string>;
 
 export type MisconceptionId =

@@ -7,6 +7,7 @@ import { programCommand, shellWords, type Command, type LessonId, type Transport
 import { checksFor, runCheck, runChecks, type Check, type CheckResult, type GradeOptions } from "./checks.ts";
 import { diagnose, type Lang, type Misconception } from "./misconceptions.ts";
 import { resolve } from "node:path";
+import { langFromEnv } from "../../src/i18n.ts";
 
 export type Verdict = { lesson: LessonId; transport: Transport; results: CheckResult[]; ok: boolean; misconceptions: Misconception[] };
 
@@ -28,10 +29,10 @@ const M = {
 
 export const t = (lang: Lang, k: keyof typeof M) => M[k][lang];
 
-/** The language: --lang, else the locale (LC_ALL, LC_MESSAGES, LANG), else English. */
-export function pickLang(flag?: string, env = process.env): Lang {
-  const v = (flag ?? env.LC_ALL ?? env.LC_MESSAGES ?? env.LANG ?? "en").toLowerCase();
-  return v.startsWith("zh") ? "zh" : "en";
+/** The language: --lang, else the locale as src/i18n.ts reads it, else English. */
+export function pickLang(flag?: string, env: Record<string, string | undefined> = process.env): Lang {
+  if (flag === "zh" || flag === "en") return flag;
+  return langFromEnv(env);
 }
 
 /** The command to grade: words as given; a lone .ts/.js file runs with Bun, a .py file with python3. */

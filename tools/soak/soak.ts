@@ -22,6 +22,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Socket, udp } from "bun";
+import { parseChallenge } from "../../src/protocol.ts";
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== "--"),
@@ -248,8 +249,8 @@ async function udpClient(id: string, nick: string, onClose: () => void): Promise
       data(_s, datagram) {
         const text = new TextDecoder().decode(datagram);
         if (!client.joined) heard.push(text.trim());
-        const challenge = /^\*\*\* \/join ([0-9a-f]{8})\n?$/.exec(text);
-        if (challenge && !client.joined) return client.send(`/join ${challenge[1]}`);
+        const token = parseChallenge(text);
+        if (token !== undefined && !client.joined) return client.send(`/join ${token}`);
         // Its port may be one a vanished member used, still remembered by the server: then
         // this socket simply is that member (UDP knows addresses, not sockets).
         const inherited = text.includes("you are already in the room");

@@ -1,0 +1,25 @@
+/**
+ * What both transports share: the shape of a running server, and of one
+ * client connection as the terminal client and lesson 04 use it.
+ */
+
+export interface RunningServer {
+  readonly transport: "tcp" | "udp";
+  readonly host: string;
+  readonly port: number;
+  /** Stop listening; resolves when every client's queue is written and closed (or after `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface LineConnection {
+  /** Send one line (a newline is added). */
+  send(line: string): void;
+  /** Write what is queued, then close. */
+  close(): void;
+}
+
+export interface ConnectionHandlers {
+  line(text: string): void;
+  /** The connection ended: `byUs` when we closed it, else the server went away. */
+  closed(byUs: boolean): void;
+}
