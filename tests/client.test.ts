@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
-import { until } from "../tools/harness/until.ts";
+import { freePort, until } from "../tools/harness/index.ts";
 import { parseChallenge } from "../src/protocol.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -284,19 +284,6 @@ describe("the client's command line", () => {
     for (const option of ["--udp", "--host", "--port", "--nick", "--lang", "--no-color"]) expect(stdout).toContain(option);
   });
 });
-
-async function freePort(transport: Transport): Promise<number> {
-  if (transport === "tcp") {
-    const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-    const port = listener.port;
-    listener.stop(true);
-    return port;
-  }
-  const socket = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
-  const port = socket.port;
-  socket.close();
-  return port;
-}
 
 /** A "server" that answers whoever talks to it with these lines, sent raw. */
 async function fakeServer(transport: Transport, lines: string[]): Promise<number> {

@@ -33,3 +33,9 @@ export async function until<T>(
     await Bun.sleep(5);
   }
 }
+
+/**
+ * A deliberate gap, e.g. between the two halves of a split line so the program's
+ * read returns the first half alone. Never use it to wait for readiness.
+ */
+export const pause = (ms: number) => Bun.sleep(ms);

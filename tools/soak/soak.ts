@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Socket, udp } from "bun";
 import { parseChallenge } from "../../src/protocol.ts";
+import { mulberry32 } from "../harness/random.ts";
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== "--"),
@@ -43,15 +44,8 @@ if (!(MINUTES > 0) || !(HEALTHY >= 2) || !(CHURNERS >= 0) || !Number.isFinite(SE
   process.exit(2);
 }
 
-/** A small seeded generator (mulberry32), so a run's schedule can be replayed with --seed. */
-let state = SEED >>> 0;
-function random(): number {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+/** The run's one source of randomness, so a schedule is replayed with --seed. */
+const random = mulberry32(SEED);
 const between = (min: number, max: number) => min + random() * (max - min);
 const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
 

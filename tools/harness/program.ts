@@ -1,0 +1,107 @@
+/**
+ * A server under test: started on a free port (`--port N`, env PORT=N), waited
+ * for until it listens, its output read all the time, stopped with a signal.
+ */
+import type { Subprocess } from "bun";
+import type { Command } from "./command.ts";
+import { freePort, HOST, waitUntilListening, type Transport } from "./ports.ts";
+import { TimeoutError } from "./until.ts";
+
+export type ProgramOptions = {
+  command: Command;
+  transport: Transport;
+  host?: string;
+  /** Default: a free port. The program gets `--port N` and env PORT=N. */
+  port?: number;
+  /** More arguments, after the command and before --port. */
+  args?: string[];
+  env?: Record<string, string>;
+  /** How long the program may take to start listening. Default 10 s (slow machines, cold caches). */
+  readyMs?: number;
+};
+
+export type Exit = { code: number | null; signal: NodeJS.Signals | number | null };
+
+/** A running server under test. Its stdout and stderr are read all the time (a full pipe would block it). */
+export class Program {
+  private out = "";
+  readonly exited: Promise<Exit>;
+
+  constructor(
+    readonly proc: Subprocess<"ignore", "pipe", "pipe">,
+    readonly label: string,
+    readonly host: string,
+    readonly port: number,
+    readonly transport: Transport,
+  ) {
+    const drain = async (stream: ReadableStream<Uint8Array>) => {
+      const decoder = new TextDecoder();
+      for await (const chunk of stream) this.out += decoder.decode(chunk, { stream: true });
+    };
+    const reading = Promise.all([drain(proc.stdout), drain(proc.stderr)]).catch(() => {});
+    // Report the exit only once the output has been read to its end.
+    this.exited = proc.exited.then(async () => {
+      await reading;
+      return { code: proc.exitCode, signal: proc.signalCode };
+    });
+  }
+
+  /** Everything it printed so far, stdout and stderr interleaved as they arrived. */
+  output(): string {
+    return this.out;
+  }
+
+  get running(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** Ask it to stop (SIGTERM by default); after `ms`, kill it. Resolves with how it exited. */
+  async stop(signal: NodeJS.Signals = "SIGTERM", ms = 2000): Promise<Exit> {
+    if (this.running) this.proc.kill(signal);
+    const timer = setTimeout(() => this.proc.kill("SIGKILL"), ms);
+    const exit = await this.exited;
+    clearTimeout(timer);
+    return exit;
+  }
+}
+
+const describeExit = (e: { exitCode: number | null; signalCode: NodeJS.Signals | number | null }) =>
+  e.signalCode ? `was killed by ${e.signalCode}` : `exited with code ${e.exitCode}`;
+
+/** Start a server under test on a free port and wait until it listens. Throws, with its output, if it does not. */
+export async function startProgram(o: ProgramOptions): Promise<Program> {
+  const host = o.host ?? HOST;
+  const port = o.port ?? (await freePort(o.transport, host));
+  const argv = [...o.command.argv, ...(o.args ?? []), "--port", String(port)];
+  const proc = Bun.spawn(argv, {
+    env: { ...process.env, ...o.env, PORT: String(port) },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const label = [o.command.label, ...(o.args ?? []), "--port", String(port)].join(" ");
+  const program = new Program(proc, label, host, port, o.transport);
+  const readyMs = o.readyMs ?? 10_000;
+  try {
+    await waitUntilListening(o.transport, host, port, readyMs, () =>
+      program.running ? undefined : `\`${label}\` ${describeExit(proc)} before it listened on ${o.transport} ${host}:${port}`,
+    );
+  } catch (err) {
+    await program.stop("SIGKILL", 500);
+    const why = err instanceof TimeoutError ? `\`${label}\` did not listen on ${o.transport} ${host}:${port} within ${readyMs} ms` : (err as Error).message;
+    throw new NotListeningError(`${why}\n--- its output ---\n${program.output() || "(nothing)"}`, program, { cause: err });
+  }
+  return program;
+}
+
+/** A program did not start listening: it exited first (cause: an Error) or took too long (cause: a TimeoutError). */
+export class NotListeningError extends Error {
+  override name = "NotListeningError";
+  constructor(
+    message: string,
+    readonly program: Program,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
