@@ -121,7 +121,7 @@ export class Exam extends Session {
 
   private async launchNow(args: string[]): Promise<Program> {
     const readyMs = this.o.readyMs ?? 5000;
-    const port = await freePort(this.transport);
+    const port = await portFreeForBoth(this.transport);
     // Given --udp, a program written for TCP listens on TCP: notice it while we wait.
     let listensTcp = false;
     let probing = this.transport === "udp";
@@ -203,7 +203,9 @@ export class Exam extends Session {
     const got = who.text();
     const out: MisconceptionId[] = [];
     if (got.includes("\uFFFD") && !text.includes("\uFFFD")) out.push("decode-per-read");
-    if (this.transport === "tcp" && got.includes(text)) out.push("no-newline");
+    // Whole but without its "\n": no newline, unless a "\n" came later, on its own (a read taken as a line).
+    const at = got.lastIndexOf(text);
+    if (this.transport === "tcp" && at >= 0) out.push(got.slice(at + text.length).includes("\n") ? "one-read-one-message" : "no-newline");
     else if (inPieces(got, text)) out.push(this.transport === "tcp" ? "one-read-one-message" : "udp-like-tcp");
     return out;
   }
@@ -237,7 +239,9 @@ export class Exam extends Session {
     const quoted = JSON.stringify(text);
     const seen = this.missing(who, text);
     // What the bytes show comes first; the check's own guess only when they show nothing.
-    const guess = typeof o.symptoms === "function" ? o.symptoms() : (o.symptoms ?? []);
+    // A program that never sent anything to anyone (and is still running) shows no symptom yet, only silence.
+    const spoke = this.wire.events.some((e) => e.kind === "recv") || this.exited() !== undefined;
+    const guess = !spoke ? [] : typeof o.symptoms === "function" ? o.symptoms() : (o.symptoms ?? []);
     const nl = this.transport === "tcp";
     throw new CheckFailure(
       both(
@@ -253,19 +257,39 @@ export class Exam extends Session {
     throw new CheckFailure(expected, arrived, symptoms);
   }
 
-  /** Poll `ok` until it holds, or fail after waitMs with `expected` and `arrived()`. */
+  /**
+   * Poll `ok` until it holds, or fail after `ms` with `expected` and `arrived()`.
+   * When `settled` says the failure is already plain (and has said so for 400 ms,
+   * e.g. the line came without its "\n"), fail then instead of at the deadline.
+   */
   async waitFor(
     ok: () => boolean,
     expected: Text,
     arrived: () => Text,
     symptoms: MisconceptionId[] | (() => MisconceptionId[]) = [],
     ms = this.waitMs,
+    settled?: () => boolean,
   ) {
     const deadline = performance.now() + ms;
+    let plainSince: number | undefined;
     while (!ok()) {
-      if (performance.now() >= deadline) this.fail(expected, arrived(), typeof symptoms === "function" ? symptoms() : symptoms);
+      const now = performance.now();
+      plainSince = settled?.() ? (plainSince ?? now) : undefined;
+      if (now >= deadline || (plainSince !== undefined && now - plainSince > 400)) {
+        this.fail(expected, arrived(), typeof symptoms === "function" ? symptoms() : symptoms);
+      }
       await Bun.sleep(5);
     }
+  }
+
+  /** Poll `ok` for up to `ms`; whether it came true. (For a step that may or may not happen.) */
+  async within(ok: () => boolean, ms: number): Promise<boolean> {
+    const deadline = performance.now() + ms;
+    while (!ok()) {
+      if (performance.now() >= deadline) return false;
+      await Bun.sleep(5);
+    }
+    return true;
   }
 
   /** Symptoms a program shows in its own output or screen, such as a Python traceback. */
@@ -274,7 +298,28 @@ export class Exam extends Session {
     const out: MisconceptionId[] = [];
     if (text.includes("UnicodeDecodeError")) out.push("decode-per-read");
     if (text.includes("ConnectionResetError")) out.push("crash-on-reset");
+    // select() on a socket that was closed but kept, or a write to a client that has gone.
+    if (/file descriptor cannot be a negative integer|Bad file descriptor|BrokenPipeError/.test(text)) out.push("clients-never-removed");
+    if (text.includes("BlockingIOError")) out.push("writes-assumed-complete");
     return out;
+  }
+}
+
+/**
+ * A free port for `transport` whose number is free over the other transport too:
+ * a program that binds the wrong one (TCP when given --udp) then fails our check,
+ * not with EADDRINUSE because another check's program has that number.
+ */
+async function portFreeForBoth(transport: Transport): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort(transport);
+    try {
+      if (transport === "udp") Bun.listen({ hostname: HOST, port, socket: { data() {} } }).stop(true);
+      else (await Bun.udpSocket({ hostname: HOST, port })).close();
+      return port;
+    } catch (err) {
+      if (attempt >= 20) throw err;
+    }
   }
 }
 

@@ -24,11 +24,17 @@ const M = {
   output: { en: "your program's output", zh: "你的程序的输出" },
   screen: { en: "its screen", zh: "它的屏幕" },
   none: { en: "no named misconception matched: read expected and arrived above", zh: "没有匹配到已命名的误解：请看上面的期望与实际" },
+  mute: {
+    en: "your program never sent anything back, to any client: start with the TODOs that answer a line",
+    zh: "你的程序从来没有给任何客户端回过任何东西：先完成回复一行的那些 TODO",
+  },
+  notReachedShort: { en: "not reached: an earlier step failed", zh: "没走到：前面的一步先失败了" },
   alsoFailing: { en: "also failing", zh: "其他未通过的检查" },
   firstFailing: { en: "first failing check", zh: "第一个未通过的检查" },
   notReached: { en: "could not reach", zh: "没能走到" },
   earlierFailed: { en: "an earlier step failed first", zh: "前面的一步先失败了" },
   extra: { en: "extra, does not count", zh: "附加项，不计分" },
+  extraShort: { en: "extra", zh: "附加" },
   neverListened: { en: "every check: your program never listened", zh: "所有检查：你的程序从未开始监听" },
   replay: { en: "replay exactly", zh: "精确重放" },
   more: { en: "--verbose shows every failure in full", zh: "加 --verbose 查看每个失败的完整信息" },
@@ -113,16 +119,13 @@ function otherLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] 
       continue;
     }
     const mark = r.check.extra ? pc.yellow("◇") : pc.red("✗");
-    const extra = r.check.extra ? pc.dim(` (${t(o.lang, "extra")})`) : "";
+    const extra = r.check.extra ? ` (${t(o.lang, "extraShort")})` : "";
     const names = diagnose(r.symptoms).map((m) => `"${m.name[o.lang]}"`);
-    const why =
-      r.status === "blocked"
-        ? `${t(o.lang, "notReached")} ${r.check.subject![o.lang]}: ${t(o.lang, "earlierFailed")}`
-        : names.length > 0
-          ? names.join(", ")
-          : "";
-    const head = `    ${mark} ${checkLabel(r, o.lang)}${extra}`;
-    lines.push(clip(why ? `${head} — ${why}` : head, o.width + 20));
+    const why = r.status === "blocked" ? t(o.lang, "notReachedShort") : names.join(", ");
+    // The name gives way to the reason: the reason is what differs from line to line.
+    const tail = why ? ` — ${why}` : "";
+    const room = Math.max(24, o.width - 6 - widthOf(tail) - widthOf(extra));
+    lines.push(`    ${mark} ${clip(checkLabel(r, o.lang), room)}${pc.dim(extra)}${tail}`);
   }
   return lines;
 }
@@ -159,7 +162,8 @@ export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean
   }
   const found = diagnose(r.symptoms);
   for (const m of found) out.push(formatMisconception(m, o));
-  if (found.length === 0 && !r.check.extra) out.push(pc.dim(wrap(t(lang, "none"), o.width, "    ")));
+  const mute = !r.events.some((e) => e.kind === "recv") && r.outputs.every((x) => x.kind === "output");
+  if (found.length === 0 && !r.check.extra && !r.notListening) out.push(pc.dim(wrap(t(lang, mute ? "mute" : "none"), o.width, "    ")));
   const shown = r.outputs.filter((x) => x.text.trim() !== "");
   for (const x of shown) {
     const rows = x.text.split("\n").slice(verbose ? -15 : -4);

@@ -255,9 +255,13 @@ export const ECHO_CHECKS: Check[] = [
     lesson: "01",
     transports: UDP,
     name: both("answers a datagram that has no newline", "回答没有换行符的数据报"),
+    subject: both("the datagram without a newline", "没有换行符的数据报这一步"),
     async run(c) {
       await c.launch();
       const a = await c.client("alice");
+      a.sendExact("a line\n");
+      await c.hear(a, "a line", { endsWith: true });
+      c.reached();
       a.sendExact("no newline here");
       await c.hear(a, "no newline here", { endsWith: true, symptoms: ["udp-like-tcp"] });
     },
@@ -283,9 +287,10 @@ export const ECHO_CHECKS: Check[] = [
     subject: both("the SIGTERM step", "SIGTERM 这一步"),
     async run(c) {
       await c.launch();
+      // A client in the middle of talking, answered or not: this check is about the signal only.
       const a = await c.client("alice");
       a.sendLine("goodbye soon");
-      await c.hear(a, "goodbye soon", { endsWith: true });
+      await c.within(() => a.text().length > 0, 1000);
       c.reached();
       await stopsCleanly(c);
     },

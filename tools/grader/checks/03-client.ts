@@ -33,6 +33,8 @@ async function typeLine(c: Exam, hub: FakeServer, term: TerminalProgram, text: s
     both(`the hub receives the typed line ${JSON.stringify(text)} (with "\\n" at its end)`, `hub 收到输入的一行 ${JSON.stringify(text)}（行尾有 "\\n"）`),
     () => hubGot(c),
     () => (received(c).includes(text) ? ["no-newline"] : []),
+    c.waitMs,
+    () => received(c).endsWith(text),
   );
 }
 
@@ -67,6 +69,17 @@ async function clientOf(c: Exam): Promise<{ hub: FakeServer; term: TerminalProgr
     );
   }
   return { hub, term };
+}
+
+/** True when `read()` gives what it gave the last time: nothing moves. */
+function unchanged(read: () => string): () => boolean {
+  let last: string | undefined;
+  return () => {
+    const now = read();
+    const same = now === last;
+    last = now;
+    return same;
+  };
 }
 
 /** Wait for the screen to show `text`. */
@@ -149,6 +162,8 @@ export const CLIENT_CHECKS: Check[] = [
         both("the half-typed text is shown again after the printed line", "打印那一行之后，输入到一半的文字再次显示出来"),
         () => screenOf(term),
         ["prints-over-prompt"],
+        c.waitMs,
+        unchanged(() => term.raw()),
       );
       term.type("ed line\r");
       await c.waitFor(
@@ -196,14 +211,23 @@ export const CLIENT_CHECKS: Check[] = [
       const other = await c.connect(c.transport, hubProgram.port, "other");
       if (c.transport === "udp") other.sendLine(""); // join
       const term = c.terminal(c.o.command, c.transport, { port: hubProgram.port, args: c.o.args });
-      // The other client hears a second client join (TCP: on connect; UDP: on its hello or first line).
+      // Over TCP the other client hears the client join when it connects: it is running.
+      if (c.transport === "tcp") {
+        await c.waitFor(
+          () => other.lines().some((line) => line.startsWith("***") && line.includes("joined")),
+          both("the hub tells the other client that the client joined", "hub 告诉另一个客户端：这个客户端加入了"),
+          () => both(`${c.arrived(other).en}; ${screenOf(term).en}`, `${c.arrived(other).zh}；${screenOf(term).zh}`),
+          [],
+          c.o.readyMs ?? 5000,
+        );
+      }
       term.type("anyone there?\r");
       await c.waitFor(
         () => other.lines().some((line) => line.includes("anyone there?")),
         both("the other client receives the typed line", "另一个客户端收到输入的那一行"),
         () => c.arrived(other),
-        () => (other.text().includes("anyone there?") ? ["no-newline"] : []),
-        c.o.readyMs ?? 5000,
+        [],
+        c.transport === "tcp" ? c.waitMs : (c.o.readyMs ?? 5000),
       );
       other.sendLine("yes, me");
       await shows(c, term, "yes, me", both("the client prints the other client's line", "客户端打印另一个客户端的那一行"));
