@@ -241,9 +241,9 @@ describe("the grader's parts", () => {
     expect(text).toContain("bun run grade 01 --tcp --seed 7");
     for (const row of text.split("\n")) expect(width(row.replace(/\x1b\[[0-9;]*m/g, ""))).toBeLessThanOrEqual(80);
     const zh = formatVerdict(v, { ...options, lang: "zh" });
-    expect(zh).toContain("期望:");
+    expect(zh).toContain("期望：alice");
     expect(zh).toContain("alice 收到一行以");
-    expect(zh).toContain(`这看起来是: "${MISCONCEPTIONS["one-read-one-message"].name.zh}"`);
+    expect(zh).toContain(`这看起来是：“${MISCONCEPTIONS["one-read-one-message"].name.zh}”`);
     expect(zh).toContain("没走到：前面的一步先失败了");
     expect(zh).not.toMatch(/receives a line|looks like|also failing/);
     for (const row of zh.split("\n")) expect(width(row.replace(/\x1b\[[0-9;]*m/g, ""))).toBeLessThanOrEqual(80);

@@ -175,8 +175,16 @@ export class Exam extends Session {
   }
 
   /** A disturbed client of the program under test. */
-  client(name: string): Promise<Peer> {
-    return this.connect(this.transport, this.program!.port, name);
+  async client(name: string): Promise<Peer> {
+    try {
+      return await this.connect(this.transport, this.program!.port, name);
+    } catch (err) {
+      await Bun.sleep(50); // a program that is going down: let it finish, so we can say how
+      this.fail(
+        both(`${name} can connect to your program`, `${name} 能连上你的程序`),
+        this.exited() ?? both(`the connection failed: ${(err as Error).message}`, `连接失败：${(err as Error).message}`),
+      );
+    }
   }
 
   /** Did the program under test exit? Then how, in words. */
@@ -298,8 +306,10 @@ export class Exam extends Session {
     const out: MisconceptionId[] = [];
     if (text.includes("UnicodeDecodeError")) out.push("decode-per-read");
     if (text.includes("ConnectionResetError")) out.push("crash-on-reset");
-    // select() on a socket that was closed but kept, or a write to a client that has gone.
-    if (/file descriptor cannot be a negative integer|Bad file descriptor|BrokenPipeError/.test(text)) out.push("clients-never-removed");
+    // A write to a client that has gone, not caught: one client's trouble stopped the server.
+    if (text.includes("BrokenPipeError")) out.push("crash-on-reset");
+    // select() on a socket that was closed but kept in the list.
+    if (/file descriptor cannot be a negative integer|Bad file descriptor/.test(text)) out.push("clients-never-removed");
     if (text.includes("BlockingIOError")) out.push("writes-assumed-complete");
     return out;
   }

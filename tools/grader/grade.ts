@@ -74,7 +74,7 @@ function plan(lesson: ExerciseId | undefined, words: string[], o: Opts, lang: La
     } else if (s.state === "untouched" && !lesson) {
       rows.push({ id, state: "untouched", detail: say(lang, "not started (the starter, untouched)", "未开始（起步文件还没改过）"), where: rel(s.file) });
     } else {
-      jobs.push({ id, command: commandFrom([s.file]), where: rel(s.file), replay: `bun run grade ${id} {tr} {seed}` });
+      jobs.push({ id, command: commandFrom([rel(s.file)]), where: rel(s.file), replay: `bun run grade ${id} {tr} {seed}` });
     }
   }
   return { kind: "workspace", jobs, rows, watch: WORKSPACE };
@@ -108,18 +108,23 @@ function next(p: Plan, verdicts: Verdict[], lang: Lang): string | undefined {
       `下一步：按第 ${failing.exercise} 课第一个未通过的检查所说的，修改 ${job.where}；然后运行 bun run grade ${failing.exercise}（加 --watch 可在每次保存时重新打分）`,
     );
   }
-  const waiting = p.rows[0];
+  // Nothing graded fails: the next exercise to do, if any.
+  const graded = new Set(p.jobs.map((j) => j.id));
+  const waiting =
+    p.kind === "workspace" ? EXERCISE_IDS.filter((id) => !graded.has(id)).map((id) => workspaceState(id)).find((s) => s.state !== "started") : undefined;
   if (waiting?.state === "untouched") {
-    return say(lang, `next: open ${waiting.where} and do its TODOs; bun run grade ${waiting.id} grades it`, `下一步：打开 ${waiting.where}，完成里面的 TODO；用 bun run grade ${waiting.id} 打分`);
+    const file = rel(waiting.file);
+    return say(lang, `next: open ${file} and do its TODOs; bun run grade ${waiting.id} grades it`, `下一步：打开 ${file}，完成里面的 TODO；用 bun run grade ${waiting.id} 打分`);
   }
   if (waiting) return say(lang, `next: bun run grade --init ${waiting.id} writes its starter`, `下一步：bun run grade --init ${waiting.id} 会写好它的起步文件`);
+  if (p.kind === "workspace" && verdicts.length === EXERCISE_IDS.length) return say(lang, "every exercise passes: well done.", "所有练习都通过了，做得好。");
   return undefined;
 }
 
 async function gradeOnce(p: Plan, o: Opts, lang: Lang): Promise<boolean> {
   const seed = o.seed !== undefined ? Number(o.seed) : Math.floor(Math.random() * 2 ** 31);
   const width = screenWidth();
-  console.log(pc.dim(wrap(header(p, o, lang, seed), width)));
+  if (p.jobs.length > 0) console.log(pc.dim(wrap(header(p, o, lang, seed), width)));
   const go = (j: Job): GradeOptions => ({ command: j.command, seed, disturb: o.disturb, readyMs: Number(o.readyMs), waitMs: Number(o.waitMs) });
   const verdicts = await Promise.all(p.jobs.map((j) => gradeExercise(j.id, transportsOf(j.id, o), go(j))));
   p.jobs.forEach((j, i) => {
@@ -132,7 +137,7 @@ async function gradeOnce(p: Plan, o: Opts, lang: Lang): Promise<boolean> {
   console.log("");
   const graded: Row[] = p.jobs.map((j, i) => ({ id: j.id, state: verdicts[i]!.ok ? "passed" : "failing", detail: stateOf(verdicts[i]!, lang), where: j.where }));
   const rows = [...graded, ...p.rows].sort((a, b) => a.id.localeCompare(b.id));
-  if (p.kind === "workspace") console.log(`${pc.bold(say(lang, "your exercises", "你的练习"))} (workspace/)`);
+  if (p.kind === "workspace") console.log(pc.bold(say(lang, "your exercises (workspace/)", "你的练习（workspace/）")));
   if (p.kind !== "program" || rows.length > 1) console.log(formatProgress(rows, lang));
   else console.log(`${verdicts[0]!.ok ? pc.green("✓") : pc.red("✗")} ${rows[0]!.id} ${exercise(rows[0]!.id).title[lang]}: ${rows[0]!.detail}`);
   const hint = next(p, verdicts, lang);

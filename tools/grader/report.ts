@@ -29,6 +29,7 @@ const M = {
     zh: "你的程序从来没有给任何客户端回过任何东西：先完成回复一行的那些 TODO",
   },
   notReachedShort: { en: "not reached: an earlier step failed", zh: "没走到：前面的一步先失败了" },
+  sameAsAbove: { en: "the same misconception as above", zh: "同上" },
   alsoFailing: { en: "also failing", zh: "其他未通过的检查" },
   firstFailing: { en: "first failing check", zh: "第一个未通过的检查" },
   notReached: { en: "could not reach", zh: "没能走到" },
@@ -45,6 +46,11 @@ const M = {
 } as const satisfies Record<string, Text>;
 
 export const t = (lang: Lang, k: keyof typeof M): string => M[k][lang];
+/** A label and what follows it: "expected: ..." / "期望：..." */
+const colon = (lang: Lang) => (lang === "zh" ? "：" : ": ");
+const paren = (lang: Lang, text: string) => (lang === "zh" ? `（${text}）` : ` (${text})`);
+/** A misconception's name, quoted as each language quotes. */
+const quoted = (m: Misconception, lang: Lang) => (lang === "zh" ? `“${m.name.zh}”` : `"${m.name.en}"`);
 
 export type ReportOptions = {
   lang: Lang;
@@ -97,10 +103,10 @@ export function formatVerdict(v: Verdict, o: ReportOptions): string {
   } else {
     out.push(formatFailure(first, o, false));
     const others = otherLines(v, first, o);
-    if (others.length > 0) out.push("", `  ${pc.bold(t(o.lang, "alsoFailing"))}:`, ...others);
+    if (others.length > 0) out.push("", `  ${pc.bold(t(o.lang, "alsoFailing"))}${colon(o.lang).trimEnd()}`, ...others);
   }
   const transports = [...new Set(v.results.filter((r) => r.status !== "pass").map((r) => r.transport))];
-  for (const tr of transports) out.push(pc.dim(`  ${t(o.lang, "replay")}: ${o.replay(tr).replace("{seed}", `--seed ${first.seed}`)}`));
+  for (const tr of transports) out.push(pc.dim(`  ${t(o.lang, "replay")}${colon(o.lang)}${o.replay(tr).replace("{seed}", `--seed ${first.seed}`)}`));
   if (!o.verbose) out.push(pc.dim(`  ${t(o.lang, "more")}`));
   return out.join("\n");
 }
@@ -119,13 +125,15 @@ function otherLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] 
       continue;
     }
     const mark = r.check.extra ? pc.yellow("◇") : pc.red("✗");
-    const extra = r.check.extra ? ` (${t(o.lang, "extraShort")})` : "";
-    const names = diagnose(r.symptoms).map((m) => `"${m.name[o.lang]}"`);
-    const why = r.status === "blocked" ? t(o.lang, "notReachedShort") : names.join(", ");
+    const extra = r.check.extra ? paren(o.lang, t(o.lang, "extraShort")) : "";
+    const names = diagnose(r.symptoms).map((m) => quoted(m, o.lang));
+    const same = names.length > 0 && names.join() === diagnose(first.symptoms).map((m) => quoted(m, o.lang)).join();
+    const why =
+      r.status === "blocked" ? t(o.lang, "notReachedShort") : same ? t(o.lang, "sameAsAbove") : names.join(o.lang === "zh" ? "、" : ", ");
     // The name gives way to the reason: the reason is what differs from line to line.
     const tail = why ? ` — ${why}` : "";
     const room = Math.max(24, o.width - 6 - widthOf(tail) - widthOf(extra));
-    lines.push(`    ${mark} ${clip(checkLabel(r, o.lang), room)}${pc.dim(extra)}${tail}`);
+    lines.push(clip(`    ${mark} ${clip(checkLabel(r, o.lang), room)}${pc.dim(extra)}${tail}`, o.width));
   }
   return lines;
 }
@@ -135,15 +143,16 @@ export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean
   const { lang } = o;
   const out: string[] = [];
   const mark = r.check.extra ? pc.yellow("◇") : pc.red("✗");
-  const extra = r.check.extra ? pc.dim(` (${t(lang, "extra")})`) : "";
+  const extra = r.check.extra ? pc.dim(paren(lang, t(lang, "extra"))) : "";
   out.push(`  ${mark} ${pc.bold(checkLabel(r, lang))}${extra}`);
   if (r.status === "blocked") {
-    out.push(wrap(`${t(lang, "notReached")} ${r.check.subject![lang]}: ${t(lang, "earlierFailed")}.`, o.width, "    "));
+    const stop = lang === "zh" ? "。" : ".";
+    out.push(wrap(`${t(lang, "notReached")} ${r.check.subject![lang]}${colon(lang)}${t(lang, "earlierFailed")}${stop}`, o.width, "    "));
   }
   const labels = [t(lang, "expected"), t(lang, "arrived")];
-  const labelWidth = Math.max(...labels.map(widthOf)) + 2;
+  const labelWidth = Math.max(...labels.map(widthOf)) + widthOf(colon(lang));
   const labelled = (label: string, text: string) => {
-    const head = `    ${padTo(`${label}:`, labelWidth)}`;
+    const head = `    ${padTo(`${label}${colon(lang).trimEnd()}`, labelWidth)}`;
     return head + wrap(text, o.width, " ".repeat(widthOf(head))).trimStart();
   };
   if (r.expected) out.push(labelled(pc.bold(labels[0]!), r.expected[lang]));
@@ -167,7 +176,7 @@ export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean
   const shown = r.outputs.filter((x) => x.text.trim() !== "");
   for (const x of shown) {
     const rows = x.text.split("\n").slice(verbose ? -15 : -4);
-    out.push(`    ${pc.dim(`${t(lang, x.kind === "screen" ? "screen" : "output")} (${clip(x.label, 40)}):`)}`);
+    out.push(`    ${pc.dim(`${t(lang, x.kind === "screen" ? "screen" : "output")}${paren(lang, clip(x.label, 40))}${colon(lang).trimEnd()}`)}`);
     out.push(...rows.map((row) => `      ${clip(row, o.width - 6)}`));
   }
   return out.join("\n");
@@ -176,11 +185,11 @@ export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean
 /** A misconception: its name, what it means, the fix in the program's language, what to re-read. */
 export function formatMisconception(m: Misconception, o: Pick<ReportOptions, "lang" | "width" | "program">): string {
   const { lang } = o;
-  const out = [`    ${pc.yellow(`${t(lang, "looksLike")}: "${m.name[lang]}"`)}`, wrap(m.explain[lang], o.width, "      ")];
+  const out = [`    ${pc.yellow(`${t(lang, "looksLike")}${colon(lang)}${quoted(m, lang)}`)}`, wrap(m.explain[lang], o.width, "      ")];
   const kind = programKind(o.program);
   const fixes = m.fix ? (kind && m.fix[kind] ? [m.fix[kind]!] : Object.values(m.fix)) : [];
-  if (fixes.length > 0) out.push(`      ${t(lang, "fix")}:`, ...fixes.map((f) => `        ${pc.cyan(f)}`));
-  out.push(wrap(`${t(lang, "reread")}: ${m.reread[lang]}`, o.width, "      "));
+  if (fixes.length > 0) out.push(`      ${t(lang, "fix")}${colon(lang).trimEnd()}`, ...fixes.map((f) => `        ${pc.cyan(f)}`));
+  out.push(wrap(`${t(lang, "reread")}${colon(lang)}${m.reread[lang]}`, o.width, "      "));
   return out.join("\n");
 }
 

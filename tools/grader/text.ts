@@ -93,5 +93,5 @@ export function clip(text: string, columns: number): string {
     if (width(out + ch) > columns - 1) break;
     out += ch;
   }
-  return out + "…";
+  return out + "…" + (out.includes("\x1b[") ? "\x1b[0m" : ""); // a colour cut short ends here
 }

@@ -6,7 +6,7 @@
  * shown. The full timeline is WireLog.format(), shown by --verbose.
  */
 import { escapeBytes, type WireEvent } from "../harness/index.ts";
-import { clip, padTo, type Lang } from "./text.ts";
+import { clip, padTo, width, type Lang } from "./text.ts";
 
 type Row = { at: number; peer: string; kind: WireEvent["kind"]; pieces: string[]; note?: string; like: number };
 
@@ -44,7 +44,7 @@ export function compactTimeline(events: readonly WireEvent[], o: { rows: number;
     const again = r.like > 0 ? (zh ? `  （另有 ${r.like} 行相同）` : `  (+${r.like} like it)`) : "";
     const what = [r.pieces.join(" "), r.note && r.pieces.length > 0 ? `(${r.note})` : r.note].filter(Boolean).join("  ");
     const tail = many + again;
-    return head + clip(what, Math.max(20, o.width - head.length - tail.length)) + tail;
+    return head + clip(what, Math.max(20, o.width - width(head) - width(tail))) + tail;
   });
   return { lines, hidden: kept.length - shown.length };
 }
