@@ -35,15 +35,33 @@ type Case = {
 
 const MUTANTS: Case[] = [
   // TypeScript, one bug each.
-  { file: "01-one-read.ts", lesson: "01", transport: "tcp", expect: ["one-read-one-message"], only: ["01.reply", "01.merged"] },
+  {
+    file: "01-one-read.ts",
+    lesson: "01",
+    transport: "tcp",
+    expect: ["one-read-one-message"],
+    only: ["01.reply", "01.merged"],
+  },
   { file: "01-decode-per-read.ts", lesson: "01", transport: "tcp", expect: ["decode-per-read"], only: ["01.split"] },
   { file: "01-no-newline.ts", lesson: "01", transport: "tcp", expect: ["no-newline"], only: ["01.reply"] },
   { file: "01-shared-state.ts", lesson: "01", transport: "tcp", expect: ["shared-state"], only: ["01.many"] },
   { file: "01-udp-crash.ts", lesson: "01", transport: "udp", expect: ["crash-on-reset"], only: ["01.reset"] },
   { file: "01-udp-stream.ts", lesson: "01", transport: "udp", expect: ["udp-like-tcp"], only: ["01.udp-plain"] },
-  { file: "01-short-write.ts", lesson: "01", transport: "tcp", expect: ["writes-assumed-complete"], only: ["01.slow-reader"] },
+  {
+    file: "01-short-write.ts",
+    lesson: "01",
+    transport: "tcp",
+    expect: ["writes-assumed-complete"],
+    only: ["01.slow-reader"],
+  },
   { file: "01-no-sigterm.ts", lesson: "01", transport: "tcp", expect: ["no-clean-exit"], passes: true },
-  { file: "02-echo-to-sender.ts", lesson: "02", transport: "tcp", expect: ["echo-to-sender"], only: ["02.relay", "02.no-echo"] },
+  {
+    file: "02-echo-to-sender.ts",
+    lesson: "02",
+    transport: "tcp",
+    expect: ["echo-to-sender"],
+    only: ["02.relay", "02.no-echo"],
+  },
   { file: "02-never-added.ts", lesson: "02", transport: "tcp", expect: ["clients-never-added"], only: ["02.relay"] },
   { file: "02-never-removed.ts", lesson: "02", transport: "udp", expect: ["clients-never-removed"], only: ["02.quit"] },
   { file: "02-await-send.ts", lesson: "02", transport: "tcp", expect: ["blocking-send"], only: ["02.slow-reader"] },
@@ -53,22 +71,48 @@ const MUTANTS: Case[] = [
   // Python, one bug each.
   { file: "01-blocking.py", lesson: "01", transport: "tcp", expect: ["silence-stalls"], only: ["01.silent"] },
   { file: "01-crash-on-reset.py", lesson: "01", transport: "tcp", expect: ["crash-on-reset"], only: ["01.reset"] },
-  { file: "01-send-once.py", lesson: "01", transport: "tcp", expect: ["writes-assumed-complete"], only: ["01.slow-reader"] },
+  {
+    file: "01-send-once.py",
+    lesson: "01",
+    transport: "tcp",
+    expect: ["writes-assumed-complete"],
+    only: ["01.slow-reader"],
+  },
   { file: "02-sendall.py", lesson: "02", transport: "tcp", expect: ["blocking-send"], only: ["02.slow-reader"] },
-  { file: "02-never-removed.py", lesson: "02", transport: "tcp", expect: ["clients-never-removed"], only: ["02.vanish"] },
+  {
+    file: "02-never-removed.py",
+    lesson: "02",
+    transport: "tcp",
+    expect: ["clients-never-removed"],
+    only: ["02.vanish"],
+  },
   { file: "02-article-hub.py", lesson: "02", transport: "tcp", expect: ["one-read-one-message", "echo-to-sender"] },
   // The article's own programs, run as written, graded in full.
-  { file: "01-article-echo.py", lesson: "01", transport: "tcp", expect: ["one-read-one-message", "decode-per-read", "silence-stalls", "no-clean-exit"] },
+  {
+    file: "01-article-echo.py",
+    lesson: "01",
+    transport: "tcp",
+    expect: ["one-read-one-message", "decode-per-read", "silence-stalls", "no-clean-exit"],
+  },
   { file: "01-article-echo.py", lesson: "01", transport: "udp", expect: ["udp-like-tcp"] },
   { file: "04-article-chat.py", lesson: "02", transport: "tcp", expect: ["clients-never-added"] },
-  { file: "03-article-client.py", lesson: "03", transport: "tcp", expect: ["no-newline", "prints-over-prompt", "raw-bytes", "no-clean-exit"] },
+  {
+    file: "03-article-client.py",
+    lesson: "03",
+    transport: "tcp",
+    expect: ["no-newline", "prints-over-prompt", "raw-bytes", "no-clean-exit"],
+  },
 ];
 
 /** Why a misconception has no mutant in one of the two languages. */
 const UNNATURAL: Partial<Record<MisconceptionId, { ts?: string; py?: string }>> = {
   "silence-stalls": { ts: "nothing blocks in Bun's event loop: a blocking recv() is Python's (or C's) mistake" },
-  "shared-state": { py: "Bun.listen's one shared `data` object is the natural way in; Python code keeps state per socket by hand" },
-  "udp-stale-error": { py: "Linux reports a bounced datagram to an unconnected Python UDP socket only with IP_RECVERR set" },
+  "shared-state": {
+    py: "Bun.listen's one shared `data` object is the natural way in; Python code keeps state per socket by hand",
+  },
+  "udp-stale-error": {
+    py: "Linux reports a bounced datagram to an unconnected Python UDP socket only with IP_RECVERR set",
+  },
   "clients-never-added": {},
 };
 
@@ -86,33 +130,48 @@ for (const c of MUTANTS) {
     .map((check) => ({ check, transport: c.transport }));
   graded.set(
     key(c),
-    runChecks(list, { command, seed: SEED, waitMs: 2000 }).then((results) => verdictOf(c.lesson, [c.transport], results)),
+    runChecks(list, { command, seed: SEED, waitMs: 2000 }).then((results) =>
+      verdictOf(c.lesson, [c.transport], results),
+    ),
   );
 }
 
 const explain = (v: Verdict, lang: "en" | "zh" = "en") =>
-  formatVerdict(v, { lang, width: 100, verbose: true, replay: () => "bun run grade {seed}", program: commandFrom(["x.py"]) });
+  formatVerdict(v, {
+    lang,
+    width: 100,
+    verbose: true,
+    replay: () => "bun run grade {seed}",
+    program: commandFrom(["x.py"]),
+  });
 
 describe("the grader on broken programs (tests/fixtures/mutants)", () => {
   for (const c of MUTANTS) {
     const names = c.expect.map((id) => `"${MISCONCEPTIONS[id].name.en}" / "${MISCONCEPTIONS[id].name.zh}"`).join(", ");
-    const name = `${c.file} (lesson ${c.lesson}, ${c.transport}) is ${c.passes ? "passed, with an extra failing as" : "caught as"} ${names}`;
+    const verdict = c.passes ? "passed, with an extra failing as" : "caught as";
+    const name = `${c.file} (lesson ${c.lesson}, ${c.transport}) is ${verdict} ${names}`;
     if (c.file.endsWith(".py") && !hasPython) {
       test.skip(`${name} — skipped: python3 is not installed`, () => {});
       continue;
     }
-    test(name, async () => {
-      const v = await graded.get(key(c))!;
-      expect(v.ok).toBe(Boolean(c.passes));
-      const ids = allMisconceptions(v).map((m) => m.id);
-      const missing = c.expect.filter((id) => !ids.includes(id));
-      if (missing.length > 0) throw new Error(`expected ${JSON.stringify(missing)} among ${JSON.stringify(ids)}\n${explain(v)}`);
-      if (!c.only && !c.passes) {
-        // A program graded in full: the first failing check, the one shown in full, already names one.
-        const first = diagnose(firstFailing(v)!.symptoms).map((m) => m.id);
-        if (!first.some((id) => c.expect.includes(id))) throw new Error(`the first failing check names ${JSON.stringify(first)}\n${explain(v)}`);
-      }
-    }, 60_000);
+    test(
+      name,
+      async () => {
+        const v = await graded.get(key(c))!;
+        expect(v.ok).toBe(Boolean(c.passes));
+        const ids = allMisconceptions(v).map((m) => m.id);
+        const missing = c.expect.filter((id) => !ids.includes(id));
+        if (missing.length > 0)
+          throw new Error(`expected ${JSON.stringify(missing)} among ${JSON.stringify(ids)}\n${explain(v)}`);
+        if (!c.only && !c.passes) {
+          // A program graded in full: the first failing check, the one shown in full, already names one.
+          const first = diagnose(firstFailing(v)!.symptoms).map((m) => m.id);
+          if (!first.some((id) => c.expect.includes(id)))
+            throw new Error(`the first failing check names ${JSON.stringify(first)}\n${explain(v)}`);
+        }
+      },
+      60_000,
+    );
   }
 
   test("every misconception has a mutant, in TypeScript and in Python, unless unnatural there", () => {
@@ -156,7 +215,10 @@ describe("the grader's parts", () => {
       expect(m.reread.en).toMatch(/^lessons\//);
       expect(m.reread.zh).toMatch(/^lessons\//);
     }
-    expect(diagnose(["no-newline", "echo-to-sender", "no-newline"]).map((m) => m.id)).toEqual(["no-newline", "echo-to-sender"]);
+    expect(diagnose(["no-newline", "echo-to-sender", "no-newline"]).map((m) => m.id)).toEqual([
+      "no-newline",
+      "echo-to-sender",
+    ]);
   });
 
   test("every check has a name in English and Chinese, and a subject when it can be blocked", () => {
@@ -188,7 +250,11 @@ describe("the grader's parts", () => {
     const zh = "一次读取可能正好在字符中间结束，TextDecoder 要加上 { stream: true }，否则会变成乱码。";
     for (const row of wrap(zh, 24).split("\n")) expect(width(row)).toBeLessThanOrEqual(24);
     expect(wrap(zh, 24)).toContain("TextDecoder");
-    expect(wrap(zh, 24).split("\n").some((row) => row.startsWith("，") || row.startsWith("。"))).toBe(false);
+    expect(
+      wrap(zh, 24)
+        .split("\n")
+        .some((row) => row.startsWith("，") || row.startsWith("。")),
+    ).toBe(false);
     const en = "a ConnectionResetError is one client's problem, not the server's";
     expect(wrap(en, 20).split("\n")).toContain("a");
     expect(wrap(en, 20)).toContain("ConnectionResetError");
@@ -221,7 +287,10 @@ describe("the grader's parts", () => {
       transport: "tcp" as const,
       status: "fail" as const,
       expected: { en: 'alice receives a line ending with "hello, echo"', zh: 'alice 收到一行以 "hello, echo" 结尾' },
-      arrived: { en: 'alice received "[Mon Nov 30 00:51:13 2026] hel"', zh: 'alice 收到了 "[Mon Nov 30 00:51:13 2026] hel"' },
+      arrived: {
+        en: 'alice received "[Mon Nov 30 00:51:13 2026] hel"',
+        zh: 'alice 收到了 "[Mon Nov 30 00:51:13 2026] hel"',
+      },
       symptoms: ["one-read-one-message" as const],
       events: wire.events,
       outputs: [],
@@ -253,7 +322,11 @@ describe("the grader's parts", () => {
     const v = await graded.get(key(MUTANTS.find((m) => m.file === "01-article-echo.py" && m.transport === "tcp")!))!;
     const sigterm = v.results.find((r) => r.check.id === "01.sigterm")!;
     expect(sigterm.status).toBe("fail");
-    const told = formatFailure(sigterm, { lang: "en", width: 80, replay: () => "", program: commandFrom(["e.py"]) }, false);
+    const told = formatFailure(
+      sigterm,
+      { lang: "en", width: 80, replay: () => "", program: commandFrom(["e.py"]) },
+      false,
+    );
     expect(told).toContain('this looks like: "no clean exit"');
     expect(told).toContain("signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))");
     expect(told).not.toContain("process.on(");
@@ -262,7 +335,12 @@ describe("the grader's parts", () => {
   test("a lesson test fails with the grader's story: expected, arrived, diagnosis, wire and replay", async () => {
     const check = CHECKS.find((k) => k.id === "02.no-echo")!;
     const mutant = join(ROOT, "tests/fixtures/mutants/02-echo-to-sender.ts");
-    const suite = { id: "02" as const, command: commandFrom([mutant]), kit: false, replay: "bun run grade 02 {tr} {seed} -- x" };
+    const suite = {
+      id: "02" as const,
+      command: commandFrom([mutant]),
+      kit: false,
+      replay: "bun run grade 02 {tr} {seed} -- x",
+    };
     const error = await runAsTest(check, "tcp", suite, { LANG: "C.UTF-8" }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     const text = (error as Error).message;
@@ -310,13 +388,20 @@ describe("the learner's workspace", () => {
   });
 
   test("a failing grade exits 1 without Bun's extra 'script exited' line", async () => {
-    const proc = Bun.spawn([process.execPath, "run", "grade", "01", "--tcp", "--", join(ROOT, "tests/fixtures/programs/crash.ts")], {
-      cwd: ROOT,
-      env: { ...process.env, LANG: "C.UTF-8", NO_COLOR: "1" },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    const proc = Bun.spawn(
+      [process.execPath, "run", "grade", "01", "--tcp", "--", join(ROOT, "tests/fixtures/programs/crash.ts")],
+      {
+        cwd: ROOT,
+        env: { ...process.env, LANG: "C.UTF-8", NO_COLOR: "1" },
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    const [out, err, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
     expect(code).toBe(1);
     expect(out).toContain("grading `");
     expect(out).toContain("exited with code 3 before it listened");

@@ -35,7 +35,7 @@ if (values.udp) {
         // TODO 4: one datagram is one whole message, newline or not: answer it at (fromPort, fromAddress).
         //         一个数据报就是一条完整的消息（有没有换行都一样）：回复到 (fromPort, fromAddress)。
         //         Read / 读: lessons/01-echo.ts, serveUdp()
-        void sock, buf, fromPort, fromAddress, reply;
+        (void sock, buf, fromPort, fromAddress, reply);
       },
       error() {
         // TODO 5: a reply to a client that already left bounces back here: note it, keep serving.
@@ -62,7 +62,7 @@ if (values.udp) {
         //         按 "\n" 取出每个完整的行来回复（去掉行尾的 "\r"）。 Read / 读: lessons/01-echo.ts, takeLines()
         // TODO 3: write() may take only part of a reply: keep the rest, write it again in drain().
         //         write() 可能只发出回复的一部分：留下剩余的，在 drain() 里接着写。 Read / 读: lessons/01-echo.ts, send(), flush()
-        void s, chunk;
+        (void s, chunk);
       },
     },
   });

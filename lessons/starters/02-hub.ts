@@ -36,7 +36,7 @@ if (values.udp) {
         //         新地址即加入（告诉其他人）；"/quit" 离开；其他行转发给其他人。 Read / 读: lessons/02-hub.ts, serveUdp()
         // TODO 6: a send can throw because of an earlier bounce: catch it per member, and try once more.
         //         发送可能因为之前的退回而抛错：对每个成员单独 catch，再试一次。 Read / 读: lessons/02-hub.ts, relay(), trySend()
-        void sock, buf, fromPort, fromAddress, members;
+        (void sock, buf, fromPort, fromAddress, members);
       },
       error() {
         // A datagram to someone who left bounced: nothing to do here (see TODO 6). 发给已离开者的数据报被退回：这里不用做什么。
@@ -64,7 +64,7 @@ if (values.udp) {
         //         Read / 读: lessons/02-hub.ts, data() and broadcast(line, from)
         // TODO 3: never wait for a client that reads slowly: queue what write() did not take, write it in drain().
         //         绝不等读得慢的客户端：write() 没收下的放进队列，在 drain() 里再写。 Read / 读: lessons/02-hub.ts, send(), flush()
-        void s, chunk;
+        (void s, chunk);
       },
       close(s) {
         // TODO 4: remove it from `clients`, then tell the others it left.

@@ -25,7 +25,12 @@ const { values } = parseArgs({
   },
   strict: false,
 });
-const SETTINGS = { HOST: "127.0.0.1", PORT: Number(values.port), BUFFERSIZE: 1024, LANGUAGE: values.lang === "zh" ? "zh" : "en" };
+const SETTINGS = {
+  HOST: "127.0.0.1",
+  PORT: Number(values.port),
+  BUFFERSIZE: 1024,
+  LANGUAGE: values.lang === "zh" ? "zh" : "en",
+};
 const LANGUAGE = {
   en: { joined: (nick: string) => `${nick} joined`, left: (nick: string) => `${nick} left` },
   zh: { joined: (nick: string) => `${nick} 加入了聊天室`, left: (nick: string) => `${nick} 离开了聊天室` },
@@ -38,14 +43,14 @@ const members = new Set<Member>();
 function arrive(m: Member) {
   // TODO 1: tell the others m joined (LANGUAGE.joined), then add m to `members`.
   //         告诉其他人 m 加入了（LANGUAGE.joined），然后把 m 加进 `members`。 Read / 读: lessons/04-chat.ts, src/hub.ts join()
-  void m, LANGUAGE;
+  (void m, LANGUAGE);
 }
 function hear(m: Member, line: string) {
   // TODO 2: "/nick NAME" sets m.nick; "/quit" is leave(m) and m.close(); any other line goes to
   //         every member but m as "<nick> line".
   //         "/nick 名字" 设置 m.nick；"/quit" 即 leave(m) 并 m.close()；其他行以 "<昵称> 那一行" 发给除 m 以外的每个成员。
   //         Read / 读: src/hub.ts receive(), src/protocol.ts parseCommand()
-  void m, line;
+  (void m, line);
 }
 function leave(m: Member) {
   // TODO 3: once only: remove m from `members`, then tell the others (LANGUAGE.left).
@@ -73,7 +78,11 @@ if (values.udp) {
           byAddress.set(key, (m = me));
           arrive(me);
         }
-        for (const line of new TextDecoder().decode(buf).replace(/\r?\n$/, "").split("\n")) hear(m, line.replace(/\r$/, ""));
+        for (const line of new TextDecoder()
+          .decode(buf)
+          .replace(/\r?\n$/, "")
+          .split("\n"))
+          hear(m, line.replace(/\r$/, ""));
       },
       error() {},
     },
@@ -86,7 +95,11 @@ if (values.udp) {
     socket: {
       open(s) {
         // write() may take only part: lesson 02's send()/flush() queue belongs here for a real server.
-        const member: Member = { nick: `${s.remoteAddress}:${s.remotePort}`, send: (line) => void s.write(line + "\n"), close: () => s.end() };
+        const member: Member = {
+          nick: `${s.remoteAddress}:${s.remotePort}`,
+          send: (line) => void s.write(line + "\n"),
+          close: () => s.end(),
+        };
         s.data = { member, buffered: "", decoder: new TextDecoder() };
         arrive(member);
       },
@@ -102,5 +115,7 @@ if (values.udp) {
     },
   });
 }
-console.log(`chat: listening on ${SETTINGS.HOST}:${SETTINGS.PORT} (${values.udp ? "udp" : "tcp"}, ${SETTINGS.LANGUAGE})`);
+console.log(
+  `chat: listening on ${SETTINGS.HOST}:${SETTINGS.PORT} (${values.udp ? "udp" : "tcp"}, ${SETTINGS.LANGUAGE})`,
+);
 // TODO 5 (an extra): on SIGTERM, tell everyone, and exit with code 0.   附加：收到 SIGTERM 时通知所有人，以退出码 0 结束。

@@ -46,7 +46,9 @@ function assertPassed(r: CheckResult, o: SuiteOptions, env: Record<string, strin
   if (r.status === "pass") return;
   const lang = pickLang(undefined, env);
   const replay = (tr: string) => `${o.replay.replace("{tr}", `--${tr}`).replace("{seed}", `--seed ${r.seed}`)}`;
-  throw new Error(`\n${formatFailure(r, { lang, width: 100, replay, program: o.command }, true)}\n  ${replay(r.transport)}`);
+  throw new Error(
+    `\n${formatFailure(r, { lang, width: 100, replay, program: o.command }, true)}\n  ${replay(r.transport)}`,
+  );
 }
 
 /** Tests for every check of an exercise over `transports`, started at once. */
@@ -64,14 +66,20 @@ export function checkTests(o: SuiteOptions, transport: Transport, env = process.
       test.skip(`${check.name.en} (an extra: it does not count for your program; bun run grade shows it)`, () => {});
       continue;
     }
-    test(check.extra ? `${check.name.en} (extra)` : check.name.en, async () => assertPassed(await result(check), o, env), 60_000);
+    test(
+      check.extra ? `${check.name.en} (extra)` : check.name.en,
+      async () => assertPassed(await result(check), o, env),
+      60_000,
+    );
   }
 }
 
 /** The kit's own program for a lesson, or the one LESSON_0N_CMD names. */
 export function lessonSuite(id: ExerciseId, env = process.env): SuiteOptions {
   const command = lessonProgram(id, env);
-  const replay = command.custom ? `bun run grade ${id} {tr} {seed} -- ${command.label}` : `bun run grade --reference ${id} {tr} {seed}`;
+  const replay = command.custom
+    ? `bun run grade ${id} {tr} {seed} -- ${command.label}`
+    : `bun run grade --reference ${id} {tr} {seed}`;
   return { id, command, kit: !command.custom, replay };
 }
 
@@ -94,7 +102,12 @@ export function workspaceTests(env = process.env): void {
       test.todo(`your workspace: ${title}: not started (${file} is the untouched starter)`);
       continue;
     }
-    const suite: SuiteOptions = { id: s.id, command: commandFrom([s.file]), kit: false, replay: `bun run grade ${s.id} {tr} {seed}` };
+    const suite: SuiteOptions = {
+      id: s.id,
+      command: commandFrom([s.file]),
+      kit: false,
+      replay: `bun run grade ${s.id} {tr} {seed}`,
+    };
     for (const transport of exercise(s.id).transports) {
       describe(`your workspace: ${title} (${file}) over ${transport}`, () => checkTests(suite, transport, env));
     }

@@ -132,28 +132,38 @@ export class Exam extends Session {
       }
     })();
     try {
-      this.program = await this.start(this.o.command, this.transport, { port, args: [...(this.o.args ?? []), ...args], readyMs });
+      this.program = await this.start(this.o.command, this.transport, {
+        port,
+        args: [...(this.o.args ?? []), ...args],
+        readyMs,
+      });
       return this.program;
     } catch (err) {
       if (!(err instanceof NotListeningError)) throw err;
       const label = err.program.label;
       const exited = !(err.cause instanceof TimeoutError);
       const tcp = both(
-        `nothing accepted a connection on ${HOST}:${port} within ${wordsOf(readyMs)} — did your program bind to the port it was given?`,
+        `nothing accepted a connection on ${HOST}:${port} within ${wordsOf(readyMs)} — ` +
+          "did your program bind to the port it was given?",
         `${wordsOf(readyMs)}内没有程序在 ${HOST}:${port} 上接受连接——你的程序绑定到给它的端口了吗？`,
       );
       const udp = listensTcp
         ? both(
-            `your program listened on TCP ${HOST}:${port}, but nothing bound UDP there — given --udp, it must bind a UDP socket`,
+            `your program listened on TCP ${HOST}:${port}, but nothing bound UDP there — ` +
+              "given --udp, it must bind a UDP socket",
             `你的程序在 TCP ${HOST}:${port} 上监听，但没有绑定 UDP——收到 --udp 时，它必须绑定一个 UDP 套接字`,
           )
         : both(
-            `nothing bound UDP ${HOST}:${port} within ${wordsOf(readyMs)} — did your program bind a UDP socket to the port it was given (it gets --udp)?`,
+            `nothing bound UDP ${HOST}:${port} within ${wordsOf(readyMs)} — ` +
+              "did your program bind a UDP socket to the port it was given (it gets --udp)?",
             `${wordsOf(readyMs)}内没有程序绑定 UDP ${HOST}:${port}——你的程序有没有把 UDP 套接字绑定到给它的端口（它会收到 --udp）？`,
           );
       const arrived = exited ? this.exitedBeforeListening(err.program) : this.transport === "tcp" ? tcp : udp;
       throw new CheckFailure(
-        both(`\`${label}\` listens on ${this.transport} ${HOST}:${port}`, `\`${label}\` 在 ${this.transport} ${HOST}:${port} 上监听`),
+        both(
+          `\`${label}\` listens on ${this.transport} ${HOST}:${port}`,
+          `\`${label}\` 在 ${this.transport} ${HOST}:${port} 上监听`,
+        ),
         arrived,
         listensTcp ? ["udp-like-tcp"] : [],
         true,
@@ -171,7 +181,9 @@ export class Exam extends Session {
 
   private howExited(p: { proc: { signalCode: unknown; exitCode: number | null } }): Text {
     const signal = p.proc.signalCode;
-    return signal ? both(`was killed by ${signal}`, `被 ${signal} 结束了`) : both(`exited with code ${p.proc.exitCode}`, `退出了（退出码 ${p.proc.exitCode}）`);
+    return signal
+      ? both(`was killed by ${signal}`, `被 ${signal} 结束了`)
+      : both(`exited with code ${p.proc.exitCode}`, `退出了（退出码 ${p.proc.exitCode}）`);
   }
 
   /** A disturbed client of the program under test. */
@@ -182,7 +194,8 @@ export class Exam extends Session {
       await Bun.sleep(50); // a program that is going down: let it finish, so we can say how
       this.fail(
         both(`${name} can connect to your program`, `${name} 能连上你的程序`),
-        this.exited() ?? both(`the connection failed: ${(err as Error).message}`, `连接失败：${(err as Error).message}`),
+        this.exited() ??
+          both(`the connection failed: ${(err as Error).message}`, `连接失败：${(err as Error).message}`),
       );
     }
   }
@@ -213,7 +226,8 @@ export class Exam extends Session {
     if (got.includes("\uFFFD") && !text.includes("\uFFFD")) out.push("decode-per-read");
     // Whole but without its "\n": no newline, unless a "\n" came later, on its own (a read taken as a line).
     const at = got.lastIndexOf(text);
-    if (this.transport === "tcp" && at >= 0) out.push(got.slice(at + text.length).includes("\n") ? "one-read-one-message" : "no-newline");
+    if (this.transport === "tcp" && at >= 0)
+      out.push(got.slice(at + text.length).includes("\n") ? "one-read-one-message" : "no-newline");
     else if (inPieces(got, text)) out.push(this.transport === "tcp" ? "one-read-one-message" : "udp-like-tcp");
     return out;
   }
@@ -240,7 +254,7 @@ export class Exam extends Session {
       // The program has exited: what it sent before is in after a moment.
       if (now >= deadline || (goneSince !== undefined && now - goneSince > 200)) break;
       const got = who.text().length;
-      if (got !== size) (size = got), (stillSince = now);
+      if (got !== size) ((size = got), (stillSince = now));
       else if (now - stillSince > 400 && this.missing(who, text).length > 0) break;
       await Bun.sleep(5);
     }
@@ -253,7 +267,8 @@ export class Exam extends Session {
     const nl = this.transport === "tcp";
     throw new CheckFailure(
       both(
-        `${who.name} receives a line ${o.endsWith ? "ending with" : "containing"} ${quoted}${nl ? ' (and "\\n" at its end)' : ""}`,
+        `${who.name} receives a line ${o.endsWith ? "ending with" : "containing"} ${quoted}` +
+          (nl ? ' (and "\\n" at its end)' : ""),
         `${who.name} 收到一行${o.endsWith ? "以" : "包含"} ${quoted}${o.endsWith ? " 结尾" : ""}${nl ? '（行尾有 "\\n"）' : ""}`,
       ),
       this.arrived(who),
@@ -302,14 +317,17 @@ export class Exam extends Session {
 
   /** Symptoms a program shows in its own output or screen, such as a Python traceback. */
   symptomsInOutput(): MisconceptionId[] {
-    const text = this.outputs(200).map((o) => o.text).join("\n");
+    const text = this.outputs(200)
+      .map((o) => o.text)
+      .join("\n");
     const out: MisconceptionId[] = [];
     if (text.includes("UnicodeDecodeError")) out.push("decode-per-read");
     if (text.includes("ConnectionResetError")) out.push("crash-on-reset");
     // A write to a client that has gone, not caught: one client's trouble stopped the server.
     if (text.includes("BrokenPipeError")) out.push("crash-on-reset");
     // select() on a socket that was closed but kept in the list.
-    if (/file descriptor cannot be a negative integer|Bad file descriptor/.test(text)) out.push("clients-never-removed");
+    if (/file descriptor cannot be a negative integer|Bad file descriptor/.test(text))
+      out.push("clients-never-removed");
     if (text.includes("BlockingIOError")) out.push("writes-assumed-complete");
     return out;
   }
@@ -348,7 +366,7 @@ export function inPieces(got: string, text: string): boolean {
     let k = 0;
     const limit = start + text.length * 4 + 200;
     for (; k < chars.length && at < got.length && at < limit; at++) {
-      if (got.startsWith(chars[k]!, at)) (at += chars[k]!.length - 1), k++;
+      if (got.startsWith(chars[k]!, at)) ((at += chars[k]!.length - 1), k++);
     }
     if (k === chars.length) return true;
   }

@@ -78,7 +78,11 @@ export function lessonProgram(id: ExerciseId, env: Record<string, string | undef
   if (!setting) return referenceCommand(id);
   const words = shellWords(setting);
   if (words.length === 0) throw new Error("LESSON_04_CMD is set but holds no command");
-  return { argv: [words[0] === "bun" ? process.execPath : words[0]!, ...words.slice(1)], label: words.join(" "), custom: true };
+  return {
+    argv: [words[0] === "bun" ? process.execPath : words[0]!, ...words.slice(1)],
+    label: words.join(" "),
+    custom: true,
+  };
 }
 
 export const WORKSPACE = join(ROOT, "workspace");
@@ -116,7 +120,10 @@ export function workspaceState(id: ExerciseId, dir = WORKSPACE): WorkspaceState 
 }
 
 /** Copy starters into the workspace, never over a file that is there. Returns what it did, per exercise. */
-export function writeStarters(ids: readonly ExerciseId[], dir = WORKSPACE): { id: ExerciseId; file: string; wrote: boolean }[] {
+export function writeStarters(
+  ids: readonly ExerciseId[],
+  dir = WORKSPACE,
+): { id: ExerciseId; file: string; wrote: boolean }[] {
   mkdirSync(dir, { recursive: true });
   return ids.map((id) => {
     const own = workspaceFile(id, dir); // the learner's, whatever its name: left alone

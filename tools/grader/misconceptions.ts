@@ -6,9 +6,6 @@
  * Every bug in the table of the article's bugs (lessons/README.md) is one of them
  * (ARTICLE_BUGS), and tests/grader.test.ts proves each is caught, and named, on a
  * small broken program in tests/fixtures/mutants/.
- *
- * This file is over 400 lines: it is the catalogue itself, sixteen entries of
- * prose in two languages, and reads best in one place.
  */
 import { both, type Text } from "./text.ts";
 
@@ -53,7 +50,10 @@ const entries: Misconception[] = [
         '发送方的写入边界不会被保留。为每个连接保留一个缓冲区，把每次收到的数据追加进去，按 "\\n" 取出完整的行逐一处理，' +
         "剩下的留到下一次读取。",
     ),
-    reread: both('lessons/01-echo.ts: takeLines(), a buffer per client cut at "\\n"', 'lessons/01-echo.ts：takeLines()，每个客户端一个缓冲区，按 "\\n" 切分'),
+    reread: both(
+      'lessons/01-echo.ts: takeLines(), a buffer per client cut at "\\n"',
+      'lessons/01-echo.ts：takeLines()，每个客户端一个缓冲区，按 "\\n" 切分',
+    ),
   },
   {
     id: "decode-per-read",
@@ -67,7 +67,10 @@ const entries: Misconception[] = [
         'Python 的 data.decode() 抛出 UnicodeDecodeError，JavaScript 把两半变成 "\uFFFD"。应按整行解码' +
         '（等 "\\n" 到了再解码这一行的字节），或为每个连接用一个 TextDecoder 并加上 { stream: true }。',
     ),
-    reread: both("lessons/01-echo.ts: takeLines() and its TextDecoder", "lessons/01-echo.ts：takeLines() 和它的 TextDecoder"),
+    reread: both(
+      "lessons/01-echo.ts: takeLines() and its TextDecoder",
+      "lessons/01-echo.ts：takeLines() 和它的 TextDecoder",
+    ),
   },
   {
     id: "no-newline",
@@ -93,7 +96,10 @@ const entries: Misconception[] = [
         "（Python 在 accept() 之后，Bun 在 open() 里）把它加进去，离开时再移除。原文最终版的服务器为每个客户端开一个线程，" +
         "却从来没有把任何人放进它的 `clients` 表，所以它的广播谁也收不到。",
     ),
-    reread: both("lessons/02-hub.ts: open() adds to `clients`, close() removes", "lessons/02-hub.ts：open() 加入 `clients`，close() 移除"),
+    reread: both(
+      "lessons/02-hub.ts: open() adds to `clients`, close() removes",
+      "lessons/02-hub.ts：open() 加入 `clients`，close() 移除",
+    ),
   },
   {
     id: "echo-to-sender",
@@ -105,7 +111,10 @@ const entries: Misconception[] = [
       "聊天中心应把每一行转发给“其他”客户端。遍历所有客户端（或 select() 返回的所有套接字）却不跳过消息的来源，" +
         "就会把发送者自己的话发回给他，客户端会把每一行显示两遍。",
     ),
-    reread: both("lessons/02-hub.ts: broadcast(line, from) skips `from`", "lessons/02-hub.ts：broadcast(line, from) 跳过 `from`"),
+    reread: both(
+      "lessons/02-hub.ts: broadcast(line, from) skips `from`",
+      "lessons/02-hub.ts：broadcast(line, from) 跳过 `from`",
+    ),
   },
   {
     id: "clients-never-removed",
@@ -117,7 +126,10 @@ const entries: Misconception[] = [
       '客户端离开时（recv() 返回 b"" / `close` 事件；UDP 上是 "/quit"，或沉默超过 --idle），必须把它从客户端集合中移除。' +
         "否则聊天中心会继续向已关闭的套接字写数据（下一次广播时出错，常常直接崩溃），或者继续向已经离开的地址发送数据报。",
     ),
-    reread: both("lessons/02-hub.ts: close() (TCP) and forget() (UDP)", "lessons/02-hub.ts：close()（TCP）和 forget()（UDP）"),
+    reread: both(
+      "lessons/02-hub.ts: close() (TCP) and forget() (UDP)",
+      "lessons/02-hub.ts：close()（TCP）和 forget()（UDP）",
+    ),
   },
   {
     id: "crash-on-reset",
@@ -129,7 +141,10 @@ const entries: Misconception[] = [
       "客户端可能随时消失：连接被重置（ECONNRESET、ConnectionResetError），或在 UDP 上回复被退回为 ECONNREFUSED。" +
         "这只是那一个客户端的问题：在对它的读写周围捕获错误，丢弃这个客户端，继续为其他人服务。",
     ),
-    reread: both("lessons/01-echo.ts: the error handlers (udpError, closeOnError)", "lessons/01-echo.ts：错误处理函数（udpError、closeOnError）"),
+    reread: both(
+      "lessons/01-echo.ts: the error handlers (udpError, closeOnError)",
+      "lessons/01-echo.ts：错误处理函数（udpError、closeOnError）",
+    ),
   },
   {
     id: "udp-like-tcp",
@@ -169,7 +184,10 @@ const entries: Misconception[] = [
       "对某个客户端阻塞地 recv()（或无限期地等待它把一行发完），会让整个服务器在它沉默时停下来。应同时等待所有套接字" +
         "（select()，或 Bun 的事件循环），只从已就绪的套接字读取；绝不能以阻塞其他人的方式等待某一个客户端。",
     ),
-    reread: both("lessons/02-hub.ts: the header (select and the event loop)", "lessons/02-hub.ts：开头的说明（select 与事件循环）"),
+    reread: both(
+      "lessons/02-hub.ts: the header (select and the event loop)",
+      "lessons/02-hub.ts：开头的说明（select 与事件循环）",
+    ),
   },
   {
     id: "blocking-send",
@@ -185,7 +203,10 @@ const entries: Misconception[] = [
         "它暂时收不下的放进它自己的队列，等套接字可写时再写（Bun 的 `drain`，Python select() 的可写列表），" +
         "队列太长就丢弃这个客户端。",
     ),
-    reread: both("lessons/02-hub.ts: send(), flush() and MAX_QUEUE_BYTES", "lessons/02-hub.ts：send()、flush() 和 MAX_QUEUE_BYTES"),
+    reread: both(
+      "lessons/02-hub.ts: send(), flush() and MAX_QUEUE_BYTES",
+      "lessons/02-hub.ts：send()、flush() 和 MAX_QUEUE_BYTES",
+    ),
   },
   {
     id: "writes-assumed-complete",
@@ -197,7 +218,10 @@ const entries: Misconception[] = [
       "当对方读得慢时，send() 和 Bun 的 socket.write() 可能只发送一部分数据；返回值说明发送了多少。Python 的 sendall() " +
         "会替你循环；在 Bun 里要为每个套接字维护一个队列，在 `drain` 时写出剩余部分。忽略返回值会丢掉长回复的结尾。",
     ),
-    reread: both("lessons/01-echo.ts: send() and flush(), the queue written again on drain", "lessons/01-echo.ts：send() 和 flush()，在 drain 时继续写的队列"),
+    reread: both(
+      "lessons/01-echo.ts: send() and flush(), the queue written again on drain",
+      "lessons/01-echo.ts：send() 和 flush()，在 drain 时继续写的队列",
+    ),
   },
   {
     id: "shared-state",
@@ -253,11 +277,17 @@ const entries: Misconception[] = [
       python: "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))",
       bun: 'process.on("SIGTERM", () => process.exit(0))',
     },
-    reread: both("lessons/02-hub.ts: stop(); lessons/03-client.ts: leave()", "lessons/02-hub.ts：stop()；lessons/03-client.ts：leave()"),
+    reread: both(
+      "lessons/02-hub.ts: stop(); lessons/03-client.ts: leave()",
+      "lessons/02-hub.ts：stop()；lessons/03-client.ts：leave()",
+    ),
   },
 ];
 
-export const MISCONCEPTIONS = Object.fromEntries(entries.map((m) => [m.id, m])) as Record<MisconceptionId, Misconception>;
+export const MISCONCEPTIONS = Object.fromEntries(entries.map((m) => [m.id, m])) as Record<
+  MisconceptionId,
+  Misconception
+>;
 
 /** The named misconceptions behind a set of symptoms, each once, in catalogue order. */
 export function diagnose(symptoms: Iterable<string>): Misconception[] {

@@ -23,7 +23,10 @@ const M = {
   earlier: { en: "earlier rows: --verbose shows them", zh: "更早的行：加 --verbose 查看" },
   output: { en: "your program's output", zh: "你的程序的输出" },
   screen: { en: "its screen", zh: "它的屏幕" },
-  none: { en: "no named misconception matched: read expected and arrived above", zh: "没有匹配到已命名的误解：请看上面的期望与实际" },
+  none: {
+    en: "no named misconception matched: read expected and arrived above",
+    zh: "没有匹配到已命名的误解：请看上面的期望与实际",
+  },
   mute: {
     en: "your program never sent anything back, to any client: start with the TODOs that answer a line",
     zh: "你的程序从来没有给任何客户端回过任何东西：先完成回复一行的那些 TODO",
@@ -99,14 +102,18 @@ export function formatVerdict(v: Verdict, o: ReportOptions): string {
   const first = firstFailing(v);
   if (!first) return "";
   if (o.verbose) {
-    for (const r of v.results) if (r.status !== "pass" && !(r.notListening && r !== first)) out.push(formatFailure(r, o, true), "");
+    for (const r of v.results)
+      if (r.status !== "pass" && !(r.notListening && r !== first)) out.push(formatFailure(r, o, true), "");
   } else {
     out.push(formatFailure(first, o, false));
     const others = otherLines(v, first, o);
     if (others.length > 0) out.push("", `  ${pc.bold(t(o.lang, "alsoFailing"))}${colon(o.lang).trimEnd()}`, ...others);
   }
   const transports = [...new Set(v.results.filter((r) => r.status !== "pass").map((r) => r.transport))];
-  for (const tr of transports) out.push(pc.dim(`  ${t(o.lang, "replay")}${colon(o.lang)}${o.replay(tr).replace("{seed}", `--seed ${first.seed}`)}`));
+  for (const tr of transports)
+    out.push(
+      pc.dim(`  ${t(o.lang, "replay")}${colon(o.lang)}${o.replay(tr).replace("{seed}", `--seed ${first.seed}`)}`),
+    );
   if (!o.verbose) out.push(pc.dim(`  ${t(o.lang, "more")}`));
   return out.join("\n");
 }
@@ -120,16 +127,26 @@ function otherLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] 
   for (const r of v.results) {
     if (r === first || r.status === "pass") continue;
     if (r.notListening) {
-      if (!told.has(r.transport) && first.transport !== r.transport) lines.push(`    ${pc.red("✗")} ${r.check.lesson} ${r.transport}  ${t(o.lang, "neverListened")}`);
+      if (!told.has(r.transport) && first.transport !== r.transport)
+        lines.push(`    ${pc.red("✗")} ${r.check.lesson} ${r.transport}  ${t(o.lang, "neverListened")}`);
       told.add(r.transport);
       continue;
     }
     const mark = r.check.extra ? pc.yellow("◇") : pc.red("✗");
     const extra = r.check.extra ? paren(o.lang, t(o.lang, "extraShort")) : "";
     const names = diagnose(r.symptoms).map((m) => quoted(m, o.lang));
-    const same = names.length > 0 && names.join() === diagnose(first.symptoms).map((m) => quoted(m, o.lang)).join();
+    const same =
+      names.length > 0 &&
+      names.join() ===
+        diagnose(first.symptoms)
+          .map((m) => quoted(m, o.lang))
+          .join();
     const why =
-      r.status === "blocked" ? t(o.lang, "notReachedShort") : same ? t(o.lang, "sameAsAbove") : names.join(o.lang === "zh" ? "、" : ", ");
+      r.status === "blocked"
+        ? t(o.lang, "notReachedShort")
+        : same
+          ? t(o.lang, "sameAsAbove")
+          : names.join(o.lang === "zh" ? "、" : ", ");
     // The name gives way to the reason: the reason is what differs from line to line.
     const tail = why ? ` — ${why}` : "";
     const room = Math.max(24, o.width - 6 - widthOf(tail) - widthOf(extra));
@@ -144,10 +161,16 @@ export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean
   const out: string[] = [];
   const mark = r.check.extra ? pc.yellow("◇") : pc.red("✗");
   const extra = r.check.extra ? pc.dim(paren(lang, t(lang, "extra"))) : "";
-  out.push(`  ${mark} ${pc.bold(checkLabel(r, lang))}${extra}`);
+  out.push(`  ${mark} ${wrap(pc.bold(checkLabel(r, lang)) + extra, o.width, "    ").trimStart()}`);
   if (r.status === "blocked") {
     const stop = lang === "zh" ? "。" : ".";
-    out.push(wrap(`${t(lang, "notReached")} ${r.check.subject![lang]}${colon(lang)}${t(lang, "earlierFailed")}${stop}`, o.width, "    "));
+    out.push(
+      wrap(
+        `${t(lang, "notReached")} ${r.check.subject![lang]}${colon(lang)}${t(lang, "earlierFailed")}${stop}`,
+        o.width,
+        "    ",
+      ),
+    );
   }
   const labels = [t(lang, "expected"), t(lang, "arrived")];
   const labelWidth = Math.max(...labels.map(widthOf)) + widthOf(colon(lang));
@@ -172,11 +195,13 @@ export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean
   const found = diagnose(r.symptoms);
   for (const m of found) out.push(formatMisconception(m, o));
   const mute = !r.events.some((e) => e.kind === "recv") && r.outputs.every((x) => x.kind === "output");
-  if (found.length === 0 && !r.check.extra && !r.notListening) out.push(pc.dim(wrap(t(lang, mute ? "mute" : "none"), o.width, "    ")));
+  if (found.length === 0 && !r.check.extra && !r.notListening)
+    out.push(pc.dim(wrap(t(lang, mute ? "mute" : "none"), o.width, "    ")));
   const shown = r.outputs.filter((x) => x.text.trim() !== "");
   for (const x of shown) {
     const rows = x.text.split("\n").slice(verbose ? -15 : -4);
-    out.push(`    ${pc.dim(`${t(lang, x.kind === "screen" ? "screen" : "output")}${paren(lang, clip(x.label, 40))}${colon(lang).trimEnd()}`)}`);
+    const title = t(lang, x.kind === "screen" ? "screen" : "output");
+    out.push(`    ${pc.dim(`${title}${paren(lang, clip(x.label, 40))}${colon(lang).trimEnd()}`)}`);
     out.push(...rows.map((row) => `      ${clip(row, o.width - 6)}`));
   }
   return out.join("\n");
@@ -185,10 +210,14 @@ export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean
 /** A misconception: its name, what it means, the fix in the program's language, what to re-read. */
 export function formatMisconception(m: Misconception, o: Pick<ReportOptions, "lang" | "width" | "program">): string {
   const { lang } = o;
-  const out = [`    ${pc.yellow(`${t(lang, "looksLike")}${colon(lang)}${quoted(m, lang)}`)}`, wrap(m.explain[lang], o.width, "      ")];
+  const out = [
+    `    ${pc.yellow(`${t(lang, "looksLike")}${colon(lang)}${quoted(m, lang)}`)}`,
+    wrap(m.explain[lang], o.width, "      "),
+  ];
   const kind = programKind(o.program);
   const fixes = m.fix ? (kind && m.fix[kind] ? [m.fix[kind]!] : Object.values(m.fix)) : [];
-  if (fixes.length > 0) out.push(`      ${t(lang, "fix")}${colon(lang).trimEnd()}`, ...fixes.map((f) => `        ${pc.cyan(f)}`));
+  if (fixes.length > 0)
+    out.push(`      ${t(lang, "fix")}${colon(lang).trimEnd()}`, ...fixes.map((f) => `        ${pc.cyan(f)}`));
   out.push(wrap(`${t(lang, "reread")}${colon(lang)}${m.reread[lang]}`, o.width, "      "));
   return out.join("\n");
 }
@@ -199,15 +228,26 @@ const indent = (text: string, by: string) =>
     .map((l) => by + l)
     .join("\n");
 
-export type Row = { id: ExerciseId; state: "passed" | "failing" | "not-started" | "untouched"; detail: string; where: string };
+export type Row = {
+  id: ExerciseId;
+  state: "passed" | "failing" | "not-started" | "untouched";
+  detail: string;
+  where: string;
+};
 
 /** The learner's table of exercises, and the progress bar over them. */
 export function formatProgress(rows: Row[], lang: Lang): string {
-  const title = (id: ExerciseId) => padTo(`${id} ${exercise(id).title[lang]}`, Math.max(...rows.map((r) => widthOf(`${r.id} ${exercise(r.id).title[lang]}`))));
+  const title = (id: ExerciseId) =>
+    padTo(
+      `${id} ${exercise(id).title[lang]}`,
+      Math.max(...rows.map((r) => widthOf(`${r.id} ${exercise(r.id).title[lang]}`))),
+    );
   const mark = { passed: pc.green("✓"), failing: pc.red("✗"), "not-started": pc.dim("·"), untouched: pc.dim("·") };
   const details = rows.map((r) => r.detail);
   const detailWidth = Math.max(...details.map((d) => widthOf(d.replace(/\x1b\[[0-9;]*m/g, ""))));
-  const lines = rows.map((r) => `  ${mark[r.state]} ${title(r.id)}  ${padTo(r.detail, detailWidth)}  ${pc.dim(r.where)}`);
+  const lines = rows.map(
+    (r) => `  ${mark[r.state]} ${title(r.id)}  ${padTo(r.detail, detailWidth)}  ${pc.dim(r.where)}`,
+  );
   const passed = rows.filter((r) => r.state === "passed").length;
   const cells = 24;
   const full = Math.round((passed / rows.length) * cells);

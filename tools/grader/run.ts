@@ -52,7 +52,8 @@ async function slot<T>(job: () => Promise<T>): Promise<T> {
 }
 
 /** The checks of an exercise over one transport, in catalogue order. */
-export const checksFor = (id: ExerciseId, transport: Transport): Check[] => CHECKS.filter((k) => k.lesson === id && k.transports.includes(transport));
+export const checksFor = (id: ExerciseId, transport: Transport): Check[] =>
+  CHECKS.filter((k) => k.lesson === id && k.transports.includes(transport));
 
 /** Run one check; never throws. */
 export async function runCheck(check: Check, transport: Transport, o: GradeOptions): Promise<CheckResult> {
@@ -66,7 +67,10 @@ export async function runCheck(check: Check, transport: Transport, o: GradeOptio
     const f =
       err instanceof CheckFailure
         ? err
-        : new CheckFailure(both("the check to finish", "检查能运行完"), both(`an error: ${(err as Error).message}`, `出错：${(err as Error).message}`));
+        : new CheckFailure(
+            both("the check to finish", "检查能运行完"),
+            both(`an error: ${(err as Error).message}`, `出错：${(err as Error).message}`),
+          );
     await Bun.sleep(20); // let the last bytes in flight land in the timeline
     const blocked = Boolean(check.subject) && !c.atSubject && !f.notListening;
     return {
@@ -90,14 +94,23 @@ export async function runCheck(check: Check, transport: Transport, o: GradeOptio
  * transport, the checks share a launch gate: a program that never listens is
  * waited for once, not once per check.
  */
-export async function runChecks(list: { check: Check; transport: Transport }[], o: GradeOptions): Promise<CheckResult[]> {
+export async function runChecks(
+  list: { check: Check; transport: Transport }[],
+  o: GradeOptions,
+): Promise<CheckResult[]> {
   const gates = new Map<Transport, NonNullable<GradeOptions["gate"]>>();
   const gate = (t: Transport) => gates.get(t) ?? gates.set(t, {}).get(t)!;
-  return Promise.all(list.map(({ check, transport }) => slot(() => runCheck(check, transport, { ...o, gate: gate(transport) }))));
+  return Promise.all(
+    list.map(({ check, transport }) => slot(() => runCheck(check, transport, { ...o, gate: gate(transport) }))),
+  );
 }
 
 /** Grade a program as an exercise over the given transports (by default, all of its own). */
-export async function gradeExercise(id: ExerciseId, transports: readonly Transport[], o: GradeOptions): Promise<Verdict> {
+export async function gradeExercise(
+  id: ExerciseId,
+  transports: readonly Transport[],
+  o: GradeOptions,
+): Promise<Verdict> {
   const list = transports.flatMap((transport) => checksFor(id, transport).map((check) => ({ check, transport })));
   const results = await runChecks(list, o);
   return verdictOf(id, [...transports], results);

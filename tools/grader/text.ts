@@ -58,7 +58,10 @@ function pieces(text: string): { text: string; space: boolean }[] {
     const previousWide = last !== undefined && WIDE.test([...last.text].pop()!);
     // Glue to the piece before: no space between, and either a closing mark, or
     // Latin after Latin (one word), or anything right after an opening mark.
-    const glue = last !== undefined && !space && (glueNext || CLOSING.has(token) || (!wide && !previousWide && !OPENING.has(token)));
+    const glue =
+      last !== undefined &&
+      !space &&
+      (glueNext || CLOSING.has(token) || (!wide && !previousWide && !OPENING.has(token)));
     if (glue) last.text += token;
     else out.push({ text: token, space });
     glueNext = OPENING.has(token);

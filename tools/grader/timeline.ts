@@ -15,13 +15,25 @@ const ARROW: Record<WireEvent["kind"], string> = { open: "open", sent: "->", rec
 /** What a row looks like with its numbers blurred: rows that only differ there are repeats. */
 const shape = (r: Row) => `${r.peer} ${r.kind} ${r.note ?? ""} ${r.pieces.join(" ")}`.replace(/\d+/g, "#");
 
-export function compactTimeline(events: readonly WireEvent[], o: { rows: number; width: number; lang: Lang }): { lines: string[]; hidden: number } {
+export function compactTimeline(
+  events: readonly WireEvent[],
+  o: { rows: number; width: number; lang: Lang },
+): { lines: string[]; hidden: number } {
   const rows: Row[] = [];
   for (const e of events) {
     const last = rows[rows.length - 1];
     const bytes = e.bytes ? escapeBytes(e.bytes) : undefined;
     // A disturbed write goes out in pieces a moment apart: one row, pieces side by side.
-    if (bytes && last && last.peer === e.peer && last.kind === e.kind && !last.note && !e.note && e.at - last.at < 50 && last.pieces.length < 40) {
+    if (
+      bytes &&
+      last &&
+      last.peer === e.peer &&
+      last.kind === e.kind &&
+      !last.note &&
+      !e.note &&
+      e.at - last.at < 50 &&
+      last.pieces.length < 40
+    ) {
       last.pieces.push(bytes);
       continue;
     }
@@ -42,7 +54,9 @@ export function compactTimeline(events: readonly WireEvent[], o: { rows: number;
     const unit = r.kind === "sent" ? (zh ? "次写入" : " writes") : zh ? "次读取" : " reads";
     const many = r.pieces.length > 1 ? `  (${r.pieces.length}${unit})` : "";
     const again = r.like > 0 ? (zh ? `  （另有 ${r.like} 行相同）` : `  (+${r.like} like it)`) : "";
-    const what = [r.pieces.join(" "), r.note && r.pieces.length > 0 ? `(${r.note})` : r.note].filter(Boolean).join("  ");
+    const what = [r.pieces.join(" "), r.note && r.pieces.length > 0 ? `(${r.note})` : r.note]
+      .filter(Boolean)
+      .join("  ");
     const tail = many + again;
     return head + clip(what, Math.max(20, o.width - width(head) - width(tail))) + tail;
   });

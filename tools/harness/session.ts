@@ -62,7 +62,11 @@ export class Session {
    * free port and wait until it listens. A program that does not listen is kept,
    * so its output is in the report, and the NotListeningError is thrown on.
    */
-  async start(what: Runnable, transport: Transport, o: Omit<ProgramOptions, "command" | "transport"> = {}): Promise<Program> {
+  async start(
+    what: Runnable,
+    transport: Transport,
+    o: Omit<ProgramOptions, "command" | "transport"> = {},
+  ): Promise<Program> {
     try {
       const program = await startProgram({ ...o, command: commandOf(what, transport), transport });
       this.started.push(program);
@@ -84,7 +88,8 @@ export class Session {
 
   /** A stand-in server on a free port, for a client under test to talk to. */
   async serve(transport: Transport, name = "hub"): Promise<FakeServer> {
-    const server = transport === "tcp" ? await tcpServer({ name, wire: this.wire }) : await udpServer({ name, wire: this.wire });
+    const server =
+      transport === "tcp" ? await tcpServer({ name, wire: this.wire }) : await udpServer({ name, wire: this.wire });
     this.closers.push(() => server.close());
     return server;
   }
@@ -120,7 +125,9 @@ export class Session {
 
   /** The wire timeline, then each program's output and each terminal's screen. */
   report(): string {
-    const parts = [`--- wire (-> sent by the test, <- received from the program) ---\n${this.wire.format() || "(nothing)"}`];
+    const parts = [
+      `--- wire (-> sent by the test, <- received from the program) ---\n${this.wire.format() || "(nothing)"}`,
+    ];
     for (const o of this.outputs()) parts.push(`--- ${o.kind} of \`${o.label}\` ---\n${o.text || "(nothing)"}`);
     return parts.join("\n\n");
   }

@@ -9,16 +9,30 @@ import { both } from "../text.ts";
 import { BOTH, stopsCleanly, TCP, UDP } from "./common.ts";
 
 /** Python's time.ctime(): "Mon Nov 30 00:51:13 2026", the day padded with a space ("Nov  2"). */
-const CTIME = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ( [1-9]|[12]\d|3[01]) \d\d:\d\d:\d\d \d{4}$/;
+const CTIME = new RegExp(
+  "^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) " +
+    "( [1-9]|[12]\\d|3[01]) \\d\\d:\\d\\d:\\d\\d \\d{4}$",
+);
 
 /** Does `line` read "[ctime] text"? Then "", else what is wrong with it. */
 function ctimeProblem(line: string, text: string): { en: string; zh: string } | undefined {
   const m = /^\[([^\]]*)\] (.*)$/.exec(line);
   if (!m) return both('it does not start with "[", the time, "] "', '它不是以 "["、时间、"] " 开头');
-  if (m[2] !== text) return both(`after "] " comes ${JSON.stringify(m[2])}, not the line`, `"] " 后面是 ${JSON.stringify(m[2])}，不是那一行`);
+  if (m[2] !== text)
+    return both(
+      `after "] " comes ${JSON.stringify(m[2])}, not the line`,
+      `"] " 后面是 ${JSON.stringify(m[2])}，不是那一行`,
+    );
   if (CTIME.test(m[1]!)) return undefined;
-  if (/ 0\d /.test(m[1]!)) return both("the day of the month is padded with 0; time.ctime() pads it with a space", "日期用 0 补齐了；time.ctime() 用空格补齐");
-  return both(`${JSON.stringify(m[1])} is not in time.ctime()'s form`, `${JSON.stringify(m[1])} 不是 time.ctime() 的格式`);
+  if (/ 0\d /.test(m[1]!))
+    return both(
+      "the day of the month is padded with 0; time.ctime() pads it with a space",
+      "日期用 0 补齐了；time.ctime() 用空格补齐",
+    );
+  return both(
+    `${JSON.stringify(m[1])} is not in time.ctime()'s form`,
+    `${JSON.stringify(m[1])} 不是 time.ctime() 的格式`,
+  );
 }
 
 export const ECHO_CHECKS: Check[] = [
@@ -62,7 +76,10 @@ export const ECHO_CHECKS: Check[] = [
     id: "01.utf8",
     lesson: "01",
     transports: BOTH,
-    name: both("echoes UTF-8 text unchanged, even split inside a character", "原样回显 UTF-8 文本，即使在字符中间被拆开"),
+    name: both(
+      "echoes UTF-8 text unchanged, even split inside a character",
+      "原样回显 UTF-8 文本，即使在字符中间被拆开",
+    ),
     async run(c) {
       await c.launch();
       const a = await c.client("alice");
@@ -74,7 +91,10 @@ export const ECHO_CHECKS: Check[] = [
     id: "01.split",
     lesson: "01",
     transports: TCP,
-    name: both("joins a line that arrives in two reads, even cut inside a character", "把分两次读到的一行拼起来，即使在字符中间被切开"),
+    name: both(
+      "joins a line that arrives in two reads, even cut inside a character",
+      "把分两次读到的一行拼起来，即使在字符中间被切开",
+    ),
     async run(c) {
       await c.launch();
       const a = await c.client("alice");
@@ -85,7 +105,8 @@ export const ECHO_CHECKS: Check[] = [
       a.sendExact(bytes.subarray(cut));
       await c.hear(a, "split 你好 in two reads", { endsWith: true, symptoms: ["one-read-one-message"] });
       await pause(50);
-      if (a.lines().length !== 1) c.fail(both("exactly one reply", "只有一个回复"), c.arrived(a), ["one-read-one-message"]);
+      if (a.lines().length !== 1)
+        c.fail(both("exactly one reply", "只有一个回复"), c.arrived(a), ["one-read-one-message"]);
     },
   },
   {
@@ -101,7 +122,10 @@ export const ECHO_CHECKS: Check[] = [
       const lines = a.lines();
       if (!(lines.length === 2 && lines[0]!.endsWith("first") && lines[0] !== "first")) {
         c.fail(
-          both('two replies, one ending "first", one ending "second"', '两个回复：一个以 "first" 结尾，一个以 "second" 结尾'),
+          both(
+            'two replies, one ending "first", one ending "second"',
+            '两个回复：一个以 "first" 结尾，一个以 "second" 结尾',
+          ),
           c.arrived(a),
           ["one-read-one-message"],
         );
@@ -112,13 +136,17 @@ export const ECHO_CHECKS: Check[] = [
     id: "01.crlf",
     lesson: "01",
     transports: TCP,
-    name: both("accepts lines that end in \\r\\n, as telnet and nc -C send them", "接受以 \\r\\n 结尾的行（telnet 和 nc -C 这样发送）"),
+    name: both(
+      "accepts lines that end in \\r\\n, as telnet and nc -C send them",
+      "接受以 \\r\\n 结尾的行（telnet 和 nc -C 这样发送）",
+    ),
     async run(c) {
       await c.launch();
       const a = await c.client("alice");
       a.sendExact("one\r\ntwo\r\n");
       await c.hear(a, "two", { endsWith: true });
-      if (a.text().includes("\r\r")) c.fail(both('each "\\r" at most once in the replies', '回复中每个 "\\r" 最多出现一次'), c.arrived(a));
+      if (a.text().includes("\r\r"))
+        c.fail(both('each "\\r" at most once in the replies', '回复中每个 "\\r" 最多出现一次'), c.arrived(a));
     },
   },
   {
@@ -138,7 +166,11 @@ export const ECHO_CHECKS: Check[] = [
       await pause(30);
       for (const p of peers) {
         if (p.lines().some((line) => line.includes("I am ") && !line.endsWith(`I am ${p.name}`))) {
-          c.fail(both(`${p.name} gets only the replies to its own lines`, `${p.name} 只收到对它自己那几行的回复`), c.arrived(p), ["shared-state"]);
+          c.fail(
+            both(`${p.name} gets only the replies to its own lines`, `${p.name} 只收到对它自己那几行的回复`),
+            c.arrived(p),
+            ["shared-state"],
+          );
         }
       }
     },
@@ -161,15 +193,18 @@ export const ECHO_CHECKS: Check[] = [
         try {
           await c.hear(p, `I am ${p.name} here`, { endsWith: true });
         } catch (err) {
-          if (err instanceof CheckFailure && mixed()) throw new CheckFailure(err.expected, err.arrived, ["shared-state"]);
+          if (err instanceof CheckFailure && mixed())
+            throw new CheckFailure(err.expected, err.arrived, ["shared-state"]);
           throw err;
         }
       }
       if (mixed()) {
         const arrived = peers.map((p) => c.arrived(p));
-        c.fail(both("each client gets only its own reply", "每个客户端只收到自己的回复"), both(arrived.map((a) => a.en).join("; "), arrived.map((a) => a.zh).join("；")), [
-          "shared-state",
-        ]);
+        c.fail(
+          both("each client gets only its own reply", "每个客户端只收到自己的回复"),
+          both(arrived.map((a) => a.en).join("; "), arrived.map((a) => a.zh).join("；")),
+          ["shared-state"],
+        );
       }
     },
   },
@@ -177,7 +212,10 @@ export const ECHO_CHECKS: Check[] = [
     id: "01.silent",
     lesson: "01",
     transports: TCP,
-    name: both("answers others while one client is silent in the middle of a line", "一个客户端在行中间沉默时，照样回答其他人"),
+    name: both(
+      "answers others while one client is silent in the middle of a line",
+      "一个客户端在行中间沉默时，照样回答其他人",
+    ),
     subject: both("the step where one client goes quiet", "有客户端沉默的这一步"),
     async run(c) {
       await c.launch();
@@ -216,9 +254,15 @@ export const ECHO_CHECKS: Check[] = [
         quitter[how]();
       }
       await pause(30);
-      const s = await c.client("stayer").catch(() =>
-        c.fail(both("a new client can connect", "新客户端能连上"), c.exited() ?? both("the connection was refused", "连接被拒绝"), ["crash-on-reset"]),
-      );
+      const s = await c
+        .client("stayer")
+        .catch(() =>
+          c.fail(
+            both("a new client can connect", "新客户端能连上"),
+            c.exited() ?? both("the connection was refused", "连接被拒绝"),
+            ["crash-on-reset"],
+          ),
+        );
       for (const text of ["still there?", "and now?"]) {
         s.sendLine(text);
         await c.hear(s, text, { endsWith: true, symptoms: () => (c.exited() ? ["crash-on-reset"] : []) });
@@ -247,7 +291,13 @@ export const ECHO_CHECKS: Check[] = [
       await a.flushed();
       await pause(300); // the program reads everything and writes into a full pipe
       a.hold(false);
-      await wholeReplies(c, a, count, LINE, lines.reduce((n, l) => n + l.length + 1, 0));
+      await wholeReplies(
+        c,
+        a,
+        count,
+        LINE,
+        lines.reduce((n, l) => n + l.length + 1, 0),
+      );
     },
   },
   {
@@ -308,16 +358,20 @@ async function wholeReplies(c: Exam, a: Peer, count: number, size: number, expec
   for (;;) {
     text = a.text();
     if (whole(text) >= count) return;
-    if (text.length !== lastLength) (lastLength = text.length), (quietSince = performance.now());
+    if (text.length !== lastLength) ((lastLength = text.length), (quietSince = performance.now()));
     if (performance.now() >= deadline || performance.now() - quietSince > 1000 || c.exited()) break;
     await Bun.sleep(50);
   }
   const gone = c.exited();
   const short = !gone && text.length < expectBytes;
   c.fail(
-    both(`${count} replies, each ending with the ${size} characters sent`, `${count} 个回复，每个都以发出的 ${size} 个字符结尾`),
     both(
-      `${whole(text)} whole replies of ${count}, ${text.length} bytes in all (they hold at least ${expectBytes})${gone ? `; ${gone.en}` : ""}`,
+      `${count} replies, each ending with the ${size} characters sent`,
+      `${count} 个回复，每个都以发出的 ${size} 个字符结尾`,
+    ),
+    both(
+      `${whole(text)} whole replies of ${count}, ${text.length} bytes in all ` +
+        `(they hold at least ${expectBytes})${gone ? `; ${gone.en}` : ""}`,
       `${count} 个回复中只有 ${whole(text)} 个完整，共 ${text.length} 字节（至少应有 ${expectBytes}）${gone ? `；${gone.zh}` : ""}`,
     ),
     short ? ["writes-assumed-complete"] : [],

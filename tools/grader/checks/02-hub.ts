@@ -2,12 +2,12 @@
  * Lesson 02's checks: a hub that relays each line to every other client, names
  * the sender by host:port, and announces joining and leaving, over TCP and UDP.
  */
-import { pause, type Peer } from "../../harness/index.ts";
-import { kernelCapacity } from "../disturb.ts";
-import { CheckFailure, type Check, type Exam } from "../exam.ts";
+import { pause } from "../../harness/index.ts";
+import { CheckFailure, type Check } from "../exam.ts";
 import type { MisconceptionId } from "../misconceptions.ts";
 import { both } from "../text.ts";
 import { BOTH, left, notices, room, stopsCleanly, sync, TCP, UDP } from "./common.ts";
+import { floodPastOneReader } from "./flood.ts";
 
 export const HUB_CHECKS: Check[] = [
   {
@@ -32,10 +32,14 @@ export const HUB_CHECKS: Check[] = [
       await c.launch();
       const [ann, bo] = await room(c, ["ann", "bo"]);
       ann!.sendExact("only for the others\n"); // one write: this check is about where the line goes
-      await c.hear(bo!, "only for the others", { symptoms: () => (ann!.text().includes("only for the others") ? ["echo-to-sender"] : []) });
+      await c.hear(bo!, "only for the others", {
+        symptoms: () => (ann!.text().includes("only for the others") ? ["echo-to-sender"] : []),
+      });
       await sync(c, bo!, ann!);
       if (ann!.text().includes("only for the others")) {
-        c.fail(both("ann does not get her own line back", "ann 不会收到自己发的那一行"), c.arrived(ann!), ["echo-to-sender"]);
+        c.fail(both("ann does not get her own line back", "ann 不会收到自己发的那一行"), c.arrived(ann!), [
+          "echo-to-sender",
+        ]);
       }
     },
   },
@@ -50,7 +54,10 @@ export const HUB_CHECKS: Check[] = [
       ann!.sendLine("who said this?");
       const line = await c.hear(bo!, "who said this?");
       if (!line.includes(String(ann!.localPort))) {
-        c.fail(both(`ann's port ${ann!.localPort} in the relayed line`, `转发的行里有 ann 的端口 ${ann!.localPort}`), both(JSON.stringify(line), JSON.stringify(line)));
+        c.fail(
+          both(`ann's port ${ann!.localPort} in the relayed line`, `转发的行里有 ann 的端口 ${ann!.localPort}`),
+          both(JSON.stringify(line), JSON.stringify(line)),
+        );
       }
     },
   },
@@ -65,18 +72,30 @@ export const HUB_CHECKS: Check[] = [
       const port = bo!.localPort;
       await c.waitFor(
         () => notices(ann!, bo!).length >= 1,
-        both(`ann gets a "*** ..." line naming bo's port ${port} (joined)`, `ann 收到一行 "*** ..."，写着 bo 的端口 ${port}（加入）`),
+        both(
+          `ann gets a "*** ..." line naming bo's port ${port} (joined)`,
+          `ann 收到一行 "*** ..."，写着 bo 的端口 ${port}（加入）`,
+        ),
         () => c.arrived(ann!),
       );
       await sync(c, bo!, ann!);
       if (notices(ann!, bo!).length !== 1) {
-        c.fail(both(`exactly one "*** ..." line naming bo's port ${port} after bo joined`, `bo 加入后，恰好一行 "*** ..." 写着 bo 的端口 ${port}`), c.arrived(ann!));
+        c.fail(
+          both(
+            `exactly one "*** ..." line naming bo's port ${port} after bo joined`,
+            `bo 加入后，恰好一行 "*** ..." 写着 bo 的端口 ${port}`,
+          ),
+          c.arrived(ann!),
+        );
       }
       if (c.transport === "udp") bo!.sendExact("/quit\n");
       bo!.close();
       await c.waitFor(
         () => notices(ann!, bo!).length >= 2,
-        both(`ann gets a second "*** ..." line naming bo's port ${port} (left)`, `ann 收到第二行 "*** ..."，写着 bo 的端口 ${port}（离开）`),
+        both(
+          `ann gets a second "*** ..." line naming bo's port ${port} (left)`,
+          `ann 收到第二行 "*** ..."，写着 bo 的端口 ${port}（离开）`,
+        ),
         () => c.arrived(ann!),
       );
     },
@@ -85,7 +104,10 @@ export const HUB_CHECKS: Check[] = [
     id: "02.vanish",
     lesson: "02",
     transports: BOTH,
-    name: both("keeps delivering, and takes newcomers, after a client vanishes", "有客户端消失后继续转发，也接纳新来的客户端"),
+    name: both(
+      "keeps delivering, and takes newcomers, after a client vanishes",
+      "有客户端消失后继续转发，也接纳新来的客户端",
+    ),
     subject: both("the step after a client vanishes", "有客户端消失之后这一步"),
     async run(c) {
       await c.launch();
@@ -139,7 +161,9 @@ export const HUB_CHECKS: Check[] = [
       for (const p of peers) for (const q of peers) if (q !== p) await c.hear(q, `line from ${p.name}`);
       for (const p of peers) {
         if (p.text().includes(`line from ${p.name}`)) {
-          c.fail(both(`${p.name} does not get its own line back`, `${p.name} 不会收到自己的那一行`), c.arrived(p), ["echo-to-sender"]);
+          c.fail(both(`${p.name} does not get its own line back`, `${p.name} 不会收到自己的那一行`), c.arrived(p), [
+            "echo-to-sender",
+          ]);
         }
       }
     },
@@ -148,7 +172,10 @@ export const HUB_CHECKS: Check[] = [
     id: "02.split",
     lesson: "02",
     transports: TCP,
-    name: both("relays a line that arrives in two reads as one line, even cut inside a character", "分两次读到的一行作为一行转发，即使在字符中间被切开"),
+    name: both(
+      "relays a line that arrives in two reads as one line, even cut inside a character",
+      "分两次读到的一行作为一行转发，即使在字符中间被切开",
+    ),
     async run(c) {
       await c.launch();
       const [ann, bo] = await room(c, ["ann", "bo"]);
@@ -160,7 +187,9 @@ export const HUB_CHECKS: Check[] = [
       await c.hear(bo!, "split 你好 in two", { symptoms: ["one-read-one-message"] });
       await sync(c, ann!, bo!);
       if (bo!.lines().filter((l) => l.includes("split") || l.includes("in two")).length !== 1) {
-        c.fail(both("the line relayed once, whole", "这一行被完整地转发一次"), c.arrived(bo!), ["one-read-one-message"]);
+        c.fail(both("the line relayed once, whole", "这一行被完整地转发一次"), c.arrived(bo!), [
+          "one-read-one-message",
+        ]);
       }
     },
   },
@@ -199,7 +228,11 @@ export const HUB_CHECKS: Check[] = [
       await left(c, ann!, cy!);
       await sync(c, bo!, ann!);
       if (ann!.text().includes("half a li")) {
-        c.fail(both('no line with "half a li" (it never got its "\\n")', '没有含 "half a li" 的行（它一直没等到 "\\n"）'), c.arrived(ann!), ["one-read-one-message"]);
+        c.fail(
+          both('no line with "half a li" (it never got its "\\n")', '没有含 "half a li" 的行（它一直没等到 "\\n"）'),
+          c.arrived(ann!),
+          ["one-read-one-message"],
+        );
       }
     },
   },
@@ -218,7 +251,10 @@ export const HUB_CHECKS: Check[] = [
       ann!.sendExact("pple\n");
       await pause(20);
       bo!.sendExact("anana\n");
-      const mixed = () => cy!.lines().some((l) => l.includes("ann says abo says b") || l.includes("says aanana") || l.includes("says bpple"));
+      const mixed = () =>
+        cy!
+          .lines()
+          .some((l) => l.includes("ann says abo says b") || l.includes("says aanana") || l.includes("says bpple"));
       try {
         await c.hear(cy!, "ann says apple");
         await c.hear(cy!, "bo says banana");
@@ -249,7 +285,10 @@ export const HUB_CHECKS: Check[] = [
     id: "02.slow-reader",
     lesson: "02",
     transports: TCP,
-    name: both("keeps relaying to the others while one client stops reading", "有一个客户端不再读取时，照样转发给其他人"),
+    name: both(
+      "keeps relaying to the others while one client stops reading",
+      "有一个客户端不再读取时，照样转发给其他人",
+    ),
     subject: both("the step where one client stops reading", "有客户端不再读取的这一步"),
     async run(c) {
       await c.launch();
@@ -275,7 +314,9 @@ export const HUB_CHECKS: Check[] = [
       await sync(c, cy!, ann!);
       await pause(30);
       if (bo!.text().includes("bo should not see this")) {
-        c.fail(both('bo gets nothing after "/quit"', 'bo 在 "/quit" 之后什么也收不到'), c.arrived(bo!), ["clients-never-removed"]);
+        c.fail(both('bo gets nothing after "/quit"', 'bo 在 "/quit" 之后什么也收不到'), c.arrived(bo!), [
+          "clients-never-removed",
+        ]);
       }
     },
   },
@@ -307,7 +348,10 @@ export const HUB_CHECKS: Check[] = [
         cy.sendExact("\n");
         await c.waitFor(
           () => notices(ann!, cy).length >= 1,
-          both(`ann, who kept talking, gets a "*** ..." line naming cy's port ${cy.localPort} (joined)`, `一直在说话的 ann 收到一行 "*** ..."，写着 cy 的端口 ${cy.localPort}（加入）`),
+          both(
+            `ann, who kept talking, gets a "*** ..." line naming cy's port ${cy.localPort} (joined)`,
+            `一直在说话的 ann 收到一行 "*** ..."，写着 cy 的端口 ${cy.localPort}（加入）`,
+          ),
           () => c.arrived(ann!),
         );
       } finally {
@@ -344,74 +388,3 @@ export const HUB_CHECKS: Check[] = [
     },
   },
 ];
-
-/**
- * `slow` stops reading while `from` sends enough to fill its socket buffers and
- * more (megabytes, in lines of 1000 bytes, under any hub's line limit), in
- * batches that `to` keeps up with; then a last line from `from` must still reach
- * `to`. A hub that waits for `slow` to take its bytes (a blocking sendall(), an
- * awaited write) stops there for everyone. (A hub may drop `slow`; that is fine.)
- */
-export async function floodPastOneReader(c: Exam, from: Peer, to: Peer, slow: Peer) {
-  slow.hold(true);
-  const LINE = 1000;
-  const BATCH = 200;
-  const count = Math.ceil(((await kernelCapacity()) + 2 * 1024 * 1024) / LINE);
-  const body = "y".repeat(LINE - 12);
-  const line = (i: number) => `flood ${String(i).padStart(5, "0")} ${body}`;
-  const marker = `after the flood ${Math.floor(c.random() * 1e6)}`;
-  // Megabytes arrive: follow what `to` receives in the wire log, reading each event once.
-  const decoder = new TextDecoder();
-  let next = 0;
-  let tail = "";
-  let lines = 0;
-  const follow = () => {
-    const events = c.wire.events;
-    while (next < events.length) {
-      const e = events[next++]!;
-      if (e.peer !== to.name || e.kind !== "recv" || !e.bytes) continue;
-      const text = decoder.decode(e.bytes, { stream: true });
-      tail = (tail + text).slice(-8192);
-      lines += text.split("flood ").length - 1;
-      return true;
-    }
-    return false;
-  };
-  const fail = (sent: number, text: string) => {
-    const gone = c.exited();
-    // Every line came, but not this one whole: cut up (one read taken as one line), not stalled.
-    const mangled = lines >= sent;
-    c.fail(
-      both(
-        `${to.name} keeps receiving while ${slow.name} reads nothing: ${from.name}'s ${count} lines, then "${marker}"`,
-        `${slow.name} 什么也不读时，${to.name} 照常收到：${from.name} 的 ${count} 行，然后是 "${marker}"`,
-      ),
-      both(
-        `${to.name} received ${lines} of the ${sent} lines sent so far, then nothing for 1.5 s${gone ? `; ${gone.en}` : ""}`,
-        `已发出 ${sent} 行，${to.name} 只收到 ${lines} 行，之后 1.5 秒什么也没有${gone ? `；${gone.zh}` : ""}`,
-      ),
-      gone ? [] : mangled ? ["one-read-one-message"] : ["blocking-send"],
-    );
-  };
-  /** Wait until `to` has received `text`, as long as bytes keep coming. */
-  const until = async (text: string, sent: number) => {
-    let quietSince = performance.now();
-    for (;;) {
-      let moved = false;
-      while (follow()) {
-        moved = true;
-        if (tail.includes(text)) return;
-      }
-      if (moved) quietSince = performance.now();
-      if (performance.now() - quietSince > 1500 || c.exited()) fail(sent, text);
-      await Bun.sleep(10);
-    }
-  };
-  for (let at = 0; at < count; at += BATCH) {
-    const end = Math.min(count, at + BATCH);
-    from.sendExact(Array.from({ length: end - at }, (_, k) => line(at + k)).join("\n") + "\n");
-    await until(line(end - 1), end);
-  }
-  from.sendExact(marker + "\n");
-  await until(marker, count);
-}

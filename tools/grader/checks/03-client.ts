@@ -30,7 +30,10 @@ async function typeLine(c: Exam, hub: FakeServer, term: TerminalProgram, text: s
   term.type(`${text}\r`);
   await c.waitFor(
     () => hub.lines().includes(text),
-    both(`the hub receives the typed line ${JSON.stringify(text)} (with "\\n" at its end)`, `hub 收到输入的一行 ${JSON.stringify(text)}（行尾有 "\\n"）`),
+    both(
+      `the hub receives the typed line ${JSON.stringify(text)} (with "\\n" at its end)`,
+      `hub 收到输入的一行 ${JSON.stringify(text)}（行尾有 "\\n"）`,
+    ),
     () => hubGot(c),
     () => (received(c).includes(text) ? ["no-newline"] : []),
     c.waitMs,
@@ -41,7 +44,10 @@ async function typeLine(c: Exam, hub: FakeServer, term: TerminalProgram, text: s
 const hubGot = (c: Exam): Text => {
   const got = received(c);
   const shown = escapeBytes(new TextEncoder().encode(got.length > 240 ? "…" + got.slice(-240) : got));
-  return both(got === "" ? "the hub received nothing" : `the hub received ${shown}`, got === "" ? "hub 什么也没收到" : `hub 收到了 ${shown}`);
+  return both(
+    got === "" ? "the hub received nothing" : `the hub received ${shown}`,
+    got === "" ? "hub 什么也没收到" : `hub 收到了 ${shown}`,
+  );
 };
 
 /**
@@ -56,7 +62,10 @@ async function clientOf(c: Exam): Promise<{ hub: FakeServer; term: TerminalProgr
   term.type("ready\r");
   await c.waitFor(
     () => received(c).includes("ready") || !term.running,
-    both('the client connects and sends what is typed ("ready" and Enter)', '客户端连上 hub，并发出输入的内容（"ready" 和回车）'),
+    both(
+      'the client connects and sends what is typed ("ready" and Enter)',
+      '客户端连上 hub，并发出输入的内容（"ready" 和回车）',
+    ),
     () => screenOf(term),
     [],
     c.o.readyMs ?? 5000,
@@ -65,7 +74,10 @@ async function clientOf(c: Exam): Promise<{ hub: FakeServer; term: TerminalProgr
     const exit = await term.exited;
     c.fail(
       both("the client keeps running after it connects", "客户端连上之后一直运行"),
-      both(`it exited (code ${exit.code ?? exit.signal}); ${screenOf(term).en}`, `它退出了（${exit.code ?? exit.signal}）；${screenOf(term).zh}`),
+      both(
+        `it exited (code ${exit.code ?? exit.signal}); ${screenOf(term).en}`,
+        `它退出了（${exit.code ?? exit.signal}）；${screenOf(term).zh}`,
+      ),
     );
   }
   return { hub, term };
@@ -84,7 +96,12 @@ function unchanged(read: () => string): () => boolean {
 
 /** Wait for the screen to show `text`. */
 const shows = (c: Exam, term: TerminalProgram, text: string, expected: Text, symptoms: MisconceptionId[] = []) =>
-  c.waitFor(() => term.screen().includes(text), expected, () => screenOf(term), symptoms);
+  c.waitFor(
+    () => term.screen().includes(text),
+    expected,
+    () => screenOf(term),
+    symptoms,
+  );
 
 /** A line with escape codes nobody's own client prints: colour 201, a window title, a reversal, a C1 CSI. */
 const HOSTILE = "evil \x1b[38;5;201mpink\x1b]0;owned\x07 \u202Eabc \x9b2J end";
@@ -116,16 +133,27 @@ function leaves(key: string, keys: string, zhKey: string): Check {
       if (exit.code !== 0) {
         c.fail(
           both(`exit code 0 after ${key}`, `按 ${zhKey} 后以退出码 0 结束`),
-          both(`exit ${exit.signal ? `by signal ${exit.signal}` : `code ${exit.code}`}; ${screenOf(term).en}`, `${exit.signal ? `被信号 ${exit.signal} 结束` : `退出码 ${exit.code}`}；${screenOf(term).zh}`),
+          both(
+            `exit ${exit.signal ? `by signal ${exit.signal}` : `code ${exit.code}`}; ${screenOf(term).en}`,
+            `${exit.signal ? `被信号 ${exit.signal} 结束` : `退出码 ${exit.code}`}；${screenOf(term).zh}`,
+          ),
           ["no-clean-exit"],
         );
       }
       if (c.transport === "tcp") {
-        await c.waitFor(() => hub.closedClients === 1, both("the hub sees the connection close", "hub 看到连接关闭"), () => hubGot(c), ["no-clean-exit"]);
+        await c.waitFor(
+          () => hub.closedClients === 1,
+          both("the hub sees the connection close", "hub 看到连接关闭"),
+          () => hubGot(c),
+          ["no-clean-exit"],
+        );
       } else {
-        await c.waitFor(() => hub.lines().includes("/quit"), both('the client tells the UDP hub "/quit"', '客户端告诉 UDP hub "/quit"'), () => hubGot(c), [
-          "no-clean-exit",
-        ]);
+        await c.waitFor(
+          () => hub.lines().includes("/quit"),
+          both('the client tells the UDP hub "/quit"', '客户端告诉 UDP hub "/quit"'),
+          () => hubGot(c),
+          ["no-clean-exit"],
+        );
       }
     },
   };
@@ -136,7 +164,10 @@ export const CLIENT_CHECKS: Check[] = [
     id: "03.chat",
     lesson: "03",
     transports: BOTH,
-    name: both("sends a typed line to the hub and prints a line from the hub", "把输入的一行发给 hub，并打印 hub 发来的一行"),
+    name: both(
+      "sends a typed line to the hub and prints a line from the hub",
+      "把输入的一行发给 hub，并打印 hub 发来的一行",
+    ),
     async run(c) {
       const { hub, term } = await clientOf(c);
       await typeLine(c, hub, term, "hello, hub 你好");
@@ -148,7 +179,10 @@ export const CLIENT_CHECKS: Check[] = [
     id: "03.half-typed",
     lesson: "03",
     transports: BOTH,
-    name: both("keeps a half-typed line when a message arrives, and shows it again", "消息到达时保留输入到一半的行，并重新显示"),
+    name: both(
+      "keeps a half-typed line when a message arrives, and shows it again",
+      "消息到达时保留输入到一半的行，并重新显示",
+    ),
     subject: both("the step where a message arrives while you type", "打字时来了消息的这一步"),
     async run(c) {
       const { hub, term } = await clientOf(c);
@@ -159,7 +193,10 @@ export const CLIENT_CHECKS: Check[] = [
       await shows(c, term, "an interruption", both("the client prints the hub's line", "客户端打印 hub 发来的一行"));
       await c.waitFor(
         () => term.screen().split("an interruption").pop()!.includes("half-typ"),
-        both("the half-typed text is shown again after the printed line", "打印那一行之后，输入到一半的文字再次显示出来"),
+        both(
+          "the half-typed text is shown again after the printed line",
+          "打印那一行之后，输入到一半的文字再次显示出来",
+        ),
         () => screenOf(term),
         ["prints-over-prompt"],
         c.waitMs,
@@ -178,7 +215,10 @@ export const CLIENT_CHECKS: Check[] = [
     id: "03.controls",
     lesson: "03",
     transports: BOTH,
-    name: both("shows control characters from the network as visible marks, never raw", "控制字符显示为可见记号，绝不原样输出"),
+    name: both(
+      "shows control characters from the network as visible marks, never raw",
+      "控制字符显示为可见记号，绝不原样输出",
+    ),
     async run(c) {
       const { hub, term } = await clientOf(c);
       hub.sendLine(HOSTILE);
@@ -188,7 +228,10 @@ export const CLIENT_CHECKS: Check[] = [
         if (raw.includes(bad)) {
           c.fail(
             both(`the client replaces ${what.en} with a visible mark`, `客户端把${what.zh}替换成可见记号`),
-            both(`it printed ${what.en} raw: ${escapeBytes(new TextEncoder().encode(bad))}`, `它原样打印了${what.zh}：${escapeBytes(new TextEncoder().encode(bad))}`),
+            both(
+              `it printed ${what.en} raw: ${escapeBytes(new TextEncoder().encode(bad))}`,
+              `它原样打印了${what.zh}：${escapeBytes(new TextEncoder().encode(bad))}`,
+            ),
             ["raw-bytes"],
           );
         }
@@ -230,7 +273,12 @@ export const CLIENT_CHECKS: Check[] = [
         c.transport === "tcp" ? c.waitMs : (c.o.readyMs ?? 5000),
       );
       other.sendLine("yes, me");
-      await shows(c, term, "yes, me", both("the client prints the other client's line", "客户端打印另一个客户端的那一行"));
+      await shows(
+        c,
+        term,
+        "yes, me",
+        both("the client prints the other client's line", "客户端打印另一个客户端的那一行"),
+      );
     },
   },
 ];

@@ -45,7 +45,10 @@ export const CHAT_CHECKS: Check[] = [
     id: "04.chat",
     lesson: "04",
     transports: BOTH,
-    name: both("relays each line to the others with the sender's nick, never back to the sender", "把每一行带着发送者的昵称转发给其他人，从不发回给发送者"),
+    name: both(
+      "relays each line to the others with the sender's nick, never back to the sender",
+      "把每一行带着发送者的昵称转发给其他人，从不发回给发送者",
+    ),
     async run(c) {
       await c.launch();
       const [alice, bob, carol] = await members(c, [ALICE, BOB, CAROL]);
@@ -53,12 +56,17 @@ export const CHAT_CHECKS: Check[] = [
       for (const to of [bob!, carol!]) {
         const line = await c.hear(to, "hello from alice");
         if (!line.includes(ALICE)) {
-          c.fail(both(`the relayed line names the sender, ${ALICE}`, `转发的行写着发送者 ${ALICE}`), both(JSON.stringify(line), JSON.stringify(line)));
+          c.fail(
+            both(`the relayed line names the sender, ${ALICE}`, `转发的行写着发送者 ${ALICE}`),
+            both(JSON.stringify(line), JSON.stringify(line)),
+          );
         }
       }
       await sync(c, bob!, alice!);
       if (alice!.text().includes("hello from alice")) {
-        c.fail(both(`${ALICE} does not get her own line back`, `${ALICE} 不会收到自己发的那一行`), c.arrived(alice!), ["echo-to-sender"]);
+        c.fail(both(`${ALICE} does not get her own line back`, `${ALICE} 不会收到自己发的那一行`), c.arrived(alice!), [
+          "echo-to-sender",
+        ]);
       }
     },
   },
@@ -88,7 +96,10 @@ export const CHAT_CHECKS: Check[] = [
     id: "04.quit",
     lesson: "04",
     transports: BOTH,
-    name: both('says who left when a member sends "/quit", and lets it go', '成员发送 "/quit" 时说明是谁离开了，并让它离开'),
+    name: both(
+      'says who left when a member sends "/quit", and lets it go',
+      '成员发送 "/quit" 时说明是谁离开了，并让它离开',
+    ),
     subject: both('the step after "/quit"', '"/quit" 之后这一步'),
     async run(c) {
       await c.launch();
@@ -103,13 +114,19 @@ export const CHAT_CHECKS: Check[] = [
         () => c.arrived(alice!),
       );
       if (c.transport === "tcp") {
-        await c.waitFor(() => bob!.closed, both(`the server closes ${BOB}'s connection after "/quit"`, `"/quit" 之后服务器关闭 ${BOB} 的连接`), () => c.arrived(bob!));
+        await c.waitFor(
+          () => bob!.closed,
+          both(`the server closes ${BOB}'s connection after "/quit"`, `"/quit" 之后服务器关闭 ${BOB} 的连接`),
+          () => c.arrived(bob!),
+        );
       }
       alice!.sendLine("bob should not see this");
       await c.hear(carol!, "bob should not see this");
       await pause(30);
       if (bob!.text().includes("bob should not see this")) {
-        c.fail(both(`${BOB} gets nothing after "/quit"`, `${BOB} 在 "/quit" 之后什么也收不到`), c.arrived(bob!), ["clients-never-removed"]);
+        c.fail(both(`${BOB} gets nothing after "/quit"`, `${BOB} 在 "/quit" 之后什么也收不到`), c.arrived(bob!), [
+          "clients-never-removed",
+        ]);
       }
     },
   },
@@ -117,7 +134,10 @@ export const CHAT_CHECKS: Check[] = [
     id: "04.vanish",
     lesson: "04",
     transports: TCP,
-    name: both("says who left when a member's connection drops, and carries on", "成员的连接断开时说明是谁离开了，然后照常工作"),
+    name: both(
+      "says who left when a member's connection drops, and carries on",
+      "成员的连接断开时说明是谁离开了，然后照常工作",
+    ),
     subject: both("the step after a connection drops", "连接断开之后这一步"),
     async run(c) {
       await c.launch();
@@ -128,7 +148,10 @@ export const CHAT_CHECKS: Check[] = [
       carol!.close();
       await c.waitFor(
         () => notices(alice!, CAROL).length > before,
-        both(`${ALICE} gets a "*** ..." line naming ${CAROL}, who left`, `${ALICE} 收到一行 "*** ..."，写着离开的 ${CAROL}`),
+        both(
+          `${ALICE} gets a "*** ..." line naming ${CAROL}, who left`,
+          `${ALICE} 收到一行 "*** ..."，写着离开的 ${CAROL}`,
+        ),
         () => c.arrived(alice!),
       );
       alice!.sendLine("still here?");
@@ -139,7 +162,10 @@ export const CHAT_CHECKS: Check[] = [
     id: "04.long-line",
     lesson: "04",
     transports: BOTH,
-    name: both("relays a line of 1024 bytes (the settings' BUFFERSIZE) whole, Chinese included", "完整转发 1024 字节（settings 的 BUFFERSIZE）的一行，包括中文"),
+    name: both(
+      "relays a line of 1024 bytes (the settings' BUFFERSIZE) whole, Chinese included",
+      "完整转发 1024 字节（settings 的 BUFFERSIZE）的一行，包括中文",
+    ),
     async run(c) {
       await c.launch();
       const [alice, bob] = await members(c, [ALICE, BOB]);
@@ -152,7 +178,10 @@ export const CHAT_CHECKS: Check[] = [
     id: "04.lang",
     lesson: "04",
     transports: BOTH,
-    name: both("speaks Chinese with --lang zh (the settings' LANGUAGE)", "加 --lang zh 时说中文（settings 的 LANGUAGE）"),
+    name: both(
+      "speaks Chinese with --lang zh (the settings' LANGUAGE)",
+      "加 --lang zh 时说中文（settings 的 LANGUAGE）",
+    ),
     subject: both("the step with --lang zh", "--lang zh 这一步"),
     async run(c) {
       await c.launch(["--lang", "zh"]);

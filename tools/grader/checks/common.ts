@@ -17,15 +17,23 @@ export async function stopsCleanly(c: Exam) {
   if (exit.code === 0) return;
   const arrived =
     exit.signal === "SIGTERM"
-      ? both("it was ended by SIGTERM itself (status 143): nothing handles the signal", "它被 SIGTERM 直接结束（状态 143）：没有处理这个信号")
+      ? both(
+          "it was ended by SIGTERM itself (status 143): nothing handles the signal",
+          "它被 SIGTERM 直接结束（状态 143）：没有处理这个信号",
+        )
       : exit.signal === "SIGKILL"
         ? both("it did not stop within 2 s and was killed", "它在 2 秒内没有停下，被强行结束")
         : exit.signal
           ? both(`it was killed by ${exit.signal}`, `它被 ${exit.signal} 结束`)
           : both(`exit code ${exit.code}`, `退出码 ${exit.code}`);
-  c.fail(both("exit code 0 on SIGTERM (trap the signal, close the sockets, exit)", "收到 SIGTERM 后以退出码 0 结束（捕获信号，关闭套接字，退出）"), arrived, [
-    "no-clean-exit",
-  ]);
+  c.fail(
+    both(
+      "exit code 0 on SIGTERM (trap the signal, close the sockets, exit)",
+      "收到 SIGTERM 后以退出码 0 结束（捕获信号，关闭套接字，退出）",
+    ),
+    arrived,
+    ["no-clean-exit"],
+  );
 }
 
 export type RoomOptions = {
@@ -89,7 +97,9 @@ export async function sync(c: Exam, from: Peer, to: Peer) {
 
 /** The notices `who` got that name `about` (by its port, or by `name`). */
 export const notices = (who: Peer, about: Peer | string) =>
-  who.lines().filter((l) => l.startsWith("***") && l.includes(typeof about === "string" ? about : String(about.localPort)));
+  who
+    .lines()
+    .filter((l) => l.startsWith("***") && l.includes(typeof about === "string" ? about : String(about.localPort)));
 
 /**
  * Give the hub time to see that `who` left: until `to` gets the second notice
