@@ -56,6 +56,7 @@ export function readCommandLine<const O extends Record<string, OptionSpec>>(prog
     if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") fail(`unknown option ${option}`, `没有 ${option} 这个选项`);
     if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") fail(`unexpected argument ${option || args.join(" ")}`, `多余的参数 ${option || args.join(" ")}`);
     if (/does not take/.test(e.message)) fail(`${option} takes no value`, `${option} 后面不带值`);
+    if (/ambiguous/.test(e.message)) fail(`${option} needs a value; one that starts with "-" is written ${option}=-1`, `${option} 后面要跟一个值；以 "-" 开头的值要写成 ${option}=-1`);
     fail(`${option} needs a value`, `${option} 后面要跟一个值`);
   }
   if (values.lang !== undefined && values.lang !== "en" && values.lang !== "zh") fail(`--lang must be en or zh, not "${values.lang}"`, `--lang 只能是 en 或 zh，不能是 "${values.lang}"`);
