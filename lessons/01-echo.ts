@@ -19,7 +19,7 @@
  * treats one recv(1024) as one message, which works on a quiet machine and fails
  * on a busy one. UDP keeps boundaries: one datagram is one message, or nothing.
  *
- * Sections 1-6 are the article's chapter. "Beyond the article" (B1-B4, at the end)
+ * Sections 1-6 are the article's chapter. "Beyond the article" (B1-B6, at the end)
  * is what a real network adds; the code above calls it by name. The walkthrough is
  * in lessons/README.md (中文: lessons/README.zh-CN.md).
  */
@@ -29,7 +29,7 @@ import { readCommandLine } from "./cli.ts";
 
 // ── 1 · Settings: the article's HOST and PORT, from the command line ─────────
 
-// The options and their help, in English and Chinese, are at the end (B5).
+// The options and their help, in English and Chinese, are at the end (B6).
 const cli = readCommandLine(commandLine());
 const { log, warn, say } = cli;
 const host = cli.opts.host;
@@ -74,11 +74,11 @@ function serveTcp() {
       // recv(): a piece of the stream. Answer every complete line in it.
       data(s, chunk) {
         for (const line of takeLines(s.data, chunk)) send(s, reply(line));
-        refuseEndlessLine(s);
+        refuseEndlessLine(s); // B2
       },
       drain: flush, // the kernel has room again: write what waits (B1)
       close: (s) => log(`${s.data.name} disconnected`, `${s.data.name} 断开了`),
-      error: closeOnError, // B4
+      error: closeOnError, // B5
     },
   });
   return { port: server.port, stop: () => server.stop(true) };
@@ -108,7 +108,7 @@ async function serveUdp() {
         const line = new TextDecoder().decode(buf).replace(/\r?\n$/, "");
         sendTo(s, reply(line), fromPort, fromAddress); // sendto(): the address goes with each message
       },
-      error: udpError, // required (B3)
+      error: udpError, // required (B4)
     },
   });
   return { port: sock.port, stop: () => sock.close() };
@@ -145,7 +145,7 @@ let keyboard: Interface | undefined; // opened once the socket is ready
 let leaving = false;
 
 function show(line: string) {
-  console.log(clean(line)); // never print bytes from the network raw (B2)
+  console.log(clean(line)); // never print bytes from the network raw (B3)
   if (!leaving) keyboard?.prompt();
 }
 
@@ -190,7 +190,7 @@ async function udpClient() {
     connect: { hostname: host, port },
     socket: {
       data: (_s, buf) => show(new TextDecoder().decode(buf).replace(/\r?\n$/, "")),
-      error: udpClientError, // B3
+      error: udpClientError, // B4
     },
   });
   // One line, one datagram: no "\n" needed. UDP has no "end of conversation":
@@ -241,8 +241,10 @@ function flush(s: Socket<Conn>) {
   if (leaving) s.shutdown();
 }
 
+// ── B2 · A line that never ends ──────────────────────────────────────────────
 // A line longer than this, still without "\n", is a peer that is not speaking our
 // protocol: we say so and close that connection instead of buffering forever.
+
 const MAX_LINE = 64 * 1024;
 
 function refuseEndlessLine(s: Socket<Conn>) {
@@ -251,13 +253,13 @@ function refuseEndlessLine(s: Socket<Conn>) {
   s.end();
 }
 
-// ── B2 · Never print bytes from the network raw ─────────────────────────────
+// ── B3 · Never print bytes from the network raw ─────────────────────────────
 // A reply may hold terminal escape codes (colours, cursor moves, even a fake
 // prompt). Control characters become a visible "\uFFFD". Lesson 03 explains more.
 
 const clean = (text: string) => text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, "\uFFFD");
 
-// ── B3 · UDP: a reply can bounce ─────────────────────────────────────────────
+// ── B4 · UDP: a reply can bounce ─────────────────────────────────────────────
 // A reply to a client that has gone comes back as an ICMP "port unreachable",
 // which Bun reports later, as ECONNREFUSED, to the socket's error handler. Without
 // that handler the process exits 1. And that pending error can make the NEXT
@@ -296,7 +298,7 @@ function sendDatagram(sock: { send(data: string): boolean }, line: string) {
   }
 }
 
-// ── B4 · Starting and finishing: the errors a beginner meets first ───────────
+// ── B5 · Starting and finishing: the errors a beginner meets first ───────────
 
 // A socket error (a reset, say) ends that one connection, never the server.
 function closeOnError(s: Socket<Conn>, err: Error) {
@@ -320,7 +322,7 @@ function cannotConnect(err: unknown): never {
   process.exit(1);
 }
 
-// ── B5 · The command line: options, defaults and --help, in two languages ────
+// ── B6 · The command line: options, defaults and --help, in two languages ────
 
 function commandLine() {
   return {

@@ -19,7 +19,7 @@
  * message, and ask readline to redraw the prompt with your half-typed text.
  *
  * The file reads from the top down: section 1 is the whole program, sections 2-4
- * the pieces it uses. "Beyond the article" (B1-B5, at the end) is what a real
+ * the pieces it uses. "Beyond the article" (B1-B6, at the end) is what a real
  * network adds. `--worker` mirrors the article's receiving thread literally: it is
  * in 03-client-worker.ts. The walkthrough is in lessons/README.md (中文:
  * lessons/README.zh-CN.md).
@@ -34,18 +34,18 @@ let say = (en: string, _zh: string) => en; // set from --lang by main()
 const log = (en: string, zh: string) => console.log(`client: ${say(en, zh)}`);
 
 async function main() {
-  // The options and their help, in English and Chinese, are at the end (B5).
+  // The options and their help, in English and Chinese, are at the end (B6).
   const cli = readCommandLine(commandLine());
   say = cli.say;
   const o: LinkOptions = { host: cli.opts.host, port: cli.port(1), udp: cli.opts.udp };
   const events: LinkEvents = {
-    line: (text) => print(clean(text)), // clean(): never print the network's bytes raw (B2)
+    line: (text) => print(clean(text)), // clean(): never print the network's bytes raw (B3)
     notice: (en, zh) => print(`client: ${clean(say(en, zh))}`),
     closed: hubGone,
   };
   // The article's receiving thread, if you ask for it: 03-client-worker.ts.
   const open = cli.opts.worker ? (await import("./03-client-worker.ts")).openLinkInWorker : openLink;
-  const link = await open(o, events).catch((err) => cannotConnect(err, o)); // B4
+  const link = await open(o, events).catch((err) => cannotConnect(err, o)); // B5
   const transport = o.udp ? "udp" : "tcp";
   const inWorker = cli.opts.worker ? [", socket in a Worker", "，socket 在 Worker 里"] : ["", ""];
   // Over UDP nothing was exchanged yet: "connected" would promise too much.
@@ -137,7 +137,7 @@ async function openTcp(o: LinkOptions, on: LinkEvents): Promise<Link> {
         const lines = buffered.split("\n");
         buffered = lines.pop() ?? "";
         for (const line of lines) on.line(line.replace(/\r$/, ""));
-        buffered = cutEndlessLine(buffered, on); // B1
+        buffered = cutEndlessLine(buffered, on); // B2
       },
       drain: (s) => outbox.flush(s),
       close() {
@@ -165,13 +165,13 @@ async function openUdp(o: LinkOptions, on: LinkEvents): Promise<Link> {
         const text = new TextDecoder().decode(buf).replace(/\r?\n$/, "");
         for (const line of text.split("\n")) on.line(line);
       },
-      error: (...args: unknown[]) => reportUdpError(args, o, on), // required (B3)
+      error: (...args: unknown[]) => reportUdpError(args, o, on), // required (B4)
     },
   });
-  const send = (text: string) => sendDatagram(sock, text, on); // one line, one datagram (B3)
+  const send = (text: string) => sendDatagram(sock, text, on); // one line, one datagram (B4)
   // The hub only knows an address it has heard from: say hello with an empty datagram.
   send("");
-  const keepAlive = keepSayingHello(send); // or the hub forgets us after its --idle (B3)
+  const keepAlive = keepSayingHello(send); // or the hub forgets us after its --idle (B4)
   return {
     send,
     async close() {
@@ -186,7 +186,7 @@ async function openUdp(o: LinkOptions, on: LinkEvents): Promise<Link> {
 // Beyond the article: what a real network adds. The sections above call these.
 // ═════════════════════════════════════════════════════════════════════════════
 
-// ── B1 · TCP: a queue for what write() did not take, and lines that never end ─
+// ── B1 · TCP: a queue for what write() did not take ─────────────────────────
 // write() returns how many bytes the kernel took and drops the rest: keep the
 // rest and write it again from drain(). Leaving waits until the queue is empty,
 // or end() would cut off the last line typed.
@@ -231,8 +231,10 @@ class Outbox {
   }
 }
 
+// ── B2 · A line that never ends ──────────────────────────────────────────────
 // A hub that never sends "\n" should not make us hoard its bytes forever: past
 // this many characters, what has arrived is shown as a line of its own.
+
 const MAX_LINE = 64 * 1024;
 
 function cutEndlessLine(buffered: string, on: LinkEvents): string {
@@ -241,14 +243,14 @@ function cutEndlessLine(buffered: string, on: LinkEvents): string {
   return "";
 }
 
-// ── B2 · Never print the network's bytes raw ────────────────────────────────
+// ── B3 · Never print the network's bytes raw ────────────────────────────────
 // An ESC from the network could recolour the screen, move the cursor, or draw a
 // fake "password:" prompt; a U+202E could make text read backwards. C0 controls
 // (except tab), DEL, C1 controls and bidi overrides become a visible "\uFFFD".
 
 const clean = (text: string) => text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, "\uFFFD");
 
-// ── B3 · UDP: errors come later, and silence means "gone" ────────────────────
+// ── B4 · UDP: errors come later, and silence means "gone" ────────────────────
 
 // Nobody listening shows up only later, as an ICMP error (ECONNREFUSED), in the
 // error handler. Bun passes just the error (the types say (socket, error)).
@@ -276,7 +278,7 @@ function keepSayingHello(send: (text: string) => void) {
   return setInterval(() => send(""), 20_000);
 }
 
-// ── B4 · When the hub is not there ───────────────────────────────────────────
+// ── B5 · When the hub is not there ───────────────────────────────────────────
 
 function cannotConnect(err: unknown, o: LinkOptions): never {
   const code = (err as { code?: string }).code ?? (err as Error).message;
@@ -284,7 +286,7 @@ function cannotConnect(err: unknown, o: LinkOptions): never {
   process.exit(1);
 }
 
-// ── B5 · The command line: options, defaults and --help, in two languages ────
+// ── B6 · The command line: options, defaults and --help, in two languages ────
 
 function commandLine() {
   return {
