@@ -153,7 +153,8 @@ async function runClient() {
   const link = cli.opts.udp ? await udpClient() : await tcpClient();
   log(`talking to ${host}:${port} (${transport}). Type a line; Ctrl+D or Ctrl+C quits.`, `正在和 ${host}:${port} (${transport}) 对话。输入一行按回车；Ctrl+D 或 Ctrl+C 退出。`);
   // readline reads the keyboard without blocking: replies are printed while we wait.
-  keyboard = createInterface({ input: process.stdin, output: process.stdout, prompt: "> " });
+  // The prompt "> " is for a person at a terminal, not for a pipe.
+  keyboard = createInterface({ input: process.stdin, output: process.stdout, prompt: process.stdin.isTTY ? "> " : "" });
   keyboard.on("line", link.send);
   keyboard.on("SIGINT", () => keyboard?.close()); // Ctrl+C
   // Ctrl+D, Ctrl+C, or the end of piped input (try: echo hello | bun lessons/01-echo.ts --client)

@@ -56,7 +56,8 @@ async function main() {
 
   // input(), without blocking: readline calls us for each line typed. Created
   // only now, so nothing typed (or piped in) is read before we can send it.
-  keyboard = createInterface({ input: process.stdin, output: process.stdout, prompt: "> " });
+  // The prompt "> " is for a person at a terminal, not for a pipe.
+  keyboard = createInterface({ input: process.stdin, output: process.stdout, prompt: process.stdin.isTTY ? "> " : "" });
   keyboard.on("line", (line) => {
     if (line.trim() === "exit") {
       keyboard?.close(); // the article's "exit"

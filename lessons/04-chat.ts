@@ -160,6 +160,7 @@ alice.conn.close();
 async function stop() {
   hub.shutdown(); // tells everyone the server is shutting down
   await server.stop(500);
+  log("bye", "再见");
   process.exit(0);
 }
 if (cli.opts.exit) await stop();

@@ -106,6 +106,7 @@ describe.each(TRANSPORTS)("the lessons in Chinese over %s", (transport) => {
     const server = await started("01", transport, ["--lang", "zh"]);
     const client = await runLesson("01", ["--client", ...udp, "--port", String(server.port), "--lang", "zh"], envWith());
     expect(client.stdout).toContain(`echo: 正在和 127.0.0.1:${server.port} (${transport}) 对话。`);
+    expect(client.stdout).not.toContain("> "); // stdin is not a terminal: no prompt
     expect(client.code).toBe(0);
     expect(server.output()).toContain(`echo: 正在监听 127.0.0.1:${server.port} (${transport})`);
     expect(server.output()).toContain("echo: 按 Ctrl+C 停止服务器");
@@ -134,6 +135,7 @@ describe.each(TRANSPORTS)("the lessons in Chinese over %s", (transport) => {
     expect(stdout).toContain(connected);
     expect(stdout).toContain("client: 再见");
     expect(stdout).not.toMatch(/connected|talking|bye/);
+    expect(stdout).not.toContain("> "); // stdin is not a terminal: no prompt
     expect(code).toBe(0);
   });
 });
