@@ -287,7 +287,7 @@ function udpError(...args: unknown[]) {
 function udpClientError(...args: unknown[]) {
   const err = args.find((a) => a instanceof Error) as (Error & { code?: string }) | undefined;
   if (err?.code === "ECONNREFUSED") show(say(`echo: nobody answers at ${host}:${port} (is the server running with --udp?)`, `echo: ${host}:${port} 没有回应（服务器是用 --udp 启动的吗？）`));
-  else show(`echo: ${err?.message ?? "udp error"}`);
+  else show(`echo: ${err?.message ?? say("udp error", "udp 出错")}`);
 }
 
 // The same bounce can make a connected send() throw: say so, and carry on.
