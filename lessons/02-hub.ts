@@ -116,7 +116,7 @@ let udpSocket: udp.Socket<"buffer">; // the one socket everybody talks to
 
 // recvfrom(): one datagram, with its sender's address. No accept(): any datagram
 // from a new address is a join. One datagram is one whole message: no buffering.
-function hear(buf: Buffer, fromPort: number, fromAddress: string) {
+function hear(_sock: unknown, buf: Buffer, fromPort: number, fromAddress: string) {
   const name = `${fromAddress}:${fromPort}`;
   const m = members.get(name) ?? welcome({ name, address: fromAddress, port: fromPort, lastHeard: 0 });
   m.lastHeard = Date.now();
@@ -152,8 +152,8 @@ function forget(m: Member, why: string) {
 const othersThan = (m: Member) => [...members.values()].filter((other) => other !== m);
 
 async function serveUdp() {
-  // error: required, see B4. One socket for everybody: bind, and no listen().
-  udpSocket = await Bun.udpSocket({ hostname: host, port, socket: { data: (_s, buf, p, a) => hear(buf, p, a), error: udpError } });
+  // One socket for everybody: bind, and no listen(). The error handler is required (B4).
+  udpSocket = await Bun.udpSocket({ hostname: host, port, socket: { data: hear, error: udpError } });
   forgetTheSilent(); // B4
   return {
     port: udpSocket.port,
