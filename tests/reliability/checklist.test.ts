@@ -121,8 +121,7 @@ describe.each(TRANSPORTS)("reliability checklist over %s", (transport) => {
       expect(from(bob, "mallory")).toEqual(many);
 
       if (tcp) {
-        const raw = mallory as Client & { socket: { setNoDelay(on: boolean): void } };
-        raw.socket.setNoDelay(true);
+        // The client sets TCP_NODELAY: each write travels on its own.
         for (const b of encode(text + "\n")) {
           mallory.write(new Uint8Array([b]));
           await Bun.sleep(1); // pacing, so each byte travels on its own
@@ -472,7 +471,7 @@ describe.each(TRANSPORTS)("reliability checklist over %s", (transport) => {
           // The kernel watches every connection (TCP keepalive), so a peer whose machine vanished
           // is found without bothering anyone; the idle timeout adds an IRC-style "still there?".
           const timer = (client: Client) => {
-            const port = (client as Client & { socket: { localPort: number } }).socket.localPort;
+            const port = client.localPort;
             for (const row of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
               const f = row.trim().split(/\s+/);
               const portOf = (field: string | undefined) => parseInt(field?.split(":")[1] ?? "", 16);
