@@ -11,7 +11,9 @@ import {
   WireLog,
   escapeBytes,
   lessonCommand,
+  listeningPort,
   shellWords,
+  startChatServer,
   startProgram,
   stripAnsi,
   until,
@@ -117,6 +119,20 @@ describe("startProgram", () => {
     } finally {
       await s.close();
     }
+  });
+
+  test("with ready lines, waits for them and reads the port the program picked from the first", async () => {
+    program = await startChatServer(["tcp", "udp"], { env: { LANG: "C" } });
+    expect(program.port).toBeGreaterThan(0);
+    expect(program.output()).toContain(`:${program.port} (tcp)`);
+    expect(program.output()).toContain(`:${listeningPort(program, "udp")} (udp)`);
+  });
+
+  test("with ready lines, reports a program that exits before printing them at once, with its output", async () => {
+    const ready = [/listening on \S*:(\d+)/];
+    const error = await startProgram({ command: fixture("crash.ts"), transport: "tcp", ready }).catch((e: Error) => e);
+    expect((error as Error).message).toContain("exited with code 3 before it was ready");
+    expect((error as Error).message).toContain("crash: something is wrong");
   });
 
   test("passes the port both as --port N and as env PORT", async () => {

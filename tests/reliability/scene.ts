@@ -13,7 +13,7 @@ import { IDLE_CPU_MS, member, quietCpuMs, rawClient, startChild, type ChildServe
 /** What the server must never relay raw (docs/PROTOCOL.md, "Text the server will not relay raw"). */
 export const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
-export type Client = RawClient & { reset?(): void };
+export type Client = RawClient;
 
 export const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 

@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 import type { LoadConfig, LoadResult } from "./loadgen.ts";
-import { readMemory, readOpenFileLimit } from "./proc.ts";
+import { readMemory, readOpenFileLimit } from "../harness/proc.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BUN = process.execPath;

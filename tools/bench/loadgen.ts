@@ -23,7 +23,7 @@ import type { Socket } from "bun";
 import type { udp } from "bun";
 import { Histogram, type LatencySummary } from "./histogram.ts";
 import { LineWriter, readStamp, type Stamp } from "./payload.ts";
-import { readCpuSeconds, readMachineBusySeconds, readMemory, readUdpCounters } from "./proc.ts";
+import { readCpuSeconds, readMachineBusySeconds, readMemory, readUdpCounters } from "../harness/proc.ts";
 import { parseChallenge } from "../../src/protocol.ts";
 
 export interface LoadConfig {

@@ -1,13 +1,54 @@
 /**
- * The chat protocol's words over the line client: a member of the kit's chat room
- * as a test (or the soak) sees it. `say` a line, `waitFor` one, look at those
- * `matching` so far; `joinRoom` joins (TCP: the welcome; UDP: the handshake of
- * docs/PROTOCOL.md, "Joining over UDP").
+ * The kit's own chat server, and the chat protocol's words over the line client:
+ * a member of the room as a test (or the soak) sees it. `say` a line, `waitFor`
+ * one, look at those `matching` so far; `joinRoom` joins (TCP: the welcome; UDP:
+ * the handshake of docs/PROTOCOL.md, "Joining over UDP").
  */
+import { join } from "node:path";
 import { parseChallenge } from "../../src/protocol.ts";
 import { connectPeer, type ClientOptions, type Peer } from "./clients.ts";
+import { ROOT, type Command } from "./command.ts";
 import type { Transport } from "./ports.ts";
+import { startProgram, type Program, type ProgramOptions } from "./program.ts";
 import { until } from "./until.ts";
+
+/** The kit's chat server (src/server.ts of the checkout at `root`), run by this Bun. */
+export function chatServerCommand(root = ROOT): Command {
+  return { argv: [process.execPath, join(root, "src/server.ts")], label: "bun src/server.ts", custom: false };
+}
+
+/** The server's ready line for one transport; its group is the port it listens on. */
+const readyLine = (transport: Transport) => new RegExp(`listening on \\S*:(\\d+) \\(${transport}\\)`);
+
+/**
+ * The kit's chat server in a child process, serving every one of `transports` (one
+ * room), with `args` added, on `port` (default 0: it picks one). Resolves once it
+ * printed every ready line; `port` is the first transport's (see listeningPort).
+ */
+export function startChatServer(
+  transports: Transport[],
+  o: Omit<ProgramOptions, "command" | "transport" | "ready"> = {},
+): Promise<Program> {
+  return startProgram({
+    port: 0,
+    cwd: ROOT,
+    ...o,
+    command: chatServerCommand(),
+    transport: transports[0]!,
+    args: [...transports.map((t) => `--${t}`), ...(o.args ?? [])],
+    ready: transports.map(readyLine),
+  });
+}
+
+/**
+ * The port the server reported for `transport` in its ready line. Over UDP it may
+ * differ from TCP's: with port 0, UDP takes TCP's number unless that is taken.
+ */
+export function listeningPort(server: Program, transport: Transport): number {
+  const line = server.lines().find((l) => readyLine(transport).test(l));
+  if (!line) throw new Error(`\`${server.label}\` printed no ready line for ${transport}`);
+  return Number(readyLine(transport).exec(line)![1]);
+}
 
 const matches = (line: string, match: string | RegExp) => (typeof match === "string" ? line.includes(match) : match.test(line));
 
