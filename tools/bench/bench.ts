@@ -42,6 +42,7 @@ const { values: flags } = parseArgs({
     "time-limit": { type: "string" },
     repeat: { type: "string" },
     tick: { type: "string" },
+    client: { type: "string" },
     json: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -63,6 +64,8 @@ if (flags.help) {
   --time-limit S       hard bound on each run (default 120)
   --tick MS            rate mode: how often the generator sends what is due (0.2)
   --repeat N           run each measurement N times, keep the median (by deliveries/s)
+  --client LIST        the generator's clients: lean (its own, the default) or harness (the
+                       kit's line client); lean,harness runs both and prints the ratio
   --json               one JSON document on stdout instead of the table`);
   process.exit(0);
 }
@@ -261,6 +264,7 @@ function loadFor(s: Scenario): LoadConfig {
   if (flags["idle-steps"]) base.idleSteps = flags["idle-steps"].split(",").map(Number);
   if (flags["time-limit"]) base.timeLimitS = num(flags["time-limit"])!;
   if (flags.tick) base.tickMs = num(flags.tick)!;
+  if (flags.client === "harness") base.client = "harness";
   base.senders = flags.senders ? Math.min(num(flags.senders)!, base.clients) : base.senders || base.clients;
   if (base.mode === "burst") base.drainS = 3;
   return base;
@@ -290,10 +294,25 @@ const asked = flags.scenario ?? (flags.rate || flags.burst ? "custom" : defaultS
 const ALL = ["burst", "rate", "udp", "udp-burst", "slow", "idle", "sink"];
 const chosen = asked.split(",").flatMap((n) => (n === "all" ? ALL : [n]));
 
+const clientKinds = (flags.client ?? "lean").split(",") as NonNullable<LoadConfig["client"]>[];
 const rows: Row[] = [];
 const ratios: Ratio[] = [];
 const goals: string[] = [];
 const started = Date.now();
+
+/** Adds "row / base" (deliveries per second) to the ratios, and returns it. */
+function ratio(s: Scenario, row: Row, base: Row): number {
+  const value = row.res.deliveriesPerS / base.res.deliveriesPerS;
+  const name = (r: Row) => r.target + (r.variant ? ` (${r.variant})` : "");
+  ratios.push({
+    scenario: s.name,
+    value,
+    text:
+      `${s.name}: ${name(row)} ${fmt(row.res.deliveriesPerS)} / ${name(base)} ${fmt(base.res.deliveriesPerS)} ` +
+      `deliveries/s = ${value.toFixed(2)}x`,
+  });
+  return value;
+}
 
 for (const name of chosen) {
   const custom: Scenario = { name: "custom", about: "as the flags say", load: {} };
@@ -324,6 +343,16 @@ for (const name of chosen) {
       );
       continue;
     }
+    if (clientKinds.length > 1) {
+      // The generator's own clients against the harness's line client: same hub, same run.
+      const measured: Row[] = [];
+      for (const client of clientKinds) {
+        measured.push(await measure(s, target, `${client} clients`, { ...load, client }));
+      }
+      rows.push(...measured);
+      for (const other of measured.slice(1)) ratio(s, measured[0]!, other);
+      continue;
+    }
     const byDefault = flags.scenario === undefined || chosen.includes("burst");
     const compareWith = flags.compare ?? (byDefault ? s.compare : undefined);
     let base: Row | undefined;
@@ -332,14 +361,7 @@ for (const name of chosen) {
     if (base) rows.push(base);
     rows.push(row);
     if (base && base.res.deliveriesPerS > 0) {
-      const value = row.res.deliveriesPerS / base.res.deliveriesPerS;
-      ratios.push({
-        scenario: s.name,
-        value,
-        text:
-          `${s.name}: ${row.target} ${fmt(row.res.deliveriesPerS)} / ${base.target} ${fmt(base.res.deliveriesPerS)} ` +
-          `deliveries/s = ${value.toFixed(2)}x`,
-      });
+      const value = ratio(s, row, base);
       if (s.name === "burst" && base.target === "lesson02") {
         goals.push(`burst: >= 5x lesson02 in the same run: ${met(value >= 5)} (${value.toFixed(2)}x)`);
       }

@@ -125,7 +125,7 @@ export type JoinOptions = {
  * is one a vanished member used, still remembered by the server (UDP knows
  * addresses, not sockets: this socket simply is that member).
  */
-export async function udpJoin(client: ChatClient, nick = "", o: JoinOptions = {}): Promise<string> {
+export async function udpJoin(client: Pick<ChatClient, "lines" | "say">, nick = "", o: JoinOptions = {}): Promise<string> {
   const from = client.lines.length;
   const hello = `/join ${nick}`.padEnd(24, " ");
   let read = from;
