@@ -76,7 +76,8 @@ export class Scene {
     return {
       proc,
       lines,
-      waitFor: (match, ms = 5000) => until(() => lines.find((l) => l.includes(match)), ms, `the child to print ${match}`),
+      waitFor: (match, ms = 5000) =>
+        until(() => lines.find((l) => l.includes(match)), ms, `the child to print ${match}`),
     };
   }
 
@@ -180,7 +181,8 @@ export async function captureClientHello(): Promise<Uint8Array> {
     },
   });
   try {
-    Bun.connect({ hostname: "127.0.0.1", port: listener.port, tls: true, socket: { data() {}, error() {} } }).catch(() => {});
+    const tls = { hostname: "127.0.0.1", port: listener.port, tls: true, socket: { data() {}, error() {} } };
+    Bun.connect(tls).catch(() => {});
     return await until(() => hello, 3000, "a TLS ClientHello");
   } finally {
     listener.stop(true);

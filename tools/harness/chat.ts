@@ -50,7 +50,8 @@ export function listeningPort(server: Program, transport: Transport): number {
   return Number(readyLine(transport).exec(line)![1]);
 }
 
-const matches = (line: string, match: string | RegExp) => (typeof match === "string" ? line.includes(match) : match.test(line));
+const matches = (line: string, match: string | RegExp) =>
+  typeof match === "string" ? line.includes(match) : match.test(line);
 
 /** A client of the chat server, speaking its protocol by hand, like a person at `nc`. */
 export class ChatClient {
@@ -125,7 +126,11 @@ export type JoinOptions = {
  * is one a vanished member used, still remembered by the server (UDP knows
  * addresses, not sockets: this socket simply is that member).
  */
-export async function udpJoin(client: Pick<ChatClient, "lines" | "say">, nick = "", o: JoinOptions = {}): Promise<string> {
+export async function udpJoin(
+  client: Pick<ChatClient, "lines" | "say">,
+  nick = "",
+  o: JoinOptions = {},
+): Promise<string> {
   const from = client.lines.length;
   const hello = `/join ${nick}`.padEnd(24, " ");
   let read = from;

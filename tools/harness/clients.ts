@@ -92,7 +92,8 @@ export function framedLines(transport: Transport, pieces: string[]): string[] {
     all.pop(); // unfinished, or "" after the last "\n"
     return all.map((l) => l.replace(/\r$/, ""));
   }
-  return pieces.filter((d) => d !== "").flatMap((d) => d.replace(/\r?\n$/, "").split("\n").map((l) => l.replace(/\r$/, "")));
+  const linesOf = (datagram: string) => datagram.replace(/\r?\n$/, "").split("\n").map((l) => l.replace(/\r$/, ""));
+  return pieces.filter((d) => d !== "").flatMap(linesOf);
 }
 
 /**

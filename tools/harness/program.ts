@@ -132,14 +132,14 @@ export async function startProgram(o: ProgramOptions): Promise<Program> {
   try {
     if (o.ready) await program.waitForReadyLines(o.ready, readyMs);
     else {
-      await waitUntilListening(o.transport, host, port, readyMs, () =>
-        program.running ? undefined : `\`${label}\` ${describeExit(proc)} before it listened on ${o.transport} ${host}:${port}`,
-      );
+      const gone = () => `\`${label}\` ${describeExit(proc)} before it listened on ${o.transport} ${host}:${port}`;
+      await waitUntilListening(o.transport, host, port, readyMs, () => (program.running ? undefined : gone()));
     }
   } catch (err) {
     await program.stop("SIGKILL", 500);
     const why = err instanceof TimeoutError ? `\`${label}\` did not ${where} within ${readyMs} ms` : (err as Error).message;
-    throw new NotListeningError(`${why}\n--- its output ---\n${program.output() || "(nothing)"}`, program, { cause: err });
+    const output = program.output() || "(nothing)";
+    throw new NotListeningError(`${why}\n--- its output ---\n${output}`, program, { cause: err });
   }
   return program;
 }
