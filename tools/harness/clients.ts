@@ -137,6 +137,28 @@ class Inbox {
   };
 }
 
+/** A Peer: what both transports do alike, and what each does its own way. */
+type Common = Pick<Peer, "name" | "transport" | "localPort" | "send"> & { isClosed: () => boolean; inbox: Inbox };
+
+function peer(common: Common, own: Pick<Peer, "sendExact" | "flushed" | "hold" | "reset" | "close">): Peer {
+  const { name, transport, localPort, isClosed, send, inbox } = common;
+  return {
+    name,
+    transport,
+    localPort,
+    get closed() {
+      return isClosed();
+    },
+    send,
+    sendLine: (text) => send(text + "\n"),
+    lines: inbox.lines,
+    text: inbox.text,
+    chunks: inbox.chunks,
+    forget: inbox.forget,
+    ...own,
+  };
+}
+
 /** The wire log's record(), or nothing when there is no log; errors also go to onError. */
 function recorder(o: ClientOptions) {
   const name = o.name ?? "client";
@@ -246,20 +268,8 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
     if (how === "reset") sock.terminate();
     else sock.end();
   };
-  return {
-    name,
-    transport: "tcp",
-    localPort: sock.localPort,
-    get closed() {
-      return closed;
-    },
-    send,
-    sendLine: (text) => send(text + "\n"),
+  return peer({ name, transport: "tcp", localPort: sock.localPort, isClosed: () => closed, send, inbox }, {
     sendExact,
-    lines: inbox.lines,
-    text: inbox.text,
-    chunks: inbox.chunks,
-    forget: inbox.forget,
     flushed: () => (settled() ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))),
     hold(on) {
       if (on) sock.pause();
@@ -268,7 +278,7 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
     },
     reset: () => end("reset"),
     close: () => end("close"),
-  };
+  });
 }
 
 /**
@@ -334,28 +344,16 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
     record("close", undefined, "we closed our socket");
     sock.close();
   };
-  return {
-    name,
-    transport: "udp",
-    localPort: sock.port,
-    get closed() {
-      return closed;
-    },
-    send,
-    sendLine: (text) => send(text + "\n"),
+  return peer({ name, transport: "udp", localPort: sock.port, isClosed: () => closed, send, inbox }, {
     sendExact: (data) => {
       release();
       out(toBytes(data));
     },
-    lines: inbox.lines,
-    text: inbox.text,
-    chunks: inbox.chunks,
-    forget: inbox.forget,
     flushed: async () => release(),
     hold() {},
     reset: close,
     close,
-  };
+  });
 }
 
 /** A client over either transport: tcpClient or udpClient. */
