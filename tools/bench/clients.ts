@@ -2,9 +2,9 @@
  * The generator's clients, and how they join the room.
  *
  * Its own clients are lean on purpose, and not the harness's line client the
- * tests, the grader and the soak share: in the burst, the harness's client (which
- * decodes every line it receives to text) needs about twice the generator's CPU
- * per delivery, and the generator, not the hub, becomes the slower side.
+ * tests, the grader and the soak share: the harness's client, which decodes every
+ * line it receives to text, costs the generator about 2.5 times the CPU per
+ * delivery, and in the burst the generator, not the hub, is the slower side.
  * `bun run bench --scenario burst --client lean,harness` measures both in one run
  * and prints the ratio; docs/PERFORMANCE.md has the figures.
  */
