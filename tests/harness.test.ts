@@ -17,6 +17,7 @@ import {
   startProgram,
   stripAnsi,
   until,
+  untilSteady,
   type Command,
   type Program,
 } from "../tools/harness/index.ts";
@@ -85,6 +86,13 @@ test("until returns the first truthy value, and says what it waited for on timeo
   let n = 0;
   expect(await until(() => ++n >= 3 && n, 1000, "three")).toBe(3);
   await expect(until(() => false, 50, "Godot")).rejects.toThrow("timed out after 50 ms waiting for: Godot");
+});
+
+test("untilSteady returns a value once it holds still, at once when it is final, and never throws", async () => {
+  let reads = 0;
+  expect(await untilSteady(() => Math.min(++reads, 5), { forMs: 50, ms: 5000 })).toBe(5);
+  expect(await untilSteady(() => 7, { forMs: 60_000, ms: 60_000, done: (v) => v === 7 })).toBe(7);
+  expect(await untilSteady(() => ++reads, { forMs: 1000, ms: 30 })).toBeGreaterThan(5); // never still: its value at the end
 });
 
 describe("startProgram", () => {
