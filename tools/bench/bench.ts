@@ -189,6 +189,8 @@ function startHub(t: Target, transport: "tcp" | "udp", files: number): Promise<P
     port: 0,
     cwd: ROOT,
     readyMs: 15_000,
+    // The ready line is read in English, whatever the machine's locale.
+    env: { LANG: "C", LC_ALL: "", LC_MESSAGES: "" },
     ready: [/listening on \S*?:(\d+)/],
   });
 }

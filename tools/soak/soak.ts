@@ -68,7 +68,7 @@ const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
 const serverArgs = opts["server-args"].split(/\s+/).filter(Boolean);
 const server = await startChatServer(["tcp", "udp"], {
   args: ["--quiet", "--max-per-address", "1000", "--max-clients", "1000", ...serverArgs],
-  env: { LANG: "C", LC_ALL: "" },
+  env: { LANG: "C", LC_ALL: "", LC_MESSAGES: "" },
 });
 const PORT = server.port;
 // One number for both, unless UDP found that number taken and listens on another.
