@@ -34,12 +34,12 @@ if (values.udp) {
       data(sock, buf, fromPort, fromAddress) {
         // TODO 4: one datagram is one whole message, newline or not: answer it at (fromPort, fromAddress).
         //         一个数据报就是一条完整的消息（有没有换行都一样）：回复到 (fromPort, fromAddress)。
-        //         Read / 读: lessons/01-echo.ts, serveUdp()
-        (void sock, buf, fromPort, fromAddress, reply);
+        //         Read / 读: lessons/01-echo.ts §4, serveUdp()
       },
       error() {
         // TODO 5: a reply to a client that already left bounces back here: note it, keep serving.
-        //         回复给已离开的客户端会被退回到这里：记下它，继续服务。 Read / 读: lessons/01-echo.ts, udpError()
+        //         回复给已离开的客户端会被退回到这里：记下它，继续服务。
+        //         Read / 读: lessons/01-echo.ts B4, udpError()
       },
     },
   });
@@ -52,21 +52,21 @@ if (values.udp) {
       open(s) {
         // TODO 1: each client gets its own state (Bun shares ONE `data` object otherwise).
         //         每个客户端都要有自己的状态（否则 Bun 让所有连接共用一个 `data` 对象）。
-        //         Read / 读: lessons/01-echo.ts, newConn() and serveTcp()
-        void s;
+        //         Read / 读: lessons/01-echo.ts §3, newConn() and serveTcp()
       },
       data(s, chunk) {
         // TODO 2: a read is not a line. Decode with s.data.decoder ({ stream: true }), add it to
         //         s.data.buffered, and answer each complete line up to "\n" (drop a "\r" before it).
         //         一次读取不等于一行。用 s.data.decoder（{ stream: true }）解码，追加到 s.data.buffered，
-        //         按 "\n" 取出每个完整的行来回复（去掉行尾的 "\r"）。 Read / 读: lessons/01-echo.ts, takeLines()
+        //         按 "\n" 取出每个完整的行来回复（去掉行尾的 "\r"）。
+        //         Read / 读: lessons/01-echo.ts §3, takeLines()
         // TODO 3: write() may take only part of a reply: keep the rest, write it again in drain().
-        //         write() 可能只发出回复的一部分：留下剩余的，在 drain() 里接着写。 Read / 读: lessons/01-echo.ts, send(), flush()
-        (void s, chunk);
+        //         write() 可能只发出回复的一部分：留下剩余的，在 drain() 里接着写。
+        //         Read / 读: lessons/01-echo.ts B1, send() and flush()
       },
     },
   });
 }
 console.log(`echo: listening on 127.0.0.1:${port} (${values.udp ? "udp" : "tcp"})`);
 // TODO 6 (an extra): on SIGTERM, exit with code 0.   附加：收到 SIGTERM 时以退出码 0 结束。
-//         Read / 读: lessons/01-echo.ts, runServer()
+//         Read / 读: lessons/01-echo.ts §5, runServer()

@@ -33,10 +33,11 @@ if (values.udp) {
     socket: {
       data(sock, buf, fromPort, fromAddress) {
         // TODO 5: a new address joins (tell the others); "/quit" leaves; any other line goes to the others.
-        //         新地址即加入（告诉其他人）；"/quit" 离开；其他行转发给其他人。 Read / 读: lessons/02-hub.ts, serveUdp()
+        //         新地址即加入（告诉其他人）；"/quit" 离开；其他行转发给其他人。
+        //         Read / 读: lessons/02-hub.ts §4, hear() and forget()
         // TODO 6: a send can throw because of an earlier bounce: catch it per member, and try once more.
-        //         发送可能因为之前的退回而抛错：对每个成员单独 catch，再试一次。 Read / 读: lessons/02-hub.ts, relay(), trySend()
-        (void sock, buf, fromPort, fromAddress, members);
+        //         发送可能因为之前的退回而抛错：对每个成员单独 catch，再试一次。
+        //         Read / 读: lessons/02-hub.ts §5 relay(), B4 trySend()
       },
       error() {
         // A datagram to someone who left bounced: nothing to do here (see TODO 6). 发给已离开者的数据报被退回：这里不用做什么。
@@ -44,7 +45,8 @@ if (values.udp) {
     },
   });
   // TODO 7: every second or so, forget members silent longer than --idle seconds (tell the others).
-  //         大约每秒检查一次，忘掉沉默超过 --idle 秒的成员（告诉其他人）。 Read / 读: lessons/02-hub.ts, forget()
+  //         大约每秒检查一次，忘掉沉默超过 --idle 秒的成员（告诉其他人）。
+  //         Read / 读: lessons/02-hub.ts B4, forgetTheSilent()
 } else {
   type Client = { name: string; buffered: string; decoder: TextDecoder };
   const clients = new Set<Socket<Client>>();
@@ -55,24 +57,25 @@ if (values.udp) {
       open(s) {
         s.data = { name: `127.0.0.1:${s.remotePort}`, buffered: "", decoder: new TextDecoder() };
         // TODO 1: tell the others it joined, then add it to `clients`.
-        //         告诉其他人它加入了，然后把它加进 `clients`。 Read / 读: lessons/02-hub.ts, serveTcp() open()
-        void clients;
+        //         告诉其他人它加入了，然后把它加进 `clients`。
+        //         Read / 读: lessons/02-hub.ts §3, join()
       },
       data(s, chunk) {
         // TODO 2: frame on "\n" (a read is not a line) and relay each line to every client but `s`.
         //         按 "\n" 分行（一次读取不等于一行），把每一行转发给除 `s` 以外的每个客户端。
-        //         Read / 读: lessons/02-hub.ts, data() and broadcast(line, from)
+        //         Read / 读: lessons/02-hub.ts §3 receive(), §2 broadcast(line, from)
         // TODO 3: never wait for a client that reads slowly: queue what write() did not take, write it in drain().
-        //         绝不等读得慢的客户端：write() 没收下的放进队列，在 drain() 里再写。 Read / 读: lessons/02-hub.ts, send(), flush()
-        (void s, chunk);
+        //         绝不等读得慢的客户端：write() 没收下的放进队列，在 drain() 里再写。
+        //         Read / 读: lessons/02-hub.ts B1, send() and flush()
       },
       close(s) {
         // TODO 4: remove it from `clients`, then tell the others it left.
-        //         把它从 `clients` 中移除，再告诉其他人它离开了。 Read / 读: lessons/02-hub.ts, close()
-        void s;
+        //         把它从 `clients` 中移除，再告诉其他人它离开了。
+        //         Read / 读: lessons/02-hub.ts §3, leave()
       },
     },
   });
 }
 console.log(`hub: listening on 127.0.0.1:${port} (${values.udp ? "udp" : "tcp"})`);
-// TODO 8 (an extra): on SIGTERM, exit with code 0.   附加：收到 SIGTERM 时以退出码 0 结束。 Read / 读: lessons/02-hub.ts, stop()
+// TODO 8 (an extra): on SIGTERM, exit with code 0.   附加：收到 SIGTERM 时以退出码 0 结束。
+// Read / 读: lessons/02-hub.ts §6, stop()

@@ -25,10 +25,10 @@ let rl: Interface | undefined;
 function print(text: string) {
   // TODO 1: clean it: replace control characters (C0 but tab, DEL, C1, U+202A–U+202E, U+2066–U+2069) with "\uFFFD".
   //         先清理：把控制字符（除制表符外的 C0、DEL、C1、U+202A–U+202E、U+2066–U+2069）替换成 "\uFFFD"。
-  //         Read / 读: lessons/03-client.ts, clean()
+  //         Read / 读: lessons/03-client.ts B3, clean()
   // TODO 2: print above the half-typed line: clearLine(), cursorTo(0), print, then rl.prompt(true).
   //         打印在输入到一半的行上方：clearLine()、cursorTo(0)、打印，然后 rl.prompt(true)。
-  //         Read / 读: lessons/03-client.ts, print() in main()
+  //         Read / 读: lessons/03-client.ts §2, print()
   console.log(text);
 }
 
@@ -56,7 +56,7 @@ if (values.udp) {
       data(_s, chunk) {
         // TODO 4: a read is not a line: keep a buffer (and a TextDecoder with { stream: true }), print each whole line.
         //         一次读取不等于一行：保留缓冲区（以及带 { stream: true } 的 TextDecoder），打印每个完整的行。
-        //         Read / 读: lessons/03-client.ts, openTcp()
+        //         Read / 读: lessons/03-client.ts §3, openTcp()
         print(chunk.toString());
       },
       close() {
@@ -77,5 +77,5 @@ rl.on("line", (line) => {
 });
 // TODO 6: leave cleanly on Ctrl+D (rl's "close"), Ctrl+C (rl's "SIGINT") and a line "exit": leave(), then exit 0.
 //         按 Ctrl+D（rl 的 "close"）、Ctrl+C（rl 的 "SIGINT"）或输入 "exit" 时干净地离开：leave()，然后以 0 退出。
-//         Read / 读: lessons/03-client.ts, leave() in main()
+//         Read / 读: lessons/03-client.ts §1, main() and leave()
 rl.prompt();

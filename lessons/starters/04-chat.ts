@@ -42,20 +42,19 @@ const members = new Set<Member>();
 
 function arrive(m: Member) {
   // TODO 1: tell the others m joined (LANGUAGE.joined), then add m to `members`.
-  //         告诉其他人 m 加入了（LANGUAGE.joined），然后把 m 加进 `members`。 Read / 读: lessons/04-chat.ts, src/hub.ts join()
-  (void m, LANGUAGE);
+  //         告诉其他人 m 加入了（LANGUAGE.joined），然后把 m 加进 `members`。
+  //         Read / 读: lessons/04-chat.ts, src/hub.ts join()
 }
 function hear(m: Member, line: string) {
   // TODO 2: "/nick NAME" sets m.nick; "/quit" is leave(m) and m.close(); any other line goes to
   //         every member but m as "<nick> line".
   //         "/nick 名字" 设置 m.nick；"/quit" 即 leave(m) 并 m.close()；其他行以 "<昵称> 那一行" 发给除 m 以外的每个成员。
   //         Read / 读: src/hub.ts receive(), src/protocol.ts parseCommand()
-  (void m, line);
 }
 function leave(m: Member) {
   // TODO 3: once only: remove m from `members`, then tell the others (LANGUAGE.left).
-  //         只做一次：把 m 从 `members` 中移除，再告诉其他人（LANGUAGE.left）。 Read / 读: src/hub.ts leave()
-  void m;
+  //         只做一次：把 m 从 `members` 中移除，再告诉其他人（LANGUAGE.left）。
+  //         Read / 读: src/hub.ts leave()
 }
 
 if (values.udp) {
@@ -71,7 +70,8 @@ if (values.udp) {
           const me: Member = {
             nick: key,
             // TODO 4: a send can throw after an earlier bounce: catch it and try once more.
-            //         发送可能因为之前的退回而抛错：catch 它，再试一次。 Read / 读: lessons/02-hub.ts, trySend()
+            //         发送可能因为之前的退回而抛错：catch 它，再试一次。
+            //         Read / 读: lessons/02-hub.ts, trySend()
             send: (line) => void sock.send(line + "\n", port, address),
             close: () => void byAddress.delete(key),
           };

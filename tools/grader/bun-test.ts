@@ -38,8 +38,12 @@ export async function runAsTest(check: Check, transport: Transport, o: SuiteOpti
 }
 
 function optionsOf(o: SuiteOptions, env: Record<string, string | undefined>): GradeOptions {
-  // Generous waits: under `bun test` other files' servers share the machine.
-  return { command: o.command, seed: seedOf(env), args: o.args, readyMs: 10_000, waitMs: 5000 };
+  const seed = seedOf(env);
+  // The kit's own programs: generous waits, as other test files' servers share the machine.
+  // A learner's program: the grader's own waits, so a failing run takes seconds.
+  return o.kit
+    ? { command: o.command, seed, args: o.args, readyMs: 10_000, waitMs: 5000 }
+    : { command: o.command, seed, args: o.args };
 }
 
 function assertPassed(r: CheckResult, o: SuiteOptions, env: Record<string, string | undefined>) {
@@ -47,7 +51,7 @@ function assertPassed(r: CheckResult, o: SuiteOptions, env: Record<string, strin
   const lang = pickLang(undefined, env);
   const replay = (tr: string) => `${o.replay.replace("{tr}", `--${tr}`).replace("{seed}", `--seed ${r.seed}`)}`;
   throw new Error(
-    `\n${formatFailure(r, { lang, width: 100, replay, program: o.command }, true)}\n  ${replay(r.transport)}`,
+    `\n${formatFailure(r, { lang, width: 100, replay, program: o.command }, false)}\n  ${replay(r.transport)}`,
   );
 }
 

@@ -51,8 +51,8 @@ const entries: Misconception[] = [
         "剩下的留到下一次读取。",
     ),
     reread: both(
-      'lessons/01-echo.ts: takeLines(), a buffer per client cut at "\\n"',
-      'lessons/01-echo.ts：takeLines()，每个客户端一个缓冲区，按 "\\n" 切分',
+      'lessons/01-echo.ts §3: takeLines(), a buffer per client cut at "\\n"',
+      'lessons/01-echo.ts §3：takeLines()，每个客户端一个缓冲区，按 "\\n" 切分',
     ),
   },
   {
@@ -68,8 +68,8 @@ const entries: Misconception[] = [
         '（等 "\\n" 到了再解码这一行的字节），或为每个连接用一个 TextDecoder 并加上 { stream: true }。',
     ),
     reread: both(
-      "lessons/01-echo.ts: takeLines() and its TextDecoder",
-      "lessons/01-echo.ts：takeLines() 和它的 TextDecoder",
+      "lessons/01-echo.ts §3: takeLines() and its TextDecoder with { stream: true }",
+      "lessons/01-echo.ts §3：takeLines() 和它的 TextDecoder（{ stream: true }）",
     ),
   },
   {
@@ -82,7 +82,10 @@ const entries: Misconception[] = [
       '在 TCP 上，一行只有在它的 "\\n" 到达之后才算完整：否则读取方无法知道消息已经结束，只能一直等待。' +
         '你发送的每一行都必须以 "\\n" 结尾（常见原因是把收到的换行符去掉后忘了加回去；Python 的 input() 返回的行也不带它）。',
     ),
-    reread: both('lessons/01-echo.ts: reply(), which ends with "\\n"', 'lessons/01-echo.ts：reply()，以 "\\n" 结尾'),
+    reread: both(
+      'lessons/01-echo.ts §2: reply(), which ends with "\\n"',
+      'lessons/01-echo.ts §2：reply()，以 "\\n" 结尾',
+    ),
   },
   {
     id: "clients-never-added",
@@ -97,8 +100,8 @@ const entries: Misconception[] = [
         "却从来没有把任何人放进它的 `clients` 表，所以它的广播谁也收不到。",
     ),
     reread: both(
-      "lessons/02-hub.ts: open() adds to `clients`, close() removes",
-      "lessons/02-hub.ts：open() 加入 `clients`，close() 移除",
+      "lessons/02-hub.ts §2 and §3: the clients table; join() adds, leave() removes",
+      "lessons/02-hub.ts §2 和 §3：clients 表；join() 加入，leave() 移除",
     ),
   },
   {
@@ -112,8 +115,8 @@ const entries: Misconception[] = [
         "就会把发送者自己的话发回给他，客户端会把每一行显示两遍。",
     ),
     reread: both(
-      "lessons/02-hub.ts: broadcast(line, from) skips `from`",
-      "lessons/02-hub.ts：broadcast(line, from) 跳过 `from`",
+      "lessons/02-hub.ts §2: broadcast(line, from) skips `from`",
+      "lessons/02-hub.ts §2：broadcast(line, from) 跳过 `from`",
     ),
   },
   {
@@ -127,8 +130,8 @@ const entries: Misconception[] = [
         "否则聊天中心会继续向已关闭的套接字写数据（下一次广播时出错，常常直接崩溃），或者继续向已经离开的地址发送数据报。",
     ),
     reread: both(
-      "lessons/02-hub.ts: close() (TCP) and forget() (UDP)",
-      "lessons/02-hub.ts：close()（TCP）和 forget()（UDP）",
+      "lessons/02-hub.ts §3 leave() (TCP) and §4 forget() (UDP)",
+      "lessons/02-hub.ts §3 leave()（TCP）和 §4 forget()（UDP）",
     ),
   },
   {
@@ -142,8 +145,8 @@ const entries: Misconception[] = [
         "这只是那一个客户端的问题：在对它的读写周围捕获错误，丢弃这个客户端，继续为其他人服务。",
     ),
     reread: both(
-      "lessons/01-echo.ts: the error handlers (udpError, closeOnError)",
-      "lessons/01-echo.ts：错误处理函数（udpError、closeOnError）",
+      "lessons/01-echo.ts B4 and B5: udpError(), closeOnError()",
+      "lessons/01-echo.ts B4 和 B5：udpError()、closeOnError()",
     ),
   },
   {
@@ -158,7 +161,10 @@ const entries: Misconception[] = [
         "每个数据报就是一条完整的消息，不管有没有换行符；它可能重复、可能乱序，后一个数据报从不“续上”前一个。" +
         "收到 --udp 时，要绑定一个 UDP 套接字（SOCK_DGRAM、Bun.udpSocket），并按原样回答每一个数据报。",
     ),
-    reread: both("lessons/01-echo.ts: serveUdp()", "lessons/01-echo.ts：serveUdp()"),
+    reread: both(
+      "lessons/01-echo.ts §4: serveUdp(), a client is an address",
+      "lessons/01-echo.ts §4：serveUdp()，客户端就是一个地址",
+    ),
   },
   {
     id: "udp-stale-error",
@@ -172,7 +178,10 @@ const entries: Misconception[] = [
         "“端口不可达”会在“之后的某次”发送时报告，而那次可能是发给别人的：捕获这个错误就跳过，会丢掉本该发给在线成员的一行。" +
         "每次发送单独捕获错误，把这次发送再试一次，再失败才放弃那个地址。",
     ),
-    reread: both("lessons/02-hub.ts: relay() and trySend()", "lessons/02-hub.ts：relay() 和 trySend()"),
+    reread: both(
+      "lessons/02-hub.ts §5 relay() and B4 trySend(): one more try",
+      "lessons/02-hub.ts §5 relay() 和 B4 trySend()：再试一次",
+    ),
   },
   {
     id: "silence-stalls",
@@ -185,8 +194,8 @@ const entries: Misconception[] = [
         "（select()，或 Bun 的事件循环），只从已就绪的套接字读取；绝不能以阻塞其他人的方式等待某一个客户端。",
     ),
     reread: both(
-      "lessons/02-hub.ts: the header (select and the event loop)",
-      "lessons/02-hub.ts：开头的说明（select 与事件循环）",
+      "lessons/02-hub.ts, its opening comment: the event loop instead of select()",
+      "lessons/02-hub.ts 开头的说明：用事件循环代替 select()",
     ),
   },
   {
@@ -204,8 +213,8 @@ const entries: Misconception[] = [
         "队列太长就丢弃这个客户端。",
     ),
     reread: both(
-      "lessons/02-hub.ts: send(), flush() and MAX_QUEUE_BYTES",
-      "lessons/02-hub.ts：send()、flush() 和 MAX_QUEUE_BYTES",
+      'lessons/02-hub.ts B1: send(), flush() and the cap on each client"s queue',
+      "lessons/02-hub.ts B1：send()、flush() 和每个客户端队列的上限",
     ),
   },
   {
@@ -219,8 +228,8 @@ const entries: Misconception[] = [
         "会替你循环；在 Bun 里要为每个套接字维护一个队列，在 `drain` 时写出剩余部分。忽略返回值会丢掉长回复的结尾。",
     ),
     reread: both(
-      "lessons/01-echo.ts: send() and flush(), the queue written again on drain",
-      "lessons/01-echo.ts：send() 和 flush()，在 drain 时继续写的队列",
+      "lessons/01-echo.ts B1: send() and flush(), the queue written again on drain",
+      "lessons/01-echo.ts B1：send() 和 flush()，在 drain 时继续写的队列",
     ),
   },
   {
@@ -233,7 +242,10 @@ const entries: Misconception[] = [
       "每个连接都需要自己的状态：收到一半的行、名字、发送队列。Bun.listen 的 `data` 对象是所有已接受套接字共享的同一个对象，" +
         "模块级的缓冲区也是共享的；两个客户端同时输入时，它们的半行会混在一起。应在 `open` 中创建新的状态（s.data = {...}）。",
     ),
-    reread: both("lessons/02-hub.ts: open(), s.data per client", "lessons/02-hub.ts：open()，每个客户端自己的 s.data"),
+    reread: both(
+      "lessons/01-echo.ts §3: newConn(), a state of its own per client in s.data",
+      "lessons/01-echo.ts §3：newConn()，每个客户端在 s.data 里有自己的状态",
+    ),
   },
   {
     id: "prints-over-prompt",
@@ -247,7 +259,10 @@ const entries: Misconception[] = [
         "应先清掉提示符这一行，打印消息，再重画提示符和已输入的文字：用 node:readline 时是 clearLine()、cursorTo(0)、" +
         "打印，然后 rl.prompt(true)。",
     ),
-    reread: both("lessons/03-client.ts: print() in main()", "lessons/03-client.ts：main() 里的 print()"),
+    reread: both(
+      "lessons/03-client.ts §2: print(), above what is being typed",
+      "lessons/03-client.ts §2：print()，打印在正在输入的文字上方",
+    ),
   },
   {
     id: "raw-bytes",
@@ -259,7 +274,7 @@ const entries: Misconception[] = [
       "别人的文字连同控制字符一起到了你的终端：ESC 序列能改屏幕颜色、移动光标、改窗口标题或画出假的提示符，U+202E 能让文字倒着显示。" +
         '打印之前，把 C0 和 C1 控制字符（制表符除外）、DEL 和双向覆盖字符替换成 "\uFFFD"。',
     ),
-    reread: both("lessons/03-client.ts: clean()", "lessons/03-client.ts：clean()"),
+    reread: both("lessons/03-client.ts B3: clean()", "lessons/03-client.ts B3：clean()"),
   },
   {
     id: "no-clean-exit",
@@ -278,8 +293,8 @@ const entries: Misconception[] = [
       bun: 'process.on("SIGTERM", () => process.exit(0))',
     },
     reread: both(
-      "lessons/02-hub.ts: stop(); lessons/03-client.ts: leave()",
-      "lessons/02-hub.ts：stop()；lessons/03-client.ts：leave()",
+      "lessons/02-hub.ts §6: stop(); lessons/03-client.ts §1: leave()",
+      "lessons/02-hub.ts §6：stop()；lessons/03-client.ts §1：leave()",
     ),
   },
 ];
@@ -302,6 +317,7 @@ export function diagnose(symptoms: Iterable<string>): Misconception[] {
 export const ARTICLE_BUGS: { bug: Text; id: MisconceptionId }[] = [
   { bug: both("One recv(1024) is one message", "把一次 recv(1024) 当成一条消息"), id: "one-read-one-message" },
   { bug: both("data.decode() on each read", "每次读到数据就 data.decode()"), id: "decode-per-read" },
+  { bug: both("A reply without \\n", "回复不带 \\n"), id: "no-newline" },
   { bug: both("The clients table is never filled", "clients 表从来没有填过"), id: "clients-never-added" },
   { bug: both("Broadcast to everyone", "广播给所有人"), id: "echo-to-sender" },
   { bug: both("send() assumed to send everything", "以为 send() 一定全部发出"), id: "writes-assumed-complete" },

@@ -92,9 +92,13 @@ export function wrap(text: string, columns: number, indent = ""): string {
 export function clip(text: string, columns: number): string {
   if (width(text) <= columns) return text;
   let out = "";
-  for (const ch of text) {
-    if (width(out + ch) > columns - 1) break;
-    out += ch;
+  let used = 0;
+  // A colour code is one piece of no width; any other character, its own width.
+  for (const piece of text.slice(0, columns * 4).match(/\x1b\[[0-9;]*m|[^]/gu) ?? []) {
+    const w = piece.startsWith("\x1b") ? 0 : width(piece);
+    if (used + w > columns - 1) break;
+    out += piece;
+    used += w;
   }
   return out + "…" + (out.includes("\x1b[") ? "\x1b[0m" : ""); // a colour cut short ends here
 }

@@ -22,7 +22,10 @@ export function compactTimeline(
   const rows: Row[] = [];
   for (const e of events) {
     const last = rows[rows.length - 1];
-    const bytes = e.bytes ? escapeBytes(e.bytes) : undefined;
+    // Only the start of a big write is ever shown: escape no more than that.
+    const bytes = e.bytes
+      ? escapeBytes(e.bytes.subarray(0, 160)) + (e.bytes.length > 160 ? `…(${e.bytes.length} bytes)` : "")
+      : undefined;
     // A disturbed write goes out in pieces a moment apart: one row, pieces side by side.
     if (
       bytes &&
