@@ -40,7 +40,7 @@ const MUTANTS: Case[] = [
     lesson: "01",
     transport: "tcp",
     expect: ["one-read-one-message"],
-    only: ["01.reply", "01.merged"],
+    only: ["01.merged", "01.split"],
   },
   { file: "01-decode-per-read.ts", lesson: "01", transport: "tcp", expect: ["decode-per-read"], only: ["01.split"] },
   { file: "01-no-newline.ts", lesson: "01", transport: "tcp", expect: ["no-newline"], only: ["01.reply"] },
