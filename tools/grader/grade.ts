@@ -142,12 +142,19 @@ function header(p: Plan, o: Opts, lang: Lang, seed: number): string {
 }
 
 /** What to do next, in one sentence. */
-function next(p: Plan, verdicts: Verdict[], lang: Lang): string | undefined {
+function next(p: Plan, verdicts: Verdict[], lang: Lang, watching: boolean): string | undefined {
   const failing = verdicts.find((v) => !v.ok);
   if (failing) {
     const id = failing.exercise;
     const job = p.jobs.find((j) => j.id === id)!;
     if (p.kind !== "workspace") return undefined;
+    if (watching) {
+      return say(
+        lang,
+        `next: fix what the first failing check says, in ${job.where}, and save`,
+        `下一步：按第一个未通过的检查所说的，修改 ${job.where} 并保存`,
+      );
+    }
     return say(
       lang,
       `next: fix what the first failing check of ${id} says, in ${job.where}; ` +
@@ -220,7 +227,7 @@ async function gradeOnce(p: Plan, o: Opts, lang: Lang): Promise<boolean> {
       `${verdicts[0]!.ok ? pc.green("✓") : pc.red("✗")} ${row!.id} ${exercise(row!.id).title[lang]}: ${row!.detail}`,
     );
   }
-  const hint = next(p, verdicts, lang);
+  const hint = next(p, verdicts, lang, Boolean(o.watch));
   if (hint) console.log(wrap(hint, width));
   return rows.every((r) => r.state === "passed");
 }

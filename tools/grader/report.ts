@@ -55,6 +55,9 @@ const paren = (lang: Lang, text: string) => (lang === "zh" ? `（${text}）` : `
 /** A misconception's name, quoted as each language quotes. */
 const quoted = (m: Misconception, lang: Lang) => (lang === "zh" ? `“${m.name.zh}”` : `"${m.name.en}"`);
 
+/** Other failing checks listed one a line; past this, a count. */
+const MAX_OTHERS = 12;
+
 export type ReportOptions = {
   lang: Lang;
   verbose?: boolean;
@@ -81,7 +84,7 @@ const counts = (results: CheckResult[]) => {
 /** "failing 11 of 24 checks" / "未通过 11 / 24 项检查", or "passed". */
 export function stateOf(v: Verdict, lang: Lang): string {
   const { failing, total } = counts(v.results);
-  if (v.ok) return pc.green(`${t(lang, "passed")} (${total} ${t(lang, "checks")})`);
+  if (v.ok) return pc.green(`${t(lang, "passed")}${paren(lang, `${total} ${t(lang, "checks")}`)}`);
   return pc.red(lang === "zh" ? `未通过 ${failing} / ${total} 项检查` : `failing ${failing} of ${total} checks`);
 }
 
@@ -107,7 +110,17 @@ export function formatVerdict(v: Verdict, o: ReportOptions): string {
   } else {
     out.push(formatFailure(first, o, false));
     const others = otherLines(v, first, o);
-    if (others.length > 0) out.push("", `  ${pc.bold(t(o.lang, "alsoFailing"))}${colon(o.lang).trimEnd()}`, ...others);
+    const shown = others.length > MAX_OTHERS + 1 ? others.slice(0, MAX_OTHERS) : others;
+    if (others.length > 0) out.push("", `  ${pc.bold(t(o.lang, "alsoFailing"))}${colon(o.lang).trimEnd()}`, ...shown);
+    const more = others.length - shown.length;
+    if (more > 0)
+      out.push(
+        pc.dim(
+          o.lang === "zh"
+            ? `    ……还有 ${more} 项（加 --verbose 查看）`
+            : `    … and ${more} more (--verbose shows them)`,
+        ),
+      );
   }
   const transports = [...new Set(v.results.filter((r) => r.status !== "pass").map((r) => r.transport))];
   for (const tr of transports)
