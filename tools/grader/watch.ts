@@ -27,9 +27,14 @@ export function fingerprint(path: string): string {
 /**
  * Run `job` now, and again after every change to `path` (a file, or a folder and
  * the files in it). Runs never overlap: a change during a run starts one more
- * run after it. Resolves never; Ctrl+C ends the process.
+ * run after it. Watches until `stop` is aborted (or Ctrl+C ends the process).
  */
-export async function watchFolder(path: string, job: () => Promise<unknown>, debounceMs = 150): Promise<never> {
+export async function watchFolder(
+  path: string,
+  job: () => Promise<unknown>,
+  o: { debounceMs?: number; stop?: AbortSignal } = {},
+) {
+  const debounceMs = o.debounceMs ?? 150;
   const isFile = existsSync(path) && statSync(path).isFile();
   const folder = isFile ? dirname(path) : path;
   let last = fingerprint(path);
@@ -54,7 +59,7 @@ export async function watchFolder(path: string, job: () => Promise<unknown>, deb
     }
   };
   let timer: Timer | undefined;
-  watch(folder, () => {
+  const watcher = watch(folder, () => {
     // Any event in the folder: a save by rename shows up under a temporary name
     // first. The fingerprint decides whether what is graded changed.
     clearTimeout(timer);
@@ -63,7 +68,9 @@ export async function watchFolder(path: string, job: () => Promise<unknown>, deb
       else if (changed()) void run();
     }, debounceMs);
   });
-  process.on("SIGINT", () => process.exit(0));
+  if (!o.stop) process.on("SIGINT", () => process.exit(0));
   await run();
-  return new Promise<never>(() => {});
+  await new Promise<void>((resolve) => o.stop?.addEventListener("abort", () => resolve()));
+  watcher.close();
+  clearTimeout(timer);
 }
