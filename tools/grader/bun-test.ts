@@ -13,7 +13,7 @@ import { ROOT, type Command, type Transport } from "../harness/index.ts";
 import { type Check, type ExerciseId, type GradeOptions } from "./exam.ts";
 import { EXERCISES, commandFrom, exercise, lessonProgram, workspaceState } from "./exercises.ts";
 import { formatFailure } from "./report.ts";
-import { checksFor, runCheck, type CheckResult } from "./run.ts";
+import { checksFor, runCheck, runCheckInTurn, type CheckResult } from "./run.ts";
 import { pickLang } from "./text.ts";
 
 /** The seed of the tests: env LESSON_SEED, else this one, so runs repeat. */
@@ -61,7 +61,7 @@ export function checkTests(o: SuiteOptions, transport: Transport, env = process.
   const result = (check: Check) => {
     if (!results.has(check)) {
       // The first test to ask starts them all; each then awaits its own.
-      for (const k of checksFor(o.id, transport)) results.set(k, runCheck(k, transport, optionsOf(o, env)));
+      for (const k of checksFor(o.id, transport)) results.set(k, runCheckInTurn(k, transport, optionsOf(o, env)));
     }
     return results.get(check)!;
   };

@@ -40,20 +40,26 @@ export const PARALLEL = 16;
 
 let running = 0;
 const waiting: (() => void)[] = [];
+/** Run `job` when one of the PARALLEL places is free; a job that ends hands its place to the next. */
 async function slot<T>(job: () => Promise<T>): Promise<T> {
-  if (running >= PARALLEL) await new Promise<void>((r) => waiting.push(r));
-  running++;
+  if (running < PARALLEL) running++;
+  else await new Promise<void>((r) => waiting.push(r));
   try {
     return await job();
   } finally {
-    running--;
-    waiting.shift()?.();
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
   }
 }
 
 /** The checks of an exercise over one transport, in catalogue order. */
 export const checksFor = (id: ExerciseId, transport: Transport): Check[] =>
   CHECKS.filter((k) => k.lesson === id && k.transports.includes(transport));
+
+/** Run one check when there is room for it (see PARALLEL); never throws. */
+export const runCheckInTurn = (check: Check, transport: Transport, o: GradeOptions): Promise<CheckResult> =>
+  slot(() => runCheck(check, transport, o));
 
 /** Run one check; never throws. */
 export async function runCheck(check: Check, transport: Transport, o: GradeOptions): Promise<CheckResult> {
