@@ -2,7 +2,7 @@
  * The hub without sockets: fake peers record what they were sent.
  */
 import { describe, expect, test } from "bun:test";
-import { Hub, type Clock, type HubOptions, type Peer } from "../src/hub.ts";
+import { Hub, localRoom, type Clock, type HubOptions, type Peer } from "../src/hub.ts";
 import type { Frame, OutLine } from "../src/protocol.ts";
 
 class FakePeer implements Peer {
@@ -159,7 +159,7 @@ describe("Hub", () => {
     const a = join("a");
     join("b");
     const published: string[] = [];
-    hub.useRoom({ publish: (m) => void published.push(m.text) });
+    hub.useRoom({ ...localRoom(hub), publish: (m) => void published.push(m.text) });
     hub.receive(a, line("hello"));
     expect(published).toEqual(["<a> hello"]);
   });
