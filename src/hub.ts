@@ -11,7 +11,7 @@
  * hubs (linked through a message bus) only has to replace `Room`.
  */
 import { checkNick, format, nickKey, OutLine, parseCommand, sanitize, USAGE, type Frame, MAX_NICK_CHARS } from "./protocol.ts";
-import { messages, type Lang, type Messages } from "./i18n.ts";
+import { localReason, messages, type Lang, type Messages } from "./i18n.ts";
 import { DEFAULTS } from "./config.ts";
 
 /** One connected client, as a transport presents it to the hub. */
@@ -142,12 +142,16 @@ export interface HubOptions {
 interface Member {
   id: string;
   peer: Peer;
+  /** "" until the room has granted it its first (guest) nick: until then it is not welcomed. */
   nick: string;
   /** Flood control: a token bucket, and the lines waiting for tokens. */
   tokens: number;
   refilledAt: number;
   delayed: Frame[];
   timer: unknown;
+  /** A nick claim the room has not answered yet: the nick's key (reserved here), and the lines waiting for the answer. */
+  claiming: string | undefined;
+  held: Frame[];
 }
 
 let hubCount = 0;
@@ -182,7 +186,7 @@ export class Hub {
     this.room = localRoom(this);
   }
 
-  /** Replace the local room, e.g. by one that links several hubs. */
+  /** Replace the local room, e.g. by one that links several hubs (src/link/). */
   useRoom(room: Room): void {
     this.room = room;
   }
@@ -191,8 +195,16 @@ export class Hub {
     return this.members.size;
   }
 
+  /** This hub's members' nicks. */
   nicks(): string[] {
-    return [...this.members.values()].map((m) => m.nick);
+    return this.roster().map((m) => m.nick);
+  }
+
+  /** This hub's members (those the room has given a nick). */
+  roster(): MemberRef[] {
+    const out: MemberRef[] = [];
+    for (const m of this.members.values()) if (m.nick) out.push({ id: m.id, nick: m.nick });
+    return out;
   }
 
   /**
@@ -213,19 +225,23 @@ export class Hub {
     const member: Member = {
       id: `${this.hubId}/${this.nextMember++}`,
       peer,
-      nick: this.guestNick(),
+      nick: "",
       tokens: this.opts.floodBurst,
       refilledAt: this.clock.now(),
       delayed: [],
       timer: undefined,
+      claiming: undefined,
+      held: [],
     };
     this.members.set(peer, member);
-    this.byNick.set(nickKey(member.nick), member);
-    this.log(this.t.logJoin(peer.label, member.nick));
-
-    peer.send(new OutLine(format.notice(this.t.welcome(member.nick))));
-    this.room.publish({ text: format.notice(this.t.joined(member.nick)), except: member.id });
-    if (wantedNick) this.rename(member, wantedNick);
+    // A guest nick first: the whole room's, so the room may take a moment to grant it.
+    this.takeGuestNick(member, () => {
+      this.log(this.t.logJoin(peer.label, member.nick));
+      peer.send(new OutLine(format.notice(this.t.welcome(member.nick))));
+      const notice: Notice = { kind: "joined", nick: member.nick };
+      this.room.publish({ text: format.notice(this.word(notice)), except: member.id, notice });
+      if (wantedNick) this.rename(member, wantedNick);
+    });
     return true;
   }
 
@@ -246,6 +262,8 @@ export class Hub {
       return;
     }
     if (frame.text.trim() === "") return;
+    // Waiting for the room to grant a nick: its lines wait too, so they keep their order.
+    if (member.claiming !== undefined) return this.hold(member, frame);
     if (this.admit(member)) this.handle(member, frame);
     else this.delay(member, frame);
   }
@@ -254,31 +272,67 @@ export class Hub {
   leave(peer: Peer, reason = ""): void {
     const member = this.members.get(peer);
     if (!member) return;
-    // Lines it sent that flood control was still holding were accepted: deliver them first.
+    // Lines it sent that flood control (or a nick claim) was still holding were
+    // accepted: deliver them first. Whatever the room answers a claim now comes too late.
+    this.unclaim(member);
     this.releaseDelayed(member, Infinity);
+    for (const frame of member.held.splice(0)) if (this.members.has(peer) && frame.kind === "line") this.handle(member, frame);
     if (!this.members.has(peer)) return; // a delayed /quit already took it out
     this.remove(member);
+    if (!member.nick) return; // never welcomed: the room never heard of it
+    this.room.release(member);
     this.log(this.t.logLeave(peer.label, member.nick, reason));
-    this.room.publish({ text: format.notice(this.t.left(member.nick, reason)) });
+    const notice: Notice = { kind: "left", nick: member.nick, reason };
+    this.room.publish({ text: format.notice(this.word(notice)), notice });
   }
 
   /** Tell everyone the server is stopping, and close every peer. */
   shutdown(): void {
     const bye = new OutLine(format.notice(this.t.shuttingDown));
-    for (const member of [...this.members.values()]) {
+    const leaving = [...this.members.values()];
+    for (const member of leaving) {
+      this.unclaim(member);
       this.releaseDelayed(member, Infinity);
       this.remove(member);
       member.peer.send(bye);
       member.peer.close();
     }
+    // Nobody is left here to hear it; members on other hubs hear who went.
+    for (const member of leaving) {
+      if (!member.nick) continue;
+      this.room.release(member);
+      const notice: Notice = { kind: "left", nick: member.nick, reason: this.t.shuttingDown };
+      this.room.publish({ text: format.notice(this.word(notice)), notice });
+    }
   }
 
   /** Deliver a room message to this hub's members (the local half of `Room`). */
   deliver(message: RoomMessage): void {
-    const line = new OutLine(message.text);
-    for (const member of this.members.values()) {
-      if (member.id !== message.except) member.peer.send(line);
+    if (message.to !== undefined) {
+      for (const member of this.members.values()) if (member.id === message.to && member.nick) member.peer.send(new OutLine(message.text));
+      return;
     }
+    const line = new OutLine(message.notice ? format.notice(this.word(message.notice)) : message.text);
+    for (const member of this.members.values()) {
+      if (member.id !== message.except && member.nick) member.peer.send(line);
+    }
+  }
+
+  /**
+   * The room could not keep this member's nick: a member of another hub holds
+   * it (both were granted it while the link between them was down). It becomes
+   * a guest again, and is told why.
+   */
+  nickLost(id: string): void {
+    const member = [...this.members.values()].find((m) => m.id === id);
+    if (!member || !member.nick || member.claiming !== undefined) return;
+    const old = member.nick;
+    this.tell(member, format.error(this.t.nickLost(old)));
+    this.takeGuestNick(member, () => {
+      this.log(this.t.logRename(member.peer.label, old, member.nick));
+      const notice: Notice = { kind: "renamed", from: old, to: member.nick };
+      this.room.publish({ text: format.notice(this.word(notice)), notice });
+    });
   }
 
   // -------------------------------------------------------------------------
@@ -299,12 +353,17 @@ export class Hub {
       case "nick":
         return this.rename(member, command.name);
       case "who":
-        return this.tell(member, format.notice(this.t.who(this.nicks())));
+        return this.tell(member, format.notice(this.t.who([...this.nicks(), ...this.room.elsewhere()])));
       case "msg": {
+        const line = format.privateReceived(member.nick, command.text);
         const target = this.byNick.get(nickKey(command.to));
-        if (!target) return this.tell(member, format.error(this.t.noSuchNick(command.to)));
-        this.tell(target, format.privateReceived(member.nick, command.text));
-        return this.tell(member, format.privateSent(target.nick, command.text));
+        if (target && nickKey(target.nick) === nickKey(command.to)) {
+          this.tell(target, line);
+          return this.tell(member, format.privateSent(target.nick, command.text));
+        }
+        const elsewhere = this.room.whisper(command.to, line);
+        if (elsewhere === undefined) return this.tell(member, format.error(this.t.noSuchNick(command.to)));
+        return this.tell(member, format.privateSent(elsewhere, command.text));
       }
       case "help":
         for (const line of this.t.help) this.tell(member, format.notice(line));
@@ -340,11 +399,100 @@ export class Hub {
     if (holder && holder !== member) return this.tell(member, format.error(this.t.nickTaken(checked.nick)));
     if (checked.nick === member.nick) return;
     const old = member.nick;
-    this.byNick.delete(nickKey(old));
-    member.nick = checked.nick;
+    this.claimNick(member, checked.nick, (ok) => {
+      if (!ok) return this.tell(member, format.error(this.t.nickTaken(checked.nick)));
+      this.log(this.t.logRename(member.peer.label, old, checked.nick));
+      const notice: Notice = { kind: "renamed", from: old, to: checked.nick };
+      this.room.publish({ text: format.notice(this.word(notice)), notice });
+    });
+  }
+
+  /**
+   * Asks the room for `nick` (free on this hub: the caller checked). It is
+   * reserved here at once, so nobody on this hub takes it meanwhile, and the
+   * member's lines wait for the answer. `done` is not called if the member left.
+   */
+  private claimNick(member: Member, nick: string, done: (ok: boolean) => void): void {
+    const key = nickKey(nick);
     this.byNick.set(key, member);
-    this.log(this.t.logRename(member.peer.label, old, checked.nick));
-    this.room.publish({ text: format.notice(this.t.renamed(old, checked.nick)) });
+    member.claiming = key;
+    this.room.claim({ id: member.id, nick: member.nick }, nick, (ok) => {
+      if (!this.members.has(member.peer)) {
+        if (ok) this.room.release({ id: member.id, nick }); // it left meanwhile
+        return;
+      }
+      member.claiming = undefined;
+      const old = member.nick;
+      if (ok) {
+        if (old && nickKey(old) !== key) this.byNick.delete(nickKey(old));
+        member.nick = nick;
+      } else if (this.byNick.get(key) === member && nickKey(old) !== key) {
+        this.byNick.delete(key);
+      }
+      done(ok);
+      this.releaseHeld(member);
+    });
+  }
+
+  /** Gives the member the next guest nick the room grants, then calls `then`. */
+  private takeGuestNick(member: Member, then: () => void): void {
+    // A loop, not recursion: a room may turn many guest nicks away at once (other hubs hold them).
+    let answer: boolean | undefined;
+    do {
+      answer = undefined;
+      let waiting = false;
+      this.claimNick(member, this.guestNick(), (ok) => {
+        if (!waiting) answer = ok;
+        else if (ok) then();
+        else this.takeGuestNick(member, then);
+      });
+      waiting = true;
+    } while (answer === false);
+    if (answer) then();
+  }
+
+  /** Stops waiting for the room's answer to a claim (the member is leaving); the nick reserved for it is free here. */
+  private unclaim(member: Member): void {
+    if (member.claiming === undefined) return;
+    if (this.byNick.get(member.claiming) === member && nickKey(member.nick) !== member.claiming) this.byNick.delete(member.claiming);
+    member.claiming = undefined;
+  }
+
+  /** A line that arrived while the member's nick claim was pending. */
+  private hold(member: Member, frame: Frame & { kind: "line" }): void {
+    if (member.held.length >= this.opts.floodQueue) return this.tell(member, format.error(this.t.floodRefused));
+    member.held.push(frame);
+  }
+
+  /** The claim is answered: the lines that waited for it go on, in order. */
+  private releaseHeld(member: Member): void {
+    const held = member.held;
+    member.held = [];
+    for (const frame of held) this.receive(member.peer, frame);
+    this.schedule(member);
+  }
+
+  /** A notice about the room, in this hub's language. */
+  private word(notice: Notice): string {
+    const t = this.t;
+    switch (notice.kind) {
+      case "joined":
+        return t.joined(notice.nick);
+      case "left":
+        return t.left(notice.nick, localReason(notice.reason, t));
+      case "renamed":
+        return t.renamed(notice.from, notice.to);
+      case "hub-lost":
+        return t.left(notice.nick, t.reasonHubLost);
+      case "link-down":
+        return t.linkDown;
+      case "link-back":
+        return t.linkBack;
+      case "link-dropped":
+        return t.linkDropped(notice.lines);
+      case "link-missing":
+        return t.linkMissing(notice.batches);
+    }
   }
 
   private tell(member: Member, text: string): void {
@@ -360,7 +508,11 @@ export class Hub {
     if (member.timer !== undefined) this.clock.clearTimeout(member.timer);
     member.timer = undefined;
     this.members.delete(member.peer);
-    this.byNick.delete(nickKey(member.nick));
+    for (const nick of [member.nick, member.claiming]) {
+      if (nick === undefined) continue;
+      const key = nickKey(nick);
+      if (this.byNick.get(key) === member) this.byNick.delete(key);
+    }
     const n = (this.perAddress.get(member.peer.address) ?? 1) - 1;
     if (n > 0) this.perAddress.set(member.peer.address, n);
     else this.perAddress.delete(member.peer.address);
@@ -419,7 +571,8 @@ export class Hub {
   /** Handle up to `count` delayed lines, oldest first. */
   private releaseDelayed(member: Member, count: number): void {
     let released = 0;
-    while (released < count && member.delayed.length > 0 && this.members.has(member.peer)) {
+    // A line after a /nick waits until the room has answered it (its sender's name may change).
+    while (released < count && member.delayed.length > 0 && this.members.has(member.peer) && member.claiming === undefined) {
       const frame = member.delayed.shift()!;
       if (count !== Infinity) member.tokens -= 1;
       released++;

@@ -46,6 +46,12 @@ export interface Messages {
   notChat: string;
   idleProbe(seconds: number): string;
   idleClosing(seconds: number): string;
+  // The link between hubs (bun src/server.ts --redis).
+  nickLost(nick: string): string;
+  linkDown: string;
+  linkBack: string;
+  linkDropped(lines: number): string;
+  linkMissing(batches: number): string;
   // Reasons for leaving (shown in the leave notice and the server's log).
   reasonQuit: string;
   reasonClosed: string;
@@ -54,6 +60,7 @@ export interface Messages {
   reasonNoNewline: string;
   reasonReset: string;
   reasonNotChat: string;
+  reasonHubLost: string;
   // The server's own log.
   listening(host: string, port: number, transport: string): string;
   stopping(signal: string): string;
@@ -108,6 +115,11 @@ const en: Messages = {
   notChat: "this is a plain-text chat server (that looked like TLS): closing the connection",
   idleProbe: (seconds) => `no word from you in ${seconds}s: are you still there? send any line (or /ping)`,
   idleClosing: (seconds) => `no word from you in ${seconds}s: closing the connection`,
+  nickLost: (nick) => `while the link between the servers was down, someone on another server took the nickname ${nick} too, and kept it: you are a guest again (/nick to choose another)`,
+  linkDown: "the link to the other servers of this room is down: you can still talk with those on this server; lines are passed on when it is back",
+  linkBack: "the link to the other servers of this room is back",
+  linkDropped: (lines) => `the link was down too long: ${lines} lines sent on this server did not reach the other servers`,
+  linkMissing: (batches) => `some lines from the other servers were lost on the way (${batches} ${batches === 1 ? "batch" : "batches"}): the room's talk may have gaps`,
   reasonQuit: "",
   reasonClosed: "connection closed",
   reasonTimedOut: "timed out",
@@ -115,6 +127,7 @@ const en: Messages = {
   reasonNoNewline: "no newline",
   reasonReset: "connection reset",
   reasonNotChat: "not a chat client",
+  reasonHubLost: "their server stopped answering",
   listening: (host, port, transport) => `server: listening on ${host}:${port} (${transport})`,
   stopping: (signal) => `server: ${signal}: telling everyone and stopping`,
   logJoin: (label, nick) => `server: ${label} joined as ${nick}`,
@@ -167,6 +180,11 @@ const zh: Messages = {
   notChat: "这是纯文本聊天服务器（收到的像是 TLS）：关闭连接",
   idleProbe: (seconds) => `${seconds} 秒没有收到你的消息：还在吗？发送任意一行（或 /ping）`,
   idleClosing: (seconds) => `${seconds} 秒没有收到你的消息：关闭连接`,
+  nickLost: (nick) => `服务器之间的连接中断期间，另一台服务器上也有人用了昵称 ${nick}，并保留了它：你重新成为访客（用 /nick 另选一个）`,
+  linkDown: "与本聊天室其他服务器的连接中断了：你仍可以和本服务器上的人聊天；连接恢复后消息会继续传递",
+  linkBack: "与本聊天室其他服务器的连接已恢复",
+  linkDropped: (lines) => `连接中断太久：本服务器上发送的 ${lines} 行没有送到其他服务器`,
+  linkMissing: (batches) => `来自其他服务器的部分消息在途中丢失（${batches} 批）：聊天记录可能不完整`,
   reasonQuit: "",
   reasonClosed: "连接已关闭",
   reasonTimedOut: "超时",
@@ -174,6 +192,7 @@ const zh: Messages = {
   reasonNoNewline: "没有换行",
   reasonReset: "连接被重置",
   reasonNotChat: "不是聊天客户端",
+  reasonHubLost: "其所在的服务器没有响应",
   listening: (host, port, transport) => `server: 正在监听 ${host}:${port} (${transport})`,
   stopping: (signal) => `server: 收到 ${signal}，通知所有人后退出`,
   logJoin: (label, nick) => `server: ${label} 以 ${nick} 加入`,
@@ -190,6 +209,20 @@ const zh: Messages = {
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, zh };
+
+/** Reasons for leaving that a server words itself, so another server can word them in its own language. */
+const REASONS = ["reasonClosed", "reasonTimedOut", "reasonNoNewline", "reasonReset", "reasonNotChat", "reasonHubLost", "shuttingDown"] as const;
+
+/**
+ * A reason for leaving as another server (of a linked room) worded it, in the
+ * language of `t`. A reason a person typed (`/quit gone fishing`) stays as it is.
+ */
+export function localReason(reason: string, t: Messages): string {
+  for (const other of Object.values(MESSAGES)) {
+    for (const key of REASONS) if (other[key] === reason) return t[key];
+  }
+  return reason;
+}
 
 export function messages(lang: Lang): Messages {
   return MESSAGES[lang];
