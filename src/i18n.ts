@@ -67,6 +67,13 @@ export interface Messages {
   logJoin(label: string, nick: string): string;
   logLeave(label: string, nick: string, reason: string): string;
   logRename(label: string, from: string, to: string): string;
+  linked(url: string, hub: string): string;
+  logLinkDown(url: string): string;
+  logLinkBack(url: string): string;
+  logHubLost(hub: string, members: number): string;
+  logSkipped(id: string, why: string): string;
+  redisUnreachable(url: string, why: string): string;
+  redisWhy: { refused: string; closed: string; badUrl: string };
   // The terminal client.
   connecting(host: string, port: number, transport: string): string;
   connected(host: string, port: number, transport: string): string;
@@ -133,6 +140,17 @@ const en: Messages = {
   logJoin: (label, nick) => `server: ${label} joined as ${nick}`,
   logLeave: (label, nick, reason) => `server: ${label} (${nick}) left${reason ? `: ${reason}` : ""}`,
   logRename: (label, from, to) => `server: ${label} renamed ${from} -> ${to}`,
+  linked: (url, hub) => `server: linked through Redis at ${url}: one room with every server linked there (this server is ${hub})`,
+  logLinkDown: (url) => `server: the link through Redis at ${url} is down; this server's room carries on, and lines are held for the others`,
+  logLinkBack: (url) => `server: the link through Redis at ${url} is back`,
+  logHubLost: (hub, members) => `server: server ${hub} stopped answering; its ${members} members are gone`,
+  logSkipped: (id, why) => `server: skipped stream entry ${id}, not from a server of this room: ${why}`,
+  redisUnreachable: (url, why) => `server: cannot reach Redis at ${url}: ${why}`,
+  redisWhy: {
+    refused: "connection refused (is redis-server running there?)",
+    closed: "it closed the connection (a wrong password? not Redis?)",
+    badUrl: "not a Redis URL (redis://HOST:PORT)",
+  },
   connecting: (host, port, transport) => `connecting to ${host}:${port} (${transport})...`,
   connected: (host, port, transport) => `connected to ${host}:${port} (${transport}). Type a line and press Enter; /help for commands, exit to leave.`,
   connectFailed: (host, port, why) => `cannot reach ${host}:${port}: ${why}. Is the server running?`,
@@ -198,6 +216,17 @@ const zh: Messages = {
   logJoin: (label, nick) => `server: ${label} 以 ${nick} 加入`,
   logLeave: (label, nick, reason) => `server: ${label}（${nick}）离开${reason ? `：${reason}` : ""}`,
   logRename: (label, from, to) => `server: ${label} 改名 ${from} -> ${to}`,
+  linked: (url, hub) => `server: 已通过 Redis（${url}）连接：与连到那里的所有服务器共用一个聊天室（本服务器编号 ${hub}）`,
+  logLinkDown: (url) => `server: 通过 Redis（${url}）的连接中断；本服务器的聊天室照常运行，发往其他服务器的消息先保存`,
+  logLinkBack: (url) => `server: 通过 Redis（${url}）的连接已恢复`,
+  logHubLost: (hub, members) => `server: 服务器 ${hub} 没有响应；其 ${members} 名成员已离开`,
+  logSkipped: (id, why) => `server: 跳过了不是来自本聊天室服务器的记录 ${id}：${why}`,
+  redisUnreachable: (url, why) => `server: 无法连接 Redis（${url}）：${why}`,
+  redisWhy: {
+    refused: "连接被拒绝（那里运行着 redis-server 吗？）",
+    closed: "对方关闭了连接（密码错误？不是 Redis？）",
+    badUrl: "不是 Redis 地址（redis://主机:端口）",
+  },
   connecting: (host, port, transport) => `正在连接 ${host}:${port} (${transport})……`,
   connected: (host, port, transport) => `已连接 ${host}:${port} (${transport})。输入一行后按回车发送；/help 查看命令，exit 退出。`,
   connectFailed: (host, port, why) => `无法连接 ${host}:${port}：${why}。服务器在运行吗？`,

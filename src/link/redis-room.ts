@@ -57,22 +57,47 @@ export const DEFAULT_TIMING: LinkTiming = {
   connectTimeoutMs: 3000,
 };
 
+/** What happened to the link, for the server's log (which words it). */
+export type LinkEvent =
+  | { kind: "down" }
+  | { kind: "back" }
+  | { kind: "hub-lost"; hub: string; members: number }
+  | { kind: "skipped"; id: string; why: string };
+
 export interface RedisRoomOptions {
   /** redis://[user:password@]host:port[/db], rediss:// for TLS, redis+unix:///path. */
   url: string;
   /** Every key starts with this (several rooms can share one Redis). */
   prefix?: string;
-  /** The server's log. A password in the URL never reaches it. */
-  log?: (line: string) => void;
+  /** Told what happens to the link, for the server's log. */
+  report?: (event: LinkEvent) => void;
   timing?: Partial<LinkTiming>;
   /** What the outbox holds while Redis is away, in characters of batches (default 8 MiB). */
   maxBufferChars?: number;
 }
 
+/** Why Redis could not be reached at start. */
+export type Unreachable = "refused" | "closed" | "bad-url" | "other";
+
 /** Redis could not be reached (at start): the message is one line, with the password hidden. */
 export class LinkError extends Error {
   override name = "LinkError";
+  constructor(
+    /** The URL, password hidden. */
+    readonly url: string,
+    readonly why: Unreachable,
+    /** The error's own words, for "other". */
+    readonly detail: string,
+  ) {
+    super(`cannot reach Redis at ${url}: ${UNREACHABLE_EN[why] ?? detail}`);
+  }
 }
+
+const UNREACHABLE_EN: Partial<Record<Unreachable, string>> = {
+  refused: "connection refused (is redis-server running there?)",
+  closed: "the server closed the connection (a wrong password? not Redis?)",
+  "bad-url": "not a Redis URL (redis://HOST:PORT)",
+};
 
 /** Lines delivered from the stream before the reader yields to the event loop (and the transports write). */
 const LINES_PER_TURN = 512;
@@ -130,9 +155,12 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Why Redis could not be reached, in a few words (it looks at the TCP port itself when it can). */
-async function whyUnreachable(url: string, error: unknown): Promise<string> {
-  const code = (error as { code?: string })?.code;
+/**
+ * Why Redis could not be reached. Bun says "Connection closed" for a refused
+ * connection and a wrong password alike, so the TCP port is tried on its own.
+ */
+async function whyUnreachable(url: string, error: unknown): Promise<{ why: Unreachable; detail: string }> {
+  const detail = (error as Error)?.message ?? String(error);
   let host: string | undefined;
   let port = 6379;
   try {
@@ -142,20 +170,17 @@ async function whyUnreachable(url: string, error: unknown): Promise<string> {
       port = u.port ? Number(u.port) : 6379;
     }
   } catch {
-    return "not a Redis URL (redis://HOST:PORT)";
+    return { why: "bad-url", detail };
   }
-  if (host !== undefined) {
-    try {
-      const probe = await Bun.connect({ hostname: host, port, socket: { data() {}, error() {} } });
-      probe.end();
-    } catch (e) {
-      const c = (e as { code?: string }).code;
-      if (c === "ECONNREFUSED") return "connection refused (is redis-server running there?)";
-      return `cannot connect (${c ?? (e as Error).message})`;
-    }
-    if (code === "ERR_REDIS_CONNECTION_CLOSED") return "the server closed the connection (a wrong password? not Redis?)";
+  if (host === undefined) return { why: "other", detail };
+  try {
+    const probe = await Bun.connect({ hostname: host, port, socket: { data() {}, error() {} } });
+    probe.end();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    return code === "ECONNREFUSED" ? { why: "refused", detail } : { why: "other", detail: code ?? (e as Error).message };
   }
-  return (error as Error)?.message ?? String(error);
+  return (error as { code?: string })?.code === "ERR_REDIS_CONNECTION_CLOSED" ? { why: "closed", detail } : { why: "other", detail };
 }
 
 /** Waits one turn of the event loop: what was queued for the sockets gets written. */
@@ -169,7 +194,7 @@ export class RedisRoom implements Room {
 
   private readonly timing: LinkTiming;
   private readonly keys: { stream: string; nicks: string; hub: (id: string) => string };
-  private readonly log: (line: string) => void;
+  private readonly report: (event: LinkEvent) => void;
   private readonly safeUrl: string;
   private readonly writer: RedisLine;
   private readonly reader: RedisLine;
@@ -206,7 +231,7 @@ export class RedisRoom implements Room {
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
     const p = options.prefix ?? "chat";
     this.keys = { stream: `${p}:stream`, nicks: `${p}:nicks`, hub: (id) => `${p}:hub:${id}` };
-    this.log = options.log ?? (() => {});
+    this.report = options.report ?? (() => {});
     this.safeUrl = redactUrl(options.url);
     const maxChars = options.maxBufferChars ?? 8 * 1024 * 1024;
     this.outbox = new Outbox({ maxChars, windowMs: this.timing.windowMs, maxInFlightChars: Math.min(maxChars, 2 * 1024 * 1024) });
@@ -231,7 +256,8 @@ export class RedisRoom implements Room {
       await room.start();
     } catch (error) {
       room.stop();
-      throw new LinkError(`cannot reach Redis at ${room.safeUrl}: ${await whyUnreachable(options.url, error)}`);
+      const { why, detail } = await whyUnreachable(options.url, error);
+      throw new LinkError(room.safeUrl, why, detail);
     }
     return room;
   }
@@ -397,7 +423,7 @@ export class RedisRoom implements Room {
   private goDown(): void {
     this.state = "down";
     this.toldDown = true;
-    this.log(`server: the link through Redis at ${this.safeUrl} is down; this hub's room carries on`);
+    this.report({ kind: "down" });
     this.tell({ kind: "link-down" });
   }
 
@@ -420,7 +446,7 @@ export class RedisRoom implements Room {
       this.upSince = performance.now();
       if (this.toldDown) {
         this.toldDown = false;
-        this.log(`server: the link through Redis at ${this.safeUrl} is back`);
+        this.report({ kind: "back" });
         this.tell({ kind: "link-back" });
         if (this.droppedWhileDown > 0) this.tell({ kind: "link-dropped", lines: this.droppedWhileDown });
         this.droppedWhileDown = 0;
@@ -459,7 +485,7 @@ export class RedisRoom implements Room {
   private hubLost(hub: string): void {
     const nicks = this.roster.dropHub(hub);
     this.stats.hubsLost++;
-    this.log(`server: hub ${hub} stopped answering; ${nicks.length} of its members are gone`);
+    this.report({ kind: "hub-lost", hub, members: nicks.length });
     for (const nick of nicks) this.hub.deliver({ text: "", notice: { kind: "hub-lost", nick } });
     this.writer.client.send("EVAL", [SYNC, "1", this.keys.nicks, hub]).catch(() => {});
   }
@@ -548,7 +574,7 @@ export class RedisRoom implements Room {
       this.lastReadId = entry[0];
       const decoded = decodeEntry(entry[1]);
       if (!decoded.ok) {
-        if (this.stats.skipped++ < 10) this.log(`server: skipped a stream entry ${entry[0]} that is not from a hub: ${decoded.why}`);
+        if (this.stats.skipped++ < 10) this.report({ kind: "skipped", id: entry[0], why: decoded.why });
         continue;
       }
       const batch = decoded.batch;
