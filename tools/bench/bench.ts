@@ -10,14 +10,18 @@
  *   bun run bench --scenario burst --compare lesson02
  *   bun run bench --scenario rate --rate 20000 --duration 5 --json
  *   bun run bench --target "bun lessons/02-hub.ts --port 0" --scenario rate
+ *   bun run bench --scenario hubs              two hubs linked through Redis, beside one hub
  *
- * Targets: kit (src/server.ts), lesson02 (lessons/02-hub.ts), sink (reads and
- * drops everything), or any command that prints "listening on HOST:PORT".
+ * Targets: kit (src/server.ts), kit-linked (two kit hubs linked through a
+ * redis-server of the bench's own, clients split across them), lesson02
+ * (lessons/02-hub.ts), sink (reads and drops everything), or any command that
+ * prints "listening on HOST:PORT".
  * Every run has a time bound and stops by itself.
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { RedisClient } from "bun";
 import type { LoadConfig, LoadResult } from "./loadgen.ts";
 import { readMemory, readOpenFileLimit } from "./proc.ts";
 
@@ -53,7 +57,8 @@ if (flags.help) {
   console.log(`Options:
   --scenario LIST      ${Object.keys(SCENARIOS()).join(", ")}, all (comma-separated)
   --target T           hub under test: kit, kit:DIR (the kit in another checkout),
-                       lesson02, sink or "command" (default kit)
+                       kit-linked (two kit hubs and one Redis), lesson02, sink
+                       or "command" (default kit)
   --compare T          also run every traffic scenario against T, and print the ratio
   --transport tcp|udp  --clients N (50)  --senders N (all)  --size BYTES (64)
   --rate LINES/S       all senders together, evenly spaced   --duration S
@@ -78,6 +83,8 @@ interface Scenario {
   compare?: string;
   /** Run twice: without and with one client that never reads. */
   slowPair?: boolean;
+  /** Burst and rate, each against one hub and against two hubs linked through Redis. */
+  linkedPair?: boolean;
   /** Forced target (the sink scenario). */
   target?: string;
   maxQueueBytes?: number;
@@ -129,6 +136,12 @@ function SCENARIOS(): Record<string, Scenario> {
       // and with the default cap a member that has not read its share yet would be dropped.
       maxQueueBytes: 64 << 20,
     },
+    hubs: {
+      name: "hubs",
+      about: "TCP, 50 clients split across two hubs linked through one Redis, beside one hub: a burst, then 5,000 lines/s",
+      load: { transport: "tcp" },
+      linkedPair: true,
+    },
     sink: {
       name: "sink",
       about: "the load generator alone: a burst into a hub that drops everything",
@@ -146,12 +159,18 @@ interface Target {
   cmd: string[];
   join: "kit" | "plain";
   relays: boolean;
+  /** Run this many copies of `cmd`, linked through a redis-server started for them (`--redis URL` is added). */
+  linked?: number;
 }
 
 function targetOf(name: string, transport: "tcp" | "udp", maxQueueBytes: number | undefined): Target {
   const udp = transport === "udp" ? ["--udp"] : [];
   // "kit:DIR" is the kit's server from another checkout (a git worktree of an older commit).
   const kitDir = name === "kit" ? ROOT : name.startsWith("kit:") ? resolve(name.slice(4)) : undefined;
+  if (name === "kit-linked") {
+    const one = targetOf("kit", transport, maxQueueBytes);
+    return { ...one, label: "kit-linked", linked: 2 };
+  }
   if (kitDir !== undefined) {
     // Flood control off and limits raised: the benchmark measures fan-out, not policy.
     const cmd = [BUN, resolve(kitDir, "src/server.ts"), "--host", "127.0.0.1", "--port", "0", "--quiet", "--no-flood-limit"];
@@ -172,6 +191,10 @@ function targetOf(name: string, transport: "tcp" | "udp", maxQueueBytes: number 
 interface Hub {
   proc: Subprocess<"ignore", "pipe", "pipe">;
   port: number;
+  /** Linked hubs: every hub's port (clients are split across them). */
+  ports?: number[];
+  /** Every process that is "the hub" (linked: the hubs and Redis), for memory and CPU. */
+  pids: number[];
   output: string[];
   stop(): Promise<void>;
 }
@@ -183,7 +206,52 @@ function withFileLimit(cmd: string[], files: number): string[] {
   return ["sh", "-c", `ulimit -n ${files} 2>/dev/null || ulimit -n hard; exec "$@"`, "sh", ...cmd];
 }
 
+/** Two (or more) hubs of one room: a redis-server of our own on a free port, and each hub linked to it. */
+async function startLinked(t: Target, files: number): Promise<Hub> {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const redisPort = probe.port;
+  probe.stop(true);
+  const redis = Bun.spawn(["redis-server", "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  const url = `redis://127.0.0.1:${redisPort}`;
+  for (let waited = 0; ; waited += 20) {
+    const client = new RedisClient(url, { autoReconnect: false });
+    try {
+      await client.connect();
+      client.close();
+      break;
+    } catch {
+      if (waited > 10_000) throw new Error(`redis-server did not start on port ${redisPort} (is it installed? apt-get install redis-server)`);
+      await Bun.sleep(20);
+    }
+  }
+  const hubs: Hub[] = [];
+  try {
+    for (let i = 0; i < (t.linked ?? 2); i++) hubs.push(await startHub({ ...t, linked: undefined, cmd: [...t.cmd, "--redis", url] }, files));
+  } catch (error) {
+    await Promise.all(hubs.map((h) => h.stop()));
+    redis.kill("SIGKILL");
+    throw error;
+  }
+  return {
+    proc: hubs[0]!.proc,
+    port: hubs[0]!.port,
+    ports: hubs.map((h) => h.port),
+    pids: [...hubs.map((h) => h.proc.pid), redis.pid],
+    output: hubs.flatMap((h) => h.output),
+    async stop() {
+      await Promise.all(hubs.map((h) => h.stop()));
+      redis.kill("SIGKILL");
+      await redis.exited;
+    },
+  };
+}
+
 async function startHub(t: Target, files: number): Promise<Hub> {
+  if (t.linked) return startLinked(t, files);
   const proc = Bun.spawn(withFileLimit(t.cmd, files), { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const output: string[] = [];
   let port = 0;
@@ -215,6 +283,7 @@ async function startHub(t: Target, files: number): Promise<Hub> {
   return {
     proc,
     port,
+    pids: [proc.pid],
     output,
     async stop() {
       proc.kill("SIGTERM");
@@ -242,9 +311,17 @@ const progress = (line: string) => console.error(line);
 async function runLoad(t: Target, load: LoadConfig, maxQueueBytes: number | undefined): Promise<{ res: LoadResult; hubStartKiB?: number }> {
   const files = load.mode === "idle" ? Math.max(...load.idleSteps) + 1000 : 4096;
   const hub = await startHub(t, files);
-  const hubStartKiB = readMemory(hub.proc.pid)?.rssKiB;
+  const hubStartKiB = hub.pids.reduce((n, pid) => n + (readMemory(pid)?.rssKiB ?? 0), 0);
   try {
-    const config: LoadConfig = { ...load, port: hub.port, hubPid: hub.proc.pid, join: t.join, relays: t.relays && load.relays !== false };
+    const config: LoadConfig = {
+      ...load,
+      port: hub.port,
+      ports: hub.ports,
+      hubPid: hub.proc.pid,
+      hubPids: hub.pids,
+      join: t.join,
+      relays: t.relays && load.relays !== false,
+    };
     const gen = Bun.spawn(withFileLimit([BUN, "tools/bench/loadgen.ts", JSON.stringify(config)], files), {
       cwd: ROOT,
       stdin: "ignore",
@@ -342,6 +419,24 @@ for (const name of chosen) {
     if (s.load.mode === "idle") {
       const row = await measure(s, target, "", load);
       rows.push(row);
+      continue;
+    }
+    if (s.linkedPair) {
+      // The same loads against one hub and against two linked hubs, one after the other.
+      const burst = { ...loadFor({ ...s, load: { ...s.load, mode: "burst", linesPerSender: 1000 } }), mode: "burst" as const };
+      const rate = { ...loadFor({ ...s, load: { ...s.load, mode: "rate", rate: 5000, durationS: 10 } }) };
+      const burstScenario = { ...s, maxQueueBytes: 64 << 20 };
+      const oneBurst = await measure(burstScenario, "kit", "burst, one hub", burst);
+      const twoBurst = await measure(burstScenario, "kit-linked", "burst, two hubs", burst);
+      const oneRate = await measure(s, "kit", `${fmt(rate.rate)} lines/s, one hub`, rate);
+      const twoRate = await measure(s, "kit-linked", `${fmt(rate.rate)} lines/s, two hubs`, rate);
+      rows.push(oneBurst, twoBurst, oneRate, twoRate);
+      const value = twoBurst.res.deliveriesPerS / Math.max(1, oneBurst.res.deliveriesPerS);
+      ratios.push({ scenario: "hubs", value, text: `hubs: burst, two hubs ${fmt(twoBurst.res.deliveriesPerS)} / one hub ${fmt(oneBurst.res.deliveriesPerS)} deliveries/s = ${value.toFixed(2)}x` });
+      const clean = (r: Row) => r.res.lost === 0 && r.res.duplicates === 0 && r.res.reordered === 0;
+      goals.push(`hubs: burst, two hubs >= 0.75x one hub in the same run: ${value >= 0.75 ? "met" : "NOT met"} (${value.toFixed(2)}x)`);
+      goals.push(`hubs: p99 at ${fmt(rate.rate)} lines/s, two hubs <= 2 ms: ${twoRate.res.latency.p99Us <= 2000 ? "met" : "NOT met"} (${ms(twoRate.res.latency.p99Us)} ms)`);
+      goals.push(`hubs: two hubs lost, duplicated or reordered nothing: ${clean(twoBurst) && clean(twoRate) ? "met" : "NOT met"}`);
       continue;
     }
     if (s.slowPair) {

@@ -29,8 +29,12 @@ import { parseChallenge } from "../../src/protocol.ts";
 export interface LoadConfig {
   transport: "tcp" | "udp";
   port: number;
+  /** Several hubs of one room (linked): client i joins ports[i % ports.length]. */
+  ports?: number[];
   /** The hub's pid, to read its memory and CPU time (0: unknown). */
   hubPid: number;
+  /** Linked hubs: every process of the room (the hubs and Redis), summed up as "the hub". */
+  hubPids?: number[];
   mode: "rate" | "burst" | "idle";
   clients: number;
   /** The first `senders` clients send; every client receives. */
@@ -235,11 +239,14 @@ function flushTcp(s: Socket<TcpData>): void {
 
 let idleBytes = 0;
 
+/** The hub client `id` joins: with several hubs, each in turn. */
+const portOf = (id: number) => (config.ports?.length ? config.ports[id % config.ports.length]! : config.port);
+
 async function connectTcp(id: number, discard = false): Promise<Client> {
   const c = newClient(id);
   const socket = await Bun.connect<TcpData>({
     hostname: HOST,
-    port: config.port,
+    port: portOf(id),
     data: { client: c, unsent: undefined, discard },
     socket: {
       binaryType: "uint8array",
@@ -278,7 +285,7 @@ async function connectUdp(id: number): Promise<Client> {
   const socket: udp.ConnectedSocket<"uint8array"> = await Bun.udpSocket({
     hostname: HOST,
     binaryType: "uint8array",
-    connect: { hostname: HOST, port: config.port },
+    connect: { hostname: HOST, port: portOf(id) },
     socket: {
       data(_s, datagram) {
         const end = datagram.length > 0 && datagram[datagram.length - 1] === 0x0a ? datagram.length - 1 : datagram.length;
@@ -467,8 +474,20 @@ function sendBurst(clients: Client[], startUs: number): number {
 
 // ---------------------------------------------------------------------------
 
+const hubPids = config.hubPids?.length ? config.hubPids : config.hubPid ? [config.hubPid] : [];
+
+/** The hub's memory (several processes: their sum). */
 function hubMemory() {
-  return config.hubPid ? readMemory(config.hubPid) : undefined;
+  const all = hubPids.map(readMemory);
+  if (all.length === 0 || all.some((m) => m === undefined)) return undefined;
+  return { rssKiB: all.reduce((n, m) => n + m!.rssKiB, 0), peakKiB: all.reduce((n, m) => n + m!.peakKiB, 0) };
+}
+
+/** The hub's CPU time (several processes: their sum). */
+function hubCpuSeconds(): number | undefined {
+  const all = hubPids.map(readCpuSeconds);
+  if (all.length === 0 || all.some((c) => c === undefined)) return undefined;
+  return all.reduce((n, c) => n! + c!, 0);
 }
 
 /**
@@ -555,7 +574,7 @@ async function runTraffic(): Promise<LoadResult> {
   say(`@joined ${clients.length} clients in ${Math.round(joinMs)} ms`);
 
   const hubBefore = hubMemory();
-  const hubCpu0 = config.hubPid ? readCpuSeconds(config.hubPid) : undefined;
+  const hubCpu0 = hubCpuSeconds();
   const cpu0 = process.cpuUsage();
   const udp0 = readUdpCounters();
   const machine0 = readMachineBusySeconds();
@@ -591,7 +610,7 @@ async function runTraffic(): Promise<LoadResult> {
   const cpu = process.cpuUsage(cpu0);
   const udp1 = readUdpCounters();
   const machine1 = readMachineBusySeconds();
-  const hubCpu1 = config.hubPid ? readCpuSeconds(config.hubPid) : undefined;
+  const hubCpu1 = hubCpuSeconds();
   const hubAfter = hubMemory();
   const endUs = Math.max(lastDeliveryUs, sendEndUs);
   const seconds = (endUs - startUs) / 1e6;
