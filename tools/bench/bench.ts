@@ -23,7 +23,7 @@ import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { RedisClient } from "bun";
 import type { LoadConfig, LoadResult } from "./loadgen.ts";
-import { readMemory, readOpenFileLimit } from "./proc.ts";
+import { readCpuSeconds, readMemory, readOpenFileLimit } from "./proc.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BUN = process.execPath;
@@ -195,6 +195,8 @@ interface Hub {
   ports?: number[];
   /** Every process that is "the hub" (linked: the hubs and Redis), for memory and CPU. */
   pids: number[];
+  /** Linked: the redis-server's pid (also in `pids`). */
+  redisPid?: number;
   output: string[];
   stop(): Promise<void>;
 }
@@ -241,6 +243,7 @@ async function startLinked(t: Target, files: number): Promise<Hub> {
     port: hubs[0]!.port,
     ports: hubs.map((h) => h.port),
     pids: [...hubs.map((h) => h.proc.pid), redis.pid],
+    redisPid: redis.pid,
     output: hubs.flatMap((h) => h.output),
     async stop() {
       await Promise.all(hubs.map((h) => h.stop()));
@@ -303,12 +306,14 @@ interface Row {
   res: LoadResult;
   /** The hub's memory just after it started, before any client. */
   hubStartKiB?: number;
+  /** Linked hubs: Redis's share of "hub CPU", % of one core over the run. */
+  redisCpuPct?: number;
   maxQueueBytes?: number;
 }
 
 const progress = (line: string) => console.error(line);
 
-async function runLoad(t: Target, load: LoadConfig, maxQueueBytes: number | undefined): Promise<{ res: LoadResult; hubStartKiB?: number }> {
+async function runLoad(t: Target, load: LoadConfig, maxQueueBytes: number | undefined): Promise<{ res: LoadResult; hubStartKiB?: number; redisCpuPct?: number }> {
   const files = load.mode === "idle" ? Math.max(...load.idleSteps) + 1000 : 4096;
   const hub = await startHub(t, files);
   const hubStartKiB = hub.pids.reduce((n, pid) => n + (readMemory(pid)?.rssKiB ?? 0), 0);
@@ -329,14 +334,31 @@ async function runLoad(t: Target, load: LoadConfig, maxQueueBytes: number | unde
       stderr: "pipe",
     });
     const killer = setTimeout(() => gen.kill("SIGKILL"), (load.timeLimitS + 30) * 1000);
-    const [out, err] = await Promise.all([new Response(gen.stdout).text(), new Response(gen.stderr).text(), gen.exited]);
+    let redisCpu0: number | undefined;
+    let redisAt0 = 0;
+    const outText = (async () => {
+      // Redis's CPU over the measurement: from the generator's "@measure" to its result.
+      let text = "";
+      const decoder = new TextDecoder();
+      for await (const chunk of gen.stdout) {
+        text += decoder.decode(chunk, { stream: true });
+        if (hub.redisPid && redisCpu0 === undefined && text.includes("@measure")) {
+          redisCpu0 = readCpuSeconds(hub.redisPid);
+          redisAt0 = performance.now();
+        }
+      }
+      return text;
+    })();
+    const [out, err] = await Promise.all([outText, new Response(gen.stderr).text(), gen.exited]);
     clearTimeout(killer);
+    const redisCpu1 = hub.redisPid ? readCpuSeconds(hub.redisPid) : undefined;
+    const redisCpuPct = redisCpu0 !== undefined && redisCpu1 !== undefined ? (100 * (redisCpu1 - redisCpu0)) / ((performance.now() - redisAt0) / 1000) : undefined;
     for (const line of out.split("\n")) if (line.startsWith("@") && !line.startsWith("@result")) progress(`  ${t.label}: ${line.slice(1)}`);
     const resultLine = out.split("\n").find((l) => l.startsWith("@result "));
     if (!resultLine) {
       throw new Error(`load generator failed against ${t.label}:\n${out.slice(-2000)}${err.slice(-2000)}\nhub said:\n${hub.output.slice(-10).join("\n")}`);
     }
-    return { res: JSON.parse(resultLine.slice("@result ".length)) as LoadResult, hubStartKiB };
+    return { res: JSON.parse(resultLine.slice("@result ".length)) as LoadResult, hubStartKiB, redisCpuPct };
   } finally {
     await hub.stop();
   }
@@ -383,14 +405,22 @@ async function measure(s: Scenario, targetName: string, variant: string, load: L
   const maxQueueBytes = flags["max-queue-bytes"] ? Number(flags["max-queue-bytes"]) : s.maxQueueBytes;
   const t = targetOf(targetName, load.transport, maxQueueBytes);
   const repeat = Math.max(1, Number(flags.repeat ?? 1));
-  const runs: { res: LoadResult; hubStartKiB?: number }[] = [];
+  const runs: { res: LoadResult; hubStartKiB?: number; redisCpuPct?: number }[] = [];
   for (let i = 0; i < repeat; i++) {
     progress(`${s.name}${variant ? ` (${variant})` : ""} against ${t.label}${repeat > 1 ? ` [${i + 1}/${repeat}]` : ""}: ${s.about}`);
     runs.push(await runLoad(t, load, maxQueueBytes));
   }
   runs.sort((a, b) => a.res.deliveriesPerS - b.res.deliveriesPerS);
   const mid = runs[Math.floor(runs.length / 2)]!;
-  return { scenario: s.name, target: t.label, variant, res: mid.res, hubStartKiB: mid.hubStartKiB, maxQueueBytes: t.join === "kit" ? (maxQueueBytes ?? 262_144) : undefined };
+  return {
+    scenario: s.name,
+    target: t.label,
+    variant,
+    res: mid.res,
+    hubStartKiB: mid.hubStartKiB,
+    redisCpuPct: mid.redisCpuPct,
+    maxQueueBytes: t.join === "kit" ? (maxQueueBytes ?? 262_144) : undefined,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -437,6 +467,8 @@ for (const name of chosen) {
       goals.push(`hubs: burst, two hubs >= 0.75x one hub in the same run: ${value >= 0.75 ? "met" : "NOT met"} (${value.toFixed(2)}x)`);
       goals.push(`hubs: p99 at ${fmt(rate.rate)} lines/s, two hubs <= 2 ms: ${twoRate.res.latency.p99Us <= 2000 ? "met" : "NOT met"} (${ms(twoRate.res.latency.p99Us)} ms)`);
       goals.push(`hubs: two hubs lost, duplicated or reordered nothing: ${clean(twoBurst) && clean(twoRate) ? "met" : "NOT met"}`);
+      const pct = (r: Row) => (r.redisCpuPct === undefined ? "?" : `${Math.round(r.redisCpuPct)}%`);
+      goals.push(`hubs: of the two hubs' "hub CPU", Redis used ${pct(twoBurst)} of a core in the burst and ${pct(twoRate)} at ${fmt(rate.rate)} lines/s`);
       continue;
     }
     if (s.slowPair) {
