@@ -72,7 +72,8 @@ const program = new Command("client")
   .option("-n, --nick <name>", "nickname to ask for", nickOption)
   .option("--lang <lang>", "language of the client's messages: en or zh", langOption, DEFAULTS.lang)
   .option("--no-color", "no colours (NO_COLOR=1 does the same)")
-  .showHelpAfterError("(run with --help for the options)");
+  .showHelpAfterError("(run with --help for the options)")
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2)); // a usage error exits 2, as the lessons do
 program.parse();
 const flags = program.opts<ClientFlags>();
 

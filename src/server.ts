@@ -58,7 +58,8 @@ const program = new Command("server")
   )
   .option("--redis [url]", `link to every server on this Redis: one room across them (default: $REDIS_URL, else ${DEFAULT_REDIS_URL})`)
   .option("-q, --quiet", "log only the ready line and errors")
-  .showHelpAfterError("(run with --help for the options)");
+  .showHelpAfterError("(run with --help for the options)")
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2)); // a usage error exits 2, as the lessons do
 
 program.parse();
 const flags = program.opts<ServerFlags & { udpTimeout: number; idleTimeout: number }>();
