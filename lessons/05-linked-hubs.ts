@@ -31,97 +31,36 @@
  */
 import type { Socket, Subprocess } from "bun";
 import { RedisClient } from "bun";
-import { parseArgs } from "node:util";
-import { langFromEnv } from "../src/i18n.ts";
+import { readCommandLine } from "./cli.ts";
 
-// ── 1 · Settings, and the words in both languages ────────────────────────────
+// ── 1 · Settings: two hubs' ports, and where Redis is ────────────────────────
 
-const HELP: Record<"en" | "zh", string> = {
-  en: `hubs: two chat hubs linked through Redis: chapter 2's broadcast, across machines
-
-Usage: bun lessons/05-linked-hubs.ts [options]
-
-Options:
-  --udp           the hubs speak UDP (default TCP)
-  --port <n>      hub A's port; hub B takes the next one; 0: any free ports (default 9009, or $PORT)
-  --redis <url>   a Redis to use (default: start a redis-server of our own on a free port)
-  --exit          stop after the tour instead of staying open
-  --lang en|zh    language of what it prints (default ${langFromEnv()}, from the locale)
-  -h, --help      show this help`,
-  zh: `hubs: 通过 Redis 连起来的两个聊天中心：第 2 章的广播，跨越多台机器
-
-用法：bun lessons/05-linked-hubs.ts [选项]
-
-选项：
-  --udp           中心使用 UDP（默认 TCP）
-  --port <n>      中心 A 的端口；中心 B 用下一个；0 表示任意空闲端口（默认 9009，或 $PORT）
-  --redis <url>   使用的 Redis（默认：自己在空闲端口上启动一个 redis-server）
-  --exit          导览结束后退出，而不是继续运行
-  --lang en|zh    输出用的语言（默认 ${langFromEnv()}，取自系统的 locale）
-  -h, --help      显示这段帮助`,
-};
-
-const args = process.argv.slice(2);
-const asked = parseArgs({ args, options: { lang: { type: "string" } }, strict: false }).values.lang;
-const lang = asked === "zh" || asked === "en" ? asked : langFromEnv();
-const say = (en: string, zh: string) => (lang === "zh" ? zh : en);
-const log = (en: string, zh: string) => console.log(`hubs: ${say(en, zh)}`);
-
-/** A usage error: one line, exit status 2. */
-function usage(en: string, zh: string): never {
-  console.error(`hubs: ${say(`${en} (see --help)`, `${zh}（参见 --help）`)}`);
-  process.exit(2);
-}
-
-let opts: { udp?: boolean; port?: string; redis?: string; exit?: boolean; lang?: string; help?: boolean };
-try {
-  opts = parseArgs({
-    args,
-    strict: true,
-    options: {
-      udp: { type: "boolean" },
-      port: { type: "string", default: process.env.PORT ?? "9009" },
-      redis: { type: "string" },
-      exit: { type: "boolean" },
-      lang: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  }).values;
-} catch (err) {
-  const e = err as { code?: string; message: string };
-  const option = /'(-[^' ]+)/.exec(e.message)?.[1] ?? args.join(" ");
-  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") usage(`unknown option ${option}`, `没有 ${option} 这个选项`);
-  if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") usage(`unexpected argument ${option}`, `多余的参数 ${option}`);
-  if (/does not take/.test(e.message)) usage(`${option} takes no value`, `${option} 后面不带值`);
-  usage(`${option} needs a value`, `${option} 后面要跟一个值`);
-}
-if (opts.lang !== undefined && opts.lang !== "en" && opts.lang !== "zh") usage(`--lang must be en or zh, not "${opts.lang}"`, `--lang 只能是 en 或 zh，不能是 "${opts.lang}"`);
-if (opts.help) {
-  console.log(HELP[lang]);
-  process.exit(0);
-}
-const portA = Number(opts.port);
-if (!/^\d+$/.test(opts.port!) || portA > 65534) usage(`--port must be a number from 0 to 65534, not "${opts.port}"`, `--port 必须是 0 到 65534 之间的整数，不能是 "${opts.port}"`);
-const transport = opts.udp ? "udp" : "tcp";
-const HOST = "127.0.0.1";
+// The options and their help, in English and Chinese, are at the end.
+const cli = readCommandLine(commandLine());
+const { log, say } = cli;
+const HOST = cli.opts.host;
+const portA = cli.port(0);
+if (portA === 65535) cli.fail("--port must leave room for hub B on the next port (at most 65534)", "--port 要给中心 B 留出下一个端口（最大 65534）");
+const transport = cli.opts.udp ? "udp" : "tcp";
 
 // ── 2 · Redis: one every hub connects to ─────────────────────────────────────
 
 let ownRedis: Subprocess | undefined;
-const redisUrl = opts.redis ?? (await startOwnRedis());
+const redisUrl = cli.opts.redis === "own" ? await startOwnRedis() : cli.opts.redis;
 
 /** A redis-server of our own, without persistence, on a free port (never 6379: yours may run there). */
 async function startOwnRedis(): Promise<string> {
   const binary = Bun.which("redis-server");
   if (!binary) {
-    console.error(say("hubs: redis-server is not installed (sudo apt-get install redis-server), or pass --redis URL", "hubs: 没有安装 redis-server（sudo apt-get install redis-server），或者用 --redis URL 指定一个"));
+    cli.warn("redis-server is not installed (sudo apt-get install redis-server); or pass --redis URL", "没有安装 redis-server（sudo apt-get install redis-server）；或者用 --redis URL 指定一个");
     process.exit(1);
   }
-  const probe = Bun.listen({ hostname: HOST, port: 0, socket: { data() {} } });
+  // Only on this machine (127.0.0.1), whatever --host says: it has no password.
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const port = probe.port;
   probe.stop(true);
-  ownRedis = Bun.spawn([binary, "--port", String(port), "--bind", HOST, "--save", "", "--appendonly", "no"], { stdout: "ignore", stderr: "ignore" });
-  const url = `redis://${HOST}:${port}`;
+  ownRedis = Bun.spawn([binary, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdout: "ignore", stderr: "ignore" });
+  const url = `redis://127.0.0.1:${port}`;
   for (let waited = 0; ; waited += 50) {
     const client = new RedisClient(url, { autoReconnect: false });
     try {
@@ -133,7 +72,7 @@ async function startOwnRedis(): Promise<string> {
       await Bun.sleep(50);
     }
   }
-  console.error(say(`hubs: our redis-server did not start on port ${port}`, `hubs: 自己的 redis-server 没能在端口 ${port} 上启动`));
+  cli.warn(`our redis-server did not start on port ${port}`, `自己的 redis-server 没能在端口 ${port} 上启动`);
   process.exit(1);
 }
 
@@ -320,7 +259,7 @@ try {
   hubA = await startHub("A", portA);
   hubB = await startHub("B", portA === 0 ? 0 : portA + 1);
 } catch (err) {
-  console.error(say(`hubs: cannot listen on ${HOST}:${portA}: ${(err as Error).message}`, `hubs: 无法在 ${HOST}:${portA} 上监听：${(err as Error).message}`));
+  cli.warn(`cannot listen on ${HOST}:${portA}: ${(err as Error).message}`, `无法在 ${HOST}:${portA} 上监听：${(err as Error).message}`);
   ownRedis?.kill();
   process.exit(1);
 }
@@ -436,6 +375,31 @@ function stop() {
   ownRedis?.kill();
   process.exit(0);
 }
-if (opts.exit) stop();
+if (cli.opts.exit) stop();
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
+
+// ── The command line: options, help and examples in both languages ──────────
+
+function commandLine() {
+  return {
+    name: "hubs",
+    file: "lessons/05-linked-hubs.ts",
+    about: [
+      "two chat hubs linked through Redis: chapter 2's broadcast, across machines.",
+      "通过 Redis 连起来的两个聊天中心：第 2 章的广播，跨越多台机器。",
+    ],
+    examples: [
+      ["bun lessons/05-linked-hubs.ts", "the tour over TCP; then: nc 127.0.0.1 9009 and nc 127.0.0.1 9010", "TCP 上的导览；然后：nc 127.0.0.1 9009 和 nc 127.0.0.1 9010"],
+      ["bun lessons/05-linked-hubs.ts --udp", "over UDP; then nc -u, and press Enter once to join", "UDP 上的导览；然后用 nc -u，按一次回车加入"],
+      ["bun lessons/05-linked-hubs.ts --redis redis://127.0.0.1:6379", "link through a Redis you run", "通过你自己运行的 Redis 连接"],
+    ],
+    options: {
+      host: { type: "string", value: "<address>", default: "127.0.0.1", help: ["address the hubs listen on", "中心监听的地址"] },
+      port: { type: "string", value: "<n>", default: process.env.PORT ?? "9009", help: ["hub A's port; hub B takes the next one; 0: any free ports (or set env PORT)", "中心 A 的端口，中心 B 用下一个；0 表示任选空闲端口（也可以设环境变量 PORT）"] },
+      udp: { type: "boolean", help: ["UDP instead of TCP", "用 UDP 而不是 TCP"] },
+      redis: { type: "string", value: "<url>", default: "own", help: ["the Redis to link through; own: start a redis-server of our own on a free port", "连接所用的 Redis；own 表示自己在空闲端口上启动一个 redis-server"] },
+      exit: { type: "boolean", help: ["stop after the tour instead of staying open", "导览结束后退出，而不是继续运行"] },
+    },
+  } as const;
+}

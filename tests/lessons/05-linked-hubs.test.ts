@@ -41,22 +41,10 @@ describe.skipIf(noRedis)("lesson 05", () => {
   }, 30_000);
 });
 
-describe("lesson 05's command line", () => {
-  test("--help says how to run it and exits 0, in either language", async () => {
-    const en = await run("--help", "--lang", "en");
-    expect(en.out).toContain("Usage: bun lessons/05-linked-hubs.ts [options]");
-    expect(en.out).toContain("--redis <url>");
-    expect(en.code).toBe(0);
-    const zh = await run("--help", "--lang", "zh");
-    expect(zh.out).toContain("用法：bun lessons/05-linked-hubs.ts [选项]");
-    expect(zh.code).toBe(0);
-  });
-
-  test.each([["--bogus"], ["--port x"], ["--lang fr"], ["--redis"], ["--udp=yes"]])("a bad option (%s) is one line on stderr and exit 2", async (bad) => {
-    const { code, out, err } = await run(...bad.split(" "));
-    expect(err.trim().split("\n")).toHaveLength(1);
-    expect(err).toStartWith("hubs: ");
-    expect(out).toBe("");
-    expect(code).toBe(2);
-  });
+// --help, usage errors and --lang are checked with every lesson's, in tests/lessons/cli.test.ts.
+test("--help names the Redis option and its default", async () => {
+  const { code, out } = await run("--help", "--lang", "en");
+  expect(out).toContain("--redis <url>");
+  expect(out).toContain("start a redis-server of our own on a free port; default own");
+  expect(code).toBe(0);
 });
