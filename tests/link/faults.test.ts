@@ -9,6 +9,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { RawClient } from "../helpers/chat.ts";
 import { noRedis, startRedis, type TestRedis } from "../helpers/redis.ts";
 import { member, startChild, type ChildServer } from "../reliability/child-server.ts";
+import { freePort } from "../../tools/harness/ports.ts";
 import { until } from "../../tools/harness/until.ts";
 
 let redis: TestRedis | undefined;
@@ -131,4 +132,39 @@ describe.skipIf(noRedis)("two linked servers through faults", () => {
     b2!.client.say("/nick a1");
     await b1!.client.waitFor("*** b2 is now a1");
   }, 30_000);
+});
+
+describe("a server started with --redis", () => {
+  async function server(args: string[], env: Record<string, string> = {}) {
+    const proc = Bun.spawn([process.execPath, "src/server.ts", "--port", "0", ...args], {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, LANG: "C", LC_ALL: "", LC_MESSAGES: "", ...env },
+    });
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    return { stdout, stderr, code };
+  }
+
+  test("where Redis cannot be reached: one line naming the URL, the password hidden, and exit 1", async () => {
+    const port = await freePort("tcp");
+    const { stdout, stderr, code } = await server(["--redis", `redis://:hunter2@127.0.0.1:${port}`]);
+    expect(stderr).toBe(`server: cannot reach Redis at redis://:***@127.0.0.1:${port}: connection refused (is redis-server running there?)\n`);
+    expect(stdout).toBe(""); // it never listened: nobody could join a room split off from the others
+    expect(code).toBe(1);
+  });
+
+  test("without a URL takes $REDIS_URL, and says so in Chinese under --lang zh", async () => {
+    const port = await freePort("tcp");
+    const { stderr, code } = await server(["--redis", "--lang", "zh"], { REDIS_URL: `redis://127.0.0.1:${port}` });
+    expect(stderr).toBe(`server: 无法连接 Redis（redis://127.0.0.1:${port}）：连接被拒绝（那里运行着 redis-server 吗？）\n`);
+    expect(code).toBe(1);
+  });
+
+  test("--help documents the option", async () => {
+    const { stdout, code } = await server(["--help"]);
+    expect(stdout).toContain("--redis [url]");
+    expect(stdout).toContain("$REDIS_URL");
+    expect(code).toBe(0);
+  });
 });
