@@ -1,6 +1,6 @@
 /**
  * One room over several hubs, linked through Redis: the only file that talks to
- * Redis (Bun's built-in RedisClient). It is a `Room` (src/hub.ts): the hub hands
+ * Redis (Bun's built-in RedisClient). It is a `Room` (src/room.ts): the hub hands
  * it what is for the room, and it delivers that here at once and passes it on to
  * every other hub on the same Redis.
  *
@@ -21,7 +21,7 @@
  * Two connections: one writes (XADD, claims, heartbeats), one reads (XREAD
  * BLOCK, which holds its connection while it waits).
  */
-import type { LinkedHub, MemberRef, Notice, Room, RoomMessage } from "../hub.ts";
+import type { LinkedHub, MemberRef, Notice, Room, RoomMessage } from "../room.ts";
 import { checkNick, nickKey } from "../protocol.ts";
 import { RedisLine } from "./redis-line.ts";
 import { Roster } from "./roster.ts";

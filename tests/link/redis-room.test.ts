@@ -5,7 +5,7 @@
  * answering, and hostile entries in the stream.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { LinkedHub, MemberRef, Notice, RoomMessage } from "../../src/hub.ts";
+import type { LinkedHub, MemberRef, Notice, RoomMessage } from "../../src/room.ts";
 import { RedisRoom, redactUrl, type LinkEvent, type LinkTiming } from "../../src/link/redis-room.ts";
 import { freePort } from "../../tools/harness/ports.ts";
 import { until } from "../../tools/harness/until.ts";
