@@ -26,7 +26,7 @@ import { checkNick, nickKey } from "../protocol.ts";
 import { RedisLine } from "./redis-line.ts";
 import { Roster } from "./roster.ts";
 import { Inbox, Outbox } from "./sequence.ts";
-import { BATCH_CHARS, decodeEntry, encodeMessages, entryFields, HUB_ID, MAX_BATCH_MESSAGES, newHubId, rosterMessages, type Batch, type LinkMessage } from "./wire.ts";
+import { BATCH_CHARS, decodeEntry, encodeMessages, entryFields, entryHub, HUB_ID, MAX_BATCH_MESSAGES, newHubId, rosterMessages, type Batch, type LinkMessage } from "./wire.ts";
 
 export interface LinkTiming {
   /** How often a hub renews its heartbeat (and looks for hubs that stopped). */
@@ -572,13 +572,13 @@ export class RedisRoom implements Room {
     for (const entry of entries) {
       if (!Array.isArray(entry) || typeof entry[0] !== "string" || !/^\d+-\d+$/.test(entry[0])) continue;
       this.lastReadId = entry[0];
+      if (entryHub(entry[1]) === this.hubId) continue; // ours: delivered here when it was said
       const decoded = decodeEntry(entry[1]);
       if (!decoded.ok) {
         if (this.stats.skipped++ < 10) this.report({ kind: "skipped", id: entry[0], why: decoded.why });
         continue;
       }
       const batch = decoded.batch;
-      if (batch.hub === this.hubId) continue;
       const { fresh, missing: lost } = this.inbox.accept(batch.hub, batch.seq);
       if (!fresh) {
         this.stats.duplicates++;

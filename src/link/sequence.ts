@@ -41,9 +41,14 @@ export interface OutboxOptions {
 }
 
 export class Outbox {
+  /** Oldest first: taken ones (the window), then sent ones, then unsent ones. Live from `head` on. */
   private batches: OutBatch[] = [];
+  private head = 0;
+  /** The first batch not yet sent on this connection (everything before it is sent or taken). */
+  private sendFrom = 0;
   private chars = 0;
   private inFlight = 0;
+  private notTaken = 0;
   private nextSeq = 1;
   /** Chat lines let go unsent since the last `takeDropped()`. */
   private droppedLines = 0;
@@ -56,12 +61,16 @@ export class Outbox {
     const batch: OutBatch = { seq: this.nextSeq++, body, lines, at: now, state: "unsent", wasTaken: false };
     this.batches.push(batch);
     this.chars += body.length;
+    this.notTaken++;
     while (this.chars > this.opts.maxChars) {
       // The oldest that is not in the socket already (those are bounded by maxInFlightChars).
-      const i = this.batches.findIndex((b) => b.state !== "sent");
-      if (i < 0 || this.batches[i] === batch) break;
+      let i = this.head;
+      while (i < this.batches.length && this.batches[i]!.state === "sent") i++;
+      if (i >= this.batches.length || this.batches[i] === batch) break;
       const [oldest] = this.batches.splice(i, 1);
+      if (i < this.sendFrom) this.sendFrom--;
       this.chars -= oldest!.body.length;
+      if (oldest!.state !== "taken") this.notTaken--;
       if (!oldest!.wasTaken) {
         this.droppedLines += oldest!.lines;
         this.droppedBatches++;
@@ -73,12 +82,13 @@ export class Outbox {
   /** Batches to send now, oldest first (marked sent), within the in-flight bound. */
   takeUnsent(): OutBatch[] {
     const out: OutBatch[] = [];
-    for (const b of this.batches) {
-      if (b.state !== "unsent") continue;
+    while (this.sendFrom < this.batches.length) {
+      const b = this.batches[this.sendFrom]!;
       if (this.inFlight > 0 && this.inFlight + b.body.length > this.opts.maxInFlightChars) break;
       b.state = "sent";
       this.inFlight += b.body.length;
       out.push(b);
+      this.sendFrom++;
     }
     return out;
   }
@@ -89,6 +99,7 @@ export class Outbox {
     batch.state = "taken";
     batch.wasTaken = true;
     this.inFlight -= batch.body.length;
+    this.notTaken--;
   }
 
   /**
@@ -96,25 +107,31 @@ export class Outbox {
    * took may be gone with it. Everything held is to be sent again, in order.
    */
   rewind(): void {
-    for (const b of this.batches) b.state = "unsent";
+    for (let i = this.head; i < this.batches.length; i++) this.batches[i]!.state = "unsent";
+    this.sendFrom = this.head;
     this.inFlight = 0;
+    this.notTaken = this.batches.length - this.head;
   }
 
   /** Let go of batches Redis took longer ago than the window. */
   prune(now: number): void {
-    while (this.batches.length > 0) {
-      const b = this.batches[0]!;
-      if (!b.wasTaken || b.state === "sent" || now - b.at < this.opts.windowMs) break;
-      this.batches.shift();
+    while (this.head < this.sendFrom) {
+      const b = this.batches[this.head]!;
+      if (b.state !== "taken" || now - b.at < this.opts.windowMs) break;
       this.chars -= b.body.length;
+      this.head++;
+    }
+    // Forget the pruned ones now and then, not one `shift()` at a time.
+    if (this.head > 1024 && this.head * 2 > this.batches.length) {
+      this.batches = this.batches.slice(this.head);
+      this.sendFrom -= this.head;
+      this.head = 0;
     }
   }
 
   /** Batches not yet taken by Redis. */
   get waiting(): number {
-    let n = 0;
-    for (const b of this.batches) if (b.state !== "taken") n++;
-    return n;
+    return this.notTaken;
   }
 
   get heldChars(): number {

@@ -76,6 +76,13 @@ export function encodeMessages(messages: LinkMessage[]): string {
   return JSON.stringify(messages);
 }
 
+/** The `hub` field of an entry, without reading the rest (a hub skips its own entries). */
+export function entryHub(fields: unknown): string | undefined {
+  if (!Array.isArray(fields)) return undefined;
+  for (let i = 0; i + 1 < fields.length && i < 32; i += 2) if (fields[i] === "hub") return typeof fields[i + 1] === "string" ? fields[i + 1] : undefined;
+  return undefined;
+}
+
 export type Decoded = { ok: true; batch: Batch } | { ok: false; why: string };
 
 /**

@@ -125,6 +125,22 @@ describe("the outbox", () => {
     expect(out.takeUnsent().map((b) => b.seq)).toEqual([4]);
   });
 
+  test("keeps its order through thousands of batches, the window forgotten a piece at a time", () => {
+    const out = new Outbox({ maxChars: 1e9, windowMs: 1000, maxInFlightChars: 1e9 });
+    for (let i = 0; i < 3000; i++) out.add("x", 1, i); // made at 0 ms, 1 ms, ... 2999 ms
+    for (const b of out.takeUnsent()) out.taken(b);
+    out.prune(3500); // the window keeps those made after 2500 ms
+    out.add("y", 1, 3500);
+    expect(out.takeUnsent().map((b) => b.seq)).toEqual([3001]);
+    expect(out.waiting).toBe(1);
+    out.rewind();
+    const again = out.takeUnsent().map((b) => b.seq);
+    expect(again[0]).toBe(2502);
+    expect(again.at(-1)).toBe(3001);
+    expect(again).toHaveLength(500);
+    expect(out.waiting).toBe(500);
+  });
+
   test("letting go of a batch Redis took once is no loss", () => {
     const out = new Outbox({ maxChars: 25, windowMs: 60_000, maxInFlightChars: 100 });
     out.add("a".repeat(20), 5, 0);
