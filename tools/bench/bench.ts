@@ -20,10 +20,10 @@
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import type { Subprocess } from "bun";
 import { RedisClient } from "bun";
+import { chatServerCommand, freePort, readCpuSeconds, readMemory, readOpenFileLimit, startProgram, type Program } from "../harness/index.ts";
 import type { LoadConfig, LoadResult } from "./loadgen.ts";
-import { readCpuSeconds, readMemory, readOpenFileLimit } from "./proc.ts";
+import { fmt, idleGoals, met, ms, printReport, type Ratio, type Row } from "./report.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BUN = process.execPath;
@@ -46,6 +46,7 @@ const { values: flags } = parseArgs({
     "time-limit": { type: "string" },
     repeat: { type: "string" },
     tick: { type: "string" },
+    client: { type: "string" },
     json: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -68,6 +69,8 @@ if (flags.help) {
   --time-limit S       hard bound on each run (default 120)
   --tick MS            rate mode: how often the generator sends what is due (0.2)
   --repeat N           run each measurement N times, keep the median (by deliveries/s)
+  --client LIST        the generator's clients: lean (its own, the default) or harness (the
+                       kit's line client); lean,harness runs both and prints the ratio
   --json               one JSON document on stdout instead of the table`);
   process.exit(0);
 }
@@ -91,8 +94,6 @@ interface Scenario {
   goal?: (r: Row, all: Row[]) => string;
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-const ms = (us: number) => (us / 1000).toFixed(us < 10_000 ? 2 : 1);
 
 function SCENARIOS(): Record<string, Scenario> {
   return {
@@ -102,19 +103,19 @@ function SCENARIOS(): Record<string, Scenario> {
       load: { transport: "tcp", mode: "burst", linesPerSender: 1000 },
       compare: "lesson02",
       maxQueueBytes: 64 << 20,
-      goal: (r) => `>= 800,000 deliveries/s, nothing lost: ${r.res.deliveriesPerS >= 800_000 && r.res.lost === 0 ? "met" : "NOT met"}`,
+      goal: (r) => `>= 800,000 deliveries/s, nothing lost: ${met(r.res.deliveriesPerS >= 800_000 && r.res.lost === 0)}`,
     },
     rate: {
       name: "rate",
       about: "TCP, 5,000 lines/s into 50 clients (245,000 deliveries/s)",
       load: { transport: "tcp", mode: "rate", rate: 5000, durationS: 10 },
-      goal: (r) => `p99 <= 2 ms and nothing lost: ${r.res.latency.p99Us <= 2000 && r.res.lost === 0 ? "met" : "NOT met"}`,
+      goal: (r) => `p99 <= 2 ms and nothing lost: ${met(r.res.latency.p99Us <= 2000 && r.res.lost === 0)}`,
     },
     udp: {
       name: "udp",
       about: "UDP, 1,000 lines/s into 50 clients",
       load: { transport: "udp", mode: "rate", rate: 1000, durationS: 10 },
-      goal: (r) => `p99 <= 2 ms and nothing lost: ${r.res.latency.p99Us <= 2000 && r.res.lost === 0 ? "met" : "NOT met"}`,
+      goal: (r) => `p99 <= 2 ms and nothing lost: ${met(r.res.latency.p99Us <= 2000 && r.res.lost === 0)}`,
     },
     "udp-burst": {
       name: "udp-burst",
@@ -166,39 +167,27 @@ interface Target {
 function targetOf(name: string, transport: "tcp" | "udp", maxQueueBytes: number | undefined): Target {
   const udp = transport === "udp" ? ["--udp"] : [];
   // "kit:DIR" is the kit's server from another checkout (a git worktree of an older commit).
+  if (name === "kit-linked") return { ...targetOf("kit", transport, maxQueueBytes), label: "kit-linked", linked: 2 };
   const kitDir = name === "kit" ? ROOT : name.startsWith("kit:") ? resolve(name.slice(4)) : undefined;
-  if (name === "kit-linked") {
-    const one = targetOf("kit", transport, maxQueueBytes);
-    return { ...one, label: "kit-linked", linked: 2 };
-  }
   if (kitDir !== undefined) {
     // Flood control off and limits raised: the benchmark measures fan-out, not policy.
-    const cmd = [BUN, resolve(kitDir, "src/server.ts"), "--host", "127.0.0.1", "--port", "0", "--quiet", "--no-flood-limit"];
+    const cmd = [...chatServerCommand(kitDir).argv, "--host", "127.0.0.1", "--quiet", "--no-flood-limit"];
     cmd.push("--max-clients", "20000", "--max-per-address", "20000", ...udp);
     if (maxQueueBytes) cmd.push("--max-queue-bytes", String(maxQueueBytes));
-    return { label: name === "kit" ? "kit" : `kit(${name.slice(4).replace(/\/+$/, "").split("/").pop()})`, cmd, join: "kit", relays: true };
+    const label = name === "kit" ? "kit" : `kit(${name.slice(4).replace(/\/+$/, "").split("/").pop()})`;
+    return { label, cmd, join: "kit", relays: true };
   }
+  // Every hub gets --port 0 (startHub adds it) and says the port it got in its ready line.
   switch (name) {
     case "lesson02":
-      return { label: "lesson02", cmd: [BUN, "lessons/02-hub.ts", "--host", "127.0.0.1", "--port", "0", ...udp], join: "plain", relays: true };
+      return { label: name, cmd: [BUN, "lessons/02-hub.ts", "--host", "127.0.0.1", ...udp], join: "plain", relays: true };
     case "sink":
-      return { label: "sink", cmd: [BUN, "tools/bench/sink.ts", "--port", "0", ...udp], join: "plain", relays: false };
-    default:
-      return { label: name.length > 24 ? name.slice(0, 21) + "..." : name, cmd: ["sh", "-c", `exec ${name}`], join: "plain", relays: true };
+      return { label: "sink", cmd: [BUN, "tools/bench/sink.ts", ...udp], join: "plain", relays: false };
+    default: {
+      const label = name.length > 24 ? name.slice(0, 21) + "..." : name;
+      return { label, cmd: ["sh", "-c", `exec ${name}`], join: "plain", relays: true };
+    }
   }
-}
-
-interface Hub {
-  proc: Subprocess<"ignore", "pipe", "pipe">;
-  port: number;
-  /** Linked hubs: every hub's port (clients are split across them). */
-  ports?: number[];
-  /** Every process that is "the hub" (linked: the hubs and Redis), for memory and CPU. */
-  pids: number[];
-  /** Linked: the redis-server's pid (also in `pids`). */
-  redisPid?: number;
-  output: string[];
-  stop(): Promise<void>;
 }
 
 /** Raises the soft open-files limit for a child that will hold many sockets. */
@@ -208,17 +197,49 @@ function withFileLimit(cmd: string[], files: number): string[] {
   return ["sh", "-c", `ulimit -n ${files} 2>/dev/null || ulimit -n hard; exec "$@"`, "sh", ...cmd];
 }
 
-/** Two (or more) hubs of one room: a redis-server of our own on a free port, and each hub linked to it. */
-async function startLinked(t: Target, files: number): Promise<Hub> {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const redisPort = probe.port;
-  probe.stop(true);
+/** The hub in its own process, on the port it picks and reports in its ready line. */
+function startHub(t: Target, transport: "tcp" | "udp", files: number): Promise<Program> {
+  return startProgram({
+    command: { argv: withFileLimit(t.cmd, files), label: t.label, custom: true },
+    transport,
+    port: 0,
+    cwd: ROOT,
+    readyMs: 15_000,
+    // The ready line is read in English, whatever the machine's locale.
+    env: { LANG: "C", LC_ALL: "", LC_MESSAGES: "" },
+    ready: [/listening on \S*?:(\d+)/],
+  });
+}
+
+/** What the load runs against: one hub, or several linked through a Redis of their own. */
+interface Hubs {
+  port: number;
+  /** Linked: every hub's port (the clients are split across them). */
+  ports?: number[];
+  /** Every process that counts as "the hub" (linked: the hubs and Redis). */
+  pids: number[];
+  redisPid?: number;
+  lines(): string[];
+  stop(): Promise<unknown>;
+}
+
+async function startHubs(t: Target, transport: "tcp" | "udp", files: number): Promise<Hubs> {
+  if (!t.linked) {
+    const hub = await startHub(t, transport, files);
+    return { port: hub.port, pids: [hub.proc.pid], lines: () => hub.lines(), stop: () => hub.stop("SIGTERM", 3000) };
+  }
+  // Linked: a redis-server of our own (free port, no persistence), then each hub with --redis.
+  const redisPort = await freePort("tcp");
   const redis = Bun.spawn(["redis-server", "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
     stdin: "ignore",
     stdout: "ignore",
     stderr: "ignore",
   });
   const url = `redis://127.0.0.1:${redisPort}`;
+  const stopRedis = async () => {
+    redis.kill("SIGKILL");
+    await redis.exited;
+  };
   for (let waited = 0; ; waited += 20) {
     const client = new RedisClient(url, { autoReconnect: false });
     try {
@@ -226,107 +247,47 @@ async function startLinked(t: Target, files: number): Promise<Hub> {
       client.close();
       break;
     } catch {
-      if (waited > 10_000) throw new Error(`redis-server did not start on port ${redisPort} (is it installed? apt-get install redis-server)`);
+      if (waited > 10_000 || redis.exitCode !== null) {
+        await stopRedis();
+        throw new Error(`redis-server did not start on port ${redisPort} (is it installed? apt-get install redis-server)`);
+      }
       await Bun.sleep(20);
     }
   }
-  const hubs: Hub[] = [];
+  const hubs: Program[] = [];
   try {
-    for (let i = 0; i < (t.linked ?? 2); i++) hubs.push(await startHub({ ...t, linked: undefined, cmd: [...t.cmd, "--redis", url] }, files));
+    for (let i = 0; i < t.linked; i++) hubs.push(await startHub({ ...t, cmd: [...t.cmd, "--redis", url] }, transport, files));
   } catch (error) {
-    await Promise.all(hubs.map((h) => h.stop()));
-    redis.kill("SIGKILL");
+    await Promise.all(hubs.map((h) => h.stop("SIGTERM", 3000)));
+    await stopRedis();
     throw error;
   }
   return {
-    proc: hubs[0]!.proc,
     port: hubs[0]!.port,
     ports: hubs.map((h) => h.port),
     pids: [...hubs.map((h) => h.proc.pid), redis.pid],
     redisPid: redis.pid,
-    output: hubs.flatMap((h) => h.output),
+    lines: () => hubs.flatMap((h) => h.lines()),
     async stop() {
-      await Promise.all(hubs.map((h) => h.stop()));
-      redis.kill("SIGKILL");
-      await redis.exited;
-    },
-  };
-}
-
-async function startHub(t: Target, files: number): Promise<Hub> {
-  if (t.linked) return startLinked(t, files);
-  const proc = Bun.spawn(withFileLimit(t.cmd, files), { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const output: string[] = [];
-  let port = 0;
-  let resolveReady!: (p: number) => void;
-  const ready = new Promise<number>((r) => (resolveReady = r));
-  // Keep reading both pipes for the hub's whole life: a full pipe would block it.
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    let partial = "";
-    for await (const chunk of stream) {
-      const lines = (partial + decoder.decode(chunk, { stream: true })).split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) {
-        if (output.length < 200) output.push(line);
-        const m = /listening on \S*?:(\d+)/.exec(line);
-        if (m && !port) resolveReady((port = Number(m[1])));
-      }
-    }
-  };
-  void pump(proc.stdout);
-  void pump(proc.stderr);
-  const timeout = Bun.sleep(15_000).then(() => 0);
-  const exited = proc.exited.then(() => 0);
-  port = await Promise.race([ready, timeout, exited]);
-  if (!port) {
-    proc.kill("SIGKILL");
-    throw new Error(`${t.label} did not print "listening on HOST:PORT":\n${output.slice(-10).join("\n")}`);
-  }
-  return {
-    proc,
-    port,
-    pids: [proc.pid],
-    output,
-    async stop() {
-      proc.kill("SIGTERM");
-      const done = await Promise.race([proc.exited.then(() => true), Bun.sleep(3000).then(() => false)]);
-      if (!done) proc.kill("SIGKILL");
-      await proc.exited;
+      await Promise.all(hubs.map((h) => h.stop("SIGTERM", 3000)));
+      await stopRedis();
     },
   };
 }
 
 // ---------------------------------------------------------------------------
 
-interface Row {
-  scenario: string;
-  target: string;
-  variant: string;
-  res: LoadResult;
-  /** The hub's memory just after it started, before any client. */
-  hubStartKiB?: number;
-  /** Linked hubs: Redis's share of "hub CPU", % of one core over the run. */
-  redisCpuPct?: number;
-  maxQueueBytes?: number;
-}
-
 const progress = (line: string) => console.error(line);
 
-async function runLoad(t: Target, load: LoadConfig, maxQueueBytes: number | undefined): Promise<{ res: LoadResult; hubStartKiB?: number; redisCpuPct?: number }> {
+type Run = { res: LoadResult; hubStartKiB?: number; redisCpuPct?: number };
+
+async function runLoad(t: Target, load: LoadConfig): Promise<Run> {
   const files = load.mode === "idle" ? Math.max(...load.idleSteps) + 1000 : 4096;
-  const hub = await startHub(t, files);
+  const hub = await startHubs(t, load.transport, files);
   const hubStartKiB = hub.pids.reduce((n, pid) => n + (readMemory(pid)?.rssKiB ?? 0), 0);
   try {
-    const config: LoadConfig = {
-      ...load,
-      port: hub.port,
-      ports: hub.ports,
-      hubPid: hub.proc.pid,
-      hubPids: hub.pids,
-      join: t.join,
-      relays: t.relays && load.relays !== false,
-    };
+    const relays = t.relays && load.relays !== false;
+    const config: LoadConfig = { ...load, port: hub.port, ports: hub.ports, hubPid: hub.pids[0]!, hubPids: hub.pids, join: t.join, relays };
     const gen = Bun.spawn(withFileLimit([BUN, "tools/bench/loadgen.ts", JSON.stringify(config)], files), {
       cwd: ROOT,
       stdin: "ignore",
@@ -334,29 +295,36 @@ async function runLoad(t: Target, load: LoadConfig, maxQueueBytes: number | unde
       stderr: "pipe",
     });
     const killer = setTimeout(() => gen.kill("SIGKILL"), (load.timeLimitS + 30) * 1000);
+    const text = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
+    // Linked: Redis's own CPU, from the generator's "@measure" to its result.
     let redisCpu0: number | undefined;
     let redisAt0 = 0;
-    const outText = (async () => {
-      // Redis's CPU over the measurement: from the generator's "@measure" to its result.
-      let text = "";
+    const watched = async (stream: ReadableStream<Uint8Array>) => {
+      let all = "";
       const decoder = new TextDecoder();
-      for await (const chunk of gen.stdout) {
-        text += decoder.decode(chunk, { stream: true });
-        if (hub.redisPid && redisCpu0 === undefined && text.includes("@measure")) {
+      for await (const chunk of stream) {
+        all += decoder.decode(chunk, { stream: true });
+        if (hub.redisPid && redisCpu0 === undefined && all.includes("@measure")) {
           redisCpu0 = readCpuSeconds(hub.redisPid);
           redisAt0 = performance.now();
         }
       }
-      return text;
-    })();
-    const [out, err] = await Promise.all([outText, new Response(gen.stderr).text(), gen.exited]);
+      return all;
+    };
+    const [out, err] = await Promise.all([watched(gen.stdout), text(gen.stderr), gen.exited]);
     clearTimeout(killer);
     const redisCpu1 = hub.redisPid ? readCpuSeconds(hub.redisPid) : undefined;
-    const redisCpuPct = redisCpu0 !== undefined && redisCpu1 !== undefined ? (100 * (redisCpu1 - redisCpu0)) / ((performance.now() - redisAt0) / 1000) : undefined;
-    for (const line of out.split("\n")) if (line.startsWith("@") && !line.startsWith("@result")) progress(`  ${t.label}: ${line.slice(1)}`);
-    const resultLine = out.split("\n").find((l) => l.startsWith("@result "));
+    const redisSeconds = (performance.now() - redisAt0) / 1000;
+    const redisCpuPct = redisCpu0 !== undefined && redisCpu1 !== undefined ? (100 * (redisCpu1 - redisCpu0)) / redisSeconds : undefined;
+    const lines = out.split("\n");
+    for (const line of lines.filter((l) => l.startsWith("@") && !l.startsWith("@result"))) {
+      progress(`  ${t.label}: ${line.slice(1)}`);
+    }
+    const resultLine = lines.find((l) => l.startsWith("@result "));
     if (!resultLine) {
-      throw new Error(`load generator failed against ${t.label}:\n${out.slice(-2000)}${err.slice(-2000)}\nhub said:\n${hub.output.slice(-10).join("\n")}`);
+      const hubSaid = hub.lines().slice(-10).join("\n");
+      const said = `${out.slice(-2000)}${err.slice(-2000)}`;
+      throw new Error(`load generator failed against ${t.label}:\n${said}\nhub said:\n${hubSaid}`);
     }
     return { res: JSON.parse(resultLine.slice("@result ".length)) as LoadResult, hubStartKiB, redisCpuPct };
   } finally {
@@ -396,6 +364,7 @@ function loadFor(s: Scenario): LoadConfig {
   if (flags["idle-steps"]) base.idleSteps = flags["idle-steps"].split(",").map(Number);
   if (flags["time-limit"]) base.timeLimitS = num(flags["time-limit"])!;
   if (flags.tick) base.tickMs = num(flags.tick)!;
+  if (flags.client === "harness") base.client = "harness";
   base.senders = flags.senders ? Math.min(num(flags.senders)!, base.clients) : base.senders || base.clients;
   if (base.mode === "burst") base.drainS = 3;
   return base;
@@ -405,40 +374,49 @@ async function measure(s: Scenario, targetName: string, variant: string, load: L
   const maxQueueBytes = flags["max-queue-bytes"] ? Number(flags["max-queue-bytes"]) : s.maxQueueBytes;
   const t = targetOf(targetName, load.transport, maxQueueBytes);
   const repeat = Math.max(1, Number(flags.repeat ?? 1));
-  const runs: { res: LoadResult; hubStartKiB?: number; redisCpuPct?: number }[] = [];
+  const runs: Run[] = [];
   for (let i = 0; i < repeat; i++) {
-    progress(`${s.name}${variant ? ` (${variant})` : ""} against ${t.label}${repeat > 1 ? ` [${i + 1}/${repeat}]` : ""}: ${s.about}`);
-    runs.push(await runLoad(t, load, maxQueueBytes));
+    const which = `${s.name}${variant ? ` (${variant})` : ""} against ${t.label}`;
+    progress(`${which}${repeat > 1 ? ` [${i + 1}/${repeat}]` : ""}: ${s.about}`);
+    runs.push(await runLoad(t, load));
   }
   runs.sort((a, b) => a.res.deliveriesPerS - b.res.deliveriesPerS);
   const mid = runs[Math.floor(runs.length / 2)]!;
-  return {
-    scenario: s.name,
-    target: t.label,
-    variant,
-    res: mid.res,
-    hubStartKiB: mid.hubStartKiB,
-    redisCpuPct: mid.redisCpuPct,
-    maxQueueBytes: t.join === "kit" ? (maxQueueBytes ?? 262_144) : undefined,
-  };
+  const cap = t.join === "kit" ? (maxQueueBytes ?? 262_144) : undefined;
+  return { scenario: s.name, target: t.label, variant, res: mid.res, hubStartKiB: mid.hubStartKiB, maxQueueBytes: cap, redisCpuPct: mid.redisCpuPct };
 }
 
 // ---------------------------------------------------------------------------
 
 const all = SCENARIOS();
 const defaultSet = ["burst", "rate", "udp"];
-const chosen = (flags.scenario ?? (flags.rate || flags.burst ? "custom" : defaultSet.join(","))).split(",").flatMap((n) => {
-  if (n === "all") return ["burst", "rate", "udp", "udp-burst", "slow", "idle", "sink"];
-  return [n];
-});
+const asked = flags.scenario ?? (flags.rate || flags.burst ? "custom" : defaultSet.join(","));
+const ALL = ["burst", "rate", "udp", "udp-burst", "slow", "idle", "sink"];
+const chosen = asked.split(",").flatMap((n) => (n === "all" ? ALL : [n]));
 
+const clientKinds = (flags.client ?? "lean").split(",") as NonNullable<LoadConfig["client"]>[];
 const rows: Row[] = [];
-const ratios: { scenario: string; text: string; value: number }[] = [];
+const ratios: Ratio[] = [];
 const goals: string[] = [];
 const started = Date.now();
 
+/** Adds "row / base" (deliveries per second) to the ratios, and returns it. */
+function ratio(s: Scenario, row: Row, base: Row): number {
+  const value = row.res.deliveriesPerS / base.res.deliveriesPerS;
+  const name = (r: Row) => r.target + (r.variant ? ` (${r.variant})` : "");
+  ratios.push({
+    scenario: s.name,
+    value,
+    text:
+      `${s.name}: ${name(row)} ${fmt(row.res.deliveriesPerS)} / ${name(base)} ${fmt(base.res.deliveriesPerS)} ` +
+      `deliveries/s = ${value.toFixed(2)}x`,
+  });
+  return value;
+}
+
 for (const name of chosen) {
-  const s: Scenario | undefined = name === "custom" ? { name: "custom", about: "as the flags say", load: {} } : all[name];
+  const custom: Scenario = { name: "custom", about: "as the flags say", load: {} };
+  const s: Scenario | undefined = name === "custom" ? custom : all[name];
   if (!s) {
     console.error(`bench: no scenario "${name}" (try --help)`);
     process.exit(2);
@@ -453,22 +431,22 @@ for (const name of chosen) {
     }
     if (s.linkedPair) {
       // The same loads against one hub and against two linked hubs, one after the other.
-      const burst = { ...loadFor({ ...s, load: { ...s.load, mode: "burst", linesPerSender: 1000 } }), mode: "burst" as const };
-      const rate = { ...loadFor({ ...s, load: { ...s.load, mode: "rate", rate: 5000, durationS: 10 } }) };
-      const burstScenario = { ...s, maxQueueBytes: 64 << 20 };
-      const oneBurst = await measure(burstScenario, "kit", "burst, one hub", burst);
-      const twoBurst = await measure(burstScenario, "kit-linked", "burst, two hubs", burst);
-      const oneRate = await measure(s, "kit", `${fmt(rate.rate)} lines/s, one hub`, rate);
-      const twoRate = await measure(s, "kit-linked", `${fmt(rate.rate)} lines/s, two hubs`, rate);
+      const burst = loadFor({ ...s, load: { ...s.load, mode: "burst", linesPerSender: 1000 } });
+      const rate = loadFor({ ...s, load: { ...s.load, mode: "rate", rate: 5000, durationS: 10 } });
+      const bursty = { ...s, maxQueueBytes: 64 << 20 };
+      const oneBurst = await measure(bursty, "kit", "burst, one hub", burst);
+      const twoBurst = await measure(bursty, "kit-linked", "burst, two hubs", burst);
+      const perS = `${fmt(rate.rate)} lines/s`;
+      const oneRate = await measure(s, "kit", `${perS}, one hub`, rate);
+      const twoRate = await measure(s, "kit-linked", `${perS}, two hubs`, rate);
       rows.push(oneBurst, twoBurst, oneRate, twoRate);
-      const value = twoBurst.res.deliveriesPerS / Math.max(1, oneBurst.res.deliveriesPerS);
-      ratios.push({ scenario: "hubs", value, text: `hubs: burst, two hubs ${fmt(twoBurst.res.deliveriesPerS)} / one hub ${fmt(oneBurst.res.deliveriesPerS)} deliveries/s = ${value.toFixed(2)}x` });
+      const value = ratio(s, twoBurst, oneBurst);
       const clean = (r: Row) => r.res.lost === 0 && r.res.duplicates === 0 && r.res.reordered === 0;
-      goals.push(`hubs: burst, two hubs >= 0.75x one hub in the same run: ${value >= 0.75 ? "met" : "NOT met"} (${value.toFixed(2)}x)`);
-      goals.push(`hubs: p99 at ${fmt(rate.rate)} lines/s, two hubs <= 2 ms: ${twoRate.res.latency.p99Us <= 2000 ? "met" : "NOT met"} (${ms(twoRate.res.latency.p99Us)} ms)`);
-      goals.push(`hubs: two hubs lost, duplicated or reordered nothing: ${clean(twoBurst) && clean(twoRate) ? "met" : "NOT met"}`);
-      const pct = (r: Row) => (r.redisCpuPct === undefined ? "?" : `${Math.round(r.redisCpuPct)}%`);
-      goals.push(`hubs: of the two hubs' "hub CPU", Redis used ${pct(twoBurst)} of a core in the burst and ${pct(twoRate)} at ${fmt(rate.rate)} lines/s`);
+      const share = (r: Row) => (r.redisCpuPct === undefined ? "?" : `${Math.round(r.redisCpuPct)}%`);
+      goals.push(`hubs: burst, two hubs >= 0.75x one hub in the same run: ${met(value >= 0.75)} (${value.toFixed(2)}x)`);
+      goals.push(`hubs: p99 at ${perS}, two hubs <= 2 ms: ${met(twoRate.res.latency.p99Us <= 2000)} (${ms(twoRate.res.latency.p99Us)} ms)`);
+      goals.push(`hubs: two hubs lost, duplicated or reordered nothing: ${met(clean(twoBurst) && clean(twoRate))}`);
+      goals.push(`hubs: of the two hubs' "hub CPU", Redis used ${share(twoBurst)} of a core in the burst and ${share(twoRate)} at ${perS}`);
       continue;
     }
     if (s.slowPair) {
@@ -477,26 +455,36 @@ for (const name of chosen) {
       rows.push(without, withSlow);
       const grew = (withSlow.res.hub.peakDuringKiB ?? 0) - (without.res.hub.peakDuringKiB ?? 0);
       goals.push(
-        `slow: the others' p99 with a client that never reads: ${ms(withSlow.res.latency.p99Us)} ms (goal <= 5 ms: ${withSlow.res.latency.p99Us <= 5000 ? "met" : "NOT met"}); ` +
-          `hub peak RSS ${grew >= 0 ? "+" : ""}${fmt(grew)} KiB against a cap of ${fmt((withSlow.maxQueueBytes ?? 0) / 1024)} KiB per client; ` +
+        `slow: the others' p99 with a client that never reads: ${ms(withSlow.res.latency.p99Us)} ms ` +
+          `(goal <= 5 ms: ${met(withSlow.res.latency.p99Us <= 5000)}); ` +
+          `hub peak RSS ${grew >= 0 ? "+" : ""}${fmt(grew)} KiB ` +
+          `against a cap of ${fmt((withSlow.maxQueueBytes ?? 0) / 1024)} KiB per client; ` +
           `dropped by the hub: ${withSlow.res.notices.some((n) => /left.*(slow|too)/i.test(n)) ? "yes" : "no"}`,
       );
       continue;
     }
-    const compareWith = flags.compare ?? (flags.scenario === undefined || chosen.includes("burst") ? s.compare : undefined);
+    if (clientKinds.length > 1) {
+      // The generator's own clients against the harness's line client: same hub, same run.
+      const measured: Row[] = [];
+      for (const client of clientKinds) {
+        measured.push(await measure(s, target, `${client} clients`, { ...load, client }));
+      }
+      rows.push(...measured);
+      for (const other of measured.slice(1)) ratio(s, measured[0]!, other);
+      continue;
+    }
+    const byDefault = flags.scenario === undefined || chosen.includes("burst");
+    const compareWith = flags.compare ?? (byDefault ? s.compare : undefined);
     let base: Row | undefined;
     if (compareWith && compareWith !== target && !s.target) base = await measure(s, compareWith, "", load);
     const row = await measure(s, target, "", load);
     if (base) rows.push(base);
     rows.push(row);
     if (base && base.res.deliveriesPerS > 0) {
-      const value = row.res.deliveriesPerS / base.res.deliveriesPerS;
-      ratios.push({
-        scenario: s.name,
-        value,
-        text: `${s.name}: ${row.target} ${fmt(row.res.deliveriesPerS)} / ${base.target} ${fmt(base.res.deliveriesPerS)} deliveries/s = ${value.toFixed(2)}x`,
-      });
-      if (s.name === "burst" && base.target === "lesson02") goals.push(`burst: >= 5x lesson02 in the same run: ${value >= 5 ? "met" : "NOT met"} (${value.toFixed(2)}x)`);
+      const value = ratio(s, row, base);
+      if (s.name === "burst" && base.target === "lesson02") {
+        goals.push(`burst: >= 5x lesson02 in the same run: ${met(value >= 5)} (${value.toFixed(2)}x)`);
+      }
     }
     if (s.goal && row.target.startsWith("kit")) goals.push(`${s.name}: ${s.goal(row, rows)}`);
   } catch (error) {
@@ -505,79 +493,5 @@ for (const name of chosen) {
   }
 }
 
-// ---------------------------------------------------------------------------
-// Report.
-
-const idleRows = rows.filter((r) => r.res.idle);
-for (const r of idleRows) {
-  const steps = r.res.idle!;
-  const base = r.hubStartKiB ?? 0;
-  let prev: { clients: number; hubRssKiB: number } | undefined;
-  for (const st of steps) {
-    const per = ((st.hubRssKiB - base) * 1024) / st.clients;
-    const marginal = prev ? `; from ${fmt(prev.clients)} to ${fmt(st.clients)}: ${fmt(((st.hubRssKiB - prev.hubRssKiB) * 1024) / (st.clients - prev.clients))} bytes each` : "";
-    goals.push(
-      `idle: ${fmt(st.clients)} idle TCP clients: hub RSS ${fmt(st.hubRssKiB)} KiB (${fmt(base)} KiB before any client): ${fmt(per)} bytes per connection${marginal}` +
-        (st.clients >= 10_000 ? ` (goal <= 3 KiB: ${per <= 3072 ? "met" : "NOT met"})` : ""),
-    );
-    prev = st;
-  }
-}
-
-if (flags.json) {
-  console.log(JSON.stringify({ rows, ratios, goals, seconds: (Date.now() - started) / 1000 }, null, 2));
-} else {
-  const header = ["scenario", "hub", "msgs in/s", "deliveries/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "lost", "dup", "reord", "hub peak RSS", "hub CPU", "gen CPU", "other CPU", "gen lag p99", "p99 from write"];
-  const table = rows
-    .filter((r) => !r.res.idle)
-    .map((r) => [
-      r.scenario + (r.variant ? ` (${r.variant})` : ""),
-      r.target + (r.res.config.transport === "udp" ? "/udp" : ""),
-      fmt(r.res.msgsInPerS),
-      fmt(r.res.deliveriesPerS),
-      ms(r.res.latency.p50Us),
-      ms(r.res.latency.p99Us),
-      ms(r.res.latency.p999Us),
-      ms(r.res.latency.maxUs),
-      fmt(r.res.lost) +
-        (r.res.expected ? ` (${((100 * r.res.lost) / r.res.expected).toFixed(r.res.lost ? 2 : 0)}%)` : "") +
-        (r.res.config.transport === "udp" && r.res.udpBufferDrops ? ` [${fmt(r.res.udpBufferDrops)} kernel drops]` : ""),
-      fmt(r.res.duplicates),
-      fmt(r.res.reordered),
-      r.res.hub.peakDuringKiB ? `${(r.res.hub.peakDuringKiB / 1024).toFixed(1)} MiB` : "?",
-      r.res.hub.cpuPct !== undefined ? `${Math.round(r.res.hub.cpuPct)}%` : "?",
-      `${Math.round(r.res.loadgen.cpuPct)}%`,
-      r.res.otherCpuPct !== undefined ? `${Math.round(r.res.otherCpuPct)}%` : "?",
-      ms(r.res.sendLag.p99Us),
-      ms(r.res.latencyFromWrite.p99Us),
-    ]);
-  if (table.length) {
-    const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-    console.log(line(header));
-    console.log(widths.map((w) => "-".repeat(w)).join("  "));
-    for (const row of table) console.log(line(row));
-    console.log(
-      "\nLatency is from each line's scheduled send time (a burst: the burst's start). CPU is % of one core over the run.\n" +
-        "msgs in/s = lines the senders sent per second; deliveries/s = lines received per second, all clients.\n" +
-        "gen lag = how late the generator wrote lines; p99 from write = latency from the actual write (to read the p99 by).\n" +
-        "other CPU = everything else on the machine during the run (other programs, kernel work not charged to hub or generator).",
-    );
-  }
-  const busy = rows.filter((r) => (r.res.otherCpuPct ?? 0) > 25);
-  if (busy.length) {
-    console.log(
-      `\nWARNING: other programs used the machine during ${busy.map((r) => r.scenario + (r.variant ? ` (${r.variant})` : "")).join(", ")} ` +
-        `(other CPU up to ${Math.round(Math.max(...busy.map((r) => r.res.otherCpuPct ?? 0)))}% of a core): their latency figures are not representative.`,
-    );
-  }
-  if (ratios.length) {
-    console.log("\nRatio (same run):");
-    for (const r of ratios) console.log(`  ${r.text}`);
-  }
-  if (goals.length) {
-    console.log("\nGoals:");
-    for (const g of goals) console.log(`  ${g}`);
-  }
-  console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
-}
+goals.push(...idleGoals(rows));
+printReport({ rows, ratios, goals, seconds: (Date.now() - started) / 1000, json: flags.json ?? false });

@@ -1,11 +1,13 @@
 /**
- * Test clients, like `nc` and `nc -u`: they send exactly what they are told (or,
- * disturbed, what an unkind network would make of it) and record every byte in a
- * wire log.
+ * The kit's one line client, over TCP or UDP, like `nc` and `nc -u`: it sends
+ * exactly what it is told (or, disturbed, what an unkind network would make of
+ * it), frames what arrives into lines, and records every byte in a wire log when
+ * given one. The tests, the grader and the soak all talk through it; chat.ts adds
+ * the chat protocol's words (join, member, waitFor) on top.
  */
 import type { Socket } from "bun";
 import { HOST, type Transport } from "./ports.ts";
-import type { WireLog } from "./wire.ts";
+import type { WireKind, WireLog } from "./wire.ts";
 
 /**
  * How a test client mistreats its own traffic, as an unkind network would (the
@@ -27,7 +29,7 @@ export interface Peer {
   readonly transport: Transport;
   /** Our own port: the program sees us as 127.0.0.1:localPort. */
   readonly localPort: number;
-  /** TCP: the program closed the connection. UDP: we closed our socket. */
+  /** TCP: the connection is closed (by the program or by us). UDP: we closed our socket. */
   readonly closed: boolean;
   /**
    * These bytes: one write (TCP), or one datagram (UDP). A disturbed client cuts
@@ -46,6 +48,13 @@ export interface Peer {
   lines(): string[];
   /** Everything received, decoded. */
   text(): string;
+  /** Every read (TCP) or datagram (UDP), as it arrived. */
+  chunks(): Uint8Array[];
+  /**
+   * Keep nothing more for lines(), text() and chunks(), and let go of what was
+   * kept (onLine still sees every line): for a client that runs for a long time.
+   */
+  forget(): void;
   /** Resolves when every write so far has been handed to the kernel. */
   flushed(): Promise<void>;
   /** TCP: stop reading (true) or read again (false): a reader that falls behind. */
@@ -55,19 +64,110 @@ export interface Peer {
   close(): void;
 }
 
-export type ClientOptions = { name: string; wire: WireLog; host?: string; disturb?: Disturbance };
+export type ClientOptions = {
+  /** Who this is in the wire log and in messages (default "client"). */
+  name?: string;
+  /** Record every byte here (default: nothing is recorded). */
+  wire?: WireLog;
+  host?: string;
+  disturb?: Disturbance;
+  /** Each complete line as it arrives, framed as in lines(), kept or not. */
+  onLine?: (line: string) => void;
+  /** TCP: the program closed the connection (not called when we close it). */
+  onClose?: () => void;
+  /** A socket error, or a datagram that could not be sent (also noted in the wire log). */
+  onError?: (message: string) => void;
+};
 
 const encoder = new TextEncoder();
 const toBytes = (data: string | Uint8Array) => (typeof data === "string" ? encoder.encode(data) : data);
 
-/** Split text received into lines, by transport. */
+/**
+ * Split text received into lines, by transport. A datagram holds its lines: an
+ * empty one none (as `nc -u` prints nothing for it), "\n" one empty line.
+ */
 export function framedLines(transport: Transport, pieces: string[]): string[] {
   if (transport === "tcp") {
     const all = pieces.join("").split("\n");
     all.pop(); // unfinished, or "" after the last "\n"
     return all.map((l) => l.replace(/\r$/, ""));
   }
-  return pieces.flatMap((d) => d.replace(/\r?\n$/, "").split("\n").map((l) => l.replace(/\r$/, "")));
+  const linesOf = (datagram: string) => datagram.replace(/\r?\n$/, "").split("\n").map((l) => l.replace(/\r$/, ""));
+  return pieces.filter((d) => d !== "").flatMap(linesOf);
+}
+
+/**
+ * What a client received, framed as it arrives (so that lines() costs the same
+ * after a million lines as after one), and kept until forget().
+ */
+class Inbox {
+  private keep = true;
+  private readonly kept = { lines: [] as string[], chunks: [] as Uint8Array[], text: "" };
+  private partial = ""; // TCP: decoded text after the last "\n"
+  private readonly decoder = new TextDecoder();
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly onLine?: (line: string) => void,
+  ) {}
+
+  receive(bytes: Uint8Array): void {
+    // TCP is one stream: a character may be cut between two reads. A datagram stands alone.
+    const text = this.decoder.decode(bytes, { stream: this.transport === "tcp" });
+    if (this.keep) {
+      this.kept.chunks.push(bytes.slice());
+      this.kept.text += text;
+    }
+    let lines: string[];
+    if (this.transport === "tcp") {
+      lines = (this.partial + text).split("\n");
+      this.partial = lines.pop()!;
+      lines = lines.map((l) => l.replace(/\r$/, ""));
+    } else lines = framedLines("udp", [text]);
+    if (this.keep) this.kept.lines.push(...lines);
+    if (this.onLine) for (const line of lines) this.onLine(line);
+  }
+
+  lines = () => [...this.kept.lines];
+  text = () => this.kept.text;
+  chunks = () => [...this.kept.chunks];
+  forget = () => {
+    this.keep = false;
+    Object.assign(this.kept, { lines: [], chunks: [], text: "" });
+  };
+}
+
+/** A Peer: what both transports do alike, and what each does its own way. */
+type Common = Pick<Peer, "name" | "transport" | "localPort" | "send"> & { isClosed: () => boolean; inbox: Inbox };
+
+function peer(common: Common, own: Pick<Peer, "sendExact" | "flushed" | "hold" | "reset" | "close">): Peer {
+  const { name, transport, localPort, isClosed, send, inbox } = common;
+  return {
+    name,
+    transport,
+    localPort,
+    get closed() {
+      return isClosed();
+    },
+    send,
+    sendLine: (text) => send(text + "\n"),
+    lines: inbox.lines,
+    text: inbox.text,
+    chunks: inbox.chunks,
+    forget: inbox.forget,
+    ...own,
+  };
+}
+
+/** The wire log's record(), or nothing when there is no log; errors also go to onError. */
+function recorder(o: ClientOptions) {
+  const name = o.name ?? "client";
+  const record = (kind: WireKind, bytes?: Uint8Array, note?: string) => o.wire?.record(name, kind, bytes, note);
+  const error = (message: string) => {
+    record("note", undefined, message);
+    o.onError?.(message);
+  };
+  return { name, record, error };
 }
 
 /**
@@ -78,8 +178,8 @@ export function framedLines(transport: Transport, pieces: string[]): string[] {
  */
 export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
   const host = o.host ?? HOST;
-  const decoder = new TextDecoder();
-  const received: string[] = [];
+  const { name, record, error } = recorder(o);
+  const inbox = new Inbox("tcp", o.onLine);
   let pending: Uint8Array[] = []; // disturbed: not yet cut into writes
   const kernelQueue: Uint8Array[] = []; // writes the kernel has not taken yet
   let pumping = false;
@@ -91,7 +191,7 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
   };
 
   const writeNow = (s: Socket<undefined>, bytes: Uint8Array) => {
-    o.wire.record(o.name, "sent", bytes);
+    record("sent", bytes);
     kernelQueue.push(bytes);
     drainKernel(s);
   };
@@ -129,8 +229,8 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
     socket: {
       binaryType: "uint8array",
       data(s, chunk) {
-        o.wire.record(o.name, "recv", chunk);
-        received.push(decoder.decode(chunk, { stream: true }));
+        record("recv", chunk);
+        inbox.receive(chunk);
         const pauseMs = o.disturb?.readPause() ?? 0;
         if (pauseMs > 0 && typeof s.pause === "function") {
           s.pause();
@@ -139,17 +239,19 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
       },
       drain: (s) => drainKernel(s),
       close(_s, err) {
-        if (!closed) o.wire.record(o.name, "close", undefined, err ? `closed by the program (${err.message})` : "closed by the program");
+        const byProgram = !closed;
+        if (byProgram) record("close", undefined, `closed by the program${err ? ` (${err.message})` : ""}`);
         closed = true;
         wake();
+        if (byProgram) o.onClose?.();
       },
       error(_s, err) {
-        o.wire.record(o.name, "note", undefined, `error: ${err.message}`);
+        error(`error: ${err.message}`);
       },
     },
   });
   sock.setNoDelay(true); // each write leaves as its own segment: splits stay split
-  o.wire.record(o.name, "open", undefined, `${HOST}:${sock.localPort} -> ${host}:${port}`);
+  record("open", undefined, `${HOST}:${sock.localPort} -> ${host}:${port}`);
   const sendExact = (data: string | Uint8Array) => {
     if (!closed) writeNow(sock, toBytes(data));
   };
@@ -162,31 +264,21 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
   const end = (how: "close" | "reset") => {
     if (closed) return;
     closed = true;
-    o.wire.record(o.name, "close", undefined, how === "reset" ? "we reset the connection (RST)" : "we closed");
+    record("close", undefined, how === "reset" ? "we reset the connection (RST)" : "we closed");
     if (how === "reset") sock.terminate();
     else sock.end();
   };
-  return {
-    name: o.name,
-    transport: "tcp",
-    localPort: sock.localPort,
-    get closed() {
-      return closed;
-    },
-    send,
-    sendLine: (text) => send(text + "\n"),
+  return peer({ name, transport: "tcp", localPort: sock.localPort, isClosed: () => closed, send, inbox }, {
     sendExact,
-    lines: () => framedLines("tcp", received),
-    text: () => received.join(""),
     flushed: () => (settled() ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))),
     hold(on) {
       if (on) sock.pause();
       else sock.resume();
-      o.wire.record(o.name, "note", undefined, on ? "we stop reading" : "we read again");
+      record("note", undefined, on ? "we stop reading" : "we read again");
     },
     reset: () => end("reset"),
     close: () => end("close"),
-  };
+  });
 }
 
 /**
@@ -196,7 +288,8 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
  */
 export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
   const host = o.host ?? HOST;
-  const datagrams: string[] = [];
+  const { name, record, error } = recorder(o);
+  const inbox = new Inbox("udp", o.onLine);
   let closed = false;
   let held: { bytes: Uint8Array; timer: Timer } | undefined;
   const sock = await Bun.udpSocket({
@@ -206,23 +299,23 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
     socket: {
       data(_s, buf, fromPort, fromAddress) {
         const note = fromPort === port && fromAddress === host ? undefined : `from ${fromAddress}:${fromPort}`;
-        o.wire.record(o.name, "recv", buf, note);
-        datagrams.push(new TextDecoder().decode(buf));
+        record("recv", buf, note);
+        inbox.receive(buf);
       },
       error(...args: unknown[]) {
         const err = args.find((a) => a instanceof Error);
-        o.wire.record(o.name, "note", undefined, `error: ${err?.message ?? "unknown"}`);
+        error(`error: ${err?.message ?? "unknown"}`);
       },
     },
   });
-  o.wire.record(o.name, "open", undefined, `udp ${HOST}:${sock.port}, talking to ${host}:${port}`);
+  record("open", undefined, `udp ${HOST}:${sock.port}, talking to ${host}:${port}`);
   const out = (bytes: Uint8Array, note?: string) => {
     if (closed) return;
-    o.wire.record(o.name, "sent", bytes, note);
+    record("sent", bytes, note);
     try {
       sock.send(bytes, port, host);
     } catch (err) {
-      o.wire.record(o.name, "note", undefined, `send failed: ${(err as Error).message}`);
+      error(`send failed: ${(err as Error).message}`);
     }
   };
   const release = () => {
@@ -248,27 +341,22 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
     if (closed) return;
     release();
     closed = true;
-    o.wire.record(o.name, "close", undefined, "we closed our socket");
+    record("close", undefined, "we closed our socket");
     sock.close();
   };
-  return {
-    name: o.name,
-    transport: "udp",
-    localPort: sock.port,
-    get closed() {
-      return closed;
-    },
-    send,
-    sendLine: (text) => send(text + "\n"),
+  return peer({ name, transport: "udp", localPort: sock.port, isClosed: () => closed, send, inbox }, {
     sendExact: (data) => {
       release();
       out(toBytes(data));
     },
-    lines: () => framedLines("udp", datagrams),
-    text: () => datagrams.join(""),
     flushed: async () => release(),
     hold() {},
     reset: close,
     close,
-  };
+  });
+}
+
+/** A client over either transport: tcpClient or udpClient. */
+export function connectPeer(transport: Transport, port: number, o: ClientOptions = {}): Promise<Peer> {
+  return transport === "tcp" ? tcpClient(port, o) : udpClient(port, o);
 }

@@ -16,19 +16,22 @@
  *   command.ts       shellWords, programCommand, lessonCommand: which command to run
  *   ports.ts         freePort, waitUntilListening: ports and readiness (no fixed sleeps)
  *   program.ts       startProgram / Program: a server under test and its output
+ *   proc.ts          readMemory, readCpuSeconds, readOpenFds: a process's figures from /proc
  *   terminal.ts      startTerminal / TerminalProgram: an interactive program in a real PTY
- *   clients.ts       tcpClient, udpClient (Peer): test clients, like `nc` and `nc -u`
+ *   clients.ts       tcpClient, udpClient, connectPeer (Peer): the one line client, like `nc` and `nc -u`
+ *   chat.ts          ChatClient, joinRoom, udpJoin: the chat protocol's words over a Peer
  *   fake-servers.ts  tcpServer, udpServer (FakeServer): a stand-in hub for a client under test
  *   wire.ts          WireLog, escapeBytes: the timeline of every byte, for reports
  *   until.ts         until, pause: waiting
  *   random.ts        mulberry32, seedFor: seeded randomness that a seed replays
  *   session.ts       Session: all of the above for one test, closed in afterEach
  */
-import type { Socket, Subprocess } from "bun";
+export * from "./chat.ts";
 export * from "./clients.ts";
 export * from "./command.ts";
 export * from "./fake-servers.ts";
 export * from "./ports.ts";
+export * from "./proc.ts";
 export * from "./program.ts";
 export * from "./random.ts";
 export * from "./session.ts";
