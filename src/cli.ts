@@ -53,10 +53,40 @@ export function localize(program: Command, t: Messages): Command {
         const shown = option.required || option.optional;
         if (!shown || option.defaultValue === undefined) return builtIn.optionDescription(option);
         const value = option.defaultValueDescription ?? JSON.stringify(option.defaultValue);
-        return `${option.description} (${t.cli.defaultIs(value)})`;
+        return option.description + t.cli.defaultIs(value);
       },
+      boxWrap: wrap,
     })
     .configureOutput({ outputError: (text, write) => write(translateError(text, t)) });
+}
+
+/**
+ * Wraps help text to `width` columns. Commander breaks lines only at spaces, and
+ * Chinese has none: here a line may also break between two CJK characters (never
+ * before CJK punctuation, never inside a Latin word). Widths are display widths.
+ */
+function wrap(text: string, width: number): string {
+  const ideograph = "\u3400-\u9fff";
+  const open = "（「『《〈【";
+  const punct = "\u3000-\u303f\uff00-\uffef";
+  const chunks = new RegExp(
+    `\\s*[${open}]*(?:[${ideograph}]|[^\\s${ideograph}${punct}]+|[${punct}])(?:(?![${open}])[${punct}])*`,
+    "g",
+  );
+  return text
+    .split("\n")
+    .map((paragraph) => {
+      const lines: string[] = [];
+      let line = "";
+      for (const chunk of paragraph.match(chunks) ?? []) {
+        if (line !== "" && Bun.stringWidth(line + chunk) > width) {
+          lines.push(line);
+          line = chunk.trimStart();
+        } else line += chunk;
+      }
+      return [...lines, line].join("\n");
+    })
+    .join("\n");
 }
 
 /** Commander's usage errors, in the person's language. */

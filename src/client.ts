@@ -372,10 +372,15 @@ function typed(line: string): void {
 // Until readline owns the keyboard, Ctrl+C is a plain signal.
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => leave());
 
-notice(t.connecting(host, port, transport));
+// Following the room's language, we do not know it yet: say "connecting" only if it takes a while.
+const sayConnecting = () => notice(t.connecting(host, port, transport));
+if (chosenLang) sayConnecting();
+const connecting = chosenLang ? undefined : setTimeout(sayConnecting, 500);
 try {
   await open();
+  clearTimeout(connecting);
 } catch (error) {
+  clearTimeout(connecting);
   console.error(renderLocalError(c, now(), t.connectFailed(host, port, describeError(error, t))));
   process.exit(1);
 }

@@ -115,6 +115,7 @@ export interface Messages {
 export interface CliMessages {
   usageTitle: string;
   optionsTitle: string;
+  /** Added to an option's description: " (default: 9009)". */
   defaultIs(value: string): string;
   help: string;
   seeHelp: string;
@@ -230,7 +231,7 @@ const en: Messages = {
   cli: {
     usageTitle: "Usage:",
     optionsTitle: "Options:",
-    defaultIs: (value) => `default: ${value}`,
+    defaultIs: (value) => ` (default: ${value})`,
     help: "show this help",
     seeHelp: "(run with --help for the options)",
     unknownOption: (flag, suggestion) => `error: unknown option '${flag}'${suggestion ? ` (did you mean ${suggestion}?)` : ""}`,
@@ -346,7 +347,7 @@ const zh: Messages = {
   cli: {
     usageTitle: "用法：",
     optionsTitle: "选项：",
-    defaultIs: (value) => `默认：${value}`,
+    defaultIs: (value) => `（默认：${value}）`,
     help: "显示这份帮助",
     seeHelp: "（用 --help 查看所有选项）",
     unknownOption: (flag, suggestion) => `错误：未知选项 '${flag}'${suggestion ? `（你是不是想用 ${suggestion}？）` : ""}`,
