@@ -10,6 +10,7 @@
  *   bun run bench --scenario burst --compare lesson02
  *   bun run bench --scenario rate --rate 20000 --duration 5 --json
  *   bun run bench --target "bun lessons/02-hub.ts --port 0" --scenario rate
+ *   bun run bench --scenario bigroom           10,000 TCP members joining one after another
  *
  * Targets: kit (src/server.ts), lesson02 (lessons/02-hub.ts), sink (reads and
  * drops everything), or any command that prints "listening on HOST:PORT".
@@ -19,6 +20,7 @@ import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 import type { LoadConfig, LoadResult } from "./loadgen.ts";
+import type { BigRoomConfig, BigRoomResult } from "./bigroom.ts";
 import { readMemory, readOpenFileLimit } from "./proc.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -39,6 +41,7 @@ const { values: flags } = parseArgs({
     size: { type: "string" },
     "max-queue-bytes": { type: "string" },
     "idle-steps": { type: "string" },
+    members: { type: "string" },
     "time-limit": { type: "string" },
     repeat: { type: "string" },
     tick: { type: "string" },
@@ -60,6 +63,7 @@ if (flags.help) {
   --burst              every sender's --lines N lines at once
   --max-queue-bytes N  the kit hub's slow-consumer cap (its default: 262144)
   --idle-steps LIST    idle clients at which to read the hub's memory (1000,10000)
+  --members N          bigroom: members joining one after another (10000)
   --time-limit S       hard bound on each run (default 120)
   --tick MS            rate mode: how often the generator sends what is due (0.2)
   --repeat N           run each measurement N times, keep the median (by deliveries/s)
@@ -82,6 +86,8 @@ interface Scenario {
   target?: string;
   maxQueueBytes?: number;
   goal?: (r: Row, all: Row[]) => string;
+  /** The big-room scenario (tools/bench/bigroom.ts), with these extra hub options. */
+  bigroom?: { hubArgs: string[] };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -128,6 +134,20 @@ function SCENARIOS(): Record<string, Scenario> {
       // Each join is announced to every member: 10,000 joins queue ~1 GB of notices in all,
       // and with the default cap a member that has not read its share yet would be dropped.
       maxQueueBytes: 64 << 20,
+    },
+    bigroom: {
+      name: "bigroom",
+      about: "TCP, 10,000 members joining one after another (joins summed up past 100), then every member gets every line",
+      load: { transport: "tcp" },
+      bigroom: { hubArgs: [] },
+    },
+    "bigroom-announced": {
+      name: "bigroom-announced",
+      about: "the same with every join announced to every member (--summarize-above 1000000): N²/2 notices",
+      load: { transport: "tcp" },
+      // Each member must be able to hold its share of the notices while it catches up.
+      maxQueueBytes: 64 << 20,
+      bigroom: { hubArgs: ["--summarize-above", "1000000"] },
     },
     sink: {
       name: "sink",
@@ -265,6 +285,44 @@ async function runLoad(t: Target, load: LoadConfig, maxQueueBytes: number | unde
   }
 }
 
+/** The big-room scenario: the kit's hub, and tools/bench/bigroom.ts joining members one after another. */
+async function runBigRoom(s: Scenario): Promise<BigRoomResult> {
+  const members = Number(flags.members ?? 10_000);
+  const maxQueueBytes = flags["max-queue-bytes"] ? Number(flags["max-queue-bytes"]) : s.maxQueueBytes;
+  const t = targetOf(flags.target ?? "kit", "tcp", maxQueueBytes);
+  if (t.join !== "kit") throw new Error("the bigroom scenario measures the kit's hub (--target kit or kit:DIR)");
+  t.cmd.push(...s.bigroom!.hubArgs);
+  progress(`${s.name} against ${t.label}: ${s.about.replace("10,000", fmt(members))}`);
+  const files = members + 1000;
+  const hub = await startHub(t, files);
+  try {
+    await Bun.sleep(500); // a just-started hub is still loading code: read its RSS once it has
+    const config: BigRoomConfig = {
+      port: hub.port,
+      hubPid: hub.proc.pid,
+      hubStartKiB: readMemory(hub.proc.pid)?.rssKiB ?? 0,
+      members,
+      lines: 20,
+      timeLimitS: Number(flags["time-limit"] ?? 300),
+    };
+    const gen = Bun.spawn(withFileLimit([BUN, "tools/bench/bigroom.ts", JSON.stringify(config)], files), {
+      cwd: ROOT,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const killer = setTimeout(() => gen.kill("SIGKILL"), (config.timeLimitS + 30) * 1000);
+    const [out, err] = await Promise.all([new Response(gen.stdout).text(), new Response(gen.stderr).text(), gen.exited]);
+    clearTimeout(killer);
+    for (const line of out.split("\n")) if (line.startsWith("@") && !line.startsWith("@result")) progress(`  ${t.label}: ${line.slice(1)}`);
+    const resultLine = out.split("\n").find((l) => l.startsWith("@result "));
+    if (!resultLine) throw new Error(`the big-room generator failed:\n${out.slice(-2000)}${err.slice(-2000)}\nhub said:\n${hub.output.slice(-10).join("\n")}`);
+    return JSON.parse(resultLine.slice("@result ".length)) as BigRoomResult;
+  } finally {
+    await hub.stop();
+  }
+}
+
 function loadFor(s: Scenario): LoadConfig {
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const base: LoadConfig = {
@@ -321,11 +379,12 @@ async function measure(s: Scenario, targetName: string, variant: string, load: L
 const all = SCENARIOS();
 const defaultSet = ["burst", "rate", "udp"];
 const chosen = (flags.scenario ?? (flags.rate || flags.burst ? "custom" : defaultSet.join(","))).split(",").flatMap((n) => {
-  if (n === "all") return ["burst", "rate", "udp", "udp-burst", "slow", "idle", "sink"];
+  if (n === "all") return ["burst", "rate", "udp", "udp-burst", "slow", "idle", "bigroom", "sink"];
   return [n];
 });
 
 const rows: Row[] = [];
+const bigRooms: { scenario: string; res: BigRoomResult }[] = [];
 const ratios: { scenario: string; text: string; value: number }[] = [];
 const goals: string[] = [];
 const started = Date.now();
@@ -339,6 +398,10 @@ for (const name of chosen) {
   const load = loadFor(s);
   const target = s.target ?? flags.target ?? "kit";
   try {
+    if (s.bigroom) {
+      bigRooms.push({ scenario: s.name, res: await runBigRoom(s) });
+      continue;
+    }
     if (s.load.mode === "idle") {
       const row = await measure(s, target, "", load);
       rows.push(row);
@@ -381,6 +444,22 @@ for (const name of chosen) {
 // ---------------------------------------------------------------------------
 // Report.
 
+const KiB = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
+for (const { scenario, res: b } of bigRooms) {
+  const per = (kib: number) => ((kib - b.hubStartKiB) * 1024) / b.members;
+  goals.push(
+    `${scenario}: ${fmt(b.members)} TCP members joined one after another in ${b.joinSeconds.toFixed(1)} s; hub RSS ${fmt(b.hubStartKiB)} KiB before any client, ` +
+      `${fmt(b.rssAfterJoinsKiB)} KiB once the room had settled (${KiB(per(b.rssAfterJoinsKiB))} per member), ` +
+      `${fmt(b.rssSettledKiB)} KiB once RSS held still (${KiB(per(b.rssSettledKiB))} per member), peak ${fmt(b.rssPeakKiB)} KiB` +
+      ` (goal <= 4 KiB per member: ${per(b.rssAfterJoinsKiB) <= 4096 ? "met" : "NOT met"})`,
+    `${scenario}: the first member got ${fmt(b.firstMemberJoinBytes)} bytes while the others joined: ${fmt(b.firstMemberJoinNotices)} join notices, ${fmt(b.firstMemberSummaries)} summaries`,
+    `${scenario}: ${b.lines} chat lines to ${fmt(b.members - 1)} members: ${fmt(b.missing)} deliveries missing; ${fmt(b.closedByHub)} members closed by the hub ` +
+      `(goal: every member gets every line: ${b.missing === 0 && b.closedByHub === 0 ? "met" : "NOT met"})`,
+    `${scenario}: CPU over the run: hub ${b.hubCpuPct !== undefined ? Math.round(b.hubCpuPct) : "?"}%, generator ${Math.round(b.genCpuPct)}%, ` +
+      `other ${b.otherCpuPct !== undefined ? Math.round(b.otherCpuPct) : "?"}% of one core`,
+  );
+}
+
 const idleRows = rows.filter((r) => r.res.idle);
 for (const r of idleRows) {
   const steps = r.res.idle!;
@@ -398,7 +477,7 @@ for (const r of idleRows) {
 }
 
 if (flags.json) {
-  console.log(JSON.stringify({ rows, ratios, goals, seconds: (Date.now() - started) / 1000 }, null, 2));
+  console.log(JSON.stringify({ rows, bigRooms, ratios, goals, seconds: (Date.now() - started) / 1000 }, null, 2));
 } else {
   const header = ["scenario", "hub", "msgs in/s", "deliveries/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "lost", "dup", "reord", "hub peak RSS", "hub CPU", "gen CPU", "other CPU", "gen lag p99", "p99 from write"];
   const table = rows
@@ -437,11 +516,14 @@ if (flags.json) {
         "other CPU = everything else on the machine during the run (other programs, kernel work not charged to hub or generator).",
     );
   }
-  const busy = rows.filter((r) => (r.res.otherCpuPct ?? 0) > 25);
+  const busy = [
+    ...rows.filter((r) => (r.res.otherCpuPct ?? 0) > 25).map((r) => ({ name: r.scenario + (r.variant ? ` (${r.variant})` : ""), other: r.res.otherCpuPct ?? 0 })),
+    ...bigRooms.filter((b) => (b.res.otherCpuPct ?? 0) > 25).map((b) => ({ name: b.scenario, other: b.res.otherCpuPct ?? 0 })),
+  ];
   if (busy.length) {
     console.log(
-      `\nWARNING: other programs used the machine during ${busy.map((r) => r.scenario + (r.variant ? ` (${r.variant})` : "")).join(", ")} ` +
-        `(other CPU up to ${Math.round(Math.max(...busy.map((r) => r.res.otherCpuPct ?? 0)))}% of a core): their latency figures are not representative.`,
+      `\nWARNING: other programs used the machine during ${busy.map((b) => b.name).join(", ")} ` +
+        `(other CPU up to ${Math.round(Math.max(...busy.map((b) => b.other)))}% of a core): their latency figures are not representative.`,
     );
   }
   if (ratios.length) {
