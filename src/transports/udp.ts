@@ -60,17 +60,29 @@ interface Stranger {
 
 type Sock = udp.Socket<"uint8array">;
 
-/** Sends one datagram; a stale ICMP error may make the first try throw, so try twice. */
-function sendGuarded(socket: Sock, bytes: Uint8Array, port: number, address: string): boolean {
+/**
+ * Errors that say a datagram was dropped on this machine (a firewall rule said
+ * no: EPERM; no buffer for it: ENOBUFS), not that its peer is gone. The datagram
+ * is lost, as it could be on any network; the peer is not blamed for it.
+ */
+const DROPPED_HERE = new Set(["EPERM", "EACCES", "ENOBUFS"]);
+
+/**
+ * Sends one datagram; a stale ICMP error may make the first try throw, so try
+ * twice. "failed": twice refused, its peer is taken to be gone; "dropped": this
+ * machine dropped it (see DROPPED_HERE).
+ */
+function sendGuarded(socket: Sock, bytes: Uint8Array, port: number, address: string): "sent" | "dropped" | "failed" {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       socket.send(bytes, port, address);
-      return true;
-    } catch {
-      // Pending "port unreachable" from some earlier send, or the peer is gone.
+      return "sent";
+    } catch (error) {
+      // Pending "port unreachable" from some earlier send, or the peer is gone; or a local drop.
+      if (DROPPED_HERE.has((error as NodeJS.ErrnoException).code ?? "")) return "dropped";
     }
   }
-  return false;
+  return "failed";
 }
 
 /** Most datagrams handed to one `sendMany` call. */
@@ -141,7 +153,7 @@ class Outbox {
       if (i >= end) continue;
       yieldAt = Math.min(yieldAt, i + AFTER_FAILURE);
       const peer = peers[i]!;
-      if (!failed.has(peer) && !sendGuarded(this.socket, packets[i * 3] as Uint8Array, peer.port, peer.address)) {
+      if (!failed.has(peer) && sendGuarded(this.socket, packets[i * 3] as Uint8Array, peer.port, peer.address) === "failed") {
         failed.add(peer);
         peer.fail();
       }
