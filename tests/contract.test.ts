@@ -361,3 +361,43 @@ describe("chat over udp only (no connection: an address must prove itself)", () 
     expect(bob!.matching("www")).toEqual([]);
   });
 });
+
+describe.each(TRANSPORTS)("big rooms over %s", (transport) => {
+  test("/who of any size arrives whole: in pieces within the line limit, each one datagram over UDP", async () => {
+    server = await startServer(transport, { maxLineBytes: 256, maxPerAddress: 1000 });
+    const nicks = Array.from({ length: 60 }, (_, i) => `member${String(i).padStart(2, "0")}-longnk`);
+    for (const nick of nicks) clients.push(await member(server, nick));
+    const asker = clients[0]!;
+    const from = asker.lines.length;
+    asker.say("/who");
+    await asker.waitFor("*** in the room (60): ", 3000, from);
+    const named = () =>
+      asker.lines
+        .slice(from)
+        .filter((l) => l.startsWith("*** in the room"))
+        .flatMap((l) => l.slice(l.indexOf(": ") + 2).split(", "));
+    await until(() => named().length >= 60, 3000, "every nick of /who");
+    expect(named()).toEqual(nicks);
+    const lines = asker.lines.slice(from).filter((l) => l.startsWith("*** in the room"));
+    expect(lines.length).toBeGreaterThanOrEqual(5); // 60 × 17 bytes: five lines of at most 256
+    for (const l of lines) expect(new TextEncoder().encode(l).length).toBeLessThanOrEqual(256);
+    if (transport === "udp") {
+      // One line per datagram, each within the limit with its newline.
+      const whoDatagrams = asker.chunks.filter((c) => new TextDecoder().decode(c).startsWith("*** in the room"));
+      expect(whoDatagrams.length).toBe(lines.length);
+    }
+  });
+
+  test("past the room size, joins and leaves are summed up, and everyone still gets every line", async () => {
+    server = await startServer(transport, { summarizeAbove: 3, summaryIntervalMs: 300 });
+    const [alice, bob, carol] = await room(transport, "alice", "bob", "carol");
+    const dave = await member(server, "dave");
+    const erin = await member(server, "erin");
+    clients.push(dave, erin);
+    erin.say("/quit");
+    for (const c of [alice!, bob!, carol!, dave]) await c.waitFor("*** 2 joined and 1 left in the last 0.3s");
+    expect(alice!.matching(/dave|erin/)).toEqual([]);
+    dave.say("hello, big room");
+    for (const c of [alice!, bob!, carol!]) await c.waitFor("<dave> hello, big room");
+  });
+});
