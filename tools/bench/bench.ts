@@ -450,7 +450,7 @@ for (const { scenario, res: b } of bigRooms) {
   goals.push(
     `${scenario}: ${fmt(b.members)} TCP members joined one after another in ${b.joinSeconds.toFixed(1)} s; hub RSS ${fmt(b.hubStartKiB)} KiB before any client, ` +
       `${fmt(b.rssAfterJoinsKiB)} KiB once the room had settled (${KiB(per(b.rssAfterJoinsKiB))} per member), ` +
-      `${fmt(b.rssSettledKiB)} KiB once RSS held still (${KiB(per(b.rssSettledKiB))} per member), peak ${fmt(b.rssPeakKiB)} KiB` +
+      `${fmt(b.rssSettledKiB)} KiB once RSS held still (${KiB(per(b.rssSettledKiB))} per member), highest sampled during the joins ${fmt(b.rssPeakKiB)} KiB` +
       ` (goal <= 4 KiB per member: ${per(b.rssAfterJoinsKiB) <= 4096 ? "met" : "NOT met"})`,
     `${scenario}: the first member got ${fmt(b.firstMemberJoinBytes)} bytes while the others joined: ${fmt(b.firstMemberJoinNotices)} join notices, ${fmt(b.firstMemberSummaries)} summaries`,
     `${scenario}: ${b.lines} chat lines to ${fmt(b.members - 1)} members: ${fmt(b.missing)} deliveries missing; ${fmt(b.closedByHub)} members closed by the hub ` +
