@@ -5,7 +5,8 @@
  * Try:    nc 127.0.0.1 9009      or   bun lessons/01-echo.ts --client
  *         nc -u 127.0.0.1 9009   or   bun lessons/01-echo.ts --client --udp
  * Prints: echo: listening on 127.0.0.1:9009 (tcp)
- *         and answers every line you type with   [Thu Nov 26 2026 03:45:00] your line
+ *         and answers every line you type with   [Mon Nov 30 00:51:13 2026] your line
+ * Help:   bun lessons/01-echo.ts --help        (--lang zh: 中文)
  *
  * A server is a socket that is bound to an address (host + port) and waits.
  * Over TCP it listens, and every client that connects becomes a socket of its own
@@ -18,62 +19,70 @@
  * treats one recv(1024) as one message, which works on a quiet machine and fails
  * on a busy one. UDP keeps boundaries: one datagram is one message, or nothing.
  *
- * Options: --host 127.0.0.1, --port 9009 (or env PORT; 0 picks a free port),
- *          --udp, --client.
+ * Sections 1-6 are the article's chapter. "Beyond the article" (B1-B6, at the end)
+ * is what a real network adds; the code above calls it by name. The walkthrough is
+ * in lessons/README.md (中文: lessons/README.zh-CN.md).
  */
-import { parseArgs } from "node:util";
 import { createInterface, type Interface } from "node:readline";
 import type { Socket } from "bun";
+import { readCommandLine } from "./cli.ts";
 
-const { values: opts } = parseArgs({
-  options: {
-    host: { type: "string", default: "127.0.0.1" },
-    port: { type: "string", default: process.env.PORT ?? "9009" },
-    udp: { type: "boolean", default: false },
-    client: { type: "boolean", default: false },
-  },
-});
-const host = opts.host;
-const port = Number(opts.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`echo: --port must be a number from 0 to 65535, not "${opts.port}"`);
-  process.exit(2);
+// ── 1 · Settings: the article's HOST and PORT, from the command line ─────────
+
+// The options and their help, in English and Chinese, are at the end (B6).
+const cli = readCommandLine(commandLine());
+const { log, warn, say } = cli;
+const host = cli.opts.host;
+const port = cli.port(0);
+const transport = cli.opts.udp ? "udp" : "tcp";
+
+// ── 2 · The reply: "[" + time.ctime() + "] " + the line ──────────────────────
+
+// Python's time.ctime() is "Mon Nov 30 00:51:13 2026", the day of the month padded
+// with a space ("Mon Nov  2 ..."). Date's toString() has the same parts in another
+// order ("Mon Nov 02 2026 00:51:13 GMT..."), so we put them back in ctime's.
+function ctime(): string {
+  const [weekday, month, day, year, time] = new Date().toString().split(" ");
+  return `${weekday} ${month} ${String(Number(day)).padStart(2, " ")} ${time} ${year}`;
 }
-const transport = opts.udp ? "udp" : "tcp";
 
-// A line longer than this, still without "\n", is a peer that is not speaking our
-// protocol: we say so and close that connection instead of buffering forever.
-const MAX_LINE = 64 * 1024;
-// Bytes we keep for a client that does not read its replies. Past this, we give up on it.
-const MAX_QUEUE_BYTES = 1024 * 1024;
+// The "\n" at the end is our message boundary: the client reads up to it.
+const reply = (line: string) => `[${ctime()}] ${line}\n`;
 
-// Python's time.ctime(), near enough: "Thu Nov 26 2026 03:45:00".
-const ctime = () => new Date().toString().slice(0, 24);
-
-// Bytes from the network may contain terminal escape codes (colours, cursor moves,
-// even a fake prompt). Replace control characters with a visible "\uFFFD" before
-// printing. Lesson 03 explains this.
-const clean = (text: string) =>
-  text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, "\uFFFD");
-
-// ---------------------------------------------------------------------------
-// What we keep for one TCP connection, and the two helpers every TCP program needs.
+// ── 3 · The TCP server: bind + listen, accept, recv, send ────────────────────
 
 type Conn = {
   name: string; // "127.0.0.1:50312": the peer's address is its only name
   decoder: TextDecoder; // remembers half a UTF-8 character between reads
   buffered: string; // text after the last "\n": a line still arriving
-  queue: Uint8Array[]; // bytes the kernel has not taken yet
-  ending: boolean; // say goodbye (shutdown) once the queue is empty
+  queue: Uint8Array[]; // bytes the kernel has not taken yet (B1)
 };
 
-const newConn = (name: string): Conn => ({
-  name,
-  decoder: new TextDecoder(),
-  buffered: "",
-  queue: [],
-  ending: false,
-});
+const newConn = (name: string): Conn => ({ name, decoder: new TextDecoder(), buffered: "", queue: [] });
+
+function serveTcp() {
+  // socket() + bind() + listen() in one call. Each client that connects calls open().
+  const server = Bun.listen<Conn>({
+    hostname: host,
+    port,
+    socket: {
+      // accept(). Bun.listen shares ONE `data` object between all sockets: give each its own.
+      open(s) {
+        s.data = newConn(`${s.remoteAddress}:${s.remotePort}`);
+        log(`${s.data.name} connected`, `${s.data.name} 连上了`);
+      },
+      // recv(): a piece of the stream. Answer every complete line in it.
+      data(s, chunk) {
+        for (const line of takeLines(s.data, chunk)) send(s, reply(line));
+        refuseEndlessLine(s); // B2
+      },
+      drain: flush, // the kernel has room again: write what waits (B1)
+      close: (s) => log(`${s.data.name} disconnected`, `${s.data.name} 断开了`),
+      error: closeOnError, // B5
+    },
+  });
+  return { port: server.port, stop: () => server.stop(true) };
+}
 
 // Framing: add a chunk, take out every complete line, keep the unfinished tail.
 // { stream: true } keeps a multibyte character that was cut in two for the next
@@ -82,71 +91,10 @@ function takeLines(conn: Conn, chunk: Uint8Array): string[] {
   conn.buffered += conn.decoder.decode(chunk, { stream: true });
   const lines = conn.buffered.split("\n");
   conn.buffered = lines.pop() ?? "";
-  return lines.map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line)); // accept "\r\n" too
+  return lines.map((line) => line.replace(/\r$/, "")); // accept "\r\n" too
 }
 
-// write() is not Python's sendall(): it returns how many bytes the kernel took, and
-// whatever did not fit is simply not sent. So we keep the rest and write it again
-// when Bun calls drain(). Never lose bytes silently.
-const encoder = new TextEncoder();
-function send(s: Socket<Conn>, text: string) {
-  const q = s.data.queue;
-  q.push(encoder.encode(text));
-  if (q.length === 1) flush(s);
-  const waiting = q.reduce((sum, bytes) => sum + bytes.length, 0);
-  if (waiting > MAX_QUEUE_BYTES) {
-    console.error(`echo: ${s.data.name} does not read its replies; closing it`);
-    s.terminate();
-  }
-}
-function flush(s: Socket<Conn>) {
-  const q = s.data.queue;
-  while (q.length > 0) {
-    const head = q[0]!;
-    const n = s.write(head);
-    if (n < 0) return void q.splice(0); // socket already closed: nothing to keep
-    if (n < head.length) return void (q[0] = head.subarray(n)); // the rest waits for drain()
-    q.shift();
-  }
-  // shutdown() sends FIN ("no more from me") but keeps reading, so the last
-  // replies still arrive. end() would close both directions at once.
-  if (s.data.ending) s.shutdown();
-}
-
-// ---------------------------------------------------------------------------
-// The servers. TCP and UDP side by side.
-
-function serveTcp() {
-  // socket() + bind() + listen() in one call. Each accepted client calls open().
-  const server = Bun.listen<Conn>({
-    hostname: host,
-    port,
-    socket: {
-      // Bun.listen shares ONE `data` object between all sockets: give each its own.
-      open(s) {
-        s.data = newConn(`${s.remoteAddress}:${s.remotePort}`);
-        console.log(`echo: ${s.data.name} connected`);
-      },
-      data(s, chunk) {
-        for (const line of takeLines(s.data, chunk)) send(s, `[${ctime()}] ${line}\n`);
-        if (s.data.buffered.length > MAX_LINE) {
-          console.error(`echo: ${s.data.name} sent ${MAX_LINE}+ characters without a newline; closing it`);
-          s.end();
-        }
-      },
-      drain: flush,
-      // A half line left in `buffered` is dropped: its sender is gone.
-      close(s) {
-        console.log(`echo: ${s.data.name} disconnected`);
-      },
-      error(s, err) {
-        console.error(`echo: ${s.data.name}: ${err.message}; closing it`);
-        s.end();
-      },
-    },
-  });
-  return { port: server.port, stop: () => server.stop(true) };
-}
+// ── 4 · The UDP server: bind, recvfrom, sendto ───────────────────────────────
 
 async function serveUdp() {
   // socket() + bind(). No listen(), no accept(): there are no connections.
@@ -154,148 +102,248 @@ async function serveUdp() {
     hostname: host,
     port,
     socket: {
-      // Every datagram comes with its sender's address: that is the whole "client".
-      data(s, buf, fromPort, fromAddress, flags) {
-        if (flags.truncated) console.error(`echo: a datagram from ${fromAddress}:${fromPort} was cut short`);
-        // One datagram is one whole message: no buffering, no framing. A fresh decoder
-        // each time, since a datagram never continues another one.
-        const text = new TextDecoder().decode(buf).replace(/\r?\n$/, "");
-        const reply = `[${ctime()}] ${text}\n`;
-        // sendto(): the address goes with each message. A reply to a client that has
-        // gone bounces back as an ICMP error, and that error can make the NEXT send()
-        // throw, even to a live client. So one failed send gets one more try.
-        for (let attempt = 1; attempt <= 2; attempt++) {
-          try {
-            s.send(reply, fromPort, fromAddress);
-            break;
-          } catch (err) {
-            if (attempt === 2) console.error(`echo: could not answer ${fromAddress}:${fromPort}: ${(err as Error).message}`);
-          }
-        }
+      // recvfrom(): one datagram is one whole message, and it comes with its
+      // sender's address. A fresh decoder each time: a datagram never continues another.
+      data(s, buf, fromPort, fromAddress) {
+        const line = new TextDecoder().decode(buf).replace(/\r?\n$/, "");
+        sendTo(s, reply(line), fromPort, fromAddress); // sendto(): the address goes with each message
       },
-      // A UDP socket must have an error handler: an answer to a client that has gone
-      // reports ECONNREFUSED later, and without a handler the process exits 1.
-      error(...args: unknown[]) {
-        const err = args.find((a) => a instanceof Error);
-        console.error(`echo: udp error: ${err?.message ?? "unknown"} (a client went away; we carry on)`);
-      },
+      error: udpError, // required (B4)
     },
   });
   return { port: sock.port, stop: () => sock.close() };
 }
 
+// ── 5 · Start the server, and stop it with Ctrl+C ────────────────────────────
+
 async function runServer() {
   let server: { port: number; stop(): void } | undefined;
-  // Trap Ctrl+C (SIGINT) and `kill` (SIGTERM) before listening: the moment the port
-  // is open, a client can connect and a signal can arrive.
+  // Trap Ctrl+C (SIGINT) and `kill` (SIGTERM) before listening: the moment the
+  // port is open, a client can connect and a signal can arrive.
   const stop = () => {
     server?.stop();
-    console.log("echo: bye");
+    log("bye", "再见");
     process.exit(0);
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, stop);
   try {
-    server = opts.udp ? await serveUdp() : serveTcp();
+    server = cli.opts.udp ? await serveUdp() : serveTcp();
   } catch (err) {
-    const code = (err as { code?: string }).code ?? (err as Error).message;
-    console.error(`echo: cannot listen on ${host}:${port} (${code}). Is another lesson running? Try --port 0`);
-    process.exit(1);
+    cannotListen(err);
   }
   // Port 0 asks the system for any free port: print the real one.
-  console.log(`echo: listening on ${host}:${server.port} (${transport})`);
-  const nc = opts.udp ? "nc -u" : "nc";
-  const flags = `${opts.udp ? " --udp" : ""} --port ${server.port}`;
-  console.log(`echo: try  ${nc} ${host} ${server.port}   or   bun lessons/01-echo.ts --client${flags}`);
-  console.log(`echo: Ctrl+C stops the server`);
+  log(`listening on ${host}:${server.port} (${transport})`, `正在监听 ${host}:${server.port} (${transport})`);
+  const nc = `${cli.opts.udp ? "nc -u" : "nc"} ${host} ${server.port}`;
+  const client = `bun lessons/01-echo.ts --client${cli.opts.udp ? " --udp" : ""} --port ${server.port}`;
+  log(`try  ${nc}   or   ${client}`, `试试  ${nc}   或者   ${client}`);
+  log("Ctrl+C stops the server", "按 Ctrl+C 停止服务器");
 }
 
-// ---------------------------------------------------------------------------
-// The client: read the keyboard, send each line, print each reply.
+// ── 6 · The client: read the keyboard, send each line, print each reply ──────
+
+let keyboard: Interface | undefined; // opened once the socket is ready
+let leaving = false;
+
+function show(line: string) {
+  console.log(clean(line)); // never print bytes from the network raw (B3)
+  if (!leaving) keyboard?.prompt();
+}
 
 async function runClient() {
-  let rl: Interface | undefined; // the keyboard, opened once the socket is ready
-  let leaving = false;
-  const show = (line: string) => {
-    console.log(clean(line));
-    if (!leaving) rl?.prompt();
-  };
-  let sendLine: (line: string) => void;
-  let close: () => void;
-
-  if (opts.udp) {
-    // "connect" on UDP only fixes the address every send() goes to. Nothing is
-    // exchanged, so this succeeds even when no server is running.
-    const sock = await Bun.udpSocket({
-      hostname: host.startsWith("127.") ? "127.0.0.1" : "0.0.0.0", // our own address
-      connect: { hostname: host, port },
-      socket: {
-        data: (_s, buf) => show(new TextDecoder().decode(buf).replace(/\r?\n$/, "")),
-        // The only hint that nobody listens: an ICMP "port unreachable", reported
-        // later as ECONNREFUSED. (Bun passes just the error, not the socket.)
-        error(...args: unknown[]) {
-          const err = args.find((a) => a instanceof Error) as (Error & { code?: string }) | undefined;
-          if (err?.code === "ECONNREFUSED") show(`echo: nobody answers at ${host}:${port} (is the server running with --udp?)`);
-          else show(`echo: ${err?.message ?? "udp error"}`);
-        },
-      },
-    });
-    sendLine = (line) => {
-      try {
-        sock.send(line); // one line, one datagram: no "\n" needed
-      } catch (err) {
-        // After an ICMP "port unreachable" the next send() throws it: report, go on.
-        show(`echo: could not send: ${(err as Error).message}`);
-      }
-    };
-    // UDP has no "end of conversation": allow a late answer half a second to arrive.
-    close = () => setTimeout(() => process.exit(0), 500);
-  } else {
-    const serverGone = () => {
-      if (!leaving) console.log("\necho: the server closed the connection");
-      process.exit(0);
-    };
-    let sock: Socket<Conn>;
-    try {
-      sock = await Bun.connect<Conn>({
-        hostname: host,
-        port,
-        data: newConn(`${host}:${port}`),
-        allowHalfOpen: true, // lets us stop sending and still read the last replies
-        socket: {
-          data: (s, chunk) => takeLines(s.data, chunk).forEach(show),
-          drain: flush,
-          end: serverGone, // the server sent FIN
-          close: serverGone,
-          error: (_s, err) => console.error(`echo: ${err.message}`),
-        },
-      });
-    } catch (err) {
-      const code = (err as { code?: string }).code ?? (err as Error).message;
-      console.error(`echo: cannot connect to ${host}:${port} (${code}). Is the server running?`);
-      process.exit(1);
-    }
-    sendLine = (line) => send(sock, line + "\n"); // the "\n" is our message boundary
-    // Finish sending, then wait for the server to close: its last replies arrive first.
-    close = () => {
-      sock.data.ending = true;
-      flush(sock);
-    };
-  }
-
-  console.log(`echo: talking to ${host}:${port} (${transport}). Type a line; Ctrl+D or Ctrl+C quits.`);
+  const link = cli.opts.udp ? await udpClient() : await tcpClient();
+  log(`talking to ${host}:${port} (${transport}). Type a line; Ctrl+D or Ctrl+C quits.`, `正在和 ${host}:${port} (${transport}) 对话。输入一行按回车；Ctrl+D 或 Ctrl+C 退出。`);
   // readline reads the keyboard without blocking: replies are printed while we wait.
-  rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "> " });
-  rl.on("line", (line) => sendLine(line));
-  rl.on("SIGINT", () => rl?.close()); // Ctrl+C
+  // The prompt "> " is for a person at a terminal, not for a pipe.
+  keyboard = createInterface({ input: process.stdin, output: process.stdout, prompt: process.stdin.isTTY ? "> " : "" });
+  keyboard.on("line", link.send);
+  keyboard.on("SIGINT", () => keyboard?.close()); // Ctrl+C
   // Ctrl+D, Ctrl+C, or the end of piped input (try: echo hello | bun lessons/01-echo.ts --client)
-  rl.on("close", () => {
+  keyboard.on("close", () => {
     leaving = true;
-    if (process.stdin.isTTY) console.log(); // leave the prompt's line
-    close();
+    if (process.stdin.isTTY) console.log(); // step off the prompt's line
+    link.leave();
   });
-  rl.prompt();
+  keyboard.prompt();
 }
 
-if (opts.client) await runClient();
+async function tcpClient() {
+  const sock = await Bun.connect<Conn>({
+    hostname: host,
+    port,
+    data: newConn(`${host}:${port}`),
+    allowHalfOpen: true, // lets us stop sending and still read the last replies
+    socket: {
+      data: (s, chunk) => takeLines(s.data, chunk).forEach(show),
+      drain: flush,
+      end: serverGone, // the server sent FIN: it has nothing more to say
+      close: serverGone,
+      error: (_s, err) => warn(err.message, err.message),
+    },
+  }).catch(cannotConnect);
+  // Leaving: flush() sends what is still queued, then FIN (B1).
+  return { send: (line: string) => send(sock, line + "\n"), leave: () => flush(sock) };
+}
+
+async function udpClient() {
+  // "connect" on UDP only fixes the address every send() goes to. Nothing is
+  // exchanged, so this succeeds even when no server is running.
+  const sock = await Bun.udpSocket({
+    connect: { hostname: host, port },
+    socket: {
+      data: (_s, buf) => show(new TextDecoder().decode(buf).replace(/\r?\n$/, "")),
+      error: udpClientError, // B4
+    },
+  });
+  // One line, one datagram: no "\n" needed. UDP has no "end of conversation":
+  // when we leave, a late answer gets half a second to arrive.
+  return { send: (line: string) => sendDatagram(sock, line), leave: () => setTimeout(() => process.exit(0), 500) };
+}
+
+function serverGone() {
+  if (!leaving) console.log(say("\necho: the server closed the connection", "\necho: 服务器关闭了连接"));
+  process.exit(0);
+}
+
+// ═════════════════════════════════════════════════════════════════════════════
+// Beyond the article: what a real network adds. The sections above call these.
+// ═════════════════════════════════════════════════════════════════════════════
+
+// ── B1 · send(): write() is not Python's sendall() ───────────────────────────
+// write() returns how many bytes the kernel took, and whatever did not fit is
+// simply not sent. So we queue the rest and write it again when Bun calls drain().
+// (A cap on that queue, for a client that never reads, is in lesson 02: there one
+// slow reader can hold up a whole room.)
+
+const encoder = new TextEncoder();
+
+function send(s: Socket<Conn>, text: string) {
+  s.data.queue.push(encoder.encode(text));
+  if (s.data.queue.length === 1) flush(s);
+}
+
+function flush(s: Socket<Conn>) {
+  const queue = s.data.queue;
+  while (queue.length > 0) {
+    const head = queue[0]!;
+    const written = s.write(head);
+    if (written < 0) {
+      queue.length = 0; // the socket is closed: nothing more will go out
+    } else if (written < head.length) {
+      queue[0] = head.subarray(written); // the rest waits for drain()
+      return;
+    } else {
+      queue.shift();
+    }
+  }
+  // The client is leaving and its last line is out: shutdown() sends FIN ("no more
+  // from me") but keeps reading, so the server's last replies still arrive; then
+  // the server closes and serverGone() ends the program. end() would close both
+  // directions at once and lose those replies.
+  if (leaving) s.shutdown();
+}
+
+// ── B2 · A line that never ends ──────────────────────────────────────────────
+// A line longer than this, still without "\n", is a peer that is not speaking our
+// protocol: we say so and close that connection instead of buffering forever.
+
+const MAX_LINE = 64 * 1024;
+
+function refuseEndlessLine(s: Socket<Conn>) {
+  if (s.data.buffered.length <= MAX_LINE) return;
+  warn(`${s.data.name} sent ${MAX_LINE}+ characters without a newline; closing it`, `${s.data.name} 发来 ${MAX_LINE} 多个字符还没有换行，关闭它`);
+  s.end();
+}
+
+// ── B3 · Never print bytes from the network raw ─────────────────────────────
+// A reply may hold terminal escape codes (colours, cursor moves, even a fake
+// prompt). Control characters become a visible "\uFFFD". Lesson 03 explains more.
+
+const clean = (text: string) => text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, "\uFFFD");
+
+// ── B4 · UDP: a reply can bounce ─────────────────────────────────────────────
+// A reply to a client that has gone comes back as an ICMP "port unreachable",
+// which Bun reports later, as ECONNREFUSED, to the socket's error handler. Without
+// that handler the process exits 1. And that pending error can make the NEXT
+// send() throw, even to a live client, so one failed send gets one more try.
+
+function sendTo(s: { send(data: string, port: number, address: string): boolean }, text: string, port: number, address: string) {
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      s.send(text, port, address);
+      return;
+    } catch (err) {
+      if (attempt === 2) warn(`could not answer ${address}:${port}: ${(err as Error).message}`, `无法回复 ${address}:${port}：${(err as Error).message}`);
+    }
+  }
+}
+
+// Bun passes just the error (the types say (socket, error)): pick it out.
+function udpError(...args: unknown[]) {
+  const err = args.find((a) => a instanceof Error);
+  warn(`udp: ${err?.message ?? "error"} (a client went away; we carry on)`, `udp：${err?.message ?? "出错"}（有客户端走了；我们继续）`);
+}
+
+// For the client, that bounce is the only sign that nobody listens.
+function udpClientError(...args: unknown[]) {
+  const err = args.find((a) => a instanceof Error) as (Error & { code?: string }) | undefined;
+  if (err?.code === "ECONNREFUSED") show(say(`echo: nobody answers at ${host}:${port} (is the server running with --udp?)`, `echo: ${host}:${port} 没有回应（服务器是用 --udp 启动的吗？）`));
+  else show(`echo: ${err?.message ?? say("udp error", "udp 出错")}`);
+}
+
+// The same bounce can make a connected send() throw: say so, and carry on.
+function sendDatagram(sock: { send(data: string): boolean }, line: string) {
+  try {
+    sock.send(line);
+  } catch (err) {
+    show(say(`echo: could not send: ${(err as Error).message}`, `echo: 发送失败：${(err as Error).message}`));
+  }
+}
+
+// ── B5 · Starting and finishing: the errors a beginner meets first ───────────
+
+// A socket error (a reset, say) ends that one connection, never the server.
+function closeOnError(s: Socket<Conn>, err: Error) {
+  warn(`${s.data.name}: ${err.message}; closing it`, `${s.data.name}：${err.message}，关闭它`);
+  s.end();
+}
+
+function cannotListen(err: unknown): never {
+  const code = (err as { code?: string }).code ?? (err as Error).message;
+  if (code === "EADDRINUSE") {
+    warn(`cannot listen on ${host}:${port}: the port is in use (EADDRINUSE). Is another lesson running? Stop it, or try --port 0`, `无法监听 ${host}:${port}：端口已被占用（EADDRINUSE）。是不是另一课还在运行？先停掉它，或者试试 --port 0`);
+  } else {
+    warn(`cannot listen on ${host}:${port} (${code})`, `无法监听 ${host}:${port}（${code}）`);
+  }
+  process.exit(1);
+}
+
+function cannotConnect(err: unknown): never {
+  const code = (err as { code?: string }).code ?? (err as Error).message;
+  warn(`cannot connect to ${host}:${port} (${code}). Is the server running?`, `无法连接 ${host}:${port}（${code}）。服务器在运行吗？`);
+  process.exit(1);
+}
+
+// ── B6 · The command line: options, defaults and --help, in two languages ────
+
+function commandLine() {
+  return {
+    name: "echo",
+    file: "lessons/01-echo.ts",
+    about: ["an echo server and its client (the article's chapter 1).", "回声服务器和它的客户端（原文第 1 章）。"],
+    examples: [
+      ["bun lessons/01-echo.ts", "the server, over TCP; then try: nc 127.0.0.1 9009", "服务器（TCP）；然后试试：nc 127.0.0.1 9009"],
+      ["bun lessons/01-echo.ts --udp", "the server, over UDP; then try: nc -u 127.0.0.1 9009", "服务器（UDP）；然后试试：nc -u 127.0.0.1 9009"],
+      ["bun lessons/01-echo.ts --client", "the client: type a line, get it back with the time", "客户端：输入一行，收到带时间的回声"],
+    ],
+    options: {
+      host: { type: "string", value: "<address>", default: "127.0.0.1", help: ["address to listen on, or with --client to connect to", "监听的地址；加 --client 时是要连接的地址"] },
+      port: { type: "string", value: "<n>", default: process.env.PORT ?? "9009", help: ["port, 0 picks a free one (or set env PORT)", "端口，0 表示任选一个空闲端口（也可以设环境变量 PORT）"] },
+      udp: { type: "boolean", help: ["UDP instead of TCP", "用 UDP 而不是 TCP"] },
+      client: { type: "boolean", help: ["be the client instead of the server", "当客户端，而不是服务器"] },
+    },
+  } as const;
+}
+
+// ── Run ──────────────────────────────────────────────────────────────────────
+if (cli.opts.client) await runClient();
 else await runServer();

@@ -7,6 +7,7 @@
  * Prints: chat: listening on 127.0.0.1:9009 (tcp)
  *         then a guided tour: two scripted members, alice and bob, use the room
  *         while the lesson says which part of src/ is doing the work.
+ * Help:   bun lessons/04-chat.ts --help
  *
  * The article's last chapter glues its pieces into one program: settings.py
  * (HOST, PORT = 9009, BUFFERSIZE = 1024, LANGUAGE), language.py (messages in zh
@@ -25,58 +26,51 @@
  * message (LineDecoder joins and splits reads), and the clients table is filled
  * on join and emptied on leave, so a broadcast reaches exactly the others.
  *
- * This lesson starts the real hub in-process, then drives two members through
- * the real client-side transport (connectTcp / connectUdp). Read it top to bottom.
- *
- * Options: --host 127.0.0.1, --port 9009 (or env PORT; 0 picks a free port),
- *          --udp, --lang en|zh, --exit (stop after the tour instead of staying open).
+ * This lesson starts the real hub in-process, then drives three members through
+ * the real client-side transport (connectTcp / connectUdp). Sections 1-5 read top
+ * to bottom; "Beyond the article" (B1-B3) holds the tour's small helpers. The
+ * walkthrough is in lessons/README.md (中文: lessons/README.zh-CN.md).
  */
-import { parseArgs } from "node:util";
 import { DEFAULTS } from "../src/config.ts";
 import { Hub } from "../src/hub.ts";
-import { langFromEnv, type Lang } from "../src/i18n.ts";
+import { sanitize } from "../src/protocol.ts";
 import { serveTcp, connectTcp } from "../src/transports/tcp.ts";
 import type { LineConnection, RunningServer } from "../src/transports/types.ts";
 import { serveUdp, connectUdp } from "../src/transports/udp.ts";
-import { sanitize } from "../src/protocol.ts";
+import { readCommandLine } from "./cli.ts";
 
-const { values: opts } = parseArgs({
-  options: {
-    host: { type: "string", default: DEFAULTS.host },
-    port: { type: "string", default: process.env.PORT ?? String(DEFAULTS.port) },
-    udp: { type: "boolean", default: false },
-    lang: { type: "string", default: langFromEnv() },
-    exit: { type: "boolean", default: false },
-  },
-});
-const port = Number(opts.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535 || !["en", "zh"].includes(opts.lang)) {
-  console.error("chat: usage: bun lessons/04-chat.ts [--udp] [--port 0-65535] [--lang en|zh] [--exit]");
-  process.exit(2);
-}
-const lang = opts.lang as Lang;
-const transport = opts.udp ? "udp" : "tcp";
+// ── 1 · settings.py and language.py: src/config.ts and src/i18n.ts ───────────
 
-// Step 1 · settings.py. One object holds them; the server's flags override them.
-console.log(`chat: settings (src/config.ts): port ${DEFAULTS.port}, line limit ${DEFAULTS.maxLineBytes} bytes, language ${lang}`);
+// DEFAULTS is the article's settings.py; the command line overrides it (B3).
+// --lang picks the language of src/i18n.ts (language.py) for the hub's notices,
+// and of this tour.
+const cli = readCommandLine(commandLine());
+const { log, say, lang } = cli;
+const settings = { ...DEFAULTS, host: cli.opts.host, port: cli.port(0), lang };
+const transport = cli.opts.udp ? "udp" : "tcp";
 
-// Step 2 · the server: one Hub (the room) behind one transport. The hub never
-// sees a socket; the transport turns socket events into join/receive/leave.
-const hub = new Hub({ lang, floodBurst: DEFAULTS.floodBurst, floodRate: DEFAULTS.floodRate });
+// ── 2 · The server: one Hub (the room) behind one transport ──────────────────
+// The hub never sees a socket; the transport turns socket events into
+// join / receive / leave, over TCP or UDP alike.
+
+const hub = new Hub({ lang, floodBurst: settings.floodBurst, floodRate: settings.floodRate });
 let server: RunningServer;
 try {
-  server =
-    transport === "tcp"
-      ? serveTcp(hub, { ...DEFAULTS, host: opts.host, port })
-      : await serveUdp(hub, { ...DEFAULTS, host: opts.host, port, timeoutMs: DEFAULTS.udpTimeoutMs });
-} catch (error) {
-  console.error(`chat: cannot listen on ${opts.host}:${port}: ${(error as Error).message}`);
-  process.exit(1);
+  server = transport === "tcp" ? serveTcp(hub, settings) : await serveUdp(hub, { ...settings, timeoutMs: settings.udpTimeoutMs });
+} catch (err) {
+  cannotListen(err); // B2
 }
-console.log(`chat: listening on ${server.host}:${server.port} (${transport})`);
+log(`listening on ${server.host}:${server.port} (${transport})`, `正在监听 ${server.host}:${server.port} (${transport})`);
+// The port really used: with --port 0 the system picked it.
+log(
+  `settings (src/config.ts, then the command line): port ${server.port}, line limit ${settings.maxLineBytes} bytes, language ${lang}`,
+  `设置（src/config.ts，再由命令行覆盖）：端口 ${server.port}，每行最多 ${settings.maxLineBytes} 字节，语言 ${lang}`,
+);
 
-// Step 3 · a client is a connection that hands us whole lines. Everything it
-// receives is cleaned before printing: bytes from the network never steer our terminal.
+// ── 3 · A member: a connection that hands us whole lines ─────────────────────
+// Everything a member receives is cleaned before printing (src/protocol.ts
+// sanitize): bytes from the network never steer our terminal.
+
 interface Member {
   name: string;
   conn: LineConnection;
@@ -89,7 +83,7 @@ async function connect(name: string): Promise<Member> {
     line(text: string) {
       const clean = sanitize(text).text;
       seen.push(clean);
-      console.log(`   ${name.padEnd(5)} sees  ${clean}`);
+      console.log(`   ${name.padEnd(5)} ${say("sees ", "看到")} ${clean}`);
     },
     closed() {},
   };
@@ -101,72 +95,129 @@ async function connect(name: string): Promise<Member> {
   return { name, conn, seen };
 }
 
-/** Wait (briefly) until a member has seen a line containing `text`, after line number `from`. */
-async function sees(member: Member, text: string, from = 0): Promise<void> {
-  for (let waited = 0; waited < 3000; waited += 10) {
-    if (member.seen.slice(from).some((l) => l.includes(text))) return;
-    await Bun.sleep(10);
-  }
-  console.log(`chat: (${member.name} did not see "${text}" within 3 s)`);
-}
-
-function step(title: string) {
-  console.log(`\n── ${title}`);
-}
-
-/** Send a line as `member` typed it; shows control characters as \x.. so they cannot steer this terminal. */
+// Send a line as `member` typed it.
 function type(member: Member, line: string) {
-  const shown = line.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-  console.log(`   ${member.name.padEnd(5)} types ${shown}`);
+  console.log(`   ${member.name.padEnd(5)} ${say("types", "输入")} ${showControls(line)}`); // B1
   member.conn.send(line);
 }
 
-// The tour. Each step names the article's idea and the kit's file doing it.
-step("joining: the hub fills its clients table (src/hub.ts, Hub.join)");
+function step(en: string, zh: string) {
+  console.log(`\n── ${say(en, zh)}`);
+}
+
+// ── 4 · The tour: each step names the article's idea and the file doing it ───
+
+step("joining: the hub fills its clients table (src/hub.ts, Hub.join)", "加入：hub 把新成员记进它的 clients 表（src/hub.ts，Hub.join）");
 const alice = await connect("alice");
-await sees(alice, "alice");
+await sees(alice, "alice"); // B1: wait until the line has arrived
 const bob = await connect("bob");
 await sees(alice, "bob");
 
-step("sending: one line in, delivered to every OTHER member (Hub.receive -> Room.publish)");
-type(alice, "hello, is anyone here?");
-await sees(bob, "hello, is anyone here?");
-type(bob, "hi alice! 你好");
-await sees(alice, "你好");
+step("sending: one line in, delivered to every OTHER member (Hub.receive -> Room.publish)", "发送：收到一行，转给除发送者以外的每个成员（Hub.receive -> Room.publish）");
+const hello = say("hello, is anyone here?", "大家好，有人在吗？");
+type(alice, hello);
+await sees(bob, hello);
+const hi = say("hi alice! 你好", "你好，alice！hi");
+type(bob, hi);
+await sees(alice, hi);
 
-step("commands: /me, /msg, /who (src/protocol.ts parseCommand)");
-type(bob, "/me waves");
-await sees(alice, "waves");
-type(alice, "/msg bob this is just for you");
-await sees(bob, "just for you");
+step("commands: /me, /msg, /who (src/protocol.ts parseCommand)", "命令：/me、/msg、/who（src/protocol.ts 的 parseCommand）");
+type(bob, say("/me waves", "/me 挥挥手"));
+await sees(alice, say("waves", "挥挥手"));
+const secret = say("this is just for you", "这句只说给你听");
+type(alice, `/msg bob ${secret}`);
+await sees(bob, secret);
 const before = alice.seen.length;
 type(alice, "/who");
 await sees(alice, "bob", before);
 
-step("hostile bytes: an escape sequence is replaced, never relayed raw (sanitize)");
-type(bob, "look \x1b[2Jwhat a clear screen");
-await sees(alice, "what a clear screen");
+step("hostile bytes: an escape sequence is replaced, never relayed raw (sanitize)", "恶意字节：转义序列会被替换，绝不原样转发（sanitize）");
+const screen = say("what a clear screen", "屏幕被清空了吗");
+type(bob, `look \x1b[2J${screen}`);
+await sees(alice, screen);
 
-step(`leaving cleanly: the client turns "exit" into /quit (src/client.ts)`);
-type(bob, "/quit see you");
-await sees(alice, "see you");
+step(`leaving cleanly: the client turns "exit" into /quit (src/client.ts)`, `干净地离开：客户端把 "exit" 变成 /quit（src/client.ts）`);
+const goodbye = say("see you", "回头见");
+type(bob, `/quit ${goodbye}`);
+await sees(alice, goodbye);
 
-step("broadcast with error handling: members come and go, the room carries on");
+step("broadcast with error handling: members come and go, the room carries on", "带错误处理的广播：成员来来去去，聊天室照常运转");
 const carol = await connect("carol");
 await sees(alice, "carol");
 carol.conn.close(); // gone; over TCP the hub hears the close, over UDP the /quit
-type(alice, "still here?");
-await Bun.sleep(50);
+type(alice, say("still here?", "还有人在吗？"));
+await Bun.sleep(50); // a moment for the last lines to be printed; nothing depends on it
 
-console.log(`\nchat: tour over. The room is open: nc ${transport === "udp" ? "-u " : ""}${server.host} ${server.port}` +
-  `   or   bun src/client.ts${transport === "udp" ? " --udp" : ""} --port ${server.port}`);
+// ── 5 · The room stays open until Ctrl+C (or ends here with --exit) ──────────
+
+const nc = `nc ${transport === "udp" ? "-u " : ""}${server.host} ${server.port}`;
+const client = `bun src/client.ts${transport === "udp" ? " --udp" : ""} --port ${server.port}`;
+console.log();
+if (cli.opts.exit) log("tour over.", "导览结束。");
+else log(`tour over. The room is open: ${nc}   or   ${client}`, `导览结束。聊天室还开着：${nc}   或者   ${client}`);
 alice.conn.close();
 
 async function stop() {
-  hub.shutdown();
+  hub.shutdown(); // tells everyone the server is shutting down
   await server.stop(500);
+  log("bye", "再见");
   process.exit(0);
 }
-if (opts.exit) await stop();
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+if (cli.opts.exit) await stop();
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, stop);
+
+// ═════════════════════════════════════════════════════════════════════════════
+// Beyond the article: the tour's helpers. The sections above call these.
+// ═════════════════════════════════════════════════════════════════════════════
+
+// ── B1 · Waiting for a line, and showing what was typed ──────────────────────
+
+// Wait (at most 3 s) until a member has seen a line containing `text`, after its
+// line number `from`. Lines cross real sockets: they take a moment to arrive.
+async function sees(member: Member, text: string, from = 0): Promise<void> {
+  for (let waited = 0; waited < 3000; waited += 10) {
+    if (member.seen.slice(from).some((line) => line.includes(text))) return;
+    await Bun.sleep(10);
+  }
+  log(`(${member.name} did not see "${text}" within 3 s)`, `（${member.name} 在 3 秒内没有看到 "${text}"）`);
+}
+
+// What bob types may hold an escape sequence: show it as \x1b, so that it
+// cannot steer this terminal either.
+function showControls(line: string): string {
+  return line.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+// ── B2 · When the port is busy ───────────────────────────────────────────────
+
+function cannotListen(err: unknown): never {
+  const code = (err as { code?: string }).code ?? (err as Error).message;
+  const where = `${settings.host}:${settings.port}`;
+  if (code === "EADDRINUSE") {
+    cli.warn(`cannot listen on ${where}: the port is in use (EADDRINUSE). Is another lesson or the server running? Stop it, or try --port 0`, `无法监听 ${where}：端口已被占用（EADDRINUSE）。是不是另一课或服务器还在运行？先停掉它，或者试试 --port 0`);
+  } else {
+    cli.warn(`cannot listen on ${where} (${code})`, `无法监听 ${where}（${code}）`);
+  }
+  process.exit(1);
+}
+
+// ── B3 · The command line: options, defaults and --help, in two languages ────
+
+function commandLine() {
+  return {
+    name: "chat",
+    file: "lessons/04-chat.ts",
+    about: ["a guided tour of the real chat program in src/ (the article's chapter 4).", "导览 src/ 里真正的聊天程序（原文第 4 章）。"],
+    examples: [
+      ["bun lessons/04-chat.ts", "the tour over TCP; the room stays open for nc or bun src/client.ts", "TCP 上的导览；之后聊天室一直开着，可以用 nc 或 bun src/client.ts 加入"],
+      ["bun lessons/04-chat.ts --udp --lang zh", "over UDP, in Chinese", "走 UDP，用中文"],
+      ["bun src/server.ts --help", "the real server, with all its settings", "真正的服务器，以及它的全部设置"],
+    ],
+    options: {
+      host: { type: "string", value: "<address>", default: DEFAULTS.host, help: ["address to listen on", "监听的地址"] },
+      port: { type: "string", value: "<n>", default: process.env.PORT ?? String(DEFAULTS.port), help: ["port, 0 picks a free one (or set env PORT)", "端口，0 表示任选一个空闲端口（也可以设环境变量 PORT）"] },
+      udp: { type: "boolean", help: ["UDP instead of TCP", "用 UDP 而不是 TCP"] },
+      exit: { type: "boolean", help: ["stop after the tour instead of staying open", "导览结束后就退出，而不是一直开着"] },
+    },
+  } as const;
+}

@@ -85,7 +85,8 @@ const program = localize(new Command("client"), t)
   .option("-p, --port <n>", o.port, intOption(1, 65535, t), DEFAULTS.port)
   .option("-n, --nick <name>", o.nick, nickOption)
   .option("--lang <lang>", o.lang, langOption(t))
-  .option("--no-color", o.noColor);
+  .option("--no-color", o.noColor)
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2)); // a usage error exits 2, as the lessons do
 program.parse();
 const flags = program.opts<ClientFlags>();
 const transport = flags.udp ? "udp" : "tcp";

@@ -58,7 +58,8 @@ const program = localize(new Command("server"), t)
       .argParser(secondsOption(0.1, 86_400, t))
       .default(DEFAULTS.summaryIntervalMs, String(DEFAULTS.summaryIntervalMs / 1000)),
   )
-  .option("-q, --quiet", o.quiet);
+  .option("-q, --quiet", o.quiet)
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2)); // a usage error exits 2, as the lessons do
 
 program.parse();
 const flags = program.opts<ServerFlags & { udpTimeout: number; idleTimeout: number; summaryInterval: number }>();

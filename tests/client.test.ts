@@ -8,8 +8,15 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
-import { until } from "../tools/harness/until.ts";
-import { parseChallenge } from "../src/protocol.ts";
+import { join } from "node:path";
+import {
+  freePort,
+  joinRoom,
+  startChatServer,
+  startTerminal,
+  until,
+  type Program,
+} from "../tools/harness/index.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 type Transport = "tcp" | "udp";
@@ -30,76 +37,28 @@ afterEach(() => {
 // A server, a raw client, and the client in a terminal
 // ---------------------------------------------------------------------------
 
-interface Server {
-  proc: Subprocess;
-  port: number;
-}
-
-async function startServer(transport: Transport, port = 0): Promise<Server> {
-  const proc = Bun.spawn(
-    [process.execPath, "src/server.ts", "--port", String(port), "--quiet", "--lang", "en", `--${transport}`],
-    { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
-  );
-  cleanups.push(() => proc.kill("SIGKILL"));
-  let out = "";
-  // Keep reading after the ready line: a full pipe would stop the server.
-  void (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of proc.stdout) out += decoder.decode(chunk, { stream: true });
-  })();
-  void new Response(proc.stderr).text();
-  const ready = await until(() => /listening on 127\.0\.0\.1:(\d+) \((?:tcp|udp)\)/.exec(out), 10_000, "the server's ready line");
-  return { proc, port: Number(ready[1]) };
+/** The kit's server over one transport, on `port` (0: it picks one and says which). */
+async function startServer(transport: Transport, port = 0): Promise<Program> {
+  const server = await startChatServer([transport], { port, args: ["--quiet", "--lang", "en"] });
+  cleanups.push(() => server.proc.kill("SIGKILL"));
+  return server;
 }
 
 interface RawClient {
-  lines: string[];
+  readonly lines: string[];
   send(line: string): void;
 }
 
 /** A member of the room that speaks the protocol by hand, named `raw`. */
 async function joinRaw(transport: Transport, port: number): Promise<RawClient> {
-  const lines: string[] = [];
-  const encoder = new TextEncoder();
-  if (transport === "tcp") {
-    let buffered = "";
-    const socket = await Bun.connect({
-      hostname: "127.0.0.1",
-      port,
-      socket: {
-        data(_s, chunk) {
-          buffered += new TextDecoder().decode(chunk);
-          const parts = buffered.split("\n");
-          buffered = parts.pop()!;
-          lines.push(...parts);
-        },
-        error() {},
-      },
-    });
-    cleanups.push(() => socket.terminate());
-    const raw = { lines, send: (line: string) => void socket.write(encoder.encode(line + "\n")) };
-    raw.send("/nick raw");
-    await until(() => lines.some((l) => l.endsWith(" is now raw")), 5000, "raw to be renamed");
-    return raw;
-  }
-  const socket = await Bun.udpSocket({
-    hostname: "127.0.0.1",
-    connect: { hostname: "127.0.0.1", port },
-    socket: {
-      data(_s, datagram) {
-        lines.push(new TextDecoder().decode(datagram).replace(/\n$/, ""));
-      },
-      error() {},
+  const raw = await joinRoom(transport, port, { nick: "raw", ms: 5000 });
+  cleanups.push(() => raw.reset());
+  return {
+    get lines() {
+      return raw.lines;
     },
-  });
-  cleanups.push(() => socket.close());
-  const raw = { lines, send: (line: string) => void socket.send(line + "\n") };
-  // docs/PROTOCOL.md, Joining over UDP: pay for the challenge, then answer it.
-  raw.send("/join raw".padEnd(30, " "));
-  const token = await until(() => lines.map(parseChallenge).find((t) => t !== undefined), 5000, "the challenge");
-  raw.send(`/join ${token}`);
-  await until(() => lines.some((l) => l.endsWith(" is now raw")), 5000, "raw to join as raw");
-  return raw;
+    send: (line) => raw.say(line),
+  };
 }
 
 interface Pty {
@@ -110,31 +69,24 @@ interface Pty {
 }
 
 function startClient(transport: Transport, port: number, extra: string[] = []): Pty {
-  let screen = "";
-  const decoder = new TextDecoder();
-  const args = ["src/client.ts", "--port", String(port), "--nick", "kit", "--lang", "en", ...extra];
-  if (transport === "udp") args.push("--udp");
-  const proc = Bun.spawn([process.execPath, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1" },
-    terminal: {
-      cols: 100,
-      rows: 30,
-      data(_t, data) {
-        screen += decoder.decode(data, { stream: true });
-      },
-    },
+  const term = startTerminal({
+    command: { argv: [process.execPath, join(ROOT, "src/client.ts")], label: "bun src/client.ts", custom: false },
+    args: ["--nick", "kit", "--lang", "en", ...extra, ...(transport === "udp" ? ["--udp"] : [])],
+    port,
+    env: { NO_COLOR: "1" },
+    cols: 100,
+    rows: 30,
   });
   cleanups.push(() => {
-    proc.kill("SIGKILL");
-    proc.terminal?.close();
+    term.proc.kill("SIGKILL");
+    term.proc.terminal?.close();
   });
   return {
-    proc,
+    proc: term.proc,
     get screen() {
-      return screen;
+      return term.raw();
     },
-    type: (text) => void proc.terminal!.write(text),
+    type: (text) => term.type(text),
   };
 }
 
@@ -284,19 +236,6 @@ describe("the client's command line", () => {
     for (const option of ["--udp", "--host", "--port", "--nick", "--lang", "--no-color"]) expect(stdout).toContain(option);
   });
 });
-
-async function freePort(transport: Transport): Promise<number> {
-  if (transport === "tcp") {
-    const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-    const port = listener.port;
-    listener.stop(true);
-    return port;
-  }
-  const socket = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
-  const port = socket.port;
-  socket.close();
-  return port;
-}
 
 /** A "server" that answers whoever talks to it with these lines, sent raw. */
 async function fakeServer(transport: Transport, lines: string[]): Promise<number> {

@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { ROOT, type LessonId, type Transport } from "../tools/harness/index.ts";
 import { CHECKS, inPieces } from "../tools/grader/checks.ts";
-import { mulberry32, seedFor } from "../tools/grader/disturb.ts";
+import { mulberry32, seedFor } from "../tools/harness/index.ts";
 import { MISCONCEPTIONS, diagnose, type MisconceptionId } from "../tools/grader/misconceptions.ts";
 import { commandFrom, formatVerdict, gradeLesson, pickLang, runAsTest, type Verdict } from "../tools/grader/report.ts";
 

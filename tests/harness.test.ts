@@ -11,10 +11,13 @@ import {
   WireLog,
   escapeBytes,
   lessonCommand,
+  listeningPort,
   shellWords,
+  startChatServer,
   startProgram,
   stripAnsi,
   until,
+  untilSteady,
   type Command,
   type Program,
 } from "../tools/harness/index.ts";
@@ -85,6 +88,13 @@ test("until returns the first truthy value, and says what it waited for on timeo
   await expect(until(() => false, 50, "Godot")).rejects.toThrow("timed out after 50 ms waiting for: Godot");
 });
 
+test("untilSteady returns a value once it holds still, at once when it is final, and never throws", async () => {
+  let reads = 0;
+  expect(await untilSteady(() => Math.min(++reads, 5), { forMs: 50, ms: 5000 })).toBe(5);
+  expect(await untilSteady(() => 7, { forMs: 60_000, ms: 60_000, done: (v) => v === 7 })).toBe(7);
+  expect(await untilSteady(() => ++reads, { forMs: 1000, ms: 30 })).toBeGreaterThan(5); // never still: its value at the end
+});
+
 describe("startProgram", () => {
   let program: Program | undefined;
   afterEach(async () => {
@@ -117,6 +127,20 @@ describe("startProgram", () => {
     } finally {
       await s.close();
     }
+  });
+
+  test("with ready lines, waits for them and reads the port the program picked from the first", async () => {
+    program = await startChatServer(["tcp", "udp"], { env: { LANG: "C" } });
+    expect(program.port).toBeGreaterThan(0);
+    expect(program.output()).toContain(`:${program.port} (tcp)`);
+    expect(program.output()).toContain(`:${listeningPort(program, "udp")} (udp)`);
+  });
+
+  test("with ready lines, reports a program that exits before printing them at once, with its output", async () => {
+    const ready = [/listening on \S*:(\d+)/];
+    const error = await startProgram({ command: fixture("crash.ts"), transport: "tcp", ready }).catch((e: Error) => e);
+    expect((error as Error).message).toContain("exited with code 3 before it was ready");
+    expect((error as Error).message).toContain("crash: something is wrong");
   });
 
   test("passes the port both as --port N and as env PORT", async () => {

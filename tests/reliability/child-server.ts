@@ -6,18 +6,19 @@
  * file descriptors and its memory, whether it is still alive, and how it exits on
  * SIGINT/SIGTERM. Linux only: the figures come from /proc.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { Subprocess } from "bun";
-import { member as joinRoom, tcpClient, udpClient, udpJoin, type RawClient, type TestServer, type Transport } from "../helpers/chat.ts";
-import { until } from "../../tools/harness/until.ts";
-
-const ROOT = join(import.meta.dir, "..", "..");
-/** Clock ticks per second in /proc/PID/stat (USER_HZ: 100 on every Linux the kit targets). */
-const CLOCK_TICKS = 100;
+import { member as joinRoom, tcpClient, udpClient, udpJoin, type RawClient, type Transport } from "../helpers/chat.ts";
+import {
+  listeningPort,
+  readCpuSeconds,
+  readMemory,
+  readOpenFds,
+  startChatServer,
+  until,
+  type Program,
+} from "../../tools/harness/index.ts";
 
 export interface ChildServer {
-  readonly proc: Subprocess<"ignore", "pipe", "pipe">;
+  readonly proc: Program["proc"];
   readonly pid: number;
   /** The TCP port; UDP's is the same number unless that was taken (then `udpPort` differs). */
   readonly port: number;
@@ -38,88 +39,34 @@ export interface ChildServer {
   stop(): Promise<number>;
 }
 
-/** Drains a stream into `logs`, line by line, for as long as it is open (a full pipe would block the child). */
-async function drain(stream: ReadableStream<Uint8Array>, logs: string[]): Promise<void> {
-  const decoder = new TextDecoder();
-  let partial = "";
-  for await (const chunk of stream) {
-    const parts = (partial + decoder.decode(chunk, { stream: true })).split("\n");
-    partial = parts.pop()!;
-    logs.push(...parts);
-  }
-  if (partial) logs.push(partial);
-}
-
 /**
  * Starts `bun src/server.ts --tcp --udp` (one room, one port number for both)
  * with `args` added, and resolves once both ready lines are printed.
  */
 export async function startChild(args: string[] = [], port = 0): Promise<ChildServer> {
-  const proc = Bun.spawn([process.execPath, "src/server.ts", "--tcp", "--udp", "--port", String(port), ...args], {
-    cwd: ROOT,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, LANG: "C", LC_ALL: "", LC_MESSAGES: "" },
-  });
-  const logs: string[] = [];
-  let exited = false;
-  const drained = Promise.all([drain(proc.stdout, logs), drain(proc.stderr, logs)]);
-  const died = proc.exited.then(async (code) => {
-    exited = true;
-    await drained;
-    return code;
-  });
-
-  const diedEarly = died.then((code) => {
-    throw new Error(`the server exited (${code}) before it was ready: ${logs.join(" | ")}`);
-  });
-  diedEarly.catch(() => {}); // it may exit long after it was ready: that is not this promise's business
-  const ready = await Promise.race([
-    until(
-      () => (logs.some((l) => l.includes("(tcp)")) ? logs.find((l) => /listening on .*:\d+ \(udp\)/.test(l)) : undefined),
-      10_000,
-      "the server's ready lines",
-    ),
-    diedEarly,
-  ]).catch((error) => {
-    proc.kill("SIGKILL");
-    throw error;
-  });
-  const pid = proc.pid;
-  const server: ChildServer = {
+  const env = { LANG: "C", LC_ALL: "", LC_MESSAGES: "" };
+  const program = await startChatServer(["tcp", "udp"], { args, port, env });
+  const { proc } = program;
+  return {
     proc,
-    pid,
-    port: Number(/:(\d+) \(tcp\)/.exec(logs.find((l) => l.includes("(tcp)"))!)![1]),
-    udpPort: Number(/:(\d+) \(udp\)/.exec(ready)![1]),
-    logs,
-    alive: () => !exited && proc.exitCode === null,
-    cpuMs() {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      // Fields after "(comm)": state is [0], utime [11], stime [12].
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    pid: proc.pid,
+    port: program.port,
+    udpPort: listeningPort(program, "udp"),
+    get logs() {
+      return program.lines();
     },
-    fds: () => readdirSync(`/proc/${pid}/fd`).length,
-    rssKiB() {
-      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      return Number(m?.[1] ?? 0);
-    },
+    alive: () => program.running,
+    cpuMs: () => (readCpuSeconds(proc.pid) ?? NaN) * 1000,
+    fds: () => readOpenFds(proc.pid) ?? NaN,
+    rssKiB: () => readMemory(proc.pid)?.rssKiB ?? NaN,
     waitForLog: (match, ms = 3000) =>
       until(
-        () => logs.find((l) => (typeof match === "string" ? l.includes(match) : match.test(l))),
+        () => program.lines().find((l) => (typeof match === "string" ? l.includes(match) : match.test(l))),
         ms,
-        `a server log line matching ${match} (last: ${JSON.stringify(logs.slice(-5))})`,
+        () => `a server log line matching ${match} (last: ${JSON.stringify(program.lines().slice(-5))})`,
       ),
-    async stop() {
-      if (!exited) proc.kill("SIGTERM");
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
-      const code = await proc.exited;
-      clearTimeout(timer);
-      return code;
-    },
+    stop: async () => (await program.stop("SIGTERM", 5000)).code ?? -1,
   };
-  return server;
 }
 
 /** How the checklist decides that a server is idle: its CPU time over one quiet second. */
@@ -135,8 +82,8 @@ export async function quietCpuMs(server: ChildServer): Promise<number> {
 }
 
 /** A raw client (like nc) that has joined the room, optionally renamed. */
-export function member(server: ChildServer, transport: Transport, nick?: string): Promise<RawClient & { reset?(): void }> {
-  return joinRoom({ transport, port: transport === "tcp" ? server.port : server.udpPort } as TestServer, nick);
+export function member(server: ChildServer, transport: Transport, nick?: string): Promise<RawClient> {
+  return joinRoom({ transport, port: transport === "tcp" ? server.port : server.udpPort }, nick);
 }
 
 /** A raw client that has not joined: TCP is connected (and so joined); UDP is only a socket. */

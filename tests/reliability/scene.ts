@@ -13,7 +13,7 @@ import { IDLE_CPU_MS, member, quietCpuMs, rawClient, startChild, type ChildServe
 /** What the server must never relay raw (docs/PROTOCOL.md, "Text the server will not relay raw"). */
 export const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
-export type Client = RawClient & { reset?(): void };
+export type Client = RawClient;
 
 export const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 
@@ -76,7 +76,8 @@ export class Scene {
     return {
       proc,
       lines,
-      waitFor: (match, ms = 5000) => until(() => lines.find((l) => l.includes(match)), ms, `the child to print ${match}`),
+      waitFor: (match, ms = 5000) =>
+        until(() => lines.find((l) => l.includes(match)), ms, `the child to print ${match}`),
     };
   }
 
@@ -180,7 +181,8 @@ export async function captureClientHello(): Promise<Uint8Array> {
     },
   });
   try {
-    Bun.connect({ hostname: "127.0.0.1", port: listener.port, tls: true, socket: { data() {}, error() {} } }).catch(() => {});
+    const tls = { hostname: "127.0.0.1", port: listener.port, tls: true, socket: { data() {}, error() {} } };
+    Bun.connect(tls).catch(() => {});
     return await until(() => hello, 3000, "a TLS ClientHello");
   } finally {
     listener.stop(true);

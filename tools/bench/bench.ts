@@ -18,10 +18,10 @@
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import type { Subprocess } from "bun";
+import { chatServerCommand, readMemory, readOpenFileLimit, startProgram, type Program } from "../harness/index.ts";
 import type { LoadConfig, LoadResult } from "./loadgen.ts";
 import type { BigRoomConfig, BigRoomResult } from "./bigroom.ts";
-import { readMemory, readOpenFileLimit } from "./proc.ts";
+import { fmt, idleGoals, met, ms, printReport, type Ratio, type Row } from "./report.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BUN = process.execPath;
@@ -45,6 +45,7 @@ const { values: flags } = parseArgs({
     "time-limit": { type: "string" },
     repeat: { type: "string" },
     tick: { type: "string" },
+    client: { type: "string" },
     json: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -67,6 +68,8 @@ if (flags.help) {
   --time-limit S       hard bound on each run (default 120)
   --tick MS            rate mode: how often the generator sends what is due (0.2)
   --repeat N           run each measurement N times, keep the median (by deliveries/s)
+  --client LIST        the generator's clients: lean (its own, the default) or harness (the
+                       kit's line client); lean,harness runs both and prints the ratio
   --json               one JSON document on stdout instead of the table`);
   process.exit(0);
 }
@@ -90,8 +93,6 @@ interface Scenario {
   bigroom?: { hubArgs: string[] };
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-const ms = (us: number) => (us / 1000).toFixed(us < 10_000 ? 2 : 1);
 
 function SCENARIOS(): Record<string, Scenario> {
   return {
@@ -101,19 +102,19 @@ function SCENARIOS(): Record<string, Scenario> {
       load: { transport: "tcp", mode: "burst", linesPerSender: 1000 },
       compare: "lesson02",
       maxQueueBytes: 64 << 20,
-      goal: (r) => `>= 800,000 deliveries/s, nothing lost: ${r.res.deliveriesPerS >= 800_000 && r.res.lost === 0 ? "met" : "NOT met"}`,
+      goal: (r) => `>= 800,000 deliveries/s, nothing lost: ${met(r.res.deliveriesPerS >= 800_000 && r.res.lost === 0)}`,
     },
     rate: {
       name: "rate",
       about: "TCP, 5,000 lines/s into 50 clients (245,000 deliveries/s)",
       load: { transport: "tcp", mode: "rate", rate: 5000, durationS: 10 },
-      goal: (r) => `p99 <= 2 ms and nothing lost: ${r.res.latency.p99Us <= 2000 && r.res.lost === 0 ? "met" : "NOT met"}`,
+      goal: (r) => `p99 <= 2 ms and nothing lost: ${met(r.res.latency.p99Us <= 2000 && r.res.lost === 0)}`,
     },
     udp: {
       name: "udp",
       about: "UDP, 1,000 lines/s into 50 clients",
       load: { transport: "udp", mode: "rate", rate: 1000, durationS: 10 },
-      goal: (r) => `p99 <= 2 ms and nothing lost: ${r.res.latency.p99Us <= 2000 && r.res.lost === 0 ? "met" : "NOT met"}`,
+      goal: (r) => `p99 <= 2 ms and nothing lost: ${met(r.res.latency.p99Us <= 2000 && r.res.lost === 0)}`,
     },
     "udp-burst": {
       name: "udp-burst",
@@ -174,26 +175,23 @@ function targetOf(name: string, transport: "tcp" | "udp", maxQueueBytes: number 
   const kitDir = name === "kit" ? ROOT : name.startsWith("kit:") ? resolve(name.slice(4)) : undefined;
   if (kitDir !== undefined) {
     // Flood control off and limits raised: the benchmark measures fan-out, not policy.
-    const cmd = [BUN, resolve(kitDir, "src/server.ts"), "--host", "127.0.0.1", "--port", "0", "--quiet", "--no-flood-limit"];
+    const cmd = [...chatServerCommand(kitDir).argv, "--host", "127.0.0.1", "--quiet", "--no-flood-limit"];
     cmd.push("--max-clients", "20000", "--max-per-address", "20000", ...udp);
     if (maxQueueBytes) cmd.push("--max-queue-bytes", String(maxQueueBytes));
-    return { label: name === "kit" ? "kit" : `kit(${name.slice(4).replace(/\/+$/, "").split("/").pop()})`, cmd, join: "kit", relays: true };
+    const label = name === "kit" ? "kit" : `kit(${name.slice(4).replace(/\/+$/, "").split("/").pop()})`;
+    return { label, cmd, join: "kit", relays: true };
   }
+  // Every hub gets --port 0 (startHub adds it) and says the port it got in its ready line.
   switch (name) {
     case "lesson02":
-      return { label: "lesson02", cmd: [BUN, "lessons/02-hub.ts", "--host", "127.0.0.1", "--port", "0", ...udp], join: "plain", relays: true };
+      return { label: name, cmd: [BUN, "lessons/02-hub.ts", "--host", "127.0.0.1", ...udp], join: "plain", relays: true };
     case "sink":
-      return { label: "sink", cmd: [BUN, "tools/bench/sink.ts", "--port", "0", ...udp], join: "plain", relays: false };
-    default:
-      return { label: name.length > 24 ? name.slice(0, 21) + "..." : name, cmd: ["sh", "-c", `exec ${name}`], join: "plain", relays: true };
+      return { label: "sink", cmd: [BUN, "tools/bench/sink.ts", ...udp], join: "plain", relays: false };
+    default: {
+      const label = name.length > 24 ? name.slice(0, 21) + "..." : name;
+      return { label, cmd: ["sh", "-c", `exec ${name}`], join: "plain", relays: true };
+    }
   }
-}
-
-interface Hub {
-  proc: Subprocess<"ignore", "pipe", "pipe">;
-  port: number;
-  output: string[];
-  stop(): Promise<void>;
 }
 
 /** Raises the soft open-files limit for a child that will hold many sockets. */
@@ -203,68 +201,33 @@ function withFileLimit(cmd: string[], files: number): string[] {
   return ["sh", "-c", `ulimit -n ${files} 2>/dev/null || ulimit -n hard; exec "$@"`, "sh", ...cmd];
 }
 
-async function startHub(t: Target, files: number): Promise<Hub> {
-  const proc = Bun.spawn(withFileLimit(t.cmd, files), { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const output: string[] = [];
-  let port = 0;
-  let resolveReady!: (p: number) => void;
-  const ready = new Promise<number>((r) => (resolveReady = r));
-  // Keep reading both pipes for the hub's whole life: a full pipe would block it.
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    let partial = "";
-    for await (const chunk of stream) {
-      const lines = (partial + decoder.decode(chunk, { stream: true })).split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) {
-        if (output.length < 200) output.push(line);
-        const m = /listening on \S*?:(\d+)/.exec(line);
-        if (m && !port) resolveReady((port = Number(m[1])));
-      }
-    }
-  };
-  void pump(proc.stdout);
-  void pump(proc.stderr);
-  const timeout = Bun.sleep(15_000).then(() => 0);
-  const exited = proc.exited.then(() => 0);
-  port = await Promise.race([ready, timeout, exited]);
-  if (!port) {
-    proc.kill("SIGKILL");
-    throw new Error(`${t.label} did not print "listening on HOST:PORT":\n${output.slice(-10).join("\n")}`);
-  }
-  return {
-    proc,
-    port,
-    output,
-    async stop() {
-      proc.kill("SIGTERM");
-      const done = await Promise.race([proc.exited.then(() => true), Bun.sleep(3000).then(() => false)]);
-      if (!done) proc.kill("SIGKILL");
-      await proc.exited;
-    },
-  };
+/** The hub in its own process, on the port it picks and reports in its ready line. */
+function startHub(t: Target, transport: "tcp" | "udp", files: number): Promise<Program> {
+  return startProgram({
+    command: { argv: withFileLimit(t.cmd, files), label: t.label, custom: true },
+    transport,
+    port: 0,
+    cwd: ROOT,
+    readyMs: 15_000,
+    // The ready line is read in English, whatever the machine's locale.
+    env: { LANG: "C", LC_ALL: "", LC_MESSAGES: "" },
+    ready: [/listening on \S*?:(\d+)/],
+  });
 }
 
 // ---------------------------------------------------------------------------
 
-interface Row {
-  scenario: string;
-  target: string;
-  variant: string;
-  res: LoadResult;
-  /** The hub's memory just after it started, before any client. */
-  hubStartKiB?: number;
-  maxQueueBytes?: number;
-}
-
 const progress = (line: string) => console.error(line);
 
-async function runLoad(t: Target, load: LoadConfig, maxQueueBytes: number | undefined): Promise<{ res: LoadResult; hubStartKiB?: number }> {
+type Run = { res: LoadResult; hubStartKiB?: number };
+
+async function runLoad(t: Target, load: LoadConfig): Promise<Run> {
   const files = load.mode === "idle" ? Math.max(...load.idleSteps) + 1000 : 4096;
-  const hub = await startHub(t, files);
+  const hub = await startHub(t, load.transport, files);
   const hubStartKiB = readMemory(hub.proc.pid)?.rssKiB;
   try {
-    const config: LoadConfig = { ...load, port: hub.port, hubPid: hub.proc.pid, join: t.join, relays: t.relays && load.relays !== false };
+    const relays = t.relays && load.relays !== false;
+    const config: LoadConfig = { ...load, port: hub.port, hubPid: hub.proc.pid, join: t.join, relays };
     const gen = Bun.spawn(withFileLimit([BUN, "tools/bench/loadgen.ts", JSON.stringify(config)], files), {
       cwd: ROOT,
       stdin: "ignore",
@@ -272,16 +235,22 @@ async function runLoad(t: Target, load: LoadConfig, maxQueueBytes: number | unde
       stderr: "pipe",
     });
     const killer = setTimeout(() => gen.kill("SIGKILL"), (load.timeLimitS + 30) * 1000);
-    const [out, err] = await Promise.all([new Response(gen.stdout).text(), new Response(gen.stderr).text(), gen.exited]);
+    const text = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
+    const [out, err] = await Promise.all([text(gen.stdout), text(gen.stderr), gen.exited]);
     clearTimeout(killer);
-    for (const line of out.split("\n")) if (line.startsWith("@") && !line.startsWith("@result")) progress(`  ${t.label}: ${line.slice(1)}`);
-    const resultLine = out.split("\n").find((l) => l.startsWith("@result "));
+    const lines = out.split("\n");
+    for (const line of lines.filter((l) => l.startsWith("@") && !l.startsWith("@result"))) {
+      progress(`  ${t.label}: ${line.slice(1)}`);
+    }
+    const resultLine = lines.find((l) => l.startsWith("@result "));
     if (!resultLine) {
-      throw new Error(`load generator failed against ${t.label}:\n${out.slice(-2000)}${err.slice(-2000)}\nhub said:\n${hub.output.slice(-10).join("\n")}`);
+      const hubSaid = hub.lines().slice(-10).join("\n");
+      const said = `${out.slice(-2000)}${err.slice(-2000)}`;
+      throw new Error(`load generator failed against ${t.label}:\n${said}\nhub said:\n${hubSaid}`);
     }
     return { res: JSON.parse(resultLine.slice("@result ".length)) as LoadResult, hubStartKiB };
   } finally {
-    await hub.stop();
+    await hub.stop("SIGTERM", 3000);
   }
 }
 
@@ -294,7 +263,7 @@ async function runBigRoom(s: Scenario): Promise<BigRoomResult> {
   t.cmd.push(...s.bigroom!.hubArgs);
   progress(`${s.name} against ${t.label}: ${s.about.replace("10,000", fmt(members))}`);
   const files = members + 1000;
-  const hub = await startHub(t, files);
+  const hub = await startHub(t, "tcp", files);
   try {
     await Bun.sleep(500); // a just-started hub is still loading code: read its RSS once it has
     const config: BigRoomConfig = {
@@ -312,15 +281,41 @@ async function runBigRoom(s: Scenario): Promise<BigRoomResult> {
       stderr: "pipe",
     });
     const killer = setTimeout(() => gen.kill("SIGKILL"), (config.timeLimitS + 30) * 1000);
-    const [out, err] = await Promise.all([new Response(gen.stdout).text(), new Response(gen.stderr).text(), gen.exited]);
+    const text = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
+    const [out, err] = await Promise.all([text(gen.stdout), text(gen.stderr), gen.exited]);
     clearTimeout(killer);
-    for (const line of out.split("\n")) if (line.startsWith("@") && !line.startsWith("@result")) progress(`  ${t.label}: ${line.slice(1)}`);
-    const resultLine = out.split("\n").find((l) => l.startsWith("@result "));
-    if (!resultLine) throw new Error(`the big-room generator failed:\n${out.slice(-2000)}${err.slice(-2000)}\nhub said:\n${hub.output.slice(-10).join("\n")}`);
+    const lines = out.split("\n");
+    for (const line of lines.filter((l) => l.startsWith("@") && !l.startsWith("@result"))) progress(`  ${t.label}: ${line.slice(1)}`);
+    const resultLine = lines.find((l) => l.startsWith("@result "));
+    if (!resultLine) {
+      const hubSaid = hub.lines().slice(-10).join("\n");
+      throw new Error(`the big-room generator failed:\n${out.slice(-2000)}${err.slice(-2000)}\nhub said:\n${hubSaid}`);
+    }
     return JSON.parse(resultLine.slice("@result ".length)) as BigRoomResult;
   } finally {
-    await hub.stop();
+    await hub.stop("SIGTERM", 3000);
   }
+}
+
+/** What a big-room run says, against its goals: <= 4 KiB of hub RSS per member, every line to every member. */
+function bigRoomGoals(scenario: string, b: BigRoomResult): string[] {
+  const per = (kib: number) => ((kib - b.hubStartKiB) * 1024) / b.members;
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
+  const pct = (v: number | undefined) => (v === undefined ? "?" : `${Math.round(v)}%`);
+  const out = [
+    `${scenario}: ${fmt(b.members)} TCP members joined one after another in ${b.joinSeconds.toFixed(1)} s; ` +
+      `hub RSS ${fmt(b.hubStartKiB)} KiB before any client, ` +
+      `${fmt(b.rssAfterJoinsKiB)} KiB once the room had settled (${kib(per(b.rssAfterJoinsKiB))} per member), ` +
+      `${fmt(b.rssSettledKiB)} KiB once RSS held still (${kib(per(b.rssSettledKiB))} per member), ` +
+      `highest sampled during the joins ${fmt(b.rssPeakKiB)} KiB (goal <= 4 KiB per member: ${met(per(b.rssAfterJoinsKiB) <= 4096)})`,
+    `${scenario}: the first member got ${fmt(b.firstMemberJoinBytes)} bytes while the others joined: ` +
+      `${fmt(b.firstMemberJoinNotices)} join notices, ${fmt(b.firstMemberSummaries)} summaries`,
+    `${scenario}: ${b.lines} chat lines to ${fmt(b.members - 1)} members: ${fmt(b.missing)} deliveries missing; ` +
+      `${fmt(b.closedByHub)} members closed by the hub (goal: every member gets every line: ${met(b.missing === 0 && b.closedByHub === 0)})`,
+    `${scenario}: CPU over the run: hub ${pct(b.hubCpuPct)}, generator ${pct(b.genCpuPct)}, other programs ${pct(b.otherCpuPct)} of one core`,
+  ];
+  if ((b.otherCpuPct ?? 0) > 25) out.push(`${scenario}: WARNING: other programs used the machine during the run: its times are not representative`);
+  return out;
 }
 
 function loadFor(s: Scenario): LoadConfig {
@@ -355,6 +350,7 @@ function loadFor(s: Scenario): LoadConfig {
   if (flags["idle-steps"]) base.idleSteps = flags["idle-steps"].split(",").map(Number);
   if (flags["time-limit"]) base.timeLimitS = num(flags["time-limit"])!;
   if (flags.tick) base.tickMs = num(flags.tick)!;
+  if (flags.client === "harness") base.client = "harness";
   base.senders = flags.senders ? Math.min(num(flags.senders)!, base.clients) : base.senders || base.clients;
   if (base.mode === "burst") base.drainS = 3;
   return base;
@@ -364,33 +360,49 @@ async function measure(s: Scenario, targetName: string, variant: string, load: L
   const maxQueueBytes = flags["max-queue-bytes"] ? Number(flags["max-queue-bytes"]) : s.maxQueueBytes;
   const t = targetOf(targetName, load.transport, maxQueueBytes);
   const repeat = Math.max(1, Number(flags.repeat ?? 1));
-  const runs: { res: LoadResult; hubStartKiB?: number }[] = [];
+  const runs: Run[] = [];
   for (let i = 0; i < repeat; i++) {
-    progress(`${s.name}${variant ? ` (${variant})` : ""} against ${t.label}${repeat > 1 ? ` [${i + 1}/${repeat}]` : ""}: ${s.about}`);
-    runs.push(await runLoad(t, load, maxQueueBytes));
+    const which = `${s.name}${variant ? ` (${variant})` : ""} against ${t.label}`;
+    progress(`${which}${repeat > 1 ? ` [${i + 1}/${repeat}]` : ""}: ${s.about}`);
+    runs.push(await runLoad(t, load));
   }
   runs.sort((a, b) => a.res.deliveriesPerS - b.res.deliveriesPerS);
   const mid = runs[Math.floor(runs.length / 2)]!;
-  return { scenario: s.name, target: t.label, variant, res: mid.res, hubStartKiB: mid.hubStartKiB, maxQueueBytes: t.join === "kit" ? (maxQueueBytes ?? 262_144) : undefined };
+  const cap = t.join === "kit" ? (maxQueueBytes ?? 262_144) : undefined;
+  return { scenario: s.name, target: t.label, variant, res: mid.res, hubStartKiB: mid.hubStartKiB, maxQueueBytes: cap };
 }
 
 // ---------------------------------------------------------------------------
 
 const all = SCENARIOS();
 const defaultSet = ["burst", "rate", "udp"];
-const chosen = (flags.scenario ?? (flags.rate || flags.burst ? "custom" : defaultSet.join(","))).split(",").flatMap((n) => {
-  if (n === "all") return ["burst", "rate", "udp", "udp-burst", "slow", "idle", "bigroom", "sink"];
-  return [n];
-});
+const asked = flags.scenario ?? (flags.rate || flags.burst ? "custom" : defaultSet.join(","));
+const ALL = ["burst", "rate", "udp", "udp-burst", "slow", "idle", "bigroom", "sink"];
+const chosen = asked.split(",").flatMap((n) => (n === "all" ? ALL : [n]));
 
+const clientKinds = (flags.client ?? "lean").split(",") as NonNullable<LoadConfig["client"]>[];
 const rows: Row[] = [];
-const bigRooms: { scenario: string; res: BigRoomResult }[] = [];
-const ratios: { scenario: string; text: string; value: number }[] = [];
+const ratios: Ratio[] = [];
 const goals: string[] = [];
 const started = Date.now();
 
+/** Adds "row / base" (deliveries per second) to the ratios, and returns it. */
+function ratio(s: Scenario, row: Row, base: Row): number {
+  const value = row.res.deliveriesPerS / base.res.deliveriesPerS;
+  const name = (r: Row) => r.target + (r.variant ? ` (${r.variant})` : "");
+  ratios.push({
+    scenario: s.name,
+    value,
+    text:
+      `${s.name}: ${name(row)} ${fmt(row.res.deliveriesPerS)} / ${name(base)} ${fmt(base.res.deliveriesPerS)} ` +
+      `deliveries/s = ${value.toFixed(2)}x`,
+  });
+  return value;
+}
+
 for (const name of chosen) {
-  const s: Scenario | undefined = name === "custom" ? { name: "custom", about: "as the flags say", load: {} } : all[name];
+  const custom: Scenario = { name: "custom", about: "as the flags say", load: {} };
+  const s: Scenario | undefined = name === "custom" ? custom : all[name];
   if (!s) {
     console.error(`bench: no scenario "${name}" (try --help)`);
     process.exit(2);
@@ -399,7 +411,7 @@ for (const name of chosen) {
   const target = s.target ?? flags.target ?? "kit";
   try {
     if (s.bigroom) {
-      bigRooms.push({ scenario: s.name, res: await runBigRoom(s) });
+      goals.push(...bigRoomGoals(s.name, await runBigRoom(s)));
       continue;
     }
     if (s.load.mode === "idle") {
@@ -413,26 +425,36 @@ for (const name of chosen) {
       rows.push(without, withSlow);
       const grew = (withSlow.res.hub.peakDuringKiB ?? 0) - (without.res.hub.peakDuringKiB ?? 0);
       goals.push(
-        `slow: the others' p99 with a client that never reads: ${ms(withSlow.res.latency.p99Us)} ms (goal <= 5 ms: ${withSlow.res.latency.p99Us <= 5000 ? "met" : "NOT met"}); ` +
-          `hub peak RSS ${grew >= 0 ? "+" : ""}${fmt(grew)} KiB against a cap of ${fmt((withSlow.maxQueueBytes ?? 0) / 1024)} KiB per client; ` +
+        `slow: the others' p99 with a client that never reads: ${ms(withSlow.res.latency.p99Us)} ms ` +
+          `(goal <= 5 ms: ${met(withSlow.res.latency.p99Us <= 5000)}); ` +
+          `hub peak RSS ${grew >= 0 ? "+" : ""}${fmt(grew)} KiB ` +
+          `against a cap of ${fmt((withSlow.maxQueueBytes ?? 0) / 1024)} KiB per client; ` +
           `dropped by the hub: ${withSlow.res.notices.some((n) => /left.*(slow|too)/i.test(n)) ? "yes" : "no"}`,
       );
       continue;
     }
-    const compareWith = flags.compare ?? (flags.scenario === undefined || chosen.includes("burst") ? s.compare : undefined);
+    if (clientKinds.length > 1) {
+      // The generator's own clients against the harness's line client: same hub, same run.
+      const measured: Row[] = [];
+      for (const client of clientKinds) {
+        measured.push(await measure(s, target, `${client} clients`, { ...load, client }));
+      }
+      rows.push(...measured);
+      for (const other of measured.slice(1)) ratio(s, measured[0]!, other);
+      continue;
+    }
+    const byDefault = flags.scenario === undefined || chosen.includes("burst");
+    const compareWith = flags.compare ?? (byDefault ? s.compare : undefined);
     let base: Row | undefined;
     if (compareWith && compareWith !== target && !s.target) base = await measure(s, compareWith, "", load);
     const row = await measure(s, target, "", load);
     if (base) rows.push(base);
     rows.push(row);
     if (base && base.res.deliveriesPerS > 0) {
-      const value = row.res.deliveriesPerS / base.res.deliveriesPerS;
-      ratios.push({
-        scenario: s.name,
-        value,
-        text: `${s.name}: ${row.target} ${fmt(row.res.deliveriesPerS)} / ${base.target} ${fmt(base.res.deliveriesPerS)} deliveries/s = ${value.toFixed(2)}x`,
-      });
-      if (s.name === "burst" && base.target === "lesson02") goals.push(`burst: >= 5x lesson02 in the same run: ${value >= 5 ? "met" : "NOT met"} (${value.toFixed(2)}x)`);
+      const value = ratio(s, row, base);
+      if (s.name === "burst" && base.target === "lesson02") {
+        goals.push(`burst: >= 5x lesson02 in the same run: ${met(value >= 5)} (${value.toFixed(2)}x)`);
+      }
     }
     if (s.goal && row.target.startsWith("kit")) goals.push(`${s.name}: ${s.goal(row, rows)}`);
   } catch (error) {
@@ -441,98 +463,5 @@ for (const name of chosen) {
   }
 }
 
-// ---------------------------------------------------------------------------
-// Report.
-
-const KiB = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
-for (const { scenario, res: b } of bigRooms) {
-  const per = (kib: number) => ((kib - b.hubStartKiB) * 1024) / b.members;
-  goals.push(
-    `${scenario}: ${fmt(b.members)} TCP members joined one after another in ${b.joinSeconds.toFixed(1)} s; hub RSS ${fmt(b.hubStartKiB)} KiB before any client, ` +
-      `${fmt(b.rssAfterJoinsKiB)} KiB once the room had settled (${KiB(per(b.rssAfterJoinsKiB))} per member), ` +
-      `${fmt(b.rssSettledKiB)} KiB once RSS held still (${KiB(per(b.rssSettledKiB))} per member), highest sampled during the joins ${fmt(b.rssPeakKiB)} KiB` +
-      ` (goal <= 4 KiB per member: ${per(b.rssAfterJoinsKiB) <= 4096 ? "met" : "NOT met"})`,
-    `${scenario}: the first member got ${fmt(b.firstMemberJoinBytes)} bytes while the others joined: ${fmt(b.firstMemberJoinNotices)} join notices, ${fmt(b.firstMemberSummaries)} summaries`,
-    `${scenario}: ${b.lines} chat lines to ${fmt(b.members - 1)} members: ${fmt(b.missing)} deliveries missing; ${fmt(b.closedByHub)} members closed by the hub ` +
-      `(goal: every member gets every line: ${b.missing === 0 && b.closedByHub === 0 ? "met" : "NOT met"})`,
-    `${scenario}: CPU over the run: hub ${b.hubCpuPct !== undefined ? Math.round(b.hubCpuPct) : "?"}%, generator ${Math.round(b.genCpuPct)}%, ` +
-      `other ${b.otherCpuPct !== undefined ? Math.round(b.otherCpuPct) : "?"}% of one core`,
-  );
-}
-
-const idleRows = rows.filter((r) => r.res.idle);
-for (const r of idleRows) {
-  const steps = r.res.idle!;
-  const base = r.hubStartKiB ?? 0;
-  let prev: { clients: number; hubRssKiB: number } | undefined;
-  for (const st of steps) {
-    const per = ((st.hubRssKiB - base) * 1024) / st.clients;
-    const marginal = prev ? `; from ${fmt(prev.clients)} to ${fmt(st.clients)}: ${fmt(((st.hubRssKiB - prev.hubRssKiB) * 1024) / (st.clients - prev.clients))} bytes each` : "";
-    goals.push(
-      `idle: ${fmt(st.clients)} idle TCP clients: hub RSS ${fmt(st.hubRssKiB)} KiB (${fmt(base)} KiB before any client): ${fmt(per)} bytes per connection${marginal}` +
-        (st.clients >= 10_000 ? ` (goal <= 3 KiB: ${per <= 3072 ? "met" : "NOT met"})` : ""),
-    );
-    prev = st;
-  }
-}
-
-if (flags.json) {
-  console.log(JSON.stringify({ rows, bigRooms, ratios, goals, seconds: (Date.now() - started) / 1000 }, null, 2));
-} else {
-  const header = ["scenario", "hub", "msgs in/s", "deliveries/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "lost", "dup", "reord", "hub peak RSS", "hub CPU", "gen CPU", "other CPU", "gen lag p99", "p99 from write"];
-  const table = rows
-    .filter((r) => !r.res.idle)
-    .map((r) => [
-      r.scenario + (r.variant ? ` (${r.variant})` : ""),
-      r.target + (r.res.config.transport === "udp" ? "/udp" : ""),
-      fmt(r.res.msgsInPerS),
-      fmt(r.res.deliveriesPerS),
-      ms(r.res.latency.p50Us),
-      ms(r.res.latency.p99Us),
-      ms(r.res.latency.p999Us),
-      ms(r.res.latency.maxUs),
-      fmt(r.res.lost) +
-        (r.res.expected ? ` (${((100 * r.res.lost) / r.res.expected).toFixed(r.res.lost ? 2 : 0)}%)` : "") +
-        (r.res.config.transport === "udp" && r.res.udpBufferDrops ? ` [${fmt(r.res.udpBufferDrops)} kernel drops]` : ""),
-      fmt(r.res.duplicates),
-      fmt(r.res.reordered),
-      r.res.hub.peakDuringKiB ? `${(r.res.hub.peakDuringKiB / 1024).toFixed(1)} MiB` : "?",
-      r.res.hub.cpuPct !== undefined ? `${Math.round(r.res.hub.cpuPct)}%` : "?",
-      `${Math.round(r.res.loadgen.cpuPct)}%`,
-      r.res.otherCpuPct !== undefined ? `${Math.round(r.res.otherCpuPct)}%` : "?",
-      ms(r.res.sendLag.p99Us),
-      ms(r.res.latencyFromWrite.p99Us),
-    ]);
-  if (table.length) {
-    const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-    console.log(line(header));
-    console.log(widths.map((w) => "-".repeat(w)).join("  "));
-    for (const row of table) console.log(line(row));
-    console.log(
-      "\nLatency is from each line's scheduled send time (a burst: the burst's start). CPU is % of one core over the run.\n" +
-        "msgs in/s = lines the senders sent per second; deliveries/s = lines received per second, all clients.\n" +
-        "gen lag = how late the generator wrote lines; p99 from write = latency from the actual write (to read the p99 by).\n" +
-        "other CPU = everything else on the machine during the run (other programs, kernel work not charged to hub or generator).",
-    );
-  }
-  const busy = [
-    ...rows.filter((r) => (r.res.otherCpuPct ?? 0) > 25).map((r) => ({ name: r.scenario + (r.variant ? ` (${r.variant})` : ""), other: r.res.otherCpuPct ?? 0 })),
-    ...bigRooms.filter((b) => (b.res.otherCpuPct ?? 0) > 25).map((b) => ({ name: b.scenario, other: b.res.otherCpuPct ?? 0 })),
-  ];
-  if (busy.length) {
-    console.log(
-      `\nWARNING: other programs used the machine during ${busy.map((b) => b.name).join(", ")} ` +
-        `(other CPU up to ${Math.round(Math.max(...busy.map((b) => b.other)))}% of a core): their latency figures are not representative.`,
-    );
-  }
-  if (ratios.length) {
-    console.log("\nRatio (same run):");
-    for (const r of ratios) console.log(`  ${r.text}`);
-  }
-  if (goals.length) {
-    console.log("\nGoals:");
-    for (const g of goals) console.log(`  ${g}`);
-  }
-  console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
-}
+goals.push(...idleGoals(rows));
+printReport({ rows, ratios, goals, seconds: (Date.now() - started) / 1000, json: flags.json ?? false });

@@ -13,7 +13,7 @@
  * "@result {json}".
  */
 import type { Socket } from "bun";
-import { readCpuSeconds, readMachineBusySeconds, readMemory } from "./proc.ts";
+import { readCpuSeconds, readMachineBusySeconds, readMemory } from "../harness/index.ts";
 
 export interface BigRoomConfig {
   port: number;

@@ -87,3 +87,19 @@ export function readStamp(buf: Uint8Array, start: number, end: number, out: Stam
   out.wroteUs = getDigits(buf, m + 1 + SENDER_DIGITS + SEQ_DIGITS + TIME_DIGITS, TIME_DIGITS);
   return true;
 }
+
+/** readStamp, for a line already decoded to text (the fields are ASCII digits after the `~`). */
+export function readStampText(line: string, out: Stamp): boolean {
+  const m = line.indexOf("~");
+  if (m < 0 || m + HEADER_BYTES - 1 > line.length) return false;
+  const digits = (at: number, n: number) => {
+    let v = 0;
+    for (let i = at; i < at + n; i++) v = v * 10 + (line.charCodeAt(i) - 48);
+    return v;
+  };
+  out.sender = digits(m + 1, SENDER_DIGITS);
+  out.seq = digits(m + 1 + SENDER_DIGITS, SEQ_DIGITS);
+  out.timeUs = digits(m + 1 + SENDER_DIGITS + SEQ_DIGITS, TIME_DIGITS);
+  out.wroteUs = digits(m + 1 + SENDER_DIGITS + SEQ_DIGITS + TIME_DIGITS, TIME_DIGITS);
+  return true;
+}

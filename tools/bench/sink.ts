@@ -10,7 +10,11 @@
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { host: { type: "string", default: "127.0.0.1" }, port: { type: "string", default: "0" }, udp: { type: "boolean", default: false } },
+  options: {
+    host: { type: "string", default: "127.0.0.1" },
+    port: { type: "string", default: "0" },
+    udp: { type: "boolean", default: false },
+  },
 });
 let bytes = 0;
 let port: number;

@@ -15,13 +15,15 @@ import {
   TimeoutError,
   udpClient,
   WireLog,
+  mulberry32,
+  seedFor,
   type Command,
   type LessonId,
   type Peer,
   type Program,
   type Transport,
 } from "../harness/index.ts";
-import { kernelCapacity, mulberry32, seedFor, seededDisturbance } from "./disturb.ts";
+import { kernelCapacity, seededDisturbance } from "./disturb.ts";
 import type { MisconceptionId, Text } from "./misconceptions.ts";
 
 export type GradeOptions = {
@@ -198,28 +200,6 @@ export function inPieces(got: string, text: string): boolean {
     if (k === chars.length) return true;
   }
   return false;
-}
-
-/**
- * The wire log, short enough to read: the last `limit` events, one row per read,
- * write or datagram (so where each began and ended stays visible), long ones cut
- * in the middle with their size.
- */
-export function formatWire(wire: WireLog, limit = 40, width = 100): string {
-  const arrows = { open: "open", sent: "->", recv: "<-", close: "close", note: "note" } as const;
-  const who = Math.max(4, ...wire.events.map((e) => e.peer.length));
-  const shown = wire.events.slice(-limit);
-  const rows = shown.map((e) => {
-    let what = e.note ?? "";
-    if (e.bytes) {
-      const full = escapeBytes(e.bytes);
-      const cut = full.length > width ? `${full.slice(0, width / 2)}…${full.slice(-width / 4)}  (${e.bytes.length} bytes)` : full;
-      what = cut + (e.note ? `  (${e.note})` : "");
-    }
-    return `${e.at.toFixed(1).padStart(8)} ms  ${e.peer.padEnd(who)}  ${arrows[e.kind].padEnd(5)}  ${what}`;
-  });
-  if (shown.length < wire.events.length) rows.unshift(`  (${wire.events.length - shown.length} earlier events left out)`);
-  return rows.join("\n");
 }
 
 const TIME = /\d{1,2}:\d{2}:\d{2}.*\S+$/;
@@ -813,7 +793,7 @@ export async function runCheck(check: Check, transport: Transport, o: GradeOptio
   } catch (err) {
     const f = err instanceof CheckFailure ? err : new CheckFailure("the check to finish", `an error: ${(err as Error).message}`);
     await Bun.sleep(20); // let the last bytes in flight land in the timeline
-    return { ...base, ok: false, expected: f.expected, arrived: f.arrived, symptoms: [...new Set(f.symptoms)], notListening: f.notListening, timeline: formatWire(c.wire, 40), output: c.outputs() };
+    return { ...base, ok: false, expected: f.expected, arrived: f.arrived, symptoms: [...new Set(f.symptoms)], notListening: f.notListening, timeline: c.wire.format({ limit: 40, width: 100 }), output: c.outputs() };
   } finally {
     await c.close();
   }

@@ -11,25 +11,6 @@
  */
 import { HOST, type Disturbance } from "../harness/index.ts";
 
-/** mulberry32: a tiny seeded PRNG, returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A seed for one check, derived from the run's seed and the check's id. */
-export function seedFor(seed: number, id: string): number {
-  let h = seed >>> 0;
-  for (const ch of id) h = Math.imul(h ^ ch.charCodeAt(0), 0x9e3779b1) >>> 0;
-  return h;
-}
-
 /**
  * The grader's unkind network, every choice drawn from `random`: a TCP write is
  * cut into pieces (often single bytes) a moment apart, a read pauses now and

@@ -1,9 +1,10 @@
 /**
- * What Linux says about a process: its memory (/proc/PID/status) and the CPU
- * time it has used (/proc/PID/stat). Missing files (another OS, a process that
- * has exited) give undefined, never an exception.
+ * What Linux says about a process: its memory (/proc/PID/status), the CPU time
+ * it has used (/proc/PID/stat), its open files (/proc/PID/fd); and about the
+ * machine. Missing files (another OS, a process that has exited) give undefined,
+ * never an exception.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface ProcMemory {
   /** Resident set now, KiB. */
@@ -42,6 +43,15 @@ export function readCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/** How many files (sockets included) the process has open now. */
+export function readOpenFds(pid: number): number | undefined {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The soft limit on open files of a process ("Max open files" in /proc/PID/limits). */
 export function readOpenFileLimit(pid: number | "self"): number | undefined {
   try {
@@ -54,7 +64,10 @@ export function readOpenFileLimit(pid: number | "self"): number | undefined {
   }
 }
 
-/** The kernel's UDP counters (/proc/net/snmp), for the whole machine: RcvbufErrors counts datagrams dropped for want of buffer. */
+/**
+ * The kernel's UDP counters (/proc/net/snmp), for the whole machine:
+ * RcvbufErrors counts datagrams dropped for want of buffer.
+ */
 export function readUdpCounters(): Record<string, number> | undefined {
   try {
     const lines = readFileSync("/proc/net/snmp", "utf8").split("\n").filter((l) => l.startsWith("Udp:"));

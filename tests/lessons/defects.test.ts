@@ -1,0 +1,141 @@
+/**
+ * Small things a beginner trips over in the kit's own lessons, each fixed once and
+ * kept fixed: advice on a busy port, the client's last screen when the hub stops,
+ * the hub's last words, and a goodbye for "/quit" over UDP. (Lesson 04's settings
+ * line is checked in 04-chat.test.ts.)
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import {
+  startProgram,
+  startTerminal,
+  stripAnsi,
+  tcpClient,
+  tcpServer,
+  TRANSPORTS,
+  udpClient,
+  until,
+  WireLog,
+  type Peer,
+  type Program,
+  type Transport,
+} from "../../tools/harness/index.ts";
+import { envWith, kitLesson, runLesson } from "./kit-lessons.ts";
+
+let cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function startHub(transport: Transport, lang: "en" | "zh"): Promise<Program> {
+  const hub = await startProgram({ command: kitLesson("02", transport), transport, args: ["--lang", lang], env: envWith() as Record<string, string> });
+  cleanups.push(() => hub.stop());
+  return hub;
+}
+
+/** Clients in lesson 02's room, each surely known to the hub: everyone has heard the last one join. */
+async function room(transport: Transport, port: number, names: string[]): Promise<Peer[]> {
+  const wire = new WireLog();
+  const peers: Peer[] = [];
+  for (const name of names) {
+    const peer = transport === "tcp" ? await tcpClient(port, { name, wire }) : await udpClient(port, { name, wire });
+    cleanups.push(() => peer.close());
+    if (transport === "udp") peer.sendLine(""); // a UDP client joins by sending something
+    await until(() => peer.lines().some((line) => line.startsWith("*** ")), 5000, `${name} is welcomed`);
+    peers.push(peer);
+  }
+  const last = String(peers.at(-1)!.localPort);
+  for (const peer of peers.slice(0, -1)) {
+    await until(() => peer.lines().some((line) => line.startsWith("***") && line.includes(last)), 5000, `${peer.name} hears the last one join`);
+  }
+  return peers;
+}
+
+describe.each(TRANSPORTS)("over %s", (transport) => {
+  const udp = transport === "udp" ? ["--udp"] : [];
+
+  /** Something that holds a port, as another lesson left running would. */
+  async function busyPort(): Promise<number> {
+    if (transport === "tcp") {
+      const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+      cleanups.push(() => listener.stop(true));
+      return listener.port;
+    }
+    const sock = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+    cleanups.push(() => sock.close());
+    return sock.port;
+  }
+
+  describe.each(["01", "02", "04"] as const)("lesson %s on a busy port", (lesson) => {
+    const extra = lesson === "04" ? ["--exit"] : [];
+
+    test("says the port is in use and suggests --port 0, in one line, and exits 1", async () => {
+      const port = await busyPort();
+      const { code, stdout, stderr } = await runLesson(lesson, [...udp, ...extra, "--port", String(port), "--lang", "en"]);
+      expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+      expect(stderr).toContain(`cannot listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE)`);
+      expect(stderr).toContain("try --port 0");
+      expect(stdout).not.toContain("listening");
+      expect(code).toBe(1);
+    });
+
+    test("says it in Chinese with --lang zh", async () => {
+      const port = await busyPort();
+      const { code, stderr } = await runLesson(lesson, [...udp, ...extra, "--port", String(port), "--lang", "zh"]);
+      expect(stderr).toContain(`无法监听 127.0.0.1:${port}：端口已被占用（EADDRINUSE）`);
+      expect(stderr).toContain("试试 --port 0");
+      expect(code).toBe(1);
+    });
+  });
+
+  test("lesson 02 sends no \"left\" notices after its shutdown notice", async () => {
+    const hub = await startHub(transport, "en");
+    const peers = await room(transport, hub.port, ["ann", "bo", "cy"]);
+    expect(await hub.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+    for (const peer of peers) {
+      await until(() => peer.lines().includes("*** the hub is shutting down"), 5000, `${peer.name} hears the shutdown notice`);
+      if (transport === "tcp") await until(() => peer.closed, 5000, `${peer.name}'s connection is closed`);
+      const lines = peer.lines();
+      const after = lines.slice(lines.indexOf("*** the hub is shutting down") + 1);
+      expect(after).toEqual([]);
+    }
+  });
+});
+
+describe("lesson 02 over udp", () => {
+  test.each([
+    ["en", "*** goodbye"],
+    ["zh", "*** 再见"],
+  ] as const)('answers "/quit" with a goodbye line (--lang %s)', async (lang, goodbye) => {
+    const hub = await startHub("udp", lang);
+    const [ann, bo] = await room("udp", hub.port, ["ann", "bo"]);
+    bo!.sendLine("/quit");
+    await until(() => bo!.lines().includes(`${goodbye} 127.0.0.1:${bo!.localPort}`), 5000, () => `bo is told goodbye; bo got ${JSON.stringify(bo!.lines())}`);
+    const leftNotices = () => ann!.lines().filter((line) => line.startsWith("***") && line.includes(String(bo!.localPort)));
+    await until(() => leftNotices().length === 2, 5000, "ann hears that bo left");
+  });
+});
+
+describe("lesson 03's client when the hub stops", () => {
+  test.each([
+    ["on one event loop", [], "en", "client: the hub closed the connection"],
+    ["with its socket in a Worker", ["--worker"], "en", "client: the hub closed the connection"],
+    ["in Chinese", [], "zh", "client: hub 关闭了连接"],
+  ] as const)("says so and leaves no prompt behind (%s)", async (_mode, args, lang, last) => {
+    const wire = new WireLog();
+    const hub = await tcpServer({ name: "hub", wire });
+    cleanups.push(() => hub.close());
+    const term = startTerminal({ command: kitLesson("03"), args: [...args, "--lang", lang], port: hub.port, wire, env: envWith() as Record<string, string> });
+    cleanups.push(() => term.stop());
+    // Once a typed line reaches the hub, the client reads the keyboard and shows its prompt.
+    term.type("ready\r");
+    await until(() => hub.lines().includes("ready"), 5000, () => `the hub receives "ready"; the screen: ${term.screen()}`);
+    await until(() => term.screen().trimEnd().endsWith(">"), 5000, "the prompt is shown again");
+    hub.close();
+    const exit = await until(async () => !term.running && (await term.exited), 5000, "the client exits");
+    expect(exit).toEqual({ code: 0, signal: null });
+    // What the terminal got after the last line: nothing visible (a prompt "> " would be).
+    const raw = term.raw();
+    expect(raw).toContain(last);
+    expect(stripAnsi(raw.slice(raw.lastIndexOf(last) + last.length)).trim()).toBe("");
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * The kit's own lesson programs, for the checks that are about them and not about
+ * a learner's program: their command line, their languages, their exact formats.
+ * These always run lessons/*.ts, whatever LESSON_0N_CMD says.
+ */
+import { join } from "node:path";
+import { ROOT, overTransport, type Command, type Transport } from "../../tools/harness/index.ts";
+
+export const LESSON_FILES = {
+  "01": "lessons/01-echo.ts",
+  "02": "lessons/02-hub.ts",
+  "03": "lessons/03-client.ts",
+  "04": "lessons/04-chat.ts",
+} as const;
+export type KitLesson = keyof typeof LESSON_FILES;
+
+/** `bun lessons/0N-*.ts` (with `--udp` for UDP), for startProgram and startTerminal. */
+export function kitLesson(lesson: KitLesson, transport: Transport = "tcp", before: string[] = []): Command {
+  const file = LESSON_FILES[lesson];
+  return overTransport({ argv: [process.execPath, ...before, join(ROOT, file)], label: `bun ${file}`, custom: false }, transport);
+}
+
+/** An environment without the locale, so that a lesson speaks English unless told otherwise. */
+export function envWith(vars: Record<string, string> = {}): Record<string, string | undefined> {
+  return { ...process.env, LC_ALL: "", LC_MESSAGES: "", LANG: "C.UTF-8", ...vars };
+}
+
+/** Run a lesson to its end, with stdin closed, and collect what it printed. */
+export async function runLesson(lesson: KitLesson, args: string[], env = envWith()): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn([process.execPath, LESSON_FILES[lesson], ...args], { cwd: ROOT, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}

@@ -1,0 +1,188 @@
+/**
+ * The generator's clients, and how they join the room.
+ *
+ * Its own clients are lean on purpose, and not the harness's line client the
+ * tests, the grader and the soak share: the harness's client, which decodes every
+ * line it receives to text, costs the generator about 2.5 times the CPU per
+ * delivery, and in the burst the generator, not the hub, is the slower side.
+ * `bun run bench --scenario burst --client lean,harness` measures both in one run
+ * and prints the ratio; docs/PERFORMANCE.md has the figures.
+ */
+import type { Socket, udp } from "bun";
+import { connectPeer, HOST, udpJoin, until } from "../harness/index.ts";
+import type { Gen } from "./load.ts";
+import { concat, type Client } from "./receiver.ts";
+
+type TcpData = { client: Client; unsent: Uint8Array | undefined; discard: boolean };
+
+/** Writes what the kernel takes; keeps the rest for `drain` (Bun's write() does not queue). */
+function flushTcp(s: Socket<TcpData>): void {
+  const d = s.data;
+  if (!d.unsent) return;
+  const wrote = s.write(d.unsent);
+  if (wrote < 0) return;
+  d.unsent = wrote === d.unsent.length ? undefined : d.unsent.subarray(wrote);
+}
+
+/** A lean TCP client; with `discard`, it only counts the bytes it receives (the idle clients). */
+export async function connectTcp(g: Gen, id: number, discard = false): Promise<Client> {
+  const c = g.rx.newClient(id);
+  const socket = await Bun.connect<TcpData>({
+    hostname: HOST,
+    port: g.config.port,
+    data: { client: c, unsent: undefined, discard },
+    socket: {
+      binaryType: "uint8array",
+      data(s, chunk) {
+        if (!s.data.discard) return g.rx.chunk(s.data.client, chunk, g.nowUs());
+        g.rx.idleBytes += chunk.length;
+        s.data.client.greeted = true;
+      },
+      drain: flushTcp,
+      close: (s) => g.rx.closed(s.data.client),
+      error() {},
+    },
+  });
+  socket.setNoDelay(true);
+  c.send = (bytes) => {
+    const d = socket.data;
+    d.unsent = d.unsent ? concat(d.unsent, bytes) : bytes;
+    flushTcp(socket);
+  };
+  c.close = () => {
+    c.closed = true;
+    socket.terminate();
+  };
+  c.hold = () => socket.pause();
+  return c;
+}
+
+/** A lean UDP client, connected to the hub: sendMany() sends a batch in one call. */
+export async function connectUdp(g: Gen, id: number): Promise<Client> {
+  const c = g.rx.newClient(id);
+  const socket: udp.ConnectedSocket<"uint8array"> = await Bun.udpSocket({
+    hostname: HOST,
+    binaryType: "uint8array",
+    connect: { hostname: HOST, port: g.config.port },
+    socket: {
+      data(_s, datagram) {
+        const newline = datagram.length > 0 && datagram[datagram.length - 1] === 0x0a;
+        g.rx.line(c, datagram, 0, newline ? datagram.length - 1 : datagram.length, g.nowUs());
+      },
+      error() {},
+    },
+  });
+  c.send = (bytes) => {
+    try {
+      socket.send(bytes);
+    } catch {
+      // Counted as loss at the receivers.
+    }
+  };
+  c.sendMany = (lines) => {
+    try {
+      socket.sendMany(lines);
+    } catch {
+      for (const l of lines) c.send(l);
+    }
+  };
+  c.close = () => {
+    c.closed = true;
+    socket.close();
+  };
+  return c;
+}
+
+/** The harness's line client in the generator's place (bench --client harness): to measure the difference. */
+export async function connectHarness(g: Gen, id: number): Promise<Client> {
+  const c = g.rx.newClient(id);
+  const peer = await connectPeer(g.config.transport, g.config.port, {
+    onLine: (line) => g.rx.textLine(c, line, g.nowUs()),
+    onClose: () => g.rx.closed(c),
+  });
+  peer.forget(); // it counts; it keeps nothing
+  c.send = (bytes) => peer.send(bytes);
+  c.sendMany = (lines) => lines.forEach((l) => peer.send(l));
+  c.hold = () => peer.hold(true);
+  c.close = () => {
+    c.closed = true;
+    peer.reset();
+  };
+  return c;
+}
+
+function connect(g: Gen, id: number): Promise<Client> {
+  if (g.config.client === "harness") return connectHarness(g, id);
+  return g.config.transport === "tcp" ? connectTcp(g, id) : connectUdp(g, id);
+}
+
+const encoder = new TextEncoder();
+export const lineOf = (text: string) => encoder.encode(text + "\n");
+
+/**
+ * The harness's `until`, bounded by the run's time limit, calling `again` (a
+ * retry) at once and then every 500 ms while `check` is still false.
+ */
+export function waitFor(g: Gen, check: () => boolean, ms: number, what: string, again?: () => void): Promise<unknown> {
+  let last = -Infinity;
+  const retried = () => {
+    if (check()) return true;
+    if (again && performance.now() - last >= 500) {
+      last = performance.now();
+      again();
+    }
+    return false;
+  };
+  return until(retried, Math.max(0, Math.min(ms, g.deadline - Date.now())), what);
+}
+
+/**
+ * Joins one client to the room. TCP: the welcome. UDP, the kit's hub: the
+ * handshake of docs/PROTOCOL.md (the harness's udpJoin, asking again every
+ * 500 ms); another hub: an empty datagram, until it welcomes us.
+ */
+export async function join(g: Gen, id: number): Promise<Client> {
+  const c = await connect(g, id);
+  if (!g.config.relays) return c;
+  const ms = Math.max(0, Math.min(10_000, g.deadline - Date.now()));
+  if (g.config.transport === "tcp") await waitFor(g, () => c.greeted, ms, `client ${id}'s welcome`);
+  else {
+    const heard: string[] = (c.heard = []);
+    const welcomed = () => heard.some((l) => l.includes("welcome"));
+    if (g.config.join === "kit") {
+      await udpJoin({ lines: heard, say: (line) => c.send(lineOf(line)) }, `bench${id}`, { ms, retryMs: 500 });
+    } else await waitFor(g, welcomed, ms, `client ${id}'s welcome`, () => c.send(lineOf("")));
+    c.heard = undefined;
+  }
+  return c;
+}
+
+/** `count` clients, joined a batch at a time; `discard`: idle TCP clients that only count bytes. */
+export async function joinAll(g: Gen, count: number, firstId: number, discard = false): Promise<Client[]> {
+  const out: Client[] = [];
+  const BATCH = g.config.transport === "tcp" ? 100 : 10;
+  for (let i = 0; i < count; i += BATCH) {
+    const ids = Array.from({ length: Math.min(BATCH, count - i) }, (_, k) => firstId + i + k);
+    out.push(...(await Promise.all(ids.map((id) => (discard ? connectTcp(g, id, true) : join(g, id))))));
+  }
+  return out;
+}
+
+/**
+ * Waits until every client has heard a line that client 0 sends now: the hub
+ * handles lines in order, so everything queued before it (the join notices)
+ * has been delivered too.
+ */
+export async function barrier(g: Gen, clients: Client[]): Promise<void> {
+  if (!g.config.relays || clients.length < 2) return;
+  const first = clients[0]!;
+  const want = clients.slice(1).map((c) => c.syncs + 1);
+  await waitFor(
+    g,
+    () => clients.slice(1).every((c, i) => c.syncs >= want[i]!),
+    15_000,
+    "the room to settle",
+    () => first.send(lineOf("#sync")),
+  );
+  await Bun.sleep(200); // a margin for lines still in the kernel, not a wait for readiness
+}

@@ -1,0 +1,92 @@
+/**
+ * Ports and readiness: a free port, and waiting (without fixed sleeps) until a
+ * program listens on one. Over UDP nothing answers a probe, so "listening" means
+ * "bound", read from the kernel's table.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { TimeoutError } from "./until.ts";
+
+export type Transport = "tcp" | "udp";
+export const TRANSPORTS: readonly Transport[] = ["tcp", "udp"];
+export const HOST = "127.0.0.1";
+
+/** A port that was free a moment ago: bind port 0 on `host`, read it back, let go. */
+export async function freePort(transport: Transport, host = HOST): Promise<number> {
+  if (transport === "udp") {
+    const sock = await Bun.udpSocket({ hostname: host, port: 0 });
+    const port = sock.port;
+    sock.close();
+    return port;
+  }
+  const listener = Bun.listen({ hostname: host, port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
+}
+
+/** Can we open a TCP connection to host:port right now? (The connection is closed at once.) */
+export async function tcpAccepts(host: string, port: number): Promise<boolean> {
+  try {
+    const probe = await Bun.connect({ hostname: host, port, socket: { data() {}, error() {} } });
+    probe.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** UDP ports bound on this machine, from the kernel's table (Linux); undefined elsewhere. */
+function boundUdpPorts(): Set<number> | undefined {
+  const tables = ["/proc/net/udp", "/proc/net/udp6"].filter((f) => existsSync(f));
+  if (tables.length === 0) return undefined;
+  const ports = new Set<number>();
+  for (const table of tables) {
+    for (const row of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const local = row.trim().split(/\s+/)[1]; // "0100007F:2329"
+      const port = local?.split(":").pop();
+      if (port) ports.add(parseInt(port, 16));
+    }
+  }
+  return ports;
+}
+
+/**
+ * Has some program bound UDP host:port? Nothing answers a UDP probe, so: on Linux,
+ * look the port up in /proc/net/udp (no side effects); elsewhere, try to bind it
+ * ourselves and take EADDRINUSE as yes (the probe lets go at once).
+ */
+export async function udpBound(host: string, port: number): Promise<boolean> {
+  const bound = boundUdpPorts();
+  if (bound) return bound.has(port);
+  try {
+    const probe = await Bun.udpSocket({ hostname: host, port });
+    probe.close();
+    return false;
+  } catch (err) {
+    return (err as { code?: string }).code === "EADDRINUSE";
+  }
+}
+
+/**
+ * Wait until a program listens on host:port: TCP by connect-with-retry, UDP by
+ * `udpBound`. `gone()` is asked on every round and returns a reason when the
+ * program has exited, so a crash is reported at once, not after the limit.
+ */
+export async function waitUntilListening(
+  transport: Transport,
+  host: string,
+  port: number,
+  ms: number,
+  gone: () => string | undefined = () => undefined,
+): Promise<void> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const why = gone();
+    if (why) throw new Error(why);
+    if (transport === "tcp" ? await tcpAccepts(host, port) : await udpBound(host, port)) return;
+    if (performance.now() >= deadline) {
+      throw new TimeoutError(`nothing listened on ${transport} ${host}:${port} within ${ms} ms`);
+    }
+    await Bun.sleep(10);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * A server under test: started on a free port (`--port N`, env PORT=N), waited
+ * for until it listens (or until it prints its ready lines), its output read all
+ * the time, stopped with a signal (and killed if it does not stop).
+ */
+import type { Subprocess } from "bun";
+import type { Command } from "./command.ts";
+import { freePort, HOST, waitUntilListening, type Transport } from "./ports.ts";
+import { TimeoutError, until } from "./until.ts";
+
+export type ProgramOptions = {
+  command: Command;
+  transport: Transport;
+  host?: string;
+  /**
+   * Default: a free port. The program gets `--port N` and env PORT=N. With
+   * `ready`, 0 lets the program pick its port and report it in its ready line.
+   */
+  port?: number;
+  /** More arguments, after the command and before --port. */
+  args?: string[];
+  env?: Record<string, string>;
+  /** Its working directory (default: ours). */
+  cwd?: string;
+  /** How long the program may take to start listening. Default 10 s (slow machines, cold caches). */
+  readyMs?: number;
+  /**
+   * Wait for a line of its output matching each of these, instead of probing the
+   * port. The first one's first group, if it has one, is the port it listens on.
+   */
+  ready?: RegExp[];
+};
+
+export type Exit = { code: number | null; signal: NodeJS.Signals | number | null };
+
+/** A running server under test. Its stdout and stderr are read all the time (a full pipe would block it). */
+export class Program {
+  private out = "";
+  private readonly outLines: string[] = [];
+  readonly exited: Promise<Exit>;
+
+  constructor(
+    readonly proc: Subprocess<"ignore", "pipe", "pipe">,
+    readonly label: string,
+    readonly host: string,
+    private listensOn: number,
+    readonly transport: Transport,
+  ) {
+    const drain = async (stream: ReadableStream<Uint8Array>) => {
+      const decoder = new TextDecoder();
+      let partial = "";
+      for await (const chunk of stream) {
+        const text = decoder.decode(chunk, { stream: true });
+        this.out += text;
+        const lines = (partial + text).split("\n");
+        partial = lines.pop()!;
+        this.outLines.push(...lines);
+      }
+      if (partial) this.outLines.push(partial);
+    };
+    const reading = Promise.all([drain(proc.stdout), drain(proc.stderr)]).catch(() => {});
+    // Report the exit only once the output has been read to its end.
+    this.exited = proc.exited.then(async () => {
+      await reading;
+      return { code: proc.exitCode, signal: proc.signalCode };
+    });
+  }
+
+  /** The port it listens on (read from its ready line when it picked one itself). */
+  get port(): number {
+    return this.listensOn;
+  }
+
+  /** Everything it printed so far, stdout and stderr interleaved as they arrived. */
+  output(): string {
+    return this.out;
+  }
+
+  /** The complete lines it printed so far, each stream framed on its own. */
+  lines(): string[] {
+    return [...this.outLines];
+  }
+
+  get running(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** Ask it to stop (SIGTERM by default); after `ms`, kill it. Resolves with how it exited. */
+  async stop(signal: NodeJS.Signals = "SIGTERM", ms = 2000): Promise<Exit> {
+    if (this.running) this.proc.kill(signal);
+    const timer = setTimeout(() => this.proc.kill("SIGKILL"), ms);
+    const exit = await this.exited;
+    clearTimeout(timer);
+    return exit;
+  }
+
+  /** Wait for its ready lines (see ProgramOptions.ready); the first one's group is its port. */
+  async waitForReadyLines(ready: RegExp[], ms: number): Promise<void> {
+    const found = () => {
+      const lines = this.outLines;
+      const hits = ready.map((r) => lines.map((l) => r.exec(l)).find((m) => m !== null));
+      return hits.every((m) => m) ? hits : undefined;
+    };
+    const hits = await until(() => found() ?? (this.running ? undefined : "exited"), ms, "its ready lines");
+    if (hits === "exited") throw new Error(`\`${this.label}\` ${describeExit(this.proc)} before it was ready`);
+    if (hits[0]![1]) this.listensOn = Number(hits[0]![1]);
+  }
+}
+
+const describeExit = (e: { exitCode: number | null; signalCode: NodeJS.Signals | number | null }) =>
+  e.signalCode ? `was killed by ${e.signalCode}` : `exited with code ${e.exitCode}`;
+
+/**
+ * Start a server under test and wait until it listens (or prints its ready
+ * lines). Throws, with its output, if it does not.
+ */
+export async function startProgram(o: ProgramOptions): Promise<Program> {
+  const host = o.host ?? HOST;
+  const port = o.port ?? (await freePort(o.transport, host));
+  const argv = [...o.command.argv, ...(o.args ?? []), "--port", String(port)];
+  const proc = Bun.spawn(argv, {
+    cwd: o.cwd,
+    env: { ...process.env, ...o.env, PORT: String(port) },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const label = [o.command.label, ...(o.args ?? []), "--port", String(port)].join(" ");
+  const program = new Program(proc, label, host, port, o.transport);
+  const readyMs = o.readyMs ?? 10_000;
+  const where = o.ready ? "print its ready lines" : `listen on ${o.transport} ${host}:${port}`;
+  try {
+    if (o.ready) await program.waitForReadyLines(o.ready, readyMs);
+    else {
+      const gone = () => `\`${label}\` ${describeExit(proc)} before it listened on ${o.transport} ${host}:${port}`;
+      await waitUntilListening(o.transport, host, port, readyMs, () => (program.running ? undefined : gone()));
+    }
+  } catch (err) {
+    await program.stop("SIGKILL", 500);
+    const why = err instanceof TimeoutError ? `\`${label}\` did not ${where} within ${readyMs} ms` : (err as Error).message;
+    const output = program.output() || "(nothing)";
+    throw new NotListeningError(`${why}\n--- its output ---\n${output}`, program, { cause: err });
+  }
+  return program;
+}
+
+/** A program did not start listening: it exited first (cause: an Error) or took too long (cause: a TimeoutError). */
+export class NotListeningError extends Error {
+  override name = "NotListeningError";
+  constructor(
+    message: string,
+    readonly program: Program,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
