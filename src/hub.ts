@@ -14,6 +14,9 @@ import { checkNick, format, nickKey, OutLine, parseCommand, sanitize, USAGE, typ
 import { messages, type Lang, type Messages } from "./i18n.ts";
 import { DEFAULTS } from "./config.ts";
 
+const utf8 = new TextEncoder();
+const utf8Bytes = (text: string) => utf8.encode(text).length;
+
 /** One connected client, as a transport presents it to the hub. */
 export interface Peer {
   /** For logs: transport and address, e.g. "tcp 127.0.0.1:50312". */
@@ -61,9 +64,24 @@ export interface HubOptions {
   /** Delayed lines held per member; past this, lines are refused with a notice. */
   floodQueue?: number;
   maxLineBytes?: number;
+  /** Past this many members, joins and leaves are summed up once per `summaryIntervalMs` instead of announced. */
+  summarizeAbove?: number;
+  summaryIntervalMs?: number;
+  /**
+   * How long a newcomer's join waits for its first line before it is announced.
+   * A client that sets its nick as it connects (`/nick bob` first) is then
+   * announced once, as `bob joined`; a person at `nc` who says nothing is
+   * announced when this runs out.
+   */
+  joinHoldMs?: number;
   log?: (line: string) => void;
   clock?: Clock;
 }
+
+/** The default wait for a newcomer's first line: short enough to feel prompt, long enough for a round trip. */
+export const JOIN_HOLD_MS = 500;
+/** During a long flood, refused lines are summed up at most this often. */
+const FLOOD_REPORT_MS = 10_000;
 
 interface Member {
   id: string;
@@ -74,12 +92,20 @@ interface Member {
   refilledAt: number;
   delayed: Frame[];
   timer: unknown;
+  /** Lines refused in this flood episode (told once, summed up), and since when. */
+  refused: number;
+  refusedSince: number;
+  /** Has the room heard of this member yet (its join announced, or counted in a summary)? */
+  announced: boolean;
+  holdTimer: unknown;
 }
 
 let hubCount = 0;
 
 export class Hub {
   readonly t: Messages;
+  /** The room's language: every notice, and the UDP newcomer's hint. */
+  readonly lang: Lang;
   private readonly members = new Map<Peer, Member>();
   private readonly byNick = new Map<string, Member>();
   private readonly perAddress = new Map<string, number>();
@@ -90,10 +116,14 @@ export class Hub {
   private readonly opts: Required<Omit<HubOptions, "lang" | "log" | "clock">>;
   private readonly log: (line: string) => void;
   private readonly clock: Clock;
+  /** Joins and leaves not announced one by one, waiting for the next summary. */
+  private pending = { joined: 0, left: 0 };
+  private summaryTimer: unknown;
 
   constructor(options: HubOptions = {}) {
     // English unless told: a hub in a test must not speak the machine's locale.
-    this.t = messages(options.lang ?? "en");
+    this.lang = options.lang ?? "en";
+    this.t = messages(this.lang);
     const floodBurst = options.floodBurst ?? DEFAULTS.floodBurst;
     this.opts = {
       maxClients: options.maxClients ?? DEFAULTS.maxClients,
@@ -102,6 +132,9 @@ export class Hub {
       floodRate: options.floodRate ?? DEFAULTS.floodRate,
       floodQueue: options.floodQueue ?? Math.max(50, floodBurst * 5),
       maxLineBytes: options.maxLineBytes ?? DEFAULTS.maxLineBytes,
+      summarizeAbove: options.summarizeAbove ?? DEFAULTS.summarizeAbove,
+      summaryIntervalMs: options.summaryIntervalMs ?? DEFAULTS.summaryIntervalMs,
+      joinHoldMs: options.joinHoldMs ?? JOIN_HOLD_MS,
     };
     this.log = options.log ?? (() => {});
     this.clock = options.clock ?? realClock;
@@ -124,6 +157,9 @@ export class Hub {
   /**
    * A client arrives. Returns false, after telling the client why, when the room
    * is full or its address has too many members; the transport then closes it.
+   * With `wantedNick` (the UDP join request may carry one) the room hears the
+   * join once, under that nick; without it, the join waits for the client's
+   * first line (see `joinHoldMs`).
    */
   join(peer: Peer, wantedNick?: string): boolean {
     if (this.members.has(peer)) return true;
@@ -144,14 +180,25 @@ export class Hub {
       refilledAt: this.clock.now(),
       delayed: [],
       timer: undefined,
+      refused: 0,
+      refusedSince: 0,
+      announced: false,
+      holdTimer: undefined,
     };
     this.members.set(peer, member);
     this.byNick.set(nickKey(member.nick), member);
     this.log(this.t.logJoin(peer.label, member.nick));
 
     peer.send(new OutLine(format.notice(this.t.welcome(member.nick))));
-    this.room.publish({ text: format.notice(this.t.joined(member.nick)), except: member.id });
-    if (wantedNick) this.rename(member, wantedNick);
+    if (wantedNick) {
+      this.rename(member, wantedNick);
+      this.announce(member);
+    } else {
+      member.holdTimer = this.clock.setTimeout(() => {
+        member.holdTimer = undefined;
+        if (this.members.has(peer)) this.announce(member);
+      }, this.opts.joinHoldMs);
+    }
     return true;
   }
 
@@ -183,13 +230,19 @@ export class Hub {
     // Lines it sent that flood control was still holding were accepted: deliver them first.
     this.releaseDelayed(member, Infinity);
     if (!this.members.has(peer)) return; // a delayed /quit already took it out
+    const roomSize = this.members.size;
     this.remove(member);
     this.log(this.t.logLeave(peer.label, member.nick, reason));
-    this.room.publish({ text: format.notice(this.t.left(member.nick, reason)) });
+    // Nobody heard it come (it left within the join hold): nobody hears it go.
+    if (!member.announced) return;
+    if (roomSize > this.opts.summarizeAbove) this.summarize("left");
+    else this.room.publish({ text: format.notice(this.t.left(member.nick, reason)) });
   }
 
   /** Tell everyone the server is stopping, and close every peer. */
   shutdown(): void {
+    if (this.summaryTimer !== undefined) this.clock.clearTimeout(this.summaryTimer);
+    this.summaryTimer = undefined;
     const bye = new OutLine(format.notice(this.t.shuttingDown));
     for (const member of [...this.members.values()]) {
       this.releaseDelayed(member, Infinity);
@@ -215,6 +268,14 @@ export class Hub {
     else if (changed) this.tell(member, format.error(this.t.controlReplaced));
 
     const command = parseCommand(text);
+    if (!member.announced && command.kind !== "quit") {
+      // Its first line: a nick set as it connects is part of its arrival.
+      if (command.kind === "nick") {
+        this.rename(member, command.name);
+        return this.announce(member);
+      }
+      this.announce(member);
+    }
     switch (command.kind) {
       case "empty":
         return;
@@ -225,7 +286,7 @@ export class Hub {
       case "nick":
         return this.rename(member, command.name);
       case "who":
-        return this.tell(member, format.notice(this.t.who(this.nicks())));
+        return this.who(member);
       case "msg": {
         const target = this.byNick.get(nickKey(command.to));
         if (!target) return this.tell(member, format.error(this.t.noSuchNick(command.to)));
@@ -270,7 +331,57 @@ export class Hub {
     member.nick = checked.nick;
     this.byNick.set(key, member);
     this.log(this.t.logRename(member.peer.label, old, checked.nick));
-    this.room.publish({ text: format.notice(this.t.renamed(old, checked.nick)) });
+    const notice = format.notice(this.t.renamed(old, checked.nick));
+    // Before its arrival is announced, only the member hears of it: the room will hear `NEW joined`.
+    if (member.announced) this.room.publish({ text: notice });
+    else this.tell(member, notice);
+  }
+
+  /** The room hears of a newcomer: one join line, or (in a big room) a count for the next summary. */
+  private announce(member: Member): void {
+    if (member.announced) return;
+    member.announced = true;
+    if (member.holdTimer !== undefined) this.clock.clearTimeout(member.holdTimer);
+    member.holdTimer = undefined;
+    if (this.members.size > this.opts.summarizeAbove) this.summarize("joined");
+    else this.room.publish({ text: format.notice(this.t.joined(member.nick)), except: member.id });
+  }
+
+  /**
+   * In a big room every join announced to every member makes N²/2 notices for N
+   * joins. Past `summarizeAbove` members, joins and leaves are counted instead,
+   * and the room hears one notice per interval naming how many came and went.
+   * (With several hubs in one room, each sums up its own.)
+   */
+  private summarize(what: "joined" | "left"): void {
+    this.pending[what]++;
+    if (this.summaryTimer !== undefined) return;
+    this.summaryTimer = this.clock.setTimeout(() => {
+      this.summaryTimer = undefined;
+      const { joined, left } = this.pending;
+      this.pending = { joined: 0, left: 0 };
+      if (joined + left === 0) return;
+      const seconds = Number((this.opts.summaryIntervalMs / 1000).toFixed(1));
+      this.room.publish({ text: format.notice(this.t.summary(joined, left, seconds)) });
+    }, this.opts.summaryIntervalMs);
+  }
+
+  /** `/who`, in as many lines as it takes: each within the line limit, so each fits in one datagram. */
+  private who(member: Member): void {
+    const nicks = this.nicks();
+    const max = this.opts.maxLineBytes;
+    let first = true;
+    let batch: string[] = [];
+    const line = (names: string[]) => format.notice(first ? this.t.who(nicks.length, names) : this.t.whoMore(names));
+    for (const nick of nicks) {
+      if (batch.length > 0 && utf8Bytes(line([...batch, nick])) > max) {
+        this.tell(member, line(batch));
+        first = false;
+        batch = [];
+      }
+      batch.push(nick);
+    }
+    this.tell(member, line(batch));
   }
 
   private tell(member: Member, text: string): void {
@@ -285,6 +396,8 @@ export class Hub {
   private remove(member: Member): void {
     if (member.timer !== undefined) this.clock.clearTimeout(member.timer);
     member.timer = undefined;
+    if (member.holdTimer !== undefined) this.clock.clearTimeout(member.holdTimer);
+    member.holdTimer = undefined;
     this.members.delete(member.peer);
     this.byNick.delete(nickKey(member.nick));
     const n = (this.perAddress.get(member.peer.address) ?? 1) - 1;
@@ -301,6 +414,9 @@ export class Hub {
 
   // Flood control: a token bucket per member (IRC servers do the same). A line
   // over the rate is not dropped: it waits its turn, and the sender is told once.
+  // Past the waiting room's size lines are refused, and those are summed up in one
+  // notice when the episode ends (or every 10 s while it lasts): a notice per
+  // refused line would be a flood of its own, back at the sender.
 
   private refill(member: Member): void {
     const now = this.clock.now();
@@ -321,7 +437,8 @@ export class Hub {
 
   private delay(member: Member, frame: Frame & { kind: "line" }): void {
     if (member.delayed.length >= this.opts.floodQueue) {
-      return this.tell(member, format.error(this.t.floodRefused));
+      if (member.refused++ === 0) member.refusedSince = this.clock.now();
+      return;
     }
     if (member.delayed.length === 0) {
       this.tell(member, format.notice(this.t.floodSlowDown(Math.ceil(1 / this.opts.floodRate))));
@@ -338,6 +455,12 @@ export class Hub {
       if (!this.members.has(member.peer)) return;
       this.refill(member);
       this.releaseDelayed(member, Math.floor(member.tokens));
+      if (!this.members.has(member.peer)) return;
+      const over = member.delayed.length === 0;
+      if (member.refused > 0 && (over || this.clock.now() - member.refusedSince >= FLOOD_REPORT_MS)) {
+        this.tell(member, format.error(this.t.floodRefused(member.refused)));
+        member.refused = 0;
+      }
       this.schedule(member);
     }, wait);
   }
