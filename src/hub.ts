@@ -18,6 +18,9 @@ import { localRoom, type MemberRef, type Notice, type Room, type RoomMessage } f
 // The seam between the hub and the room it delivers to: src/room.ts.
 export { localRoom, type LinkedHub, type MemberRef, type Notice, type Room, type RoomMessage } from "./room.ts";
 
+const utf8 = new TextEncoder();
+const utf8Bytes = (text: string) => utf8.encode(text).length;
+
 /** One connected client, as a transport presents it to the hub. */
 export interface Peer {
   /** For logs: transport and address, e.g. "tcp 127.0.0.1:50312". */
@@ -54,9 +57,24 @@ export interface HubOptions {
   /** Delayed lines held per member; past this, lines are refused with a notice. */
   floodQueue?: number;
   maxLineBytes?: number;
+  /** Past this many members, joins and leaves are summed up once per `summaryIntervalMs` instead of announced. */
+  summarizeAbove?: number;
+  summaryIntervalMs?: number;
+  /**
+   * How long a newcomer's join waits for its first line before it is announced.
+   * A client that sets its nick as it connects (`/nick bob` first) is then
+   * announced once, as `bob joined`; a person at `nc` who says nothing is
+   * announced when this runs out.
+   */
+  joinHoldMs?: number;
   log?: (line: string) => void;
   clock?: Clock;
 }
+
+/** The default wait for a newcomer's first line: short enough to feel prompt, long enough for a round trip. */
+export const JOIN_HOLD_MS = 500;
+/** During a long flood, refused lines are summed up at most this often. */
+const FLOOD_REPORT_MS = 10_000;
 
 interface Member {
   id: string;
@@ -68,6 +86,12 @@ interface Member {
   refilledAt: number;
   delayed: Frame[];
   timer: unknown;
+  /** Lines refused in this flood episode (told once, summed up), and since when. */
+  refused: number;
+  refusedSince: number;
+  /** Has the room heard of this member yet (its join announced, or counted in a summary)? */
+  announced: boolean;
+  holdTimer: unknown;
   /** A nick claim the room has not answered yet: the nick's key (reserved here), and the lines waiting for the answer. */
   claiming: string | undefined;
   held: Frame[];
@@ -77,6 +101,8 @@ let hubCount = 0;
 
 export class Hub {
   readonly t: Messages;
+  /** The room's language: every notice, and the UDP newcomer's hint. */
+  readonly lang: Lang;
   private readonly members = new Map<Peer, Member>();
   private readonly byNick = new Map<string, Member>();
   private readonly perAddress = new Map<string, number>();
@@ -87,10 +113,14 @@ export class Hub {
   private readonly opts: Required<Omit<HubOptions, "lang" | "log" | "clock">>;
   private readonly log: (line: string) => void;
   private readonly clock: Clock;
+  /** Joins and leaves not announced one by one, waiting for the next summary. */
+  private pending = { joined: 0, left: 0 };
+  private summaryTimer: unknown;
 
   constructor(options: HubOptions = {}) {
     // English unless told: a hub in a test must not speak the machine's locale.
-    this.t = messages(options.lang ?? "en");
+    this.lang = options.lang ?? "en";
+    this.t = messages(this.lang);
     const floodBurst = options.floodBurst ?? DEFAULTS.floodBurst;
     this.opts = {
       maxClients: options.maxClients ?? DEFAULTS.maxClients,
@@ -99,6 +129,9 @@ export class Hub {
       floodRate: options.floodRate ?? DEFAULTS.floodRate,
       floodQueue: options.floodQueue ?? Math.max(50, floodBurst * 5),
       maxLineBytes: options.maxLineBytes ?? DEFAULTS.maxLineBytes,
+      summarizeAbove: options.summarizeAbove ?? DEFAULTS.summarizeAbove,
+      summaryIntervalMs: options.summaryIntervalMs ?? DEFAULTS.summaryIntervalMs,
+      joinHoldMs: options.joinHoldMs ?? JOIN_HOLD_MS,
     };
     this.log = options.log ?? (() => {});
     this.clock = options.clock ?? realClock;
@@ -129,6 +162,9 @@ export class Hub {
   /**
    * A client arrives. Returns false, after telling the client why, when the room
    * is full or its address has too many members; the transport then closes it.
+   * With `wantedNick` (the UDP join request may carry one) the room hears the
+   * join once, under that nick; without it, the join waits for the client's
+   * first line (see `joinHoldMs`).
    */
   join(peer: Peer, wantedNick?: string): boolean {
     if (this.members.has(peer)) return true;
@@ -149,6 +185,10 @@ export class Hub {
       refilledAt: this.clock.now(),
       delayed: [],
       timer: undefined,
+      refused: 0,
+      refusedSince: 0,
+      announced: false,
+      holdTimer: undefined,
       claiming: undefined,
       held: [],
     };
@@ -157,9 +197,14 @@ export class Hub {
     this.takeGuestNick(member, () => {
       this.log(this.t.logJoin(peer.label, member.nick));
       peer.send(new OutLine(format.notice(this.t.welcome(member.nick))));
-      const notice: Notice = { kind: "joined", nick: member.nick };
-      this.room.publish({ text: format.notice(this.word(notice)), except: member.id, notice });
-      if (wantedNick) this.rename(member, wantedNick);
+      if (wantedNick) {
+        this.rename(member, wantedNick, () => this.announce(member));
+      } else {
+        member.holdTimer = this.clock.setTimeout(() => {
+          member.holdTimer = undefined;
+          if (this.members.has(peer)) this.announce(member);
+        }, this.opts.joinHoldMs);
+      }
     });
     return true;
   }
@@ -197,18 +242,24 @@ export class Hub {
     this.releaseDelayed(member, Infinity);
     for (const frame of member.held.splice(0)) if (this.members.has(peer) && frame.kind === "line") this.handle(member, frame);
     if (!this.members.has(peer)) return; // a delayed /quit already took it out
+    const roomSize = this.roomSize();
     this.remove(member);
-    if (!member.nick) return; // never welcomed: the room never heard of it
+    if (!member.nick) return; // never welcomed: nobody, here or elsewhere, knew of it
     this.room.release(member);
     this.log(this.t.logLeave(peer.label, member.nick, reason));
-    const notice: Notice = { kind: "left", nick: member.nick, reason };
-    this.room.publish({ text: format.notice(this.word(notice)), notice });
+    // Nobody heard it come (it left within the join hold): nobody hears it go.
+    if (!member.announced) return;
+    if (roomSize > this.opts.summarizeAbove) this.summarize("left");
+    else this.publishNotice({ kind: "left", nick: member.nick, reason });
   }
 
   /** Tell everyone the server is stopping, and close every peer. */
   shutdown(): void {
+    if (this.summaryTimer !== undefined) this.clock.clearTimeout(this.summaryTimer);
+    this.summaryTimer = undefined;
     const bye = new OutLine(format.notice(this.t.shuttingDown));
     const leaving = [...this.members.values()];
+    const roomSize = this.roomSize();
     for (const member of leaving) {
       this.unclaim(member);
       this.releaseDelayed(member, Infinity);
@@ -216,12 +267,15 @@ export class Hub {
       member.peer.send(bye);
       member.peer.close();
     }
-    // Nobody is left here to hear it; members on other hubs hear who went.
-    for (const member of leaving) {
-      if (!member.nick) continue;
-      this.room.release(member);
-      const notice: Notice = { kind: "left", nick: member.nick, reason: this.t.shuttingDown };
-      this.room.publish({ text: format.notice(this.word(notice)), notice });
+    // Nobody is left here to hear it; members on other hubs hear who went (a count, in a big room).
+    const known = leaving.filter((m) => m.nick);
+    for (const member of known) this.room.release(member);
+    const heard = known.filter((m) => m.announced);
+    if (roomSize > this.opts.summarizeAbove) {
+      const seconds = Number((this.opts.summaryIntervalMs / 1000).toFixed(1));
+      if (heard.length > 0) this.publishNotice({ kind: "summary", joined: 0, left: heard.length, seconds });
+    } else {
+      for (const m of heard) this.publishNotice({ kind: "left", nick: m.nick, reason: this.t.shuttingDown });
     }
   }
 
@@ -249,8 +303,7 @@ export class Hub {
     this.tell(member, format.error(this.t.nickLost(old)));
     this.takeGuestNick(member, () => {
       this.log(this.t.logRename(member.peer.label, old, member.nick));
-      const notice: Notice = { kind: "renamed", from: old, to: member.nick };
-      this.room.publish({ text: format.notice(this.word(notice)), notice });
+      if (member.announced) this.publishNotice({ kind: "renamed", from: old, to: member.nick });
     });
   }
 
@@ -262,6 +315,15 @@ export class Hub {
     else if (changed) this.tell(member, format.error(this.t.controlReplaced));
 
     const command = parseCommand(text);
+    if (!member.announced && command.kind !== "quit") {
+      // Its first line: a nick set as it connects is part of its arrival (even if the room takes a moment to grant it).
+      if (command.kind === "nick") {
+        if (member.holdTimer !== undefined) this.clock.clearTimeout(member.holdTimer);
+        member.holdTimer = undefined;
+        return this.rename(member, command.name, () => this.announce(member));
+      }
+      this.announce(member);
+    }
     switch (command.kind) {
       case "empty":
         return;
@@ -272,7 +334,7 @@ export class Hub {
       case "nick":
         return this.rename(member, command.name);
       case "who":
-        return this.tell(member, format.notice(this.t.who([...this.nicks(), ...this.room.elsewhere()])));
+        return this.who(member);
       case "msg": {
         const line = format.privateReceived(member.nick, command.text);
         const target = this.byNick.get(nickKey(command.to));
@@ -302,7 +364,8 @@ export class Hub {
     }
   }
 
-  private rename(member: Member, requested: string): void {
+  /** `/nick`: checked here, then claimed from the room. `after` runs once it is settled, whatever the answer. */
+  private rename(member: Member, requested: string, after?: () => void): void {
     const checked = checkNick(requested);
     if (!checked.ok) {
       const why =
@@ -311,19 +374,48 @@ export class Hub {
           : checked.problem === "too-long"
             ? this.t.nickTooLong(MAX_NICK_CHARS)
             : this.t.nickBadChars;
-      return this.tell(member, format.error(`${why}: ${sanitize(requested).text}`));
+      this.tell(member, format.error(`${why}: ${sanitize(requested).text}`));
+      return after?.();
     }
     const key = nickKey(checked.nick);
     const holder = this.byNick.get(key);
-    if (holder && holder !== member) return this.tell(member, format.error(this.t.nickTaken(checked.nick)));
-    if (checked.nick === member.nick) return;
+    if (holder && holder !== member) {
+      this.tell(member, format.error(this.t.nickTaken(checked.nick)));
+      return after?.();
+    }
+    if (checked.nick === member.nick) return after?.();
     const old = member.nick;
     this.claimNick(member, checked.nick, (ok) => {
-      if (!ok) return this.tell(member, format.error(this.t.nickTaken(checked.nick)));
-      this.log(this.t.logRename(member.peer.label, old, checked.nick));
-      const notice: Notice = { kind: "renamed", from: old, to: checked.nick };
-      this.room.publish({ text: format.notice(this.word(notice)), notice });
+      if (!ok) this.tell(member, format.error(this.t.nickTaken(checked.nick)));
+      else {
+        this.log(this.t.logRename(member.peer.label, old, checked.nick));
+        const notice: Notice = { kind: "renamed", from: old, to: checked.nick };
+        // Before its arrival is announced, only the member hears of it: the room will hear `NEW joined`.
+        if (member.announced) this.publishNotice(notice);
+        else this.tell(member, format.notice(this.word(notice)));
+      }
+      after?.();
     });
+  }
+
+  /** The room hears of a newcomer: one join line, or (in a big room) a count for the next summary. */
+  private announce(member: Member): void {
+    if (member.announced || !this.members.has(member.peer)) return;
+    member.announced = true;
+    if (member.holdTimer !== undefined) this.clock.clearTimeout(member.holdTimer);
+    member.holdTimer = undefined;
+    if (this.roomSize() > this.opts.summarizeAbove) this.summarize("joined");
+    else this.publishNotice({ kind: "joined", nick: member.nick }, member.id);
+  }
+
+  /** Members in the whole room: here, and on the hubs it is linked to. */
+  private roomSize(): number {
+    return this.members.size + this.room.elsewhereCount();
+  }
+
+  /** News about the room, for everyone in it (but `except`): worded here, and by each other hub in its own language. */
+  private publishNotice(notice: Notice, except?: string): void {
+    this.room.publish({ text: format.notice(this.word(notice)), except, notice });
   }
 
   /**
@@ -377,9 +469,12 @@ export class Hub {
     member.claiming = undefined;
   }
 
-  /** A line that arrived while the member's nick claim was pending. */
+  /** A line that arrived while the member's nick claim was pending (as many as flood control would hold). */
   private hold(member: Member, frame: Frame & { kind: "line" }): void {
-    if (member.held.length >= this.opts.floodQueue) return this.tell(member, format.error(this.t.floodRefused));
+    if (member.held.length >= this.opts.floodQueue) {
+      if (member.refused++ === 0) member.refusedSince = this.clock.now();
+      return;
+    }
     member.held.push(frame);
   }
 
@@ -388,6 +483,10 @@ export class Hub {
     const held = member.held;
     member.held = [];
     for (const frame of held) this.receive(member.peer, frame);
+    if (member.refused > 0 && member.delayed.length === 0 && member.claiming === undefined && this.members.has(member.peer)) {
+      this.tell(member, format.error(this.t.floodRefused(member.refused)));
+      member.refused = 0;
+    }
     this.schedule(member);
   }
 
@@ -401,6 +500,8 @@ export class Hub {
         return t.left(notice.nick, localReason(notice.reason, t));
       case "renamed":
         return t.renamed(notice.from, notice.to);
+      case "summary":
+        return t.summary(notice.joined, notice.left, notice.seconds);
       case "hub-lost":
         return t.left(notice.nick, t.reasonHubLost);
       case "link-down":
@@ -412,6 +513,43 @@ export class Hub {
       case "link-missing":
         return t.linkMissing(notice.batches);
     }
+  }
+
+  /**
+   * In a big room every join announced to every member makes N²/2 notices for N
+   * joins. Past `summarizeAbove` members, joins and leaves are counted instead,
+   * and the room hears one notice per interval naming how many came and went.
+   * (With several hubs in one room, each sums up its own.)
+   */
+  private summarize(what: "joined" | "left"): void {
+    this.pending[what]++;
+    if (this.summaryTimer !== undefined) return;
+    this.summaryTimer = this.clock.setTimeout(() => {
+      this.summaryTimer = undefined;
+      const { joined, left } = this.pending;
+      this.pending = { joined: 0, left: 0 };
+      if (joined + left === 0) return;
+      const seconds = Number((this.opts.summaryIntervalMs / 1000).toFixed(1));
+      this.publishNotice({ kind: "summary", joined, left, seconds });
+    }, this.opts.summaryIntervalMs);
+  }
+
+  /** `/who`, in as many lines as it takes: each within the line limit, so each fits in one datagram. */
+  private who(member: Member): void {
+    const nicks = [...this.nicks(), ...this.room.elsewhere()];
+    const max = this.opts.maxLineBytes;
+    let first = true;
+    let batch: string[] = [];
+    const line = (names: string[]) => format.notice(first ? this.t.who(nicks.length, names) : this.t.whoMore(names));
+    for (const nick of nicks) {
+      if (batch.length > 0 && utf8Bytes(line([...batch, nick])) > max) {
+        this.tell(member, line(batch));
+        first = false;
+        batch = [];
+      }
+      batch.push(nick);
+    }
+    this.tell(member, line(batch));
   }
 
   private tell(member: Member, text: string): void {
@@ -426,9 +564,11 @@ export class Hub {
   private remove(member: Member): void {
     if (member.timer !== undefined) this.clock.clearTimeout(member.timer);
     member.timer = undefined;
+    if (member.holdTimer !== undefined) this.clock.clearTimeout(member.holdTimer);
+    member.holdTimer = undefined;
     this.members.delete(member.peer);
     for (const nick of [member.nick, member.claiming]) {
-      if (nick === undefined) continue;
+      if (!nick) continue;
       const key = nickKey(nick);
       if (this.byNick.get(key) === member) this.byNick.delete(key);
     }
@@ -446,6 +586,9 @@ export class Hub {
 
   // Flood control: a token bucket per member (IRC servers do the same). A line
   // over the rate is not dropped: it waits its turn, and the sender is told once.
+  // Past the waiting room's size lines are refused, and those are summed up in one
+  // notice when the episode ends (or every 10 s while it lasts): a notice per
+  // refused line would be a flood of its own, back at the sender.
 
   private refill(member: Member): void {
     const now = this.clock.now();
@@ -466,7 +609,8 @@ export class Hub {
 
   private delay(member: Member, frame: Frame & { kind: "line" }): void {
     if (member.delayed.length >= this.opts.floodQueue) {
-      return this.tell(member, format.error(this.t.floodRefused));
+      if (member.refused++ === 0) member.refusedSince = this.clock.now();
+      return;
     }
     if (member.delayed.length === 0) {
       this.tell(member, format.notice(this.t.floodSlowDown(Math.ceil(1 / this.opts.floodRate))));
@@ -483,6 +627,12 @@ export class Hub {
       if (!this.members.has(member.peer)) return;
       this.refill(member);
       this.releaseDelayed(member, Math.floor(member.tokens));
+      if (!this.members.has(member.peer)) return;
+      const over = member.delayed.length === 0;
+      if (member.refused > 0 && (over || this.clock.now() - member.refusedSince >= FLOOD_REPORT_MS)) {
+        this.tell(member, format.error(this.t.floodRefused(member.refused)));
+        member.refused = 0;
+      }
       this.schedule(member);
     }, wait);
   }

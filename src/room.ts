@@ -28,6 +28,8 @@ export type Notice =
   | { kind: "joined"; nick: string }
   | { kind: "left"; nick: string; reason: string }
   | { kind: "renamed"; from: string; to: string }
+  /** In a big room: how many came and went in the last `seconds`, instead of one notice each. */
+  | { kind: "summary"; joined: number; left: number; seconds: number }
   /** A member of another hub is gone because that hub stopped answering. */
   | { kind: "hub-lost"; nick: string }
   /** The link to the other hubs: lost, back, and what it could not carry. */
@@ -63,6 +65,8 @@ export interface Room {
   release(member: MemberRef): void;
   /** The members of the other hubs, by nick (none for a room on one machine). */
   elsewhere(): string[];
+  /** How many members the other hubs have (as `elsewhere().length`, without the list). */
+  elsewhereCount(): number;
   /**
    * A private line for the member called `to` on another hub. Returns that
    * member's nick as it is written, or undefined when no other hub has it.
@@ -80,6 +84,7 @@ export function localRoom(hub: { deliver(message: RoomMessage): void }): Room {
     claim: (_member, _nick, done) => done(true),
     release: () => {},
     elsewhere: () => [],
+    elsewhereCount: () => 0,
     whisper: () => undefined,
   };
 }

@@ -2,7 +2,7 @@
  * The hub without sockets: fake peers record what they were sent.
  */
 import { describe, expect, test } from "bun:test";
-import { Hub, localRoom, type Clock, type HubOptions, type MemberRef, type Peer, type Room, type RoomMessage } from "../src/hub.ts";
+import { Hub, JOIN_HOLD_MS, localRoom, type Clock, type HubOptions, type MemberRef, type Peer, type Room, type RoomMessage } from "../src/hub.ts";
 import { nickKey, type Frame, type OutLine } from "../src/protocol.ts";
 
 class FakePeer implements Peer {
@@ -48,20 +48,22 @@ class FakeClock implements Clock {
 const line = (text: string): Frame => ({ kind: "line", text, invalidUtf8: false });
 
 function setup(options: HubOptions = {}) {
-  const hub = new Hub({ floodBurst: 0, ...options });
+  const clock = new FakeClock();
+  const hub = new Hub({ floodBurst: 0, clock, ...options });
   const join = (nick?: string) => {
     const p = new FakePeer();
     hub.join(p, nick);
     return p;
   };
-  return { hub, join };
+  return { hub, join, clock };
 }
 
 describe("Hub", () => {
   test("gives guests distinct nicks and welcomes them", () => {
-    const { join } = setup();
+    const { join, clock } = setup();
     const a = join();
     const b = join();
+    clock.advance(JOIN_HOLD_MS);
     expect(a.got[0]).toBe("*** welcome, guest1! /help lists the commands");
     expect(b.got[0]).toBe("*** welcome, guest2! /help lists the commands");
     expect(a.got).toContain("*** guest2 joined");
@@ -125,11 +127,12 @@ describe("Hub", () => {
   });
 
   test("speaks Chinese when asked", () => {
-    const { join } = setup({ lang: "zh" });
-    const a = join();
+    const { hub, join } = setup({ lang: "zh" });
+    const a = join("小红");
     join("小明");
-    expect(a.got).toContain("*** guest2 加入了聊天室");
-    expect(a.got).toContain("*** guest2 改名为 小明");
+    expect(a.got).toContain("*** 小明 加入了聊天室");
+    hub.receive(a, line("/nick 小李"));
+    expect(a.got).toContain("*** 小红 改名为 小李");
   });
 
   test("closes the peer and tells the room on an overflow frame", () => {
@@ -194,12 +197,38 @@ describe("Hub flood control", () => {
     expect(chat()).toEqual(["<a> m1", "<a> m2", "<a> m3", "<a> m4", "<a> m5", "<a> m6"]);
   });
 
-  test("refuses lines with a notice when the delay queue is full, never silently", () => {
-    const { hub, a, chat } = flood();
+  test("refuses lines past the delay queue and says how many, once per flood episode, never silently", () => {
+    const { clock, hub, a, chat } = flood();
     for (let i = 1; i <= 10; i++) hub.receive(a, line(`m${i}`));
-    // 3 at once, 5 delayed, 2 refused
-    expect(a.got.filter((l) => l === "!!! you are sending too fast: this line was not sent").length).toBe(2);
+    // 3 at once, 5 delayed, 2 refused: no notice per refused line...
     expect(chat().length).toBe(3);
+    expect(a.got.filter((l) => l.startsWith("!!!"))).toEqual([]);
+    // ...but one when the episode is over (the delayed lines are out), naming how many.
+    clock.advance(3000);
+    expect(chat().length).toBe(8);
+    expect(a.got.filter((l) => l.startsWith("!!!"))).toEqual(["!!! you were sending too fast: 2 lines were not sent"]);
+    // A second episode has its own notice.
+    for (let i = 11; i <= 30; i++) hub.receive(a, line(`m${i}`));
+    clock.advance(10_000);
+    const notices = a.got.filter((l) => l.startsWith("!!!"));
+    expect(notices).toHaveLength(2);
+    const refused = Number(/^!!! you were sending too fast: (\d+) lines were not sent$/.exec(notices[1]!)![1]);
+    expect(chat().length + refused).toBe(30 - 2);
+  });
+
+  test("a flood that never stops is summed up every 10 s, not once per line", () => {
+    const { clock, hub, a, chat } = flood();
+    // 60 s of 20 lines a second, against a rate of 2: a refusal almost every time.
+    for (let s = 0; s < 60 * 20; s++) {
+      hub.receive(a, line(`m${s}`));
+      clock.advance(50);
+    }
+    clock.advance(10_000); // it stops: the delayed lines go out, and the last count comes
+    const notices = a.got.filter((l) => l.startsWith("!!!"));
+    expect(notices.length).toBeGreaterThanOrEqual(6);
+    expect(notices.length).toBeLessThanOrEqual(8);
+    const refused = notices.reduce((n, l) => n + Number(/(\d+) lines were not sent/.exec(l)![1]), 0);
+    expect(refused + chat().length).toBe(1200); // each line delivered, or counted
   });
 
   test("delivers a leaving member's delayed lines before its leave notice", () => {
@@ -218,6 +247,125 @@ describe("Hub flood control", () => {
     hub.receive(b, line("calm"));
     expect(c.got).toContain("<b> calm");
     clock.advance(10);
+  });
+});
+
+describe("Hub: one join line per newcomer", () => {
+  test("a client that sets its nick first is announced once, under that nick", () => {
+    const { hub, join, clock } = setup();
+    const a = join("alice");
+    const b = join();
+    hub.receive(b, line("/nick bob"));
+    clock.advance(JOIN_HOLD_MS * 2);
+    expect(a.got.slice(2)).toEqual(["*** bob joined"]);
+    // The newcomer itself hears its rename: that is how a client learns its nick.
+    expect(b.got).toEqual(["*** welcome, guest2! /help lists the commands", "*** guest2 is now bob"]);
+  });
+
+  test("a nick asked for in the join request (UDP) gives one join line at once", () => {
+    const { join } = setup();
+    const a = join("alice");
+    join("bob");
+    expect(a.got.slice(2)).toEqual(["*** bob joined"]);
+  });
+
+  test("a newcomer who says nothing is announced promptly, one who speaks first before its line", () => {
+    const { hub, join, clock } = setup();
+    const a = join("alice");
+    join();
+    expect(a.got.slice(2)).toEqual([]);
+    clock.advance(JOIN_HOLD_MS);
+    expect(a.got.slice(2)).toEqual(["*** guest2 joined"]);
+    const c = join();
+    hub.receive(c, line("hello"));
+    expect(a.got.slice(3)).toEqual(["*** guest3 joined", "<guest3> hello"]);
+  });
+
+  test("a refused nick still announces the newcomer, as the guest it is", () => {
+    const { hub, join } = setup();
+    const a = join("alice");
+    const b = join();
+    hub.receive(b, line("/nick ALICE"));
+    expect(b.got.at(-1)).toBe("!!! the nickname ALICE is taken");
+    expect(a.got.slice(2)).toEqual(["*** guest2 joined"]);
+  });
+
+  test("a newcomer gone before it was announced is neither announced nor seen leaving", () => {
+    const { hub, join, clock } = setup();
+    const a = join("alice");
+    const b = join();
+    hub.leave(b, "connection closed");
+    const c = join();
+    hub.receive(c, line("/quit"));
+    clock.advance(JOIN_HOLD_MS * 2);
+    expect(a.got.slice(2)).toEqual([]);
+  });
+});
+
+describe("Hub: big rooms", () => {
+  function bigRoom() {
+    const published: RoomMessage[] = [];
+    const { hub, join, clock } = setup({ summarizeAbove: 3, summaryIntervalMs: 10_000 });
+    const local = { ...localRoom(hub), publish: (m: RoomMessage) => void (published.push(m), hub.deliver(m)) };
+    hub.useRoom(local);
+    return { hub, join, clock, published };
+  }
+
+  test("past the room size, joins and leaves are summed up once per interval, through the room", () => {
+    const { hub, join, clock, published } = bigRoom();
+    const peers = ["a", "b", "c", "d", "e", "f"].map((n) => join(n));
+    // The first three were announced one by one; the rest only welcomed.
+    expect(peers[0]!.got.filter((l) => l.endsWith(" joined"))).toEqual(["*** b joined", "*** c joined"]);
+    expect(peers[3]!.got).toEqual(["*** welcome, guest4! /help lists the commands", "*** guest4 is now d"]);
+    hub.leave(peers[5]!, "bye");
+    clock.advance(10_000);
+    const summary = "*** 3 joined and 1 left in the last 10s";
+    for (const p of peers.slice(0, 5)) expect(p.got.at(-1)).toBe(summary);
+    expect(published.map((m) => m.text)).toContain(summary);
+    // Nothing else to say: no empty summaries.
+    clock.advance(60_000);
+    expect(peers[0]!.got.at(-1)).toBe(summary);
+    // Back to the size, one by one again.
+    hub.leave(peers[4]!);
+    hub.leave(peers[3]!);
+    expect(peers[0]!.got.at(-1)).toBe(summary);
+    hub.leave(peers[2]!);
+    expect(peers[0]!.got.at(-1)).toBe("*** c left");
+  });
+
+  test("every member still gets every chat line", () => {
+    const { hub, join } = bigRoom();
+    const peers = Array.from({ length: 50 }, (_, i) => join(`m${i}`));
+    hub.receive(peers[7]!, line("hello, everyone"));
+    for (const [i, p] of peers.entries()) expect(p.got.includes("<m7> hello, everyone")).toBe(i !== 7);
+  });
+});
+
+describe("Hub: /who of any size", () => {
+  test("splits the list into lines within the line limit, naming everyone once", () => {
+    const { hub, join } = setup({ maxLineBytes: 200, maxClients: 5000, maxPerAddress: 5000, summarizeAbove: 0 });
+    const nicks = Array.from({ length: 300 }, (_, i) => `member-${i}`);
+    const peers = nicks.map((n) => join(n));
+    const asker = peers[0]!;
+    const before = asker.got.length;
+    hub.receive(asker, line("/who"));
+    const lines = asker.got.slice(before);
+    expect(lines.length).toBeGreaterThan(10);
+    for (const l of lines) expect(new TextEncoder().encode(l).length).toBeLessThanOrEqual(200);
+    expect(lines[0]!.startsWith("*** in the room (300): member-0, member-1")).toBe(true);
+    for (const l of lines.slice(1)) expect(l.startsWith("*** in the room, continued: ")).toBe(true);
+    const named = lines.flatMap((l) => l.slice(l.indexOf(": ") + 2).split(", "));
+    expect(named).toEqual(nicks);
+  });
+
+  test("in Chinese too, counted in bytes", () => {
+    const { hub, join } = setup({ lang: "zh", maxLineBytes: 100, maxClients: 5000, maxPerAddress: 5000, summarizeAbove: 0 });
+    const nicks = Array.from({ length: 60 }, (_, i) => `张三${i}`);
+    const peers = nicks.map((n) => join(n));
+    hub.receive(peers[0]!, line("/who"));
+    const lines = peers[0]!.got.filter((l) => l.startsWith("*** 聊天室里有") || l.startsWith("*** （续）"));
+    for (const l of lines) expect(new TextEncoder().encode(l).length).toBeLessThanOrEqual(100);
+    expect(lines.flatMap((l) => l.replace(/^\*\*\* (聊天室里有 60 人：|（续）)/, "").split("、"))).toEqual(nicks);
   });
 });
 
@@ -250,6 +398,9 @@ class SlowRoom implements Room {
   elsewhere() {
     return [...this.others.values()];
   }
+  elsewhereCount() {
+    return this.others.size;
+  }
   whisper(to: string, text: string) {
     const nick = this.others.get(nickKey(to));
     if (nick) this.whispers.push({ to: nick, text });
@@ -262,16 +413,19 @@ class SlowRoom implements Room {
 
 describe("Hub in a room spread over hubs", () => {
   function linked(options: HubOptions = {}) {
-    const hub = new Hub({ floodBurst: 0, ...options });
+    const clock = new FakeClock();
+    const hub = new Hub({ floodBurst: 0, clock, ...options });
     const room = new SlowRoom(hub);
     hub.useRoom(room);
+    /** A newcomer; its guest nick granted at once unless told, and (after the join hold) announced. */
     const join = (nick?: string, granted = true) => {
       const p = new FakePeer();
       hub.join(p, nick);
       if (granted) room.answer();
+      clock.advance(JOIN_HOLD_MS);
       return p;
     };
-    return { hub, room, join };
+    return { hub, room, join, clock };
   }
 
   test("welcomes a newcomer once the room grants its guest nick, and holds its lines until then", () => {
@@ -353,6 +507,7 @@ describe("Hub in a room spread over hubs", () => {
     const { hub, room, join } = linked();
     const a = join();
     const b = join();
+    hub.receive(b, line("here")); // announced: the room has heard of guest2
     hub.receive(b, line("/nick bob"));
     hub.receive(b, line("last words"));
     hub.leave(b, "connection closed");
@@ -361,6 +516,7 @@ describe("Hub in a room spread over hubs", () => {
     expect(room.released.map((m) => m.nick)).toEqual(["guest2", "bob"]);
     const c = join("bob"); // and "bob" is free here again
     room.answer();
+    expect(a.got.at(-1)).toBe("*** bob joined");
     expect(c.got.at(-1)).toBe("*** guest3 is now bob");
   });
 
@@ -383,6 +539,31 @@ describe("Hub in a room spread over hubs", () => {
     room.answer();
     expect(a.got.at(-2)).toStartWith("!!! while the link between the servers was down");
     expect(b.got.at(-1)).toBe("*** zoe is now guest3");
+  });
+
+  test("a newcomer that sets its nick first is announced once, under that nick, when the room grants it", () => {
+    const { hub, room, join, clock } = linked();
+    const a = join();
+    const b = new FakePeer();
+    hub.join(b);
+    room.answer(); // its guest nick
+    hub.receive(b, line("/nick bob"));
+    clock.advance(JOIN_HOLD_MS * 2); // the room is slow: the join hold runs out meanwhile
+    expect(a.got.filter((l) => l.includes("joined"))).toEqual([]);
+    room.answer(); // "bob"
+    expect(a.got.filter((l) => l.includes("guest2") || l.includes("bob"))).toEqual(["*** bob joined"]);
+  });
+
+  test("a big room is counted across hubs: joins are summed up, and so are those who go with a stopping hub", () => {
+    const { hub, room, join, clock } = linked({ summarizeAbove: 100, summaryIntervalMs: 10_000 });
+    for (let i = 0; i < 150; i++) room.others.set(`m${i}`, `m${i}`);
+    const a = join();
+    join();
+    clock.advance(10_000);
+    expect(a.got.filter((l) => l.includes("joined"))).toEqual(["*** 2 joined in the last 10s"]);
+    expect(room.published.filter((m) => m.notice?.kind === "joined")).toEqual([]);
+    hub.shutdown();
+    expect(room.published.at(-1)?.notice).toEqual({ kind: "summary", joined: 0, left: 2, seconds: 10 });
   });
 
   test("shutting down tells the other hubs who went with it", () => {

@@ -329,6 +329,10 @@ export class RedisRoom implements Room {
     return this.roster.nicks();
   }
 
+  elsewhereCount(): number {
+    return this.roster.size;
+  }
+
   whisper(to: string, text: string): string | undefined {
     const target = this.roster.find(to);
     if (!target) return undefined;
@@ -620,6 +624,9 @@ export class RedisRoom implements Room {
         case "renamed":
           this.tell({ kind: "renamed", from: m.from, to: m.to });
           break;
+        case "summary":
+          this.tell({ kind: "summary", joined: m.joined, left: m.left, seconds: m.seconds });
+          break;
         case "member":
           this.roster.set(batch.hub, m.id, m.nick);
           break;
@@ -656,6 +663,8 @@ function noticeMessage(n: Notice): LinkMessage | undefined {
       return { k: "left", nick: n.nick, reason: n.reason };
     case "renamed":
       return { k: "renamed", from: n.from, to: n.to };
+    case "summary":
+      return { k: "summary", joined: n.joined, left: n.left, seconds: n.seconds };
     default:
       return undefined;
   }

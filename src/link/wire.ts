@@ -52,6 +52,8 @@ export type LinkMessage =
   | { k: "joined"; nick: string }
   | { k: "left"; nick: string; reason: string }
   | { k: "renamed"; from: string; to: string }
+  /** In a big room: how many came and went on the sending hub in the last `seconds`. */
+  | { k: "summary"; joined: number; left: number; seconds: number }
   /** The roster: member `id` of the sending hub holds `nick` (it arrived, or was renamed). */
   | { k: "member"; id: string; nick: string }
   /** The roster: member `id` of the sending hub has gone. */
@@ -141,6 +143,11 @@ function nick(v: unknown): string | undefined {
   return checked.ok && checked.nick === v ? v : undefined;
 }
 
+/** A count of members: a whole number, 0 to a million. */
+function count(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 1_000_000 ? v : undefined;
+}
+
 function memberId(v: unknown): string | undefined {
   return typeof v === "string" && MEMBER_ID.test(v) ? v : undefined;
 }
@@ -172,6 +179,12 @@ function readMessage(m: unknown): LinkMessage | undefined {
       const from = nick(m.from);
       const to = nick(m.to);
       return from === undefined || to === undefined ? undefined : { k: "renamed", from, to };
+    }
+    case "summary": {
+      const joined = count(m.joined);
+      const left = count(m.left);
+      const seconds = typeof m.seconds === "number" && m.seconds >= 0 && m.seconds <= 86_400 ? m.seconds : undefined;
+      return joined === undefined || left === undefined || seconds === undefined ? undefined : { k: "summary", joined, left, seconds };
     }
     case "member": {
       const id = memberId(m.id);

@@ -45,7 +45,7 @@ async function linkedRoom(): Promise<{ a: ChildServer; b: ChildServer; members: 
     members.push({ nick, client, sent: 0 });
   }
   // Everyone has heard of the last one: the room is one.
-  for (const m of members.slice(0, -1)) await m.client.waitFor("is now b2", 5000);
+  for (const m of members.slice(0, -1)) await m.client.waitFor("*** b2 joined", 5000);
   return { a: a!, b: b!, members };
 }
 

@@ -11,6 +11,7 @@
  *   bun run bench --scenario rate --rate 20000 --duration 5 --json
  *   bun run bench --target "bun lessons/02-hub.ts --port 0" --scenario rate
  *   bun run bench --scenario hubs              two hubs linked through Redis, beside one hub
+ *   bun run bench --scenario bigroom           10,000 TCP members joining one after another
  *
  * Targets: kit (src/server.ts), kit-linked (two kit hubs linked through a
  * redis-server of the bench's own, clients split across them), lesson02
@@ -23,6 +24,7 @@ import { resolve } from "node:path";
 import { RedisClient } from "bun";
 import { chatServerCommand, freePort, readCpuSeconds, readMemory, readOpenFileLimit, startProgram, type Program } from "../harness/index.ts";
 import type { LoadConfig, LoadResult } from "./loadgen.ts";
+import type { BigRoomConfig, BigRoomResult } from "./bigroom.ts";
 import { fmt, idleGoals, met, ms, printReport, type Ratio, type Row } from "./report.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -43,6 +45,7 @@ const { values: flags } = parseArgs({
     size: { type: "string" },
     "max-queue-bytes": { type: "string" },
     "idle-steps": { type: "string" },
+    members: { type: "string" },
     "time-limit": { type: "string" },
     repeat: { type: "string" },
     tick: { type: "string" },
@@ -66,6 +69,7 @@ if (flags.help) {
   --burst              every sender's --lines N lines at once
   --max-queue-bytes N  the kit hub's slow-consumer cap (its default: 262144)
   --idle-steps LIST    idle clients at which to read the hub's memory (1000,10000)
+  --members N          bigroom: members joining one after another (10000)
   --time-limit S       hard bound on each run (default 120)
   --tick MS            rate mode: how often the generator sends what is due (0.2)
   --repeat N           run each measurement N times, keep the median (by deliveries/s)
@@ -92,6 +96,8 @@ interface Scenario {
   target?: string;
   maxQueueBytes?: number;
   goal?: (r: Row, all: Row[]) => string;
+  /** The big-room scenario (tools/bench/bigroom.ts), with these extra hub options. */
+  bigroom?: { hubArgs: string[] };
 }
 
 
@@ -142,6 +148,20 @@ function SCENARIOS(): Record<string, Scenario> {
       about: "TCP, 50 clients split across two hubs linked through one Redis, beside one hub: a burst, then 5,000 lines/s",
       load: { transport: "tcp" },
       linkedPair: true,
+    },
+    bigroom: {
+      name: "bigroom",
+      about: "TCP, 10,000 members joining one after another (joins summed up past 100), then every member gets every line",
+      load: { transport: "tcp" },
+      bigroom: { hubArgs: [] },
+    },
+    "bigroom-announced": {
+      name: "bigroom-announced",
+      about: "the same with every join announced to every member (--summarize-above 1000000): N²/2 notices",
+      load: { transport: "tcp" },
+      // Each member must be able to hold its share of the notices while it catches up.
+      maxQueueBytes: 64 << 20,
+      bigroom: { hubArgs: ["--summarize-above", "1000000"] },
     },
     sink: {
       name: "sink",
@@ -332,6 +352,70 @@ async function runLoad(t: Target, load: LoadConfig): Promise<Run> {
   }
 }
 
+/** The big-room scenario: the kit's hub, and tools/bench/bigroom.ts joining members one after another. */
+async function runBigRoom(s: Scenario): Promise<BigRoomResult> {
+  const members = Number(flags.members ?? 10_000);
+  const maxQueueBytes = flags["max-queue-bytes"] ? Number(flags["max-queue-bytes"]) : s.maxQueueBytes;
+  const t = targetOf(flags.target ?? "kit", "tcp", maxQueueBytes);
+  if (t.join !== "kit") throw new Error("the bigroom scenario measures the kit's hub (--target kit or kit:DIR)");
+  t.cmd.push(...s.bigroom!.hubArgs);
+  progress(`${s.name} against ${t.label}: ${s.about.replace("10,000", fmt(members))}`);
+  const files = members + 1000;
+  const hub = await startHub(t, "tcp", files);
+  try {
+    await Bun.sleep(500); // a just-started hub is still loading code: read its RSS once it has
+    const config: BigRoomConfig = {
+      port: hub.port,
+      hubPid: hub.proc.pid,
+      hubStartKiB: readMemory(hub.proc.pid)?.rssKiB ?? 0,
+      members,
+      lines: 20,
+      timeLimitS: Number(flags["time-limit"] ?? 300),
+    };
+    const gen = Bun.spawn(withFileLimit([BUN, "tools/bench/bigroom.ts", JSON.stringify(config)], files), {
+      cwd: ROOT,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const killer = setTimeout(() => gen.kill("SIGKILL"), (config.timeLimitS + 30) * 1000);
+    const text = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
+    const [out, err] = await Promise.all([text(gen.stdout), text(gen.stderr), gen.exited]);
+    clearTimeout(killer);
+    const lines = out.split("\n");
+    for (const line of lines.filter((l) => l.startsWith("@") && !l.startsWith("@result"))) progress(`  ${t.label}: ${line.slice(1)}`);
+    const resultLine = lines.find((l) => l.startsWith("@result "));
+    if (!resultLine) {
+      const hubSaid = hub.lines().slice(-10).join("\n");
+      throw new Error(`the big-room generator failed:\n${out.slice(-2000)}${err.slice(-2000)}\nhub said:\n${hubSaid}`);
+    }
+    return JSON.parse(resultLine.slice("@result ".length)) as BigRoomResult;
+  } finally {
+    await hub.stop("SIGTERM", 3000);
+  }
+}
+
+/** What a big-room run says, against its goals: <= 4 KiB of hub RSS per member, every line to every member. */
+function bigRoomGoals(scenario: string, b: BigRoomResult): string[] {
+  const per = (kib: number) => ((kib - b.hubStartKiB) * 1024) / b.members;
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
+  const pct = (v: number | undefined) => (v === undefined ? "?" : `${Math.round(v)}%`);
+  const out = [
+    `${scenario}: ${fmt(b.members)} TCP members joined one after another in ${b.joinSeconds.toFixed(1)} s; ` +
+      `hub RSS ${fmt(b.hubStartKiB)} KiB before any client, ` +
+      `${fmt(b.rssAfterJoinsKiB)} KiB once the room had settled (${kib(per(b.rssAfterJoinsKiB))} per member), ` +
+      `${fmt(b.rssSettledKiB)} KiB once RSS held still (${kib(per(b.rssSettledKiB))} per member), ` +
+      `highest sampled during the joins ${fmt(b.rssPeakKiB)} KiB (goal <= 4 KiB per member: ${met(per(b.rssAfterJoinsKiB) <= 4096)})`,
+    `${scenario}: the first member got ${fmt(b.firstMemberJoinBytes)} bytes while the others joined: ` +
+      `${fmt(b.firstMemberJoinNotices)} join notices, ${fmt(b.firstMemberSummaries)} summaries`,
+    `${scenario}: ${b.lines} chat lines to ${fmt(b.members - 1)} members: ${fmt(b.missing)} deliveries missing; ` +
+      `${fmt(b.closedByHub)} members closed by the hub (goal: every member gets every line: ${met(b.missing === 0 && b.closedByHub === 0)})`,
+    `${scenario}: CPU over the run: hub ${pct(b.hubCpuPct)}, generator ${pct(b.genCpuPct)}, other programs ${pct(b.otherCpuPct)} of one core`,
+  ];
+  if ((b.otherCpuPct ?? 0) > 25) out.push(`${scenario}: WARNING: other programs used the machine during the run: its times are not representative`);
+  return out;
+}
+
 function loadFor(s: Scenario): LoadConfig {
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const base: LoadConfig = {
@@ -391,7 +475,7 @@ async function measure(s: Scenario, targetName: string, variant: string, load: L
 const all = SCENARIOS();
 const defaultSet = ["burst", "rate", "udp"];
 const asked = flags.scenario ?? (flags.rate || flags.burst ? "custom" : defaultSet.join(","));
-const ALL = ["burst", "rate", "udp", "udp-burst", "slow", "idle", "sink"];
+const ALL = ["burst", "rate", "udp", "udp-burst", "slow", "idle", "bigroom", "sink"];
 const chosen = asked.split(",").flatMap((n) => (n === "all" ? ALL : [n]));
 
 const clientKinds = (flags.client ?? "lean").split(",") as NonNullable<LoadConfig["client"]>[];
@@ -424,6 +508,10 @@ for (const name of chosen) {
   const load = loadFor(s);
   const target = s.target ?? flags.target ?? "kit";
   try {
+    if (s.bigroom) {
+      goals.push(...bigRoomGoals(s.name, await runBigRoom(s)));
+      continue;
+    }
     if (s.load.mode === "idle") {
       const row = await measure(s, target, "", load);
       rows.push(row);
