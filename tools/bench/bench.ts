@@ -519,7 +519,8 @@ for (const name of chosen) {
     }
     if (s.linkedPair) {
       // The same loads against one hub and against two linked hubs, one after the other.
-      const burst = loadFor({ ...s, load: { ...s.load, mode: "burst", linesPerSender: 1000 } });
+      // The burst stays a burst whatever --rate says; --rate and --duration are for the steady half.
+      const burst: LoadConfig = { ...loadFor({ ...s, load: { ...s.load, mode: "burst", linesPerSender: 1000 } }), mode: "burst", drainS: 3 };
       const rate = loadFor({ ...s, load: { ...s.load, mode: "rate", rate: 5000, durationS: 10 } });
       const bursty = { ...s, maxQueueBytes: 64 << 20 };
       const oneBurst = await measure(bursty, "kit", "burst, one hub", burst);
