@@ -19,14 +19,20 @@
  *   PREFIX:hub:HUB    a hub's heartbeat: expires when the hub stops answering
  *
  * Two connections: one writes (XADD, claims, heartbeats), one reads (XREAD
- * BLOCK, which holds its connection while it waits).
+ * BLOCK, which holds its connection while it waits). The nick claims' scripts
+ * are in claims.ts, reaching Redis at start in reach.ts.
  */
+
+// Re-exported: the server and the tests meet the link here.
+export { LinkError, redactUrl, type Unreachable } from "./reach.ts";
 import type { LinkedHub, MemberRef, Notice, Room, RoomMessage } from "../room.ts";
-import { checkNick, nickKey } from "../protocol.ts";
+import { nickKey } from "../protocol.ts";
+import { CLAIM, readClaim, RELEASE, SYNC } from "./claims.ts";
+import { LinkError, redactUrl, whyUnreachable } from "./reach.ts";
 import { RedisLine } from "./redis-line.ts";
 import { Roster } from "./roster.ts";
 import { Inbox, Outbox } from "./sequence.ts";
-import { BATCH_CHARS, decodeEntry, encodeMessages, entryFields, entryHub, HUB_ID, MAX_BATCH_MESSAGES, newHubId, rosterMessages, type Batch, type LinkMessage } from "./wire.ts";
+import { BATCH_CHARS, decodeEntry, encodeMessages, entryFields, entryHub, MAX_BATCH_MESSAGES, newHubId, rosterMessages, type Batch, type LinkMessage } from "./wire.ts";
 
 export interface LinkTiming {
   /** How often a hub renews its heartbeat (and looks for hubs that stopped). */
@@ -76,29 +82,6 @@ export interface RedisRoomOptions {
   maxBufferChars?: number;
 }
 
-/** Why Redis could not be reached at start. */
-export type Unreachable = "refused" | "closed" | "bad-url" | "other";
-
-/** Redis could not be reached (at start): the message is one line, with the password hidden. */
-export class LinkError extends Error {
-  override name = "LinkError";
-  constructor(
-    /** The URL, password hidden. */
-    readonly url: string,
-    readonly why: Unreachable,
-    /** The error's own words, for "other". */
-    readonly detail: string,
-  ) {
-    super(`cannot reach Redis at ${url}: ${UNREACHABLE_EN[why] ?? detail}`);
-  }
-}
-
-const UNREACHABLE_EN: Partial<Record<Unreachable, string>> = {
-  refused: "connection refused (is redis-server running there?)",
-  closed: "the server closed the connection (a wrong password? not Redis?)",
-  "bad-url": "not a Redis URL (redis://HOST:PORT)",
-};
-
 /** Lines delivered from the stream before the reader yields to the event loop (and the transports write). */
 const LINES_PER_TURN = 512;
 /** Entries asked for per read. */
@@ -107,81 +90,6 @@ const READ_COUNT = 64;
 const PING_EVERY_MS = 250;
 /** How long one XREAD waits for news. */
 const READ_BLOCK_MS = 1000;
-
-// Nick claims, atomic in Redis. A claim's value is "HUB MEMBER NICK"; its owner is "HUB MEMBER".
-const CLAIM = `
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur and string.sub(cur, 1, #ARGV[2] + 1) ~= ARGV[2] .. ' ' then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3])
-if ARGV[4] ~= '' and ARGV[4] ~= ARGV[1] then
-  local old = redis.call('HGET', KEYS[1], ARGV[4])
-  if old and string.sub(old, 1, #ARGV[2] + 1) == ARGV[2] .. ' ' then redis.call('HDEL', KEYS[1], ARGV[4]) end
-end
-return 1`;
-const RELEASE = `
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur and string.sub(cur, 1, #ARGV[2] + 1) == ARGV[2] .. ' ' then redis.call('HDEL', KEYS[1], ARGV[1]) return 1 end
-return 0`;
-/**
- * A hub's claims made to match its members: ARGV[1] is the hub, then (key,
- * member, nick) triples. Claims of the hub's that are not in the list are
- * freed; the others are set, unless another hub holds the nick: those members
- * are returned. With no triples, it frees every claim of a hub that is gone.
- */
-const SYNC = `
-local prefix = ARGV[1] .. ' '
-local mine = {}
-for i = 2, #ARGV, 3 do mine[ARGV[i]] = true end
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  if string.sub(all[i + 1], 1, #prefix) == prefix and not mine[all[i]] then redis.call('HDEL', KEYS[1], all[i]) end
-end
-local lost = {}
-for i = 2, #ARGV, 3 do
-  local cur = redis.call('HGET', KEYS[1], ARGV[i])
-  if cur and string.sub(cur, 1, #prefix) ~= prefix then lost[#lost + 1] = ARGV[i + 1]
-  else redis.call('HSET', KEYS[1], ARGV[i], prefix .. ARGV[i + 1] .. ' ' .. ARGV[i + 2]) end
-end
-return lost`;
-
-/** The URL as it may be shown: any password replaced by ***. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, "//***@");
-  }
-}
-
-/**
- * Why Redis could not be reached. Bun says "Connection closed" for a refused
- * connection and a wrong password alike, so the TCP port is tried on its own.
- */
-async function whyUnreachable(url: string, error: unknown): Promise<{ why: Unreachable; detail: string }> {
-  const detail = (error as Error)?.message ?? String(error);
-  let host: string | undefined;
-  let port = 6379;
-  try {
-    const u = new URL(url);
-    if (u.protocol === "redis:" || u.protocol === "rediss:") {
-      host = u.hostname.replace(/^\[|\]$/g, "");
-      port = u.port ? Number(u.port) : 6379;
-    }
-  } catch {
-    return { why: "bad-url", detail };
-  }
-  if (host === undefined) return { why: "other", detail };
-  try {
-    const probe = await Bun.connect({ hostname: host, port, socket: { data() {}, error() {} } });
-    probe.end();
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    return code === "ECONNREFUSED" ? { why: "refused", detail } : { why: "other", detail: code ?? (e as Error).message };
-  }
-  return (error as { code?: string })?.code === "ERR_REDIS_CONNECTION_CLOSED" ? { why: "closed", detail } : { why: "other", detail };
-}
 
 /** Waits one turn of the event loop: what was queued for the sockets gets written. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -668,14 +576,4 @@ function noticeMessage(n: Notice): LinkMessage | undefined {
     default:
       return undefined;
   }
-}
-
-/** A claim's value, "HUB MEMBER NICK", checked. */
-function readClaim(value: unknown): { hub: string; id: string; nick: string } | undefined {
-  if (typeof value !== "string" || value.length > 200) return undefined;
-  const [hub, id, ...rest] = value.split(" ");
-  const nick = rest.join(" ");
-  const checked = checkNick(nick);
-  if (!hub || !HUB_ID.test(hub) || !id || !/^[0-9A-Za-z/_.-]{1,32}$/.test(id) || !checked.ok || checked.nick !== nick) return undefined;
-  return { hub, id, nick };
 }
