@@ -73,6 +73,12 @@ export interface Messages {
   notChat: string;
   idleProbe(seconds: number): string;
   idleClosing(seconds: number): string;
+  // The link between hubs (bun src/server.ts --redis).
+  nickLost(nick: string): string;
+  linkDown: string;
+  linkBack: string;
+  linkDropped(lines: number): string;
+  linkMissing(batches: number): string;
   // Reasons for leaving (shown in the leave notice and the server's log).
   reasonQuit: string;
   reasonClosed: string;
@@ -81,6 +87,7 @@ export interface Messages {
   reasonNoNewline: string;
   reasonReset: string;
   reasonNotChat: string;
+  reasonHubLost: string;
   // A UDP newcomer's hint (src/protocol.ts challengeLine): what to type to join.
   joinHint(command: string): string;
   // The server's own log.
@@ -89,6 +96,13 @@ export interface Messages {
   logJoin(label: string, nick: string): string;
   logLeave(label: string, nick: string, reason: string): string;
   logRename(label: string, from: string, to: string): string;
+  linked(url: string, hub: string): string;
+  logLinkDown(url: string): string;
+  logLinkBack(url: string): string;
+  logHubLost(hub: string, members: number): string;
+  logSkipped(id: string, why: string): string;
+  redisUnreachable(url: string, why: string): string;
+  redisWhy: { refused: string; closed: string; badUrl: string };
   // The terminal client.
   connecting(host: string, port: number, transport: string): string;
   connected(host: string, port: number, transport: string): string;
@@ -145,6 +159,7 @@ export interface CliMessages {
     idleTimeout: string;
     summarizeAbove: string;
     summaryInterval: string;
+    redis(defaultUrl: string): string;
     quiet: string;
   };
   client: {
@@ -198,6 +213,11 @@ const en: Messages = {
   notChat: "this is a plain-text chat server (that looked like TLS): closing the connection",
   idleProbe: (seconds) => `no word from you in ${seconds}s: are you still there? send any line (or /ping)`,
   idleClosing: (seconds) => `no word from you in ${seconds}s: closing the connection`,
+  nickLost: (nick) => `while the link between the servers was down, someone on another server took the nickname ${nick} too, and kept it: you are a guest again (/nick to choose another)`,
+  linkDown: "the link to the other servers of this room is down: you can still talk with those on this server; lines are passed on when it is back",
+  linkBack: "the link to the other servers of this room is back",
+  linkDropped: (lines) => `the link was down too long: ${lines} lines sent on this server did not reach the other servers`,
+  linkMissing: (batches) => `some lines from the other servers were lost on the way (${batches} ${batches === 1 ? "batch" : "batches"}): the room's talk may have gaps`,
   reasonQuit: "",
   reasonClosed: "connection closed",
   reasonTimedOut: "timed out",
@@ -205,12 +225,24 @@ const en: Messages = {
   reasonNoNewline: "no newline",
   reasonReset: "connection reset",
   reasonNotChat: "not a chat client",
+  reasonHubLost: "their server stopped answering",
   joinHint: (command) => `to join, type: ${command}`,
   listening: (host, port, transport) => `server: listening on ${host}:${port} (${transport})`,
   stopping: (signal) => `server: ${signal}: telling everyone and stopping`,
   logJoin: (label, nick) => `server: ${label} joined as ${nick}`,
   logLeave: (label, nick, reason) => `server: ${label} (${nick}) left${reason ? `: ${reason}` : ""}`,
   logRename: (label, from, to) => `server: ${label} renamed ${from} -> ${to}`,
+  linked: (url, hub) => `server: linked through Redis at ${url}: one room with every server linked there (this server is ${hub})`,
+  logLinkDown: (url) => `server: the link through Redis at ${url} is down; this server's room carries on, and lines are held for the others`,
+  logLinkBack: (url) => `server: the link through Redis at ${url} is back`,
+  logHubLost: (hub, members) => `server: server ${hub} stopped answering; its ${members} members are gone`,
+  logSkipped: (id, why) => `server: skipped stream entry ${id}, not from a server of this room: ${why}`,
+  redisUnreachable: (url, why) => `server: cannot reach Redis at ${url}: ${why}`,
+  redisWhy: {
+    refused: "connection refused (is redis-server running there?)",
+    closed: "it closed the connection (a wrong password? not Redis?)",
+    badUrl: "not a Redis URL (redis://HOST:PORT)",
+  },
   connecting: (host, port, transport) => `connecting to ${host}:${port} (${transport})...`,
   connected: (host, port, transport) => `connected to ${host}:${port} (${transport}). Type a line and press Enter; /help for commands, exit to leave.`,
   connectFailed: (host, port, why) => `cannot reach ${host}:${port}: ${why}. Is the server running?`,
@@ -260,6 +292,7 @@ const en: Messages = {
       idleTimeout: "ask a silent TCP member if it is still there, close it after as long again (0: never)",
       summarizeAbove: "past this many members, joins and leaves are summarised instead of announced one by one",
       summaryInterval: "how often that summary is sent",
+      redis: (url) => `link to every server on this Redis: one room across them (without URL: $REDIS_URL, else ${url})`,
       quiet: "log only the ready line and errors",
     },
     client: {
@@ -314,6 +347,11 @@ const zh: Messages = {
   notChat: "这是纯文本聊天服务器（收到的像是 TLS）：关闭连接",
   idleProbe: (seconds) => `${seconds} 秒没有收到你的消息：还在吗？发送任意一行（或 /ping）`,
   idleClosing: (seconds) => `${seconds} 秒没有收到你的消息：关闭连接`,
+  nickLost: (nick) => `服务器之间的连接中断期间，另一台服务器上也有人用了昵称 ${nick}，并保留了它：你重新成为访客（用 /nick 另选一个）`,
+  linkDown: "与本聊天室其他服务器的连接中断了：你仍可以和本服务器上的人聊天；连接恢复后消息会继续传递",
+  linkBack: "与本聊天室其他服务器的连接已恢复",
+  linkDropped: (lines) => `连接中断太久：本服务器上发送的 ${lines} 行没有送到其他服务器`,
+  linkMissing: (batches) => `来自其他服务器的部分消息在途中丢失（${batches} 批）：聊天记录可能不完整`,
   reasonQuit: "",
   reasonClosed: "连接已关闭",
   reasonTimedOut: "超时",
@@ -321,12 +359,24 @@ const zh: Messages = {
   reasonNoNewline: "没有换行",
   reasonReset: "连接被重置",
   reasonNotChat: "不是聊天客户端",
+  reasonHubLost: "其所在的服务器没有响应",
   joinHint: (command) => `加入请输入：${command}`,
   listening: (host, port, transport) => `server: 正在监听 ${host}:${port} (${transport})`,
   stopping: (signal) => `server: 收到 ${signal}，通知所有人后退出`,
   logJoin: (label, nick) => `server: ${label} 以 ${nick} 加入`,
   logLeave: (label, nick, reason) => `server: ${label}（${nick}）离开${reason ? `：${reason}` : ""}`,
   logRename: (label, from, to) => `server: ${label} 改名 ${from} -> ${to}`,
+  linked: (url, hub) => `server: 已通过 Redis（${url}）连接：与连到那里的所有服务器共用一个聊天室（本服务器编号 ${hub}）`,
+  logLinkDown: (url) => `server: 通过 Redis（${url}）的连接中断；本服务器的聊天室照常运行，发往其他服务器的消息先保存`,
+  logLinkBack: (url) => `server: 通过 Redis（${url}）的连接已恢复`,
+  logHubLost: (hub, members) => `server: 服务器 ${hub} 没有响应；其 ${members} 名成员已离开`,
+  logSkipped: (id, why) => `server: 跳过了不是来自本聊天室服务器的记录 ${id}：${why}`,
+  redisUnreachable: (url, why) => `server: 无法连接 Redis（${url}）：${why}`,
+  redisWhy: {
+    refused: "连接被拒绝（那里运行着 redis-server 吗？）",
+    closed: "对方关闭了连接（密码错误？不是 Redis？）",
+    badUrl: "不是 Redis 地址（redis://主机:端口）",
+  },
   connecting: (host, port, transport) => `正在连接 ${host}:${port} (${transport})……`,
   connected: (host, port, transport) => `已连接 ${host}:${port} (${transport})。输入一行后按回车发送；/help 查看命令，exit 退出。`,
   connectFailed: (host, port, why) => `无法连接 ${host}:${port}：${why}。服务器在运行吗？`,
@@ -376,6 +426,7 @@ const zh: Messages = {
       idleTimeout: "TCP 成员沉默这么久（秒）就问一声，再沉默同样久就断开（0：从不）",
       summarizeAbove: "人数超过这个数后，进出不再逐个通知，而是定期汇总",
       summaryInterval: "汇总通知的间隔（秒）",
+      redis: (url) => `与连到这个 Redis 的所有服务器相连：共用一个聊天室（不写 URL 时用 $REDIS_URL，否则 ${url}）`,
       quiet: "只输出就绪行和错误",
     },
     client: {
@@ -391,6 +442,20 @@ const zh: Messages = {
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, zh };
+
+/** Reasons for leaving that a server words itself, so another server can word them in its own language. */
+const REASONS = ["reasonClosed", "reasonTimedOut", "reasonNoNewline", "reasonReset", "reasonNotChat", "reasonHubLost", "shuttingDown"] as const;
+
+/**
+ * A reason for leaving as another server (of a linked room) worded it, in the
+ * language of `t`. A reason a person typed (`/quit gone fishing`) stays as it is.
+ */
+export function localReason(reason: string, t: Messages): string {
+  for (const other of Object.values(MESSAGES)) {
+    for (const key of REASONS) if (other[key] === reason) return t[key];
+  }
+  return reason;
+}
 
 export function messages(lang: Lang): Messages {
   return MESSAGES[lang];

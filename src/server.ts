@@ -3,6 +3,9 @@
  * The chat server: `bun src/server.ts` (TCP), `--udp` (UDP), or `--tcp --udp`
  * (both at once, one room: TCP and UDP ports are separate, so both can be 9009).
  *
+ * With `--redis [URL]` this server's room is also every other server's linked
+ * to the same Redis: one room across them (src/link/, docs/LINKING.md).
+ *
  * Wiring only: the room is src/hub.ts, the wire is src/protocol.ts, and the
  * sockets are src/transports/. docs/PROTOCOL.md says what goes over the wire.
  */
@@ -15,13 +18,19 @@ import { describeError, intOption, langOption, localize, secondsOption } from ".
 import { serveTcp } from "./transports/tcp.ts";
 import type { RunningServer } from "./transports/types.ts";
 import { serveUdp } from "./transports/udp.ts";
+import { LinkError, RedisRoom, type LinkEvent } from "./link/redis-room.ts";
 
 interface ServerFlags extends Settings {
   tcp?: boolean;
   udp?: boolean;
   floodLimit: boolean;
   quiet?: boolean;
+  /** true: --redis without a URL. */
+  redis?: string | true;
 }
+
+/** Where --redis links without a URL. */
+const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
 // The language of everything this program says, --help and its errors included:
 // --lang if given (read before the options are, so that --help can speak it), else the locale.
@@ -58,6 +67,7 @@ const program = localize(new Command("server"), t)
       .argParser(secondsOption(0.1, 86_400, t))
       .default(DEFAULTS.summaryIntervalMs, String(DEFAULTS.summaryIntervalMs / 1000)),
   )
+  .option("--redis [url]", o.redis(DEFAULT_REDIS_URL))
   .option("-q, --quiet", o.quiet)
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2)); // a usage error exits 2, as the lessons do
 
@@ -76,6 +86,36 @@ const hub = new Hub({
   summaryIntervalMs: flags.summaryInterval,
   log,
 });
+
+// Linked: reach Redis before anyone can join. A server that silently ran alone
+// would split the room without anyone knowing, so an unreachable Redis is an exit.
+let link: RedisRoom | undefined;
+if (flags.redis !== undefined) {
+  const url = typeof flags.redis === "string" ? flags.redis : process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  try {
+    link = await RedisRoom.connect(hub, { url, report: (e) => log(linkLog(e)) });
+  } catch (error) {
+    if (!(error instanceof LinkError)) throw error;
+    const why = { refused: t.redisWhy.refused, closed: t.redisWhy.closed, "bad-url": t.redisWhy.badUrl, other: error.detail }[error.why];
+    console.error(t.redisUnreachable(error.url, why));
+    process.exit(1);
+  }
+  hub.useRoom(link);
+  log(t.linked(link.url, link.hubId));
+}
+
+function linkLog(e: LinkEvent): string {
+  switch (e.kind) {
+    case "down":
+      return t.logLinkDown(link!.url);
+    case "back":
+      return t.logLinkBack(link!.url);
+    case "hub-lost":
+      return t.logHubLost(e.hub, e.members);
+    case "skipped":
+      return t.logSkipped(e.id, e.why);
+  }
+}
 
 /** Listen on every transport asked for; with both, on one port number. */
 async function listen(): Promise<RunningServer[]> {
@@ -112,7 +152,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     stopping = true;
     console.log(t.stopping(signal));
     hub.shutdown();
-    await Promise.all(servers.map((s) => s.stop()));
+    await Promise.all([...servers.map((s) => s.stop()), link?.close()]);
     process.exit(0);
   });
 }

@@ -1,9 +1,11 @@
 /**
- * The contract: the same chat scenarios over a real TCP hub and a real UDP hub.
+ * The contract: the same chat scenarios over a real TCP hub and a real UDP hub,
+ * each as one hub and as two hubs linked through Redis (tests/helpers/shapes.ts).
  * Where the transports differ, the test says so and why (see docs/PROTOCOL.md).
  */
-import { afterEach, describe, expect, test } from "bun:test";
-import { member, startServer, tcpClient, TRANSPORTS, udpClient, udpJoin, type RawClient, type TestServer } from "./helpers/chat.ts";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { tcpClient, TRANSPORTS, udpClient, udpJoin, type RawClient, type TestServer } from "./helpers/chat.ts";
+import { member, SHAPES, startServer, useShape } from "./helpers/shapes.ts";
 import { until } from "../tools/harness/until.ts";
 
 let server: TestServer | undefined;
@@ -14,6 +16,7 @@ afterEach(async () => {
   clients = [];
   await server?.stop();
   server = undefined;
+  useShape("one hub");
 });
 
 async function room(transport: "tcp" | "udp", ...nicks: string[]): Promise<RawClient[]> {
@@ -31,7 +34,9 @@ async function room(transport: "tcp" | "udp", ...nicks: string[]): Promise<RawCl
   return joined;
 }
 
-describe.each(TRANSPORTS)("chat over %s", (transport) => {
+describe.each(SHAPES.flatMap((shape) => TRANSPORTS.map((t) => [t, shape] as const)))("chat over %s, %s", (transport, shape) => {
+  beforeEach(() => useShape(shape));
+
   test("welcomes a newcomer with a guest nick and tells the room", async () => {
     const [alice] = await room(transport, "alice");
     const guest = await member(server!);

@@ -10,15 +10,19 @@
  *   bun run bench --scenario burst --compare lesson02
  *   bun run bench --scenario rate --rate 20000 --duration 5 --json
  *   bun run bench --target "bun lessons/02-hub.ts --port 0" --scenario rate
+ *   bun run bench --scenario hubs              two hubs linked through Redis, beside one hub
  *   bun run bench --scenario bigroom           10,000 TCP members joining one after another
  *
- * Targets: kit (src/server.ts), lesson02 (lessons/02-hub.ts), sink (reads and
- * drops everything), or any command that prints "listening on HOST:PORT".
+ * Targets: kit (src/server.ts), kit-linked (two kit hubs linked through a
+ * redis-server of the bench's own, clients split across them), lesson02
+ * (lessons/02-hub.ts), sink (reads and drops everything), or any command that
+ * prints "listening on HOST:PORT".
  * Every run has a time bound and stops by itself.
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { chatServerCommand, readMemory, readOpenFileLimit, startProgram, type Program } from "../harness/index.ts";
+import { RedisClient } from "bun";
+import { chatServerCommand, freePort, readCpuSeconds, readMemory, readOpenFileLimit, startProgram, type Program } from "../harness/index.ts";
 import type { LoadConfig, LoadResult } from "./loadgen.ts";
 import type { BigRoomConfig, BigRoomResult } from "./bigroom.ts";
 import { fmt, idleGoals, met, ms, printReport, type Ratio, type Row } from "./report.ts";
@@ -57,7 +61,8 @@ if (flags.help) {
   console.log(`Options:
   --scenario LIST      ${Object.keys(SCENARIOS()).join(", ")}, all (comma-separated)
   --target T           hub under test: kit, kit:DIR (the kit in another checkout),
-                       lesson02, sink or "command" (default kit)
+                       kit-linked (two kit hubs and one Redis), lesson02, sink
+                       or "command" (default kit)
   --compare T          also run every traffic scenario against T, and print the ratio
   --transport tcp|udp  --clients N (50)  --senders N (all)  --size BYTES (64)
   --rate LINES/S       all senders together, evenly spaced   --duration S
@@ -85,6 +90,8 @@ interface Scenario {
   compare?: string;
   /** Run twice: without and with one client that never reads. */
   slowPair?: boolean;
+  /** Burst and rate, each against one hub and against two hubs linked through Redis. */
+  linkedPair?: boolean;
   /** Forced target (the sink scenario). */
   target?: string;
   maxQueueBytes?: number;
@@ -136,6 +143,12 @@ function SCENARIOS(): Record<string, Scenario> {
       // and with the default cap a member that has not read its share yet would be dropped.
       maxQueueBytes: 64 << 20,
     },
+    hubs: {
+      name: "hubs",
+      about: "TCP, 50 clients split across two hubs linked through one Redis, beside one hub: a burst, then 5,000 lines/s",
+      load: { transport: "tcp" },
+      linkedPair: true,
+    },
     bigroom: {
       name: "bigroom",
       about: "TCP, 10,000 members joining one after another (joins summed up past 100), then every member gets every line",
@@ -167,11 +180,14 @@ interface Target {
   cmd: string[];
   join: "kit" | "plain";
   relays: boolean;
+  /** Run this many copies of `cmd`, linked through a redis-server started for them (`--redis URL` is added). */
+  linked?: number;
 }
 
 function targetOf(name: string, transport: "tcp" | "udp", maxQueueBytes: number | undefined): Target {
   const udp = transport === "udp" ? ["--udp"] : [];
   // "kit:DIR" is the kit's server from another checkout (a git worktree of an older commit).
+  if (name === "kit-linked") return { ...targetOf("kit", transport, maxQueueBytes), label: "kit-linked", linked: 2 };
   const kitDir = name === "kit" ? ROOT : name.startsWith("kit:") ? resolve(name.slice(4)) : undefined;
   if (kitDir !== undefined) {
     // Flood control off and limits raised: the benchmark measures fan-out, not policy.
@@ -215,19 +231,83 @@ function startHub(t: Target, transport: "tcp" | "udp", files: number): Promise<P
   });
 }
 
+/** What the load runs against: one hub, or several linked through a Redis of their own. */
+interface Hubs {
+  port: number;
+  /** Linked: every hub's port (the clients are split across them). */
+  ports?: number[];
+  /** Every process that counts as "the hub" (linked: the hubs and Redis). */
+  pids: number[];
+  redisPid?: number;
+  lines(): string[];
+  stop(): Promise<unknown>;
+}
+
+async function startHubs(t: Target, transport: "tcp" | "udp", files: number): Promise<Hubs> {
+  if (!t.linked) {
+    const hub = await startHub(t, transport, files);
+    return { port: hub.port, pids: [hub.proc.pid], lines: () => hub.lines(), stop: () => hub.stop("SIGTERM", 3000) };
+  }
+  // Linked: a redis-server of our own (free port, no persistence), then each hub with --redis.
+  const redisPort = await freePort("tcp");
+  const redis = Bun.spawn(["redis-server", "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  const url = `redis://127.0.0.1:${redisPort}`;
+  const stopRedis = async () => {
+    redis.kill("SIGKILL");
+    await redis.exited;
+  };
+  for (let waited = 0; ; waited += 20) {
+    const client = new RedisClient(url, { autoReconnect: false });
+    try {
+      await client.connect();
+      client.close();
+      break;
+    } catch {
+      if (waited > 10_000 || redis.exitCode !== null) {
+        await stopRedis();
+        throw new Error(`redis-server did not start on port ${redisPort} (is it installed? apt-get install redis-server)`);
+      }
+      await Bun.sleep(20);
+    }
+  }
+  const hubs: Program[] = [];
+  try {
+    for (let i = 0; i < t.linked; i++) hubs.push(await startHub({ ...t, cmd: [...t.cmd, "--redis", url] }, transport, files));
+  } catch (error) {
+    await Promise.all(hubs.map((h) => h.stop("SIGTERM", 3000)));
+    await stopRedis();
+    throw error;
+  }
+  return {
+    port: hubs[0]!.port,
+    ports: hubs.map((h) => h.port),
+    pids: [...hubs.map((h) => h.proc.pid), redis.pid],
+    redisPid: redis.pid,
+    lines: () => hubs.flatMap((h) => h.lines()),
+    async stop() {
+      await Promise.all(hubs.map((h) => h.stop("SIGTERM", 3000)));
+      await stopRedis();
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------
 
 const progress = (line: string) => console.error(line);
 
-type Run = { res: LoadResult; hubStartKiB?: number };
+type Run = { res: LoadResult; hubStartKiB?: number; redisCpuPct?: number };
 
 async function runLoad(t: Target, load: LoadConfig): Promise<Run> {
   const files = load.mode === "idle" ? Math.max(...load.idleSteps) + 1000 : 4096;
-  const hub = await startHub(t, load.transport, files);
-  const hubStartKiB = readMemory(hub.proc.pid)?.rssKiB;
+  const hub = await startHubs(t, load.transport, files);
+  const hubStartKiB = hub.pids.reduce((n, pid) => n + (readMemory(pid)?.rssKiB ?? 0), 0);
   try {
     const relays = t.relays && load.relays !== false;
-    const config: LoadConfig = { ...load, port: hub.port, hubPid: hub.proc.pid, join: t.join, relays };
+    const config: LoadConfig = { ...load, port: hub.port, ports: hub.ports, hubPid: hub.pids[0]!, hubPids: hub.pids, join: t.join, relays };
     const gen = Bun.spawn(withFileLimit([BUN, "tools/bench/loadgen.ts", JSON.stringify(config)], files), {
       cwd: ROOT,
       stdin: "ignore",
@@ -236,8 +316,26 @@ async function runLoad(t: Target, load: LoadConfig): Promise<Run> {
     });
     const killer = setTimeout(() => gen.kill("SIGKILL"), (load.timeLimitS + 30) * 1000);
     const text = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
-    const [out, err] = await Promise.all([text(gen.stdout), text(gen.stderr), gen.exited]);
+    // Linked: Redis's own CPU, from the generator's "@measure" to its result.
+    let redisCpu0: number | undefined;
+    let redisAt0 = 0;
+    const watched = async (stream: ReadableStream<Uint8Array>) => {
+      let all = "";
+      const decoder = new TextDecoder();
+      for await (const chunk of stream) {
+        all += decoder.decode(chunk, { stream: true });
+        if (hub.redisPid && redisCpu0 === undefined && all.includes("@measure")) {
+          redisCpu0 = readCpuSeconds(hub.redisPid);
+          redisAt0 = performance.now();
+        }
+      }
+      return all;
+    };
+    const [out, err] = await Promise.all([watched(gen.stdout), text(gen.stderr), gen.exited]);
     clearTimeout(killer);
+    const redisCpu1 = hub.redisPid ? readCpuSeconds(hub.redisPid) : undefined;
+    const redisSeconds = (performance.now() - redisAt0) / 1000;
+    const redisCpuPct = redisCpu0 !== undefined && redisCpu1 !== undefined ? (100 * (redisCpu1 - redisCpu0)) / redisSeconds : undefined;
     const lines = out.split("\n");
     for (const line of lines.filter((l) => l.startsWith("@") && !l.startsWith("@result"))) {
       progress(`  ${t.label}: ${line.slice(1)}`);
@@ -248,9 +346,9 @@ async function runLoad(t: Target, load: LoadConfig): Promise<Run> {
       const said = `${out.slice(-2000)}${err.slice(-2000)}`;
       throw new Error(`load generator failed against ${t.label}:\n${said}\nhub said:\n${hubSaid}`);
     }
-    return { res: JSON.parse(resultLine.slice("@result ".length)) as LoadResult, hubStartKiB };
+    return { res: JSON.parse(resultLine.slice("@result ".length)) as LoadResult, hubStartKiB, redisCpuPct };
   } finally {
-    await hub.stop("SIGTERM", 3000);
+    await hub.stop();
   }
 }
 
@@ -369,7 +467,7 @@ async function measure(s: Scenario, targetName: string, variant: string, load: L
   runs.sort((a, b) => a.res.deliveriesPerS - b.res.deliveriesPerS);
   const mid = runs[Math.floor(runs.length / 2)]!;
   const cap = t.join === "kit" ? (maxQueueBytes ?? 262_144) : undefined;
-  return { scenario: s.name, target: t.label, variant, res: mid.res, hubStartKiB: mid.hubStartKiB, maxQueueBytes: cap };
+  return { scenario: s.name, target: t.label, variant, res: mid.res, hubStartKiB: mid.hubStartKiB, maxQueueBytes: cap, redisCpuPct: mid.redisCpuPct };
 }
 
 // ---------------------------------------------------------------------------
@@ -417,6 +515,27 @@ for (const name of chosen) {
     if (s.load.mode === "idle") {
       const row = await measure(s, target, "", load);
       rows.push(row);
+      continue;
+    }
+    if (s.linkedPair) {
+      // The same loads against one hub and against two linked hubs, one after the other.
+      // The burst stays a burst whatever --rate says; --rate and --duration are for the steady half.
+      const burst: LoadConfig = { ...loadFor({ ...s, load: { ...s.load, mode: "burst", linesPerSender: 1000 } }), mode: "burst", drainS: 3 };
+      const rate = loadFor({ ...s, load: { ...s.load, mode: "rate", rate: 5000, durationS: 10 } });
+      const bursty = { ...s, maxQueueBytes: 64 << 20 };
+      const oneBurst = await measure(bursty, "kit", "burst, one hub", burst);
+      const twoBurst = await measure(bursty, "kit-linked", "burst, two hubs", burst);
+      const perS = `${fmt(rate.rate)} lines/s`;
+      const oneRate = await measure(s, "kit", `${perS}, one hub`, rate);
+      const twoRate = await measure(s, "kit-linked", `${perS}, two hubs`, rate);
+      rows.push(oneBurst, twoBurst, oneRate, twoRate);
+      const value = ratio(s, twoBurst, oneBurst);
+      const clean = (r: Row) => r.res.lost === 0 && r.res.duplicates === 0 && r.res.reordered === 0;
+      const share = (r: Row) => (r.redisCpuPct === undefined ? "?" : `${Math.round(r.redisCpuPct)}%`);
+      goals.push(`hubs: burst, two hubs >= 0.75x one hub in the same run: ${met(value >= 0.75)} (${value.toFixed(2)}x)`);
+      goals.push(`hubs: p99 at ${perS}, two hubs <= 2 ms: ${met(twoRate.res.latency.p99Us <= 2000)} (${ms(twoRate.res.latency.p99Us)} ms)`);
+      goals.push(`hubs: two hubs lost, duplicated or reordered nothing: ${met(clean(twoBurst) && clean(twoRate))}`);
+      goals.push(`hubs: of the two hubs' "hub CPU", Redis used ${share(twoBurst)} of a core in the burst and ${share(twoRate)} at ${perS}`);
       continue;
     }
     if (s.slowPair) {
