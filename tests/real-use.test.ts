@@ -1,5 +1,5 @@
 /**
- * The chat program in real use (issue 13), driven as people drive it: the
+ * The chat program in real use, driven as people drive it: the
  * server in a child process, the kit's client in a real terminal (PTY), and raw
  * members that speak the wire protocol by hand, as `nc` and `nc -u` do.
  *

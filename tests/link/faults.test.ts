@@ -89,7 +89,7 @@ describe.skipIf(noRedis)("two linked servers through faults", () => {
     await until(() => members.every((m) => m.sent >= 10), 3000, "some traffic before the pause");
     redis!.pause();
     const pausedAt = members[0]!.sent;
-    await Bun.sleep(3000); // the fault's length, as the issue sets it
+    await Bun.sleep(3000); // the fault: Redis paused for 3 s (docs/LINKING.md)
     redis!.resume();
     traffic.stop();
     expect(members[0]!.sent - pausedAt).toBeGreaterThan(50); // they talked all through it
