@@ -9,6 +9,13 @@
  * Delivery to the room goes through a `Room` (src/room.ts: publish -> deliver).
  * By default the room is local and delivers straight back to this hub; a room
  * spread over several hubs (src/link/, linked through Redis) replaces `Room`.
+ *
+ * Why one file, past 400 lines: every rule here acts on one `Member` record (its
+ * nick and the claim on it, its flood-control bucket, the lines waiting for
+ * either, whether the room has heard of it yet), and together they keep each
+ * member's lines in the order it sent them. Spread over several files, that
+ * order would be too. The parts read in turn: joining and leaving, a member's
+ * lines and commands, nicks, what the room hears, flood control.
  */
 import { checkNick, format, nickKey, OutLine, parseCommand, sanitize, USAGE, type Frame, MAX_NICK_CHARS } from "./protocol.ts";
 import { localReason, messages, type Lang, type Messages } from "./i18n.ts";

@@ -4,6 +4,9 @@
  * The server's notices and errors go out in its language (`--lang`); the chat
  * forms themselves (`<nick> text`, `* nick action`) never change, so programs
  * can parse them in either language.
+ *
+ * Past 400 lines because it is a catalogue: one interface and its two tables,
+ * English and Chinese, kept side by side so a message is added to both at once.
  */
 
 export type Lang = "en" | "zh";

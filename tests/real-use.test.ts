@@ -8,6 +8,9 @@
  * - UDP loss made visible, over a relay that drops a seeded share of datagrams;
  * - a line over the limit refused before it is sent, and kept for editing;
  * - no line lost to a UDP server restart.
+ *
+ * Past 400 lines: each of these drives the same three things (a server, the
+ * client in a terminal, raw members), set up once at the top.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";

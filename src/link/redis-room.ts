@@ -21,6 +21,11 @@
  * Two connections: one writes (XADD, claims, heartbeats), one reads (XREAD
  * BLOCK, which holds its connection while it waits). The nick claims' scripts
  * are in claims.ts, reaching Redis at start in reach.ts.
+ *
+ * Why one file, past 400 lines: whether the link is up, what goes out and what
+ * comes in all turn on the same two connections and the same outbox, and the
+ * order of those events is the whole difficulty; the parts below (what the hub
+ * asks, up or down, out, in) read in turn.
  */
 
 // Re-exported: the server and the tests meet the link here.

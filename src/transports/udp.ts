@@ -15,6 +15,10 @@
  * 3. Sending to a client that vanished makes the kernel report "port
  *    unreachable", sometimes on a LATER send to someone else. Every send is
  *    guarded, retried once, and an error never reaches the other members.
+ *
+ * Why one file, past 400 lines: the server's side and the client's side of the
+ * join, the heartbeats and the loss counts must agree byte for byte, so they are
+ * read side by side, in the one file that knows Bun.udpSocket.
  */
 import type { udp } from "bun";
 import type { Hub, Peer } from "../hub.ts";
