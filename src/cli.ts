@@ -1,47 +1,111 @@
 /**
  * What the server and the client share on their command lines: option parsers
- * that turn a bad value into a one-line error instead of a stack trace.
+ * that turn a bad value into a one-line error instead of a stack trace, and
+ * `--help` and usage errors in the person's language (`--lang`, else the locale).
  */
-import { InvalidArgumentError } from "commander";
-import { LANGS, type Lang } from "./i18n.ts";
+import { Command, Help, InvalidArgumentError, type Option } from "commander";
+import { LANGS, type Lang, type Messages } from "./i18n.ts";
 
 /** A whole number in [min, max]. */
-export function intOption(min: number, max: number) {
+export function intOption(min: number, max: number, t: Messages) {
   return (value: string): number => {
     const n = Number(value);
     if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+      throw new InvalidArgumentError(t.cli.wholeNumber(min, max));
     }
     return n;
   };
 }
 
 /** A number of seconds (fractions allowed), returned in milliseconds. */
-export function secondsOption(min: number, max: number) {
+export function secondsOption(min: number, max: number, t: Messages) {
   return (value: string): number => {
     const n = Number(value);
     if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected seconds from ${min} to ${max}`);
+      throw new InvalidArgumentError(t.cli.seconds(min, max));
     }
     return Math.round(n * 1000);
   };
 }
 
-export const portOption = intOption(0, 65535);
-
-export function langOption(value: string): Lang {
-  if (!(LANGS as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`expected one of ${LANGS.join(", ")}`);
-  }
-  return value as Lang;
+export function langOption(t: Messages) {
+  return (value: string): Lang => {
+    if (!(LANGS as readonly string[]).includes(value)) throw new InvalidArgumentError(t.cli.oneOf(LANGS));
+    return value as Lang;
+  };
 }
 
-/** The message of an error as one line, with its code if it has one. */
-export function describeError(error: unknown): string {
+/**
+ * Makes commander speak `t`'s language: the help's titles, its "(default: ...)"
+ * and the usage errors (commander writes those in English; each known one is
+ * written again here, and anything else is shown as commander said it).
+ */
+export function localize(program: Command, t: Messages): Command {
+  const builtIn = new Help();
+  return program
+    .helpOption("-h, --help", t.cli.help)
+    .showHelpAfterError(t.cli.seeHelp)
+    .configureHelp({
+      styleTitle: (title) => (title === "Usage:" ? t.cli.usageTitle : title === "Options:" ? t.cli.optionsTitle : title),
+      // A CJK character takes two columns: align and wrap by what the terminal shows.
+      displayWidth: (text) => Bun.stringWidth(text),
+      optionDescription(option: Option) {
+        const shown = option.required || option.optional;
+        if (!shown || option.defaultValue === undefined) return builtIn.optionDescription(option);
+        const value = option.defaultValueDescription ?? JSON.stringify(option.defaultValue);
+        return option.description + t.cli.defaultIs(value);
+      },
+      boxWrap: wrap,
+    })
+    .configureOutput({ outputError: (text, write) => write(translateError(text, t)) });
+}
+
+/**
+ * Wraps help text to `width` columns. Commander breaks lines only at spaces, and
+ * Chinese has none: here a line may also break between two CJK characters (never
+ * before CJK punctuation, never inside a Latin word). Widths are display widths.
+ */
+function wrap(text: string, width: number): string {
+  const ideograph = "\u3400-\u9fff";
+  const open = "（「『《〈【";
+  const punct = "\u3000-\u303f\uff00-\uffef";
+  const chunks = new RegExp(
+    `\\s*[${open}]*(?:[${ideograph}]|[^\\s${ideograph}${punct}]+|[${punct}])(?:(?![${open}])[${punct}])*`,
+    "g",
+  );
+  return text
+    .split("\n")
+    .map((paragraph) => {
+      const lines: string[] = [];
+      let line = "";
+      for (const chunk of paragraph.match(chunks) ?? []) {
+        if (line !== "" && Bun.stringWidth(line + chunk) > width) {
+          lines.push(line);
+          line = chunk.trimStart();
+        } else line += chunk;
+      }
+      return [...lines, line].join("\n");
+    })
+    .join("\n");
+}
+
+/** Commander's usage errors, in the person's language. */
+function translateError(text: string, t: Messages): string {
+  const line = text.replace(/\n$/, "");
+  let m: RegExpExecArray | null;
+  if ((m = /^error: option '(.+)' argument '(.*)' is invalid\. (.*)$/s.exec(line))) return t.cli.badValue(m[1]!, m[2]!, m[3]!) + "\n";
+  if ((m = /^error: option '(.+)' argument missing$/.exec(line))) return t.cli.missingValue(m[1]!) + "\n";
+  if ((m = /^error: unknown option '(.+?)'(?:\s*\(Did you mean (.+)\?\))?$/s.exec(line))) return t.cli.unknownOption(m[1]!, m[2]) + "\n";
+  if ((m = /^error: too many arguments.*?: (.*)\.$/s.exec(line))) return t.cli.tooManyArguments(m[1]!) + "\n";
+  return text;
+}
+
+/** The message of an error as one line, with its code if it has one, in `t`'s language. */
+export function describeError(error: unknown, t: Messages): string {
   const e = error as { code?: string; message?: string };
-  if (e?.code === "EADDRINUSE") return "the port is already in use (is another server running?)";
-  if (e?.code === "ECONNREFUSED") return "connection refused";
-  if (e?.code === "ETIMEDOUT") return "no answer (over UDP a server that is not there may stay silent)";
-  if (e?.code === "EADDRNOTAVAIL") return "that address is not on this machine";
+  if (e?.code === "EADDRINUSE") return t.errAddrInUse;
+  if (e?.code === "ECONNREFUSED") return t.errConnRefused;
+  if (e?.code === "ETIMEDOUT") return t.errTimedOut;
+  if (e?.code === "EADDRNOTAVAIL") return t.errAddrNotAvail;
   return e?.code ? `${e.code}: ${e.message ?? ""}` : String(e?.message ?? error);
 }

@@ -19,7 +19,11 @@
  *   sends your own lines back;
  * - timestamps and colours, and nothing from the network printed raw
  *   (src/render.ts cleans every line before it reaches the terminal);
- * - when the server goes away, it says so and reconnects (1 s, 2 s, 4 s ... 30 s).
+ * - when the server goes away, it says so and reconnects (1 s, 2 s, 4 s ... 30 s);
+ *   over UDP, lines the server may never have had are sent again once it is back;
+ * - over UDP, lines from the server that never arrived are counted: `*** 3 lines lost`;
+ * - a line over the limit is refused before it is sent, and kept for editing;
+ * - it speaks the room's language, unless you chose one (`--lang`, or your locale).
  *
  * Wiring only: display is src/render.ts, the wire is src/protocol.ts, the sockets
  * are src/transports/ (connectTcp, and connectUdp, which also does the UDP join
@@ -28,12 +32,13 @@
 import { Command, InvalidArgumentError } from "commander";
 import { createInterface, clearScreenDown, cursorTo, moveCursor, type Interface } from "node:readline";
 import { isColorSupported } from "picocolors";
-import { describeError, intOption, langOption } from "./cli.ts";
+import { describeError, intOption, langOption, localize } from "./cli.ts";
 import { DEFAULTS, UDP_HEARTBEAT_MS } from "./config.ts";
-import { messages, type Lang } from "./i18n.ts";
-import { checkNick, nickKey, parseCommand } from "./protocol.ts";
+import { langFromArgs, localeLang, messages, type Lang } from "./i18n.ts";
+import { checkNick, MAX_LINE_BYTES, nickKey, parseCommand, utf8Length } from "./protocol.ts";
 import {
   createColors,
+  lineLimitOf,
   noticeMeaning,
   renderLocal,
   renderLocalError,
@@ -53,31 +58,37 @@ interface ClientFlags {
   host: string;
   port: number;
   nick?: string;
-  lang: Lang;
+  lang?: Lang;
   color: boolean;
 }
+
+/**
+ * The person's language, if they chose one: `--lang`, or a zh or en locale. If
+ * not, the client speaks the room's: the language of the server's welcome. Until
+ * then (and for --help), English.
+ */
+const chosenLang = langFromArgs(process.argv.slice(2)) ?? localeLang();
+let t = messages(chosenLang ?? "en");
 
 /** A nickname the server would accept (docs/PROTOCOL.md, Nicknames). */
 function nickOption(value: string): string {
   const checked = checkNick(value);
-  if (!checked.ok) throw new InvalidArgumentError("expected 1 to 16 letters, digits, _ or -");
+  if (!checked.ok) throw new InvalidArgumentError(t.cli.nick);
   return checked.nick;
 }
 
-const program = new Command("client")
-  .description("A terminal client for the chat server (TCP, or UDP with --udp).")
-  .option("--udp", "connect over UDP (the server must serve --udp)")
-  .option("--host <address>", "server address", DEFAULTS.host)
-  .option("-p, --port <n>", "server port", intOption(1, 65535), DEFAULTS.port)
-  .option("-n, --nick <name>", "nickname to ask for", nickOption)
-  .option("--lang <lang>", "language of the client's messages: en or zh", langOption, DEFAULTS.lang)
-  .option("--no-color", "no colours (NO_COLOR=1 does the same)")
-  .showHelpAfterError("(run with --help for the options)")
+const o = t.cli.client;
+const program = localize(new Command("client"), t)
+  .description(o.about)
+  .option("--udp", o.udp)
+  .option("--host <address>", o.host, DEFAULTS.host)
+  .option("-p, --port <n>", o.port, intOption(1, 65535, t), DEFAULTS.port)
+  .option("-n, --nick <name>", o.nick, nickOption)
+  .option("--lang <lang>", o.lang, langOption(t))
+  .option("--no-color", o.noColor)
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2)); // a usage error exits 2, as the lessons do
 program.parse();
 const flags = program.opts<ClientFlags>();
-
-const t = messages(flags.lang);
 const transport = flags.udp ? "udp" : "tcp";
 const { host, port } = flags;
 // picocolors already says no to NO_COLOR, a pipe, and TERM=dumb; --no-color adds ours.
@@ -138,6 +149,8 @@ function eraseEcho(typed: string): void {
 let nick: string | undefined;
 /** The nick to ask for on every (re)connect: --nick, then each rename the server confirmed. */
 let wantedNick = flags.nick;
+/** The server's line limit: the protocol's default, until a refusal from the server names another. */
+let maxLineBytes = MAX_LINE_BYTES;
 
 // ---------------------------------------------------------------------------
 // The connection, and getting it back when the server goes away
@@ -148,6 +161,8 @@ interface Link {
   /** Say goodbye with this line (`/quit [REASON]`) and close. */
   quit(line: string): void;
   close(): void;
+  /** UDP: lines sent that the server has not confirmed having. */
+  unconfirmed?(): string[];
 }
 
 /** The connection in use; undefined while (re)connecting. */
@@ -158,6 +173,9 @@ let leaving = false;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 const FIRST_RETRY_S = 1;
 const MAX_RETRY_S = 30;
+/** Lines to send again once we are back (UDP: the server may never have had them), and until when. */
+let resend: { lines: string[]; until: number } | undefined;
+const RESEND_WITHIN_MS = 30_000;
 
 /** Connects (TCP, or the UDP join), asks for our nick, and starts showing lines. */
 async function open(): Promise<Link> {
@@ -166,16 +184,23 @@ async function open(): Promise<Link> {
   const held: string[] = [];
   let ready = false;
   let closedEarly = false;
+  let heard!: () => void;
+  const heardFirst = new Promise<void>((resolve) => (heard = resolve));
   const handlers: ConnectionHandlers = {
     line(text) {
       if (id !== session) return;
+      heard();
       if (ready) received(text);
       else held.push(text);
     },
-    closed(byUs) {
+    closed(byUs, why) {
       if (id !== session || byUs) return;
-      if (ready) serverGone();
+      heard();
+      if (ready) serverGone(why === "restarted" ? "restarted" : "gone");
       else closedEarly = true;
+    },
+    lost(lines) {
+      if (id === session) notice(t.linesLost(lines));
     },
   };
 
@@ -190,6 +215,7 @@ async function open(): Promise<Link> {
         conn.close();
       },
       close: conn.close,
+      unconfirmed: conn.unconfirmed,
     };
   } else {
     const conn = await connectTcp(host, port, handlers);
@@ -205,11 +231,33 @@ async function open(): Promise<Link> {
   }
 
   link = result;
+  if (!chosenLang) {
+    // Say "connected" in the room's language: the welcome is on its way (over UDP it is here).
+    await Promise.race([heardFirst, Bun.sleep(1000)]);
+    for (const text of held) learnLanguage(text);
+  }
   notice(t.connected(host, port, transport));
   ready = true;
   for (const text of held) received(text);
-  if (closedEarly) serverGone();
+  if (closedEarly) {
+    serverGone();
+    return result;
+  }
+  if (resend && link === result) {
+    const { lines, until } = resend;
+    resend = undefined;
+    if (Date.now() <= until && lines.length > 0) {
+      for (const line of lines) result.send(line);
+      notice(t.resent(lines.length));
+    }
+  }
   return result;
+}
+
+/** Unless the person chose a language, the client speaks the one the server welcomed us in. */
+function learnLanguage(text: string): void {
+  const meaning = noticeMeaning(text);
+  if (meaning.kind === "welcome" && !chosenLang) t = messages(meaning.lang);
 }
 
 /** One line from the server: act on the notices that concern us, then show it. */
@@ -218,36 +266,51 @@ function received(text: string): void {
   switch (meaning.kind) {
     case "welcome":
       nick = meaning.nick;
+      learnLanguage(text);
       break;
     case "renamed":
       if (nick !== undefined && nickKey(meaning.from) === nickKey(nick)) nick = wantedNick = meaning.to;
       break;
     case "challenge":
       // Over UDP: the server restarted and no longer knows us. Join again.
-      return serverGone();
+      return serverGone("restarted");
   }
+  const limit = lineLimitOf(text);
+  if (limit !== undefined) maxLineBytes = limit;
   show(renderServerLine(c, now(), text));
   // It said goodbye: do not wait for a close (over UDP none would come).
-  if (meaning.kind === "shutting-down") serverGone();
+  if (meaning.kind === "shutting-down") serverGone("said-bye");
 }
 
-function serverGone(): void {
+/**
+ * The server went away ("gone"), said goodbye, or (UDP) restarted and forgot us.
+ * Lines it may never have had are kept, and sent again once we are back; not
+ * after a goodbye, since it had what came before it.
+ */
+function serverGone(why: "gone" | "said-bye" | "restarted" = "gone"): void {
   if (leaving || !link) return;
   const old = link;
   link = undefined;
   session++;
+  const lines = why === "said-bye" ? [] : (old.unconfirmed?.() ?? []);
+  if (lines.length > 0) resend = { lines, until: Date.now() + RESEND_WITHIN_MS };
   old.close();
+  if (why === "restarted") {
+    // It is there (it answered): join again at once.
+    notice(t.serverRestarted);
+    return retryIn(0);
+  }
   notice(t.serverGone);
   retryIn(FIRST_RETRY_S);
 }
 
 function retryIn(seconds: number): void {
-  notice(t.reconnecting(seconds));
+  if (seconds > 0) notice(t.reconnecting(seconds));
   retryTimer = setTimeout(async () => {
     try {
       await open();
     } catch {
-      if (!leaving) retryIn(Math.min(seconds * 2, MAX_RETRY_S));
+      if (!leaving) retryIn(Math.min(Math.max(seconds * 2, FIRST_RETRY_S), MAX_RETRY_S));
     }
   }, seconds * 1000);
 }
@@ -280,6 +343,13 @@ function typed(line: string): void {
   const command = parseCommand(line);
   if (command.kind === "empty") return prompt();
   if (command.kind === "quit") return leave(line);
+  const bytes = utf8Length(line);
+  if (bytes > maxLineBytes) {
+    // The server would refuse it: say so now, and give the text back for editing.
+    problem(t.lineTooLongHere(bytes, maxLineBytes));
+    if (rl && interactive) rl.write(line);
+    return;
+  }
   if (!link) return problem(t.notConnected);
 
   link.send(line);
@@ -303,11 +373,16 @@ function typed(line: string): void {
 // Until readline owns the keyboard, Ctrl+C is a plain signal.
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => leave());
 
-notice(t.connecting(host, port, transport));
+// Following the room's language, we do not know it yet: say "connecting" only if it takes a while.
+const sayConnecting = () => notice(t.connecting(host, port, transport));
+if (chosenLang) sayConnecting();
+const connecting = chosenLang ? undefined : setTimeout(sayConnecting, 500);
 try {
   await open();
+  clearTimeout(connecting);
 } catch (error) {
-  console.error(renderLocalError(c, now(), t.connectFailed(host, port, describeError(error))));
+  clearTimeout(connecting);
+  console.error(renderLocalError(c, now(), t.connectFailed(host, port, describeError(error, t))));
   process.exit(1);
 }
 

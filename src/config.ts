@@ -25,6 +25,12 @@ export interface Settings {
   udpTimeoutMs: number;
   /** A TCP member silent this long (ms) is asked whether it is still there, then closed; 0 = never. */
   idleTimeoutMs: number;
+  /**
+   * Past this many members, joins and leaves are no longer announced one by one
+   * (N joins would make N²/2 notices) but summed up once per `summaryIntervalMs`.
+   */
+  summarizeAbove: number;
+  summaryIntervalMs: number;
 }
 
 export const DEFAULTS: Settings = {
@@ -39,6 +45,8 @@ export const DEFAULTS: Settings = {
   floodRate: 5,
   udpTimeoutMs: 120_000,
   idleTimeoutMs: 0,
+  summarizeAbove: 100,
+  summaryIntervalMs: 10_000,
 };
 
 /** How often the kit's UDP client says it is still there. */

@@ -6,13 +6,27 @@
  * `Peer` whose `send(line)` it may call. So one hub, and one set of tests, serve
  * TCP and UDP alike, and both transports can share one room.
  *
- * Delivery to the room goes through a `Room` (publish -> deliver). Here the room
- * is local and delivers straight back to this hub; a room spread over several
- * hubs (linked through a message bus) only has to replace `Room`.
+ * Delivery to the room goes through a `Room` (src/room.ts: publish -> deliver).
+ * By default the room is local and delivers straight back to this hub; a room
+ * spread over several hubs (src/link/, linked through Redis) replaces `Room`.
+ *
+ * Why one file, past 400 lines: every rule here acts on one `Member` record (its
+ * nick and the claim on it, its flood-control bucket, the lines waiting for
+ * either, whether the room has heard of it yet), and together they keep each
+ * member's lines in the order it sent them. Spread over several files, that
+ * order would be too. The parts read in turn: joining and leaving, a member's
+ * lines and commands, nicks, what the room hears, flood control.
  */
 import { checkNick, format, nickKey, OutLine, parseCommand, sanitize, USAGE, type Frame, MAX_NICK_CHARS } from "./protocol.ts";
-import { messages, type Lang, type Messages } from "./i18n.ts";
+import { localReason, messages, type Lang, type Messages } from "./i18n.ts";
 import { DEFAULTS } from "./config.ts";
+import { localRoom, type MemberRef, type Notice, type Room, type RoomMessage } from "./room.ts";
+
+// The seam between the hub and the room it delivers to: src/room.ts.
+export { localRoom, type LinkedHub, type MemberRef, type Notice, type Room, type RoomMessage } from "./room.ts";
+
+const utf8 = new TextEncoder();
+const utf8Bytes = (text: string) => utf8.encode(text).length;
 
 /** One connected client, as a transport presents it to the hub. */
 export interface Peer {
@@ -24,17 +38,6 @@ export interface Peer {
   send(line: OutLine): void;
   /** Write what is queued, then close. Never calls back into the hub synchronously. */
   close(): void;
-}
-
-/** A line for the room: every member gets it but the one it came from. */
-export interface RoomMessage {
-  text: string;
-  /** Member id that must not receive it (the sender), if any. */
-  except?: string;
-}
-
-export interface Room {
-  publish(message: RoomMessage): void;
 }
 
 /** Timers, injectable so tests can run flood control on a fake clock. */
@@ -61,25 +64,52 @@ export interface HubOptions {
   /** Delayed lines held per member; past this, lines are refused with a notice. */
   floodQueue?: number;
   maxLineBytes?: number;
+  /** Past this many members, joins and leaves are summed up once per `summaryIntervalMs` instead of announced. */
+  summarizeAbove?: number;
+  summaryIntervalMs?: number;
+  /**
+   * How long a newcomer's join waits for its first line before it is announced.
+   * A client that sets its nick as it connects (`/nick bob` first) is then
+   * announced once, as `bob joined`; a person at `nc` who says nothing is
+   * announced when this runs out.
+   */
+  joinHoldMs?: number;
   log?: (line: string) => void;
   clock?: Clock;
 }
 
+/** The default wait for a newcomer's first line: short enough to feel prompt, long enough for a round trip. */
+export const JOIN_HOLD_MS = 500;
+/** During a long flood, refused lines are summed up at most this often. */
+const FLOOD_REPORT_MS = 10_000;
+
 interface Member {
   id: string;
   peer: Peer;
+  /** "" until the room has granted it its first (guest) nick: until then it is not welcomed. */
   nick: string;
   /** Flood control: a token bucket, and the lines waiting for tokens. */
   tokens: number;
   refilledAt: number;
   delayed: Frame[];
   timer: unknown;
+  /** Lines refused in this flood episode (told once, summed up), and since when. */
+  refused: number;
+  refusedSince: number;
+  /** Has the room heard of this member yet (its join announced, or counted in a summary)? */
+  announced: boolean;
+  holdTimer: unknown;
+  /** A nick claim the room has not answered yet: the nick's key (reserved here), and the lines waiting for the answer. */
+  claiming: string | undefined;
+  held: Frame[];
 }
 
 let hubCount = 0;
 
 export class Hub {
   readonly t: Messages;
+  /** The room's language: every notice, and the UDP newcomer's hint. */
+  readonly lang: Lang;
   private readonly members = new Map<Peer, Member>();
   private readonly byNick = new Map<string, Member>();
   private readonly perAddress = new Map<string, number>();
@@ -90,10 +120,14 @@ export class Hub {
   private readonly opts: Required<Omit<HubOptions, "lang" | "log" | "clock">>;
   private readonly log: (line: string) => void;
   private readonly clock: Clock;
+  /** Joins and leaves not announced one by one, waiting for the next summary. */
+  private pending = { joined: 0, left: 0 };
+  private summaryTimer: unknown;
 
   constructor(options: HubOptions = {}) {
     // English unless told: a hub in a test must not speak the machine's locale.
-    this.t = messages(options.lang ?? "en");
+    this.lang = options.lang ?? "en";
+    this.t = messages(this.lang);
     const floodBurst = options.floodBurst ?? DEFAULTS.floodBurst;
     this.opts = {
       maxClients: options.maxClients ?? DEFAULTS.maxClients,
@@ -102,13 +136,16 @@ export class Hub {
       floodRate: options.floodRate ?? DEFAULTS.floodRate,
       floodQueue: options.floodQueue ?? Math.max(50, floodBurst * 5),
       maxLineBytes: options.maxLineBytes ?? DEFAULTS.maxLineBytes,
+      summarizeAbove: options.summarizeAbove ?? DEFAULTS.summarizeAbove,
+      summaryIntervalMs: options.summaryIntervalMs ?? DEFAULTS.summaryIntervalMs,
+      joinHoldMs: options.joinHoldMs ?? JOIN_HOLD_MS,
     };
     this.log = options.log ?? (() => {});
     this.clock = options.clock ?? realClock;
-    this.room = { publish: (m) => this.deliver(m) };
+    this.room = localRoom(this);
   }
 
-  /** Replace the local room, e.g. by one that links several hubs. */
+  /** Replace the local room, e.g. by one that links several hubs (src/link/). */
   useRoom(room: Room): void {
     this.room = room;
   }
@@ -117,13 +154,24 @@ export class Hub {
     return this.members.size;
   }
 
+  /** This hub's members' nicks. */
   nicks(): string[] {
-    return [...this.members.values()].map((m) => m.nick);
+    return this.roster().map((m) => m.nick);
+  }
+
+  /** This hub's members (those the room has given a nick). */
+  roster(): MemberRef[] {
+    const out: MemberRef[] = [];
+    for (const m of this.members.values()) if (m.nick) out.push({ id: m.id, nick: m.nick });
+    return out;
   }
 
   /**
    * A client arrives. Returns false, after telling the client why, when the room
    * is full or its address has too many members; the transport then closes it.
+   * With `wantedNick` (the UDP join request may carry one) the room hears the
+   * join once, under that nick; without it, the join waits for the client's
+   * first line (see `joinHoldMs`).
    */
   join(peer: Peer, wantedNick?: string): boolean {
     if (this.members.has(peer)) return true;
@@ -139,19 +187,32 @@ export class Hub {
     const member: Member = {
       id: `${this.hubId}/${this.nextMember++}`,
       peer,
-      nick: this.guestNick(),
+      nick: "",
       tokens: this.opts.floodBurst,
       refilledAt: this.clock.now(),
       delayed: [],
       timer: undefined,
+      refused: 0,
+      refusedSince: 0,
+      announced: false,
+      holdTimer: undefined,
+      claiming: undefined,
+      held: [],
     };
     this.members.set(peer, member);
-    this.byNick.set(nickKey(member.nick), member);
-    this.log(this.t.logJoin(peer.label, member.nick));
-
-    peer.send(new OutLine(format.notice(this.t.welcome(member.nick))));
-    this.room.publish({ text: format.notice(this.t.joined(member.nick)), except: member.id });
-    if (wantedNick) this.rename(member, wantedNick);
+    // A guest nick first: the whole room's, so the room may take a moment to grant it.
+    this.takeGuestNick(member, () => {
+      this.log(this.t.logJoin(peer.label, member.nick));
+      peer.send(new OutLine(format.notice(this.t.welcome(member.nick))));
+      if (wantedNick) {
+        this.rename(member, wantedNick, () => this.announce(member));
+      } else {
+        member.holdTimer = this.clock.setTimeout(() => {
+          member.holdTimer = undefined;
+          if (this.members.has(peer)) this.announce(member);
+        }, this.opts.joinHoldMs);
+      }
+    });
     return true;
   }
 
@@ -172,6 +233,8 @@ export class Hub {
       return;
     }
     if (frame.text.trim() === "") return;
+    // Waiting for the room to grant a nick: its lines wait too, so they keep their order.
+    if (member.claiming !== undefined) return this.hold(member, frame);
     if (this.admit(member)) this.handle(member, frame);
     else this.delay(member, frame);
   }
@@ -180,31 +243,75 @@ export class Hub {
   leave(peer: Peer, reason = ""): void {
     const member = this.members.get(peer);
     if (!member) return;
-    // Lines it sent that flood control was still holding were accepted: deliver them first.
+    // Lines it sent that flood control (or a nick claim) was still holding were
+    // accepted: deliver them first. Whatever the room answers a claim now comes too late.
+    this.unclaim(member);
     this.releaseDelayed(member, Infinity);
+    for (const frame of member.held.splice(0)) if (this.members.has(peer) && frame.kind === "line") this.handle(member, frame);
     if (!this.members.has(peer)) return; // a delayed /quit already took it out
+    const roomSize = this.roomSize();
     this.remove(member);
+    if (!member.nick) return; // never welcomed: nobody, here or elsewhere, knew of it
+    this.room.release(member);
     this.log(this.t.logLeave(peer.label, member.nick, reason));
-    this.room.publish({ text: format.notice(this.t.left(member.nick, reason)) });
+    // Nobody heard it come (it left within the join hold): nobody hears it go.
+    if (!member.announced) return;
+    if (roomSize > this.opts.summarizeAbove) this.summarize("left");
+    else this.publishNotice({ kind: "left", nick: member.nick, reason });
   }
 
   /** Tell everyone the server is stopping, and close every peer. */
   shutdown(): void {
+    if (this.summaryTimer !== undefined) this.clock.clearTimeout(this.summaryTimer);
+    this.summaryTimer = undefined;
     const bye = new OutLine(format.notice(this.t.shuttingDown));
-    for (const member of [...this.members.values()]) {
+    const leaving = [...this.members.values()];
+    const roomSize = this.roomSize();
+    for (const member of leaving) {
+      this.unclaim(member);
       this.releaseDelayed(member, Infinity);
       this.remove(member);
       member.peer.send(bye);
       member.peer.close();
     }
+    // Nobody is left here to hear it; members on other hubs hear who went (a count, in a big room).
+    const known = leaving.filter((m) => m.nick);
+    for (const member of known) this.room.release(member);
+    const heard = known.filter((m) => m.announced);
+    if (roomSize > this.opts.summarizeAbove) {
+      const seconds = Number((this.opts.summaryIntervalMs / 1000).toFixed(1));
+      if (heard.length > 0) this.publishNotice({ kind: "summary", joined: 0, left: heard.length, seconds });
+    } else {
+      for (const m of heard) this.publishNotice({ kind: "left", nick: m.nick, reason: this.t.shuttingDown });
+    }
   }
 
   /** Deliver a room message to this hub's members (the local half of `Room`). */
   deliver(message: RoomMessage): void {
-    const line = new OutLine(message.text);
-    for (const member of this.members.values()) {
-      if (member.id !== message.except) member.peer.send(line);
+    if (message.to !== undefined) {
+      for (const member of this.members.values()) if (member.id === message.to && member.nick) member.peer.send(new OutLine(message.text));
+      return;
     }
+    const line = new OutLine(message.notice ? format.notice(this.word(message.notice)) : message.text);
+    for (const member of this.members.values()) {
+      if (member.id !== message.except && member.nick) member.peer.send(line);
+    }
+  }
+
+  /**
+   * The room could not keep this member's nick: a member of another hub holds
+   * it (both were granted it while the link between them was down). It becomes
+   * a guest again, and is told why.
+   */
+  nickLost(id: string): void {
+    const member = [...this.members.values()].find((m) => m.id === id);
+    if (!member || !member.nick || member.claiming !== undefined) return;
+    const old = member.nick;
+    this.tell(member, format.error(this.t.nickLost(old)));
+    this.takeGuestNick(member, () => {
+      this.log(this.t.logRename(member.peer.label, old, member.nick));
+      if (member.announced) this.publishNotice({ kind: "renamed", from: old, to: member.nick });
+    });
   }
 
   // -------------------------------------------------------------------------
@@ -215,6 +322,15 @@ export class Hub {
     else if (changed) this.tell(member, format.error(this.t.controlReplaced));
 
     const command = parseCommand(text);
+    if (!member.announced && command.kind !== "quit") {
+      // Its first line: a nick set as it connects is part of its arrival (even if the room takes a moment to grant it).
+      if (command.kind === "nick") {
+        if (member.holdTimer !== undefined) this.clock.clearTimeout(member.holdTimer);
+        member.holdTimer = undefined;
+        return this.rename(member, command.name, () => this.announce(member));
+      }
+      this.announce(member);
+    }
     switch (command.kind) {
       case "empty":
         return;
@@ -225,12 +341,17 @@ export class Hub {
       case "nick":
         return this.rename(member, command.name);
       case "who":
-        return this.tell(member, format.notice(this.t.who(this.nicks())));
+        return this.who(member);
       case "msg": {
+        const line = format.privateReceived(member.nick, command.text);
         const target = this.byNick.get(nickKey(command.to));
-        if (!target) return this.tell(member, format.error(this.t.noSuchNick(command.to)));
-        this.tell(target, format.privateReceived(member.nick, command.text));
-        return this.tell(member, format.privateSent(target.nick, command.text));
+        if (target && nickKey(target.nick) === nickKey(command.to)) {
+          this.tell(target, line);
+          return this.tell(member, format.privateSent(target.nick, command.text));
+        }
+        const elsewhere = this.room.whisper(command.to, line);
+        if (elsewhere === undefined) return this.tell(member, format.error(this.t.noSuchNick(command.to)));
+        return this.tell(member, format.privateSent(elsewhere, command.text));
       }
       case "help":
         for (const line of this.t.help) this.tell(member, format.notice(line));
@@ -250,7 +371,8 @@ export class Hub {
     }
   }
 
-  private rename(member: Member, requested: string): void {
+  /** `/nick`: checked here, then claimed from the room. `after` runs once it is settled, whatever the answer. */
+  private rename(member: Member, requested: string, after?: () => void): void {
     const checked = checkNick(requested);
     if (!checked.ok) {
       const why =
@@ -259,18 +381,182 @@ export class Hub {
           : checked.problem === "too-long"
             ? this.t.nickTooLong(MAX_NICK_CHARS)
             : this.t.nickBadChars;
-      return this.tell(member, format.error(`${why}: ${sanitize(requested).text}`));
+      this.tell(member, format.error(`${why}: ${sanitize(requested).text}`));
+      return after?.();
     }
     const key = nickKey(checked.nick);
     const holder = this.byNick.get(key);
-    if (holder && holder !== member) return this.tell(member, format.error(this.t.nickTaken(checked.nick)));
-    if (checked.nick === member.nick) return;
+    if (holder && holder !== member) {
+      this.tell(member, format.error(this.t.nickTaken(checked.nick)));
+      return after?.();
+    }
+    if (checked.nick === member.nick) return after?.();
     const old = member.nick;
-    this.byNick.delete(nickKey(old));
-    member.nick = checked.nick;
+    this.claimNick(member, checked.nick, (ok) => {
+      if (!ok) this.tell(member, format.error(this.t.nickTaken(checked.nick)));
+      else {
+        this.log(this.t.logRename(member.peer.label, old, checked.nick));
+        const notice: Notice = { kind: "renamed", from: old, to: checked.nick };
+        // Before its arrival is announced, only the member hears of it: the room will hear `NEW joined`.
+        if (member.announced) this.publishNotice(notice);
+        else this.tell(member, format.notice(this.word(notice)));
+      }
+      after?.();
+    });
+  }
+
+  /** The room hears of a newcomer: one join line, or (in a big room) a count for the next summary. */
+  private announce(member: Member): void {
+    if (member.announced || !this.members.has(member.peer)) return;
+    member.announced = true;
+    if (member.holdTimer !== undefined) this.clock.clearTimeout(member.holdTimer);
+    member.holdTimer = undefined;
+    if (this.roomSize() > this.opts.summarizeAbove) this.summarize("joined");
+    else this.publishNotice({ kind: "joined", nick: member.nick }, member.id);
+  }
+
+  /** Members in the whole room: here, and on the hubs it is linked to. */
+  private roomSize(): number {
+    return this.members.size + this.room.elsewhereCount();
+  }
+
+  /** News about the room, for everyone in it (but `except`): worded here, and by each other hub in its own language. */
+  private publishNotice(notice: Notice, except?: string): void {
+    this.room.publish({ text: format.notice(this.word(notice)), except, notice });
+  }
+
+  /**
+   * Asks the room for `nick` (free on this hub: the caller checked). It is
+   * reserved here at once, so nobody on this hub takes it meanwhile, and the
+   * member's lines wait for the answer. `done` is not called if the member left.
+   */
+  private claimNick(member: Member, nick: string, done: (ok: boolean) => void): void {
+    const key = nickKey(nick);
     this.byNick.set(key, member);
-    this.log(this.t.logRename(member.peer.label, old, checked.nick));
-    this.room.publish({ text: format.notice(this.t.renamed(old, checked.nick)) });
+    member.claiming = key;
+    this.room.claim({ id: member.id, nick: member.nick }, nick, (ok) => {
+      if (!this.members.has(member.peer)) {
+        if (ok) this.room.release({ id: member.id, nick }); // it left meanwhile
+        return;
+      }
+      member.claiming = undefined;
+      const old = member.nick;
+      if (ok) {
+        if (old && nickKey(old) !== key) this.byNick.delete(nickKey(old));
+        member.nick = nick;
+      } else if (this.byNick.get(key) === member && nickKey(old) !== key) {
+        this.byNick.delete(key);
+      }
+      done(ok);
+      this.releaseHeld(member);
+    });
+  }
+
+  /** Gives the member the next guest nick the room grants, then calls `then`. */
+  private takeGuestNick(member: Member, then: () => void): void {
+    // A loop, not recursion: a room may turn many guest nicks away at once (other hubs hold them).
+    let answer: boolean | undefined;
+    do {
+      answer = undefined;
+      let waiting = false;
+      this.claimNick(member, this.guestNick(), (ok) => {
+        if (!waiting) answer = ok;
+        else if (ok) then();
+        else this.takeGuestNick(member, then);
+      });
+      waiting = true;
+    } while (answer === false);
+    if (answer) then();
+  }
+
+  /** Stops waiting for the room's answer to a claim (the member is leaving); the nick reserved for it is free here. */
+  private unclaim(member: Member): void {
+    if (member.claiming === undefined) return;
+    if (this.byNick.get(member.claiming) === member && nickKey(member.nick) !== member.claiming) this.byNick.delete(member.claiming);
+    member.claiming = undefined;
+  }
+
+  /** A line that arrived while the member's nick claim was pending (as many as flood control would hold). */
+  private hold(member: Member, frame: Frame & { kind: "line" }): void {
+    if (member.held.length >= this.opts.floodQueue) {
+      if (member.refused++ === 0) member.refusedSince = this.clock.now();
+      return;
+    }
+    member.held.push(frame);
+  }
+
+  /** The claim is answered: the lines that waited for it go on, in order. */
+  private releaseHeld(member: Member): void {
+    const held = member.held;
+    member.held = [];
+    for (const frame of held) this.receive(member.peer, frame);
+    if (member.refused > 0 && member.delayed.length === 0 && member.claiming === undefined && this.members.has(member.peer)) {
+      this.tell(member, format.error(this.t.floodRefused(member.refused)));
+      member.refused = 0;
+    }
+    this.schedule(member);
+  }
+
+  /** A notice about the room, in this hub's language. */
+  private word(notice: Notice): string {
+    const t = this.t;
+    switch (notice.kind) {
+      case "joined":
+        return t.joined(notice.nick);
+      case "left":
+        return t.left(notice.nick, localReason(notice.reason, t));
+      case "renamed":
+        return t.renamed(notice.from, notice.to);
+      case "summary":
+        return t.summary(notice.joined, notice.left, notice.seconds);
+      case "hub-lost":
+        return t.left(notice.nick, t.reasonHubLost);
+      case "link-down":
+        return t.linkDown;
+      case "link-back":
+        return t.linkBack;
+      case "link-dropped":
+        return t.linkDropped(notice.lines);
+      case "link-missing":
+        return t.linkMissing(notice.batches);
+    }
+  }
+
+  /**
+   * In a big room every join announced to every member makes N²/2 notices for N
+   * joins. Past `summarizeAbove` members, joins and leaves are counted instead,
+   * and the room hears one notice per interval naming how many came and went.
+   * (With several hubs in one room, each sums up its own.)
+   */
+  private summarize(what: "joined" | "left"): void {
+    this.pending[what]++;
+    if (this.summaryTimer !== undefined) return;
+    this.summaryTimer = this.clock.setTimeout(() => {
+      this.summaryTimer = undefined;
+      const { joined, left } = this.pending;
+      this.pending = { joined: 0, left: 0 };
+      if (joined + left === 0) return;
+      const seconds = Number((this.opts.summaryIntervalMs / 1000).toFixed(1));
+      this.publishNotice({ kind: "summary", joined, left, seconds });
+    }, this.opts.summaryIntervalMs);
+  }
+
+  /** `/who`, in as many lines as it takes: each within the line limit, so each fits in one datagram. */
+  private who(member: Member): void {
+    const nicks = [...this.nicks(), ...this.room.elsewhere()];
+    const max = this.opts.maxLineBytes;
+    let first = true;
+    let batch: string[] = [];
+    const line = (names: string[]) => format.notice(first ? this.t.who(nicks.length, names) : this.t.whoMore(names));
+    for (const nick of nicks) {
+      if (batch.length > 0 && utf8Bytes(line([...batch, nick])) > max) {
+        this.tell(member, line(batch));
+        first = false;
+        batch = [];
+      }
+      batch.push(nick);
+    }
+    this.tell(member, line(batch));
   }
 
   private tell(member: Member, text: string): void {
@@ -285,8 +571,14 @@ export class Hub {
   private remove(member: Member): void {
     if (member.timer !== undefined) this.clock.clearTimeout(member.timer);
     member.timer = undefined;
+    if (member.holdTimer !== undefined) this.clock.clearTimeout(member.holdTimer);
+    member.holdTimer = undefined;
     this.members.delete(member.peer);
-    this.byNick.delete(nickKey(member.nick));
+    for (const nick of [member.nick, member.claiming]) {
+      if (!nick) continue;
+      const key = nickKey(nick);
+      if (this.byNick.get(key) === member) this.byNick.delete(key);
+    }
     const n = (this.perAddress.get(member.peer.address) ?? 1) - 1;
     if (n > 0) this.perAddress.set(member.peer.address, n);
     else this.perAddress.delete(member.peer.address);
@@ -301,6 +593,9 @@ export class Hub {
 
   // Flood control: a token bucket per member (IRC servers do the same). A line
   // over the rate is not dropped: it waits its turn, and the sender is told once.
+  // Past the waiting room's size lines are refused, and those are summed up in one
+  // notice when the episode ends (or every 10 s while it lasts): a notice per
+  // refused line would be a flood of its own, back at the sender.
 
   private refill(member: Member): void {
     const now = this.clock.now();
@@ -321,7 +616,8 @@ export class Hub {
 
   private delay(member: Member, frame: Frame & { kind: "line" }): void {
     if (member.delayed.length >= this.opts.floodQueue) {
-      return this.tell(member, format.error(this.t.floodRefused));
+      if (member.refused++ === 0) member.refusedSince = this.clock.now();
+      return;
     }
     if (member.delayed.length === 0) {
       this.tell(member, format.notice(this.t.floodSlowDown(Math.ceil(1 / this.opts.floodRate))));
@@ -338,6 +634,12 @@ export class Hub {
       if (!this.members.has(member.peer)) return;
       this.refill(member);
       this.releaseDelayed(member, Math.floor(member.tokens));
+      if (!this.members.has(member.peer)) return;
+      const over = member.delayed.length === 0;
+      if (member.refused > 0 && (over || this.clock.now() - member.refusedSince >= FLOOD_REPORT_MS)) {
+        this.tell(member, format.error(this.t.floodRefused(member.refused)));
+        member.refused = 0;
+      }
       this.schedule(member);
     }, wait);
   }
@@ -345,7 +647,8 @@ export class Hub {
   /** Handle up to `count` delayed lines, oldest first. */
   private releaseDelayed(member: Member, count: number): void {
     let released = 0;
-    while (released < count && member.delayed.length > 0 && this.members.has(member.peer)) {
+    // A line after a /nick waits until the room has answered it (its sender's name may change).
+    while (released < count && member.delayed.length > 0 && this.members.has(member.peer) && member.claiming === undefined) {
       const frame = member.delayed.shift()!;
       if (count !== Infinity) member.tokens -= 1;
       released++;

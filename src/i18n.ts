@@ -4,6 +4,9 @@
  * The server's notices and errors go out in its language (`--lang`); the chat
  * forms themselves (`<nick> text`, `* nick action`) never change, so programs
  * can parse them in either language.
+ *
+ * Past 400 lines because it is a catalogue: one interface and its two tables,
+ * English and Chinese, kept side by side so a message is added to both at once.
  */
 
 export type Lang = "en" | "zh";
@@ -11,8 +14,29 @@ export const LANGS: readonly Lang[] = ["en", "zh"];
 
 /** The language the environment's locale asks for (LC_ALL, LC_MESSAGES, LANG), else English. */
 export function langFromEnv(env: Record<string, string | undefined> = process.env): Lang {
-  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || "";
-  return locale.toLowerCase().startsWith("zh") ? "zh" : "en";
+  return localeLang(env) ?? "en";
+}
+
+/**
+ * The language the locale names, or undefined when it names neither of ours
+ * (`C`, `POSIX`, `C.UTF-8`, `de_DE`, nothing at all): then the person has not
+ * chosen, and the kit's client speaks the room's language.
+ */
+export function localeLang(env: Record<string, string | undefined> = process.env): Lang | undefined {
+  const locale = (env.LC_ALL || env.LC_MESSAGES || env.LANG || "").toLowerCase();
+  if (locale.startsWith("zh")) return "zh";
+  if (locale.startsWith("en")) return "en";
+  return undefined;
+}
+
+/** The language asked for on a command line (`--lang zh`, `--lang=zh`), if it is one of ours. */
+export function langFromArgs(args: readonly string[]): Lang | undefined {
+  let lang: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--lang") lang = args[i + 1];
+    else if (args[i]!.startsWith("--lang=")) lang = args[i]!.slice("--lang=".length);
+  }
+  return (LANGS as readonly (string | undefined)[]).includes(lang) ? (lang as Lang) : undefined;
 }
 
 export interface Messages {
@@ -21,7 +45,12 @@ export interface Messages {
   joined(nick: string): string;
   left(nick: string, reason: string): string;
   renamed(from: string, to: string): string;
-  who(nicks: string[]): string;
+  /** The first line of `/who`: how many are in the room, and the first nicks. */
+  who(total: number, nicks: string[]): string;
+  /** Further lines of a `/who` too long for one line. */
+  whoMore(nicks: string[]): string;
+  /** In a big room, one notice per interval instead of one per join and leave. */
+  summary(joined: number, left: number, seconds: number): string;
   help: string[];
   pong(token: string): string;
   shuttingDown: string;
@@ -41,11 +70,18 @@ export interface Messages {
   serverFull(max: number): string;
   tooManyFromAddress(max: number): string;
   floodSlowDown(seconds: number): string;
-  floodRefused: string;
+  /** Once per flood episode: how many lines were refused in it. */
+  floodRefused(lines: number): string;
   truncatedDatagram(max: number): string;
   notChat: string;
   idleProbe(seconds: number): string;
   idleClosing(seconds: number): string;
+  // The link between hubs (bun src/server.ts --redis).
+  nickLost(nick: string): string;
+  linkDown: string;
+  linkBack: string;
+  linkDropped(lines: number): string;
+  linkMissing(batches: number): string;
   // Reasons for leaving (shown in the leave notice and the server's log).
   reasonQuit: string;
   reasonClosed: string;
@@ -54,12 +90,22 @@ export interface Messages {
   reasonNoNewline: string;
   reasonReset: string;
   reasonNotChat: string;
+  reasonHubLost: string;
+  // A UDP newcomer's hint (src/protocol.ts challengeLine): what to type to join.
+  joinHint(command: string): string;
   // The server's own log.
   listening(host: string, port: number, transport: string): string;
   stopping(signal: string): string;
   logJoin(label: string, nick: string): string;
   logLeave(label: string, nick: string, reason: string): string;
   logRename(label: string, from: string, to: string): string;
+  linked(url: string, hub: string): string;
+  logLinkDown(url: string): string;
+  logLinkBack(url: string): string;
+  logHubLost(hub: string, members: number): string;
+  logSkipped(id: string, why: string): string;
+  redisUnreachable(url: string, why: string): string;
+  redisWhy: { refused: string; closed: string; badUrl: string };
   // The terminal client.
   connecting(host: string, port: number, transport: string): string;
   connected(host: string, port: number, transport: string): string;
@@ -69,6 +115,65 @@ export interface Messages {
   bye: string;
   clientHelp: string;
   notConnected: string;
+  linesLost(lines: number): string;
+  lineTooLongHere(bytes: number, max: number): string;
+  serverRestarted: string;
+  resent(lines: number): string;
+  // What went wrong, from the operating system's error codes (src/cli.ts describeError).
+  cannotListen(host: string, port: number, why: string): string;
+  errAddrInUse: string;
+  errConnRefused: string;
+  errTimedOut: string;
+  errAddrNotAvail: string;
+  // The command lines of server and client: --help and usage errors.
+  cli: CliMessages;
+}
+
+export interface CliMessages {
+  usageTitle: string;
+  optionsTitle: string;
+  /** Added to an option's description: " (default: 9009)". */
+  defaultIs(value: string): string;
+  help: string;
+  seeHelp: string;
+  unknownOption(flag: string, suggestion: string | undefined): string;
+  missingValue(flags: string): string;
+  badValue(flags: string, value: string, why: string): string;
+  tooManyArguments(args: string): string;
+  wholeNumber(min: number, max: number): string;
+  seconds(min: number, max: number): string;
+  oneOf(choices: readonly string[]): string;
+  nick: string;
+  server: {
+    about: string;
+    host: string;
+    port: string;
+    tcp: string;
+    udp: string;
+    lang: string;
+    maxLineBytes: string;
+    maxQueueBytes: string;
+    maxClients: string;
+    maxPerAddress: string;
+    floodBurst: string;
+    floodRate: string;
+    noFloodLimit: string;
+    udpTimeout: string;
+    idleTimeout: string;
+    summarizeAbove: string;
+    summaryInterval: string;
+    redis(defaultUrl: string): string;
+    quiet: string;
+  };
+  client: {
+    about: string;
+    udp: string;
+    host: string;
+    port: string;
+    nick: string;
+    lang: string;
+    noColor: string;
+  };
 }
 
 const en: Messages = {
@@ -76,7 +181,10 @@ const en: Messages = {
   joined: (nick) => `${nick} joined`,
   left: (nick, reason) => (reason ? `${nick} left (${reason})` : `${nick} left`),
   renamed: (from, to) => `${from} is now ${to}`,
-  who: (nicks) => `in the room (${nicks.length}): ${nicks.join(", ")}`,
+  who: (total, nicks) => `in the room (${total}): ${nicks.join(", ")}`,
+  whoMore: (nicks) => `in the room, continued: ${nicks.join(", ")}`,
+  summary: (joined, left, seconds) =>
+    [joined ? `${joined} joined` : "", left ? `${left} left` : ""].filter(Boolean).join(" and ") + ` in the last ${seconds}s`,
   help: [
     "commands:",
     "  /nick NAME       change your nickname",
@@ -103,11 +211,16 @@ const en: Messages = {
   serverFull: (max) => `the room is full (${max} members); try again later`,
   tooManyFromAddress: (max) => `too many connections from your address (at most ${max})`,
   floodSlowDown: (seconds) => `you are sending too fast: lines are delayed (about ${seconds}s)`,
-  floodRefused: "you are sending too fast: this line was not sent",
+  floodRefused: (lines) => `you were sending too fast: ${lines === 1 ? "1 line was" : `${lines} lines were`} not sent`,
   truncatedDatagram: (max) => `datagram too long: at most ${max} bytes`,
   notChat: "this is a plain-text chat server (that looked like TLS): closing the connection",
   idleProbe: (seconds) => `no word from you in ${seconds}s: are you still there? send any line (or /ping)`,
   idleClosing: (seconds) => `no word from you in ${seconds}s: closing the connection`,
+  nickLost: (nick) => `while the link between the servers was down, someone on another server took the nickname ${nick} too, and kept it: you are a guest again (/nick to choose another)`,
+  linkDown: "the link to the other servers of this room is down: you can still talk with those on this server; lines are passed on when it is back",
+  linkBack: "the link to the other servers of this room is back",
+  linkDropped: (lines) => `the link was down too long: ${lines} lines sent on this server did not reach the other servers`,
+  linkMissing: (batches) => `some lines from the other servers were lost on the way (${batches} ${batches === 1 ? "batch" : "batches"}): the room's talk may have gaps`,
   reasonQuit: "",
   reasonClosed: "connection closed",
   reasonTimedOut: "timed out",
@@ -115,11 +228,24 @@ const en: Messages = {
   reasonNoNewline: "no newline",
   reasonReset: "connection reset",
   reasonNotChat: "not a chat client",
+  reasonHubLost: "their server stopped answering",
+  joinHint: (command) => `to join, type: ${command}`,
   listening: (host, port, transport) => `server: listening on ${host}:${port} (${transport})`,
   stopping: (signal) => `server: ${signal}: telling everyone and stopping`,
   logJoin: (label, nick) => `server: ${label} joined as ${nick}`,
   logLeave: (label, nick, reason) => `server: ${label} (${nick}) left${reason ? `: ${reason}` : ""}`,
   logRename: (label, from, to) => `server: ${label} renamed ${from} -> ${to}`,
+  linked: (url, hub) => `server: linked through Redis at ${url}: one room with every server linked there (this server is ${hub})`,
+  logLinkDown: (url) => `server: the link through Redis at ${url} is down; this server's room carries on, and lines are held for the others`,
+  logLinkBack: (url) => `server: the link through Redis at ${url} is back`,
+  logHubLost: (hub, members) => `server: server ${hub} stopped answering; its ${members} members are gone`,
+  logSkipped: (id, why) => `server: skipped stream entry ${id}, not from a server of this room: ${why}`,
+  redisUnreachable: (url, why) => `server: cannot reach Redis at ${url}: ${why}`,
+  redisWhy: {
+    refused: "connection refused (is redis-server running there?)",
+    closed: "it closed the connection (a wrong password? not Redis?)",
+    badUrl: "not a Redis URL (redis://HOST:PORT)",
+  },
   connecting: (host, port, transport) => `connecting to ${host}:${port} (${transport})...`,
   connected: (host, port, transport) => `connected to ${host}:${port} (${transport}). Type a line and press Enter; /help for commands, exit to leave.`,
   connectFailed: (host, port, why) => `cannot reach ${host}:${port}: ${why}. Is the server running?`,
@@ -128,6 +254,60 @@ const en: Messages = {
   bye: "bye",
   clientHelp: "exit, /quit, Ctrl+D or Ctrl+C leave",
   notConnected: "not connected: the line was not sent",
+  linesLost: (lines) => (lines === 1 ? "1 line lost" : `${lines} lines lost`),
+  lineTooLongHere: (bytes, max) => `that line is ${bytes} bytes, over the limit of ${max}: it was not sent. Shorten it and press Enter`,
+  serverRestarted: "the server restarted: joining again",
+  resent: (lines) => (lines === 1 ? "your last line was sent again" : `your last ${lines} lines were sent again`),
+  cannotListen: (host, port, why) => `server: cannot listen on ${host}:${port}: ${why}`,
+  errAddrInUse: "the port is already in use. Is another server running? Stop it, or try --port 0 (any free port)",
+  errConnRefused: "connection refused",
+  errTimedOut: "no answer (over UDP a server that is not there may stay silent)",
+  errAddrNotAvail: "that address is not on this machine",
+  cli: {
+    usageTitle: "Usage:",
+    optionsTitle: "Options:",
+    defaultIs: (value) => ` (default: ${value})`,
+    help: "show this help",
+    seeHelp: "(run with --help for the options)",
+    unknownOption: (flag, suggestion) => `error: unknown option '${flag}'${suggestion ? ` (did you mean ${suggestion}?)` : ""}`,
+    missingValue: (flags) => `error: option '${flags}' needs a value`,
+    badValue: (flags, value, why) => `error: option '${flags}' argument '${value}' is invalid. ${why}`,
+    tooManyArguments: (args) => `error: unexpected argument: ${args} (options start with --; see --help)`,
+    wholeNumber: (min, max) => `expected a whole number from ${min} to ${max}`,
+    seconds: (min, max) => `expected seconds from ${min} to ${max}`,
+    oneOf: (choices) => `expected one of ${choices.join(", ")}`,
+    nick: "expected 1 to 16 letters, digits, _ or -",
+    server: {
+      about: "A multi-user chat server that plain `nc` can talk to.",
+      host: "address to listen on (0.0.0.0: every network of this machine)",
+      port: "port (0 picks a free one)",
+      tcp: "serve TCP (the default)",
+      udp: "serve UDP (with --tcp: both, in one room)",
+      lang: "language of notices: en or zh",
+      maxLineBytes: "longest line in bytes",
+      maxQueueBytes: "a TCP client with more bytes waiting is dropped",
+      maxClients: "most members at once",
+      maxPerAddress: "most members from one IP address",
+      floodBurst: "lines a member may send at once",
+      floodRate: "lines per second after the burst",
+      noFloodLimit: "turn flood control off (benchmarks, load tests)",
+      udpTimeout: "remove a UDP member silent this long",
+      idleTimeout: "ask a silent TCP member if it is still there, close it after as long again (0: never)",
+      summarizeAbove: "past this many members, joins and leaves are summarised instead of announced one by one",
+      summaryInterval: "how often that summary is sent",
+      redis: (url) => `link to every server on this Redis: one room across them (without URL: $REDIS_URL, else ${url})`,
+      quiet: "log only the ready line and errors",
+    },
+    client: {
+      about: "A terminal client for the chat server (TCP, or UDP with --udp).",
+      udp: "connect over UDP (the server must serve --udp)",
+      host: "server address",
+      port: "server port",
+      nick: "nickname to ask for",
+      lang: "language of the client's messages: en or zh (default: your locale's, else the room's)",
+      noColor: "no colours (NO_COLOR=1 does the same)",
+    },
+  },
 };
 
 const zh: Messages = {
@@ -135,7 +315,10 @@ const zh: Messages = {
   joined: (nick) => `${nick} 加入了聊天室`,
   left: (nick, reason) => (reason ? `${nick} 离开了聊天室（${reason}）` : `${nick} 离开了聊天室`),
   renamed: (from, to) => `${from} 改名为 ${to}`,
-  who: (nicks) => `聊天室里有 ${nicks.length} 人：${nicks.join("、")}`,
+  who: (total, nicks) => `聊天室里有 ${total} 人：${nicks.join("、")}`,
+  whoMore: (nicks) => `（续）${nicks.join("、")}`,
+  summary: (joined, left, seconds) =>
+    `最近 ${seconds} 秒：` + [joined ? `${joined} 人加入` : "", left ? `${left} 人离开` : ""].filter(Boolean).join("，"),
   help: [
     "命令：",
     "  /nick 昵称        修改昵称",
@@ -162,11 +345,16 @@ const zh: Messages = {
   serverFull: (max) => `聊天室已满（${max} 人），请稍后再试`,
   tooManyFromAddress: (max) => `来自你的地址的连接太多（最多 ${max} 个）`,
   floodSlowDown: (seconds) => `你发送得太快了：消息将延迟发送（约 ${seconds} 秒）`,
-  floodRefused: "你发送得太快了：这一行没有发送",
+  floodRefused: (lines) => `你发送得太快了：有 ${lines} 行没有发送`,
   truncatedDatagram: (max) => `数据报太长：最多 ${max} 字节`,
   notChat: "这是纯文本聊天服务器（收到的像是 TLS）：关闭连接",
   idleProbe: (seconds) => `${seconds} 秒没有收到你的消息：还在吗？发送任意一行（或 /ping）`,
   idleClosing: (seconds) => `${seconds} 秒没有收到你的消息：关闭连接`,
+  nickLost: (nick) => `服务器之间的连接中断期间，另一台服务器上也有人用了昵称 ${nick}，并保留了它：你重新成为访客（用 /nick 另选一个）`,
+  linkDown: "与本聊天室其他服务器的连接中断了：你仍可以和本服务器上的人聊天；连接恢复后消息会继续传递",
+  linkBack: "与本聊天室其他服务器的连接已恢复",
+  linkDropped: (lines) => `连接中断太久：本服务器上发送的 ${lines} 行没有送到其他服务器`,
+  linkMissing: (batches) => `来自其他服务器的部分消息在途中丢失（${batches} 批）：聊天记录可能不完整`,
   reasonQuit: "",
   reasonClosed: "连接已关闭",
   reasonTimedOut: "超时",
@@ -174,11 +362,24 @@ const zh: Messages = {
   reasonNoNewline: "没有换行",
   reasonReset: "连接被重置",
   reasonNotChat: "不是聊天客户端",
+  reasonHubLost: "其所在的服务器没有响应",
+  joinHint: (command) => `加入请输入：${command}`,
   listening: (host, port, transport) => `server: 正在监听 ${host}:${port} (${transport})`,
   stopping: (signal) => `server: 收到 ${signal}，通知所有人后退出`,
   logJoin: (label, nick) => `server: ${label} 以 ${nick} 加入`,
   logLeave: (label, nick, reason) => `server: ${label}（${nick}）离开${reason ? `：${reason}` : ""}`,
   logRename: (label, from, to) => `server: ${label} 改名 ${from} -> ${to}`,
+  linked: (url, hub) => `server: 已通过 Redis（${url}）连接：与连到那里的所有服务器共用一个聊天室（本服务器编号 ${hub}）`,
+  logLinkDown: (url) => `server: 通过 Redis（${url}）的连接中断；本服务器的聊天室照常运行，发往其他服务器的消息先保存`,
+  logLinkBack: (url) => `server: 通过 Redis（${url}）的连接已恢复`,
+  logHubLost: (hub, members) => `server: 服务器 ${hub} 没有响应；其 ${members} 名成员已离开`,
+  logSkipped: (id, why) => `server: 跳过了不是来自本聊天室服务器的记录 ${id}：${why}`,
+  redisUnreachable: (url, why) => `server: 无法连接 Redis（${url}）：${why}`,
+  redisWhy: {
+    refused: "连接被拒绝（那里运行着 redis-server 吗？）",
+    closed: "对方关闭了连接（密码错误？不是 Redis？）",
+    badUrl: "不是 Redis 地址（redis://主机:端口）",
+  },
   connecting: (host, port, transport) => `正在连接 ${host}:${port} (${transport})……`,
   connected: (host, port, transport) => `已连接 ${host}:${port} (${transport})。输入一行后按回车发送；/help 查看命令，exit 退出。`,
   connectFailed: (host, port, why) => `无法连接 ${host}:${port}：${why}。服务器在运行吗？`,
@@ -187,9 +388,77 @@ const zh: Messages = {
   bye: "再见",
   clientHelp: "exit、/quit、Ctrl+D 或 Ctrl+C 退出",
   notConnected: "未连接：这一行没有发送",
+  linesLost: (lines) => `丢失了 ${lines} 行`,
+  lineTooLongHere: (bytes, max) => `这一行有 ${bytes} 字节，超过上限 ${max}：没有发送。改短后再按回车`,
+  serverRestarted: "服务器重启了：正在重新加入",
+  resent: (lines) => (lines === 1 ? "已重新发送你的最后一行" : `已重新发送你的最后 ${lines} 行`),
+  cannotListen: (host, port, why) => `server: 无法在 ${host}:${port} 上监听：${why}`,
+  errAddrInUse: "端口已被占用。是不是另一个服务器在运行？先停掉它，或者试试 --port 0（任选一个空闲端口）",
+  errConnRefused: "连接被拒绝",
+  errTimedOut: "没有回应（用 UDP 时，不存在的服务器可能一声不响）",
+  errAddrNotAvail: "这台机器上没有这个地址",
+  cli: {
+    usageTitle: "用法：",
+    optionsTitle: "选项：",
+    defaultIs: (value) => `（默认：${value}）`,
+    help: "显示这份帮助",
+    seeHelp: "（用 --help 查看所有选项）",
+    unknownOption: (flag, suggestion) => `错误：未知选项 '${flag}'${suggestion ? `（你是不是想用 ${suggestion}？）` : ""}`,
+    missingValue: (flags) => `错误：选项 '${flags}' 需要一个值`,
+    badValue: (flags, value, why) => `错误：选项 '${flags}' 的值 '${value}' 无效：${why}`,
+    tooManyArguments: (args) => `错误：多余的参数：${args}（选项以 -- 开头；见 --help）`,
+    wholeNumber: (min, max) => `应为 ${min} 到 ${max} 之间的整数`,
+    seconds: (min, max) => `应为 ${min} 到 ${max} 之间的秒数`,
+    oneOf: (choices) => `应为 ${choices.join("、")} 之一`,
+    nick: "应为 1 到 16 个字母、数字、_ 或 -",
+    server: {
+      about: "多人聊天服务器，用普通的 `nc` 就能聊天。",
+      host: "监听的地址（0.0.0.0：本机的所有网络）",
+      port: "端口（0 表示任选一个空闲端口）",
+      tcp: "提供 TCP（默认）",
+      udp: "提供 UDP（与 --tcp 一起：两者同时，同一个聊天室）",
+      lang: "通知的语言：en 或 zh",
+      maxLineBytes: "一行最多多少字节",
+      maxQueueBytes: "TCP 客户端积压超过这么多字节就断开",
+      maxClients: "最多同时多少人",
+      maxPerAddress: "同一 IP 地址最多多少人",
+      floodBurst: "一次最多连发几行",
+      floodRate: "之后每秒最多几行",
+      noFloodLimit: "关闭刷屏限制（用于基准测试、压力测试）",
+      udpTimeout: "UDP 成员沉默这么久（秒）就移除",
+      idleTimeout: "TCP 成员沉默这么久（秒）就问一声，再沉默同样久就断开（0：从不）",
+      summarizeAbove: "人数超过这个数后，进出不再逐个通知，而是定期汇总",
+      summaryInterval: "汇总通知的间隔（秒）",
+      redis: (url) => `与连到这个 Redis 的所有服务器相连：共用一个聊天室（不写 URL 时用 $REDIS_URL，否则 ${url}）`,
+      quiet: "只输出就绪行和错误",
+    },
+    client: {
+      about: "聊天服务器的终端客户端（TCP，或加 --udp 用 UDP）。",
+      udp: "用 UDP 连接（服务器须使用 --udp）",
+      host: "服务器地址",
+      port: "服务器端口",
+      nick: "想用的昵称",
+      lang: "客户端提示的语言：en 或 zh（默认：跟随区域设置，否则跟随聊天室）",
+      noColor: "不用颜色（NO_COLOR=1 效果相同）",
+    },
+  },
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, zh };
+
+/** Reasons for leaving that a server words itself, so another server can word them in its own language. */
+const REASONS = ["reasonClosed", "reasonTimedOut", "reasonNoNewline", "reasonReset", "reasonNotChat", "reasonHubLost", "shuttingDown"] as const;
+
+/**
+ * A reason for leaving as another server (of a linked room) worded it, in the
+ * language of `t`. A reason a person typed (`/quit gone fishing`) stays as it is.
+ */
+export function localReason(reason: string, t: Messages): string {
+  for (const other of Object.values(MESSAGES)) {
+    for (const key of REASONS) if (other[key] === reason) return t[key];
+  }
+  return reason;
+}
 
 export function messages(lang: Lang): Messages {
   return MESSAGES[lang];

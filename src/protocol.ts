@@ -5,6 +5,7 @@
  * function is tested with plain arrays of bytes, split at every possible place.
  * docs/PROTOCOL.md is the specification this file implements.
  */
+import { MESSAGES, type Lang } from "./i18n.ts";
 
 /** The article's BUFFERSIZE: the longest line, in bytes, without its newline. */
 export const MAX_LINE_BYTES = 1024;
@@ -303,16 +304,77 @@ export const format = {
 
 /**
  * The UDP join's challenge (docs/PROTOCOL.md, Joining over UDP): the server sends
- * it to a new address, and a client that really receives there answers
- * `/join TOKEN`. Built here and read here, so server and clients agree.
+ * it to a new address, and a client that really receives there answers with the
+ * line it names, `/join TOKEN`. Built here and read here, so server and clients agree.
+ *
+ * A person at `nc -u` must be told what to type, but a stranger may be a forged
+ * address, and the server never sends one more than 3× the bytes that came in its
+ * name (`budget`). So the challenge comes in two sizes: a sentence in the room's
+ * language (`*** to join, type: /join 65d625df`, 34 bytes) when the budget allows
+ * it, else the bare line to type (`/join 65d625df`, 15 bytes: any line of 5 bytes
+ * or more pays for it). Undefined when not even that fits.
  */
-export function challengeLine(token: string): string {
-  return format.notice(`/join ${token}`);
+export function challengeLine(token: string, lang: Lang = "en", budget = Infinity): string | undefined {
+  const command = `/join ${token}`;
+  const sentence = format.notice(MESSAGES[lang].joinHint(command));
+  if (utf8Length(sentence) + 1 <= budget) return sentence;
+  if (command.length + 1 <= budget) return command;
+  return undefined;
 }
+
+/** Every form a challenge can take, in every language: the token is the last word. */
+const CHALLENGES = [
+  /^\/join ([0-9a-f]{8})$/,
+  ...Object.values(MESSAGES).map((t) => {
+    const [before, after] = format.notice(t.joinHint("\u0000")).split("\u0000") as [string, string];
+    const quote = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp(`^${quote(before)}\\/join ([0-9a-f]{8})${quote(after)}$`);
+  }),
+];
 
 /** The token of a challenge line, or undefined when the line is not one. */
 export function parseChallenge(line: string): string | undefined {
-  return /^\*\*\* \/join ([0-9a-f]+)\r?\n?$/.exec(line)?.[1];
+  const text = line.replace(/\r?\n?$/, "");
+  for (const re of CHALLENGES) {
+    const m = re.exec(text);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/**
+ * The kit's UDP client says it is still there, and asks how many lines the server
+ * has sent it, with `/ping hbN` (N: how many lines it has sent so far). The server
+ * answers `*** pong hbN COUNT` itself, in the transport: COUNT is the number of
+ * datagrams it has sent this member, answers not counted. The client counts what
+ * arrives; the difference is what was lost (docs/PROTOCOL.md, Loss). A person at
+ * `nc -u` never sends this, and never gets an extra line.
+ */
+export function heartbeatLine(sentLines: number): string {
+  return `/ping hb${sentLines}`;
+}
+
+/** The N of a heartbeat (`/ping hbN`), or undefined when the line is not one. */
+export function parseHeartbeat(line: string): number | undefined {
+  const m = /^\/ping hb(\d{1,15})$/.exec(line);
+  return m ? Number(m[1]) : undefined;
+}
+
+export function heartbeatAnswer(sentLines: number, count: number): string {
+  return format.notice(`pong hb${sentLines} ${count}`);
+}
+
+/** A heartbeat's answer: the client's N, and the server's count (undefined from a server that sends none). */
+export function parseHeartbeatAnswer(line: string): { sentLines: number; count: number | undefined } | undefined {
+  const m = /^\*\*\* pong hb(\d{1,15})(?: (\d{1,15}))?\r?$/.exec(line);
+  if (!m) return undefined;
+  return { sentLines: Number(m[1]), count: m[2] === undefined ? undefined : Number(m[2]) };
+}
+
+const lengthEncoder = new TextEncoder();
+/** Bytes of `text` in UTF-8: the unit of every limit on the wire. */
+export function utf8Length(text: string): number {
+  return lengthEncoder.encode(text).length;
 }
 
 export type ServerLine =

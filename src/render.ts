@@ -16,7 +16,7 @@
  *    every colour function into plain `String`).
  */
 import { createColors } from "picocolors";
-import { MESSAGES } from "./i18n.ts";
+import { MESSAGES, type Lang } from "./i18n.ts";
 import { format, nickKey, parseChallenge, parseServerLine, sanitize } from "./protocol.ts";
 
 export type Colors = ReturnType<typeof createColors>;
@@ -117,13 +117,14 @@ function templateRegex(fill: (...nicks: string[]) => string, arity: number): Reg
   return new RegExp(`^${source}$`, "u");
 }
 
-const WELCOMES = Object.values(MESSAGES).map((t) => templateRegex(t.welcome, 1));
+const WELCOMES = (Object.entries(MESSAGES) as [Lang, (typeof MESSAGES)[Lang]][]).map(([lang, t]) => ({ lang, re: templateRegex(t.welcome, 1) }));
 const RENAMES = Object.values(MESSAGES).map((t) => templateRegex(t.renamed, 2));
 const SHUTDOWNS = new Set(Object.values(MESSAGES).map((t) => t.shuttingDown));
 
 /** What a notice from the server means to the client, if anything. */
 export type NoticeMeaning =
-  | { kind: "welcome"; nick: string }
+  /** The server's welcome, and the language it speaks. */
+  | { kind: "welcome"; nick: string; lang: Lang }
   | { kind: "renamed"; from: string; to: string }
   | { kind: "shutting-down" }
   /** A UDP join challenge after we had joined: the server has forgotten us (it restarted). */
@@ -133,17 +134,33 @@ export type NoticeMeaning =
 /** Reads a (raw) server line for the few notices the client acts on. */
 export function noticeMeaning(raw: string): NoticeMeaning {
   const clean = sanitize(raw).text;
+  if (parseChallenge(clean) !== undefined) return { kind: "challenge" };
   const line = parseServerLine(clean);
   if (line.kind !== "notice") return { kind: "none" };
   if (SHUTDOWNS.has(line.text)) return { kind: "shutting-down" };
-  if (parseChallenge(clean) !== undefined) return { kind: "challenge" };
-  for (const re of WELCOMES) {
+  for (const { lang, re } of WELCOMES) {
     const m = re.exec(line.text);
-    if (m) return { kind: "welcome", nick: m[1]! };
+    if (m) return { kind: "welcome", nick: m[1]!, lang };
   }
   for (const re of RENAMES) {
     const m = re.exec(line.text);
     if (m) return { kind: "renamed", from: m[1]!, to: m[2]! };
   }
   return { kind: "none" };
+}
+
+const LINE_LIMITS = Object.values(MESSAGES).map((t) => templateRegex(t.lineTooLong as unknown as (...a: string[]) => string, 2));
+
+/**
+ * The server's line limit, read from its refusal of a line (`!!! line too long
+ * (1025+ bytes; the limit is 1024) ...`, in any language), or undefined.
+ */
+export function lineLimitOf(raw: string): number | undefined {
+  const line = parseServerLine(sanitize(raw).text);
+  if (line.kind !== "error") return undefined;
+  for (const re of LINE_LIMITS) {
+    const m = re.exec(line.text);
+    if (m && /^\d+$/.test(m[2]!)) return Number(m[2]);
+  }
+  return undefined;
 }

@@ -3,57 +3,76 @@
  * The chat server: `bun src/server.ts` (TCP), `--udp` (UDP), or `--tcp --udp`
  * (both at once, one room: TCP and UDP ports are separate, so both can be 9009).
  *
+ * With `--redis [URL]` this server's room is also every other server's linked
+ * to the same Redis: one room across them (src/link/, docs/LINKING.md).
+ *
  * Wiring only: the room is src/hub.ts, the wire is src/protocol.ts, and the
  * sockets are src/transports/. docs/PROTOCOL.md says what goes over the wire.
  */
 import { Command, Option } from "commander";
 import { DEFAULTS, type Settings } from "./config.ts";
 import { Hub } from "./hub.ts";
-import { messages } from "./i18n.ts";
+import { langFromArgs, messages } from "./i18n.ts";
 import { MAX_LINE_BYTES_CEILING } from "./protocol.ts";
-import { describeError, intOption, langOption, portOption, secondsOption } from "./cli.ts";
+import { describeError, intOption, langOption, localize, secondsOption } from "./cli.ts";
 import { serveTcp } from "./transports/tcp.ts";
 import type { RunningServer } from "./transports/types.ts";
 import { serveUdp } from "./transports/udp.ts";
+import { LinkError, RedisRoom, type LinkEvent } from "./link/redis-room.ts";
 
 interface ServerFlags extends Settings {
   tcp?: boolean;
   udp?: boolean;
   floodLimit: boolean;
   quiet?: boolean;
+  /** true: --redis without a URL. */
+  redis?: string | true;
 }
 
-const program = new Command("server")
-  .description("A multi-user chat server that plain `nc` can talk to.")
-  .option("--host <address>", "address to listen on", DEFAULTS.host)
-  .option("-p, --port <n>", "port (0 picks a free one)", portOption, DEFAULTS.port)
-  .option("--tcp", "serve TCP (the default)")
-  .option("--udp", "serve UDP (with --tcp: both, in one room)")
-  .option("--lang <lang>", "language of notices: en or zh", langOption, DEFAULTS.lang)
-  .option("--max-line-bytes <n>", "longest line in bytes", intOption(16, MAX_LINE_BYTES_CEILING), DEFAULTS.maxLineBytes)
-  .option("--max-queue-bytes <n>", "a TCP client with more bytes waiting is dropped", intOption(1024, 1 << 30), DEFAULTS.maxQueueBytes)
-  .option("--max-clients <n>", "most members at once", intOption(1, 1_000_000), DEFAULTS.maxClients)
-  .option("--max-per-address <n>", "most members from one IP address", intOption(1, 1_000_000), DEFAULTS.maxPerAddress)
-  .option("--flood-burst <n>", "lines a member may send at once", intOption(1, 1_000_000), DEFAULTS.floodBurst)
-  .option("--flood-rate <n>", "lines per second after the burst", intOption(1, 1_000_000), DEFAULTS.floodRate)
-  .option("--no-flood-limit", "turn flood control off (benchmarks, load tests)")
+/** Where --redis links without a URL. */
+const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+
+// The language of everything this program says, --help and its errors included:
+// --lang if given (read before the options are, so that --help can speak it), else the locale.
+const t = messages(langFromArgs(process.argv.slice(2)) ?? DEFAULTS.lang);
+const o = t.cli.server;
+
+const program = localize(new Command("server"), t)
+  .description(o.about)
+  .option("--host <address>", o.host, DEFAULTS.host)
+  .option("-p, --port <n>", o.port, intOption(0, 65535, t), DEFAULTS.port)
+  .option("--tcp", o.tcp)
+  .option("--udp", o.udp)
+  .option("--lang <lang>", o.lang, langOption(t), DEFAULTS.lang)
+  .option("--max-line-bytes <n>", o.maxLineBytes, intOption(16, MAX_LINE_BYTES_CEILING, t), DEFAULTS.maxLineBytes)
+  .option("--max-queue-bytes <n>", o.maxQueueBytes, intOption(1024, 1 << 30, t), DEFAULTS.maxQueueBytes)
+  .option("--max-clients <n>", o.maxClients, intOption(1, 1_000_000, t), DEFAULTS.maxClients)
+  .option("--max-per-address <n>", o.maxPerAddress, intOption(1, 1_000_000, t), DEFAULTS.maxPerAddress)
+  .option("--flood-burst <n>", o.floodBurst, intOption(1, 1_000_000, t), DEFAULTS.floodBurst)
+  .option("--flood-rate <n>", o.floodRate, intOption(1, 1_000_000, t), DEFAULTS.floodRate)
+  .option("--no-flood-limit", o.noFloodLimit)
   .addOption(
-    new Option("--udp-timeout <seconds>", "remove a UDP member silent this long")
-      .argParser(secondsOption(0.1, 86_400))
+    new Option("--udp-timeout <seconds>", o.udpTimeout)
+      .argParser(secondsOption(0.1, 86_400, t))
       .default(DEFAULTS.udpTimeoutMs, String(DEFAULTS.udpTimeoutMs / 1000)),
   )
   .addOption(
-    new Option("--idle-timeout <seconds>", "ask a silent TCP member if it is still there, close it after as long again (0: never)")
-      .argParser(secondsOption(0, 86_400))
+    new Option("--idle-timeout <seconds>", o.idleTimeout)
+      .argParser(secondsOption(0, 86_400, t))
       .default(DEFAULTS.idleTimeoutMs, String(DEFAULTS.idleTimeoutMs / 1000)),
   )
-  .option("-q, --quiet", "log only the ready line and errors")
-  .showHelpAfterError("(run with --help for the options)")
+  .option("--summarize-above <n>", o.summarizeAbove, intOption(0, 1_000_000, t), DEFAULTS.summarizeAbove)
+  .addOption(
+    new Option("--summary-interval <seconds>", o.summaryInterval)
+      .argParser(secondsOption(0.1, 86_400, t))
+      .default(DEFAULTS.summaryIntervalMs, String(DEFAULTS.summaryIntervalMs / 1000)),
+  )
+  .option("--redis [url]", o.redis(DEFAULT_REDIS_URL))
+  .option("-q, --quiet", o.quiet)
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2)); // a usage error exits 2, as the lessons do
 
 program.parse();
-const flags = program.opts<ServerFlags & { udpTimeout: number; idleTimeout: number }>();
-const t = messages(flags.lang);
+const flags = program.opts<ServerFlags & { udpTimeout: number; idleTimeout: number; summaryInterval: number }>();
 const log = flags.quiet ? () => {} : (line: string) => console.log(line);
 
 const hub = new Hub({
@@ -63,8 +82,40 @@ const hub = new Hub({
   floodBurst: flags.floodLimit ? flags.floodBurst : 0,
   floodRate: flags.floodRate,
   maxLineBytes: flags.maxLineBytes,
+  summarizeAbove: flags.summarizeAbove,
+  summaryIntervalMs: flags.summaryInterval,
   log,
 });
+
+// Linked: reach Redis before anyone can join. A server that silently ran alone
+// would split the room without anyone knowing, so an unreachable Redis is an exit.
+let link: RedisRoom | undefined;
+if (flags.redis !== undefined) {
+  const url = typeof flags.redis === "string" ? flags.redis : process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  try {
+    link = await RedisRoom.connect(hub, { url, report: (e) => log(linkLog(e)) });
+  } catch (error) {
+    if (!(error instanceof LinkError)) throw error;
+    const why = { refused: t.redisWhy.refused, closed: t.redisWhy.closed, "bad-url": t.redisWhy.badUrl, other: error.detail }[error.why];
+    console.error(t.redisUnreachable(error.url, why));
+    process.exit(1);
+  }
+  hub.useRoom(link);
+  log(t.linked(link.url, link.hubId));
+}
+
+function linkLog(e: LinkEvent): string {
+  switch (e.kind) {
+    case "down":
+      return t.logLinkDown(link!.url);
+    case "back":
+      return t.logLinkBack(link!.url);
+    case "hub-lost":
+      return t.logHubLost(e.hub, e.members);
+    case "skipped":
+      return t.logSkipped(e.id, e.why);
+  }
+}
 
 /** Listen on every transport asked for; with both, on one port number. */
 async function listen(): Promise<RunningServer[]> {
@@ -88,7 +139,7 @@ let servers: RunningServer[];
 try {
   servers = await listen();
 } catch (error) {
-  console.error(`server: cannot listen on ${flags.host}:${flags.port}: ${describeError(error)}`);
+  console.error(t.cannotListen(flags.host, flags.port, describeError(error, t)));
   process.exit(1);
 }
 for (const s of servers) console.log(t.listening(s.host, s.port, s.transport));
@@ -101,7 +152,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     stopping = true;
     console.log(t.stopping(signal));
     hub.shutdown();
-    await Promise.all(servers.map((s) => s.stop()));
+    await Promise.all([...servers.map((s) => s.stop()), link?.close()]);
     process.exit(0);
   });
 }

@@ -95,7 +95,7 @@ async function room(transport: Transport) {
   const server = await startServer(transport);
   const raw = await joinRaw(transport, server.port);
   const kit = startClient(transport, server.port);
-  await until(() => raw.lines.some((l) => l.endsWith(" is now kit")), 10_000, "kit to join");
+  await until(() => raw.lines.includes("*** kit joined"), 10_000, "kit to join");
   await until(() => kit.screen.includes("> "), 5000, "the prompt");
   return { server, raw, kit };
 }

@@ -1,9 +1,11 @@
 /**
- * The contract: the same chat scenarios over a real TCP hub and a real UDP hub.
+ * The contract: the same chat scenarios over a real TCP hub and a real UDP hub,
+ * each as one hub and as two hubs linked through Redis (tests/helpers/shapes.ts).
  * Where the transports differ, the test says so and why (see docs/PROTOCOL.md).
  */
-import { afterEach, describe, expect, test } from "bun:test";
-import { member, startServer, tcpClient, TRANSPORTS, udpClient, udpJoin, type RawClient, type TestServer } from "./helpers/chat.ts";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { tcpClient, TRANSPORTS, udpClient, udpJoin, type RawClient, type TestServer } from "./helpers/chat.ts";
+import { member, SHAPES, startServer, useShape } from "./helpers/shapes.ts";
 import { until } from "../tools/harness/until.ts";
 
 let server: TestServer | undefined;
@@ -14,6 +16,7 @@ afterEach(async () => {
   clients = [];
   await server?.stop();
   server = undefined;
+  useShape("one hub");
 });
 
 async function room(transport: "tcp" | "udp", ...nicks: string[]): Promise<RawClient[]> {
@@ -26,12 +29,14 @@ async function room(transport: "tcp" | "udp", ...nicks: string[]): Promise<RawCl
   }
   // Everyone has heard everyone else join (or was there first).
   for (const [i, c] of joined.entries()) {
-    for (const later of nicks.slice(i + 1)) await c.waitFor(`is now ${later}`);
+    for (const later of nicks.slice(i + 1)) await c.waitFor(`*** ${later} joined`);
   }
   return joined;
 }
 
-describe.each(TRANSPORTS)("chat over %s", (transport) => {
+describe.each(SHAPES.flatMap((shape) => TRANSPORTS.map((t) => [t, shape] as const)))("chat over %s, %s", (transport, shape) => {
+  beforeEach(() => useShape(shape));
+
   test("welcomes a newcomer with a guest nick and tells the room", async () => {
     const [alice] = await room(transport, "alice");
     const guest = await member(server!);
@@ -245,6 +250,8 @@ describe("chat over tcp only (a stream has no message boundaries)", () => {
     );
     try {
       await until(() => server!.hub.size === 3, 5000, "the lazy client to join");
+      // It says nothing, so the room hears of it when the join hold runs out.
+      await bob!.waitFor(/^\*\*\* guest\d+ joined$/);
       const line = "z".repeat(1000);
       for (let i = 0; i < 50_000 && server.hub.size === 3; i++) {
         alice!.say(`${i} ${line}`);
@@ -261,18 +268,44 @@ describe("chat over tcp only (a stream has no message boundaries)", () => {
 });
 
 describe("chat over udp only (no connection: an address must prove itself)", () => {
-  test("never sends a stranger more bytes than it sent", async () => {
+  test("never sends a stranger more than 3x the bytes it sent", async () => {
     server = await startServer("udp");
     const stranger = await udpClient(server.port);
     clients.push(stranger);
-    stranger.say("hi"); // 3 bytes: too few to pay for the 19-byte challenge
-    stranger.say("/who");
+    const bytes = () => stranger.chunks.reduce((n, c) => n + c.length, 0);
+    stranger.say("hi"); // 3 bytes: 9 may be sent, too few for the 15 bytes of "/join TOKEN"
     await Bun.sleep(100); // nothing may arrive: there is no event to wait for
     expect(stranger.chunks.length).toBe(0);
-    stranger.say("hello, anyone there?"); // now 3 + 5 + 21 bytes in all
-    await stranger.waitFor(/^\*\*\* \/join [0-9a-f]{8}$/);
-    const received = stranger.chunks.reduce((n, c) => n + c.length, 0);
-    expect(received).toBeLessThanOrEqual(3 + 5 + 21);
+    stranger.say("/who"); // 3 + 5 bytes: now 24 may be sent, enough for the bare line to type
+    const bare = await stranger.waitFor(/^\/join [0-9a-f]{8}$/);
+    expect(bytes()).toBe(15);
+    expect(bytes()).toBeLessThanOrEqual(3 * (3 + 5));
+    stranger.say("hello, anyone there?"); // 21 more: the whole sentence
+    await stranger.waitFor(/^\*\*\* to join, type: \/join [0-9a-f]{8}$/);
+    expect(bytes()).toBeLessThanOrEqual(3 * (3 + 5 + 21));
+    // It is the same token, and typing the line it names gets you in.
+    expect(stranger.lines.at(-1)!.endsWith(bare)).toBe(true);
+    stranger.say(bare);
+    await stranger.waitFor("*** welcome, guest1!");
+  });
+
+  test("tells a person at nc -u what to type as soon as a typed line pays for it, in the room's language", async () => {
+    server = await startServer("udp", { lang: "zh" });
+    const person = await udpClient(server.port);
+    clients.push(person);
+    person.say("hello"); // 6 bytes: the bare line (15 bytes) at once
+    const bare = await person.waitFor(/^\/join [0-9a-f]{8}$/);
+    expect(person.chunks.reduce((n, c) => n + c.length, 0)).toBeLessThanOrEqual(3 * 6);
+    person.say(bare);
+    await person.waitFor("*** 欢迎，guest1！");
+    const newcomer = await udpClient(server.port);
+    clients.push(newcomer);
+    newcomer.say("/join 老李"); // 13 bytes: the sentence in the room's language (37 bytes)
+    const hint = await newcomer.waitFor(/^\*\*\* 加入请输入：\/join [0-9a-f]{8}$/);
+    expect(newcomer.chunks.reduce((n, c) => n + c.length, 0)).toBeLessThanOrEqual(3 * 13);
+    newcomer.say(hint.slice(hint.indexOf("/join")));
+    await newcomer.waitFor("*** 欢迎，guest2！");
+    await person.waitFor("*** 老李 加入了聊天室");
   });
 
   test("relays nothing from an address that has not joined", async () => {
@@ -288,12 +321,15 @@ describe("chat over udp only (no connection: an address must prove itself)", () 
     expect(alice!.matching("spoofed")).toEqual([]);
   });
 
-  test("takes the nick asked for in the join request", async () => {
+  test("takes the nick asked for in the join request: the room hears one join line", async () => {
     const [alice] = await room("udp", "alice");
     const bob = await udpClient(server!.port);
     clients.push(bob);
     await udpJoin(bob, "bob");
-    await alice!.waitFor("*** guest2 is now bob");
+    await alice!.waitFor("*** bob joined");
+    alice!.say("/who");
+    await alice!.waitFor("in the room (2)");
+    expect(alice!.matching(/guest2|is now bob/)).toEqual([]);
   });
 
   test("removes a member that stops sending, with a leave notice", async () => {
@@ -328,5 +364,45 @@ describe("chat over udp only (no connection: an address must prove itself)", () 
     alice!.say("short");
     await bob!.waitFor("<alice> short");
     expect(bob!.matching("www")).toEqual([]);
+  });
+});
+
+describe.each(TRANSPORTS)("big rooms over %s", (transport) => {
+  test("/who of any size arrives whole: in pieces within the line limit, each one datagram over UDP", async () => {
+    server = await startServer(transport, { maxLineBytes: 256, maxPerAddress: 1000 });
+    const nicks = Array.from({ length: 60 }, (_, i) => `member${String(i).padStart(2, "0")}-longnk`);
+    for (const nick of nicks) clients.push(await member(server, nick));
+    const asker = clients[0]!;
+    const from = asker.lines.length;
+    asker.say("/who");
+    await asker.waitFor("*** in the room (60): ", 3000, from);
+    const named = () =>
+      asker.lines
+        .slice(from)
+        .filter((l) => l.startsWith("*** in the room"))
+        .flatMap((l) => l.slice(l.indexOf(": ") + 2).split(", "));
+    await until(() => named().length >= 60, 3000, "every nick of /who");
+    expect(named()).toEqual(nicks);
+    const lines = asker.lines.slice(from).filter((l) => l.startsWith("*** in the room"));
+    expect(lines.length).toBeGreaterThanOrEqual(5); // 60 × 17 bytes: five lines of at most 256
+    for (const l of lines) expect(new TextEncoder().encode(l).length).toBeLessThanOrEqual(256);
+    if (transport === "udp") {
+      // One line per datagram, each within the limit with its newline.
+      const whoDatagrams = asker.chunks.filter((c) => new TextDecoder().decode(c).startsWith("*** in the room"));
+      expect(whoDatagrams.length).toBe(lines.length);
+    }
+  });
+
+  test("past the room size, joins and leaves are summed up, and everyone still gets every line", async () => {
+    server = await startServer(transport, { summarizeAbove: 3, summaryIntervalMs: 300 });
+    const [alice, bob, carol] = await room(transport, "alice", "bob", "carol");
+    const dave = await member(server, "dave");
+    const erin = await member(server, "erin");
+    clients.push(dave, erin);
+    erin.say("/quit");
+    for (const c of [alice!, bob!, carol!, dave]) await c.waitFor("*** 2 joined and 1 left in the last 0.3s");
+    expect(alice!.matching(/dave|erin/)).toEqual([]);
+    dave.say("hello, big room");
+    for (const c of [alice!, bob!, carol!]) await c.waitFor("<dave> hello, big room");
   });
 });

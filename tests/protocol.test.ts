@@ -7,6 +7,10 @@ import {
   nickKey,
   OutLine,
   parseChallenge,
+  heartbeatAnswer,
+  heartbeatLine,
+  parseHeartbeat,
+  parseHeartbeatAnswer,
   parseCommand,
   parseServerLine,
   sanitize,
@@ -212,9 +216,43 @@ describe("server lines", () => {
   });
 
   test("reads back the UDP join challenge it builds, and nothing else", () => {
-    expect(parseChallenge(challengeLine("65d625df"))).toBe("65d625df");
-    expect(parseChallenge(challengeLine("65d625df") + "\n")).toBe("65d625df");
+    expect(parseChallenge(challengeLine("65d625df")!)).toBe("65d625df");
+    expect(parseChallenge(challengeLine("65d625df")! + "\n")).toBe("65d625df");
     expect(parseChallenge("<alice> *** /join 65d625df")).toBeUndefined();
     expect(parseChallenge("*** /join alice")).toBeUndefined();
+    expect(parseChallenge("*** pong /join 65d625df")).toBeUndefined();
+    expect(parseChallenge("<alice> to join, type: /join 65d625df")).toBeUndefined();
+  });
+
+  test("tells a UDP newcomer the line to type, in the room's language, within 3x what it sent", () => {
+    const bytes = (line: string) => new TextEncoder().encode(line + "\n").length;
+    // Enough budget: the whole sentence, in either language, and it reads back.
+    expect(challengeLine("65d625df", "en")).toBe("*** to join, type: /join 65d625df");
+    expect(challengeLine("65d625df", "zh")).toBe("*** 加入请输入：/join 65d625df");
+    for (const lang of ["en", "zh"] as const) expect(parseChallenge(challengeLine("65d625df", lang)!)).toBe("65d625df");
+    // "hello" and its newline (6 bytes, so 18 may be sent): the bare line to type.
+    expect(challengeLine("65d625df", "en", 3 * 6)).toBe("/join 65d625df");
+    expect(parseChallenge("/join 65d625df")).toBe("65d625df");
+    // "/join 老李" and its newline (13 bytes: 39 may be sent): the sentence, in either language.
+    expect(challengeLine("65d625df", "zh", 3 * 13)).toBe("*** 加入请输入：/join 65d625df");
+    // "hi" (3 bytes: 9 may be sent): nothing fits yet.
+    expect(challengeLine("65d625df", "en", 3 * 3)).toBeUndefined();
+    for (const budget of [9, 15, 18, 33, 34, 36, 37, 39, 100]) {
+      for (const lang of ["en", "zh"] as const) {
+        const line = challengeLine("65d625df", lang, budget);
+        if (line !== undefined) expect(bytes(line)).toBeLessThanOrEqual(budget);
+      }
+    }
+  });
+
+  test("builds and reads the heartbeat and its answer with the server's count", () => {
+    expect(heartbeatLine(7)).toBe("/ping hb7");
+    expect(parseHeartbeat("/ping hb7")).toBe(7);
+    expect(parseHeartbeat("/ping hb")).toBeUndefined();
+    expect(parseHeartbeat("/ping hello")).toBeUndefined();
+    expect(heartbeatAnswer(7, 123)).toBe("*** pong hb7 123");
+    expect(parseHeartbeatAnswer("*** pong hb7 123")).toEqual({ sentLines: 7, count: 123 });
+    expect(parseHeartbeatAnswer("*** pong hb7")).toEqual({ sentLines: 7, count: undefined });
+    expect(parseHeartbeatAnswer("<bob> *** pong hb7 123")).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@ import { MESSAGES } from "../src/i18n.ts";
 import {
   clock,
   createColors,
+  lineLimitOf,
   nickColorName,
   noticeMeaning,
   renderLocal,
@@ -69,9 +70,9 @@ describe("renderServerLine", () => {
 });
 
 describe("noticeMeaning", () => {
-  test.each(Object.entries(MESSAGES))("reads the welcome and rename notices of a server speaking %s", (_lang, t) => {
-    expect(noticeMeaning(`*** ${t.welcome("guest1")}`)).toEqual({ kind: "welcome", nick: "guest1" });
-    expect(noticeMeaning(`*** ${t.welcome("张三")}`)).toEqual({ kind: "welcome", nick: "张三" });
+  test.each(Object.entries(MESSAGES))("reads the welcome (and so the language) and rename notices of a server speaking %s", (lang, t) => {
+    expect(noticeMeaning(`*** ${t.welcome("guest1")}`)).toEqual({ kind: "welcome", nick: "guest1", lang: lang as "en" | "zh" });
+    expect(noticeMeaning(`*** ${t.welcome("张三")}`)).toEqual({ kind: "welcome", nick: "张三", lang: lang as "en" | "zh" });
     expect(noticeMeaning(`*** ${t.renamed("guest1", "kit")}`)).toEqual({ kind: "renamed", from: "guest1", to: "kit" });
     expect(noticeMeaning(`*** ${t.shuttingDown}`)).toEqual({ kind: "shutting-down" });
   });
@@ -82,7 +83,18 @@ describe("noticeMeaning", () => {
     expect(noticeMeaning("*** bob joined")).toEqual({ kind: "none" });
   });
 
-  test("recognises a UDP join challenge", () => {
-    expect(noticeMeaning("*** /join 5c1e0a9f")).toEqual({ kind: "challenge" });
+  test("recognises a UDP join challenge, in every form and language", () => {
+    for (const line of ["*** to join, type: /join 5c1e0a9f", "*** 加入请输入：/join 5c1e0a9f", "/join 5c1e0a9f"]) {
+      expect(noticeMeaning(line)).toEqual({ kind: "challenge" });
+    }
+    expect(noticeMeaning("*** pong /join 5c1e0a9f")).toEqual({ kind: "none" });
+  });
+});
+
+describe("lineLimitOf", () => {
+  test.each(Object.entries(MESSAGES))("reads the server's line limit from its refusal in %s", (_lang, t) => {
+    expect(lineLimitOf(`!!! ${t.lineTooLong(1300, 512)}`)).toBe(512);
+    expect(lineLimitOf(`*** ${t.lineTooLong(1300, 512)}`)).toBeUndefined();
+    expect(lineLimitOf(`<mallory> !!! ${t.lineTooLong(1300, 1)}`)).toBeUndefined();
   });
 });

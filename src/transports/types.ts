@@ -20,6 +20,11 @@ export interface LineConnection {
 
 export interface ConnectionHandlers {
   line(text: string): void;
-  /** The connection ended: `byUs` when we closed it, else the server went away. */
-  closed(byUs: boolean): void;
+  /**
+   * The connection ended: `byUs` when we closed it, else the server went away;
+   * `why` is "restarted" when a UDP server answered as if it had never seen us.
+   */
+  closed(byUs: boolean, why?: "restarted"): void;
+  /** UDP: this many more lines from the server never arrived (see docs/PROTOCOL.md, Loss). */
+  lost?(lines: number): void;
 }

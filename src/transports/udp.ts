@@ -5,19 +5,37 @@
  * from. Three things follow, and this file handles all of them:
  *
  * 1. Anyone can forge a source address. So a new address is only a *stranger*:
- *    we relay nothing from it, and never send it more bytes than it sent us
- *    (else we could be used to flood a victim: reflection). When it has paid
- *    for it, it gets a challenge token, and only a client that really receives
- *    at that address can send `/join TOKEN` back and become a member.
+ *    we relay nothing from it, and never send it more than 3× the bytes it sent
+ *    us (QUIC's rule; else we could be used to flood a victim: reflection). Within
+ *    that budget it is told, at once, the line to type to join, `/join TOKEN`;
+ *    only a client that really receives at that address can send it back and
+ *    become a member.
  * 2. Nobody tells us when a client leaves. Members send heartbeats; one silent
  *    for `timeoutMs` is removed with a leave notice.
  * 3. Sending to a client that vanished makes the kernel report "port
  *    unreachable", sometimes on a LATER send to someone else. Every send is
  *    guarded, retried once, and an error never reaches the other members.
+ *
+ * Why one file, past 400 lines: the server's side and the client's side of the
+ * join, the heartbeats and the loss counts must agree byte for byte, so they are
+ * read side by side, in the one file that knows Bun.udpSocket.
  */
 import type { udp } from "bun";
 import type { Hub, Peer } from "../hub.ts";
-import { challengeLine, format, framesOfDatagram, MAX_DATAGRAM_BYTES, OutLine, parseChallenge, parseCommand } from "../protocol.ts";
+import { MESSAGES } from "../i18n.ts";
+import {
+  challengeLine,
+  format,
+  framesOfDatagram,
+  heartbeatAnswer,
+  heartbeatLine,
+  MAX_DATAGRAM_BYTES,
+  OutLine,
+  parseChallenge,
+  parseCommand,
+  parseHeartbeat,
+  parseHeartbeatAnswer,
+} from "../protocol.ts";
 import type { ConnectionHandlers, LineConnection, RunningServer } from "./types.ts";
 
 export interface UdpServerOptions {
@@ -33,10 +51,12 @@ export interface UdpServerOptions {
 const MAX_STRANGERS = 4096;
 /** A stranger's token expires after this long. */
 const STRANGER_TTL_MS = 60_000;
+/** A stranger is sent at most this many times the bytes received from it (QUIC, RFC 9000 §8.1). */
+export const AMPLIFICATION_LIMIT = 3;
 
 interface Stranger {
   token: string;
-  /** Bytes received and not yet "spent" on replies: the most we may send it. */
+  /** 3× the bytes received, less what we sent it: the most we may send it now. */
   budget: number;
   wantedNick: string | undefined;
   seenAt: number;
@@ -44,17 +64,29 @@ interface Stranger {
 
 type Sock = udp.Socket<"uint8array">;
 
-/** Sends one datagram; a stale ICMP error may make the first try throw, so try twice. */
-function sendGuarded(socket: Sock, bytes: Uint8Array, port: number, address: string): boolean {
+/**
+ * Errors that say a datagram was dropped on this machine (a firewall rule said
+ * no: EPERM; no buffer for it: ENOBUFS), not that its peer is gone. The datagram
+ * is lost, as it could be on any network; the peer is not blamed for it.
+ */
+const DROPPED_HERE = new Set(["EPERM", "EACCES", "ENOBUFS"]);
+
+/**
+ * Sends one datagram; a stale ICMP error may make the first try throw, so try
+ * twice. "failed": twice refused, its peer is taken to be gone; "dropped": this
+ * machine dropped it (see DROPPED_HERE).
+ */
+function sendGuarded(socket: Sock, bytes: Uint8Array, port: number, address: string): "sent" | "dropped" | "failed" {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       socket.send(bytes, port, address);
-      return true;
-    } catch {
-      // Pending "port unreachable" from some earlier send, or the peer is gone.
+      return "sent";
+    } catch (error) {
+      // Pending "port unreachable" from some earlier send, or the peer is gone; or a local drop.
+      if (DROPPED_HERE.has((error as NodeJS.ErrnoException).code ?? "")) return "dropped";
     }
   }
-  return false;
+  return "failed";
 }
 
 /** Most datagrams handed to one `sendMany` call. */
@@ -125,7 +157,7 @@ class Outbox {
       if (i >= end) continue;
       yieldAt = Math.min(yieldAt, i + AFTER_FAILURE);
       const peer = peers[i]!;
-      if (!failed.has(peer) && !sendGuarded(this.socket, packets[i * 3] as Uint8Array, peer.port, peer.address)) {
+      if (!failed.has(peer) && sendGuarded(this.socket, packets[i * 3] as Uint8Array, peer.port, peer.address) === "failed") {
         failed.add(peer);
         peer.fail();
       }
@@ -138,6 +170,8 @@ class UdpPeer implements Peer {
   readonly label: string;
   heardAt = Date.now();
   gone = false;
+  /** Datagrams handed to the kernel for it (heartbeat answers not counted): what the kit's client checks for loss. */
+  sent = 0;
 
   constructor(
     private readonly outbox: Outbox,
@@ -156,7 +190,14 @@ class UdpPeer implements Peer {
     if (line.bytes.length > MAX_DATAGRAM_BYTES) return;
     // A datagram keeps its boundaries, so one line is one datagram (with its \n, for nc).
     // Queued, not sent: the outbox sends the whole turn's datagrams at once.
+    this.sent++;
     this.outbox.add(this, line.bytes);
+  }
+
+  /** The answer to a heartbeat, in order behind everything sent before it, and not itself counted. */
+  answerHeartbeat(clientSent: number): void {
+    if (this.gone) return;
+    this.outbox.add(this, encoder.encode(heartbeatAnswer(clientSent, this.sent) + "\n"));
   }
 
   /** Its datagram could not be sent, twice: take it to be gone. */
@@ -206,7 +247,10 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
         }
         for (const frame of framesOfDatagram(datagram, options.maxLineBytes)) {
           if (member.gone) break;
-          hub.receive(member, frame);
+          // The kit client's heartbeat is the transport's business: answered here, with the count.
+          const beat = frame.kind === "line" ? parseHeartbeat(frame.text) : undefined;
+          if (beat !== undefined) member.answerHeartbeat(beat);
+          else hub.receive(member, frame);
         }
       },
       // Without this handler an ICMP error would end the process (exit 1).
@@ -229,7 +273,7 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
       strangers.set(key, stranger);
     }
     stranger.seenAt = now;
-    stranger.budget += datagram.length;
+    stranger.budget += AMPLIFICATION_LIMIT * datagram.length;
 
     for (const frame of framesOfDatagram(datagram, options.maxLineBytes)) {
       if (frame.kind !== "line") continue;
@@ -246,12 +290,12 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
       if (command.arg) stranger.wantedNick = command.arg.split(/\s+/)[0];
     }
 
-    // Answer only what it has paid for: never more bytes than we received.
-    const challenge = encoder.encode(challengeLine(stranger.token) + "\n");
-    if (stranger.budget >= challenge.length) {
-      stranger.budget -= challenge.length;
-      sendGuarded(sock, challenge, port, address);
-    }
+    // Answer only what it has paid for: the longest challenge its budget allows, or silence.
+    const line = challengeLine(stranger.token, hub.lang, stranger.budget);
+    if (line === undefined) return;
+    const challenge = encoder.encode(line + "\n");
+    stranger.budget -= challenge.length;
+    sendGuarded(sock, challenge, port, address);
   }
 
   // Heartbeats: a member we have not heard from in `timeoutMs` is gone.
@@ -289,25 +333,48 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
 export interface UdpClientOptions {
   /** Nick to ask for while joining. */
   nick?: string;
-  /** How often to send a heartbeat (ms). */
+  /** How often to send a heartbeat when nothing else is going on (ms). */
   heartbeatMs: number;
+  /** Once lines have arrived, ask for the server's count this soon (ms), so that loss shows promptly. */
+  lossCheckMs?: number;
+  /** Once a line is sent, ask whether the server has it this soon (ms). */
+  confirmMs?: number;
   /** Give up joining after this long (ms). */
   joinTimeoutMs?: number;
 }
 
-/** Our heartbeats carry this token so their answers can be hidden from the user. */
-export const HEARTBEAT_TOKEN = "hb";
+export interface UdpConnection extends LineConnection {
+  /**
+   * Lines sent that the server has not confirmed (no heartbeat answer came back
+   * after them): after a restart of the server, these are the lines it never had.
+   */
+  unconfirmed(): string[];
+}
+
+/** Lines kept for `unconfirmed()`: at most this many, and this young. */
+const KEEP_LINES = 20;
+const KEEP_MS = 30_000;
+
+/** "You are already in the room", in every language: a retried join request reached a server that had let us in. */
+const ALREADY_JOINED = new Set(Object.values(MESSAGES).map((t) => format.error(t.alreadyJoined)));
 
 /**
  * Joins a chat server over UDP (the challenge round trip of docs/PROTOCOL.md)
  * and returns once the server has welcomed us. Rejects if nobody answers.
+ *
+ * Then it keeps the membership alive and makes loss visible: it counts the
+ * datagrams that arrive, and its heartbeats (`/ping hbN`) are answered with the
+ * number the server sent; the difference is reported to `handlers.lost`. A
+ * heartbeat also follows every line sent (within `confirmMs`), so the client
+ * knows which of its lines the server has: after a server restart, the rest
+ * can be sent again (`unconfirmed()`).
  */
 export async function connectUdp(
   host: string,
   port: number,
   handlers: ConnectionHandlers,
   options: UdpClientOptions,
-): Promise<LineConnection> {
+): Promise<UdpConnection> {
   let joined = false;
   let closed = false;
   let heardAt = Date.now();
@@ -318,15 +385,41 @@ export async function connectUdp(
     rejectJoin = rej;
   });
 
-  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  // Loss: datagrams received since joining (heartbeat answers not counted), and loss already reported.
+  let received = 0;
+  let lostShown = 0;
+  // Lines received since the last heartbeat answer: a loss check is due.
+  let checkDue = false;
+  let pingedAt = 0;
+  // Our lines: how many sent, how many the server has confirmed, and the recent ones.
+  let sentLines = 0;
+  let confirmed = 0;
+  const recent: { seq: number; line: string; at: number }[] = [];
+  let confirmTimer: ReturnType<typeof setTimeout> | undefined;
+  const lossCheckMs = options.lossCheckMs ?? 1000;
+
+  let ticker: ReturnType<typeof setInterval> | undefined;
   /** The end, whatever caused it: `code` says why when we never got in. */
   const finish = (byUs: boolean, code = "ECONNREFUSED") => {
     if (closed) return;
     closed = true;
-    clearInterval(heartbeat);
+    clearInterval(ticker);
+    clearTimeout(confirmTimer);
     socket.close();
-    if (joined) handlers.closed(byUs);
+    if (joined) handlers.closed(byUs, code === "restarted" ? "restarted" : undefined);
     else rejectJoin(Object.assign(new Error(code === "ETIMEDOUT" ? "no answer" : "connection refused"), { code }));
+  };
+
+  const answered = (answer: { sentLines: number; count: number | undefined }) => {
+    checkDue = false;
+    if (answer.sentLines > confirmed && answer.sentLines <= sentLines) confirmed = answer.sentLines;
+    while (recent.length > 0 && recent[0]!.seq <= confirmed) recent.shift();
+    if (answer.count === undefined) return; // a server that does not count
+    const lost = answer.count - received;
+    if (lost > lostShown) {
+      handlers.lost?.(lost - lostShown);
+      lostShown = lost;
+    }
   };
 
   const socket = await Bun.udpSocket({
@@ -338,18 +431,32 @@ export async function connectUdp(
       data(_s, datagram) {
         heardAt = Date.now();
         for (const frame of framesOfDatagram(datagram, 64 * 1024)) {
-          if (frame.kind !== "line") continue;
+          if (frame.kind !== "line" || closed) continue;
           const text = frame.text;
           if (!joined) {
             const token = parseChallenge(text);
             if (token !== undefined) {
-              sendLine(`/join ${token}`);
+              sendRaw(`/join ${token}`);
               continue;
             }
             joined = true;
             resolveJoin();
+            if (ALREADY_JOINED.has(text)) {
+              // Our welcome was lost and a retried request got this instead: we are in all the same.
+              received++;
+              continue;
+            }
+          } else if (parseChallenge(text) !== undefined) {
+            // A challenge once we are in: the server no longer knows us (it restarted).
+            return finish(false, "restarted");
           }
-          if (text === format.notice(`pong ${HEARTBEAT_TOKEN}`)) continue;
+          const answer = parseHeartbeatAnswer(text);
+          if (answer) {
+            answered(answer);
+            continue;
+          }
+          received++;
+          checkDue = true;
           handlers.line(text);
         }
       },
@@ -361,7 +468,7 @@ export async function connectUdp(
     },
   });
 
-  const sendLine = (line: string) => {
+  const sendRaw = (line: string) => {
     if (closed) return;
     try {
       socket.send(line + "\n");
@@ -369,20 +476,29 @@ export async function connectUdp(
       finish(false);
     }
   };
+  const ping = () => {
+    pingedAt = Date.now();
+    sendRaw(heartbeatLine(sentLines));
+  };
 
-  // The join request is padded so that the server may answer it at once:
-  // it never sends a stranger more bytes than it received.
-  const hello = `/join ${options.nick ?? ""}`.padEnd(40, " ");
-  sendLine(hello);
-  const retry = setInterval(() => (joined || closed ? clearInterval(retry) : sendLine(hello)), 500);
+  // The join request is padded so that the server may answer it at once, with
+  // the whole sentence: it never sends a stranger more than 3× what it received.
+  const hello = `/join ${options.nick ?? ""}`.padEnd(16, " ");
+  sendRaw(hello);
+  const retry = setInterval(() => (joined || closed ? clearInterval(retry) : sendRaw(hello)), 500);
   const giveUp = setTimeout(() => joined || finish(false, "ETIMEDOUT"), options.joinTimeoutMs ?? 5000);
 
-  heartbeat = setInterval(() => {
-    if (!joined) return;
-    // Three heartbeats without any answer: the server has gone.
-    if (Date.now() - heardAt > options.heartbeatMs * 3) return finish(false);
-    sendLine(`/ping ${HEARTBEAT_TOKEN}`);
-  }, options.heartbeatMs);
+  pingedAt = Date.now();
+  ticker = setInterval(
+    () => {
+      if (!joined) return;
+      const now = Date.now();
+      // Three heartbeats without any answer: the server has gone.
+      if (now - heardAt > options.heartbeatMs * 3) return finish(false);
+      if ((checkDue && now - pingedAt >= lossCheckMs) || now - pingedAt >= options.heartbeatMs) ping();
+    },
+    Math.max(10, Math.min(250, lossCheckMs / 2, options.heartbeatMs / 2)),
+  );
 
   try {
     await joinedPromise;
@@ -392,11 +508,25 @@ export async function connectUdp(
   }
 
   return {
-    send: sendLine,
+    send(line) {
+      if (closed) return;
+      sentLines++;
+      recent.push({ seq: sentLines, line, at: Date.now() });
+      if (recent.length > KEEP_LINES) recent.shift();
+      sendRaw(line);
+      confirmTimer ??= setTimeout(() => {
+        confirmTimer = undefined;
+        ping();
+      }, options.confirmMs ?? 200);
+    },
     close() {
       if (closed) return;
-      sendLine("/quit");
+      sendRaw("/quit");
       finish(true);
+    },
+    unconfirmed() {
+      const young = Date.now() - KEEP_MS;
+      return recent.filter((r) => r.seq > confirmed && r.at >= young).map((r) => r.line);
     },
   };
 }

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { startProgram, tcpClient, tcpServer, TRANSPORTS, udpClient, udpServer, until, WireLog, type FakeServer, type Program } from "../../tools/harness/index.ts";
 import { envWith, kitLesson, LESSON_FILES, runLesson, type KitLesson } from "./kit-lessons.ts";
 
-const NAMES: Record<KitLesson, string> = { "01": "echo", "02": "hub", "03": "client", "04": "chat" };
+const NAMES: Record<KitLesson, string> = { "01": "echo", "02": "hub", "03": "client", "04": "chat", "05": "hubs" };
 const LESSONS = Object.keys(LESSON_FILES) as KitLesson[];
 
 let cleanups: (() => unknown)[] = [];

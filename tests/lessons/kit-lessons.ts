@@ -11,6 +11,7 @@ export const LESSON_FILES = {
   "02": "lessons/02-hub.ts",
   "03": "lessons/03-client.ts",
   "04": "lessons/04-chat.ts",
+  "05": "lessons/05-linked-hubs.ts",
 } as const;
 export type KitLesson = keyof typeof LESSON_FILES;
 

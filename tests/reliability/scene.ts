@@ -130,7 +130,7 @@ async function playScene(transport: Transport, args: string[], body: (scene: Sce
     await scene.start(args);
     scene.alice = await scene.join("alice");
     scene.bob = await scene.join("bob");
-    await scene.alice.waitFor("is now bob");
+    await scene.alice.waitFor("*** bob joined");
     await body(scene);
   } finally {
     await scene.cleanup();

@@ -6,19 +6,26 @@
  * (tools/bench/loadgen.ts) in another, on 127.0.0.1 only, then prints one table.
  *
  *   bun run bench                              burst (against lesson 02 too), rate, udp
- *   bun run bench --scenario all               every target scenario of the issue
+ *   bun run bench --scenario all               every scenario with a target (docs/PERFORMANCE.md)
  *   bun run bench --scenario burst --compare lesson02
  *   bun run bench --scenario rate --rate 20000 --duration 5 --json
  *   bun run bench --target "bun lessons/02-hub.ts --port 0" --scenario rate
+ *   bun run bench --scenario hubs              two hubs linked through Redis, beside one hub
+ *   bun run bench --scenario bigroom           10,000 TCP members joining one after another
  *
- * Targets: kit (src/server.ts), lesson02 (lessons/02-hub.ts), sink (reads and
- * drops everything), or any command that prints "listening on HOST:PORT".
+ * Targets: kit (src/server.ts), kit-linked (two kit hubs linked through a
+ * redis-server of the bench's own, clients split across them), lesson02
+ * (lessons/02-hub.ts), sink (reads and drops everything), or any command that
+ * prints "listening on HOST:PORT".
  * Every run has a time bound and stops by itself.
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { chatServerCommand, readMemory, readOpenFileLimit, startProgram, type Program } from "../harness/index.ts";
+import { readCpuSeconds, readMemory } from "../harness/index.ts";
+import { startHub, startHubs, targetOf, withFileLimit, type Target } from "./hubs.ts";
+import { SCENARIOS, type Scenario } from "./scenarios.ts";
 import type { LoadConfig, LoadResult } from "./loadgen.ts";
+import type { BigRoomConfig, BigRoomResult } from "./bigroom.ts";
 import { fmt, idleGoals, met, ms, printReport, type Ratio, type Row } from "./report.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -39,6 +46,7 @@ const { values: flags } = parseArgs({
     size: { type: "string" },
     "max-queue-bytes": { type: "string" },
     "idle-steps": { type: "string" },
+    members: { type: "string" },
     "time-limit": { type: "string" },
     repeat: { type: "string" },
     tick: { type: "string" },
@@ -54,13 +62,15 @@ if (flags.help) {
   console.log(`Options:
   --scenario LIST      ${Object.keys(SCENARIOS()).join(", ")}, all (comma-separated)
   --target T           hub under test: kit, kit:DIR (the kit in another checkout),
-                       lesson02, sink or "command" (default kit)
+                       kit-linked (two kit hubs and one Redis), lesson02, sink
+                       or "command" (default kit)
   --compare T          also run every traffic scenario against T, and print the ratio
   --transport tcp|udp  --clients N (50)  --senders N (all)  --size BYTES (64)
   --rate LINES/S       all senders together, evenly spaced   --duration S
   --burst              every sender's --lines N lines at once
   --max-queue-bytes N  the kit hub's slow-consumer cap (its default: 262144)
   --idle-steps LIST    idle clients at which to read the hub's memory (1000,10000)
+  --members N          bigroom: members joining one after another (10000)
   --time-limit S       hard bound on each run (default 120)
   --tick MS            rate mode: how often the generator sends what is due (0.2)
   --repeat N           run each measurement N times, keep the median (by deliveries/s)
@@ -71,143 +81,18 @@ if (flags.help) {
 }
 
 // ---------------------------------------------------------------------------
-// Scenarios: the issue's targets, each a preset of load settings.
-
-interface Scenario {
-  name: string;
-  about: string;
-  load: Partial<LoadConfig>;
-  /** Compare against this target in the same run (the default bench compares burst with lesson 02). */
-  compare?: string;
-  /** Run twice: without and with one client that never reads. */
-  slowPair?: boolean;
-  /** Forced target (the sink scenario). */
-  target?: string;
-  maxQueueBytes?: number;
-  goal?: (r: Row, all: Row[]) => string;
-}
-
-
-function SCENARIOS(): Record<string, Scenario> {
-  return {
-    burst: {
-      name: "burst",
-      about: "TCP, 50 clients all sending 64-byte lines at once",
-      load: { transport: "tcp", mode: "burst", linesPerSender: 1000 },
-      compare: "lesson02",
-      maxQueueBytes: 64 << 20,
-      goal: (r) => `>= 800,000 deliveries/s, nothing lost: ${met(r.res.deliveriesPerS >= 800_000 && r.res.lost === 0)}`,
-    },
-    rate: {
-      name: "rate",
-      about: "TCP, 5,000 lines/s into 50 clients (245,000 deliveries/s)",
-      load: { transport: "tcp", mode: "rate", rate: 5000, durationS: 10 },
-      goal: (r) => `p99 <= 2 ms and nothing lost: ${met(r.res.latency.p99Us <= 2000 && r.res.lost === 0)}`,
-    },
-    udp: {
-      name: "udp",
-      about: "UDP, 1,000 lines/s into 50 clients",
-      load: { transport: "udp", mode: "rate", rate: 1000, durationS: 10 },
-      goal: (r) => `p99 <= 2 ms and nothing lost: ${met(r.res.latency.p99Us <= 2000 && r.res.lost === 0)}`,
-    },
-    "udp-burst": {
-      name: "udp-burst",
-      about: "UDP, 50 clients all sending at once (UDP drops what no buffer holds)",
-      load: { transport: "udp", mode: "burst", linesPerSender: 200 },
-      goal: (r) => `loss reported: ${((100 * r.res.lost) / Math.max(1, r.res.expected)).toFixed(1)} %`,
-    },
-    slow: {
-      name: "slow",
-      about: "TCP, 5,000 lines/s into 50 clients, then again with one more client that never reads",
-      load: { transport: "tcp", mode: "rate", rate: 5000, durationS: 20 },
-      slowPair: true,
-    },
-    idle: {
-      name: "idle",
-      about: "hub memory per idle TCP connection",
-      load: { transport: "tcp", mode: "idle", idleSteps: [1000, 10_000], timeLimitS: 240 },
-      // Each join is announced to every member: 10,000 joins queue ~1 GB of notices in all,
-      // and with the default cap a member that has not read its share yet would be dropped.
-      maxQueueBytes: 64 << 20,
-    },
-    sink: {
-      name: "sink",
-      about: "the load generator alone: a burst into a hub that drops everything",
-      load: { transport: "tcp", mode: "burst", linesPerSender: 20_000, relays: false },
-      target: "sink",
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------
-// Targets: how to start a hub, and how its clients join.
-
-interface Target {
-  label: string;
-  cmd: string[];
-  join: "kit" | "plain";
-  relays: boolean;
-}
-
-function targetOf(name: string, transport: "tcp" | "udp", maxQueueBytes: number | undefined): Target {
-  const udp = transport === "udp" ? ["--udp"] : [];
-  // "kit:DIR" is the kit's server from another checkout (a git worktree of an older commit).
-  const kitDir = name === "kit" ? ROOT : name.startsWith("kit:") ? resolve(name.slice(4)) : undefined;
-  if (kitDir !== undefined) {
-    // Flood control off and limits raised: the benchmark measures fan-out, not policy.
-    const cmd = [...chatServerCommand(kitDir).argv, "--host", "127.0.0.1", "--quiet", "--no-flood-limit"];
-    cmd.push("--max-clients", "20000", "--max-per-address", "20000", ...udp);
-    if (maxQueueBytes) cmd.push("--max-queue-bytes", String(maxQueueBytes));
-    const label = name === "kit" ? "kit" : `kit(${name.slice(4).replace(/\/+$/, "").split("/").pop()})`;
-    return { label, cmd, join: "kit", relays: true };
-  }
-  // Every hub gets --port 0 (startHub adds it) and says the port it got in its ready line.
-  switch (name) {
-    case "lesson02":
-      return { label: name, cmd: [BUN, "lessons/02-hub.ts", "--host", "127.0.0.1", ...udp], join: "plain", relays: true };
-    case "sink":
-      return { label: "sink", cmd: [BUN, "tools/bench/sink.ts", ...udp], join: "plain", relays: false };
-    default: {
-      const label = name.length > 24 ? name.slice(0, 21) + "..." : name;
-      return { label, cmd: ["sh", "-c", `exec ${name}`], join: "plain", relays: true };
-    }
-  }
-}
-
-/** Raises the soft open-files limit for a child that will hold many sockets. */
-function withFileLimit(cmd: string[], files: number): string[] {
-  const mine = readOpenFileLimit("self") ?? 0;
-  if (mine >= files) return cmd;
-  return ["sh", "-c", `ulimit -n ${files} 2>/dev/null || ulimit -n hard; exec "$@"`, "sh", ...cmd];
-}
-
-/** The hub in its own process, on the port it picks and reports in its ready line. */
-function startHub(t: Target, transport: "tcp" | "udp", files: number): Promise<Program> {
-  return startProgram({
-    command: { argv: withFileLimit(t.cmd, files), label: t.label, custom: true },
-    transport,
-    port: 0,
-    cwd: ROOT,
-    readyMs: 15_000,
-    // The ready line is read in English, whatever the machine's locale.
-    env: { LANG: "C", LC_ALL: "", LC_MESSAGES: "" },
-    ready: [/listening on \S*?:(\d+)/],
-  });
-}
-
-// ---------------------------------------------------------------------------
 
 const progress = (line: string) => console.error(line);
 
-type Run = { res: LoadResult; hubStartKiB?: number };
+type Run = { res: LoadResult; hubStartKiB?: number; redisCpuPct?: number };
 
 async function runLoad(t: Target, load: LoadConfig): Promise<Run> {
   const files = load.mode === "idle" ? Math.max(...load.idleSteps) + 1000 : 4096;
-  const hub = await startHub(t, load.transport, files);
-  const hubStartKiB = readMemory(hub.proc.pid)?.rssKiB;
+  const hub = await startHubs(t, load.transport, files);
+  const hubStartKiB = hub.pids.reduce((n, pid) => n + (readMemory(pid)?.rssKiB ?? 0), 0);
   try {
     const relays = t.relays && load.relays !== false;
-    const config: LoadConfig = { ...load, port: hub.port, hubPid: hub.proc.pid, join: t.join, relays };
+    const config: LoadConfig = { ...load, port: hub.port, ports: hub.ports, hubPid: hub.pids[0]!, hubPids: hub.pids, join: t.join, relays };
     const gen = Bun.spawn(withFileLimit([BUN, "tools/bench/loadgen.ts", JSON.stringify(config)], files), {
       cwd: ROOT,
       stdin: "ignore",
@@ -216,8 +101,26 @@ async function runLoad(t: Target, load: LoadConfig): Promise<Run> {
     });
     const killer = setTimeout(() => gen.kill("SIGKILL"), (load.timeLimitS + 30) * 1000);
     const text = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
-    const [out, err] = await Promise.all([text(gen.stdout), text(gen.stderr), gen.exited]);
+    // Linked: Redis's own CPU, from the generator's "@measure" to its result.
+    let redisCpu0: number | undefined;
+    let redisAt0 = 0;
+    const watched = async (stream: ReadableStream<Uint8Array>) => {
+      let all = "";
+      const decoder = new TextDecoder();
+      for await (const chunk of stream) {
+        all += decoder.decode(chunk, { stream: true });
+        if (hub.redisPid && redisCpu0 === undefined && all.includes("@measure")) {
+          redisCpu0 = readCpuSeconds(hub.redisPid);
+          redisAt0 = performance.now();
+        }
+      }
+      return all;
+    };
+    const [out, err] = await Promise.all([watched(gen.stdout), text(gen.stderr), gen.exited]);
     clearTimeout(killer);
+    const redisCpu1 = hub.redisPid ? readCpuSeconds(hub.redisPid) : undefined;
+    const redisSeconds = (performance.now() - redisAt0) / 1000;
+    const redisCpuPct = redisCpu0 !== undefined && redisCpu1 !== undefined ? (100 * (redisCpu1 - redisCpu0)) / redisSeconds : undefined;
     const lines = out.split("\n");
     for (const line of lines.filter((l) => l.startsWith("@") && !l.startsWith("@result"))) {
       progress(`  ${t.label}: ${line.slice(1)}`);
@@ -228,10 +131,74 @@ async function runLoad(t: Target, load: LoadConfig): Promise<Run> {
       const said = `${out.slice(-2000)}${err.slice(-2000)}`;
       throw new Error(`load generator failed against ${t.label}:\n${said}\nhub said:\n${hubSaid}`);
     }
-    return { res: JSON.parse(resultLine.slice("@result ".length)) as LoadResult, hubStartKiB };
+    return { res: JSON.parse(resultLine.slice("@result ".length)) as LoadResult, hubStartKiB, redisCpuPct };
+  } finally {
+    await hub.stop();
+  }
+}
+
+/** The big-room scenario: the kit's hub, and tools/bench/bigroom.ts joining members one after another. */
+async function runBigRoom(s: Scenario): Promise<BigRoomResult> {
+  const members = Number(flags.members ?? 10_000);
+  const maxQueueBytes = flags["max-queue-bytes"] ? Number(flags["max-queue-bytes"]) : s.maxQueueBytes;
+  const t = targetOf(flags.target ?? "kit", "tcp", maxQueueBytes);
+  if (t.join !== "kit") throw new Error("the bigroom scenario measures the kit's hub (--target kit or kit:DIR)");
+  t.cmd.push(...s.bigroom!.hubArgs);
+  progress(`${s.name} against ${t.label}: ${s.about.replace("10,000", fmt(members))}`);
+  const files = members + 1000;
+  const hub = await startHub(t, "tcp", files);
+  try {
+    await Bun.sleep(500); // a just-started hub is still loading code: read its RSS once it has
+    const config: BigRoomConfig = {
+      port: hub.port,
+      hubPid: hub.proc.pid,
+      hubStartKiB: readMemory(hub.proc.pid)?.rssKiB ?? 0,
+      members,
+      lines: 20,
+      timeLimitS: Number(flags["time-limit"] ?? 300),
+    };
+    const gen = Bun.spawn(withFileLimit([BUN, "tools/bench/bigroom.ts", JSON.stringify(config)], files), {
+      cwd: ROOT,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const killer = setTimeout(() => gen.kill("SIGKILL"), (config.timeLimitS + 30) * 1000);
+    const text = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
+    const [out, err] = await Promise.all([text(gen.stdout), text(gen.stderr), gen.exited]);
+    clearTimeout(killer);
+    const lines = out.split("\n");
+    for (const line of lines.filter((l) => l.startsWith("@") && !l.startsWith("@result"))) progress(`  ${t.label}: ${line.slice(1)}`);
+    const resultLine = lines.find((l) => l.startsWith("@result "));
+    if (!resultLine) {
+      const hubSaid = hub.lines().slice(-10).join("\n");
+      throw new Error(`the big-room generator failed:\n${out.slice(-2000)}${err.slice(-2000)}\nhub said:\n${hubSaid}`);
+    }
+    return JSON.parse(resultLine.slice("@result ".length)) as BigRoomResult;
   } finally {
     await hub.stop("SIGTERM", 3000);
   }
+}
+
+/** What a big-room run says, against its goals: <= 4 KiB of hub RSS per member, every line to every member. */
+function bigRoomGoals(scenario: string, b: BigRoomResult): string[] {
+  const per = (kib: number) => ((kib - b.hubStartKiB) * 1024) / b.members;
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
+  const pct = (v: number | undefined) => (v === undefined ? "?" : `${Math.round(v)}%`);
+  const out = [
+    `${scenario}: ${fmt(b.members)} TCP members joined one after another in ${b.joinSeconds.toFixed(1)} s; ` +
+      `hub RSS ${fmt(b.hubStartKiB)} KiB before any client, ` +
+      `${fmt(b.rssAfterJoinsKiB)} KiB once the room had settled (${kib(per(b.rssAfterJoinsKiB))} per member), ` +
+      `${fmt(b.rssSettledKiB)} KiB once RSS held still (${kib(per(b.rssSettledKiB))} per member), ` +
+      `highest sampled during the joins ${fmt(b.rssPeakKiB)} KiB (goal <= 4 KiB per member: ${met(per(b.rssAfterJoinsKiB) <= 4096)})`,
+    `${scenario}: the first member got ${fmt(b.firstMemberJoinBytes)} bytes while the others joined: ` +
+      `${fmt(b.firstMemberJoinNotices)} join notices, ${fmt(b.firstMemberSummaries)} summaries`,
+    `${scenario}: ${b.lines} chat lines to ${fmt(b.members - 1)} members: ${fmt(b.missing)} deliveries missing; ` +
+      `${fmt(b.closedByHub)} members closed by the hub (goal: every member gets every line: ${met(b.missing === 0 && b.closedByHub === 0)})`,
+    `${scenario}: CPU over the run: hub ${pct(b.hubCpuPct)}, generator ${pct(b.genCpuPct)}, other programs ${pct(b.otherCpuPct)} of one core`,
+  ];
+  if ((b.otherCpuPct ?? 0) > 25) out.push(`${scenario}: WARNING: other programs used the machine during the run: its times are not representative`);
+  return out;
 }
 
 function loadFor(s: Scenario): LoadConfig {
@@ -285,7 +252,7 @@ async function measure(s: Scenario, targetName: string, variant: string, load: L
   runs.sort((a, b) => a.res.deliveriesPerS - b.res.deliveriesPerS);
   const mid = runs[Math.floor(runs.length / 2)]!;
   const cap = t.join === "kit" ? (maxQueueBytes ?? 262_144) : undefined;
-  return { scenario: s.name, target: t.label, variant, res: mid.res, hubStartKiB: mid.hubStartKiB, maxQueueBytes: cap };
+  return { scenario: s.name, target: t.label, variant, res: mid.res, hubStartKiB: mid.hubStartKiB, maxQueueBytes: cap, redisCpuPct: mid.redisCpuPct };
 }
 
 // ---------------------------------------------------------------------------
@@ -293,7 +260,7 @@ async function measure(s: Scenario, targetName: string, variant: string, load: L
 const all = SCENARIOS();
 const defaultSet = ["burst", "rate", "udp"];
 const asked = flags.scenario ?? (flags.rate || flags.burst ? "custom" : defaultSet.join(","));
-const ALL = ["burst", "rate", "udp", "udp-burst", "slow", "idle", "sink"];
+const ALL = ["burst", "rate", "udp", "udp-burst", "slow", "idle", "bigroom", "sink"];
 const chosen = asked.split(",").flatMap((n) => (n === "all" ? ALL : [n]));
 
 const clientKinds = (flags.client ?? "lean").split(",") as NonNullable<LoadConfig["client"]>[];
@@ -326,9 +293,34 @@ for (const name of chosen) {
   const load = loadFor(s);
   const target = s.target ?? flags.target ?? "kit";
   try {
+    if (s.bigroom) {
+      goals.push(...bigRoomGoals(s.name, await runBigRoom(s)));
+      continue;
+    }
     if (s.load.mode === "idle") {
       const row = await measure(s, target, "", load);
       rows.push(row);
+      continue;
+    }
+    if (s.linkedPair) {
+      // The same loads against one hub and against two linked hubs, one after the other.
+      // The burst stays a burst whatever --rate says; --rate and --duration are for the steady half.
+      const burst: LoadConfig = { ...loadFor({ ...s, load: { ...s.load, mode: "burst", linesPerSender: 1000 } }), mode: "burst", drainS: 3 };
+      const rate = loadFor({ ...s, load: { ...s.load, mode: "rate", rate: 5000, durationS: 10 } });
+      const bursty = { ...s, maxQueueBytes: 64 << 20 };
+      const oneBurst = await measure(bursty, "kit", "burst, one hub", burst);
+      const twoBurst = await measure(bursty, "kit-linked", "burst, two hubs", burst);
+      const perS = `${fmt(rate.rate)} lines/s`;
+      const oneRate = await measure(s, "kit", `${perS}, one hub`, rate);
+      const twoRate = await measure(s, "kit-linked", `${perS}, two hubs`, rate);
+      rows.push(oneBurst, twoBurst, oneRate, twoRate);
+      const value = ratio(s, twoBurst, oneBurst);
+      const clean = (r: Row) => r.res.lost === 0 && r.res.duplicates === 0 && r.res.reordered === 0;
+      const share = (r: Row) => (r.redisCpuPct === undefined ? "?" : `${Math.round(r.redisCpuPct)}%`);
+      goals.push(`hubs: burst, two hubs >= 0.75x one hub in the same run: ${met(value >= 0.75)} (${value.toFixed(2)}x)`);
+      goals.push(`hubs: p99 at ${perS}, two hubs <= 2 ms: ${met(twoRate.res.latency.p99Us <= 2000)} (${ms(twoRate.res.latency.p99Us)} ms)`);
+      goals.push(`hubs: two hubs lost, duplicated or reordered nothing: ${met(clean(twoBurst) && clean(twoRate))}`);
+      goals.push(`hubs: of the two hubs' "hub CPU", Redis used ${share(twoBurst)} of a core in the burst and ${share(twoRate)} at ${perS}`);
       continue;
     }
     if (s.slowPair) {

@@ -25,11 +25,17 @@ function flushTcp(s: Socket<TcpData>): void {
 }
 
 /** A lean TCP client; with `discard`, it only counts the bytes it receives (the idle clients). */
+/** The hub client `id` joins: with several linked hubs, each in turn. */
+function portOf(g: Gen, id: number): number {
+  const ports = g.config.ports;
+  return ports?.length ? ports[id % ports.length]! : g.config.port;
+}
+
 export async function connectTcp(g: Gen, id: number, discard = false): Promise<Client> {
   const c = g.rx.newClient(id);
   const socket = await Bun.connect<TcpData>({
     hostname: HOST,
-    port: g.config.port,
+    port: portOf(g, id),
     data: { client: c, unsent: undefined, discard },
     socket: {
       binaryType: "uint8array",
@@ -63,7 +69,7 @@ export async function connectUdp(g: Gen, id: number): Promise<Client> {
   const socket: udp.ConnectedSocket<"uint8array"> = await Bun.udpSocket({
     hostname: HOST,
     binaryType: "uint8array",
-    connect: { hostname: HOST, port: g.config.port },
+    connect: { hostname: HOST, port: portOf(g, id) },
     socket: {
       data(_s, datagram) {
         const newline = datagram.length > 0 && datagram[datagram.length - 1] === 0x0a;
@@ -96,7 +102,7 @@ export async function connectUdp(g: Gen, id: number): Promise<Client> {
 /** The harness's line client in the generator's place (bench --client harness): to measure the difference. */
 export async function connectHarness(g: Gen, id: number): Promise<Client> {
   const c = g.rx.newClient(id);
-  const peer = await connectPeer(g.config.transport, g.config.port, {
+  const peer = await connectPeer(g.config.transport, portOf(g, id), {
     onLine: (line) => g.rx.textLine(c, line, g.nowUs()),
     onClose: () => g.rx.closed(c),
   });

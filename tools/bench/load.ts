@@ -8,8 +8,12 @@ import type { Receiver } from "./receiver.ts";
 export interface LoadConfig {
   transport: "tcp" | "udp";
   port: number;
+  /** Several hubs of one room (linked): client i joins ports[i % ports.length]. */
+  ports?: number[];
   /** The hub's pid, to read its memory and CPU time (0: unknown). */
   hubPid: number;
+  /** Linked hubs: every process of the room (the hubs and Redis), summed up as "the hub". */
+  hubPids?: number[];
   mode: "rate" | "burst" | "idle";
   clients: number;
   /** The first `senders` clients send; every client receives. */

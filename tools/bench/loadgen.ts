@@ -42,8 +42,20 @@ const sendLag = new Histogram();
 const g: Gen = { config, rx, deadline, nowUs: () => (performance.now() - t0Abs) * 1000 };
 const { nowUs } = g;
 
+const hubPids = config.hubPids?.length ? config.hubPids : config.hubPid ? [config.hubPid] : [];
+
+/** The hub's memory (linked hubs: every process of the room, summed). */
 function hubMemory() {
-  return config.hubPid ? readMemory(config.hubPid) : undefined;
+  const all = hubPids.map(readMemory);
+  if (all.length === 0 || all.some((m) => m === undefined)) return undefined;
+  return { rssKiB: all.reduce((n, m) => n + m!.rssKiB, 0), peakKiB: all.reduce((n, m) => n + m!.peakKiB, 0) };
+}
+
+/** The hub's CPU time (linked hubs: every process of the room, summed). */
+function hubCpuSeconds(): number | undefined {
+  const all = hubPids.map(readCpuSeconds);
+  if (all.length === 0 || all.some((c) => c === undefined)) return undefined;
+  return all.reduce((n: number, c) => n + c!, 0);
 }
 
 /**
@@ -118,7 +130,7 @@ async function runTraffic(): Promise<LoadResult> {
   say(`@joined ${clients.length} clients in ${Math.round(joinMs)} ms`);
 
   const hubBefore = hubMemory();
-  const hubCpu0 = config.hubPid ? readCpuSeconds(config.hubPid) : undefined;
+  const hubCpu0 = hubCpuSeconds();
   const cpu0 = process.cpuUsage();
   const udp0 = readUdpCounters();
   const machine0 = readMachineBusySeconds();
@@ -149,7 +161,7 @@ async function runTraffic(): Promise<LoadResult> {
   const cpu = process.cpuUsage(cpu0);
   const udp1 = readUdpCounters();
   const machine1 = readMachineBusySeconds();
-  const hubCpu1 = config.hubPid ? readCpuSeconds(config.hubPid) : undefined;
+  const hubCpu1 = hubCpuSeconds();
   const hubAfter = hubMemory();
   const endUs = Math.max(rx.lastDeliveryUs, sendEndUs);
   const seconds = (endUs - startUs) / 1e6;

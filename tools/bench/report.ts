@@ -14,6 +14,8 @@ export interface Row {
   /** The hub's memory just after it started, before any client. */
   hubStartKiB?: number;
   maxQueueBytes?: number;
+  /** Linked hubs: Redis's share of "hub CPU", % of one core over the measurement. */
+  redisCpuPct?: number;
 }
 
 export type Ratio = { scenario: string; text: string; value: number };

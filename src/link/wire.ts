@@ -1,0 +1,229 @@
+/**
+ * Between hubs, pure: what one hub tells the others, and how a hub reads it back
+ * without trusting it.
+ *
+ * A linked hub sends its share of the room in batches: what it published in one
+ * event-loop turn becomes one batch, numbered 1, 2, 3 ... by that hub. A batch is
+ * one entry of a Redis stream, with four fields:
+ *
+ *   v     "1", the version of this format
+ *   hub   the sending hub's id: 16 hex digits, new each time a server starts
+ *   seq   the batch's number (from 1, one more each batch)
+ *   msgs  the batch's messages, a JSON array of LinkMessage
+ *
+ * Anything that can write to the Redis can write an entry, so every field is
+ * checked and bounded before it is used: a malformed entry is skipped (and
+ * counted), never delivered and never a crash. Texts are sanitised again on
+ * arrival, as if they came from a client. docs/LINKING.md is the specification.
+ */
+import { checkNick, sanitize } from "../protocol.ts";
+
+/** The format's version, the `v` field of every entry. */
+export const WIRE_VERSION = "1";
+/** Longest `msgs` field accepted, in characters (a sender cuts its batches well below it). */
+export const MAX_ENTRY_CHARS = 4 * 1024 * 1024;
+/** A sender starts a new batch past this many characters of JSON. */
+export const BATCH_CHARS = 512 * 1024;
+/** Most messages in one batch, sent or accepted. */
+export const MAX_BATCH_MESSAGES = 8192;
+/**
+ * Longest text (a chat line, a reason) in characters. A relayed line can be
+ * three times the bytes it came in as (bad bytes become U+FFFD) plus a nick:
+ * the server's ceiling of 21,000 bytes per line stays under this.
+ */
+export const MAX_TEXT_CHARS = 65_536;
+/** Members named in one roster message; a bigger roster goes in several parts. */
+export const ROSTER_PART = 2048;
+
+/** A hub's id: 16 hex digits. */
+export const HUB_ID = /^[0-9a-f]{16}$/;
+/** A member's id, as its hub numbers it (src/hub.ts makes "3/17"). */
+const MEMBER_ID = /^[0-9A-Za-z/_.-]{1,32}$/;
+/** A batch number: 1 to 2^53 - 1, written plainly. */
+const SEQ = /^[1-9][0-9]{0,15}$/;
+
+/** One thing a hub tells the others. */
+export type LinkMessage =
+  /** A line for every member of the room (a chat line, an action, a notice). */
+  | { k: "line"; text: string }
+  /** A private line for one member of one hub. */
+  | { k: "private"; hub: string; member: string; text: string }
+  /** Membership notices: each hub words them in its own language. */
+  | { k: "joined"; nick: string }
+  | { k: "left"; nick: string; reason: string }
+  | { k: "renamed"; from: string; to: string }
+  /** In a big room: how many came and went on the sending hub in the last `seconds`. */
+  | { k: "summary"; joined: number; left: number; seconds: number }
+  /** The roster: member `id` of the sending hub holds `nick` (it arrived, or was renamed). */
+  | { k: "member"; id: string; nick: string }
+  /** The roster: member `id` of the sending hub has gone. */
+  | { k: "gone"; id: string }
+  /** The sending hub's whole roster, after it (re)joins the link; `more` when another part follows. */
+  | { k: "roster"; members: [id: string, nick: string][]; more: boolean };
+
+/** A batch as read back: who sent it, its number, and what it says. */
+export interface Batch {
+  hub: string;
+  seq: number;
+  messages: LinkMessage[];
+}
+
+/** The fields of one stream entry, as XADD takes them (name, value, name, value ...). */
+export function entryFields(hub: string, seq: number, body: string): string[] {
+  return ["v", WIRE_VERSION, "hub", hub, "seq", String(seq), "msgs", body];
+}
+
+/** A batch's `msgs` field. */
+export function encodeMessages(messages: LinkMessage[]): string {
+  return JSON.stringify(messages);
+}
+
+/** The `hub` field of an entry, without reading the rest (a hub skips its own entries). */
+export function entryHub(fields: unknown): string | undefined {
+  if (!Array.isArray(fields)) return undefined;
+  for (let i = 0; i + 1 < fields.length && i < 32; i += 2) if (fields[i] === "hub") return typeof fields[i + 1] === "string" ? fields[i + 1] : undefined;
+  return undefined;
+}
+
+export type Decoded = { ok: true; batch: Batch } | { ok: false; why: string };
+
+/**
+ * Reads one stream entry's fields (as XREAD returns them: a flat array of
+ * names and values) into a batch, or says why it cannot be trusted.
+ */
+export function decodeEntry(fields: unknown): Decoded {
+  if (!Array.isArray(fields) || fields.length % 2 !== 0 || fields.length > 32) return bad("fields are not name/value pairs");
+  const f = new Map<string, string>();
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i];
+    const value = fields[i + 1];
+    if (typeof name !== "string" || typeof value !== "string") return bad("a field is not text");
+    f.set(name, value);
+  }
+  if (f.get("v") !== WIRE_VERSION) return bad(`version ${JSON.stringify(f.get("v")?.slice(0, 8))} is not ${WIRE_VERSION}`);
+  const hub = f.get("hub") ?? "";
+  if (!HUB_ID.test(hub)) return bad("no valid hub id");
+  const seqText = f.get("seq") ?? "";
+  if (!SEQ.test(seqText) || !Number.isSafeInteger(Number(seqText))) return bad("no valid batch number");
+  const body = f.get("msgs") ?? "";
+  if (body.length > MAX_ENTRY_CHARS) return bad(`${body.length} characters of messages (at most ${MAX_ENTRY_CHARS})`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch {
+    return bad("messages are not JSON");
+  }
+  if (!Array.isArray(raw)) return bad("messages are not a list");
+  if (raw.length > MAX_BATCH_MESSAGES) return bad(`${raw.length} messages (at most ${MAX_BATCH_MESSAGES})`);
+  const messages: LinkMessage[] = [];
+  for (const item of raw) {
+    const m = readMessage(item);
+    if (!m) return bad(`a message that is not one: ${JSON.stringify(item)?.slice(0, 60)}`);
+    messages.push(m);
+  }
+  return { ok: true, batch: { hub, seq: Number(seqText), messages } };
+}
+
+function bad(why: string): Decoded {
+  return { ok: false, why };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A text from another hub: bounded, and cleaned as a client's line would be. */
+function text(v: unknown): string | undefined {
+  if (typeof v !== "string" || v.length > MAX_TEXT_CHARS) return undefined;
+  return sanitize(v).text;
+}
+
+/** A nick from another hub: it must be one this kit would have accepted. */
+function nick(v: unknown): string | undefined {
+  if (typeof v !== "string" || v.length > 64) return undefined;
+  const checked = checkNick(v);
+  return checked.ok && checked.nick === v ? v : undefined;
+}
+
+/** A count of members: a whole number, 0 to a million. */
+function count(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 1_000_000 ? v : undefined;
+}
+
+function memberId(v: unknown): string | undefined {
+  return typeof v === "string" && MEMBER_ID.test(v) ? v : undefined;
+}
+
+/** One message, checked field by field; undefined when it is not one. Unknown fields are ignored. */
+function readMessage(m: unknown): LinkMessage | undefined {
+  if (!isObject(m)) return undefined;
+  switch (m.k) {
+    case "line": {
+      const t = text(m.text);
+      return t === undefined ? undefined : { k: "line", text: t };
+    }
+    case "private": {
+      const t = text(m.text);
+      const id = memberId(m.member);
+      if (t === undefined || id === undefined || typeof m.hub !== "string" || !HUB_ID.test(m.hub)) return undefined;
+      return { k: "private", hub: m.hub, member: id, text: t };
+    }
+    case "joined": {
+      const n = nick(m.nick);
+      return n === undefined ? undefined : { k: "joined", nick: n };
+    }
+    case "left": {
+      const n = nick(m.nick);
+      const reason = text(m.reason);
+      return n === undefined || reason === undefined ? undefined : { k: "left", nick: n, reason };
+    }
+    case "renamed": {
+      const from = nick(m.from);
+      const to = nick(m.to);
+      return from === undefined || to === undefined ? undefined : { k: "renamed", from, to };
+    }
+    case "summary": {
+      const joined = count(m.joined);
+      const left = count(m.left);
+      const seconds = typeof m.seconds === "number" && m.seconds >= 0 && m.seconds <= 86_400 ? m.seconds : undefined;
+      return joined === undefined || left === undefined || seconds === undefined ? undefined : { k: "summary", joined, left, seconds };
+    }
+    case "member": {
+      const id = memberId(m.id);
+      const n = nick(m.nick);
+      return id === undefined || n === undefined ? undefined : { k: "member", id, nick: n };
+    }
+    case "gone": {
+      const id = memberId(m.id);
+      return id === undefined ? undefined : { k: "gone", id };
+    }
+    case "roster": {
+      if (!Array.isArray(m.members) || m.members.length > ROSTER_PART || typeof m.more !== "boolean") return undefined;
+      const members: [string, string][] = [];
+      for (const pair of m.members) {
+        if (!Array.isArray(pair) || pair.length !== 2) return undefined;
+        const id = memberId(pair[0]);
+        const n = nick(pair[1]);
+        if (id === undefined || n === undefined) return undefined;
+        members.push([id, n]);
+      }
+      return { k: "roster", members, more: m.more };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The roster of a hub as messages: parts of at most ROSTER_PART members, the last with `more: false`. */
+export function rosterMessages(members: { id: string; nick: string }[]): LinkMessage[] {
+  const out: LinkMessage[] = [];
+  for (let i = 0; i === 0 || i < members.length; i += ROSTER_PART) {
+    const part = members.slice(i, i + ROSTER_PART).map((m): [string, string] => [m.id, m.nick]);
+    out.push({ k: "roster", members: part, more: i + ROSTER_PART < members.length });
+  }
+  return out;
+}
+
+/** A fresh hub id: 64 random bits. */
+export function newHubId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,361 @@
+/**
+ * The Redis room against a real redis-server (started here, on a free port),
+ * with stand-in hubs that record what the room hands them: lines in order and
+ * once each, atomic nick claims, the roster of the other hubs, hubs that stop
+ * answering, and hostile entries in the stream.
+ */
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import type { LinkedHub, MemberRef, Notice, RoomMessage } from "../../src/room.ts";
+import { RedisRoom, redactUrl, type LinkEvent, type LinkTiming } from "../../src/link/redis-room.ts";
+import { freePort } from "../../tools/harness/ports.ts";
+import { until } from "../../tools/harness/until.ts";
+import { noRedis, startRedis, startRelay, type TestRedis } from "../helpers/redis.ts";
+
+/** A hub reduced to what the link sees of it. */
+class StandInHub implements LinkedHub {
+  readonly got: RoomMessage[] = [];
+  members: MemberRef[] = [];
+  readonly lost: string[] = [];
+  deliver(message: RoomMessage): void {
+    this.got.push(message);
+  }
+  roster(): MemberRef[] {
+    return this.members;
+  }
+  nickLost(id: string): void {
+    this.lost.push(id);
+  }
+  lines(): string[] {
+    return this.got.filter((m) => !m.notice && m.to === undefined).map((m) => m.text);
+  }
+  notices(kind: Notice["kind"]): Notice[] {
+    return this.got.flatMap((m) => (m.notice?.kind === kind ? [m.notice] : []));
+  }
+}
+
+/** Short times, so that a hub that stops answering is noticed in about a second. */
+const QUICK: Partial<LinkTiming> = { heartbeatMs: 100, hubTtlMs: 600, downAfterMs: 500, retryMs: 50 };
+
+let redis: TestRedis;
+let rooms: RedisRoom[] = [];
+
+async function linked(hub = new StandInHub(), timing = QUICK): Promise<{ hub: StandInHub; room: RedisRoom }> {
+  const room = await RedisRoom.connect(hub, { url: redis.url, timing });
+  rooms.push(room);
+  return { hub, room };
+}
+
+/** Claims a nick through the room, as the hub does, and waits for the answer. */
+function claim(room: RedisRoom, member: MemberRef, nick: string): Promise<boolean> {
+  return new Promise((resolve) => room.claim(member, nick, resolve));
+}
+
+describe.skipIf(noRedis)("a room linked through Redis", () => {
+  beforeEach(async () => {
+    redis = await startRedis();
+  });
+
+  afterEach(async () => {
+    await Promise.all(rooms.map((r) => r.close(200)));
+    rooms = [];
+    await redis.stop();
+  });
+
+  test("delivers here at once, and on every other hub in order and once each", async () => {
+    const a = await linked();
+    const b = await linked();
+    const c = await linked();
+    const sent = Array.from({ length: 3000 }, (_, i) => `<alice> line ${i}`);
+    for (const [i, text] of sent.entries()) {
+      a.room.publish({ text, except: "1/1" });
+      if (i % 500 === 0) await Bun.sleep(1); // several turns, several batches
+    }
+    expect(a.hub.lines()).toEqual(sent);
+    await until(() => b.hub.lines().length >= sent.length && c.hub.lines().length >= sent.length, 5000, "every line on hubs b and c");
+    expect(b.hub.lines()).toEqual(sent);
+    expect(c.hub.lines()).toEqual(sent);
+    expect(a.room.stats.batchesSent).toBeGreaterThan(1);
+  });
+
+  test("passes membership news on for each hub to word in its own language", async () => {
+    const a = await linked();
+    const b = await linked();
+    a.room.publish({ text: "*** alice joined", notice: { kind: "joined", nick: "alice" } });
+    a.room.publish({ text: "*** alice is now 张三", notice: { kind: "renamed", from: "alice", to: "张三" } });
+    a.room.publish({ text: "*** 张三 left (bye)", notice: { kind: "left", nick: "张三", reason: "bye" } });
+    await until(() => b.hub.notices("left").length === 1, 3000, "the leave on hub b");
+    expect(b.hub.got.map((m) => m.notice)).toEqual([
+      { kind: "joined", nick: "alice" },
+      { kind: "renamed", from: "alice", to: "张三" },
+      { kind: "left", nick: "张三", reason: "bye" },
+    ]);
+  });
+
+  test("claims a nick atomically: two hubs asking for one nick at once, exactly one gets it", async () => {
+    const a = await linked();
+    const b = await linked();
+    const results = await Promise.all([claim(a.room, { id: "1/1", nick: "" }, "bob"), claim(b.room, { id: "2/1", nick: "" }, "BOB")]);
+    expect(results.filter(Boolean).length).toBe(1);
+  });
+
+  test("frees a nick when its holder leaves, and lets go of the old one on a rename", async () => {
+    const a = await linked();
+    const b = await linked();
+    expect(await claim(a.room, { id: "1/1", nick: "" }, "alice")).toBe(true);
+    expect(await claim(a.room, { id: "1/1", nick: "alice" }, "alicia")).toBe(true);
+    await until(() => b.room.elsewhere().includes("alicia"), 3000, "hub b to hear of alicia");
+    expect(await claim(b.room, { id: "2/1", nick: "" }, "alice")).toBe(true); // the old nick is free
+    expect(await claim(b.room, { id: "2/2", nick: "" }, "Alicia")).toBe(false);
+    a.room.release({ id: "1/1", nick: "alicia" });
+    await until(() => !b.room.elsewhere().includes("alicia"), 3000, "hub b to hear alicia left");
+    expect(await claim(b.room, { id: "2/2", nick: "" }, "Alicia")).toBe(true);
+  });
+
+  test("answers who is elsewhere and carries a private line to its one member", async () => {
+    const a = await linked();
+    const b = await linked();
+    a.hub.members = [{ id: "1/1", nick: "alice" }];
+    expect(await claim(a.room, { id: "1/1", nick: "" }, "alice")).toBe(true);
+    await until(() => b.room.elsewhere().includes("alice"), 3000, "hub b to hear of alice");
+    expect(b.room.whisper("ALICE", "*bob* psst")).toBe("alice");
+    expect(b.room.whisper("nobody", "*bob* hello?")).toBeUndefined();
+    await until(() => a.hub.got.some((m) => m.to !== undefined), 3000, "the private line on hub a");
+    expect(a.hub.got.filter((m) => m.to !== undefined)).toEqual([{ text: "*bob* psst", to: "1/1" }]);
+    expect(a.hub.lines()).toEqual([]);
+  });
+
+  test("a hub that joins later knows who is already on the others", async () => {
+    const a = await linked();
+    expect(await claim(a.room, { id: "1/1", nick: "" }, "alice")).toBe(true);
+    const late = await linked();
+    expect(late.room.elsewhere()).toEqual(["alice"]);
+    expect(await claim(late.room, { id: "3/1", nick: "" }, "alice")).toBe(false);
+  });
+
+  test("announces the members of a hub that stopped answering as gone, and frees their nicks", async () => {
+    const a = await linked();
+    const b = await linked();
+    a.hub.members = [{ id: "1/1", nick: "alice" }];
+    expect(await claim(a.room, { id: "1/1", nick: "" }, "alice")).toBe(true);
+    await until(() => b.room.elsewhere().includes("alice"), 3000, "hub b to hear of alice");
+    // As `kill -9` would: no goodbye, the heartbeat just stops.
+    (a.room as unknown as { stop(): void }).stop();
+    rooms = rooms.filter((r) => r !== a.room);
+    await until(() => b.hub.notices("hub-lost").length === 1, 5000, "hub b to announce alice as gone");
+    expect(b.hub.notices("hub-lost")).toEqual([{ kind: "hub-lost", nick: "alice" }]);
+    expect(b.room.elsewhere()).toEqual([]);
+    await until(() => claim(b.room, { id: "2/1", nick: "" }, "alice"), 3000, "alice's nick to be free");
+  });
+
+  test("skips hostile entries in the stream without harm, and delivers what follows", async () => {
+    const logs: LinkEvent[] = [];
+    const hub = new StandInHub();
+    const room = await RedisRoom.connect(hub, { url: redis.url, timing: QUICK, report: (e) => logs.push(e) });
+    rooms.push(room);
+    const a = await linked();
+    await redis.command("XADD", ["chat:stream", "*", "v", "1", "hub", "0123456789abcdef", "seq", "1", "msgs", "[{\"k\":\"line\""]);
+    await redis.command("XADD", ["chat:stream", "*", "garbage", "x".repeat(100_000)]);
+    await redis.command("XADD", ["chat:stream", "*", "v", "1", "hub", "0123456789abcdef", "seq", "2", "msgs", JSON.stringify([{ k: "line", text: "\x1b[2Jforged" }])]);
+    a.room.publish({ text: "<alice> after the garbage" });
+    await until(() => hub.lines().includes("<alice> after the garbage"), 3000, "the line after the garbage");
+    expect(room.stats.skipped).toBe(2);
+    expect(logs.filter((e) => e.kind === "skipped")).toHaveLength(2);
+    expect(hub.lines()).toEqual(["\ufffd[2Jforged", "<alice> after the garbage"]);
+  });
+
+  test("works with a password in the URL, and never shows the password", async () => {
+    const locked = await startRedis({ password: "s3cret-pw" });
+    try {
+      const room = await RedisRoom.connect(new StandInHub(), { url: locked.url, timing: QUICK });
+      rooms.push(room);
+      expect(room.url).not.toContain("s3cret-pw");
+      expect(room.url).toContain("***");
+      const wrong = locked.url.replace("s3cret-pw", "wrong-pw");
+      const error = await RedisRoom.connect(new StandInHub(), { url: wrong, timing: QUICK }).catch((e: Error) => e);
+      expect(String(error)).toContain("cannot reach Redis at redis://:***@127.0.0.1:");
+      expect(String(error)).not.toContain("wrong-pw");
+      expect(String((error as { detail?: string }).detail)).not.toContain("wrong-pw");
+    } finally {
+      await locked.stop();
+    }
+  });
+});
+
+/** Lines `<who> N` for N in [from, to). */
+const numbered = (who: string, from: number, to: number) => Array.from({ length: to - from }, (_, i) => `<${who}> ${from + i}`);
+
+describe.skipIf(noRedis)("a linked room through Redis outages", () => {
+  beforeEach(async () => {
+    redis = await startRedis();
+  });
+
+  afterEach(async () => {
+    redis.resume();
+    await Promise.all(rooms.map((r) => r.close(200)));
+    rooms = [];
+    await redis.stop();
+  });
+
+  test("Redis restarts: what one hub said meanwhile reaches the other after it, in order, once; both are told", async () => {
+    const a = await linked();
+    const b = await linked();
+    a.hub.members = [{ id: "1/1", nick: "alice" }];
+    expect(await claim(a.room, { id: "1/1", nick: "" }, "alice")).toBe(true);
+    for (const text of numbered("alice", 0, 100)) a.room.publish({ text });
+    await until(() => b.hub.lines().length === 100, 3000, "the first 100 lines on hub b");
+
+    await redis.kill();
+    await until(() => a.hub.notices("link-down").length === 1 && b.hub.notices("link-down").length === 1, 3000, "both hubs to tell their members the link is down");
+    for (const text of numbered("alice", 100, 200)) a.room.publish({ text });
+    expect(a.hub.lines()).toEqual(numbered("alice", 0, 200)); // the room here carries on
+    await redis.restart();
+
+    await until(() => b.hub.lines().length >= 200, 5000, "the lines said during the outage on hub b");
+    expect(b.hub.lines()).toEqual(numbered("alice", 0, 200));
+    await until(() => a.hub.notices("link-back").length === 1 && b.hub.notices("link-back").length === 1, 3000, "both to hear the link is back");
+    // The restarted Redis had forgotten every claim: they were made again.
+    expect(String(await redis.command("HGET", ["chat:nicks", "alice"]))).toEndWith(" 1/1 alice");
+    expect(b.room.elsewhere()).toEqual(["alice"]);
+    expect(b.hub.notices("link-missing")).toEqual([]);
+  });
+
+  test("Redis paused during traffic: nothing lost, duplicated or reordered, and members are told", async () => {
+    const a = await linked();
+    const b = await linked();
+    let n = 0;
+    const talk = setInterval(() => {
+      a.room.publish({ text: `<alice> ${n++}` });
+      b.room.publish({ text: `<bob> ${n++}` });
+    }, 2);
+    try {
+      await Bun.sleep(100);
+      redis.pause();
+      await until(() => a.hub.notices("link-down").length === 1 && b.hub.notices("link-down").length === 1, 3000, "both hubs to see Redis is not answering");
+      redis.resume();
+      await until(() => a.hub.notices("link-back").length === 1 && b.hub.notices("link-back").length === 1, 5000, "both to hear it is back");
+    } finally {
+      clearInterval(talk);
+    }
+    const saidBy = (hub: StandInHub, who: string) => hub.lines().filter((l) => l.startsWith(`<${who}>`));
+    await until(() => saidBy(b.hub, "alice").length === saidBy(a.hub, "alice").length && saidBy(a.hub, "bob").length === saidBy(b.hub, "bob").length, 5000, "every line on the other hub");
+    expect(saidBy(b.hub, "alice")).toEqual(saidBy(a.hub, "alice"));
+    expect(saidBy(a.hub, "bob")).toEqual(saidBy(b.hub, "bob"));
+    expect(a.room.stats.duplicates + b.room.stats.duplicates + a.room.stats.missingBatches + b.room.stats.missingBatches).toBe(0);
+  });
+
+  test("a hub cut off from Redis catches up on what the others said meanwhile", async () => {
+    const relay = startRelay(redis);
+    try {
+      const a = await linked();
+      const hub = new StandInHub();
+      const b = { hub, room: await RedisRoom.connect(hub, { url: relay.url, timing: QUICK }) };
+      rooms.push(b.room);
+      relay.cut();
+      await until(() => b.hub.notices("link-down").length === 1, 3000, "hub b to see it is cut off");
+      for (const text of numbered("alice", 0, 300)) a.room.publish({ text });
+      await until(() => a.room.stats.batchesSent > 0 && (a.room as unknown as { outbox: { waiting: number } }).outbox.waiting === 0, 3000, "Redis to have every line");
+      expect(b.hub.lines()).toEqual([]);
+      relay.heal();
+      await until(() => b.hub.lines().length >= 300, 5000, "hub b to catch up");
+      expect(b.hub.lines()).toEqual(numbered("alice", 0, 300));
+      expect(a.hub.notices("link-down")).toEqual([]);
+    } finally {
+      relay.stop();
+    }
+  });
+
+  test("Redis restarts having taken lines a cut-off hub had not read: the sender sends its window again", async () => {
+    const relay = startRelay(redis);
+    try {
+      const a = await linked();
+      const hub = new StandInHub();
+      const b = { hub, room: await RedisRoom.connect(hub, { url: relay.url, timing: QUICK }) };
+      rooms.push(b.room);
+      relay.cut();
+      await until(() => !b.room.isUp, 3000, "hub b to be cut off");
+      for (const text of numbered("alice", 0, 50)) a.room.publish({ text });
+      await until(() => (a.room as unknown as { outbox: { waiting: number } }).outbox.waiting === 0, 3000, "Redis to take every line");
+      await redis.kill(); // and with it, the stream
+      await redis.restart();
+      relay.heal();
+      await until(() => b.hub.lines().length >= 50, 5000, "hub b to get the lines Redis lost");
+      expect(b.hub.lines()).toEqual(numbered("alice", 0, 50));
+    } finally {
+      relay.stop();
+    }
+  });
+
+  test("Redis dies with lines in flight (sent, never answered): they are sent again", async () => {
+    const a = await linked();
+    const b = await linked();
+    await until(() => (a.room as unknown as { outbox: { waiting: number } }).outbox.waiting === 0, 3000, "a quiet link");
+    const taken = a.room.stats.batchesSent;
+    redis.pause();
+    for (const text of numbered("alice", 0, 50)) a.room.publish({ text });
+    await until(() => !a.room.isUp, 3000, "the link to see Redis is not answering");
+    expect(a.room.stats.batchesSent).toBe(taken); // sent, and not answered
+    await redis.kill();
+    await redis.restart();
+    await until(() => b.hub.lines().length >= 50, 5000, "hub b to get the lines that were in flight");
+    expect(b.hub.lines()).toEqual(numbered("alice", 0, 50));
+  });
+
+  test("past the bound of what a hub holds, its members are told lines were let go, and the others that lines are missing", async () => {
+    const a = await RedisRoom.connect(new StandInHub(), { url: redis.url, timing: QUICK, maxBufferChars: 4000 });
+    const aHub = (a as unknown as { hub: StandInHub }).hub;
+    rooms.push(a);
+    const b = await linked();
+    a.publish({ text: "<alice> before" });
+    await until(() => b.hub.lines().length === 1, 3000, "the first line");
+    await redis.kill();
+    await until(() => aHub.notices("link-down").length === 1, 3000, "hub a to see the link is down");
+    for (const [i, text] of numbered("alice", 0, 200).entries()) {
+      a.publish({ text: `${text} ${"x".repeat(50)}` });
+      if (i % 10 === 9) await Bun.sleep(1); // one batch per turn
+    }
+    await until(() => aHub.notices("link-dropped").length >= 1, 3000, "hub a's members to be told lines were let go");
+    await redis.restart();
+    await until(() => b.hub.notices("link-missing").length === 1, 5000, "hub b's members to be told lines are missing");
+    await until(() => aHub.notices("link-back").length === 1, 3000, "the link back on hub a");
+    const dropped = aHub.notices("link-dropped").at(-1) as { lines: number };
+    expect(dropped.lines).toBeGreaterThan(0);
+    await until(() => b.hub.lines().length === 1 + 200 - a.stats.droppedLines, 3000, "every line that was held");
+    expect(a.stats.droppedLines + b.hub.lines().length).toBe(201);
+    // What arrived is the newest, in order.
+    const arrived = b.hub.lines().slice(1).map((l) => Number(l.split(" ")[1]));
+    expect(arrived).toEqual([...arrived].sort((x, y) => x - y));
+    expect(arrived.at(-1)).toBe(199);
+  });
+
+  test("a nick claimed on two hubs while the link was down: once it is back, one of the two members takes another", async () => {
+    const a = await linked();
+    const b = await linked();
+    await redis.kill();
+    await until(() => !a.room.isUp && !b.room.isUp, 3000, "both links down");
+    // Granted for now on both, as neither can ask Redis.
+    expect(await claim(a.room, { id: "1/1", nick: "" }, "zoe")).toBe(true);
+    expect(await claim(b.room, { id: "2/1", nick: "" }, "zoe")).toBe(true);
+    a.hub.members = [{ id: "1/1", nick: "zoe" }];
+    b.hub.members = [{ id: "2/1", nick: "zoe" }];
+    await redis.restart();
+    // Once both are back, each has made its claims again, and Redis decided.
+    await until(() => a.room.isUp && b.room.isUp, 5000, "both links back");
+    expect([...a.hub.lost, ...b.hub.lost]).toHaveLength(1);
+  });
+});
+
+describe("starting a link", () => {
+  test("refuses with one line naming the URL (password hidden) when nothing listens there", async () => {
+    const port = await freePort("tcp");
+    const error = await RedisRoom.connect(new StandInHub(), { url: `redis://:pw123@127.0.0.1:${port}` }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe(`cannot reach Redis at redis://:***@127.0.0.1:${port}: connection refused (is redis-server running there?)`);
+  });
+
+  test("hides a password however the URL is written", () => {
+    expect(redactUrl("redis://user:pa55@host:6379/0")).toBe("redis://user:***@host:6379/0");
+    expect(redactUrl("redis://:pa55@host")).toBe("redis://:***@host");
+    expect(redactUrl("redis://host:6379")).toBe("redis://host:6379");
+    expect(redactUrl("not a url://:pa55@x")).not.toContain("pa55");
+  });
+});
