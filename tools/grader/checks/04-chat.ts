@@ -6,10 +6,12 @@
  * (over UDP that first datagram is also how it joins); a relayed line only has
  * to hold the sender's nick and the text; a notice only has to start with "***"
  * (and name the member, when someone leaves). A server that asks a UDP newcomer
- * to prove its address ("*** /join TOKEN", as the kit's does) is answered.
+ * to prove its address, as the kit's does, is answered: the challenge is read by
+ * the kit's own parseChallenge (src/protocol.ts), whatever language it is worded in.
  */
 import { pause, type Peer } from "../../harness/index.ts";
 import type { Check, Exam } from "../exam.ts";
+import { parseChallenge } from "../../../src/protocol.ts";
 import { both } from "../text.ts";
 import { BOTH, notices, room, stopsCleanly, sync, TCP } from "./common.ts";
 
@@ -21,12 +23,12 @@ const CAROL = "carol_at_home";
 /** A member joins: "/nick NAME". */
 const join = (peer: Peer) => peer.sendExact(`/nick ${peer.name}\n`);
 
-/** A member answers a "*** /join TOKEN" challenge once, then names itself again. */
+/** A member answers a "/join TOKEN" challenge once, then names itself again. */
 function tender() {
   const answered = new Set<string>();
   return (peer: Peer) => {
     for (const line of peer.lines()) {
-      const token = /^\*\*\* \/join ([0-9a-f]+)$/.exec(line)?.[1];
+      const token = parseChallenge(line);
       if (!token || answered.has(`${peer.name} ${token}`)) continue;
       answered.add(`${peer.name} ${token}`);
       peer.sendExact(`/join ${token}\n`);
