@@ -75,6 +75,8 @@ export type Check = {
 };
 
 const wordsOf = (ms: number) => `${ms / 1000} s`;
+/** Over UDP, how long before a program that listens on TCP instead is told so. */
+const TCP_SUSPICION_MS = 1500;
 
 /** One check over one transport: its program, clients, terminals and wire log. */
 export class Exam extends Session {
@@ -131,12 +133,20 @@ export class Exam extends Session {
         await Bun.sleep(100);
       }
     })();
+    const start = (ms: number) =>
+      this.start(this.o.command, this.transport, { port, args: [...(this.o.args ?? []), ...args], readyMs: ms });
     try {
-      this.program = await this.start(this.o.command, this.transport, {
-        port,
-        args: [...(this.o.args ?? []), ...args],
-        readyMs,
-      });
+      if (this.transport === "tcp" || readyMs <= TCP_SUSPICION_MS) this.program = await start(readyMs);
+      else {
+        // Over UDP, look again after a moment: a program that listens on TCP instead is
+        // told so at once; one that is only slow to start gets the rest of the time, anew.
+        try {
+          this.program = await start(TCP_SUSPICION_MS);
+        } catch (err) {
+          if (listensTcp || !(err instanceof NotListeningError) || !(err.cause instanceof TimeoutError)) throw err;
+          this.program = await start(readyMs - TCP_SUSPICION_MS);
+        }
+      }
       return this.program;
     } catch (err) {
       if (!(err instanceof NotListeningError)) throw err;
