@@ -1,14 +1,30 @@
 /**
- * Your echo server (lesson 01). Grade it: bun run grade --watch 01 workspace/01-echo.ts
+ * Exercise 01 · An echo server (lesson 01; the article's chapter 1)
+ * 练习 01 · 回声服务器（第 01 课；原文第 1 章）
  *
- * Reply to every line a client sends with "HH:MM:SS <the line>\n". The grader
- * gives you --port N (and PORT); over UDP it also passes --udp.
+ * Answer every line a client sends with "[" + time.ctime() + "] " + the line:
+ *     hello   ->   [Mon Nov 30 00:51:13 2026] hello
+ * 客户端发来的每一行，都回复 "[" + time.ctime() + "] " + 那一行。
+ *
+ * Grade it:  bun run grade 01          (add --watch to grade again on every save)
+ * 打分：     bun run grade 01          （加 --watch，每次保存都重新打分）
+ * The grader gives you --port N (and env PORT), and --udp for the UDP half.
+ * 评分器会传给你 --port N（以及环境变量 PORT），UDP 部分另加 --udp。
  */
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { port: { type: "string", default: process.env.PORT ?? "9009" }, udp: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: { port: { type: "string", default: process.env.PORT ?? "9009" }, udp: { type: "boolean", default: false } },
+  strict: false,
+});
 const port = Number(values.port);
-const time = () => new Date().toTimeString().slice(0, 8);
+
+// Python's time.ctime(): "Mon Nov 30 00:51:13 2026", the day padded with a space ("Nov  2").
+function ctime(): string {
+  const [weekday, month, day, year, time] = new Date().toString().split(" ");
+  return `${weekday} ${month} ${String(Number(day)).padStart(2, " ")} ${time} ${year}`;
+}
+const reply = (line: string) => `[${ctime()}] ${line}\n`;
 
 if (values.udp) {
   await Bun.udpSocket({
@@ -16,29 +32,41 @@ if (values.udp) {
     port,
     socket: {
       data(sock, buf, fromPort, fromAddress) {
-        // TODO: one datagram is one message: answer it, newline or not.
-        void sock, buf, fromPort, fromAddress, time;
+        // TODO 4: one datagram is one whole message, newline or not: answer it at (fromPort, fromAddress).
+        //         一个数据报就是一条完整的消息（有没有换行都一样）：回复到 (fromPort, fromAddress)。
+        //         Read / 读: lessons/01-echo.ts §4, serveUdp()
       },
       error() {
-        // TODO: a reply that bounced (the client left) must not stop the server.
+        // TODO 5: a reply to a client that already left bounces back here: note it, keep serving.
+        //         回复给已离开的客户端会被退回到这里：记下它，继续服务。
+        //         Read / 读: lessons/01-echo.ts B4, udpError()
       },
     },
   });
 } else {
-  Bun.listen<{ buffered: string }>({
+  type Client = { buffered: string; decoder: TextDecoder };
+  Bun.listen<Client>({
     hostname: "127.0.0.1",
     port,
     socket: {
       open(s) {
-        // TODO: give each client its own state (Bun shares one `data` object otherwise).
-        void s;
+        // TODO 1: each client gets its own state (Bun shares ONE `data` object otherwise).
+        //         每个客户端都要有自己的状态（否则 Bun 让所有连接共用一个 `data` 对象）。
+        //         Read / 读: lessons/01-echo.ts §3, newConn() and serveTcp()
       },
       data(s, chunk) {
-        // TODO: a read is not a line. Append to a buffer, reply once per complete "\n" line.
-        void s, chunk;
+        // TODO 2: a read is not a line. Decode with s.data.decoder ({ stream: true }), add it to
+        //         s.data.buffered, and answer each complete line up to "\n" (drop a "\r" before it).
+        //         一次读取不等于一行。用 s.data.decoder（{ stream: true }）解码，追加到 s.data.buffered，
+        //         按 "\n" 取出每个完整的行来回复（去掉行尾的 "\r"）。
+        //         Read / 读: lessons/01-echo.ts §3, takeLines()
+        // TODO 3: write() may take only part of a reply: keep the rest, write it again in drain().
+        //         write() 可能只发出回复的一部分：留下剩余的，在 drain() 里接着写。
+        //         Read / 读: lessons/01-echo.ts B1, send() and flush()
       },
     },
   });
 }
 console.log(`echo: listening on 127.0.0.1:${port} (${values.udp ? "udp" : "tcp"})`);
-// TODO: exit with code 0 on SIGTERM.
+// TODO 6 (an extra): on SIGTERM, exit with code 0.   附加：收到 SIGTERM 时以退出码 0 结束。
+//         Read / 读: lessons/01-echo.ts §5, runServer()

@@ -64,7 +64,11 @@ export function kernelCapacity(): Promise<number> {
         data() {},
       },
     });
-    const reader = await Bun.connect({ hostname: HOST, port: listener.port, socket: { open: (s) => void s.pause(), data() {}, error() {} } });
+    const reader = await Bun.connect({
+      hostname: HOST,
+      port: listener.port,
+      socket: { open: (s) => void s.pause(), data() {}, error() {} },
+    });
     reader.pause();
     const n = await result;
     reader.terminate();

@@ -1,112 +1,329 @@
 /**
- * The catalogue of classic socket misconceptions the grader can name. Each check
- * that fails reports the symptoms it saw (ids below); `diagnose` turns them into
- * named misconceptions, each with an explanation and the lesson to re-read.
+ * The catalogue of socket misconceptions the grader can name. A check that fails
+ * reports the symptoms it saw (the ids below); `diagnose` turns them into named
+ * misconceptions, each with an explanation and the part of a lesson to re-read.
+ *
+ * Every bug in the table of the article's bugs (lessons/README.md) is one of them
+ * (ARTICLE_BUGS), and tests/grader.test.ts proves each is caught, and named, on a
+ * small broken program in tests/fixtures/mutants/.
  */
-import type { Lang } from "../../src/i18n.ts";
-
-export type { Lang };
-export type Text = Record<Lang, string>;
+import { both, type Text } from "./text.ts";
 
 export type MisconceptionId =
   | "one-read-one-message"
+  | "decode-per-read"
   | "no-newline"
+  | "clients-never-added"
   | "echo-to-sender"
   | "clients-never-removed"
   | "crash-on-reset"
-  | "udp-reliable"
+  | "udp-like-tcp"
+  | "udp-stale-error"
   | "silence-stalls"
+  | "blocking-send"
   | "writes-assumed-complete"
-  | "shared-state";
+  | "shared-state"
+  | "prints-over-prompt"
+  | "raw-bytes"
+  | "no-clean-exit";
 
-export type Misconception = { id: MisconceptionId; name: Text; explain: Text; reread: Text };
+export type ProgramKind = "python" | "bun";
 
-export const MISCONCEPTIONS: Record<MisconceptionId, Misconception> = {
-  "one-read-one-message": {
-    id: "one-read-one-message",
-    name: { en: "one data event is one message", zh: "一次读取就是一条消息" },
-    explain: {
-      en: "TCP is a stream of bytes with no message boundaries. One recv() (one `data` event) may hold half a line, or three lines, or a line and a half; the sender's writes are not preserved. Keep a buffer per connection, append every chunk to it, and handle each complete line up to \"\\n\"; keep the rest for the next read.",
-      zh: "TCP 是没有消息边界的字节流。一次 recv()（一次 `data` 事件）可能只有半行，也可能有三行，或一行半；发送方的写入边界不会被保留。为每个连接保留一个缓冲区，把每次收到的数据追加进去，按 \"\\n\" 取出完整的行逐一处理，剩下的留到下一次读取。",
-    },
-    reread: { en: "lessons/01-echo.ts (framing on \\n)", zh: "lessons/01-echo.ts（按 \\n 分行）" },
-  },
-  "no-newline": {
-    id: "no-newline",
-    name: { en: "no newline at the end", zh: "行尾没有换行符" },
-    explain: {
-      en: "Over TCP a line only exists once its \"\\n\" arrives: the reader cannot know a message is finished otherwise, and waits. Every line you send must end with \"\\n\" (stripping it from what you received and forgetting to add it back is the usual cause).",
-      zh: "在 TCP 上，一行只有在它的 \"\\n\" 到达之后才算完整：否则读取方无法知道消息已经结束，只能一直等待。你发送的每一行都必须以 \"\\n\" 结尾（常见原因是把收到的换行符去掉后忘了加回去）。",
-    },
-    reread: { en: "lessons/01-echo.ts (the reply format)", zh: "lessons/01-echo.ts（回复的格式）" },
-  },
-  "echo-to-sender": {
-    id: "echo-to-sender",
-    name: { en: "sent back to the sender", zh: "把消息发回给了发送者" },
-    explain: {
-      en: "A hub forwards each line to all the OTHER clients. Looping over every client (or every socket select() returned) without skipping the one the line came from sends people their own words back, and a client that prints what it receives shows every line twice.",
-      zh: "聊天中心应把每一行转发给“其他”客户端。遍历所有客户端（或 select() 返回的所有套接字）却不跳过消息的来源，就会把发送者自己的话发回给他，客户端会把每一行显示两遍。",
-    },
-    reread: { en: "lessons/02-hub.ts (broadcast to the others)", zh: "lessons/02-hub.ts（转发给其他人）" },
-  },
-  "clients-never-removed": {
-    id: "clients-never-removed",
-    name: { en: "clients never removed", zh: "客户端从未被移除" },
-    explain: {
-      en: "When a client leaves (recv() returns b\"\" / the `close` event, or \"/quit\" over UDP), it must be taken out of the set of clients. Otherwise the hub keeps writing to a dead socket (an error, often a crash, on the next broadcast) or keeps sending datagrams to an address that has gone.",
-      zh: "客户端离开时（recv() 返回 b\"\" / `close` 事件，或 UDP 上的 \"/quit\"），必须把它从客户端集合中移除。否则聊天中心会继续向已关闭的套接字写数据（下一次广播时出错，常常直接崩溃），或者继续向已经离开的地址发送数据报。",
-    },
-    reread: { en: "lessons/02-hub.ts (leave: remove from the Set)", zh: "lessons/02-hub.ts（离开：从 Set 中移除）" },
-  },
-  "crash-on-reset": {
-    id: "crash-on-reset",
-    name: { en: "crashes when a client resets", zh: "客户端重置连接时程序崩溃" },
-    explain: {
-      en: "A client can vanish at any moment: its connection is reset (ECONNRESET, ConnectionResetError) or, over UDP, a reply bounces back as ECONNREFUSED. That is one client's problem; catch the error around that client's read and write, drop that client, and keep serving everyone else.",
-      zh: "客户端可能随时消失：连接被重置（ECONNRESET、ConnectionResetError），或在 UDP 上回复被退回为 ECONNREFUSED。这只是那一个客户端的问题：在对它的读写周围捕获错误，丢弃这个客户端，继续为其他人服务。",
-    },
-    reread: { en: "lessons/01-echo.ts and lessons/02-hub.ts (error handlers)", zh: "lessons/01-echo.ts 和 lessons/02-hub.ts（错误处理）" },
-  },
-  "udp-reliable": {
-    id: "udp-reliable",
-    name: { en: "UDP treated as reliable", zh: "把 UDP 当成可靠的" },
-    explain: {
-      en: "UDP delivers datagrams, each whole or not at all, possibly twice, possibly out of order; it is not a stream. One datagram is one message: answer it as it is, with or without a newline, and never wait for a later datagram to complete an earlier one.",
-      zh: "UDP 传递的是数据报：每个要么完整到达、要么丢失，可能重复，可能乱序；它不是字节流。一个数据报就是一条消息：按原样处理它，不管有没有换行符，也不要等待后面的数据报来“补全”前面的。",
-    },
-    reread: { en: "lessons/01-echo.ts (the UDP half)", zh: "lessons/01-echo.ts（UDP 部分）" },
-  },
-  "silence-stalls": {
-    id: "silence-stalls",
-    name: { en: "one client's silence stalls everyone", zh: "一个客户端不说话，所有人都被卡住" },
-    explain: {
-      en: "A blocking recv() on one client (or waiting without limit for its line to finish, or for it to read) stops the whole server while that client is quiet. Wait on all sockets at once (select(), or Bun's event loop) and only read from a socket that is ready; never wait for one client in a way that holds up the others.",
-      zh: "对某个客户端阻塞地 recv()（或无限期地等待它把一行发完、或等它读取），会让整个服务器在它沉默时停下来。应同时等待所有套接字（select()，或 Bun 的事件循环），只从已就绪的套接字读取；绝不能以阻塞其他人的方式等待某一个客户端。",
-    },
-    reread: { en: "lessons/02-hub.ts (select and the event loop)", zh: "lessons/02-hub.ts（select 与事件循环）" },
-  },
-  "writes-assumed-complete": {
-    id: "writes-assumed-complete",
-    name: { en: "writes assumed complete", zh: "以为每次写入都会完整发送" },
-    explain: {
-      en: "send() and Bun's socket.write() may take only part of the data when the peer reads slowly; the return value says how much. Python's sendall() loops for you; in Bun keep a queue per socket and write the rest on `drain`. Ignoring it loses the end of a long reply.",
-      zh: "当对方读得慢时，send() 和 Bun 的 socket.write() 可能只发送一部分数据；返回值说明发送了多少。Python 的 sendall() 会替你循环；在 Bun 里要为每个套接字维护一个队列，在 `drain` 时写出剩余部分。忽略返回值会丢掉长回复的结尾。",
-    },
-    reread: { en: "lessons/01-echo.ts (the send queue)", zh: "lessons/01-echo.ts（发送队列）" },
-  },
-  "shared-state": {
-    id: "shared-state",
-    name: { en: "one state object shared by all sockets", zh: "所有套接字共用一个状态对象" },
-    explain: {
-      en: "Each connection needs its own state: its half-received line, its name, its queue. Bun.listen's `data` object is ONE object shared by every accepted socket, and a module-level buffer is shared too; when two clients type at once their half lines mix. Create a fresh state in `open` (s.data = {...}).",
-      zh: "每个连接都需要自己的状态：收到一半的行、名字、发送队列。Bun.listen 的 `data` 对象是所有已接受套接字共享的同一个对象，模块级的缓冲区也是共享的；两个客户端同时输入时，它们的半行会混在一起。应在 `open` 中创建新的状态（s.data = {...}）。",
-    },
-    reread: { en: "lessons/02-hub.ts (s.data per client)", zh: "lessons/02-hub.ts（每个客户端自己的 s.data）" },
-  },
+export type Misconception = {
+  id: MisconceptionId;
+  name: Text;
+  explain: Text;
+  /** The fix in the learner's own language, when it is one line of code. */
+  fix?: Partial<Record<ProgramKind, string>>;
+  reread: Text;
 };
 
-/** The named misconceptions behind a set of symptoms, most specific first (catalogue order). */
+const entries: Misconception[] = [
+  {
+    id: "one-read-one-message",
+    name: both("one data event is one message", "一次读取就是一条消息"),
+    explain: both(
+      "TCP is a stream of bytes with no message boundaries. One recv() (one `data` event) may hold half a line, " +
+        "or three lines, or a line and a half; the sender's writes are not preserved. Keep a buffer per connection, " +
+        'append every chunk to it, and handle each complete line up to "\\n"; keep the rest for the next read.',
+      "TCP 是没有消息边界的字节流。一次 recv()（一次 `data` 事件）可能只有半行，也可能有三行，或一行半；" +
+        '发送方的写入边界不会被保留。为每个连接保留一个缓冲区，把每次收到的数据追加进去，按 "\\n" 取出完整的行逐一处理，' +
+        "剩下的留到下一次读取。",
+    ),
+    reread: both(
+      'lessons/01-echo.ts §3: takeLines(), a buffer per client cut at "\\n"',
+      'lessons/01-echo.ts §3：takeLines()，每个客户端一个缓冲区，按 "\\n" 切分',
+    ),
+  },
+  {
+    id: "decode-per-read",
+    name: both("each read decoded on its own", "每次读取单独解码"),
+    explain: both(
+      "A UTF-8 character takes up to four bytes, and a read may end in the middle of one. Decoding each read by " +
+        "itself breaks that character: Python's data.decode() raises UnicodeDecodeError, JavaScript turns the halves " +
+        'into "\uFFFD". Decode whole lines (keep the bytes until the "\\n" has come), or use one TextDecoder per ' +
+        "connection with { stream: true }.",
+      "一个 UTF-8 字符最多占四个字节，一次读取可能正好在字符中间结束。每次读取单独解码，就会把这个字符弄坏：" +
+        'Python 的 data.decode() 抛出 UnicodeDecodeError，JavaScript 把两半变成 "\uFFFD"。应按整行解码' +
+        '（等 "\\n" 到了再解码这一行的字节），或为每个连接用一个 TextDecoder 并加上 { stream: true }。',
+    ),
+    reread: both(
+      "lessons/01-echo.ts §3: takeLines() and its TextDecoder with { stream: true }",
+      "lessons/01-echo.ts §3：takeLines() 和它的 TextDecoder（{ stream: true }）",
+    ),
+  },
+  {
+    id: "no-newline",
+    name: both("no newline at the end", "行尾没有换行符"),
+    explain: both(
+      'Over TCP a line only exists once its "\\n" arrives: the reader cannot know a message is finished otherwise, ' +
+        'and waits. Every line you send must end with "\\n" (stripping it from what you received and forgetting to ' +
+        "add it back is the usual cause; Python's input() also returns the line without it).",
+      '在 TCP 上，一行只有在它的 "\\n" 到达之后才算完整：否则读取方无法知道消息已经结束，只能一直等待。' +
+        '你发送的每一行都必须以 "\\n" 结尾（常见原因是把收到的换行符去掉后忘了加回去；Python 的 input() 返回的行也不带它）。',
+    ),
+    reread: both(
+      'lessons/01-echo.ts §2: reply(), which ends with "\\n"',
+      'lessons/01-echo.ts §2：reply()，以 "\\n" 结尾',
+    ),
+  },
+  {
+    id: "clients-never-added",
+    name: both("the clients table is never filled", "clients 表从来没有填过"),
+    explain: both(
+      "Your hub accepted the connections and read what was sent, but nobody received anything: the table it " +
+        "broadcasts to is empty. Add each client when it arrives (after accept() in Python, in open() in Bun) and " +
+        "remove it when it leaves. The article's final server starts a thread per client and never puts anyone in " +
+        "its `clients` table, so its broadcast reaches nobody.",
+      "你的 hub 接受了连接，也读到了发来的内容，但谁也没收到任何东西：它广播的那张表是空的。每个客户端到来时" +
+        "（Python 在 accept() 之后，Bun 在 open() 里）把它加进去，离开时再移除。原文最终版的服务器为每个客户端开一个线程，" +
+        "却从来没有把任何人放进它的 `clients` 表，所以它的广播谁也收不到。",
+    ),
+    reread: both(
+      "lessons/02-hub.ts §2 and §3: the clients table; join() adds, leave() removes",
+      "lessons/02-hub.ts §2 和 §3：clients 表；join() 加入，leave() 移除",
+    ),
+  },
+  {
+    id: "echo-to-sender",
+    name: both("sent back to the sender", "把消息发回给了发送者"),
+    explain: both(
+      "A hub forwards each line to all the OTHER clients. Looping over every client (or every socket select() " +
+        "returned) without skipping the one the line came from sends people their own words back, and a client " +
+        "that prints what it receives shows every line twice.",
+      "聊天中心应把每一行转发给“其他”客户端。遍历所有客户端（或 select() 返回的所有套接字）却不跳过消息的来源，" +
+        "就会把发送者自己的话发回给他，客户端会把每一行显示两遍。",
+    ),
+    reread: both(
+      "lessons/02-hub.ts §2: broadcast(line, from) skips `from`",
+      "lessons/02-hub.ts §2：broadcast(line, from) 跳过 `from`",
+    ),
+  },
+  {
+    id: "clients-never-removed",
+    name: both("clients never removed", "客户端从未被移除"),
+    explain: both(
+      'When a client leaves (recv() returns b"" / the `close` event; over UDP "/quit", or silence longer than ' +
+        "--idle), it must be taken out of the set of clients. Otherwise the hub keeps writing to a dead socket (an " +
+        "error, often a crash, on the next broadcast) or keeps sending datagrams to an address that has gone.",
+      '客户端离开时（recv() 返回 b"" / `close` 事件；UDP 上是 "/quit"，或沉默超过 --idle），必须把它从客户端集合中移除。' +
+        "否则聊天中心会继续向已关闭的套接字写数据（下一次广播时出错，常常直接崩溃），或者继续向已经离开的地址发送数据报。",
+    ),
+    reread: both(
+      "lessons/02-hub.ts §3 leave() (TCP) and §4 forget() (UDP)",
+      "lessons/02-hub.ts §3 leave()（TCP）和 §4 forget()（UDP）",
+    ),
+  },
+  {
+    id: "crash-on-reset",
+    name: both("crashes when a client resets", "客户端重置连接时程序崩溃"),
+    explain: both(
+      "A client can vanish at any moment: its connection is reset (ECONNRESET, ConnectionResetError) or, over " +
+        "UDP, a reply bounces back as ECONNREFUSED. That is one client's problem; catch the error around that " +
+        "client's read and write, drop that client, and keep serving everyone else.",
+      "客户端可能随时消失：连接被重置（ECONNRESET、ConnectionResetError），或在 UDP 上回复被退回为 ECONNREFUSED。" +
+        "这只是那一个客户端的问题：在对它的读写周围捕获错误，丢弃这个客户端，继续为其他人服务。",
+    ),
+    reread: both(
+      "lessons/01-echo.ts B4 and B5: udpError(), closeOnError()",
+      "lessons/01-echo.ts B4 和 B5：udpError()、closeOnError()",
+    ),
+  },
+  {
+    id: "udp-like-tcp",
+    name: both("UDP treated like TCP", "把 UDP 当成 TCP"),
+    explain: both(
+      "UDP has no connection and no stream. There is nothing to accept(): a datagram arrives with its sender's " +
+        "address, and you answer that address (sendto()). Each datagram is one whole message, newline or not; it " +
+        "may come twice or out of order, and the next one never continues it. Given --udp, bind a UDP socket " +
+        "(SOCK_DGRAM, Bun.udpSocket) and answer every datagram as it is.",
+      "UDP 没有连接，也不是字节流。没有什么可以 accept()：数据报连同发送者的地址一起到达，你回复那个地址（sendto()）。" +
+        "每个数据报就是一条完整的消息，不管有没有换行符；它可能重复、可能乱序，后一个数据报从不“续上”前一个。" +
+        "收到 --udp 时，要绑定一个 UDP 套接字（SOCK_DGRAM、Bun.udpSocket），并按原样回答每一个数据报。",
+    ),
+    reread: both(
+      "lessons/01-echo.ts §4: serveUdp(), a client is an address",
+      "lessons/01-echo.ts §4：serveUdp()，客户端就是一个地址",
+    ),
+  },
+  {
+    id: "udp-stale-error",
+    name: both("a bounced datagram's error swallowed", "吞掉了被退回数据报的错误"),
+    explain: both(
+      'A client vanished without "/quit", your hub sent it a datagram anyway, and then live members lost lines. ' +
+        'The "port unreachable" that comes back is reported on a LATER send, which may be to someone else: catching ' +
+        "that error and moving on drops a line meant for a live member. Catch the error per send, try that send " +
+        "once more, and only when it fails again give up on that address.",
+      '一个客户端没说 "/quit" 就消失了，你的 hub 仍然给它发了数据报，之后在线的成员就丢了消息。退回来的' +
+        "“端口不可达”会在“之后的某次”发送时报告，而那次可能是发给别人的：捕获这个错误就跳过，会丢掉本该发给在线成员的一行。" +
+        "每次发送单独捕获错误，把这次发送再试一次，再失败才放弃那个地址。",
+    ),
+    reread: both(
+      "lessons/02-hub.ts §5 relay() and B4 trySend(): one more try",
+      "lessons/02-hub.ts §5 relay() 和 B4 trySend()：再试一次",
+    ),
+  },
+  {
+    id: "silence-stalls",
+    name: both("one client's silence stalls everyone", "一个客户端不说话，所有人都被卡住"),
+    explain: both(
+      "A blocking recv() on one client (or waiting without limit for its line to finish) stops the whole server " +
+        "while that client is quiet. Wait on all sockets at once (select(), or Bun's event loop) and only read from " +
+        "a socket that is ready; never wait for one client in a way that holds up the others.",
+      "对某个客户端阻塞地 recv()（或无限期地等待它把一行发完），会让整个服务器在它沉默时停下来。应同时等待所有套接字" +
+        "（select()，或 Bun 的事件循环），只从已就绪的套接字读取；绝不能以阻塞其他人的方式等待某一个客户端。",
+    ),
+    reread: both(
+      "lessons/02-hub.ts, its opening comment: the event loop instead of select()",
+      "lessons/02-hub.ts 开头的说明：用事件循环代替 select()",
+    ),
+  },
+  {
+    id: "blocking-send",
+    name: both("one slow reader stalls everyone", "一个读得慢的客户端卡住所有人"),
+    explain: both(
+      "One member stopped reading, and soon nobody else received anything: your hub waited for that member's " +
+        "socket to take its bytes. Python's sendall() on a blocking socket waits until all is sent, which with a " +
+        "full buffer is forever; an awaited write in Bun does the same. Never wait for one client: keep what it " +
+        "cannot take yet in its own queue, write it when the socket is writable (`drain` in Bun, select()'s " +
+        "writable list in Python), and drop a client whose queue grows too long.",
+      "有一个成员不再读取，很快其他人也什么都收不到了：你的 hub 在等那个成员的套接字收下它的字节。阻塞套接字上的 " +
+        "Python sendall() 要等全部发完才返回，缓冲区满了就是永远；Bun 里 await 一次写入也一样。绝不能等某一个客户端：" +
+        "它暂时收不下的放进它自己的队列，等套接字可写时再写（Bun 的 `drain`，Python select() 的可写列表），" +
+        "队列太长就丢弃这个客户端。",
+    ),
+    reread: both(
+      'lessons/02-hub.ts B1: send(), flush() and the cap on each client"s queue',
+      "lessons/02-hub.ts B1：send()、flush() 和每个客户端队列的上限",
+    ),
+  },
+  {
+    id: "writes-assumed-complete",
+    name: both("writes assumed complete", "以为每次写入都会完整发送"),
+    explain: both(
+      "send() and Bun's socket.write() may take only part of the data when the peer reads slowly; the return " +
+        "value says how much. Python's sendall() loops for you; in Bun keep a queue per socket and write the rest " +
+        "on `drain`. Ignoring it loses the end of a long reply.",
+      "当对方读得慢时，send() 和 Bun 的 socket.write() 可能只发送一部分数据；返回值说明发送了多少。Python 的 sendall() " +
+        "会替你循环；在 Bun 里要为每个套接字维护一个队列，在 `drain` 时写出剩余部分。忽略返回值会丢掉长回复的结尾。",
+    ),
+    reread: both(
+      "lessons/01-echo.ts B1: send() and flush(), the queue written again on drain",
+      "lessons/01-echo.ts B1：send() 和 flush()，在 drain 时继续写的队列",
+    ),
+  },
+  {
+    id: "shared-state",
+    name: both("one state object shared by all sockets", "所有套接字共用一个状态对象"),
+    explain: both(
+      "Each connection needs its own state: its half-received line, its name, its queue. Bun.listen's `data` " +
+        "object is ONE object shared by every accepted socket, and a module-level buffer is shared too; when two " +
+        "clients type at once their half lines mix. Create a fresh state in `open` (s.data = {...}).",
+      "每个连接都需要自己的状态：收到一半的行、名字、发送队列。Bun.listen 的 `data` 对象是所有已接受套接字共享的同一个对象，" +
+        "模块级的缓冲区也是共享的；两个客户端同时输入时，它们的半行会混在一起。应在 `open` 中创建新的状态（s.data = {...}）。",
+    ),
+    reread: both(
+      "lessons/01-echo.ts §3: newConn(), a state of its own per client in s.data",
+      "lessons/01-echo.ts §3：newConn()，每个客户端在 s.data 里有自己的状态",
+    ),
+  },
+  {
+    id: "prints-over-prompt",
+    name: both("a thread prints over the prompt", "线程直接打印，盖住提示符"),
+    explain: both(
+      "A message arrived while you were typing and was printed into your half-typed line, which was not shown " +
+        "again. A receiving thread that just print()s does that. Clear the prompt line, print the message, then " +
+        "draw the prompt and the typed text again: with node:readline, clearLine(), cursorTo(0), print, then " +
+        "rl.prompt(true).",
+      "你正在输入时来了一条消息，它被打印到你输入到一半的行里，而你输入的文字没有再显示出来。只会 print() 的接收线程就是这样。" +
+        "应先清掉提示符这一行，打印消息，再重画提示符和已输入的文字：用 node:readline 时是 clearLine()、cursorTo(0)、" +
+        "打印，然后 rl.prompt(true)。",
+    ),
+    reread: both(
+      "lessons/03-client.ts §2: print(), above what is being typed",
+      "lessons/03-client.ts §2：print()，打印在正在输入的文字上方",
+    ),
+  },
+  {
+    id: "raw-bytes",
+    name: both("bytes from the network printed raw", "原样打印网络上的字节"),
+    explain: both(
+      "Another user's text reached your terminal with its control characters: an ESC sequence can recolour the " +
+        "screen, move the cursor, retitle the window or draw a fake prompt, and U+202E reverses text. Before " +
+        'printing, replace C0 and C1 controls (except tab), DEL and the bidirectional overrides with "\uFFFD".',
+      "别人的文字连同控制字符一起到了你的终端：ESC 序列能改屏幕颜色、移动光标、改窗口标题或画出假的提示符，U+202E 能让文字倒着显示。" +
+        '打印之前，把 C0 和 C1 控制字符（制表符除外）、DEL 和双向覆盖字符替换成 "\uFFFD"。',
+    ),
+    reread: both("lessons/03-client.ts B3: clean()", "lessons/03-client.ts B3：clean()"),
+  },
+  {
+    id: "no-clean-exit",
+    name: both("no clean exit", "不能干净地退出"),
+    explain: both(
+      "Asked to stop, the program did not finish by itself with exit code 0. A server gets SIGTERM from `kill` " +
+        "and from service managers: without a handler it dies mid-sentence (status 143) and tells nobody. Trap " +
+        'it, tell the clients, close the sockets, exit 0. A client leaves on Ctrl+D, Ctrl+C and "exit": it closes ' +
+        'its connection (over UDP it sends "/quit") and exits 0.',
+      "程序被要求停止时，没有自己以退出码 0 结束。`kill` 和服务管理器会给服务器发 SIGTERM：没有处理函数，它就话说一半死掉" +
+        "（状态 143），也不通知任何人。要捕获它，通知客户端，关闭套接字，以 0 退出。客户端在 Ctrl+D、Ctrl+C 和 " +
+        '"exit" 时离开：关闭连接（UDP 上发送 "/quit"），以 0 退出。',
+    ),
+    fix: {
+      python: "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))",
+      bun: 'process.on("SIGTERM", () => process.exit(0))',
+    },
+    reread: both(
+      "lessons/02-hub.ts §6: stop(); lessons/03-client.ts §1: leave()",
+      "lessons/02-hub.ts §6：stop()；lessons/03-client.ts §1：leave()",
+    ),
+  },
+];
+
+export const MISCONCEPTIONS = Object.fromEntries(entries.map((m) => [m.id, m])) as Record<
+  MisconceptionId,
+  Misconception
+>;
+
+/** The named misconceptions behind a set of symptoms, each once, in catalogue order. */
 export function diagnose(symptoms: Iterable<string>): Misconception[] {
   const seen = new Set(symptoms);
-  return Object.values(MISCONCEPTIONS).filter((m) => seen.has(m.id));
+  return entries.filter((m) => seen.has(m.id));
 }
+
+/**
+ * The table of the article's beginner bugs in lessons/README.md, row by row, and
+ * the misconception that names each when a program has it.
+ */
+export const ARTICLE_BUGS: { bug: Text; id: MisconceptionId }[] = [
+  { bug: both("One recv(1024) is one message", "把一次 recv(1024) 当成一条消息"), id: "one-read-one-message" },
+  { bug: both("data.decode() on each read", "每次读到数据就 data.decode()"), id: "decode-per-read" },
+  { bug: both("A reply without \\n", "回复不带 \\n"), id: "no-newline" },
+  { bug: both("The clients table is never filled", "clients 表从来没有填过"), id: "clients-never-added" },
+  { bug: both("Broadcast to everyone", "广播给所有人"), id: "echo-to-sender" },
+  { bug: both("send() assumed to send everything", "以为 send() 一定全部发出"), id: "writes-assumed-complete" },
+  { bug: both("A client that left is never removed", "离开的客户端从不移除"), id: "clients-never-removed" },
+  { bug: both("UDP treated like TCP", "把 UDP 当成 TCP"), id: "udp-like-tcp" },
+  { bug: both("A thread prints over the prompt", "线程直接打印，盖住提示符"), id: "prints-over-prompt" },
+  { bug: both("Printing bytes from the network raw", "原样打印网络上的字节"), id: "raw-bytes" },
+  { bug: both("No clean exit", "不能干净地退出"), id: "no-clean-exit" },
+];

@@ -1,155 +1,271 @@
 /**
- * Grading a program: run the checks, then say in English or Chinese what passed,
- * what failed (expected, arrived, the wire), and which misconception it looks like.
+ * Saying what grading found, in English or Chinese, on one screen by default:
+ * per exercise the first failing check in full (expected, arrived, a short wire
+ * timeline, the misconception it looks like and what to re-read), then one line
+ * per other failing check. `verbose` shows every failure in full.
  */
 import pc from "picocolors";
-import { programCommand, shellWords, type Command, type LessonId, type Transport } from "../harness/index.ts";
-import { checksFor, runCheck, runChecks, type Check, type CheckResult, type GradeOptions } from "./checks.ts";
-import { diagnose, type Lang, type Misconception } from "./misconceptions.ts";
-import { resolve } from "node:path";
-import { langFromEnv } from "../../src/i18n.ts";
-
-export type Verdict = { lesson: LessonId; transport: Transport; results: CheckResult[]; ok: boolean; misconceptions: Misconception[] };
+import { WireLog, type Command } from "../harness/index.ts";
+import { exercise } from "./exercises.ts";
+import type { ExerciseId } from "./exam.ts";
+import { diagnose, type Misconception, type ProgramKind } from "./misconceptions.ts";
+import type { CheckResult, Verdict } from "./run.ts";
+import { clip, padTo, width as widthOf, wrap, type Lang, type Text } from "./text.ts";
+import { compactTimeline } from "./timeline.ts";
 
 const M = {
   expected: { en: "expected", zh: "期望" },
-  arrived: { en: "arrived ", zh: "实际  " },
+  arrived: { en: "arrived", zh: "实际" },
   looksLike: { en: "this looks like", zh: "这看起来是" },
   reread: { en: "re-read", zh: "重读" },
-  wire: { en: "wire (-> sent by the grader, <- received from your program)", zh: "线路记录（-> 评分器发出，<- 从你的程序收到）" },
+  fix: { en: "the fix, in your program's language", zh: "修正方法（用你的程序的语言）" },
+  wire: { en: "wire (-> sent by the grader, <- from your program)", zh: "线路（-> 评分器发出，<- 来自你的程序）" },
+  earlier: { en: "earlier rows: --verbose shows them", zh: "更早的行：加 --verbose 查看" },
   output: { en: "your program's output", zh: "你的程序的输出" },
-  seed: { en: "seed", zh: "种子" },
-  replay: { en: "replay with", zh: "重放：" },
-  progress: { en: "progress", zh: "进度" },
+  screen: { en: "its screen", zh: "它的屏幕" },
+  none: {
+    en: "no named misconception matched: read expected and arrived above",
+    zh: "没有匹配到已命名的误解：请看上面的期望与实际",
+  },
+  mute: {
+    en: "your program never sent anything back, to any client: start with the TODOs that answer a line",
+    zh: "你的程序从来没有给任何客户端回过任何东西：先完成回复一行的那些 TODO",
+  },
+  notReachedShort: { en: "not reached: an earlier step failed", zh: "没走到：前面的一步先失败了" },
+  sameAsAbove: { en: "the same misconception as above", zh: "同上" },
+  alsoFailing: { en: "also failing", zh: "其他未通过的检查" },
+  firstFailing: { en: "first failing check", zh: "第一个未通过的检查" },
+  notReached: { en: "could not reach", zh: "没能走到" },
+  earlierFailed: { en: "an earlier step failed first", zh: "前面的一步先失败了" },
+  extra: { en: "extra, does not count", zh: "附加项，不计分" },
+  extraShort: { en: "extra", zh: "附加" },
+  neverListened: { en: "every check: your program never listened", zh: "所有检查：你的程序从未开始监听" },
+  replay: { en: "replay exactly", zh: "精确重放" },
+  more: { en: "--verbose shows every failure in full", zh: "加 --verbose 查看每个失败的完整信息" },
   passed: { en: "passed", zh: "通过" },
-  found: { en: "misconceptions found", zh: "发现的误解" },
-  none: { en: "no named misconception matched; read the expected/arrived lines above", zh: "没有匹配到已命名的误解；请阅读上面的期望与实际" },
-  all: { en: "everything graded passed", zh: "所有评分项均已通过" },
-} as const;
+  failing: { en: "failing", zh: "未通过" },
+  checks: { en: "checks", zh: "项检查" },
+  of: { en: "of", zh: "/" },
+} as const satisfies Record<string, Text>;
 
-export const t = (lang: Lang, k: keyof typeof M) => M[k][lang];
+export const t = (lang: Lang, k: keyof typeof M): string => M[k][lang];
+/** A label and what follows it: "expected: ..." / "期望：..." */
+const colon = (lang: Lang) => (lang === "zh" ? "：" : ": ");
+const paren = (lang: Lang, text: string) => (lang === "zh" ? `（${text}）` : ` (${text})`);
+/** A misconception's name, quoted as each language quotes. */
+const quoted = (m: Misconception, lang: Lang) => (lang === "zh" ? `“${m.name.zh}”` : `"${m.name.en}"`);
 
-/** The language: --lang, else the locale as src/i18n.ts reads it, else English. */
-export function pickLang(flag?: string, env: Record<string, string | undefined> = process.env): Lang {
-  if (flag === "zh" || flag === "en") return flag;
-  return langFromEnv(env);
+/** Other failing checks listed one a line; past this, a count. */
+const MAX_OTHERS = 12;
+
+export type ReportOptions = {
+  lang: Lang;
+  verbose?: boolean;
+  /** Columns to fit in. */
+  width: number;
+  /** The command line that replays a transport's checks, "{seed}" where the seed goes. */
+  replay: (transport: string) => string;
+  program: Command;
+};
+
+/** Python or Bun, from the command line, to show the fix in the learner's language. */
+export function programKind(command: Command): ProgramKind | undefined {
+  const words = command.argv.join(" ");
+  if (/(^|\/)python[\d.]*( |$)|\.py( |$)/.test(words)) return "python";
+  if (command.argv[0] === process.execPath || /(^|\/)bun( |$)|\.(ts|js|mjs)( |$)/.test(words)) return "bun";
+  return undefined;
 }
 
-/** The command to grade: words as given; a lone .ts/.js file runs with Bun, a .py file with python3. */
-export function commandFrom(words: string[], cwd = process.cwd()): Command {
-  if (words.length === 1) {
-    const one = shellWords(words[0]!);
-    if (one.length > 1) words = one;
+const counts = (results: CheckResult[]) => {
+  const core = results.filter((r) => !r.check.extra);
+  return { failing: core.filter((r) => r.status !== "pass").length, total: core.length };
+};
+
+/** "failing 11 of 24 checks" / "未通过 11 / 24 项检查", or "passed". */
+export function stateOf(v: Verdict, lang: Lang): string {
+  const { failing, total } = counts(v.results);
+  if (v.ok) return pc.green(`${t(lang, "passed")}${paren(lang, `${total} ${t(lang, "checks")}`)}`);
+  return pc.red(lang === "zh" ? `未通过 ${failing} / ${total} 项检查` : `failing ${failing} of ${total} checks`);
+}
+
+/** The check a learner should look at first: its own failure before a blocked one, a core check before an extra. */
+export function firstFailing(v: Verdict): CheckResult | undefined {
+  const bad = v.results.filter((r) => r.status !== "pass");
+  return (
+    bad.find((r) => !r.check.extra && r.status === "fail") ??
+    bad.find((r) => !r.check.extra) ??
+    bad.find((r) => r.status === "fail") ??
+    bad[0]
+  );
+}
+
+/** What a learner reads about one exercise's verdict. */
+export function formatVerdict(v: Verdict, o: ReportOptions): string {
+  const out: string[] = [];
+  const first = firstFailing(v);
+  if (!first) return "";
+  if (o.verbose) {
+    for (const r of v.results)
+      if (r.status !== "pass" && !(r.notListening && r !== first)) out.push(formatFailure(r, o, true), "");
+  } else {
+    out.push(formatFailure(first, o, false));
+    const others = otherLines(v, first, o);
+    const shown = others.length > MAX_OTHERS + 1 ? others.slice(0, MAX_OTHERS) : others;
+    if (others.length > 0) out.push("", `  ${pc.bold(t(o.lang, "alsoFailing"))}${colon(o.lang).trimEnd()}`, ...shown);
+    const more = others.length - shown.length;
+    if (more > 0)
+      out.push(
+        pc.dim(
+          o.lang === "zh"
+            ? `    ……还有 ${more} 项（加 --verbose 查看）`
+            : `    … and ${more} more (--verbose shows them)`,
+        ),
+      );
   }
-  const [first, ...rest] = words;
-  if (!first) throw new Error("no command to grade");
-  let argv = words;
-  if (/\.(ts|js|mjs|tsx)$/.test(first)) argv = [process.execPath, resolve(cwd, first), ...rest];
-  else if (/\.py$/.test(first)) argv = ["python3", "-u", resolve(cwd, first), ...rest];
-  else if (first === "bun") argv = [process.execPath, ...rest];
-  return { argv, label: words.join(" "), custom: true };
-}
-
-/** The kit's own lesson program. */
-export function referenceCommand(lesson: LessonId): Command {
-  return programCommand(lesson, {});
-}
-
-export async function gradeLesson(lesson: LessonId, transport: Transport, o: GradeOptions, parallel = 4): Promise<Verdict> {
-  const results = await runChecks(checksFor(lesson, transport).map((check) => ({ check, transport })), o, parallel);
-  const misconceptions = diagnose(results.flatMap((r) => r.symptoms));
-  return { lesson, transport, results, ok: results.every((r) => r.ok), misconceptions };
-}
-
-const indent = (text: string, by = "      ") => text.split("\n").map((l) => by + l).join("\n");
-
-/** One check's line, and for a failure the whole story. `replay` is the command line to replay it, with "{seed}" where the seed goes. */
-export function formatResult(r: CheckResult, lesson: LessonId, lang: Lang, replay: string, brief = false): string {
-  const out = [`  ${r.ok ? pc.green("✓") : pc.red("✗")} ${lesson} ${r.transport}  ${r.check.name[lang]}`];
-  if (r.ok || brief) return out[0]!;
-  out.push(`      ${pc.bold(t(lang, "expected"))}: ${r.expected}`);
-  out.push(`      ${pc.bold(t(lang, "arrived"))}: ${r.arrived}`);
-  for (const m of diagnose(r.symptoms)) out.push(`      ${pc.yellow(`${t(lang, "looksLike")}: "${m.name[lang]}"`)}`);
-  out.push(`      ${t(lang, "seed")} ${r.seed} — ${t(lang, "replay")} ${replay.replace("{seed}", `--seed ${r.seed}`)}`);
-  out.push(`      --- ${t(lang, "wire")} ---`);
-  out.push(indent(r.timeline || "(nothing)", "      "));
-  out.push(`      --- ${t(lang, "output")} ---`);
-  out.push(indent(r.output, "      "));
+  const transports = [...new Set(v.results.filter((r) => r.status !== "pass").map((r) => r.transport))];
+  for (const tr of transports)
+    out.push(
+      pc.dim(`  ${t(o.lang, "replay")}${colon(o.lang)}${o.replay(tr).replace("{seed}", `--seed ${first.seed}`)}`),
+    );
+  if (!o.verbose) out.push(pc.dim(`  ${t(o.lang, "more")}`));
   return out.join("\n");
 }
 
-/** One verdict, failures in full (a program that never listened: told once). */
-export function formatVerdict(v: Verdict, lang: Lang, replay: string): string {
-  let toldNotListening = false;
-  return v.results
-    .map((r) => {
-      const text = formatResult(r, v.lesson, lang, replay, Boolean(r.notListening) && toldNotListening);
-      toldNotListening ||= Boolean(r.notListening);
-      return text;
-    })
+const checkLabel = (r: CheckResult, lang: Lang) => `${r.check.lesson} ${r.transport}  ${r.check.name[lang]}`;
+
+/** One line per other failing check: its name, and why in a word. */
+function otherLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] {
+  const lines: string[] = [];
+  const told = new Set<string>();
+  for (const r of v.results) {
+    if (r === first || r.status === "pass") continue;
+    if (r.notListening) {
+      if (!told.has(r.transport) && first.transport !== r.transport)
+        lines.push(`    ${pc.red("✗")} ${r.check.lesson} ${r.transport}  ${t(o.lang, "neverListened")}`);
+      told.add(r.transport);
+      continue;
+    }
+    const mark = r.check.extra ? pc.yellow("◇") : pc.red("✗");
+    const extra = r.check.extra ? paren(o.lang, t(o.lang, "extraShort")) : "";
+    const names = diagnose(r.symptoms).map((m) => quoted(m, o.lang));
+    const same =
+      names.length > 0 &&
+      names.join() ===
+        diagnose(first.symptoms)
+          .map((m) => quoted(m, o.lang))
+          .join();
+    const why =
+      r.status === "blocked"
+        ? t(o.lang, "notReachedShort")
+        : same
+          ? t(o.lang, "sameAsAbove")
+          : names.join(o.lang === "zh" ? "、" : ", ");
+    // The name gives way to the reason: the reason is what differs from line to line.
+    const tail = why ? ` — ${why}` : "";
+    const room = Math.max(24, o.width - 6 - widthOf(tail) - widthOf(extra));
+    lines.push(clip(`    ${mark} ${clip(checkLabel(r, o.lang), room)}${pc.dim(extra)}${tail}`, o.width));
+  }
+  return lines;
+}
+
+/** One failing check in full. */
+export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean): string {
+  const { lang } = o;
+  const out: string[] = [];
+  const mark = r.check.extra ? pc.yellow("◇") : pc.red("✗");
+  const extra = r.check.extra ? pc.dim(paren(lang, t(lang, "extra"))) : "";
+  out.push(`  ${mark} ${wrap(pc.bold(checkLabel(r, lang)) + extra, o.width, "    ").trimStart()}`);
+  if (r.status === "blocked") {
+    const stop = lang === "zh" ? "。" : ".";
+    out.push(
+      wrap(
+        `${t(lang, "notReached")} ${r.check.subject![lang]}${colon(lang)}${t(lang, "earlierFailed")}${stop}`,
+        o.width,
+        "    ",
+      ),
+    );
+  }
+  const labels = [t(lang, "expected"), t(lang, "arrived")];
+  const labelWidth = Math.max(...labels.map(widthOf)) + widthOf(colon(lang));
+  const labelled = (label: string, text: string) => {
+    const head = `    ${padTo(`${label}${colon(lang).trimEnd()}`, labelWidth)}`;
+    return head + wrap(text, o.width, " ".repeat(widthOf(head))).trimStart();
+  };
+  if (r.expected) out.push(labelled(pc.bold(labels[0]!), r.expected[lang]));
+  if (r.arrived) out.push(labelled(pc.bold(labels[1]!), r.arrived[lang]));
+  if (r.events.length > 0) {
+    out.push(`    ${pc.dim(t(lang, "wire"))}`);
+    if (verbose) {
+      const log = new WireLog();
+      log.events.push(...r.events);
+      out.push(indent(log.format({ limit: 200, width: Math.max(40, o.width - 30) }), "    "));
+    } else {
+      const { lines, hidden } = compactTimeline(r.events, { rows: 10, width: o.width - 4, lang });
+      if (hidden > 0) out.push(pc.dim(`      (${hidden} ${t(lang, "earlier")})`));
+      out.push(...lines.map((l) => `    ${l}`));
+    }
+  }
+  const found = diagnose(r.symptoms);
+  for (const m of found) out.push(formatMisconception(m, o));
+  const mute = !r.events.some((e) => e.kind === "recv") && r.outputs.every((x) => x.kind === "output");
+  if (found.length === 0 && !r.check.extra && !r.notListening)
+    out.push(pc.dim(wrap(t(lang, mute ? "mute" : "none"), o.width, "    ")));
+  const shown = r.outputs.filter((x) => x.text.trim() !== "");
+  for (const x of shown) {
+    const rows = x.text.split("\n").slice(verbose ? -15 : -4);
+    const title = t(lang, x.kind === "screen" ? "screen" : "output");
+    out.push(`    ${pc.dim(`${title}${paren(lang, clip(x.label, 40))}${colon(lang).trimEnd()}`)}`);
+    out.push(...rows.map((row) => `      ${clip(row, o.width - 6)}`));
+  }
+  return out.join("\n");
+}
+
+/** A misconception: its name, what it means, the fix in the program's language, what to re-read. */
+export function formatMisconception(m: Misconception, o: Pick<ReportOptions, "lang" | "width" | "program">): string {
+  const { lang } = o;
+  const out = [
+    `    ${pc.yellow(`${t(lang, "looksLike")}${colon(lang)}${quoted(m, lang)}`)}`,
+    wrap(m.explain[lang], o.width, "      "),
+  ];
+  const kind = programKind(o.program);
+  const fixes = m.fix ? (kind && m.fix[kind] ? [m.fix[kind]!] : Object.values(m.fix)) : [];
+  if (fixes.length > 0)
+    out.push(`      ${t(lang, "fix")}${colon(lang).trimEnd()}`, ...fixes.map((f) => `        ${pc.cyan(f)}`));
+  out.push(wrap(`${t(lang, "reread")}${colon(lang)}${m.reread[lang]}`, o.width, "      "));
+  return out.join("\n");
+}
+
+const indent = (text: string, by: string) =>
+  text
+    .split("\n")
+    .map((l) => by + l)
     .join("\n");
-}
 
-/** The seed of `bun test tests/lessons`: env LESSON_SEED, else this one, so runs repeat. */
-export const TEST_SEED = 20240601;
+export type Row = {
+  id: ExerciseId;
+  state: "passed" | "failing" | "not-started" | "untouched";
+  detail: string;
+  where: string;
+};
 
-/**
- * One check as a bun test: the program from LESSON_0N_CMD (or the kit's own
- * lesson), the disturbed transport with a fixed seed, and on failure an Error
- * that tells what `bun run grade` tells: expected, arrived, misconceptions, the wire.
- */
-export async function runAsTest(check: Check, transport: Transport, env = process.env): Promise<void> {
-  const command = programCommand(check.lesson, env);
-  const seed = env.LESSON_SEED ? Number(env.LESSON_SEED) : TEST_SEED;
-  const r = await runCheck(check, transport, { command, seed, readyMs: 10_000 });
-  if (r.ok) return;
-  const lang = pickLang(undefined, env);
-  const replay = `bun run grade ${check.lesson} --${transport} {seed}${command.custom ? ` -- ${command.label}` : ""}`;
-  throw new Error([formatResult(r, check.lesson, lang, replay), formatMisconceptions(diagnose(r.symptoms), lang)].filter(Boolean).join("\n\n"));
-}
-
-/** The catalogue entries for what was found, each once. */
-export function formatMisconceptions(found: Misconception[], lang: Lang): string {
-  if (found.length === 0) return "";
-  const out = [pc.bold(`${t(lang, "found")}:`)];
-  for (const m of found) {
-    out.push(`  ${pc.yellow(`"${m.name[lang]}"`)} (${m.id})`);
-    out.push(indent(wrap(m.explain[lang], lang === "zh" ? 40 : 80), "    "));
-    out.push(`    ${t(lang, "reread")}: ${m.reread[lang]}`);
-  }
-  return out.join("\n");
-}
-
-function wrap(text: string, width: number): string {
-  if (/[\u4e00-\u9fff]/.test(text)) {
-    const rows = [];
-    for (let i = 0; i < text.length; i += width) rows.push(text.slice(i, i + width));
-    return rows.join("\n");
-  }
-  const rows: string[] = [];
-  let row = "";
-  for (const word of text.split(" ")) {
-    if (row && row.length + word.length + 1 > width) {
-      rows.push(row);
-      row = word;
-    } else row = row ? `${row} ${word}` : word;
-  }
-  if (row) rows.push(row);
-  return rows.join("\n");
-}
-
-/** The table: lessons × TCP/UDP, and a progress line. */
-export function formatTable(cells: { lesson: LessonId; transport: Transport; ok: boolean | undefined; detail?: string }[], lang: Lang): string {
-  const lessons = [...new Set(cells.map((c) => c.lesson))];
-  const mark = (ok: boolean | undefined) => (ok === undefined ? pc.dim("·") : ok ? pc.green("✓") : pc.red("✗"));
-  const rows = [lang === "zh" ? "课程    tcp  udp" : "lesson  tcp  udp"];
-  for (const l of lessons) {
-    const get = (tr: Transport) => cells.find((c) => c.lesson === l && c.transport === tr);
-    rows.push(`  ${l}     ${mark(get("tcp")?.ok)}    ${mark(get("udp")?.ok)}   ${[get("tcp")?.detail, get("udp")?.detail].filter(Boolean).join(", ")}`);
-  }
-  const graded = cells.filter((c) => c.ok !== undefined);
-  const passed = graded.filter((c) => c.ok).length;
-  const bar = "█".repeat(passed) + "░".repeat(graded.length - passed);
-  rows.push(`${t(lang, "progress")}: ${bar} ${passed}/${graded.length} ${t(lang, "passed")}`);
-  return rows.join("\n");
+/** The learner's table of exercises, and the progress bar over them. */
+export function formatProgress(rows: Row[], lang: Lang): string {
+  const title = (id: ExerciseId) =>
+    padTo(
+      `${id} ${exercise(id).title[lang]}`,
+      Math.max(...rows.map((r) => widthOf(`${r.id} ${exercise(r.id).title[lang]}`))),
+    );
+  const mark = { passed: pc.green("✓"), failing: pc.red("✗"), "not-started": pc.dim("·"), untouched: pc.dim("·") };
+  const details = rows.map((r) => r.detail);
+  const detailWidth = Math.max(...details.map((d) => widthOf(d.replace(/\x1b\[[0-9;]*m/g, ""))));
+  const lines = rows.map(
+    (r) => `  ${mark[r.state]} ${title(r.id)}  ${padTo(r.detail, detailWidth)}  ${pc.dim(r.where)}`,
+  );
+  const passed = rows.filter((r) => r.state === "passed").length;
+  const cells = 24;
+  const full = Math.round((passed / rows.length) * cells);
+  const bar = pc.green("█".repeat(full)) + pc.dim("░".repeat(cells - full));
+  const word = lang === "zh" ? `${passed}/${rows.length} 个练习已通过` : `${passed}/${rows.length} exercises passed`;
+  lines.push(`${lang === "zh" ? "进度" : "progress"} ${bar} ${word}`);
+  return lines.join("\n");
 }

@@ -24,7 +24,7 @@
  *   wire.ts          WireLog, escapeBytes: the timeline of every byte, for reports
  *   until.ts         until, pause: waiting
  *   random.ts        mulberry32, seedFor: seeded randomness that a seed replays
- *   session.ts       Session: all of the above for one test, closed in afterEach
+ *   session.ts       Session: all of the above for one test (or one grader check), closed at its end
  */
 export * from "./chat.ts";
 export * from "./clients.ts";

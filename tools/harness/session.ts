@@ -1,21 +1,34 @@
 /**
- * One test's world: every program, terminal, client and stand-in server it
- * starts, closed together in afterEach, and the whole story for a failure report.
+ * One test's world, and one grader check's: every program, terminal, client and
+ * stand-in server it starts, closed together at the end, its seeded randomness,
+ * and the whole story for a failure report.
  */
-import { tcpClient, udpClient, type Peer } from "./clients.ts";
-import { lessonCommand, type LessonId } from "./command.ts";
+import { tcpClient, udpClient, type Disturbance, type Peer } from "./clients.ts";
+import { overTransport, programCommand, type Command, type LessonId } from "./command.ts";
 import { tcpServer, udpServer, type FakeServer } from "./fake-servers.ts";
 import type { Transport } from "./ports.ts";
-import { startProgram, type Program, type ProgramOptions } from "./program.ts";
+import { NotListeningError, startProgram, type Program, type ProgramOptions } from "./program.ts";
+import { mulberry32 } from "./random.ts";
 import { startTerminal, type TerminalOptions, type TerminalProgram } from "./terminal.ts";
 import { until } from "./until.ts";
 import { WireLog } from "./wire.ts";
 
+export type SessionOptions = {
+  /** The seed of `random` (default: a random one). The same seed replays the same disturbances. */
+  seed?: number;
+  /** Make every client `connect` opens behave like an unkind network, its choices drawn from `random`. */
+  disturb?: (random: () => number) => Disturbance;
+};
+
+/** What runs: a lesson's program (the kit's own, or LESSON_0N_CMD), or any command. */
+export type Runnable = LessonId | Command;
+const commandOf = (what: Runnable, transport: Transport): Command =>
+  overTransport(typeof what === "string" ? programCommand(what) : what, transport);
 
 /**
- * Everything one test starts, so it can all be closed in afterEach, and so a
- * failure can report the whole story: the wire timeline, each program's output,
- * each terminal's screen.
+ * Everything one test (or one grader check) starts, so it can all be closed at
+ * the end, and so a failure can report the whole story: the wire timeline, each
+ * program's output, each terminal's screen.
  *
  *   let s: Session;
  *   beforeEach(() => { s = new Session(); });
@@ -23,35 +36,68 @@ import { WireLog } from "./wire.ts";
  */
 export class Session {
   readonly wire = new WireLog();
-  private readonly programs: Program[] = [];
-  private readonly terminals: TerminalProgram[] = [];
+  readonly seed: number;
+  /** Seeded: the same seed gives the same numbers, so a failure replays. */
+  readonly random: () => number;
+  private readonly started: Program[] = [];
+  private readonly terms: TerminalProgram[] = [];
   private readonly closers: (() => void)[] = [];
 
-  /** Start lesson `lesson`'s program (see lessonCommand) and wait until it listens. */
-  async start(lesson: LessonId, transport: Transport, o: Omit<ProgramOptions, "command" | "transport"> = {}): Promise<Program> {
-    const program = await startProgram({ ...o, command: lessonCommand(lesson, transport), transport });
-    this.programs.push(program);
-    return program;
+  constructor(private readonly options: SessionOptions = {}) {
+    this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+    this.random = mulberry32(this.seed);
   }
 
-  /** A test client connected to `port` (a Program's, or any). */
+  /** Every program started so far, one that never listened included. */
+  get programs(): readonly Program[] {
+    return this.started;
+  }
+
+  get terminals(): readonly TerminalProgram[] {
+    return this.terms;
+  }
+
+  /**
+   * Start a server (a lesson's, or any command; `--udp` appended for UDP) on a
+   * free port and wait until it listens. A program that does not listen is kept,
+   * so its output is in the report, and the NotListeningError is thrown on.
+   */
+  async start(
+    what: Runnable,
+    transport: Transport,
+    o: Omit<ProgramOptions, "command" | "transport"> = {},
+  ): Promise<Program> {
+    try {
+      const program = await startProgram({ ...o, command: commandOf(what, transport), transport });
+      this.started.push(program);
+      return program;
+    } catch (err) {
+      if (err instanceof NotListeningError) this.started.push(err.program);
+      throw err;
+    }
+  }
+
+  /** A test client connected to `port` (a Program's, or any); disturbed when the session disturbs. */
   async connect(transport: Transport, port: number, name: string): Promise<Peer> {
-    const peer = transport === "tcp" ? await tcpClient(port, { name, wire: this.wire }) : await udpClient(port, { name, wire: this.wire });
+    const disturb = this.options.disturb?.(this.random);
+    const o = { name, wire: this.wire, disturb };
+    const peer = transport === "tcp" ? await tcpClient(port, o) : await udpClient(port, o);
     this.closers.push(() => peer.close());
     return peer;
   }
 
   /** A stand-in server on a free port, for a client under test to talk to. */
   async serve(transport: Transport, name = "hub"): Promise<FakeServer> {
-    const server = transport === "tcp" ? await tcpServer({ name, wire: this.wire }) : await udpServer({ name, wire: this.wire });
+    const server =
+      transport === "tcp" ? await tcpServer({ name, wire: this.wire }) : await udpServer({ name, wire: this.wire });
     this.closers.push(() => server.close());
     return server;
   }
 
-  /** Lesson `lesson`'s program in a pseudo-terminal (`--udp` appended for UDP). */
-  terminal(lesson: LessonId, transport: Transport, o: Omit<TerminalOptions, "command" | "wire"> = {}): TerminalProgram {
-    const term = startTerminal({ ...o, command: lessonCommand(lesson, transport), wire: this.wire });
-    this.terminals.push(term);
+  /** A program (a lesson's, or any command) in a pseudo-terminal, `--udp` appended for UDP. */
+  terminal(what: Runnable, transport: Transport, o: Omit<TerminalOptions, "command" | "wire"> = {}): TerminalProgram {
+    const term = startTerminal({ ...o, command: commandOf(what, transport), wire: this.wire });
+    this.terms.push(term);
     return term;
   }
 
@@ -69,16 +115,25 @@ export class Session {
     if (!ok) throw new Error(`${typeof message === "function" ? message() : message}\n\n${this.report()}`);
   }
 
+  /** The last `lines` lines of each program's output and each terminal's screen, labelled. */
+  outputs(lines = 40): { label: string; kind: "output" | "screen"; text: string }[] {
+    return [
+      ...this.started.map((p) => ({ label: p.label, kind: "output" as const, text: tail(p.output(), lines) })),
+      ...this.terms.map((t) => ({ label: t.label, kind: "screen" as const, text: tail(t.screen(), lines) })),
+    ];
+  }
+
   /** The wire timeline, then each program's output and each terminal's screen. */
   report(): string {
-    const parts = [`--- wire (-> sent by the test, <- received from the program) ---\n${this.wire.format() || "(nothing)"}`];
-    for (const p of this.programs) parts.push(`--- output of \`${p.label}\` ---\n${tail(p.output()) || "(nothing)"}`);
-    for (const t of this.terminals) parts.push(`--- screen of \`${t.label}\` ---\n${tail(t.screen()) || "(nothing)"}`);
+    const parts = [
+      `--- wire (-> sent by the test, <- received from the program) ---\n${this.wire.format() || "(nothing)"}`,
+    ];
+    for (const o of this.outputs()) parts.push(`--- ${o.kind} of \`${o.label}\` ---\n${o.text || "(nothing)"}`);
     return parts.join("\n\n");
   }
 
-  /** Close every client and stand-in server, stop every program. */
-  async close(): Promise<void> {
+  /** Close every client and stand-in server, stop every program (SIGTERM, then SIGKILL after `ms`). */
+  async close(ms = 2000): Promise<void> {
     for (const close of this.closers.splice(0)) {
       try {
         close();
@@ -86,8 +141,10 @@ export class Session {
         // already closed
       }
     }
-    await Promise.all([...this.programs.splice(0).map((p) => p.stop()), ...this.terminals.splice(0).map((t) => t.stop())]);
+    const programs = this.started.splice(0);
+    const terminals = this.terms.splice(0);
+    await Promise.all([...programs.map((p) => p.stop("SIGTERM", ms)), ...terminals.map((t) => t.stop(ms))]);
   }
 }
 
-const tail = (text: string, lines = 40) => text.split("\n").slice(-lines).join("\n").trimEnd();
+const tail = (text: string, lines: number) => text.split("\n").slice(-lines).join("\n").trimEnd();

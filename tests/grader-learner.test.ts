@@ -1,0 +1,71 @@
+/**
+ * The grader's side of the learner's loop: starters written into workspace/
+ * without ever writing over a file, --watch surviving saves by rename, and a
+ * failing `bun run grade` that exits 1 without Bun's extra line.
+ */
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { untouched, workspaceFile, writeStarters } from "../tools/grader/exercises.ts";
+import { fingerprint, watchFolder } from "../tools/grader/watch.ts";
+import { ROOT, until } from "../tools/harness/index.ts";
+
+describe("the learner's workspace", () => {
+  test("--init writes the starters and never writes over a file, the learner's own names included", () => {
+    const dir = mkdtempSync(join(tmpdir(), "workspace-"));
+    writeFileSync(join(dir, "02-my-hub.py"), "print('mine')\n");
+    const first = writeStarters(["01", "02"], dir);
+    expect(first.map((r) => r.wrote)).toEqual([true, false]);
+    expect(first[1]!.file).toEndWith("02-my-hub.py");
+    expect(untouched("01", join(dir, "01-echo.ts"))).toBe(true);
+    writeFileSync(join(dir, "01-echo.ts"), "// mine now\n");
+    expect(writeStarters(["01"], dir)[0]!.wrote).toBe(false);
+    expect(readFileSync(join(dir, "01-echo.ts"), "utf8")).toBe("// mine now\n");
+    expect(untouched("01", join(dir, "01-echo.ts"))).toBe(false);
+    expect(workspaceFile("02", dir)).toEndWith("02-my-hub.py");
+    expect(workspaceFile("03", dir)).toBeUndefined();
+  });
+
+  test("--watch grades again after a save by rename, and again after the next one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "watch-"));
+    const file = join(dir, "01-echo.ts");
+    writeFileSync(file, "// one\n");
+    let runs = 0;
+    const stop = new AbortController();
+    const watching = watchFolder(dir, async () => void runs++, { debounceMs: 20, stop: stop.signal });
+    const saveByRename = (text: string) => {
+      writeFileSync(join(dir, ".01-echo.ts.swp"), text);
+      renameSync(join(dir, ".01-echo.ts.swp"), file);
+    };
+    await until(() => runs === 1, 2000, "the first run");
+    saveByRename("// two\n");
+    await until(() => runs === 2, 3000, "a run after the first save by rename");
+    saveByRename("// three\n");
+    await until(() => runs === 3, 3000, "a run after the second save by rename");
+    expect(fingerprint(dir)).toContain("01-echo.ts");
+    stop.abort();
+    await watching;
+  });
+
+  test("a failing grade exits 1 without Bun's extra 'script exited' line", async () => {
+    const proc = Bun.spawn(
+      [process.execPath, "run", "grade", "01", "--tcp", "--", join(ROOT, "tests/fixtures/programs/crash.ts")],
+      {
+        cwd: ROOT,
+        env: { ...process.env, LANG: "C.UTF-8", NO_COLOR: "1" },
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    const [out, err, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    expect(code).toBe(1);
+    expect(out).toContain("grading `");
+    expect(out).toContain("exited with code 3 before it listened");
+    expect(err).not.toContain('script "grade" exited');
+  });
+});

@@ -1,0 +1,284 @@
+/**
+ * Lesson 03's checks: a chat client driven through a real terminal (a PTY), as
+ * a person would drive it, against a stand-in hub that records what it receives.
+ *
+ * Format-tolerant: any prompt, any banner; a line from the hub only has to appear
+ * on the screen. Strict on behaviour: typing and receiving at the same time, the
+ * half-typed line survives, no raw control characters, clean exits.
+ */
+import { escapeBytes, type FakeServer, type TerminalProgram } from "../../harness/index.ts";
+import type { Check, Exam } from "../exam.ts";
+import { referenceCommand } from "../exercises.ts";
+import type { MisconceptionId } from "../misconceptions.ts";
+import { both, type Text } from "../text.ts";
+import { BOTH } from "./common.ts";
+
+/** Everything the stand-in hub received, newline or not. */
+const received = (c: Exam) => new TextDecoder().decode(c.wire.bytes("hub", "recv"));
+
+/** The end of what a person would read on the screen. */
+function screenOf(term: TerminalProgram): Text {
+  const screen = term.screen().trimEnd();
+  const shown = escapeBytes(new TextEncoder().encode(screen.length > 240 ? "…" + screen.slice(-240) : screen));
+  const en = screen === "" ? "the screen is empty" : `the screen shows ${shown}`;
+  const zh = screen === "" ? "屏幕是空的" : `屏幕上是 ${shown}`;
+  return term.running ? both(en, zh) : both(`${en} (the client has exited)`, `${zh}（客户端已退出）`);
+}
+
+/** Type a line and wait until the stand-in hub has it, as a line. */
+async function typeLine(c: Exam, hub: FakeServer, term: TerminalProgram, text: string) {
+  term.type(`${text}\r`);
+  await c.waitFor(
+    () => hub.lines().includes(text),
+    both(
+      `the hub receives the typed line ${JSON.stringify(text)} (with "\\n" at its end)`,
+      `hub 收到输入的一行 ${JSON.stringify(text)}（行尾有 "\\n"）`,
+    ),
+    () => hubGot(c),
+    () => (received(c).includes(text) ? ["no-newline"] : []),
+    c.waitMs,
+    () => received(c).endsWith(text),
+  );
+}
+
+const hubGot = (c: Exam): Text => {
+  const got = received(c);
+  const shown = escapeBytes(new TextEncoder().encode(got.length > 240 ? "…" + got.slice(-240) : got));
+  return both(
+    got === "" ? "the hub received nothing" : `the hub received ${shown}`,
+    got === "" ? "hub 什么也没收到" : `hub 收到了 ${shown}`,
+  );
+};
+
+/**
+ * A stand-in hub, and the client under test in a terminal, ready to type into.
+ * Ready means something typed has reached the hub: only then is the program surely
+ * reading the keyboard itself (keys typed earlier are echoed by the terminal, not
+ * by the program). Over UDP it also tells the hub the client's address.
+ */
+async function clientOf(c: Exam): Promise<{ hub: FakeServer; term: TerminalProgram }> {
+  const hub = await c.serve(c.transport);
+  const term = c.terminal(c.o.command, c.transport, { port: hub.port, args: c.o.args });
+  term.type("ready\r");
+  await c.waitFor(
+    () => received(c).includes("ready") || !term.running,
+    both(
+      'the client connects and sends what is typed ("ready" and Enter)',
+      '客户端连上 hub，并发出输入的内容（"ready" 和回车）',
+    ),
+    () => screenOf(term),
+    [],
+    c.o.readyMs ?? 5000,
+  );
+  if (!term.running) {
+    const exit = await term.exited;
+    c.fail(
+      both("the client keeps running after it connects", "客户端连上之后一直运行"),
+      both(
+        `it exited (code ${exit.code ?? exit.signal}); ${screenOf(term).en}`,
+        `它退出了（${exit.code ?? exit.signal}）；${screenOf(term).zh}`,
+      ),
+    );
+  }
+  return { hub, term };
+}
+
+/** True when `read()` gives what it gave the last time: nothing moves. */
+function unchanged(read: () => string): () => boolean {
+  let last: string | undefined;
+  return () => {
+    const now = read();
+    const same = now === last;
+    last = now;
+    return same;
+  };
+}
+
+/** Wait for the screen to show `text`. */
+const shows = (c: Exam, term: TerminalProgram, text: string, expected: Text, symptoms: MisconceptionId[] = []) =>
+  c.waitFor(
+    () => term.screen().includes(text),
+    expected,
+    () => screenOf(term),
+    symptoms,
+  );
+
+/** A line with escape codes nobody's own client prints: colour 201, a window title, a reversal, a C1 CSI. */
+const HOSTILE = "evil \x1b[38;5;201mpink\x1b]0;owned\x07 \u202Eabc \x9b2J end";
+const HOSTILE_PARTS: [string, Text][] = [
+  ["\x1b[38;5;201m", both("a colour escape", "一个颜色转义序列")],
+  ["\x1b]0;owned", both("a window-title escape", "一个改窗口标题的转义序列")],
+  ["\u202E", both("a right-to-left override", "一个从右到左覆盖字符")],
+  ["\x9b2J", both("a C1 control (CSI)", "一个 C1 控制字符（CSI）")],
+];
+
+function leaves(key: string, keys: string, zhKey: string): Check {
+  return {
+    id: `03.leave-${key === '"exit"' ? "exit" : key.toLowerCase().replace("+", "")}`,
+    lesson: "03",
+    transports: BOTH,
+    name: both(`leaves cleanly on ${key}`, `按 ${zhKey} 时干净地离开`),
+    subject: both(`leaving with ${key}`, `用 ${zhKey} 离开这一步`),
+    async run(c) {
+      const { hub, term } = await clientOf(c);
+      c.reached();
+      term.type(keys);
+      await c.waitFor(
+        () => !term.running,
+        both(`the client exits after ${key}`, `按 ${zhKey} 后客户端退出`),
+        () => both(`it is still running 3 s later; ${screenOf(term).en}`, `3 秒后它还在运行；${screenOf(term).zh}`),
+        ["no-clean-exit"],
+      );
+      const exit = await term.exited;
+      if (exit.code !== 0) {
+        c.fail(
+          both(`exit code 0 after ${key}`, `按 ${zhKey} 后以退出码 0 结束`),
+          both(
+            `exit ${exit.signal ? `by signal ${exit.signal}` : `code ${exit.code}`}; ${screenOf(term).en}`,
+            `${exit.signal ? `被信号 ${exit.signal} 结束` : `退出码 ${exit.code}`}；${screenOf(term).zh}`,
+          ),
+          ["no-clean-exit"],
+        );
+      }
+      if (c.transport === "tcp") {
+        await c.waitFor(
+          () => hub.closedClients === 1,
+          both("the hub sees the connection close", "hub 看到连接关闭"),
+          () => hubGot(c),
+          ["no-clean-exit"],
+        );
+      } else {
+        await c.waitFor(
+          () => hub.lines().includes("/quit"),
+          both('the client tells the UDP hub "/quit"', '客户端告诉 UDP hub "/quit"'),
+          () => hubGot(c),
+          ["no-clean-exit"],
+        );
+      }
+    },
+  };
+}
+
+export const CLIENT_CHECKS: Check[] = [
+  {
+    id: "03.chat",
+    lesson: "03",
+    transports: BOTH,
+    name: both(
+      "sends a typed line to the hub and prints a line from the hub",
+      "把输入的一行发给 hub，并打印 hub 发来的一行",
+    ),
+    async run(c) {
+      const { hub, term } = await clientOf(c);
+      await typeLine(c, hub, term, "hello, hub 你好");
+      hub.sendLine("<127.0.0.1:5555> hello, client");
+      await shows(c, term, "hello, client", both("the client prints the hub's line", "客户端打印 hub 发来的一行"));
+    },
+  },
+  {
+    id: "03.half-typed",
+    lesson: "03",
+    transports: BOTH,
+    name: both(
+      "keeps a half-typed line when a message arrives, and shows it again",
+      "消息到达时保留输入到一半的行，并重新显示",
+    ),
+    subject: both("the step where a message arrives while you type", "打字时来了消息的这一步"),
+    async run(c) {
+      const { hub, term } = await clientOf(c);
+      term.type("half-typ");
+      await shows(c, term, "half-typ", both("the typed text appears on the screen", "输入的文字出现在屏幕上"));
+      c.reached();
+      hub.sendLine("an interruption");
+      await shows(c, term, "an interruption", both("the client prints the hub's line", "客户端打印 hub 发来的一行"));
+      await c.waitFor(
+        () => term.screen().split("an interruption").pop()!.includes("half-typ"),
+        both(
+          "the half-typed text is shown again after the printed line",
+          "打印那一行之后，输入到一半的文字再次显示出来",
+        ),
+        () => screenOf(term),
+        ["prints-over-prompt"],
+        c.waitMs,
+        unchanged(() => term.raw()),
+      );
+      term.type("ed line\r");
+      await c.waitFor(
+        () => hub.lines().includes("half-typed line"),
+        both('the hub receives the whole line "half-typed line"', 'hub 收到完整的一行 "half-typed line"'),
+        () => hubGot(c),
+        () => (received(c).includes("half-typed line") ? ["no-newline"] : []),
+      );
+    },
+  },
+  {
+    id: "03.controls",
+    lesson: "03",
+    transports: BOTH,
+    name: both(
+      "shows control characters from the network as visible marks, never raw",
+      "控制字符显示为可见记号，绝不原样输出",
+    ),
+    async run(c) {
+      const { hub, term } = await clientOf(c);
+      hub.sendLine(HOSTILE);
+      await shows(c, term, " end", both("the client prints the hostile line", "客户端打印那一行恶意文字"));
+      const raw = term.raw();
+      for (const [bad, what] of HOSTILE_PARTS) {
+        if (raw.includes(bad)) {
+          c.fail(
+            both(`the client replaces ${what.en} with a visible mark`, `客户端把${what.zh}替换成可见记号`),
+            both(
+              `it printed ${what.en} raw: ${escapeBytes(new TextEncoder().encode(bad))}`,
+              `它原样打印了${what.zh}：${escapeBytes(new TextEncoder().encode(bad))}`,
+            ),
+            ["raw-bytes"],
+          );
+        }
+      }
+      if (!term.screen().includes("pink")) {
+        c.fail(both("the text around the controls is still shown", "控制字符周围的文字照样显示"), screenOf(term));
+      }
+    },
+  },
+  leaves("Ctrl+D", "\x04", "Ctrl+D"),
+  leaves("Ctrl+C", "\x03", "Ctrl+C"),
+  leaves('"exit"', "exit\r", '"exit"'),
+  {
+    id: "03.with-hub",
+    lesson: "03",
+    transports: BOTH,
+    name: both("talks to lesson 02's hub together with another client", "和另一个客户端一起，与第 02 课的 hub 交谈"),
+    async run(c) {
+      const hubProgram = await c.start(referenceCommand("02"), c.transport);
+      const other = await c.connect(c.transport, hubProgram.port, "other");
+      if (c.transport === "udp") other.sendLine(""); // join
+      const term = c.terminal(c.o.command, c.transport, { port: hubProgram.port, args: c.o.args });
+      // Over TCP the other client hears the client join when it connects: it is running.
+      if (c.transport === "tcp") {
+        await c.waitFor(
+          () => other.lines().some((line) => line.startsWith("***") && line.includes("joined")),
+          both("the hub tells the other client that the client joined", "hub 告诉另一个客户端：这个客户端加入了"),
+          () => both(`${c.arrived(other).en}; ${screenOf(term).en}`, `${c.arrived(other).zh}；${screenOf(term).zh}`),
+          [],
+          c.o.readyMs ?? 5000,
+        );
+      }
+      term.type("anyone there?\r");
+      await c.waitFor(
+        () => other.lines().some((line) => line.includes("anyone there?")),
+        both("the other client receives the typed line", "另一个客户端收到输入的那一行"),
+        () => c.arrived(other),
+        [],
+        c.transport === "tcp" ? c.waitMs : (c.o.readyMs ?? 5000),
+      );
+      other.sendLine("yes, me");
+      await shows(
+        c,
+        term,
+        "yes, me",
+        both("the client prints the other client's line", "客户端打印另一个客户端的那一行"),
+      );
+    },
+  },
+];

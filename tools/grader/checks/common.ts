@@ -1,0 +1,112 @@
+/**
+ * What the checks of several lessons share: the transports a check runs over,
+ * a clean stop on SIGTERM, and a room of clients around a hub (lessons 02 and 04).
+ */
+import type { Peer, Transport } from "../../harness/index.ts";
+import type { Exam } from "../exam.ts";
+import type { MisconceptionId } from "../misconceptions.ts";
+import { both } from "../text.ts";
+
+export const BOTH: readonly Transport[] = ["tcp", "udp"];
+export const TCP: readonly Transport[] = ["tcp"];
+export const UDP: readonly Transport[] = ["udp"];
+
+/** SIGTERM, and the program exits by itself with code 0 within two seconds. */
+export async function stopsCleanly(c: Exam) {
+  const exit = await c.program!.stop("SIGTERM", 2000);
+  if (exit.code === 0) return;
+  const arrived =
+    exit.signal === "SIGTERM"
+      ? both(
+          "it was ended by SIGTERM itself (status 143): nothing handles the signal",
+          "它被 SIGTERM 直接结束（状态 143）：没有处理这个信号",
+        )
+      : exit.signal === "SIGKILL"
+        ? both("it did not stop within 2 s and was killed", "它在 2 秒内没有停下，被强行结束")
+        : exit.signal
+          ? both(`it was killed by ${exit.signal}`, `它被 ${exit.signal} 结束`)
+          : both(`exit code ${exit.code}`, `退出码 ${exit.code}`);
+  c.fail(
+    both(
+      "exit code 0 on SIGTERM (trap the signal, close the sockets, exit)",
+      "收到 SIGTERM 后以退出码 0 结束（捕获信号，关闭套接字，退出）",
+    ),
+    arrived,
+    ["no-clean-exit"],
+  );
+}
+
+export type RoomOptions = {
+  /** How a client joins; by default nothing over TCP, an empty line over UDP. */
+  join?: (peer: Peer) => void;
+  /** Called while waiting for each line, e.g. to answer a challenge. */
+  tend?: (peer: Peer) => void;
+};
+
+/**
+ * Clients join, and each is surely known to the hub: a line it sends reaches
+ * another client (a "ready?" line, sent again every 250 ms until it arrives).
+ */
+export async function room(c: Exam, names: string[], o: RoomOptions = {}): Promise<Peer[]> {
+  const peers: Peer[] = [];
+  for (const name of names) {
+    const peer = await c.client(name);
+    if (o.join) o.join(peer);
+    else if (c.transport === "udp") peer.sendExact("\n"); // over UDP, a client joins by sending a datagram
+    peers.push(peer);
+  }
+  if (peers.length < 2) return peers;
+  for (let i = 0; i < peers.length; i++) {
+    const from = peers[i]!;
+    const to = peers[(i + 1) % peers.length]!;
+    const marker = `ready? ${from.name}`;
+    const deadline = performance.now() + c.waitMs;
+    for (let k = 1; ; k++) {
+      from.sendExact(`${marker} #${k}\n`);
+      const until = Math.min(deadline, performance.now() + 250);
+      while (performance.now() < until && !to.text().includes(marker)) {
+        for (const p of peers) o.tend?.(p);
+        await Bun.sleep(5);
+      }
+      if (to.text().includes(marker)) break;
+      if (performance.now() >= deadline || c.exited()) {
+        const back = from.text().includes(marker);
+        const nobody = !c.exited() && peers.every((p) => !p.text().includes("ready? "));
+        const symptoms: MisconceptionId[] = [...c.missing(to, marker), ...(back ? (["echo-to-sender"] as const) : [])];
+        if (nobody) symptoms.push("clients-never-added");
+        c.fail(
+          both(
+            `${to.name} receives the lines ${from.name} sends (${from.name} sent "${marker} #1\\n" and more)`,
+            `${to.name} 收到 ${from.name} 发的行（${from.name} 发了 "${marker} #1\\n" 等）`,
+          ),
+          c.arrived(to),
+          symptoms,
+        );
+      }
+    }
+  }
+  return peers;
+}
+
+/** `from` sends a fresh marker and `to` hears it: what the hub sent `to` before has arrived. */
+export async function sync(c: Exam, from: Peer, to: Peer) {
+  const marker = `sync-${from.name}-${Math.floor(c.random() * 1e6)}`;
+  from.sendExact(marker + "\n");
+  await c.hear(to, marker);
+}
+
+/** The notices `who` got that name `about` (by its port, or by `name`). */
+export const notices = (who: Peer, about: Peer | string) =>
+  who
+    .lines()
+    .filter((l) => l.startsWith("***") && l.includes(typeof about === "string" ? about : String(about.localPort)));
+
+/**
+ * Give the hub time to see that `who` left: until `to` gets the second notice
+ * about it (a hub without notices fails its notices check on its own; here it
+ * only costs a short wait).
+ */
+export async function left(c: Exam, to: Peer, who: Peer | string) {
+  const deadline = performance.now() + Math.min(c.waitMs, 1000);
+  while (notices(to, who).length < 2 && performance.now() < deadline && !c.exited()) await Bun.sleep(5);
+}

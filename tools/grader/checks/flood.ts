@@ -1,0 +1,80 @@
+/**
+ * A flood past one reader that stopped reading: megabytes, paced so the others
+ * keep up, to catch a hub whose send waits for one slow client (lesson 02).
+ */
+import type { Peer } from "../../harness/index.ts";
+import { kernelCapacity } from "../disturb.ts";
+import type { Exam } from "../exam.ts";
+import { both } from "../text.ts";
+
+/**
+ * `slow` stops reading while `from` sends enough to fill its socket buffers and
+ * more (megabytes, in lines of 1000 bytes, under any hub's line limit), in
+ * batches that `to` keeps up with; then a last line from `from` must still reach
+ * `to`. A hub that waits for `slow` to take its bytes (a blocking sendall(), an
+ * awaited write) stops there for everyone. (A hub may drop `slow`; that is fine.)
+ */
+export async function floodPastOneReader(c: Exam, from: Peer, to: Peer, slow: Peer) {
+  slow.hold(true);
+  const LINE = 1000;
+  const BATCH = 200;
+  const count = Math.ceil(((await kernelCapacity()) + 2 * 1024 * 1024) / LINE);
+  const body = "y".repeat(LINE - 12);
+  const line = (i: number) => `flood ${String(i).padStart(5, "0")} ${body}`;
+  const marker = `after the flood ${Math.floor(c.random() * 1e6)}`;
+  // Megabytes arrive: follow what `to` receives in the wire log, reading each event once.
+  const decoder = new TextDecoder();
+  let next = 0;
+  let tail = "";
+  let lines = 0;
+  const follow = () => {
+    const events = c.wire.events;
+    while (next < events.length) {
+      const e = events[next++]!;
+      if (e.peer !== to.name || e.kind !== "recv" || !e.bytes) continue;
+      const text = decoder.decode(e.bytes, { stream: true });
+      tail = (tail + text).slice(-8192);
+      lines += text.split("flood ").length - 1;
+      return true;
+    }
+    return false;
+  };
+  const fail = (sent: number, text: string) => {
+    const gone = c.exited();
+    // Every line came, but not this one whole: cut up (one read taken as one line), not stalled.
+    const mangled = lines >= sent;
+    c.fail(
+      both(
+        `${to.name} keeps receiving while ${slow.name} reads nothing: ${from.name}'s ${count} lines, then "${marker}"`,
+        `${slow.name} 什么也不读时，${to.name} 照常收到：${from.name} 的 ${count} 行，然后是 "${marker}"`,
+      ),
+      both(
+        `${to.name} received ${lines} of the ${sent} lines sent so far, ` +
+          `then nothing for 1.5 s${gone ? `; ${gone.en}` : ""}`,
+        `已发出 ${sent} 行，${to.name} 只收到 ${lines} 行，之后 1.5 秒什么也没有${gone ? `；${gone.zh}` : ""}`,
+      ),
+      gone ? [] : mangled ? ["one-read-one-message"] : ["blocking-send"],
+    );
+  };
+  /** Wait until `to` has received `text`, as long as bytes keep coming. */
+  const until = async (text: string, sent: number) => {
+    let quietSince = performance.now();
+    for (;;) {
+      let moved = false;
+      while (follow()) {
+        moved = true;
+        if (tail.includes(text)) return;
+      }
+      if (moved) quietSince = performance.now();
+      if (performance.now() - quietSince > 1500 || c.exited()) fail(sent, text);
+      await Bun.sleep(10);
+    }
+  };
+  for (let at = 0; at < count; at += BATCH) {
+    const end = Math.min(count, at + BATCH);
+    from.sendExact(Array.from({ length: end - at }, (_, k) => line(at + k)).join("\n") + "\n");
+    await until(line(end - 1), end);
+  }
+  from.sendExact(marker + "\n");
+  await until(marker, count);
+}

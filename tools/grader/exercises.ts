@@ -1,0 +1,151 @@
+/**
+ * The exercises and the learner's workspace. One exercise per lesson: its
+ * starter (lessons/starters/), the kit's reference program, and the learner's
+ * own file in workspace/ (ignored by git), found by its number.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { programCommand, ROOT, shellWords, type Command, type Transport } from "../harness/index.ts";
+import type { ExerciseId } from "./exam.ts";
+import { both, type Text } from "./text.ts";
+
+export type Exercise = {
+  id: ExerciseId;
+  title: Text;
+  /** The starter, in lessons/starters/, copied to workspace/ under the same name. */
+  starter: string;
+  /** The lesson to read. */
+  lesson: string;
+  transports: readonly Transport[];
+  /** Names another program for the lesson checks under `bun test`. */
+  env: string;
+  /** The kit's own program for this exercise. */
+  reference: string;
+};
+
+export const EXERCISES: readonly Exercise[] = [
+  {
+    id: "01",
+    title: both("echo server", "回声服务器"),
+    starter: "01-echo.ts",
+    lesson: "lessons/01-echo.ts",
+    transports: ["tcp", "udp"],
+    env: "LESSON_01_CMD",
+    reference: "lessons/01-echo.ts",
+  },
+  {
+    id: "02",
+    title: both("hub", "聊天中心（hub）"),
+    starter: "02-hub.ts",
+    lesson: "lessons/02-hub.ts",
+    transports: ["tcp", "udp"],
+    env: "LESSON_02_CMD",
+    reference: "lessons/02-hub.ts",
+  },
+  {
+    id: "03",
+    title: both("client", "客户端"),
+    starter: "03-client.ts",
+    lesson: "lessons/03-client.ts",
+    transports: ["tcp", "udp"],
+    env: "LESSON_03_CMD",
+    reference: "lessons/03-client.ts",
+  },
+  {
+    id: "04",
+    title: both("chat server", "聊天服务器"),
+    starter: "04-chat.ts",
+    lesson: "lessons/04-chat.ts",
+    transports: ["tcp", "udp"],
+    env: "LESSON_04_CMD",
+    reference: "src/server.ts",
+  },
+];
+
+export const EXERCISE_IDS = EXERCISES.map((e) => e.id);
+export const exercise = (id: ExerciseId): Exercise => EXERCISES.find((e) => e.id === id)!;
+
+/** The kit's own program for an exercise, run by this same Bun. */
+export function referenceCommand(id: ExerciseId): Command {
+  const file = exercise(id).reference;
+  return { argv: [process.execPath, join(ROOT, file)], label: `bun ${file}`, custom: false };
+}
+
+/** The program under `bun test`: env LESSON_0N_CMD, else the kit's own. */
+export function lessonProgram(id: ExerciseId, env: Record<string, string | undefined> = process.env): Command {
+  if (id !== "04") return programCommand(id, env);
+  const setting = env.LESSON_04_CMD?.trim();
+  if (!setting) return referenceCommand(id);
+  const words = shellWords(setting);
+  if (words.length === 0) throw new Error("LESSON_04_CMD is set but holds no command");
+  return {
+    argv: [words[0] === "bun" ? process.execPath : words[0]!, ...words.slice(1)],
+    label: words.join(" "),
+    custom: true,
+  };
+}
+
+export const WORKSPACE = join(ROOT, "workspace");
+const PROGRAM_FILE = /\.(ts|js|mjs|py)$/;
+
+/**
+ * The learner's file for an exercise: a file in workspace/ whose name starts with
+ * its number ("01-echo.ts", "01_echo.py"); the most recently saved when there are
+ * several. Undefined when there is none.
+ */
+export function workspaceFile(id: ExerciseId, dir = WORKSPACE): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const mine = readdirSync(dir)
+    .filter((name) => name.startsWith(id) && /^\d\d[-_.]/.test(name) && PROGRAM_FILE.test(name))
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isFile());
+  return mine.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+}
+
+/** Is this file still its exercise's starter, byte for byte? */
+export function untouched(id: ExerciseId, file: string): boolean {
+  const starter = join(ROOT, "lessons", "starters", exercise(id).starter);
+  return existsSync(starter) && readFileSync(file, "utf8") === readFileSync(starter, "utf8");
+}
+
+export type WorkspaceState =
+  | { id: ExerciseId; state: "missing" }
+  | { id: ExerciseId; state: "untouched"; file: string }
+  | { id: ExerciseId; state: "started"; file: string };
+
+export function workspaceState(id: ExerciseId, dir = WORKSPACE): WorkspaceState {
+  const file = workspaceFile(id, dir);
+  if (!file) return { id, state: "missing" };
+  return untouched(id, file) ? { id, state: "untouched", file } : { id, state: "started", file };
+}
+
+/** Copy starters into the workspace, never over a file that is there. Returns what it did, per exercise. */
+export function writeStarters(
+  ids: readonly ExerciseId[],
+  dir = WORKSPACE,
+): { id: ExerciseId; file: string; wrote: boolean }[] {
+  mkdirSync(dir, { recursive: true });
+  return ids.map((id) => {
+    const own = workspaceFile(id, dir); // the learner's, whatever its name: left alone
+    if (own) return { id, file: own, wrote: false };
+    const file = join(dir, exercise(id).starter);
+    const wrote = !existsSync(file);
+    if (wrote) copyFileSync(join(ROOT, "lessons", "starters", exercise(id).starter), file);
+    return { id, file, wrote };
+  });
+}
+
+/** The command to grade, from words: as given; a lone .ts/.js file runs with Bun, a .py file with python3. */
+export function commandFrom(words: string[], cwd = process.cwd()): Command {
+  if (words.length === 1) {
+    const one = shellWords(words[0]!);
+    if (one.length > 1) words = one;
+  }
+  const [first, ...rest] = words;
+  if (!first) throw new Error("no command to grade");
+  let argv = words;
+  if (/\.(ts|js|mjs|tsx)$/.test(first)) argv = [process.execPath, resolve(cwd, first), ...rest];
+  else if (/\.py$/.test(first)) argv = ["python3", "-u", resolve(cwd, first), ...rest];
+  else if (first === "bun") argv = [process.execPath, ...rest];
+  return { argv, label: words.join(" "), custom: true };
+}

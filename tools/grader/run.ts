@@ -1,0 +1,132 @@
+/**
+ * Running checks: each in its own Exam, many at once (they mostly wait on the
+ * network), and never more than a fixed number in the whole process, so grading
+ * several programs at a time does not swamp a small machine.
+ */
+import { seedFor, type Transport, type WireEvent } from "../harness/index.ts";
+import { CHECKS } from "./checks/index.ts";
+import { CheckFailure, Exam, type Check, type ExerciseId, type GradeOptions } from "./exam.ts";
+import { diagnose, type Misconception, type MisconceptionId } from "./misconceptions.ts";
+import { both, type Text } from "./text.ts";
+
+/** pass; fail: the check's own subject failed; blocked: an earlier step failed before the subject was reached. */
+export type Status = "pass" | "fail" | "blocked";
+
+export type CheckResult = {
+  check: Check;
+  transport: Transport;
+  status: Status;
+  expected?: Text;
+  arrived?: Text;
+  symptoms: MisconceptionId[];
+  notListening?: boolean;
+  events: WireEvent[];
+  outputs: { label: string; kind: "output" | "screen"; text: string }[];
+  seed: number;
+  ms: number;
+};
+
+export type Verdict = {
+  exercise: ExerciseId;
+  transports: Transport[];
+  results: CheckResult[];
+  /** Every check that counts passed (an extra may fail). */
+  ok: boolean;
+  misconceptions: Misconception[];
+};
+
+/** How many checks run at once in this process. */
+export const PARALLEL = 16;
+
+let running = 0;
+const waiting: (() => void)[] = [];
+/** Run `job` when one of the PARALLEL places is free; a job that ends hands its place to the next. */
+async function slot<T>(job: () => Promise<T>): Promise<T> {
+  if (running < PARALLEL) running++;
+  else await new Promise<void>((r) => waiting.push(r));
+  try {
+    return await job();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
+/** The checks of an exercise over one transport, in catalogue order. */
+export const checksFor = (id: ExerciseId, transport: Transport): Check[] =>
+  CHECKS.filter((k) => k.lesson === id && k.transports.includes(transport));
+
+/** Run one check when there is room for it (see PARALLEL); never throws. */
+export const runCheckInTurn = (check: Check, transport: Transport, o: GradeOptions): Promise<CheckResult> =>
+  slot(() => runCheck(check, transport, o));
+
+/** Run one check; never throws. */
+export async function runCheck(check: Check, transport: Transport, o: GradeOptions): Promise<CheckResult> {
+  const c = new Exam(transport, o, seedFor(o.seed, `${check.id}/${transport}`));
+  const started = performance.now();
+  const base = { check, transport, seed: o.seed };
+  try {
+    await check.run(c);
+    return { ...base, status: "pass", symptoms: [], events: [], outputs: [], ms: performance.now() - started };
+  } catch (err) {
+    const f =
+      err instanceof CheckFailure
+        ? err
+        : new CheckFailure(
+            both("the check to finish", "检查能运行完"),
+            both(`an error: ${(err as Error).message}`, `出错：${(err as Error).message}`),
+          );
+    await Bun.sleep(20); // let the last bytes in flight land in the timeline
+    const blocked = Boolean(check.subject) && !c.atSubject && !f.notListening;
+    return {
+      ...base,
+      status: blocked ? "blocked" : "fail",
+      expected: f.expected,
+      arrived: f.arrived,
+      symptoms: [...new Set([...f.symptoms, ...c.symptomsInOutput()])],
+      notListening: f.notListening,
+      events: [...c.wire.events],
+      outputs: c.outputs(15),
+      ms: performance.now() - started,
+    };
+  } finally {
+    await c.close(300); // a clean stop is the SIGTERM check's business, not every check's
+  }
+}
+
+/**
+ * Run checks, all at once (within PARALLEL); results in the order given. Per
+ * transport, the checks share a launch gate: a program that never listens is
+ * waited for once, not once per check.
+ */
+export async function runChecks(
+  list: { check: Check; transport: Transport }[],
+  o: GradeOptions,
+): Promise<CheckResult[]> {
+  const gates = new Map<Transport, NonNullable<GradeOptions["gate"]>>();
+  const gate = (t: Transport) => gates.get(t) ?? gates.set(t, {}).get(t)!;
+  return Promise.all(
+    list.map(({ check, transport }) => slot(() => runCheck(check, transport, { ...o, gate: gate(transport) }))),
+  );
+}
+
+/** Grade a program as an exercise over the given transports (by default, all of its own). */
+export async function gradeExercise(
+  id: ExerciseId,
+  transports: readonly Transport[],
+  o: GradeOptions,
+): Promise<Verdict> {
+  const list = transports.flatMap((transport) => checksFor(id, transport).map((check) => ({ check, transport })));
+  const results = await runChecks(list, o);
+  return verdictOf(id, [...transports], results);
+}
+
+export function verdictOf(id: ExerciseId, transports: Transport[], results: CheckResult[]): Verdict {
+  const ok = results.every((r) => r.status === "pass" || r.check.extra);
+  const firstFailing = results.find((r) => r.status !== "pass" && !r.check.extra);
+  return { exercise: id, transports, results, ok, misconceptions: diagnose(firstFailing?.symptoms ?? []) };
+}
+
+/** Every misconception seen in any failing check, each once. */
+export const allMisconceptions = (v: Verdict): Misconception[] => diagnose(v.results.flatMap((r) => r.symptoms));

@@ -1,0 +1,67 @@
+/**
+ * The short view of the wire, for a report that fits on a screen: the writes or
+ * reads of one peer that follow each other are one row, their pieces shown side
+ * by side (the boundaries stay visible), rows that only differ in their numbers
+ * ("ready? ann #1" ... "#12") collapse into one, and only the last rows are
+ * shown. The full timeline is WireLog.format(), shown by --verbose.
+ */
+import { escapeBytes, type WireEvent } from "../harness/index.ts";
+import { clip, padTo, width, type Lang } from "./text.ts";
+
+type Row = { at: number; peer: string; kind: WireEvent["kind"]; pieces: string[]; note?: string; like: number };
+
+const ARROW: Record<WireEvent["kind"], string> = { open: "open", sent: "->", recv: "<-", close: "close", note: "note" };
+
+/** What a row looks like with its numbers blurred: rows that only differ there are repeats. */
+const shape = (r: Row) => `${r.peer} ${r.kind} ${r.note ?? ""} ${r.pieces.join(" ")}`.replace(/\d+/g, "#");
+
+export function compactTimeline(
+  events: readonly WireEvent[],
+  o: { rows: number; width: number; lang: Lang },
+): { lines: string[]; hidden: number } {
+  const rows: Row[] = [];
+  for (const e of events) {
+    const last = rows[rows.length - 1];
+    // Only the start of a big write is ever shown: escape no more than that.
+    const bytes = e.bytes
+      ? escapeBytes(e.bytes.subarray(0, 160)) + (e.bytes.length > 160 ? `…(${e.bytes.length} bytes)` : "")
+      : undefined;
+    // A disturbed write goes out in pieces a moment apart: one row, pieces side by side.
+    if (
+      bytes &&
+      last &&
+      last.peer === e.peer &&
+      last.kind === e.kind &&
+      !last.note &&
+      !e.note &&
+      e.at - last.at < 50 &&
+      last.pieces.length < 40
+    ) {
+      last.pieces.push(bytes);
+      continue;
+    }
+    rows.push({ at: e.at, peer: e.peer, kind: e.kind, pieces: bytes ? [bytes] : [], note: e.note, like: 0 });
+  }
+  // Repeats: keep the first of a run, and count the others.
+  const kept: Row[] = [];
+  for (const r of rows) {
+    const last = kept[kept.length - 1];
+    if (last && shape(last) === shape(r)) last.like++;
+    else kept.push(r);
+  }
+  const shown = kept.slice(-o.rows);
+  const who = Math.max(4, ...shown.map((r) => r.peer.length));
+  const lines = shown.map((r) => {
+    const head = `${r.at.toFixed(1).padStart(7)} ms  ${padTo(r.peer, who)}  ${padTo(ARROW[r.kind], 5)}  `;
+    const zh = o.lang === "zh";
+    const unit = r.kind === "sent" ? (zh ? "次写入" : " writes") : zh ? "次读取" : " reads";
+    const many = r.pieces.length > 1 ? `  (${r.pieces.length}${unit})` : "";
+    const again = r.like > 0 ? (zh ? `  （另有 ${r.like} 行相同）` : `  (+${r.like} like it)`) : "";
+    const what = [r.pieces.join(" "), r.note && r.pieces.length > 0 ? `(${r.note})` : r.note]
+      .filter(Boolean)
+      .join("  ");
+    const tail = many + again;
+    return head + clip(what, Math.max(20, o.width - width(head) - width(tail))) + tail;
+  });
+  return { lines, hidden: kept.length - shown.length };
+}
