@@ -3,17 +3,28 @@
  * without ever writing over a file, --watch surviving saves by rename, and a
  * failing `bun run grade` that exits 1 without Bun's extra line.
  */
-import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { untouched, workspaceFile, writeStarters } from "../tools/grader/exercises.ts";
 import { fingerprint, watchFolder } from "../tools/grader/watch.ts";
 import { ROOT, until } from "../tools/harness/index.ts";
 
+/** A fresh folder for one test, removed when the file's tests are done. */
+const folders: string[] = [];
+const tempFolder = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  folders.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
 describe("the learner's workspace", () => {
   test("--init writes the starters and never writes over a file, the learner's own names included", () => {
-    const dir = mkdtempSync(join(tmpdir(), "workspace-"));
+    const dir = tempFolder("workspace-");
     writeFileSync(join(dir, "02-my-hub.py"), "print('mine')\n");
     const first = writeStarters(["01", "02"], dir);
     expect(first.map((r) => r.wrote)).toEqual([true, false]);
@@ -28,7 +39,7 @@ describe("the learner's workspace", () => {
   });
 
   test("--watch grades again after a save by rename, and again after the next one", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "watch-"));
+    const dir = tempFolder("watch-");
     const file = join(dir, "01-echo.ts");
     writeFileSync(file, "// one\n");
     let runs = 0;

@@ -16,7 +16,7 @@ import { formatFailure } from "./report.ts";
 import { checksFor, runCheck, runCheckInTurn, type CheckResult } from "./run.ts";
 import { pickLang } from "./text.ts";
 
-/** The seed of the tests: env LESSON_SEED, else this one, so runs repeat. */
+/** The seed of the tests (the lesson checks, and the grader graded): env LESSON_SEED, else this one, so runs repeat. */
 export const TEST_SEED = 20240601;
 const seedOf = (env: Record<string, string | undefined>) => (env.LESSON_SEED ? Number(env.LESSON_SEED) : TEST_SEED);
 

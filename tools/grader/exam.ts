@@ -14,6 +14,7 @@ import {
   Session,
   tcpAccepts,
   TimeoutError,
+  until,
   type Command,
   type Peer,
   type Program,
@@ -249,25 +250,19 @@ export class Exam extends Session {
     o: { endsWith?: boolean; symptoms?: MisconceptionId[] | (() => MisconceptionId[]); ms?: number } = {},
   ): Promise<string> {
     const find = () => who.lines().find((line) => (o.endsWith ? line.endsWith(text) : line.includes(text)));
-    const deadline = performance.now() + (o.ms ?? this.waitMs);
     // When the bytes already show the text mangled (cut up, or without its "\n")
     // and nothing more comes for a while, no correct program would be this far
-    // along: fail now instead of at the deadline.
-    let size = -1;
-    let stillSince = performance.now();
-    let goneSince: number | undefined;
-    for (;;) {
+    // along: fail now instead of at the deadline. A program that has exited has
+    // sent what it will send a moment later.
+    const still = stillFor(() => who.text().length);
+    const gone = stillFor(() => (this.exited() ? 1 : 0));
+    const over = () =>
+      (this.exited() !== undefined && gone() > 200) || (still() > 400 && this.missing(who, text).length > 0);
+    const found = await until(() => {
       const line = find();
-      if (line !== undefined) return line;
-      const now = performance.now();
-      if (this.exited()) goneSince ??= now;
-      // The program has exited: what it sent before is in after a moment.
-      if (now >= deadline || (goneSince !== undefined && now - goneSince > 200)) break;
-      const got = who.text().length;
-      if (got !== size) ((size = got), (stillSince = now));
-      else if (now - stillSince > 400 && this.missing(who, text).length > 0) break;
-      await Bun.sleep(5);
-    }
+      return line !== undefined ? { line } : over() ? { line } : undefined;
+    }, o.ms ?? this.waitMs).catch(() => ({ line: undefined }));
+    if (found.line !== undefined) return found.line;
     const quoted = JSON.stringify(text);
     const seen = this.missing(who, text);
     // What the bytes show comes first; the check's own guess only when they show nothing.
@@ -303,26 +298,23 @@ export class Exam extends Session {
     ms = this.waitMs,
     settled?: () => boolean,
   ) {
-    const deadline = performance.now() + ms;
+    // `settled` is asked once a round (it may compare with the round before).
     let plainSince: number | undefined;
-    while (!ok()) {
+    const plainLongEnough = () => {
       const now = performance.now();
       plainSince = settled?.() ? (plainSince ?? now) : undefined;
-      if (now >= deadline || (plainSince !== undefined && now - plainSince > 400)) {
-        this.fail(expected, arrived(), typeof symptoms === "function" ? symptoms() : symptoms);
-      }
-      await Bun.sleep(5);
-    }
+      return plainSince !== undefined && now - plainSince > 400;
+    };
+    await until(() => ok() || plainLongEnough(), ms).catch(() => undefined);
+    if (!ok()) this.fail(expected, arrived(), typeof symptoms === "function" ? symptoms() : symptoms);
   }
 
   /** Poll `ok` for up to `ms`; whether it came true. (For a step that may or may not happen.) */
-  async within(ok: () => boolean, ms: number): Promise<boolean> {
-    const deadline = performance.now() + ms;
-    while (!ok()) {
-      if (performance.now() >= deadline) return false;
-      await Bun.sleep(5);
-    }
-    return true;
+  within(ok: () => boolean, ms: number): Promise<boolean> {
+    return until(ok, ms).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Symptoms a program shows in its own output or screen, such as a Python traceback. */
@@ -376,9 +368,25 @@ export function inPieces(got: string, text: string): boolean {
     let k = 0;
     const limit = start + text.length * 4 + 200;
     for (; k < chars.length && at < got.length && at < limit; at++) {
-      if (got.startsWith(chars[k]!, at)) ((at += chars[k]!.length - 1), k++);
+      if (!got.startsWith(chars[k]!, at)) continue;
+      at += chars[k]!.length - 1;
+      k++;
     }
     if (k === chars.length) return true;
   }
   return false;
+}
+
+/** How long (ms) `read()` has given the same value; asked often, it follows the value as it changes. */
+function stillFor(read: () => number): () => number {
+  let value = read();
+  let since = performance.now();
+  return () => {
+    const now = read();
+    if (now !== value) {
+      value = now;
+      since = performance.now();
+    }
+    return performance.now() - since;
+  };
 }

@@ -221,7 +221,7 @@ export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean
 }
 
 /** A misconception: its name, what it means, the fix in the program's language, what to re-read. */
-export function formatMisconception(m: Misconception, o: Pick<ReportOptions, "lang" | "width" | "program">): string {
+function formatMisconception(m: Misconception, o: Pick<ReportOptions, "lang" | "width" | "program">): string {
   const { lang } = o;
   const out = [
     `    ${pc.yellow(`${t(lang, "looksLike")}${colon(lang)}${quoted(m, lang)}`)}`,

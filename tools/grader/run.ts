@@ -36,7 +36,7 @@ export type Verdict = {
 };
 
 /** How many checks run at once in this process. */
-export const PARALLEL = 16;
+const PARALLEL = 16;
 
 let running = 0;
 const waiting: (() => void)[] = [];

@@ -2,11 +2,11 @@
  * Lesson 01's checks: an echo server that answers every line with
  * "[" + time.ctime() + "] " + the line, over TCP and UDP.
  */
-import { pause, type Peer } from "../../harness/index.ts";
-import { kernelCapacity } from "../disturb.ts";
+import { pause, until, type Peer } from "../../harness/index.ts";
+import { kernelCapacity } from "../../harness/kernel.ts";
 import { CheckFailure, type Check, type Exam } from "../exam.ts";
 import { both } from "../text.ts";
-import { BOTH, stopsCleanly, TCP, UDP } from "./common.ts";
+import { BOTH, sigtermCheck, TCP, UDP } from "./common.ts";
 
 /** Python's time.ctime(): "Mon Nov 30 00:51:13 2026", the day padded with a space ("Nov  2"). */
 const CTIME = new RegExp(
@@ -331,40 +331,35 @@ export const ECHO_CHECKS: Check[] = [
       for (const t of ["one", "two", "three"]) await c.hear(a, t, { endsWith: true, symptoms: ["udp-like-tcp"] });
     },
   },
-  {
-    id: "01.sigterm",
-    lesson: "01",
-    transports: BOTH,
-    extra: true,
-    name: both("stops with exit code 0 on SIGTERM", "收到 SIGTERM 时以退出码 0 结束"),
-    subject: both("the SIGTERM step", "SIGTERM 这一步"),
-    async run(c) {
-      await c.launch();
-      // A client in the middle of talking, answered or not: this check is about the signal only.
-      const a = await c.client("alice");
-      a.sendLine("goodbye soon");
-      await c.within(() => a.text().length > 0, 1000);
-      c.reached();
-      await stopsCleanly(c);
-    },
-  },
+  sigtermCheck("01", async (c) => {
+    const a = await c.client("alice");
+    a.sendLine("goodbye soon");
+    await c.within(() => a.text().length > 0, 1000);
+  }),
 ];
 
-/** Wait, polling cheaply (megabytes), until `count` whole replies are in, or nothing moves for a second. */
+/** Wait until `count` whole replies are in (read as they come: megabytes), or nothing moves for a second. */
 async function wholeReplies(c: Exam, a: Peer, count: number, size: number, expectBytes: number) {
   const tail = "x".repeat(size - 4);
-  const whole = (text: string) => text.split("\n").filter((l) => l.endsWith(tail)).length;
-  let text = "";
-  let lastLength = -1;
+  let read = 0; // how much of a.text() has been looked at
+  let partial = ""; // the line being received
+  let whole = 0;
   let quietSince = performance.now();
-  const deadline = performance.now() + c.waitMs + 3000;
-  for (;;) {
-    text = a.text();
-    if (whole(text) >= count) return;
-    if (text.length !== lastLength) ((lastLength = text.length), (quietSince = performance.now()));
-    if (performance.now() >= deadline || performance.now() - quietSince > 1000 || c.exited()) break;
-    await Bun.sleep(50);
-  }
+  const readMore = () => {
+    const text = a.text();
+    if (text.length === read) return;
+    const lines = (partial + text.slice(read)).split("\n");
+    read = text.length;
+    partial = lines.pop()!;
+    whole += lines.filter((l) => l.endsWith(tail)).length;
+    quietSince = performance.now();
+  };
+  await until(() => {
+    readMore();
+    return whole >= count || performance.now() - quietSince > 1000 || c.exited() !== undefined;
+  }, c.waitMs + 3000).catch(() => undefined);
+  if (whole >= count) return;
+  const text = a.text();
   const gone = c.exited();
   const short = !gone && text.length < expectBytes;
   c.fail(
@@ -373,9 +368,9 @@ async function wholeReplies(c: Exam, a: Peer, count: number, size: number, expec
       `${count} 个回复，每个都以发出的 ${size} 个字符结尾`,
     ),
     both(
-      `${whole(text)} whole replies of ${count}, ${text.length} bytes in all ` +
+      `${whole} whole replies of ${count}, ${text.length} bytes in all ` +
         `(they hold at least ${expectBytes})${gone ? `; ${gone.en}` : ""}`,
-      `${count} 个回复中只有 ${whole(text)} 个完整，共 ${text.length} 字节（至少应有 ${expectBytes}）${gone ? `；${gone.zh}` : ""}`,
+      `${count} 个回复中只有 ${whole} 个完整，共 ${text.length} 字节（至少应有 ${expectBytes}）${gone ? `；${gone.zh}` : ""}`,
     ),
     short ? ["writes-assumed-complete"] : [],
   );

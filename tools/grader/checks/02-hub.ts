@@ -6,7 +6,7 @@ import { pause } from "../../harness/index.ts";
 import { CheckFailure, type Check } from "../exam.ts";
 import type { MisconceptionId } from "../misconceptions.ts";
 import { both } from "../text.ts";
-import { BOTH, left, notices, room, stopsCleanly, sync, TCP, UDP } from "./common.ts";
+import { BOTH, left, notices, room, sigtermCheck, sync, TCP, UDP } from "./common.ts";
 import { floodPastOneReader } from "./flood.ts";
 
 export const HUB_CHECKS: Check[] = [
@@ -371,20 +371,8 @@ export const HUB_CHECKS: Check[] = [
       await c.hear(bo!, "no newline", { symptoms: ["udp-like-tcp"] });
     },
   },
-  {
-    id: "02.sigterm",
-    lesson: "02",
-    transports: BOTH,
-    extra: true,
-    name: both("stops with exit code 0 on SIGTERM", "收到 SIGTERM 时以退出码 0 结束"),
-    subject: both("the SIGTERM step", "SIGTERM 这一步"),
-    async run(c) {
-      await c.launch();
-      // Two clients in the room, relayed or not: this check is about the signal only.
-      for (const name of ["ann", "bo"]) (await c.client(name)).sendLine(`${name} is here`);
-      await pause(100);
-      c.reached();
-      await stopsCleanly(c);
-    },
-  },
+  sigtermCheck("02", async (c) => {
+    for (const name of ["ann", "bo"]) (await c.client(name)).sendLine(`${name} is here`);
+    await pause(100);
+  }),
 ];

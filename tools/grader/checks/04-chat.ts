@@ -13,7 +13,7 @@ import { pause, type Peer } from "../../harness/index.ts";
 import type { Check, Exam } from "../exam.ts";
 import { parseChallenge } from "../../../src/protocol.ts";
 import { both } from "../text.ts";
-import { BOTH, notices, room, stopsCleanly, sync, TCP } from "./common.ts";
+import { BOTH, notices, room, sigtermCheck, sync, TCP } from "./common.ts";
 
 /** Nicks of 13 characters: "/nick NAME" then pays for a UDP server's challenge at once. */
 const ALICE = "alice_in_town";
@@ -196,20 +196,8 @@ export const CHAT_CHECKS: Check[] = [
       );
     },
   },
-  {
-    id: "04.sigterm",
-    lesson: "04",
-    transports: BOTH,
-    extra: true,
-    name: both("stops with exit code 0 on SIGTERM", "收到 SIGTERM 时以退出码 0 结束"),
-    subject: both("the SIGTERM step", "SIGTERM 这一步"),
-    async run(c) {
-      await c.launch();
-      // Two members, relayed or not: this check is about the signal only.
-      for (const name of [ALICE, BOB]) join(await c.client(name));
-      await pause(100);
-      c.reached();
-      await stopsCleanly(c);
-    },
-  },
+  sigtermCheck("04", async (c) => {
+    for (const name of [ALICE, BOB]) join(await c.client(name));
+    await pause(100);
+  }),
 ];

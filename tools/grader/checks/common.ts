@@ -3,7 +3,7 @@
  * a clean stop on SIGTERM, and a room of clients around a hub (lessons 02 and 04).
  */
 import type { Peer, Transport } from "../../harness/index.ts";
-import type { Exam } from "../exam.ts";
+import type { Check, Exam, ExerciseId } from "../exam.ts";
 import type { MisconceptionId } from "../misconceptions.ts";
 import { both } from "../text.ts";
 
@@ -11,8 +11,30 @@ export const BOTH: readonly Transport[] = ["tcp", "udp"];
 export const TCP: readonly Transport[] = ["tcp"];
 export const UDP: readonly Transport[] = ["udp"];
 
+/**
+ * Lesson N's extra: with a few clients connected (`settle` puts them there,
+ * answered or not: this check is about the signal only), SIGTERM, and the
+ * program exits by itself with code 0 within two seconds.
+ */
+export function sigtermCheck(lesson: ExerciseId, settle: (c: Exam) => Promise<void>): Check {
+  return {
+    id: `${lesson}.sigterm`,
+    lesson,
+    transports: BOTH,
+    extra: true,
+    name: both("stops with exit code 0 on SIGTERM", "收到 SIGTERM 时以退出码 0 结束"),
+    subject: both("the SIGTERM step", "SIGTERM 这一步"),
+    async run(c) {
+      await c.launch();
+      await settle(c);
+      c.reached();
+      await stopsCleanly(c);
+    },
+  };
+}
+
 /** SIGTERM, and the program exits by itself with code 0 within two seconds. */
-export async function stopsCleanly(c: Exam) {
+async function stopsCleanly(c: Exam) {
   const exit = await c.program!.stop("SIGTERM", 2000);
   if (exit.code === 0) return;
   const arrived =

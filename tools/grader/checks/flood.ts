@@ -2,8 +2,8 @@
  * A flood past one reader that stopped reading: megabytes, paced so the others
  * keep up, to catch a hub whose send waits for one slow client (lesson 02).
  */
-import type { Peer } from "../../harness/index.ts";
-import { kernelCapacity } from "../disturb.ts";
+import { until, type Peer } from "../../harness/index.ts";
+import { kernelCapacity } from "../../harness/kernel.ts";
 import type { Exam } from "../exam.ts";
 import { both } from "../text.ts";
 
@@ -57,24 +57,24 @@ export async function floodPastOneReader(c: Exam, from: Peer, to: Peer, slow: Pe
     );
   };
   /** Wait until `to` has received `text`, as long as bytes keep coming. */
-  const until = async (text: string, sent: number) => {
+  const hearWhileMoving = async (text: string, sent: number) => {
     let quietSince = performance.now();
-    for (;;) {
+    const outcome = await until(() => {
       let moved = false;
       while (follow()) {
         moved = true;
-        if (tail.includes(text)) return;
+        if (tail.includes(text)) return "heard";
       }
       if (moved) quietSince = performance.now();
-      if (performance.now() - quietSince > 1500 || c.exited()) fail(sent, text);
-      await Bun.sleep(10);
-    }
+      return performance.now() - quietSince > 1500 || c.exited() ? "stuck" : undefined;
+    }, Infinity);
+    if (outcome === "stuck") fail(sent, text);
   };
   for (let at = 0; at < count; at += BATCH) {
     const end = Math.min(count, at + BATCH);
     from.sendExact(Array.from({ length: end - at }, (_, k) => line(at + k)).join("\n") + "\n");
-    await until(line(end - 1), end);
+    await hearWhileMoving(line(end - 1), end);
   }
   from.sendExact(marker + "\n");
-  await until(marker, count);
+  await hearWhileMoving(marker, count);
 }
