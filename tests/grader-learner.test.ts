@@ -79,4 +79,17 @@ describe("the learner's workspace", () => {
     expect(out).toContain("exited with code 3 before it listened");
     expect(err).not.toContain('script "grade" exited');
   });
+
+  test("in a Chinese locale, exercise 03 talks to lesson 02's hub as in English, and the kit's client passes", async () => {
+    // The hub is started with --lang en: what the check looks for never depends on the machine's locale.
+    const proc = Bun.spawn([process.execPath, "run", "grade", "--reference", "03", "--tcp"], {
+      cwd: ROOT,
+      env: { ...process.env, LANG: "zh_CN.UTF-8", LC_ALL: "", NO_COLOR: "1" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    expect(out).toContain("通过（7 项检查）");
+    expect(code).toBe(0);
+  });
 });

@@ -14,8 +14,15 @@ import { CHECKS } from "../tools/grader/checks/index.ts";
 import { inPieces, type ExerciseId } from "../tools/grader/exam.ts";
 import { commandFrom } from "../tools/grader/exercises.ts";
 import { ARTICLE_BUGS, MISCONCEPTIONS, diagnose, type MisconceptionId } from "../tools/grader/misconceptions.ts";
-import { firstFailing, formatFailure, formatVerdict, programKind } from "../tools/grader/report.ts";
-import { allMisconceptions, checksFor, runChecks, verdictOf, type Verdict } from "../tools/grader/run.ts";
+import { formatFailure, formatVerdict, programKind } from "../tools/grader/report.ts";
+import {
+  allMisconceptions,
+  checksFor,
+  firstFailing,
+  runChecks,
+  verdictOf,
+  type Verdict,
+} from "../tools/grader/run.ts";
 import { pickLang, width, wrap } from "../tools/grader/text.ts";
 import { compactTimeline } from "../tools/grader/timeline.ts";
 
@@ -52,7 +59,7 @@ const MUTANTS: Case[] = [
     expect: ["writes-assumed-complete"],
     only: ["01.slow-reader"],
   },
-  { file: "01-no-sigterm.ts", lesson: "01", transport: "tcp", expect: ["no-clean-exit"], passes: true },
+  { file: "01-no-sigterm.ts", lesson: "01", transport: "tcp", expect: ["ignores-sigterm"], passes: true },
   {
     file: "02-echo-to-sender.ts",
     lesson: "02",
@@ -64,10 +71,35 @@ const MUTANTS: Case[] = [
   { file: "02-never-removed.ts", lesson: "02", transport: "udp", expect: ["clients-never-removed"], only: ["02.quit"] },
   { file: "02-await-send.ts", lesson: "02", transport: "tcp", expect: ["blocking-send"], only: ["02.slow-reader"] },
   { file: "02-swallowed-send.ts", lesson: "02", transport: "udp", expect: ["udp-stale-error"], only: ["02.vanish"] },
+  {
+    file: "02-short-write.ts",
+    lesson: "02",
+    transport: "tcp",
+    expect: ["writes-assumed-complete"],
+    only: ["02.slow-reader"],
+  },
+  // A UDP hub that knows no "/quit", graded in full: the first failing check names it.
+  { file: "02-no-quit.ts", lesson: "02", transport: "udp", expect: ["clients-never-removed"] },
   { file: "03-print-over.ts", lesson: "03", transport: "tcp", expect: ["prints-over-prompt"], only: ["03.half-typed"] },
   { file: "03-raw.ts", lesson: "03", transport: "tcp", expect: ["raw-bytes"], only: ["03.controls"] },
+  {
+    file: "03-no-leave.ts",
+    lesson: "03",
+    transport: "udp",
+    expect: ["no-clean-leave"],
+    only: ["03.leave-ctrld", "03.leave-ctrlc", "03.leave-exit"],
+  },
   // Python, one bug each.
   { file: "01-blocking.py", lesson: "01", transport: "tcp", expect: ["silence-stalls"], only: ["01.silent"] },
+  {
+    file: "01-blocking.py",
+    lesson: "01",
+    transport: "tcp",
+    expect: ["one-client-at-a-time"],
+    only: ["01.several"],
+  },
+  // Graded in full (its replies lack ctime too): the first check shown names what it does wrong.
+  { file: "01-blocking.py", lesson: "01", transport: "tcp", expect: ["one-client-at-a-time", "silence-stalls"] },
   { file: "01-crash-on-reset.py", lesson: "01", transport: "tcp", expect: ["crash-on-reset"], only: ["01.reset"] },
   {
     file: "01-send-once.py",
@@ -84,27 +116,47 @@ const MUTANTS: Case[] = [
     expect: ["clients-never-removed"],
     only: ["02.vanish"],
   },
+  {
+    file: "02-short-send.py",
+    lesson: "02",
+    transport: "tcp",
+    expect: ["writes-assumed-complete"],
+    only: ["02.slow-reader"],
+  },
+  // Never removed, but every send in try/except: no crash, only "[Errno 32] Broken pipe" printed.
+  {
+    file: "02-keeps-leavers.py",
+    lesson: "02",
+    transport: "tcp",
+    expect: ["clients-never-removed"],
+    only: ["02.vanish"],
+  },
   { file: "02-article-hub.py", lesson: "02", transport: "tcp", expect: ["one-read-one-message", "echo-to-sender"] },
   // The article's own programs, run as written, graded in full.
   {
     file: "01-article-echo.py",
     lesson: "01",
     transport: "tcp",
-    expect: ["one-read-one-message", "decode-per-read", "silence-stalls", "no-clean-exit"],
+    expect: ["one-read-one-message", "decode-per-read", "silence-stalls", "ignores-sigterm"],
   },
   { file: "01-article-echo.py", lesson: "01", transport: "udp", expect: ["udp-like-tcp"] },
+  // Given --udp, the article's client connects over TCP all the same.
+  { file: "03-article-client.py", lesson: "03", transport: "udp", expect: ["udp-like-tcp"] },
   { file: "04-article-chat.py", lesson: "02", transport: "tcp", expect: ["clients-never-added"] },
   {
     file: "03-article-client.py",
     lesson: "03",
     transport: "tcp",
-    expect: ["no-newline", "prints-over-prompt", "raw-bytes", "no-clean-exit"],
+    expect: ["no-newline", "prints-over-prompt", "raw-bytes", "no-clean-leave"],
   },
 ];
 
 /** Why a misconception has no mutant in one of the two languages. */
 const UNNATURAL: Partial<Record<MisconceptionId, { ts?: string; py?: string }>> = {
   "silence-stalls": { ts: "nothing blocks in Bun's event loop: a blocking recv() is Python's (or C's) mistake" },
+  "one-client-at-a-time": {
+    ts: "Bun.listen calls you for every client: serving one at a time is Python's (or C's) loop",
+  },
   "shared-state": {
     py: "Bun.listen's one shared `data` object is the natural way in; Python code keeps state per socket by hand",
   },
@@ -114,7 +166,7 @@ const UNNATURAL: Partial<Record<MisconceptionId, { ts?: string; py?: string }>> 
 };
 
 const hasPython = Bun.which("python3") !== null;
-const key = (c: Case) => `${c.file} ${c.lesson} ${c.transport}`;
+const key = (c: Case) => `${c.file} ${c.lesson} ${c.transport} ${c.only?.join() ?? "all"}`;
 
 // Start every grading now; each test awaits its own.
 const graded = new Map<string, Promise<Verdict>>();
@@ -191,7 +243,7 @@ describe("the grader on broken programs (tests/fixtures/mutants)", () => {
     expect(en.length).toBeGreaterThanOrEqual(10);
     expect(en).toEqual(ARTICLE_BUGS.map((b) => b.bug.en));
     expect(zh).toEqual(ARTICLE_BUGS.map((b) => b.bug.zh));
-    for (const bug of ARTICLE_BUGS) expect(MISCONCEPTIONS[bug.id]).toBeDefined();
+    for (const id of ARTICLE_BUGS.flatMap((b) => b.id)) expect(MISCONCEPTIONS[id]).toBeDefined();
   });
 });
 
@@ -333,10 +385,27 @@ describe("the grader's parts", () => {
       { lang: "en", width: 80, replay: () => "", program: commandFrom(["e.py"]) },
       false,
     );
-    expect(told).toContain('this looks like: "no clean exit"');
+    expect(told).toContain('this looks like: "SIGTERM not handled"');
+    expect(told).toContain("lessons/01-echo.ts §5");
     expect(told).toContain("signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))");
     expect(told).not.toContain("process.on(");
   }, 60_000);
+
+  test("a chat server that ignores --lang zh is told it was given --lang zh, and what to re-read", async () => {
+    const command = commandFrom([join(ROOT, "tests/fixtures/mutants/04-no-lang.ts")]);
+    const lang = CHECKS.find((k) => k.id === "04.lang")!;
+    const v = verdictOf("04", ["tcp"], await runChecks([{ check: lang, transport: "tcp" }], { command, seed: TEST_SEED }));
+    expect(v.ok).toBe(false);
+    const report = (lang: "en" | "zh") =>
+      formatVerdict(v, { lang, width: 80, replay: () => "", program: command })
+        .replace(/\x1b\[[0-9;]*m/g, "")
+        .replace(/\s+/g, " ");
+    expect(report("en")).toContain("your program was given --lang zh");
+    expect(report("en")).toContain("re-read lessons/04-chat.ts §1");
+    expect(report("en")).toContain("LANGUAGE table");
+    expect(report("zh")).toContain("你的程序收到了 --lang zh");
+    expect(report("zh")).toContain("LANGUAGE 表");
+  });
 
   test("a lesson test fails with the grader's story: expected, arrived, diagnosis, wire and replay", async () => {
     const check = CHECKS.find((k) => k.id === "02.no-echo")!;

@@ -18,6 +18,7 @@ import {
   type Command,
   type Peer,
   type Program,
+  type TerminalProgram,
   type Transport,
 } from "../harness/index.ts";
 import { seededDisturbance } from "./disturb.ts";
@@ -72,6 +73,8 @@ export type Check = {
   subject?: Text;
   /** Shown and named when it fails, but it does not fail the exercise. */
   extra?: boolean;
+  /** The section of a lesson that does what the check asks: what to re-read when no misconception is named. */
+  reread: Text;
   run(c: Exam): Promise<void>;
 };
 
@@ -84,6 +87,8 @@ export class Exam extends Session {
   program?: Program;
   /** True once the check has reached its subject (see Check.subject). */
   atSubject = false;
+  /** Programs the grader starts besides the one under test, and what each is ("lesson 02's hub"). */
+  readonly helpers = new Map<Program | TerminalProgram, Text>();
 
   constructor(
     readonly transport: Transport,
@@ -197,6 +202,48 @@ export class Exam extends Session {
       : both(`exited with code ${p.proc.exitCode}`, `退出了（退出码 ${p.proc.exitCode}）`);
   }
 
+  /**
+   * Start a program of the grader's own for the one under test to talk to (the
+   * kit's lesson 02 hub for a client), in English whatever the locale, so that
+   * what it says never depends on the machine. Its output is labelled `whose`.
+   */
+  async helper(command: Command, whose: Text): Promise<Program> {
+    try {
+      const p = await this.start(command, this.transport, { args: ["--lang", "en"] });
+      this.helpers.set(p, whose);
+      return p;
+    } catch (err) {
+      if (err instanceof NotListeningError) this.helpers.set(err.program, whose);
+      throw err;
+    }
+  }
+
+  /**
+   * Over UDP, listen on TCP at `port` too, for a client given --udp that connects
+   * over TCP instead: whether one did (it is closed at once). Nothing when the
+   * port is taken over TCP.
+   */
+  tcpTrap(port: number): () => boolean {
+    let tried = false;
+    try {
+      const trap = Bun.listen({
+        hostname: HOST,
+        port,
+        socket: {
+          open(s) {
+            tried = true;
+            s.end();
+          },
+          data() {},
+        },
+      });
+      this.defer(() => trap.stop(true));
+    } catch {
+      // the port is someone else's over TCP: no trap
+    }
+    return () => tried;
+  }
+
   /** A disturbed client of the program under test. */
   async client(name: string): Promise<Peer> {
     try {
@@ -219,14 +266,29 @@ export class Exam extends Session {
     return both(`your program ${how.en}`, `你的程序${how.zh}`);
   }
 
-  /** What `who` received, escaped and short, and whether the program is gone. */
-  arrived(who: Peer): Text {
-    const text = who.text();
-    const shown = escapeBytes(new TextEncoder().encode(text.length > 300 ? "…" + text.slice(-300) : text));
+  /**
+   * What `who` (named with its address, as the program sees it) received,
+   * escaped and short, and whether the program is gone. With `about`: only the
+   * first line holding it, and how many more there are.
+   */
+  arrived(who: Peer, about?: string): Text {
+    const name = `${who.name} (${HOST}:${who.localPort})`;
     const gone = this.exited();
+    const end = both(gone ? `; ${gone.en}` : "", gone ? `；${gone.zh}` : "");
+    const quote = (text: string) => escapeBytes(new TextEncoder().encode(text));
+    const hits = about === undefined ? [] : who.lines().filter((line) => line.includes(about));
+    if (hits.length > 0) {
+      const more = hits.length - 1;
+      return both(
+        `${name} received ${quote(hits[0]!)}${more > 0 ? ` and ${more} more line(s) like it` : ""}${end.en}`,
+        `${name} 收到了 ${quote(hits[0]!)}${more > 0 ? `，还有 ${more} 行类似的` : ""}${end.zh}`,
+      );
+    }
+    const text = who.text();
+    const shown = quote(text.length > 300 ? "…" + text.slice(-300) : text);
     return both(
-      `${who.name} received ${text === "" ? "nothing" : shown}${gone ? `; ${gone.en}` : ""}`,
-      `${who.name} ${text === "" ? "什么也没收到" : `收到了 ${shown}`}${gone ? `；${gone.zh}` : ""}`,
+      `${name} received ${text === "" ? "nothing" : shown}${end.en}`,
+      `${name} ${text === "" ? "什么也没收到" : `收到了 ${shown}`}${end.zh}`,
     );
   }
 
@@ -320,6 +382,7 @@ export class Exam extends Session {
   /** Symptoms a program shows in its own output or screen, such as a Python traceback. */
   symptomsInOutput(): MisconceptionId[] {
     const text = this.outputs(200)
+      .filter((o) => !this.helpers.has(o.of))
       .map((o) => o.text)
       .join("\n");
     const out: MisconceptionId[] = [];
@@ -327,6 +390,8 @@ export class Exam extends Session {
     if (text.includes("ConnectionResetError")) out.push("crash-on-reset");
     // A write to a client that has gone, not caught: one client's trouble stopped the server.
     if (text.includes("BrokenPipeError")) out.push("crash-on-reset");
+    // A write to a client that has gone, caught or not: it was never removed.
+    if (/Broken pipe|EPIPE/.test(text)) out.push("clients-never-removed");
     // select() on a socket that was closed but kept in the list.
     if (/file descriptor cannot be a negative integer|Bad file descriptor/.test(text))
       out.push("clients-never-removed");

@@ -18,8 +18,8 @@ import pc from "picocolors";
 import type { ExerciseId, GradeOptions } from "./exam.ts";
 import { EXERCISE_IDS, exercise, writeStarters } from "./exercises.ts";
 import { header, next, plan, rel, say, transportsOf, type Job, type Opts, type Plan } from "./plan.ts";
-import { firstFailing, formatProgress, formatVerdict, stateOf, type Row } from "./report.ts";
-import { gradeExercise } from "./run.ts";
+import { formatProgress, formatVerdict, stateOf, type Row } from "./report.ts";
+import { firstFailing, gradeExercise } from "./run.ts";
 import { pickLang, screenWidth, wrap, type Lang } from "./text.ts";
 import { watchFolder } from "./watch.ts";
 

@@ -5,13 +5,13 @@
  * per other failing check. `verbose` shows every failure in full.
  */
 import pc from "picocolors";
-import { WireLog, type Command } from "../harness/index.ts";
+import type { Command } from "../harness/index.ts";
 import { exercise } from "./exercises.ts";
 import type { ExerciseId } from "./exam.ts";
 import { diagnose, type Misconception, type ProgramKind } from "./misconceptions.ts";
-import type { CheckResult, Verdict } from "./run.ts";
-import { clip, padTo, width as widthOf, wrap, type Lang, type Text } from "./text.ts";
-import { compactTimeline } from "./timeline.ts";
+import { firstFailing, type CheckResult, type Verdict } from "./run.ts";
+import { breakAt, clip, padTo, width as widthOf, wrap, type Lang, type Text } from "./text.ts";
+import { compactTimeline, fullTimeline } from "./timeline.ts";
 
 const M = {
   expected: { en: "expected", zh: "期望" },
@@ -22,10 +22,10 @@ const M = {
   wire: { en: "wire (-> sent by the grader, <- from your program)", zh: "线路（-> 评分器发出，<- 来自你的程序）" },
   earlier: { en: "earlier rows: --verbose shows them", zh: "更早的行：加 --verbose 查看" },
   output: { en: "your program's output", zh: "你的程序的输出" },
-  screen: { en: "its screen", zh: "它的屏幕" },
+  screen: { en: "your program's screen", zh: "你的程序的屏幕" },
   none: {
-    en: "no named misconception matched: read expected and arrived above",
-    zh: "没有匹配到已命名的误解：请看上面的期望与实际",
+    en: "no named misconception matches: compare expected and arrived above, and re-read",
+    zh: "没有匹配到已命名的误解：对照上面的期望与实际，并重读",
   },
   mute: {
     en: "your program never sent anything back, to any client: start with the TODOs that answer a line",
@@ -88,17 +88,6 @@ export function stateOf(v: Verdict, lang: Lang): string {
   return pc.red(lang === "zh" ? `未通过 ${failing} / ${total} 项检查` : `failing ${failing} of ${total} checks`);
 }
 
-/** The check a learner should look at first: its own failure before a blocked one, a core check before an extra. */
-export function firstFailing(v: Verdict): CheckResult | undefined {
-  const bad = v.results.filter((r) => r.status !== "pass");
-  return (
-    bad.find((r) => !r.check.extra && r.status === "fail") ??
-    bad.find((r) => !r.check.extra) ??
-    bad.find((r) => r.status === "fail") ??
-    bad[0]
-  );
-}
-
 /** What a learner reads about one exercise's verdict. */
 export function formatVerdict(v: Verdict, o: ReportOptions): string {
   const out: string[] = [];
@@ -148,12 +137,8 @@ function otherLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] 
     const mark = r.check.extra ? pc.yellow("◇") : pc.red("✗");
     const extra = r.check.extra ? paren(o.lang, t(o.lang, "extraShort")) : "";
     const names = diagnose(r.symptoms).map((m) => quoted(m, o.lang));
-    const same =
-      names.length > 0 &&
-      names.join() ===
-        diagnose(first.symptoms)
-          .map((m) => quoted(m, o.lang))
-          .join();
+    const firstNames = diagnose(first.symptoms).map((m) => quoted(m, o.lang));
+    const same = names.length > 0 && names.join() === firstNames.join();
     const why =
       r.status === "blocked"
         ? t(o.lang, "notReachedShort")
@@ -196,26 +181,31 @@ export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean
   if (r.events.length > 0) {
     out.push(`    ${pc.dim(t(lang, "wire"))}`);
     if (verbose) {
-      const log = new WireLog();
-      log.events.push(...r.events);
-      out.push(indent(log.format({ limit: 200, width: Math.max(40, o.width - 30) }), "    "));
+      const rows = fullTimeline(r.events, { limit: 200, width: Math.max(40, o.width - 30), lang });
+      out.push(...rows.map((row) => `    ${row}`));
     } else {
       const { lines, hidden } = compactTimeline(r.events, { rows: 10, width: o.width - 4, lang });
       if (hidden > 0) out.push(pc.dim(`      (${hidden} ${t(lang, "earlier")})`));
       out.push(...lines.map((l) => `    ${l}`));
     }
   }
-  const found = diagnose(r.symptoms);
+  const found = diagnose(r.symptoms, r.check.lesson);
   for (const m of found) out.push(formatMisconception(m, o));
   const mute = !r.events.some((e) => e.kind === "recv") && r.outputs.every((x) => x.kind === "output");
-  if (found.length === 0 && !r.check.extra && !r.notListening)
-    out.push(pc.dim(wrap(t(lang, mute ? "mute" : "none"), o.width, "    ")));
-  const shown = r.outputs.filter((x) => x.text.trim() !== "");
-  for (const x of shown) {
+  if (found.length === 0 && !r.check.extra && !r.notListening) {
+    const none = mute ? t(lang, "mute") : `${t(lang, "none")} ${r.check.reread[lang]}`;
+    out.push(pc.dim(wrap(none, o.width, "    ")));
+  }
+  for (const x of r.outputs.filter((x) => x.text.trim() !== "")) {
     const rows = x.text.split("\n").slice(verbose ? -15 : -4);
-    const title = t(lang, x.kind === "screen" ? "screen" : "output");
-    out.push(`    ${pc.dim(`${title}${paren(lang, clip(x.label, 40))}${colon(lang).trimEnd()}`)}`);
-    out.push(...rows.map((row) => `      ${clip(row, o.width - 6)}`));
+    const title = x.whose
+      ? lang === "zh"
+        ? `${x.whose.zh}的输出`
+        : `output of ${x.whose.en}`
+      : `${t(lang, x.kind === "screen" ? "screen" : "output")}${paren(lang, clip(x.label, o.width - 30))}`;
+    out.push(`    ${pc.dim(`${title}${colon(lang).trimEnd()}`)}`);
+    // Cut, the end of a line (the file name, the error's own words) would be lost: wrapped instead.
+    out.push(...rows.map((row) => breakAt(row, o.width - 6, "      ")));
   }
   return out.join("\n");
 }
@@ -234,12 +224,6 @@ function formatMisconception(m: Misconception, o: Pick<ReportOptions, "lang" | "
   out.push(wrap(`${t(lang, "reread")}${colon(lang)}${m.reread[lang]}`, o.width, "      "));
   return out.join("\n");
 }
-
-const indent = (text: string, by: string) =>
-  text
-    .split("\n")
-    .map((l) => by + l)
-    .join("\n");
 
 export type Row = {
   id: ExerciseId;

@@ -21,7 +21,8 @@ export type CheckResult = {
   symptoms: MisconceptionId[];
   notListening?: boolean;
   events: WireEvent[];
-  outputs: { label: string; kind: "output" | "screen"; text: string }[];
+  /** What the programs printed and the terminals show; `whose` for a program the grader started itself. */
+  outputs: { label: string; kind: "output" | "screen"; text: string; whose?: Text }[];
   seed: number;
   ms: number;
 };
@@ -87,7 +88,7 @@ export async function runCheck(check: Check, transport: Transport, o: GradeOptio
       symptoms: [...new Set([...f.symptoms, ...c.symptomsInOutput()])],
       notListening: f.notListening,
       events: [...c.wire.events],
-      outputs: c.outputs(15),
+      outputs: c.outputs(15).map(({ label, kind, text, of }) => ({ label, kind, text, whose: c.helpers.get(of) })),
       ms: performance.now() - started,
     };
   } finally {
@@ -124,9 +125,27 @@ export async function gradeExercise(
 
 export function verdictOf(id: ExerciseId, transports: Transport[], results: CheckResult[]): Verdict {
   const ok = results.every((r) => r.status === "pass" || r.check.extra);
-  const firstFailing = results.find((r) => r.status !== "pass" && !r.check.extra);
-  return { exercise: id, transports, results, ok, misconceptions: diagnose(firstFailing?.symptoms ?? []) };
+  const first = firstFailing({ results });
+  const misconceptions = first && !first.check.extra ? diagnose(first.symptoms, id) : [];
+  return { exercise: id, transports, results, ok, misconceptions };
+}
+
+/**
+ * The check a learner should look at first: a core check before an extra, its
+ * own failure before a blocked one, and among those the first that names a
+ * misconception (the catalogue's order is the learner's order too).
+ */
+export function firstFailing(v: Pick<Verdict, "results">): CheckResult | undefined {
+  const bad = v.results.filter((r) => r.status !== "pass");
+  const named = (r: CheckResult) => diagnose(r.symptoms).length > 0;
+  const core = bad.filter((r) => !r.check.extra);
+  const own = core.filter((r) => r.status === "fail");
+  return own.find(named) ?? own[0] ?? core[0] ?? bad.find((r) => r.status === "fail") ?? bad[0];
 }
 
 /** Every misconception seen in any failing check, each once. */
-export const allMisconceptions = (v: Verdict): Misconception[] => diagnose(v.results.flatMap((r) => r.symptoms));
+export const allMisconceptions = (v: Verdict): Misconception[] =>
+  diagnose(
+    v.results.flatMap((r) => r.symptoms),
+    v.exercise,
+  );

@@ -6,11 +6,38 @@
  * shown. The full timeline is WireLog.format(), shown by --verbose.
  */
 import { escapeBytes, type WireEvent } from "../harness/index.ts";
+import { noteIn } from "../harness/notes.ts";
 import { clip, padTo, width, type Lang } from "./text.ts";
 
 type Row = { at: number; peer: string; kind: WireEvent["kind"]; pieces: string[]; note?: string; like: number };
 
-const ARROW: Record<WireEvent["kind"], string> = { open: "open", sent: "->", recv: "<-", close: "close", note: "note" };
+const ARROWS: Record<Lang, Record<WireEvent["kind"], string>> = {
+  en: { open: "open", sent: "->", recv: "<-", close: "close", note: "note" },
+  zh: { open: "打开", sent: "->", recv: "<-", close: "关闭", note: "注" },
+};
+
+/** Bytes as a quoted string, the start of them only when there are more than `max`. */
+function quoted(bytes: Uint8Array, max: number, lang: Lang): string {
+  if (bytes.length <= max) return escapeBytes(bytes);
+  const size = lang === "zh" ? `（共 ${bytes.length} 字节）` : `(${bytes.length} bytes)`;
+  return `${escapeBytes(bytes.subarray(0, max))}…${size}`;
+}
+
+/** Every event, one a row, for --verbose: the last `limit` of them, notes in `lang`. */
+export function fullTimeline(events: readonly WireEvent[], o: { limit: number; width: number; lang: Lang }): string[] {
+  const rows = events.slice(-o.limit);
+  const who = Math.max(4, ...rows.map((e) => width(e.peer)));
+  const lines = rows.map((e) => {
+    const note = noteIn(e, o.lang);
+    const what = [e.bytes ? quoted(e.bytes, o.width, o.lang) : "", e.bytes && note ? `(${note})` : (note ?? "")]
+      .filter(Boolean)
+      .join("  ");
+    return `${e.at.toFixed(1).padStart(8)} ms  ${padTo(e.peer, who)}  ${padTo(ARROWS[o.lang][e.kind], 5)}  ${what}`;
+  });
+  const left = events.length - rows.length;
+  if (left > 0) lines.unshift(o.lang === "zh" ? `  （省略了更早的 ${left} 个事件）` : `  (${left} earlier events left out)`);
+  return lines;
+}
 
 /** What a row looks like with its numbers blurred: rows that only differ there are repeats. */
 const shape = (r: Row) => `${r.peer} ${r.kind} ${r.note ?? ""} ${r.pieces.join(" ")}`.replace(/\d+/g, "#");
@@ -23,9 +50,8 @@ export function compactTimeline(
   for (const e of events) {
     const last = rows[rows.length - 1];
     // Only the start of a big write is ever shown: escape no more than that.
-    const bytes = e.bytes
-      ? escapeBytes(e.bytes.subarray(0, 160)) + (e.bytes.length > 160 ? `…(${e.bytes.length} bytes)` : "")
-      : undefined;
+    const bytes = e.bytes ? quoted(e.bytes, 160, o.lang) : undefined;
+    const note = noteIn(e, o.lang);
     // A disturbed write goes out in pieces a moment apart: one row, pieces side by side.
     if (
       bytes &&
@@ -33,14 +59,14 @@ export function compactTimeline(
       last.peer === e.peer &&
       last.kind === e.kind &&
       !last.note &&
-      !e.note &&
+      !note &&
       e.at - last.at < 50 &&
       last.pieces.length < 40
     ) {
       last.pieces.push(bytes);
       continue;
     }
-    rows.push({ at: e.at, peer: e.peer, kind: e.kind, pieces: bytes ? [bytes] : [], note: e.note, like: 0 });
+    rows.push({ at: e.at, peer: e.peer, kind: e.kind, pieces: bytes ? [bytes] : [], note, like: 0 });
   }
   // Repeats: keep the first of a run, and count the others.
   const kept: Row[] = [];
@@ -52,7 +78,7 @@ export function compactTimeline(
   const shown = kept.slice(-o.rows);
   const who = Math.max(4, ...shown.map((r) => r.peer.length));
   const lines = shown.map((r) => {
-    const head = `${r.at.toFixed(1).padStart(7)} ms  ${padTo(r.peer, who)}  ${padTo(ARROW[r.kind], 5)}  `;
+    const head = `${r.at.toFixed(1).padStart(7)} ms  ${padTo(r.peer, who)}  ${padTo(ARROWS[o.lang][r.kind], 5)}  `;
     const zh = o.lang === "zh";
     const unit = r.kind === "sent" ? (zh ? "次写入" : " writes") : zh ? "次读取" : " reads";
     const many = r.pieces.length > 1 ? `  (${r.pieces.length}${unit})` : "";

@@ -4,6 +4,7 @@
  */
 import type { Socket } from "bun";
 import { framedLines } from "./clients.ts";
+import { recordNote } from "./notes.ts";
 import { HOST, type Transport } from "./ports.ts";
 import type { WireLog } from "./wire.ts";
 
@@ -36,7 +37,7 @@ export async function tcpServer(o: { name: string; wire: WireLog }): Promise<Fak
       open(s) {
         s.data = { received: [], decoder: new TextDecoder(), closed: false };
         conns.push(s);
-        o.wire.record(o.name, "open", undefined, `accepted ${s.remoteAddress}:${s.remotePort}`);
+        recordNote(o.wire, o.name, "open", "accepted", { address: `${s.remoteAddress}:${s.remotePort}` });
       },
       data(s, chunk) {
         o.wire.record(o.name, "recv", chunk);
@@ -44,10 +45,10 @@ export async function tcpServer(o: { name: string; wire: WireLog }): Promise<Fak
       },
       close(s) {
         s.data.closed = true;
-        o.wire.record(o.name, "close", undefined, "the client closed");
+        recordNote(o.wire, o.name, "close", "client-closed");
       },
       error(_s, err) {
-        o.wire.record(o.name, "note", undefined, `error: ${err.message}`);
+        recordNote(o.wire, o.name, "note", "error", { message: err.message });
       },
     },
   });
@@ -66,7 +67,7 @@ export async function tcpServer(o: { name: string; wire: WireLog }): Promise<Fak
       for (const c of conns) {
         if (c.data.closed) continue;
         o.wire.record(o.name, "sent", bytes);
-        if (c.write(bytes) !== bytes.length) o.wire.record(o.name, "note", undefined, "short write (test lines are small: unexpected)");
+        if (c.write(bytes) !== bytes.length) recordNote(o.wire, o.name, "note", "short-write");
       }
     },
     close: () => listener.stop(true),
@@ -84,12 +85,12 @@ export async function udpServer(o: { name: string; wire: WireLog }): Promise<Fak
       data(_s, buf, port, address) {
         const key = `${address}:${port}`;
         if (!heard.has(key)) heard.set(key, { address, port });
-        o.wire.record(o.name, "recv", buf, `from ${key}`);
+        recordNote(o.wire, o.name, "recv", "from", { address: key }, buf);
         datagrams.push(new TextDecoder().decode(buf));
       },
       error(...args: unknown[]) {
         const err = args.find((a) => a instanceof Error);
-        o.wire.record(o.name, "note", undefined, `error: ${err?.message ?? "unknown"}`);
+        recordNote(o.wire, o.name, "note", "error", { message: err?.message ?? "unknown" });
       },
     },
   });
@@ -104,11 +105,11 @@ export async function udpServer(o: { name: string; wire: WireLog }): Promise<Fak
     sendLine(text) {
       const bytes = encoder.encode(text + "\n");
       for (const { address, port } of heard.values()) {
-        o.wire.record(o.name, "sent", bytes, `to ${address}:${port}`);
+        recordNote(o.wire, o.name, "sent", "to", { address: `${address}:${port}` }, bytes);
         try {
           sock.send(bytes, port, address);
         } catch (err) {
-          o.wire.record(o.name, "note", undefined, `send failed: ${(err as Error).message}`);
+          recordNote(o.wire, o.name, "note", "send-failed", { message: (err as Error).message });
         }
       }
     },

@@ -6,13 +6,16 @@ import { until, type Peer } from "../../harness/index.ts";
 import { kernelCapacity } from "../../harness/kernel.ts";
 import type { Exam } from "../exam.ts";
 import { both } from "../text.ts";
+import { wholeLines } from "./common.ts";
 
 /**
  * `slow` stops reading while `from` sends enough to fill its socket buffers and
  * more (megabytes, in lines of 1000 bytes, under any hub's line limit), in
  * batches that `to` keeps up with; then a last line from `from` must still reach
  * `to`. A hub that waits for `slow` to take its bytes (a blocking sendall(), an
- * awaited write) stops there for everyone. (A hub may drop `slow`; that is fine.)
+ * awaited write) stops there for everyone. Then `slow` reads again, and must get
+ * every line whole, unless the hub dropped it (that is fine): a hub that ignores
+ * how much write() took has lost some.
  */
 export async function floodPastOneReader(c: Exam, from: Peer, to: Peer, slow: Peer) {
   slow.hold(true);
@@ -77,4 +80,25 @@ export async function floodPastOneReader(c: Exam, from: Peer, to: Peer, slow: Pe
   }
   from.sendExact(marker + "\n");
   await hearWhileMoving(marker, count);
+  // `slow` reads again: it gets every line whole, or the hub let it go. A hub that
+  // wrote what the kernel would not take and never wrote the rest lost lines.
+  slow.hold(false);
+  const got = await wholeLines(c, slow, {
+    count,
+    whole: (l) => l.endsWith(body) && /flood \d{5} y+$/.test(l),
+    ms: c.waitMs + 3000,
+  });
+  if (got.whole >= count || got.closed || c.exited()) return;
+  c.fail(
+    both(
+      `${slow.name}, reading again, gets all ${count} lines whole, or is disconnected ` +
+        "(a hub may let go of a client that falls too far behind)",
+      `${slow.name} 重新读取后完整地收到全部 ${count} 行，或者被断开（hub 可以放弃一个落后太多的客户端）`,
+    ),
+    both(
+      `${slow.name} got ${got.whole} of the ${count} lines whole and is still connected: the rest were lost`,
+      `${slow.name} 只完整收到 ${count} 行中的 ${got.whole} 行，而且仍然连着：其余的丢了`,
+    ),
+    ["writes-assumed-complete"],
+  );
 }
