@@ -80,7 +80,7 @@ describe("the learner's workspace", () => {
     expect(err).not.toContain('script "grade" exited');
   });
 
-  test("in a Chinese locale, exercise 03 talks to lesson 02's hub as in English, and the kit's client passes", async () => {
+  test("in a Chinese locale, exercise 03 talks to lesson 02's hub in English; the kit's client passes", async () => {
     // The hub is started with --lang en: what the check looks for never depends on the machine's locale.
     const proc = Bun.spawn([process.execPath, "run", "grade", "--reference", "03", "--tcp"], {
       cwd: ROOT,
@@ -91,5 +91,54 @@ describe("the learner's workspace", () => {
     const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
     expect(out).toContain("通过（7 项检查）");
     expect(code).toBe(0);
+  });
+
+  /** `bun run grade ...` as a learner types it, in `cwd`; its output, errors and exit status. */
+  async function grade(args: string[], o: { cwd?: string; lang?: string } = {}) {
+    const proc = Bun.spawn([process.execPath, "run", "grade", ...args], {
+      cwd: o.cwd ?? ROOT,
+      env: { ...process.env, LANG: o.lang ?? "C.UTF-8", LC_ALL: "", NO_COLOR: "1" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [out, err, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    return { out, err, code };
+  }
+
+  test("a usage error is one line, in the learner's language, and exit status 2", async () => {
+    for (const [args, said] of [
+      [["01", "--bogus"], "error: unknown option '--bogus'"],
+      [["--wach"], "(did you mean --watch?)"],
+      [["01", "--seed", "abc"], "'abc' is invalid"],
+      [["01", "--wait-ms", "x"], "'x' is invalid"],
+      [["7"], 'the first argument is a lesson (01, 02, 03, 04), got "7"'],
+    ] as const) {
+      const r = await grade([...args]);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.err.trim().split("\n")).toEqual([expect.stringContaining(said)]);
+    }
+    const zh = await grade(["--wach"], { lang: "zh_CN.UTF-8" });
+    expect(zh.err.trim()).toBe("错误：未知选项 '--wach'（你是不是想用 --watch？）");
+    expect(zh.code).toBe(2);
+  });
+
+  test("--help speaks the learner's language", async () => {
+    const r = await grade(["--help", "--lang", "zh"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("用法：");
+    expect(r.out).toContain("每次保存时重新打分");
+    expect(r.out).not.toMatch(/grade again on every save|Options:|Arguments:/);
+  });
+
+  test("lesson 1 is lesson 01, and a file is found from the folder the learner is in", async () => {
+    // From a folder below the kit's root, as from inside workspace/: bun run starts the script at the root.
+    const r = await grade(["1", "--tcp", "crash.ts"], { cwd: join(ROOT, "tests/fixtures/programs") });
+    expect(r.out).toContain("grading `crash.ts` as lesson 01");
+    expect(r.out).toContain("exited with code 3 before it listened");
+    expect(r.code).toBe(1);
   });
 });

@@ -8,13 +8,13 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { mulberry32, ROOT, seedFor, WireLog, type Transport } from "../tools/harness/index.ts";
+import { connectPeer, mulberry32, ROOT, seedFor, WireLog, type Transport } from "../tools/harness/index.ts";
 import { runAsTest, TEST_SEED } from "../tools/grader/bun-test.ts";
 import { CHECKS } from "../tools/grader/checks/index.ts";
 import { inPieces, type ExerciseId } from "../tools/grader/exam.ts";
 import { commandFrom } from "../tools/grader/exercises.ts";
 import { ARTICLE_BUGS, MISCONCEPTIONS, diagnose, type MisconceptionId } from "../tools/grader/misconceptions.ts";
-import { formatFailure, formatVerdict, programKind } from "../tools/grader/report.ts";
+import { formatExtras, formatFailure, formatProgress, formatVerdict, programKind } from "../tools/grader/report.ts";
 import {
   allMisconceptions,
   checksFor,
@@ -23,8 +23,8 @@ import {
   verdictOf,
   type Verdict,
 } from "../tools/grader/run.ts";
-import { pickLang, width, wrap } from "../tools/grader/text.ts";
-import { compactTimeline } from "../tools/grader/timeline.ts";
+import { clip, pickLang, width, wrap } from "../tools/grader/text.ts";
+import { compactTimeline, fullTimeline } from "../tools/grader/timeline.ts";
 
 type Case = {
   file: string;
@@ -333,6 +333,74 @@ describe("the grader's parts", () => {
     expect(compactTimeline(log.events, { rows: 10, width: 80, lang: "zh" }).lines[1]).toContain("3次写入");
   });
 
+  test("the short wire timeline counts a block of rows that repeats (a line sent, the line relayed) once", () => {
+    const log = new WireLog();
+    const line = (i: number) => `flood ${String(i).padStart(5, "0")} ${"y".repeat(200)}\n`;
+    for (let i = 0; i < 10; i++) {
+      log.record("ann", "sent", new TextEncoder().encode(line(i)));
+      // The relayed copy arrives cut into a different number of reads each time.
+      for (let k = 0; k <= i % 3; k++) log.record("bo", "recv", new TextEncoder().encode(`<x:1> ${line(i)}`));
+      for (const e of log.events.slice(-(2 + (i % 3)))) e.at = i * 100;
+    }
+    const { lines } = compactTimeline(log.events, { rows: 8, width: 80, lang: "en" });
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain("(+9 like it)");
+    expect(lines[1]).toContain("(+9 like it)");
+  });
+
+  test("wire notes are worded in the report's language", async () => {
+    const log = new WireLog();
+    const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const peer = await connectPeer("tcp", server.port, { name: "ann", wire: log });
+    peer.reset();
+    const udp = await connectPeer("udp", server.port, { name: "bo", wire: log });
+    udp.close();
+    server.stop(true);
+    const zh = compactTimeline(log.events, { rows: 10, width: 100, lang: "zh" }).lines.join("\n");
+    expect(zh).toContain("我们重置了连接（RST）");
+    expect(zh).toContain("我们关闭了自己的套接字");
+    expect(zh).toContain("对方是");
+    expect(zh).not.toMatch(/we reset|we closed|talking to/);
+    expect(fullTimeline(log.events, { limit: 10, width: 80, lang: "zh" }).join("\n")).toContain("关闭");
+    const en = compactTimeline(log.events, { rows: 10, width: 100, lang: "en" }).lines.join("\n");
+    expect(en).toContain("we reset the connection (RST)");
+  });
+
+  test("a cut never ends inside an escape, and a passing exercise's extra is one line with its fix", () => {
+    const cut = clip('answers "one\\r\\ntwo\\r\\n" as two lines', 16);
+    expect(cut).not.toMatch(/\\…/);
+    expect(width(cut)).toBeLessThanOrEqual(16);
+    const sigterm = CHECKS.find((k) => k.id === "01.sigterm")!;
+    const reply = CHECKS.find((k) => k.id === "01.reply")!;
+    const passed = { check: reply, transport: "tcp" as const, status: "pass" as const };
+    const failed = { check: sigterm, transport: "tcp" as const, status: "fail" as const, seed: 1, ms: 1 };
+    const results = [
+      { ...passed, symptoms: [], events: [], outputs: [], seed: 1, ms: 1 },
+      { ...failed, symptoms: ["ignores-sigterm" as const], events: [], outputs: [] },
+      { ...failed, transport: "udp" as const, symptoms: ["ignores-sigterm" as const], events: [], outputs: [] },
+    ];
+    const v = verdictOf("01", ["tcp", "udp"], results);
+    expect(v.ok).toBe(true);
+    const text = formatExtras(v, { lang: "en", width: 120, replay: () => "", program: commandFrom(["e.py"]) });
+    expect(text.split("\n")).toHaveLength(1);
+    expect(text).toContain("extra: stops with exit code 0 on SIGTERM — signal.signal(signal.SIGTERM");
+    const narrow = formatExtras(v, { lang: "zh", width: 80, replay: () => "", program: commandFrom(["e.py"]) });
+    expect(narrow.split("\n")[1]).toBe("    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))");
+  });
+
+  test("the progress bar counts every exercise of the workspace, graded this time or not", () => {
+    const row = (id: "01" | "02" | "03" | "04", state: "passed" | "not-graded" | "not-started") => ({
+      id,
+      state,
+      detail: state,
+      where: "",
+    });
+    const all = [row("01", "passed"), row("02", "not-graded"), row("03", "not-started"), row("04", "not-started")];
+    const text = formatProgress([all[0]!], "en", all);
+    expect(text).toContain("1/4 exercises passed");
+    expect(text.split("\n")).toHaveLength(2);
+  });
+
   test("a report shows the first failure in full, then one line per other failure, in English and Chinese", () => {
     const wire = new WireLog();
     wire.record("alice", "open", undefined, "127.0.0.1:40000 -> 127.0.0.1:9009");
@@ -394,7 +462,8 @@ describe("the grader's parts", () => {
   test("a chat server that ignores --lang zh is told it was given --lang zh, and what to re-read", async () => {
     const command = commandFrom([join(ROOT, "tests/fixtures/mutants/04-no-lang.ts")]);
     const lang = CHECKS.find((k) => k.id === "04.lang")!;
-    const v = verdictOf("04", ["tcp"], await runChecks([{ check: lang, transport: "tcp" }], { command, seed: TEST_SEED }));
+    const results = await runChecks([{ check: lang, transport: "tcp" }], { command, seed: TEST_SEED });
+    const v = verdictOf("04", ["tcp"], results);
     expect(v.ok).toBe(false);
     const report = (lang: "en" | "zh") =>
       formatVerdict(v, { lang, width: 80, replay: () => "", program: command })

@@ -48,11 +48,12 @@ function optionsOf(o: SuiteOptions, env: Record<string, string | undefined>): Gr
 
 function assertPassed(r: CheckResult, o: SuiteOptions, env: Record<string, string | undefined>) {
   if (r.status === "pass") return;
-  const lang = pickLang(undefined, env);
-  const replay = (tr: string) => `${o.replay.replace("{tr}", `--${tr}`).replace("{seed}", `--seed ${r.seed}`)}`;
-  throw new Error(
-    `\n${formatFailure(r, { lang, width: 100, replay, program: o.command }, false)}\n  ${replay(r.transport)}`,
-  );
+  // The person's language (CHAT_KIT_LANG: the tests themselves run in the C locale), else the locale's.
+  const lang = pickLang(env.CHAT_KIT_LANG, env);
+  const replay = (tr: string = r.transport) =>
+    o.replay.replace("{tr}", `--${tr}`).replace("{seed}", `--seed ${r.seed}`);
+  const story = formatFailure(r, { lang, width: 100, replay, program: o.command }, false);
+  throw new Error(`\n${story}\n  ${replay()}`);
 }
 
 /** Tests for every check of an exercise over `transports`, started at once. */

@@ -284,7 +284,7 @@ const entries: Misconception[] = [
         "队列太长就丢弃这个客户端。",
     ),
     reread: both(
-      'lessons/02-hub.ts B1: send(), flush() and the cap on each client"s queue',
+      "lessons/02-hub.ts B1: send(), flush() and the cap on each client's queue",
       "lessons/02-hub.ts B1：send()、flush() 和每个客户端队列的上限",
     ),
   },
@@ -302,6 +302,23 @@ const entries: Misconception[] = [
       "lessons/01-echo.ts B1: send() and flush(), the queue written again on drain",
       "lessons/01-echo.ts B1：send() 和 flush()，在 drain 时继续写的队列",
     ),
+    in: {
+      "02": {
+        explain: both(
+          "One member read slowly, and lines meant for it were lost: send() and Bun's socket.write() take " +
+            "only what the kernel has room for, and the return value says how much. Keep what was not taken " +
+            "in that member's own queue and write it on `drain` (Bun) or when select() says the socket is " +
+            "writable (Python); drop a member whose queue grows too long. Never lose it quietly.",
+          "有一个成员读得慢，发给它的行就丢了：send() 和 Bun 的 socket.write() 只收下内核还放得下的部分，返回值说明收下了多少。" +
+            "没收下的放进这个成员自己的队列，在 `drain`（Bun）或 select() 报告可写（Python）时再写；队列太长就断开这个成员。" +
+            "绝不能悄悄丢掉。",
+        ),
+        reread: both(
+          "lessons/02-hub.ts B1: send(), flush() and the cap on each client's queue",
+          "lessons/02-hub.ts B1：send()、flush() 和每个客户端队列的上限",
+        ),
+      },
+    },
   },
   {
     id: "shared-state",

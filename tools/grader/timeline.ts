@@ -9,7 +9,17 @@ import { escapeBytes, type WireEvent } from "../harness/index.ts";
 import { noteIn } from "../harness/notes.ts";
 import { clip, padTo, width, type Lang } from "./text.ts";
 
-type Row = { at: number; peer: string; kind: WireEvent["kind"]; pieces: string[]; note?: string; like: number };
+type Row = {
+  at: number;
+  peer: string;
+  kind: WireEvent["kind"];
+  /** Each read or write, quoted. */
+  pieces: string[];
+  /** The first bytes of them all, cut anywhere: what the row is about. */
+  start: string;
+  note?: string;
+  like: number;
+};
 
 const ARROWS: Record<Lang, Record<WireEvent["kind"], string>> = {
   en: { open: "open", sent: "->", recv: "<-", close: "close", note: "note" },
@@ -39,8 +49,37 @@ export function fullTimeline(events: readonly WireEvent[], o: { limit: number; w
   return lines;
 }
 
-/** What a row looks like with its numbers blurred: rows that only differ there are repeats. */
-const shape = (r: Row) => `${r.peer} ${r.kind} ${r.note ?? ""} ${r.pieces.join(" ")}`.replace(/\d+/g, "#");
+/**
+ * What a row looks like with its numbers blurred and the cuts between its pieces
+ * ignored: rows that only differ there are repeats (line 5600 of a flood, read
+ * in 7 pieces, is like line 5800, read in 2).
+ */
+const shape = (r: Row) => `${r.peer} ${r.kind} ${r.note ?? ""} ${r.start}`.replace(/\d+/g, "#");
+const START = 80;
+const decoder = new TextDecoder();
+
+/**
+ * Repeats: a row like the one before, or a block of two or three rows like the
+ * block before (a line sent, the line relayed; again and again), is counted on
+ * the rows kept, not shown.
+ */
+function collapse(rows: Row[]): Row[] {
+  const kept: Row[] = [];
+  next: for (let i = 0; i < rows.length; ) {
+    for (const size of [1, 2, 3]) {
+      const block = kept.slice(-size);
+      const coming = rows.slice(i, i + size);
+      if (block.length === size && coming.length === size && block.every((b, k) => shape(b) === shape(coming[k]!))) {
+        for (const b of block) b.like++;
+        i += size;
+        continue next;
+      }
+    }
+    kept.push(rows[i]!);
+    i++;
+  }
+  return kept;
+}
 
 export function compactTimeline(
   events: readonly WireEvent[],
@@ -64,17 +103,13 @@ export function compactTimeline(
       last.pieces.length < 40
     ) {
       last.pieces.push(bytes);
+      if (last.start.length < START) last.start += decoder.decode(e.bytes!.subarray(0, START));
       continue;
     }
-    rows.push({ at: e.at, peer: e.peer, kind: e.kind, pieces: bytes ? [bytes] : [], note, like: 0 });
+    const start = e.bytes ? decoder.decode(e.bytes.subarray(0, START)) : "";
+    rows.push({ at: e.at, peer: e.peer, kind: e.kind, pieces: bytes ? [bytes] : [], start, note, like: 0 });
   }
-  // Repeats: keep the first of a run, and count the others.
-  const kept: Row[] = [];
-  for (const r of rows) {
-    const last = kept[kept.length - 1];
-    if (last && shape(last) === shape(r)) last.like++;
-    else kept.push(r);
-  }
+  const kept = collapse(rows);
   const shown = kept.slice(-o.rows);
   const who = Math.max(4, ...shown.map((r) => r.peer.length));
   const lines = shown.map((r) => {

@@ -195,6 +195,8 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
   const kernelQueue: Uint8Array[] = []; // writes the kernel has not taken yet
   let pumping = false;
   let closed = false;
+  let held = false; // hold(true): not reading until hold(false)
+  let napping = false; // disturbed: a short pause after a read
   const waiters: (() => void)[] = [];
   const settled = () => !pumping && pending.length === 0 && kernelQueue.length === 0;
   const wake = () => {
@@ -245,7 +247,11 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
         const pauseMs = o.disturb?.readPause() ?? 0;
         if (pauseMs > 0 && typeof s.pause === "function") {
           s.pause();
-          setTimeout(() => s.resume(), pauseMs);
+          napping = true;
+          setTimeout(() => {
+            napping = false;
+            if (!held) s.resume(); // a hold(true) since then outlasts the nap
+          }, pauseMs);
         }
       },
       drain: (s) => drainKernel(s),
@@ -283,8 +289,9 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
     sendExact,
     flushed: () => (settled() ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))),
     hold(on) {
+      held = on;
       if (on) sock.pause();
-      else sock.resume();
+      else if (!napping) sock.resume();
       record("note", undefined, on ? "stop-reading" : "read-again");
     },
     halfClose() {

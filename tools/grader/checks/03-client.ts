@@ -24,9 +24,8 @@ const LESSON_02_HUB = both("lesson 02's hub (started by the grader)", "第 02 �
  */
 function joined(other: Peer, port: number, before: Set<number>): boolean {
   const ports = connectedTo(port)?.filter((p) => p !== other.localPort && !before.has(p));
-  return other
-    .lines()
-    .some((line) => line.startsWith("***") && (ports ? ports.some((p) => namesPort(line, p)) : line.includes("joined")));
+  const newcomer = (line: string) => (ports ? ports.some((p) => namesPort(line, p)) : line.includes("joined"));
+  return other.lines().some((line) => line.startsWith("***") && newcomer(line));
 }
 
 /** Everything the stand-in hub received, newline or not. */
@@ -96,7 +95,11 @@ async function clientOf(c: Exam): Promise<{ hub: FakeServer; term: TerminalProgr
  * Fail unless the client under test is still running and, given --udp, did not
  * connect over TCP instead (a UDP hub has nothing to connect to).
  */
-async function stillRunning(c: Exam, term: TerminalProgram, o: { port: number; overTcp: () => boolean; expected: Text }) {
+async function stillRunning(
+  c: Exam,
+  term: TerminalProgram,
+  o: { port: number; overTcp: () => boolean; expected: Text },
+) {
   if (o.overTcp())
     c.fail(
       o.expected,
@@ -109,7 +112,9 @@ async function stillRunning(c: Exam, term: TerminalProgram, o: { port: number; o
     );
   if (term.running) return;
   const exit = await term.exited;
-  const how = exit.signal ? both(`by signal ${exit.signal}`, `被信号 ${exit.signal} 结束`) : both(`code ${exit.code}`, `退出码 ${exit.code}`);
+  const how = exit.signal
+    ? both(`by signal ${exit.signal}`, `被信号 ${exit.signal} 结束`)
+    : both(`code ${exit.code}`, `退出码 ${exit.code}`);
   const refused = c.transport === "udp" && /ConnectionRefused|ECONNREFUSED|Connection refused/i.test(term.screen());
   c.fail(
     both("the client keeps running until it is told to leave", "客户端一直运行，直到被要求离开"),
