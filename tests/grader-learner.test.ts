@@ -7,9 +7,9 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { untouched, workspaceFile, writeStarters } from "../tools/grader/exercises.ts";
+import { commandFrom, untouched, workspaceFile, writeQuietRun, writeStarters } from "../tools/grader/exercises.ts";
 import { fingerprint, watchFolder } from "../tools/grader/watch.ts";
-import { ROOT, until } from "../tools/harness/index.ts";
+import { overTransport, ROOT, startProgram, until } from "../tools/harness/index.ts";
 
 /** A fresh folder for one test, removed when the file's tests are done. */
 const folders: string[] = [];
@@ -36,6 +36,13 @@ describe("the learner's workspace", () => {
     expect(untouched("01", join(dir, "01-echo.ts"))).toBe(false);
     expect(workspaceFile("02", dir)).toEndWith("02-my-hub.py");
     expect(workspaceFile("03", dir)).toBeUndefined();
+    // bun run reads bunfig.toml where it is typed: the workspace gets the root's quiet [run].
+    expect(writeQuietRun(dir)).toBe(true);
+    expect(readFileSync(join(dir, "bunfig.toml"), "utf8")).toContain("silent = true");
+    writeFileSync(join(dir, "bunfig.toml"), "# mine\n");
+    expect(writeQuietRun(dir)).toBe(false);
+    expect(readFileSync(join(dir, "bunfig.toml"), "utf8")).toBe("# mine\n");
+    expect(workspaceFile("01", dir)).toEndWith("01-echo.ts");
   });
 
   test("--watch grades again after a save by rename, and again after the next one", async () => {
@@ -140,5 +147,26 @@ describe("the learner's workspace", () => {
     expect(r.out).toContain("grading `crash.ts` as lesson 01");
     expect(r.out).toContain("exited with code 3 before it listened");
     expect(r.code).toBe(1);
+  });
+
+  test("every server starter listens as it is, and a port that is not a number names where it came from", async () => {
+    const starters = ["01-echo.ts", "02-hub.ts", "04-chat.ts"].map((f) => join(ROOT, "lessons/starters", f));
+    const started = await Promise.all(
+      starters.flatMap((file) =>
+        (["tcp", "udp"] as const).map((transport) =>
+          startProgram({ command: overTransport(commandFrom([file]), transport), transport, readyMs: 10_000 }),
+        ),
+      ),
+    );
+    await Promise.all(started.map((p) => p.stop()));
+    for (const [file, env, args, from] of [
+      [starters[0]!, { PORT: "abc" }, [], "the environment variable PORT"],
+      [starters[2]!, {}, ["--port", "99999"], "--port"],
+    ] as const) {
+      const proc = Bun.spawn([process.execPath, file, ...args], { env: { ...process.env, ...env }, stderr: "pipe" });
+      const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+      expect(code).toBe(2);
+      expect(err.trim().split("\n")).toEqual([expect.stringContaining(`${from} must be a port number`)]);
+    }
   });
 });

@@ -40,7 +40,7 @@ export const ECHO_CHECKS: Check[] = [
     id: "01.reply",
     lesson: "01",
     transports: BOTH,
-    name: both("answers a line with a reply that ends with that line", "用以该行结尾的回复回答一行"),
+    name: both("answers a line with a reply that ends with that line", "对每一行回复，回复以该行结尾"),
     reread: both(
       "lessons/01-echo.ts §2: reply(), sent by §3 (TCP) and §4 (UDP)",
       "lessons/01-echo.ts §2：reply()，由 §3（TCP）和 §4（UDP）发送",
