@@ -272,7 +272,7 @@ export class Exam extends Session {
    * first line holding it, and how many more there are.
    */
   arrived(who: Peer, about?: string): Text {
-    const name = `${who.name} (${HOST}:${who.localPort})`;
+    const name = both(`${who.name} (${HOST}:${who.localPort})`, `${who.name}（${HOST}:${who.localPort}）`);
     const gone = this.exited();
     const end = both(gone ? `; ${gone.en}` : "", gone ? `；${gone.zh}` : "");
     const quote = (text: string) => escapeBytes(new TextEncoder().encode(text));
@@ -280,15 +280,15 @@ export class Exam extends Session {
     if (hits.length > 0) {
       const more = hits.length - 1;
       return both(
-        `${name} received ${quote(hits[0]!)}${more > 0 ? ` and ${more} more line(s) like it` : ""}${end.en}`,
-        `${name} 收到了 ${quote(hits[0]!)}${more > 0 ? `，还有 ${more} 行类似的` : ""}${end.zh}`,
+        `${name.en} received ${quote(hits[0]!)}${more > 0 ? ` and ${more} more line(s) like it` : ""}${end.en}`,
+        `${name.zh}收到了 ${quote(hits[0]!)}${more > 0 ? `，还有 ${more} 行类似的` : ""}${end.zh}`,
       );
     }
     const text = who.text();
     const shown = quote(text.length > 300 ? "…" + text.slice(-300) : text);
     return both(
-      `${name} received ${text === "" ? "nothing" : shown}${end.en}`,
-      `${name} ${text === "" ? "什么也没收到" : `收到了 ${shown}`}${end.zh}`,
+      `${name.en} received ${text === "" ? "nothing" : shown}${end.en}`,
+      `${name.zh}${text === "" ? "什么也没收到" : `收到了 ${shown}`}${end.zh}`,
     );
   }
 

@@ -32,6 +32,7 @@ const M = {
     zh: "你的程序从来没有给任何客户端回过任何东西：先完成回复一行的那些 TODO",
   },
   notReachedShort: { en: "not reached: an earlier step failed", zh: "没走到：前面的一步先失败了" },
+  nothingBack: { en: "nothing came back", zh: "什么也没收到" },
   sameAsAbove: { en: "the same misconception as above", zh: "同上" },
   alsoFailing: { en: "also failing", zh: "其他未通过的检查" },
   firstFailing: { en: "first failing check", zh: "第一个未通过的检查" },
@@ -173,12 +174,15 @@ function otherLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] 
     }
     const names = diagnose(r.symptoms).map((m) => quoted(m, o.lang));
     const same = names.length > 0 && names.join() === firstNames.join();
+    const silent = names.length === 0 && !r.events.some((e) => e.kind === "recv");
     const why =
       r.status === "blocked"
         ? t(o.lang, "notReachedShort")
         : same
           ? t(o.lang, "sameAsAbove")
-          : names.join(o.lang === "zh" ? "、" : ", ");
+          : silent
+            ? t(o.lang, "nothingBack")
+            : names.join(o.lang === "zh" ? "、" : ", ");
     entries.push({
       transport: r.transport,
       mark: r.check.extra ? pc.yellow("◇") : pc.red("✗"),

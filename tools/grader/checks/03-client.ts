@@ -182,8 +182,8 @@ function leaves(key: string, keys: string, zhKey: string): Check {
         c.fail(
           both(`exit code 0 after ${key}`, `按 ${zhKey} 后以退出码 0 结束`),
           both(
-            `exit ${exit.signal ? `by signal ${exit.signal}` : `code ${exit.code}`}; ${screenOf(term).en}`,
-            `${exit.signal ? `被信号 ${exit.signal} 结束` : `退出码 ${exit.code}`}；${screenOf(term).zh}`,
+            `exit ${exit.signal ? `by signal ${exit.signal}` : `code ${exit.code}`} (its screen is below)`,
+            `${exit.signal ? `被信号 ${exit.signal} 结束` : `退出码 ${exit.code}`}（它的屏幕见下面）`,
           ),
           ["no-clean-leave"],
         );
