@@ -20,7 +20,6 @@ const M = {
   reread: { en: "re-read", zh: "重读" },
   fix: { en: "the fix, in your program's language", zh: "修正方法（用你的程序的语言）" },
   wire: { en: "wire (-> sent by the grader, <- from your program)", zh: "线路（-> 评分器发出，<- 来自你的程序）" },
-  earlier: { en: "earlier rows: --verbose shows them", zh: "更早的行：加 --verbose 查看" },
   output: { en: "your program's output", zh: "你的程序的输出" },
   screen: { en: "your program's screen", zh: "你的程序的屏幕" },
   none: {
@@ -49,7 +48,7 @@ const M = {
   of: { en: "of", zh: "/" },
 } as const satisfies Record<string, Text>;
 
-export const t = (lang: Lang, k: keyof typeof M): string => M[k][lang];
+const t = (lang: Lang, k: keyof typeof M): string => M[k][lang];
 /** A label and what follows it: "expected: ..." / "期望：..." */
 const colon = (lang: Lang) => (lang === "zh" ? "：" : ": ");
 const paren = (lang: Lang, text: string) => (lang === "zh" ? `（${text}）` : ` (${text})`);
@@ -248,7 +247,9 @@ export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean
       out.push(...rows.map((row) => `    ${row}`));
     } else {
       const { lines, hidden } = compactTimeline(r.events, { rows: WIRE_ROWS, width: o.width - 4, lang });
-      if (hidden > 0) out.push(pc.dim(`      (${hidden} ${t(lang, "earlier")})`));
+      const earlier =
+        lang === "zh" ? `（更早的 ${hidden} 行：加 --verbose 查看）` : `(${hidden} earlier rows: --verbose shows them)`;
+      if (hidden > 0) out.push(pc.dim(`      ${earlier}`));
       out.push(...lines.map((l) => `    ${l}`));
     }
   }

@@ -10,7 +10,7 @@ type Values = Record<string, string>;
 type Words = { en: (v: Values) => string; zh: (v: Values) => string };
 
 /** Every note the harness's clients and stand-in servers write. */
-export const WIRE_NOTES = {
+const WIRE_NOTES = {
   /** A TCP client's connection: its address, then the program's. */
   connected: { en: (v) => `${v.from} -> ${v.to}`, zh: (v) => `${v.from} -> ${v.to}` },
   /** A UDP client's socket, and whom it talks to. */

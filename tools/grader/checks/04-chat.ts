@@ -92,7 +92,10 @@ export const CHAT_CHECKS: Check[] = [
       join(carol);
       const tend = tender();
       await c.waitFor(
-        () => (tend(carol), alice!.lines().filter((l) => l.startsWith("***")).length > before),
+        () => {
+          tend(carol);
+          return alice!.lines().filter((l) => l.startsWith("***")).length > before;
+        },
         both(`${ALICE} gets a "*** ..." line when ${CAROL} joins`, `${CAROL} 加入时 ${ALICE} 收到一行 "*** ..."`),
         () => c.arrived(alice!),
       );
