@@ -105,7 +105,7 @@ export interface Messages {
   logHubLost(hub: string, members: number): string;
   logSkipped(id: string, why: string): string;
   redisUnreachable(url: string, why: string): string;
-  redisWhy: { refused: string; closed: string; badUrl: string };
+  redisWhy: { refused: string; closed: string; timeout: string; badUrl: string };
   // The terminal client.
   connecting(host: string, port: number, transport: string): string;
   connected(host: string, port: number, transport: string): string;
@@ -244,6 +244,7 @@ const en: Messages = {
   redisWhy: {
     refused: "connection refused (is redis-server running there?)",
     closed: "it closed the connection (a wrong password? not Redis?)",
+    timeout: "no answer (timed out)",
     badUrl: "not a Redis URL (redis://HOST:PORT)",
   },
   connecting: (host, port, transport) => `connecting to ${host}:${port} (${transport})...`,
@@ -378,6 +379,7 @@ const zh: Messages = {
   redisWhy: {
     refused: "连接被拒绝（那里运行着 redis-server 吗？）",
     closed: "对方关闭了连接（密码错误？不是 Redis？）",
+    timeout: "没有回应（超时）",
     badUrl: "不是 Redis 地址（redis://主机:端口）",
   },
   connecting: (host, port, transport) => `正在连接 ${host}:${port} (${transport})……`,

@@ -164,12 +164,17 @@ export class RedisRoom implements Room {
    * that silently runs alone would split the room without anyone knowing.
    */
   static async connect(hub: LinkedHub, options: RedisRoomOptions): Promise<RedisRoom> {
-    const room = new RedisRoom(hub, options);
+    let room: RedisRoom;
+    try {
+      room = new RedisRoom(hub, options); // Bun's client throws at once on a URL it cannot read
+    } catch (error) {
+      throw new LinkError(redactUrl(options.url), "bad-url", (error as Error)?.message ?? String(error));
+    }
     try {
       await room.start();
     } catch (error) {
       room.stop();
-      const { why, detail } = await whyUnreachable(options.url, error);
+      const { why, detail } = await whyUnreachable(options.url, error, room.timing.connectTimeoutMs);
       throw new LinkError(room.safeUrl, why, detail);
     }
     return room;
