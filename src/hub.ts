@@ -93,9 +93,10 @@ interface Member {
   refilledAt: number;
   delayed: Frame[];
   timer: unknown;
-  /** Lines refused in this flood episode (told once, summed up), and since when. */
+  /** Lines refused in this flood episode (summed up), since when, and whether it was told they are dropped. */
   refused: number;
   refusedSince: number;
+  dropping: boolean;
   /** Has the room heard of this member yet (its join announced, or counted in a summary)? */
   announced: boolean;
   holdTimer: unknown;
@@ -105,6 +106,13 @@ interface Member {
 }
 
 let hubCount = 0;
+
+/** A line quoted in a notice: cleaned, and cut to a glance. */
+function quoteLine(text: string): string {
+  const clean = sanitize(text).text.trim();
+  const chars = [...clean];
+  return `"${chars.length > 40 ? chars.slice(0, 39).join("") + "…" : clean}"`;
+}
 
 export class Hub {
   readonly t: Messages;
@@ -194,6 +202,7 @@ export class Hub {
       timer: undefined,
       refused: 0,
       refusedSince: 0,
+      dropping: false,
       announced: false,
       holdTimer: undefined,
       claiming: undefined,
@@ -615,13 +624,19 @@ export class Hub {
   }
 
   private delay(member: Member, frame: Frame & { kind: "line" }): void {
-    if (member.delayed.length >= this.opts.floodQueue) {
+    const waiting = member.delayed.length;
+    if (waiting >= this.opts.floodQueue) {
       if (member.refused++ === 0) member.refusedSince = this.clock.now();
+      if (!member.dropping) {
+        // Once per episode, at the first refused line: from here on lines are dropped, until the queue is out.
+        member.dropping = true;
+        const last = member.delayed[waiting - 1]!;
+        const seconds = Math.ceil((waiting - member.tokens) / this.opts.floodRate);
+        this.tell(member, format.error(this.t.floodDropping(waiting, seconds, quoteLine(last.text))));
+      }
       return;
     }
-    if (member.delayed.length === 0) {
-      this.tell(member, format.notice(this.t.floodSlowDown(Math.ceil(1 / this.opts.floodRate))));
-    }
+    if (waiting === 0) this.tell(member, format.notice(this.t.floodSlowDown(this.opts.floodRate)));
     member.delayed.push(frame);
     this.schedule(member);
   }
@@ -640,6 +655,7 @@ export class Hub {
         this.tell(member, format.error(this.t.floodRefused(member.refused)));
         member.refused = 0;
       }
+      if (over) member.dropping = false;
       this.schedule(member);
     }, wait);
   }

@@ -69,7 +69,10 @@ export interface Messages {
   alreadyJoined: string;
   serverFull(max: number): string;
   tooManyFromAddress(max: number): string;
-  floodSlowDown(seconds: number): string;
+  /** Once per flood episode, at the first delayed line: `rate` lines a second get through. */
+  floodSlowDown(rate: number): string;
+  /** Once per flood episode, at the first refused line: `waiting` lines queued, out in about `seconds`; `last` the last of them. */
+  floodDropping(waiting: number, seconds: number, last: string): string;
   /** Once per flood episode: how many lines were refused in it. */
   floodRefused(lines: number): string;
   truncatedDatagram(max: number): string;
@@ -210,7 +213,9 @@ const en: Messages = {
   alreadyJoined: "you are already in the room",
   serverFull: (max) => `the room is full (${max} members); try again later`,
   tooManyFromAddress: (max) => `too many connections from your address (at most ${max})`,
-  floodSlowDown: (seconds) => `you are sending too fast: lines are delayed (about ${seconds}s)`,
+  floodSlowDown: (rate) => `you are sending too fast: your lines are delayed, ${rate} a second get through`,
+  floodDropping: (waiting, seconds, last) =>
+    `you are sending too fast: ${waiting} lines are waiting (out in about ${seconds}s), and until then lines you send are dropped; the last line that will be sent: ${last}`,
   floodRefused: (lines) => `you were sending too fast: ${lines === 1 ? "1 line was" : `${lines} lines were`} not sent`,
   truncatedDatagram: (max) => `datagram too long: at most ${max} bytes`,
   notChat: "this is a plain-text chat server (that looked like TLS): closing the connection",
@@ -345,7 +350,9 @@ const zh: Messages = {
   alreadyJoined: "你已经在聊天室里了",
   serverFull: (max) => `聊天室已满（${max} 人），请稍后再试`,
   tooManyFromAddress: (max) => `来自你的地址的连接太多（最多 ${max} 个）`,
-  floodSlowDown: (seconds) => `你发送得太快了：消息将延迟发送（约 ${seconds} 秒）`,
+  floodSlowDown: (rate) => `你发送得太快了：消息将延迟发送，每秒放行 ${rate} 行`,
+  floodDropping: (waiting, seconds, last) =>
+    `你发送得太快了：已有 ${waiting} 行在排队（约 ${seconds} 秒后发完），在此之前你再发送的行都会被丢弃；最后一行会发送的是：${last}`,
   floodRefused: (lines) => `你发送得太快了：有 ${lines} 行没有发送`,
   truncatedDatagram: (max) => `数据报太长：最多 ${max} 字节`,
   notChat: "这是纯文本聊天服务器（收到的像是 TLS）：关闭连接",
