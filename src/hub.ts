@@ -91,7 +91,7 @@ interface Member {
   /** Flood control: a token bucket, and the lines waiting for tokens. */
   tokens: number;
   refilledAt: number;
-  delayed: Frame[];
+  delayed: (Frame & { kind: "line" })[];
   timer: unknown;
   /** Lines refused in this flood episode (summed up), since when, and whether it was told they are dropped. */
   refused: number;

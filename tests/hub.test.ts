@@ -3,6 +3,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { JOIN_HOLD_MS, localRoom } from "../src/hub.ts";
+import type { OutLine } from "../src/protocol.ts";
 import { FakePeer, line, setup } from "./hub/fakes.ts";
 
 describe("Hub", () => {
