@@ -79,6 +79,12 @@ export interface Messages {
   notChat: string;
   idleProbe(seconds: number): string;
   idleClosing(seconds: number): string;
+  /** UDP: a member silent for half the timeout; `left`: how long until it is removed. */
+  udpStillThere(silent: string, left: string): string;
+  /** UDP: removed for its silence. */
+  udpTimedOut(silent: string): string;
+  /** UDP: a line from an address removed for its silence (followed by the challenge). */
+  udpLineNotSent(silent: string): string;
   // The link between hubs (bun src/server.ts --redis).
   nickLost(nick: string): string;
   linkDown: string;
@@ -221,6 +227,11 @@ const en: Messages = {
   notChat: "this is a plain-text chat server (that looked like TLS): closing the connection",
   idleProbe: (seconds) => `no word from you in ${seconds}s: are you still there? send any line (or /ping)`,
   idleClosing: (seconds) => `no word from you in ${seconds}s: closing the connection`,
+  udpStillThere: (silent, left) =>
+    `no word from you in ${silent}s: are you still there? press Enter (or send any line) within ${left}s to stay in the room`,
+  udpTimedOut: (silent) => `no word from you in ${silent}s: you left the room`,
+  udpLineNotSent: (silent) =>
+    `your line was not sent: you had left the room (no word from you in ${silent}s). To join again, type the line below`,
   nickLost: (nick) => `while the link between the servers was down, someone on another server took the nickname ${nick} too, and kept it: you are a guest again (/nick to choose another)`,
   linkDown: "the link to the other servers of this room is down: you can still talk with those on this server; lines are passed on when it is back",
   linkBack: "the link to the other servers of this room is back",
@@ -358,6 +369,9 @@ const zh: Messages = {
   notChat: "这是纯文本聊天服务器（收到的像是 TLS）：关闭连接",
   idleProbe: (seconds) => `${seconds} 秒没有收到你的消息：还在吗？发送任意一行（或 /ping）`,
   idleClosing: (seconds) => `${seconds} 秒没有收到你的消息：关闭连接`,
+  udpStillThere: (silent, left) => `${silent} 秒没有收到你的消息：还在吗？请在 ${left} 秒内按回车（或发送任意一行），否则会被移出聊天室`,
+  udpTimedOut: (silent) => `${silent} 秒没有收到你的消息：你已离开聊天室`,
+  udpLineNotSent: (silent) => `你的这一行没有发送：你已离开聊天室（${silent} 秒没有收到你的消息）。要重新加入，请输入下面这一行`,
   nickLost: (nick) => `服务器之间的连接中断期间，另一台服务器上也有人用了昵称 ${nick}，并保留了它：你重新成为访客（用 /nick 另选一个）`,
   linkDown: "与本聊天室其他服务器的连接中断了：你仍可以和本服务器上的人聊天；连接恢复后消息会继续传递",
   linkBack: "与本聊天室其他服务器的连接已恢复",
