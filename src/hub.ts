@@ -366,6 +366,8 @@ export class Hub {
         for (const line of this.t.help) this.tell(member, format.notice(line));
         return;
       case "quit":
+        // Said to the quitter first: at `nc` the connection's end is otherwise silent.
+        this.tell(member, format.notice(this.t.goodbye(member.nick)));
         this.leave(member.peer, command.reason || this.t.reasonQuit);
         member.peer.close();
         return;

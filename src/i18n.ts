@@ -53,6 +53,8 @@ export interface Messages {
   summary(joined: number, left: number, seconds: number): string;
   help: string[];
   pong(token: string): string;
+  /** To a member who typed /quit, before the server closes its connection. */
+  goodbye(nick: string): string;
   shuttingDown: string;
   // Errors, to the sender only.
   lineTooLong(bytes: number, max: number): string;
@@ -204,6 +206,7 @@ const en: Messages = {
     "  //text           say a line that starts with /",
   ],
   pong: (token) => (token ? `pong ${token}` : "pong"),
+  goodbye: (nick) => `bye, ${nick}: you left the room`,
   shuttingDown: "the server is shutting down",
   lineTooLong: (bytes, max) => `line too long (${bytes}+ bytes; the limit is ${max}): it was not sent`,
   noNewline: (bytes) => `${bytes} bytes without a newline: closing the connection`,
@@ -346,6 +349,7 @@ const zh: Messages = {
     "  //内容            发送以 / 开头的一行",
   ],
   pong: (token) => (token ? `pong ${token}` : "pong"),
+  goodbye: (nick) => `再见，${nick}：你已离开聊天室`,
   shuttingDown: "服务器正在关闭",
   lineTooLong: (bytes, max) => `这一行太长（${bytes}+ 字节，上限 ${max}），没有发送`,
   noNewline: (bytes) => `收到 ${bytes} 字节仍没有换行，断开连接`,

@@ -111,6 +111,7 @@ describe.each(SHAPES.flatMap((shape) => TRANSPORTS.map((t) => [t, shape] as cons
   test("tells the room when a member quits, with the reason", async () => {
     const [alice, bob] = await room(transport, "alice", "bob");
     bob!.say("/quit gone fishing");
+    await bob!.waitFor("*** bye, bob: you left the room"); // at nc the end is not silent
     await alice!.waitFor("*** bob left (gone fishing)");
     if (transport === "tcp") await until(() => bob!.closed, 3000, "the server to close bob's connection");
   });
