@@ -73,7 +73,7 @@ let t = messages(chosenLang ?? "en");
 /** A nickname the server would accept (docs/PROTOCOL.md, Nicknames). */
 function nickOption(value: string): string {
   const checked = checkNick(value);
-  if (!checked.ok) throw new InvalidArgumentError(t.cli.nick);
+  if (!checked.ok) throw new InvalidArgumentError(checked.problem === "mixed-scripts" ? t.nickMixedScripts : t.cli.nick);
   return checked.nick;
 }
 

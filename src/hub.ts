@@ -386,12 +386,12 @@ export class Hub {
   private rename(member: Member, requested: string, after?: () => void): void {
     const checked = checkNick(requested);
     if (!checked.ok) {
-      const why =
-        checked.problem === "empty"
-          ? this.t.nickEmpty
-          : checked.problem === "too-long"
-            ? this.t.nickTooLong(MAX_NICK_CHARS)
-            : this.t.nickBadChars;
+      const why = {
+        empty: this.t.nickEmpty,
+        "too-long": this.t.nickTooLong(MAX_NICK_CHARS),
+        "bad-chars": this.t.nickBadChars,
+        "mixed-scripts": this.t.nickMixedScripts,
+      }[checked.problem];
       this.tell(member, format.error(`${why}: ${sanitize(requested).text}`));
       return after?.();
     }

@@ -66,6 +66,7 @@ export interface Messages {
   nickEmpty: string;
   nickTooLong(max: number): string;
   nickBadChars: string;
+  nickMixedScripts: string;
   nickTaken(nick: string): string;
   noSuchNick(nick: string): string;
   alreadyJoined: string;
@@ -217,6 +218,8 @@ const en: Messages = {
   nickEmpty: "a nickname cannot be empty",
   nickTooLong: (max) => `a nickname has at most ${max} characters`,
   nickBadChars: "a nickname has only letters, digits, _ and -",
+  nickMixedScripts:
+    "a nickname is written in one script (Latin may go with Chinese, Japanese or Korean): mixing others, such as Latin and Cyrillic, makes look-alikes of other nicks",
   nickTaken: (nick) => `the nickname ${nick} is taken`,
   noSuchNick: (nick) => `no such nickname: ${nick}`,
   alreadyJoined: "you are already in the room",
@@ -360,6 +363,7 @@ const zh: Messages = {
   nickEmpty: "昵称不能为空",
   nickTooLong: (max) => `昵称最多 ${max} 个字符`,
   nickBadChars: "昵称只能包含字母、数字、_ 和 -",
+  nickMixedScripts: "昵称只能用一种文字书写（拉丁字母可以和中文、日文或韩文一起用）：混用其他文字（如拉丁字母和西里尔字母）会造出与别人相似的昵称",
   nickTaken: (nick) => `昵称 ${nick} 已被使用`,
   noSuchNick: (nick) => `没有这个昵称：${nick}`,
   alreadyJoined: "你已经在聊天室里了",

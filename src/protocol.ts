@@ -11,8 +11,6 @@ import { MESSAGES, type Lang } from "./i18n.ts";
 export const MAX_LINE_BYTES = 1024;
 /** Unterminated input past this many times the line limit closes the connection. */
 export const HARD_CAP_FACTOR = 16;
-/** Nicknames are 1..MAX_NICK_CHARS characters. */
-export const MAX_NICK_CHARS = 16;
 /** The largest UDP payload over IPv4 (65,535 − 8 bytes of UDP header − 20 of IP). */
 export const MAX_DATAGRAM_BYTES = 65_507;
 /**
@@ -267,27 +265,8 @@ export function parseCommand(line: string): Command {
   }
 }
 
-// ---------------------------------------------------------------------------
-// Nicknames
-// ---------------------------------------------------------------------------
-
-const NICK = /^[\p{L}\p{Nd}_-][\p{L}\p{M}\p{Nd}_-]*$/u;
-
-export type NickProblem = "empty" | "too-long" | "bad-chars";
-
-/** Checks a requested nickname; returns the name to use (NFC) or what is wrong with it. */
-export function checkNick(requested: string): { ok: true; nick: string } | { ok: false; problem: NickProblem } {
-  const nick = requested.trim().normalize("NFC");
-  if (nick === "") return { ok: false, problem: "empty" };
-  if ([...nick].length > MAX_NICK_CHARS) return { ok: false, problem: "too-long" };
-  if (!NICK.test(nick)) return { ok: false, problem: "bad-chars" };
-  return { ok: true, nick };
-}
-
-/** Two nicks are the same person's when their keys are equal: case does not count. */
-export function nickKey(nick: string): string {
-  return nick.normalize("NFC").toLowerCase();
-}
+// Nicknames: src/nick.ts.
+export { checkNick, MAX_NICK_CHARS, nickKey, type NickProblem } from "./nick.ts";
 
 // ---------------------------------------------------------------------------
 // Formatting: what the server sends.

@@ -272,6 +272,27 @@ describe("nicknames and server lines (properties)", () => {
     );
   });
 
+  test("a nick mixing Latin with Cyrillic or Greek letters is refused; Latin with Chinese is not", () => {
+    const latin = fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCXYZéü");
+    const lookalike = fc.constantFrom(..."аеорсухіАВЕКМНОРСТХαεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ");
+    const han = fc.constantFrom(..."张三老李王小明中文");
+    const common = fc.constantFrom(..."0123456789_-");
+    const word = (...units: fc.Arbitrary<string>[]) => fc.array(fc.oneof(...units), { minLength: 1, maxLength: 5 }).map((a) => a.join(""));
+    check(
+      fc.property(word(latin, common), word(lookalike), word(latin, common), (before, foreign, after) => {
+        const nick = (before + foreign + after).slice(0, MAX_NICK_CHARS);
+        fc.pre(/\p{sc=Latn}/u.test(nick) && /[\p{sc=Cyrl}\p{sc=Grek}]/u.test(nick));
+        expect(checkNick(nick)).toEqual({ ok: false, problem: "mixed-scripts" });
+      }),
+    );
+    check(
+      fc.property(word(latin, han, common), (nick) => {
+        fc.pre(/^[\p{L}\p{Nd}_-]/u.test(nick) && [...nick].length <= MAX_NICK_CHARS);
+        expect(checkNick(nick)).toEqual({ ok: true, nick });
+      }),
+    );
+  });
+
   test("a client tells every kind of server line apart, whatever the text", () => {
     check(
       fc.property(nick, fc.string({ unit: "binary", maxLength: 80 }).map((s) => s.replaceAll("\n", " ")), (n, t) => {

@@ -173,7 +173,7 @@ describe("parseCommand", () => {
 });
 
 describe("nicknames", () => {
-  test.each(["alice", "Bob_2", "x-y", "张三", "Zoë", "नमस्ते", "a234567890123456"])("accepts %s", (nick) => {
+  test.each(["alice", "Bob_2", "x-y", "张三", "老李abc", "山田たろう", "タロウ2", "김철수kim", "ㄅㄆ王", "Zoë", "нина", "नमस्ते", "a234567890123456"])("accepts %s", (nick) => {
     expect(checkNick(nick)).toEqual({ ok: true, nick });
   });
 
@@ -186,6 +186,11 @@ describe("nicknames", () => {
     ["\u0301accent", "bad-chars"],
     ["bob\x1b", "bad-chars"],
     ["bob\u202e", "bad-chars"],
+    ["\u0430lice", "mixed-scripts"], // a Cyrillic а, then Latin: looks like alice
+    ["pаypal", "mixed-scripts"],
+    ["alicε", "mixed-scripts"], // a Greek ε
+    ["김たろう", "mixed-scripts"], // Hangul with Hiragana: no one writes so
+    ["张三нина", "mixed-scripts"],
   ])("refuses %j (%s)", (nick, problem) => {
     expect(checkNick(nick)).toEqual({ ok: false, problem: problem as never });
   });
