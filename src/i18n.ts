@@ -58,6 +58,7 @@ export interface Messages {
   shuttingDown: string;
   // Errors, to the sender only.
   lineTooLong(bytes: number, max: number): string;
+  /** Unterminated input past the hard cap (`bytes`): the connection is closed. */
   noNewline(bytes: number): string;
   controlReplaced: string;
   invalidUtf8: string;
@@ -210,7 +211,7 @@ const en: Messages = {
   goodbye: (nick) => `bye, ${nick}: you left the room`,
   shuttingDown: "the server is shutting down",
   lineTooLong: (bytes, max) => `line too long (${bytes}+ bytes; the limit is ${max}): it was not sent`,
-  noNewline: (bytes) => `${bytes} bytes without a newline: closing the connection`,
+  noNewline: (bytes) => `more than ${bytes} bytes without a newline: closing the connection`,
   controlReplaced: "control characters were replaced by \ufffd",
   invalidUtf8: "your line was not valid UTF-8: bad bytes were replaced by \ufffd",
   unknownCommand: (name) => `unknown command /${name}; /help lists the commands`,
@@ -355,7 +356,7 @@ const zh: Messages = {
   goodbye: (nick) => `再见，${nick}：你已离开聊天室`,
   shuttingDown: "服务器正在关闭",
   lineTooLong: (bytes, max) => `这一行太长（${bytes}+ 字节，上限 ${max}），没有发送`,
-  noNewline: (bytes) => `收到 ${bytes} 字节仍没有换行，断开连接`,
+  noNewline: (bytes) => `超过 ${bytes} 字节仍没有换行，断开连接`,
   controlReplaced: "控制字符已被替换为 \ufffd",
   invalidUtf8: "这一行不是有效的 UTF-8，错误的字节已被替换为 \ufffd",
   unknownCommand: (name) => `未知命令 /${name}；输入 /help 查看命令`,

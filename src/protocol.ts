@@ -35,7 +35,11 @@ export type Frame =
   | { kind: "line"; text: string; invalidUtf8: boolean }
   /** A line passed the limit. Sent once, as soon as it is known; the rest of that line is skipped. */
   | { kind: "too-long"; bytes: number }
-  /** Unterminated input passed the hard cap: the decoder gives up and the peer should go. */
+  /**
+   * Unterminated input passed the hard cap (`bytes`): the decoder gives up and the
+   * peer should go. A "too-long" for the same line in the same push is left out:
+   * it would be noise right before the close.
+   */
   | { kind: "overflow"; bytes: number }
   /** The input starts like a TLS handshake, not text: the decoder gives up and the peer should go. */
   | { kind: "not-chat"; bytes: number };
@@ -88,6 +92,8 @@ export class LineDecoder {
       return [{ kind: "not-chat", bytes: TLS_HANDSHAKE.length }];
     }
     let start = 0;
+    /** Where this push reported the current line too long, if it did. */
+    let tooLongAt = -1;
     while (start < chunk.length) {
       const nl = chunk.indexOf(NEWLINE, start);
       const end = nl === -1 ? chunk.length : nl;
@@ -99,7 +105,7 @@ export class LineDecoder {
         this.skipped = this.partBytes + piece.length;
         this.parts = [];
         this.partBytes = 0;
-        frames.push({ kind: "too-long", bytes: this.skipped });
+        tooLongAt = frames.push({ kind: "too-long", bytes: this.skipped }) - 1;
       } else if (piece.length > 0) {
         // Copy only what we keep: the caller may reuse its buffer.
         this.parts.push(nl === -1 ? piece.slice() : piece);
@@ -108,12 +114,14 @@ export class LineDecoder {
       if (nl === -1) {
         if (this.skipped > this.hardCapBytes) {
           this.overflowed = true;
-          frames.push({ kind: "overflow", bytes: this.skipped });
+          if (tooLongAt >= 0) frames.splice(tooLongAt, 1);
+          frames.push({ kind: "overflow", bytes: this.hardCapBytes });
         }
         return frames;
       }
       if (this.skipped >= 0) {
         this.skipped = -1;
+        tooLongAt = -1;
       } else {
         const line = this.takeLine();
         if (line) frames.push(line);

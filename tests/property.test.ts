@@ -84,8 +84,9 @@ function model(bytes: Uint8Array, limit = LIMIT): Meaning[] {
     return { kind: "line", text, invalidUtf8: !valid };
   });
   const unfinished = bytes.length - start; // held, not yet a line; past the limit it is refused at once
-  if (unfinished > limit + 1) out.push({ kind: "too-long" });
+  // Past the hard cap only the overflow: a too-long right before the close is left out.
   if (unfinished > limit * 16) out.push({ kind: "overflow" });
+  else if (unfinished > limit + 1) out.push({ kind: "too-long" });
   return out;
 }
 

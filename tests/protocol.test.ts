@@ -101,11 +101,25 @@ describe("LineDecoder", () => {
     expect(d.push(enc("x".repeat(50)))).toEqual([]);
   });
 
-  test("gives up with an overflow past the hard cap, and then ignores everything", () => {
+  test("gives up with an overflow past the hard cap, naming the cap, and then ignores everything", () => {
     const d = new LineDecoder({ maxLineBytes: 8, hardCapBytes: 100 });
-    const frames = d.push(enc("x".repeat(200)));
-    expect(frames.map((f) => f.kind)).toEqual(["too-long", "overflow"]);
+    // One read past the cap: only the overflow (a too-long right before the close would be noise).
+    expect(d.push(enc("ok\n" + "x".repeat(200)))).toEqual([
+      { kind: "line", text: "ok", invalidUtf8: false },
+      { kind: "overflow", bytes: 100 },
+    ]);
     expect(d.push(enc("\nhello\n"))).toEqual([]);
+  });
+
+  test("a line refused in one read, then past the cap in a later one: too-long, then the overflow", () => {
+    const d = new LineDecoder({ maxLineBytes: 8, hardCapBytes: 100 });
+    expect(d.push(enc("x".repeat(20))).map((f) => f.kind)).toEqual(["too-long"]);
+    expect(d.push(enc("x".repeat(100)))).toEqual([{ kind: "overflow", bytes: 100 }]);
+  });
+
+  test("a too-long line ended in the same read stays reported when a later line overflows", () => {
+    const d = new LineDecoder({ maxLineBytes: 8, hardCapBytes: 100 });
+    expect(d.push(enc("x".repeat(20) + "\n" + "y".repeat(200))).map((f) => f.kind)).toEqual(["too-long", "overflow"]);
   });
 });
 
