@@ -148,7 +148,8 @@ export interface CliMessages {
   /** Added to an option's description: " (default: 9009)". */
   defaultIs(value: string): string;
   help: string;
-  seeHelp: string;
+  /** A usage error, with where to look for the options: one line. */
+  seeHelp(error: string): string;
   unknownOption(flag: string, suggestion: string | undefined): string;
   missingValue(flags: string): string;
   badValue(flags: string, value: string, why: string): string;
@@ -292,11 +293,11 @@ const en: Messages = {
     optionsTitle: "Options:",
     defaultIs: (value) => ` (default: ${value})`,
     help: "show this help",
-    seeHelp: "(run with --help for the options)",
+    seeHelp: (error) => `${error} (run with --help for the options)`,
     unknownOption: (flag, suggestion) => `error: unknown option '${flag}'${suggestion ? ` (did you mean ${suggestion}?)` : ""}`,
     missingValue: (flags) => `error: option '${flags}' needs a value`,
     badValue: (flags, value, why) => `error: option '${flags}' argument '${value}' is invalid. ${why}`,
-    tooManyArguments: (args) => `error: unexpected argument: ${args} (options start with --; see --help)`,
+    tooManyArguments: (args) => `error: unexpected argument: ${args}; options start with --`,
     wholeNumber: (min, max) => `expected a whole number from ${min} to ${max}`,
     seconds: (min, max) => `expected seconds from ${min} to ${max}`,
     oneOf: (choices) => `expected one of ${choices.join(", ")}`,
@@ -434,11 +435,11 @@ const zh: Messages = {
     optionsTitle: "选项：",
     defaultIs: (value) => `（默认：${value}）`,
     help: "显示这份帮助",
-    seeHelp: "（用 --help 查看所有选项）",
+    seeHelp: (error) => `${error}（用 --help 查看所有选项）`,
     unknownOption: (flag, suggestion) => `错误：未知选项 '${flag}'${suggestion ? `（你是不是想用 ${suggestion}？）` : ""}`,
     missingValue: (flags) => `错误：选项 '${flags}' 需要一个值`,
     badValue: (flags, value, why) => `错误：选项 '${flags}' 的值 '${value}' 无效：${why}`,
-    tooManyArguments: (args) => `错误：多余的参数：${args}（选项以 -- 开头；见 --help）`,
+    tooManyArguments: (args) => `错误：多余的参数：${args}；选项以 -- 开头`,
     wholeNumber: (min, max) => `应为 ${min} 到 ${max} 之间的整数`,
     seconds: (min, max) => `应为 ${min} 到 ${max} 之间的秒数`,
     oneOf: (choices) => `应为 ${choices.join("、")} 之一`,
