@@ -102,8 +102,15 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class RedisRoom implements Room {
   /** This hub's id on the link: new each time a server starts. */
   readonly hubId = newHubId();
-  /** Counters, for the server's log and for tests. */
-  readonly stats = { batchesSent: 0, batchesRead: 0, duplicates: 0, missingBatches: 0, skipped: 0, droppedLines: 0, hubsLost: 0 };
+  private readonly counts = {
+    batchesSent: 0,
+    batchesRead: 0,
+    duplicates: 0,
+    missingBatches: 0,
+    skipped: 0,
+    droppedLines: 0,
+    hubsLost: 0,
+  };
 
   private readonly timing: LinkTiming;
   private readonly keys: { stream: string; nicks: string; hub: (id: string) => string };
@@ -125,6 +132,8 @@ export class RedisRoom implements Room {
   private registering = false;
   /** Have the members been told the link is down (so they are told when it is back)? */
   private toldDown = false;
+  /** Waiting for the link to be up (the reader, with what it read while down). */
+  private upWaiters: (() => void)[] = [];
   private droppedWhileDown = 0;
   /** A ping to Redis not yet answered: when it was sent (0: none); and when the last one was. */
   private pingSentAt = 0;
@@ -187,6 +196,16 @@ export class RedisRoom implements Room {
 
   get isUp(): boolean {
     return this.state === "up";
+  }
+
+  /** Counters, for the server's log and for tests; `waiting`: batches not yet taken by Redis. */
+  get stats(): Readonly<typeof this.counts & { waiting: number }> {
+    return { ...this.counts, waiting: this.outbox.waiting };
+  }
+
+  /** Stops at once, as `kill -9` would: no goodbye, the heartbeat just stops (for tests). */
+  drop(): void {
+    this.stop();
   }
 
   // ---------------------------------------------------------------------------
@@ -300,8 +319,15 @@ export class RedisRoom implements Room {
     void this.readLoop();
   }
 
+  /** Resolves when the link is up, or closed. */
+  private whenUp(): Promise<void> {
+    if (this.state === "up" || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.upWaiters.push(resolve));
+  }
+
   private stop(): void {
     this.closed = true;
+    for (const w of this.upWaiters.splice(0)) w();
     for (const t of this.timers) clearInterval(t);
     this.writer.close();
     this.reader.close();
@@ -376,6 +402,8 @@ export class RedisRoom implements Room {
       // Nicks another hub took while the link was down: those members get another.
       for (const id of Array.isArray(lost) ? lost : []) if (typeof id === "string") this.hub.nickLost(id);
       this.pump();
+      // Now what the reader took while the link was down (the others' talk meanwhile) is delivered.
+      for (const w of this.upWaiters.splice(0)) w();
     } finally {
       this.registering = false;
     }
@@ -406,7 +434,7 @@ export class RedisRoom implements Room {
   /** A hub stopped answering (killed, or cut off for longer than the TTL): its members are gone. */
   private hubLost(hub: string): void {
     const nicks = this.roster.dropHub(hub);
-    this.stats.hubsLost++;
+    this.counts.hubsLost++;
     this.report({ kind: "hub-lost", hub, members: nicks.length });
     for (const nick of nicks) this.hub.deliver({ text: "", notice: { kind: "hub-lost", nick } });
     this.writer.client.send("EVAL", [SYNC, "1", this.keys.nicks, hub]).catch(() => {});
@@ -437,7 +465,7 @@ export class RedisRoom implements Room {
     if (dropped.batches > 0) {
       if (this.droppedWhileDown === 0) this.tell({ kind: "link-dropped", lines: dropped.lines });
       this.droppedWhileDown += dropped.lines;
-      this.stats.droppedLines += dropped.lines;
+      this.counts.droppedLines += dropped.lines;
     }
     this.pump();
   };
@@ -453,7 +481,7 @@ export class RedisRoom implements Room {
         (id: unknown) => {
           if (gen !== this.writer.generation) return; // an answer on a connection since replaced
           this.outbox.taken(batch);
-          this.stats.batchesSent++;
+          this.counts.batchesSent++;
           const ms = typeof id === "string" ? parseInt(id, 10) : NaN;
           if (ms > this.lastIdMs) this.lastIdMs = ms;
           this.pump();
@@ -482,7 +510,10 @@ export class RedisRoom implements Room {
         continue;
       }
       this.readSentAt = 0;
-      if (reply) await this.receive(reply);
+      // Down: what was read waits until the members have been told the link is back
+      // (the news of the outage comes before the talk that was held by it).
+      if (reply && this.state !== "up") await this.whenUp();
+      if (reply && !this.closed) await this.receive(reply);
     }
   }
 
@@ -497,16 +528,16 @@ export class RedisRoom implements Room {
       if (entryHub(entry[1]) === this.hubId) continue; // ours: delivered here when it was said
       const decoded = decodeEntry(entry[1]);
       if (!decoded.ok) {
-        if (this.stats.skipped++ < 10) this.report({ kind: "skipped", id: entry[0], why: decoded.why });
+        if (this.counts.skipped++ < 10) this.report({ kind: "skipped", id: entry[0], why: decoded.why });
         continue;
       }
       const batch = decoded.batch;
       const { fresh, missing: lost } = this.inbox.accept(batch.hub, batch.seq);
       if (!fresh) {
-        this.stats.duplicates++;
+        this.counts.duplicates++;
         continue;
       }
-      this.stats.batchesRead++;
+      this.counts.batchesRead++;
       missing += lost;
       delivered += this.apply(batch);
       if (delivered >= LINES_PER_TURN) {
@@ -516,7 +547,7 @@ export class RedisRoom implements Room {
       }
     }
     if (missing > 0) {
-      this.stats.missingBatches += missing;
+      this.counts.missingBatches += missing;
       this.tell({ kind: "link-missing", batches: missing });
     }
   }
