@@ -408,7 +408,10 @@ try {
   clearTimeout(connecting);
 } catch (error) {
   clearTimeout(connecting);
-  console.error(renderLocalError(c, now(), t.connectFailed(host, port, describeError(error, t))));
+  const why = describeError(error, t);
+  // Over UDP "refused" is often a server that serves TCP only (the kit's default).
+  const udpRefused = flags.udp && (error as { code?: string })?.code === "ECONNREFUSED";
+  console.error(renderLocalError(c, now(), udpRefused ? t.connectFailedUdp(host, port, why) : t.connectFailed(host, port, why)));
   process.exit(1);
 }
 

@@ -9,6 +9,9 @@
  * English and Chinese, kept side by side so a message is added to both at once.
  */
 
+import { hostPort } from "./address.ts";
+import type { SkipReason } from "./link/wire.ts";
+
 export type Lang = "en" | "zh";
 export const LANGS: readonly Lang[] = ["en", "zh"];
 
@@ -37,6 +40,15 @@ export function langFromArgs(args: readonly string[]): Lang | undefined {
     else if (args[i]!.startsWith("--lang=")) lang = args[i]!.slice("--lang=".length);
   }
   return (LANGS as readonly (string | undefined)[]).includes(lang) ? (lang as Lang) : undefined;
+}
+
+/**
+ * `/help` as lines: a title, then each command and what it does, the second
+ * column aligned by display width (a CJK character is two columns wide).
+ */
+function helpLines(title: string, rows: [string, string][]): string[] {
+  const column = Math.max(...rows.map(([command]) => Bun.stringWidth(command))) + 3;
+  return [title, ...rows.map(([command, what]) => `  ${command}${" ".repeat(column - Bun.stringWidth(command))}${what}`)];
 }
 
 export interface Messages {
@@ -117,12 +129,17 @@ export interface Messages {
   logLinkBack(url: string): string;
   logHubLost(hub: string, members: number): string;
   logSkipped(id: string, why: string): string;
+  /** Why a stream entry was skipped, for logSkipped. */
+  skipReason(why: SkipReason): string;
+  logSkipsUnlogged(after: number): string;
   redisUnreachable(url: string, why: string): string;
   redisWhy: { refused: string; closed: string; timeout: string; badUrl: string };
   // The terminal client.
   connecting(host: string, port: number, transport: string): string;
   connected(host: string, port: number, transport: string): string;
   connectFailed(host: string, port: number, why: string): string;
+  /** Over UDP, refused: the server may serve TCP only. */
+  connectFailedUdp(host: string, port: number, why: string): string;
   serverGone: string;
   reconnecting(seconds: number): string;
   bye: string;
@@ -199,15 +216,14 @@ const en: Messages = {
   whoMore: (nicks) => `in the room, continued: ${nicks.join(", ")}`,
   summary: (joined, left, seconds) =>
     [joined ? `${joined} joined` : "", left ? `${left} left` : ""].filter(Boolean).join(" and ") + ` in the last ${seconds}s`,
-  help: [
-    "commands:",
-    "  /nick NAME       change your nickname",
-    "  /who             list the members of the room",
-    "  /me ACTION       act: * you ACTION",
-    "  /msg NICK TEXT   a private message",
-    "  /quit [REASON]   leave",
-    "  //text           say a line that starts with /",
-  ],
+  help: helpLines("commands:", [
+    ["/nick NAME", "change your nickname"],
+    ["/who", "list the members of the room"],
+    ["/me ACTION", "act: * you ACTION"],
+    ["/msg NICK TEXT", "a private message"],
+    ["/quit [REASON]", "leave"],
+    ["//text", "say a line that starts with /"],
+  ]),
   pong: (token) => (token ? `pong ${token}` : "pong"),
   goodbye: (nick) => `bye, ${nick}: you left the room`,
   shuttingDown: "the server is shutting down",
@@ -254,7 +270,7 @@ const en: Messages = {
   reasonNotChat: "not a chat client",
   reasonHubLost: "their server stopped answering",
   joinHint: (command) => `to join, type: ${command}`,
-  listening: (host, port, transport) => `server: listening on ${host}:${port} (${transport})`,
+  listening: (host, port, transport) => `server: listening on ${hostPort(host, port)} (${transport})`,
   stopping: (signal) => `server: ${signal}: telling everyone and stopping`,
   logJoin: (label, nick) => `server: ${label} joined as ${nick}`,
   logLeave: (label, nick, reason) => `server: ${label} (${nick}) left${reason ? `: ${reason}` : ""}`,
@@ -262,8 +278,34 @@ const en: Messages = {
   linked: (url, hub) => `server: linked through Redis at ${url}: one room with every server linked there (this server is ${hub})`,
   logLinkDown: (url) => `server: the link through Redis at ${url} is down; this server's room carries on, and lines are held for the others`,
   logLinkBack: (url) => `server: the link through Redis at ${url} is back`,
-  logHubLost: (hub, members) => `server: server ${hub} stopped answering; its ${members} members are gone`,
+  logHubLost: (hub, members) =>
+    `server: server ${hub} stopped answering; ${members === 1 ? "its 1 member is" : `its ${members} members are`} gone`,
   logSkipped: (id, why) => `server: skipped stream entry ${id}, not from a server of this room: ${why}`,
+  skipReason: (why) => {
+    switch (why.kind) {
+      case "not-pairs":
+        return "fields are not name/value pairs";
+      case "not-text":
+        return "a field is not text";
+      case "version":
+        return `version ${why.got} is not ${why.want}`;
+      case "hub":
+        return "no valid hub id";
+      case "seq":
+        return "no valid batch number";
+      case "too-long":
+        return `${why.chars} characters of messages (at most ${why.max})`;
+      case "not-json":
+        return "messages are not JSON";
+      case "not-list":
+        return "messages are not a list";
+      case "too-many":
+        return `${why.messages} messages (at most ${why.max})`;
+      case "bad-message":
+        return `a message that is not one: ${why.sample}`;
+    }
+  },
+  logSkipsUnlogged: (after) => `server: ${after} stream entries skipped; further skipped entries are not logged, only counted`,
   redisUnreachable: (url, why) => `server: cannot reach Redis at ${url}: ${why}`,
   redisWhy: {
     refused: "connection refused (is redis-server running there?)",
@@ -271,9 +313,11 @@ const en: Messages = {
     timeout: "no answer (timed out)",
     badUrl: "not a Redis URL (redis://HOST:PORT)",
   },
-  connecting: (host, port, transport) => `connecting to ${host}:${port} (${transport})...`,
-  connected: (host, port, transport) => `connected to ${host}:${port} (${transport}). Type a line and press Enter; /help for commands, exit to leave.`,
-  connectFailed: (host, port, why) => `cannot reach ${host}:${port}: ${why}. Is the server running?`,
+  connecting: (host, port, transport) => `connecting to ${hostPort(host, port)} (${transport})...`,
+  connected: (host, port, transport) => `connected to ${hostPort(host, port)} (${transport}). Type a line and press Enter; /help for commands, exit to leave.`,
+  connectFailed: (host, port, why) => `cannot reach ${hostPort(host, port)}: ${why}. Is the server running?`,
+  connectFailedUdp: (host, port, why) =>
+    `cannot reach ${hostPort(host, port)} over UDP: ${why}. Is the server running, and does it serve UDP (bun src/server.ts --udp)?`,
   serverGone: "the server went away",
   reconnecting: (seconds) => `reconnecting in ${seconds}s (Ctrl+C to stop)`,
   bye: "bye",
@@ -283,7 +327,7 @@ const en: Messages = {
   lineTooLongHere: (bytes, max) => `that line is ${bytes} bytes, over the limit of ${max}: it was not sent. Shorten it and press Enter`,
   serverRestarted: "the server restarted: joining again",
   resent: (lines) => (lines === 1 ? "your last line was sent again" : `your last ${lines} lines were sent again`),
-  cannotListen: (host, port, why) => `server: cannot listen on ${host}:${port}: ${why}`,
+  cannotListen: (host, port, why) => `server: cannot listen on ${hostPort(host, port)}: ${why}`,
   errAddrInUse: "the port is already in use. Is another server running? Stop it, or try --port 0 (any free port)",
   errConnRefused: "connection refused",
   errTimedOut: "no answer (over UDP a server that is not there may stay silent)",
@@ -344,15 +388,14 @@ const zh: Messages = {
   whoMore: (nicks) => `（续）${nicks.join("、")}`,
   summary: (joined, left, seconds) =>
     `最近 ${seconds} 秒：` + [joined ? `${joined} 人加入` : "", left ? `${left} 人离开` : ""].filter(Boolean).join("，"),
-  help: [
-    "命令：",
-    "  /nick 昵称        修改昵称",
-    "  /who             查看聊天室里的人",
-    "  /me 动作          做一个动作：* 你 动作",
-    "  /msg 昵称 内容    私聊",
-    "  /quit [原因]      离开",
-    "  //内容            发送以 / 开头的一行",
-  ],
+  help: helpLines("命令：", [
+    ["/nick 昵称", "修改昵称"],
+    ["/who", "查看聊天室里的人"],
+    ["/me 动作", "做一个动作：* 你 动作"],
+    ["/msg 昵称 内容", "私聊"],
+    ["/quit [原因]", "离开"],
+    ["//内容", "发送以 / 开头的一行"],
+  ]),
   pong: (token) => (token ? `pong ${token}` : "pong"),
   goodbye: (nick) => `再见，${nick}：你已离开聊天室`,
   shuttingDown: "服务器正在关闭",
@@ -396,7 +439,7 @@ const zh: Messages = {
   reasonNotChat: "不是聊天客户端",
   reasonHubLost: "其所在的服务器没有响应",
   joinHint: (command) => `加入请输入：${command}`,
-  listening: (host, port, transport) => `server: 正在监听 ${host}:${port} (${transport})`,
+  listening: (host, port, transport) => `server: 正在监听 ${hostPort(host, port)} (${transport})`,
   stopping: (signal) => `server: 收到 ${signal}，通知所有人后退出`,
   logJoin: (label, nick) => `server: ${label} 以 ${nick} 加入`,
   logLeave: (label, nick, reason) => `server: ${label}（${nick}）离开${reason ? `：${reason}` : ""}`,
@@ -406,6 +449,31 @@ const zh: Messages = {
   logLinkBack: (url) => `server: 通过 Redis（${url}）的连接已恢复`,
   logHubLost: (hub, members) => `server: 服务器 ${hub} 没有响应；其 ${members} 名成员已离开`,
   logSkipped: (id, why) => `server: 跳过了不是来自本聊天室服务器的记录 ${id}：${why}`,
+  skipReason: (why) => {
+    switch (why.kind) {
+      case "not-pairs":
+        return "字段不是成对的名称和值";
+      case "not-text":
+        return "有字段不是文本";
+      case "version":
+        return `版本 ${why.got} 不是 ${why.want}`;
+      case "hub":
+        return "没有有效的服务器编号";
+      case "seq":
+        return "没有有效的批次号";
+      case "too-long":
+        return `消息共 ${why.chars} 个字符（最多 ${why.max}）`;
+      case "not-json":
+        return "消息不是 JSON";
+      case "not-list":
+        return "消息不是列表";
+      case "too-many":
+        return `${why.messages} 条消息（最多 ${why.max}）`;
+      case "bad-message":
+        return `有一条不是消息：${why.sample}`;
+    }
+  },
+  logSkipsUnlogged: (after) => `server: 已跳过 ${after} 条记录；之后跳过的记录不再逐条记录，只计数`,
   redisUnreachable: (url, why) => `server: 无法连接 Redis（${url}）：${why}`,
   redisWhy: {
     refused: "连接被拒绝（那里运行着 redis-server 吗？）",
@@ -413,9 +481,11 @@ const zh: Messages = {
     timeout: "没有回应（超时）",
     badUrl: "不是 Redis 地址（redis://主机:端口）",
   },
-  connecting: (host, port, transport) => `正在连接 ${host}:${port} (${transport})……`,
-  connected: (host, port, transport) => `已连接 ${host}:${port} (${transport})。输入一行后按回车发送；/help 查看命令，exit 退出。`,
-  connectFailed: (host, port, why) => `无法连接 ${host}:${port}：${why}。服务器在运行吗？`,
+  connecting: (host, port, transport) => `正在连接 ${hostPort(host, port)} (${transport})……`,
+  connected: (host, port, transport) => `已连接 ${hostPort(host, port)} (${transport})。输入一行后按回车发送；/help 查看命令，exit 退出。`,
+  connectFailed: (host, port, why) => `无法连接 ${hostPort(host, port)}：${why}。服务器在运行吗？`,
+  connectFailedUdp: (host, port, why) =>
+    `无法通过 UDP 连接 ${hostPort(host, port)}：${why}。服务器在运行吗？它提供 UDP 吗（bun src/server.ts --udp）？`,
   serverGone: "服务器已断开",
   reconnecting: (seconds) => `${seconds} 秒后重新连接（Ctrl+C 停止）`,
   bye: "再见",
@@ -425,7 +495,7 @@ const zh: Messages = {
   lineTooLongHere: (bytes, max) => `这一行有 ${bytes} 字节，超过上限 ${max}：没有发送。改短后再按回车`,
   serverRestarted: "服务器重启了：正在重新加入",
   resent: (lines) => (lines === 1 ? "已重新发送你的最后一行" : `已重新发送你的最后 ${lines} 行`),
-  cannotListen: (host, port, why) => `server: 无法在 ${host}:${port} 上监听：${why}`,
+  cannotListen: (host, port, why) => `server: 无法在 ${hostPort(host, port)} 上监听：${why}`,
   errAddrInUse: "端口已被占用。是不是另一个服务器在运行？先停掉它，或者试试 --port 0（任选一个空闲端口）",
   errConnRefused: "连接被拒绝",
   errTimedOut: "没有回应（用 UDP 时，不存在的服务器可能一声不响）",

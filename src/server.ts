@@ -119,7 +119,9 @@ function linkLog(e: LinkEvent): string {
     case "hub-lost":
       return t.logHubLost(e.hub, e.members);
     case "skipped":
-      return t.logSkipped(e.id, e.why);
+      return t.logSkipped(e.id, t.skipReason(e.why));
+    case "skips-unlogged":
+      return t.logSkipsUnlogged(e.after);
   }
 }
 

@@ -37,7 +37,19 @@ import { LinkError, redactUrl, whyUnreachable } from "./reach.ts";
 import { RedisLine } from "./redis-line.ts";
 import { Roster } from "./roster.ts";
 import { Inbox, Outbox } from "./sequence.ts";
-import { BATCH_CHARS, decodeEntry, encodeMessages, entryFields, entryHub, MAX_BATCH_MESSAGES, newHubId, rosterMessages, type Batch, type LinkMessage } from "./wire.ts";
+import {
+  BATCH_CHARS,
+  decodeEntry,
+  encodeMessages,
+  entryFields,
+  entryHub,
+  MAX_BATCH_MESSAGES,
+  newHubId,
+  rosterMessages,
+  type Batch,
+  type LinkMessage,
+  type SkipReason,
+} from "./wire.ts";
 
 export interface LinkTiming {
   /** How often a hub renews its heartbeat (and looks for hubs that stopped). */
@@ -73,7 +85,9 @@ export type LinkEvent =
   | { kind: "down" }
   | { kind: "back" }
   | { kind: "hub-lost"; hub: string; members: number }
-  | { kind: "skipped"; id: string; why: string };
+  | { kind: "skipped"; id: string; why: SkipReason }
+  /** After the first SKIPS_LOGGED skipped entries, once: the rest are only counted. */
+  | { kind: "skips-unlogged"; after: number };
 
 export interface RedisRoomOptions {
   /** redis://[user:password@]host:port[/db], rediss:// for TLS, redis+unix:///path. */
@@ -95,6 +109,8 @@ const READ_COUNT = 64;
 const PING_EVERY_MS = 250;
 /** How long one XREAD waits for news. */
 const READ_BLOCK_MS = 1000;
+/** Skipped stream entries told to the log one by one; the rest are only counted (stats.skipped). */
+const SKIPS_LOGGED = 10;
 
 /** Waits one turn of the event loop: what was queued for the sockets gets written. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -528,7 +544,9 @@ export class RedisRoom implements Room {
       if (entryHub(entry[1]) === this.hubId) continue; // ours: delivered here when it was said
       const decoded = decodeEntry(entry[1]);
       if (!decoded.ok) {
-        if (this.counts.skipped++ < 10) this.report({ kind: "skipped", id: entry[0], why: decoded.why });
+        const n = ++this.counts.skipped;
+        if (n <= SKIPS_LOGGED) this.report({ kind: "skipped", id: entry[0], why: decoded.why });
+        if (n === SKIPS_LOGGED) this.report({ kind: "skips-unlogged", after: SKIPS_LOGGED });
         continue;
       }
       const batch = decoded.batch;

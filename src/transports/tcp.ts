@@ -18,6 +18,7 @@
  * Past `maxQueueBytes` it is disconnected, and everyone else carries on.
  */
 import type { Socket, TCPSocketListener } from "bun";
+import { hostPort } from "../address.ts";
 import type { Hub, Peer } from "../hub.ts";
 import { format, LineDecoder, OutLine } from "../protocol.ts";
 import type { ConnectionHandlers, LineConnection, RunningServer } from "./types.ts";
@@ -177,7 +178,7 @@ class TcpPeer implements Peer {
     private readonly onDrop: (peer: TcpPeer) => void,
   ) {
     this.address = socket.remoteAddress;
-    this.label = `tcp ${socket.remoteAddress}:${socket.remotePort}`;
+    this.label = `tcp ${hostPort(socket.remoteAddress, socket.remotePort)}`;
   }
 
   get queuedBytes(): number {

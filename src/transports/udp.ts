@@ -23,6 +23,7 @@
  * read side by side, in the one file that knows Bun.udpSocket.
  */
 import type { udp } from "bun";
+import { hostPort } from "../address.ts";
 import type { Hub, Peer } from "../hub.ts";
 import { MESSAGES } from "../i18n.ts";
 import {
@@ -185,7 +186,7 @@ class UdpPeer implements Peer {
     readonly port: number,
     private readonly onGone: (peer: UdpPeer, failed: boolean) => void,
   ) {
-    this.label = `udp ${address.includes(":") ? `[${address}]` : address}:${port}`;
+    this.label = `udp ${hostPort(address, port)}`;
   }
 
   send(line: OutLine): void {

@@ -163,6 +163,17 @@ describe.skipIf(noRedis)("a room linked through Redis", () => {
     expect(hub.lines()).toEqual(["\ufffd[2Jforged", "<alice> after the garbage"]);
   });
 
+  test("logs the first 10 skipped entries, then says once that the rest are only counted", async () => {
+    const logs: LinkEvent[] = [];
+    const room = await RedisRoom.connect(new StandInHub(), { url: redis.url, timing: QUICK, report: (e) => logs.push(e) });
+    rooms.push(room);
+    for (let i = 0; i < 25; i++) await redis.command("XADD", ["chat:stream", "*", "garbage", String(i)]);
+    await until(() => room.stats.skipped === 25, 3000, "every garbage entry to be skipped");
+    expect(logs.filter((e) => e.kind === "skipped")).toHaveLength(10);
+    expect(logs.filter((e) => e.kind === "skips-unlogged")).toEqual([{ kind: "skips-unlogged", after: 10 }]);
+    expect(logs.findIndex((e) => e.kind === "skips-unlogged")).toBe(10); // right after the tenth
+  });
+
   test("works with a password in the URL, and never shows the password", async () => {
     const locked = await startRedis({ password: "s3cret-pw" });
     try {
