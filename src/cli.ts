@@ -45,7 +45,8 @@ export function localize(program: Command, t: Messages): Command {
   return program
     .helpOption("-h, --help", t.cli.help)
     .configureHelp({
-      styleTitle: (title) => (title === "Usage:" ? t.cli.usageTitle : title === "Options:" ? t.cli.optionsTitle : title),
+      styleTitle: (title) =>
+        title === "Usage:" ? t.cli.usageTitle : title === "Options:" ? t.cli.optionsTitle : title,
       // A CJK character takes two columns: align and wrap by what the terminal shows.
       displayWidth: (text) => Bun.stringWidth(text),
       optionDescription(option: Option) {
@@ -86,7 +87,8 @@ function pieces(text: string): { text: string; gap: string }[] {
     const afterWide = last !== undefined && WIDE.test([...last.text].at(-1)!);
     // Glued to the piece before: no space between, and a closing mark, or Latin
     // after Latin (one word), or anything right after an opening mark.
-    const glue = last !== undefined && gap === "" && (glueNext || CLOSING.has(token) || (!wide && !afterWide && !OPENING.has(token)));
+    const latinWord = !wide && !afterWide && !OPENING.has(token);
+    const glue = last !== undefined && gap === "" && (glueNext || CLOSING.has(token) || latinWord);
     if (glue) last.text += token;
     else out.push({ text: token, gap });
     glueNext = OPENING.has(token);
@@ -128,11 +130,15 @@ function translateError(text: string, t: Messages): string {
   const line = text.replace(/\n$/, "");
   let m: RegExpExecArray | null;
   let said: string;
-  if ((m = /^error: option '(.+)' argument '(.*)' is invalid\. (.*)$/s.exec(line))) said = t.cli.badValue(m[1]!, m[2]!, m[3]!);
-  else if ((m = /^error: option '(.+)' argument missing$/.exec(line))) said = t.cli.missingValue(m[1]!);
-  else if ((m = /^error: unknown option '(.+?)'(?:\s*\(Did you mean (.+)\?\))?$/s.exec(line))) said = t.cli.unknownOption(m[1]!, m[2]);
-  else if ((m = /^error: too many arguments.*?: (.*)\.$/s.exec(line))) said = t.cli.tooManyArguments(m[1]!);
-  else said = line.replace(/\s*\n\s*/g, " ");
+  if ((m = /^error: option '(.+)' argument '(.*)' is invalid\. (.*)$/s.exec(line))) {
+    said = t.cli.badValue(m[1]!, m[2]!, m[3]!);
+  } else if ((m = /^error: option '(.+)' argument missing$/.exec(line))) {
+    said = t.cli.missingValue(m[1]!);
+  } else if ((m = /^error: unknown option '(.+?)'(?:\s*\(Did you mean (.+)\?\))?$/s.exec(line))) {
+    said = t.cli.unknownOption(m[1]!, m[2]);
+  } else if ((m = /^error: too many arguments.*?: (.*)\.$/s.exec(line))) {
+    said = t.cli.tooManyArguments(m[1]!);
+  } else said = line.replace(/\s*\n\s*/g, " ");
   return t.cli.seeHelp(said) + "\n";
 }
 

@@ -73,8 +73,8 @@ let t = messages(chosenLang ?? "en");
 /** A nickname the server would accept (docs/PROTOCOL.md, Nicknames). */
 function nickOption(value: string): string {
   const checked = checkNick(value);
-  if (!checked.ok) throw new InvalidArgumentError(checked.problem === "mixed-scripts" ? t.nickMixedScripts : t.cli.nick);
-  return checked.nick;
+  if (checked.ok) return checked.nick;
+  throw new InvalidArgumentError(checked.problem === "mixed-scripts" ? t.nickMixedScripts : t.cli.nick);
 }
 
 const o = t.cli.client;
@@ -411,7 +411,8 @@ try {
   const why = describeError(error, t);
   // Over UDP "refused" is often a server that serves TCP only (the kit's default).
   const udpRefused = flags.udp && (error as { code?: string })?.code === "ECONNREFUSED";
-  console.error(renderLocalError(c, now(), udpRefused ? t.connectFailedUdp(host, port, why) : t.connectFailed(host, port, why)));
+  const said = udpRefused ? t.connectFailedUdp(host, port, why) : t.connectFailed(host, port, why);
+  console.error(renderLocalError(c, now(), said));
   process.exit(1);
 }
 

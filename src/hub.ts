@@ -17,7 +17,17 @@
  * order would be too. The parts read in turn: joining and leaving, a member's
  * lines and commands, nicks, what the room hears, flood control.
  */
-import { checkNick, format, nickKey, OutLine, parseCommand, sanitize, USAGE, type Frame, MAX_NICK_CHARS } from "./protocol.ts";
+import {
+  checkNick,
+  format,
+  MAX_NICK_CHARS,
+  nickKey,
+  OutLine,
+  parseCommand,
+  sanitize,
+  utf8Length,
+  type Frame,
+} from "./protocol.ts";
 import { localReason, messages, type Lang, type Messages } from "./i18n.ts";
 import { DEFAULTS } from "./config.ts";
 import { localRoom, type MemberRef, type Notice, type Room, type RoomMessage } from "./room.ts";
@@ -25,8 +35,6 @@ import { localRoom, type MemberRef, type Notice, type Room, type RoomMessage } f
 // The seam between the hub and the room it delivers to: src/room.ts.
 export { localRoom, type LinkedHub, type MemberRef, type Notice, type Room, type RoomMessage } from "./room.ts";
 
-const utf8 = new TextEncoder();
-const utf8Bytes = (text: string) => utf8.encode(text).length;
 
 /** One connected client, as a transport presents it to the hub. */
 export interface Peer {
@@ -47,7 +55,7 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
-export const realClock: Clock = {
+const realClock: Clock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
@@ -100,7 +108,7 @@ interface Member {
   /** Has the room heard of this member yet (its join announced, or counted in a summary)? */
   announced: boolean;
   holdTimer: unknown;
-  /** A nick claim the room has not answered yet: the nick's key (reserved here), and the lines waiting for the answer. */
+  /** A nick claim the room has not answered yet: the nick's key (reserved here), and the lines waiting for it. */
   claiming: string | undefined;
   held: Frame[];
 }
@@ -256,7 +264,9 @@ export class Hub {
     // accepted: deliver them first. Whatever the room answers a claim now comes too late.
     this.unclaim(member);
     this.releaseDelayed(member, Infinity);
-    for (const frame of member.held.splice(0)) if (this.members.has(peer) && frame.kind === "line") this.handle(member, frame);
+    for (const frame of member.held.splice(0)) {
+      if (this.members.has(peer) && frame.kind === "line") this.handle(member, frame);
+    }
     if (!this.members.has(peer)) return; // a delayed /quit already took it out
     const roomSize = this.roomSize();
     this.remove(member);
@@ -298,7 +308,9 @@ export class Hub {
   /** Deliver a room message to this hub's members (the local half of `Room`). */
   deliver(message: RoomMessage): void {
     if (message.to !== undefined) {
-      for (const member of this.members.values()) if (member.id === message.to && member.nick) member.peer.send(new OutLine(message.text));
+      for (const member of this.members.values()) {
+        if (member.id === message.to && member.nick) member.peer.send(new OutLine(message.text));
+      }
       return;
     }
     const line = new OutLine(message.notice ? format.notice(this.word(message.notice)) : message.text);
@@ -463,27 +475,35 @@ export class Hub {
     });
   }
 
-  /** Gives the member the next guest nick the room grants, then calls `then`. */
+  /**
+   * Gives the member the next guest nick the room grants, then calls `then`.
+   *
+   * A room answers a claim in one of two ways. At once, from inside `claim` (the
+   * local room always; a linked room when it knows another hub holds the nick):
+   * then a refusal means the next guest nick is tried here, in this loop, not by
+   * recursion, since a room may turn many away in a row. Or later (a linked room
+   * asking Redis): then this returns, and the answer's callback carries on.
+   */
   private takeGuestNick(member: Member, then: () => void): void {
-    // A loop, not recursion: a room may turn many guest nicks away at once (other hubs hold them).
-    let answer: boolean | undefined;
-    do {
-      answer = undefined;
-      let waiting = false;
+    for (;;) {
+      let answeredAtOnce: boolean | undefined;
+      let returned = false;
       this.claimNick(member, this.guestNick(), (ok) => {
-        if (!waiting) answer = ok;
+        if (!returned) answeredAtOnce = ok;
         else if (ok) then();
         else this.takeGuestNick(member, then);
       });
-      waiting = true;
-    } while (answer === false);
-    if (answer) then();
+      returned = true;
+      if (answeredAtOnce === undefined) return; // answered later, by the callback
+      if (answeredAtOnce) return then();
+    }
   }
 
   /** Stops waiting for the room's answer to a claim (the member is leaving); the nick reserved for it is free here. */
   private unclaim(member: Member): void {
     if (member.claiming === undefined) return;
-    if (this.byNick.get(member.claiming) === member && nickKey(member.nick) !== member.claiming) this.byNick.delete(member.claiming);
+    const reserved = member.claiming;
+    if (this.byNick.get(reserved) === member && nickKey(member.nick) !== reserved) this.byNick.delete(reserved);
     member.claiming = undefined;
   }
 
@@ -501,7 +521,8 @@ export class Hub {
     const held = member.held;
     member.held = [];
     for (const frame of held) this.receive(member.peer, frame);
-    if (member.refused > 0 && member.delayed.length === 0 && member.claiming === undefined && this.members.has(member.peer)) {
+    const settled = member.delayed.length === 0 && member.claiming === undefined && this.members.has(member.peer);
+    if (member.refused > 0 && settled) {
       this.tell(member, format.error(this.t.floodRefused(member.refused)));
       member.refused = 0;
     }
@@ -560,7 +581,7 @@ export class Hub {
     let batch: string[] = [];
     const line = (names: string[]) => format.notice(first ? this.t.who(nicks.length, names) : this.t.whoMore(names));
     for (const nick of nicks) {
-      if (batch.length > 0 && utf8Bytes(line([...batch, nick])) > max) {
+      if (batch.length > 0 && utf8Length(line([...batch, nick])) > max) {
         this.tell(member, line(batch));
         first = false;
         batch = [];
@@ -666,7 +687,8 @@ export class Hub {
   private releaseDelayed(member: Member, count: number): void {
     let released = 0;
     // A line after a /nick waits until the room has answered it (its sender's name may change).
-    while (released < count && member.delayed.length > 0 && this.members.has(member.peer) && member.claiming === undefined) {
+    const more = () => member.delayed.length > 0 && this.members.has(member.peer) && member.claiming === undefined;
+    while (released < count && more()) {
       const frame = member.delayed.shift()!;
       if (count !== Infinity) member.tokens -= 1;
       released++;

@@ -48,7 +48,8 @@ export function langFromArgs(args: readonly string[]): Lang | undefined {
  */
 function helpLines(title: string, rows: [string, string][]): string[] {
   const column = Math.max(...rows.map(([command]) => Bun.stringWidth(command))) + 3;
-  return [title, ...rows.map(([command, what]) => `  ${command}${" ".repeat(column - Bun.stringWidth(command))}${what}`)];
+  const pad = (command: string) => " ".repeat(column - Bun.stringWidth(command));
+  return [title, ...rows.map(([command, what]) => `  ${command}${pad(command)}${what}`)];
 }
 
 export interface Messages {
@@ -87,7 +88,10 @@ export interface Messages {
   tooManyFromAddress(max: number): string;
   /** Once per flood episode, at the first delayed line: `rate` lines a second get through. */
   floodSlowDown(rate: number): string;
-  /** Once per flood episode, at the first refused line: `waiting` lines queued, out in about `seconds`; `last` the last of them. */
+  /**
+   * Once per flood episode, at the first refused line: `waiting` lines queued,
+   * out in about `seconds`; `last`, the last of them.
+   */
   floodDropping(waiting: number, seconds: number, last: string): string;
   /** Once per flood episode: how many lines were refused in it. */
   floodRefused(lines: number): string;
@@ -215,7 +219,8 @@ const en: Messages = {
   who: (total, nicks) => `in the room (${total}): ${nicks.join(", ")}`,
   whoMore: (nicks) => `in the room, continued: ${nicks.join(", ")}`,
   summary: (joined, left, seconds) =>
-    [joined ? `${joined} joined` : "", left ? `${left} left` : ""].filter(Boolean).join(" and ") + ` in the last ${seconds}s`,
+    [joined ? `${joined} joined` : "", left ? `${left} left` : ""].filter(Boolean).join(" and ") +
+    ` in the last ${seconds}s`,
   help: helpLines("commands:", [
     ["/nick NAME", "change your nickname"],
     ["/who", "list the members of the room"],
@@ -550,7 +555,15 @@ const zh: Messages = {
 export const MESSAGES: Record<Lang, Messages> = { en, zh };
 
 /** Reasons for leaving that a server words itself, so another server can word them in its own language. */
-const REASONS = ["reasonClosed", "reasonTimedOut", "reasonNoNewline", "reasonReset", "reasonNotChat", "reasonHubLost", "shuttingDown"] as const;
+const REASONS = [
+  "reasonClosed",
+  "reasonTimedOut",
+  "reasonNoNewline",
+  "reasonReset",
+  "reasonNotChat",
+  "reasonHubLost",
+  "shuttingDown",
+] as const;
 
 /**
  * A reason for leaving as another server (of a linked room) worded it, in the

@@ -10,7 +10,7 @@ import { MESSAGES, type Lang } from "./i18n.ts";
 /** The article's BUFFERSIZE: the longest line, in bytes, without its newline. */
 export const MAX_LINE_BYTES = 1024;
 /** Unterminated input past this many times the line limit closes the connection. */
-export const HARD_CAP_FACTOR = 16;
+const HARD_CAP_FACTOR = 16;
 /** The largest UDP payload over IPv4 (65,535 − 8 bytes of UDP header − 20 of IP). */
 export const MAX_DATAGRAM_BYTES = 65_507;
 /**
@@ -201,7 +201,7 @@ const NEWLINE_BYTES = new Uint8Array([NEWLINE]);
  * the bidi overrides and isolates that make text read backwards.
  */
 const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-export const REPLACEMENT = "\ufffd";
+const REPLACEMENT = "\ufffd";
 
 /** Replaces every unsafe character with U+FFFD; `changed` says whether any was found. */
 export function sanitize(text: string): { text: string; changed: boolean } {
@@ -358,10 +358,11 @@ export function parseHeartbeatAnswer(line: string): { sentLines: number; count: 
   return { sentLines: Number(m[1]), count: m[2] === undefined ? undefined : Number(m[2]) };
 }
 
-const lengthEncoder = new TextEncoder();
+const encoder = new TextEncoder();
+
 /** Bytes of `text` in UTF-8: the unit of every limit on the wire. */
 export function utf8Length(text: string): number {
-  return lengthEncoder.encode(text).length;
+  return encoder.encode(text).length;
 }
 
 export type ServerLine =
@@ -380,7 +381,6 @@ export function parseServerLine(line: string): ServerLine {
   return { kind: "other", text: line };
 }
 
-const encoder = new TextEncoder();
 
 /**
  * A line on its way out. It is encoded (with its newline) at most once, however

@@ -79,6 +79,7 @@ export async function whyUnreachable(
     case "failed":
       return { why: "other", detail: tried.detail };
     case "open":
-      return (error as { code?: string })?.code === "ERR_REDIS_CONNECTION_CLOSED" ? { why: "closed", detail } : { why: "other", detail };
+      if ((error as { code?: string })?.code === "ERR_REDIS_CONNECTION_CLOSED") return { why: "closed", detail };
+      return { why: "other", detail };
   }
 }

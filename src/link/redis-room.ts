@@ -69,7 +69,7 @@ export interface LinkTiming {
   connectTimeoutMs: number;
 }
 
-export const DEFAULT_TIMING: LinkTiming = {
+const DEFAULT_TIMING: LinkTiming = {
   heartbeatMs: 1000,
   hubTtlMs: 5000,
   downAfterMs: 1500,
@@ -172,7 +172,11 @@ export class RedisRoom implements Room {
     this.report = options.report ?? (() => {});
     this.safeUrl = redactUrl(options.url);
     const maxChars = options.maxBufferChars ?? 8 * 1024 * 1024;
-    this.outbox = new Outbox({ maxChars, windowMs: this.timing.windowMs, maxInFlightChars: Math.min(maxChars, 2 * 1024 * 1024) });
+    this.outbox = new Outbox({
+      maxChars,
+      windowMs: this.timing.windowMs,
+      maxInFlightChars: Math.min(maxChars, 2 * 1024 * 1024),
+    });
     const lineOpts = {
       connectTimeoutMs: this.timing.connectTimeoutMs,
       retryMs: this.timing.retryMs,
@@ -275,7 +279,8 @@ export class RedisRoom implements Room {
   release(member: MemberRef): void {
     this.queue({ k: "gone", id: member.id });
     if (!member.nick || this.state !== "up") return; // when the link is back, the claims are made to match the members
-    this.writer.client.send("EVAL", [RELEASE, "1", this.keys.nicks, nickKey(member.nick), this.owner(member.id)]).catch(() => {});
+    const args = [RELEASE, "1", this.keys.nicks, nickKey(member.nick), this.owner(member.id)];
+    this.writer.client.send("EVAL", args).catch(() => {});
   }
 
   elsewhere(): string[] {
@@ -401,7 +406,7 @@ export class RedisRoom implements Room {
       const members = this.hub.roster();
       const triples = members.filter((m) => m.nick).flatMap((m) => [nickKey(m.nick), m.id, m.nick]);
       const [, lost] = await Promise.all([
-        this.writer.client.send("SET", [this.keys.hub(this.hubId), String(Date.now()), "PX", String(this.timing.hubTtlMs)]),
+        this.writer.client.send("SET", this.heartbeatArgs()),
         this.writer.client.send("EVAL", [SYNC, "1", this.keys.nicks, this.hubId, ...triples]),
       ]);
       if (this.closed) return;
@@ -430,9 +435,10 @@ export class RedisRoom implements Room {
     if (this.closed || !this.writer.connected) return;
     this.outbox.prune(performance.now());
     const w = this.writer.client;
-    w.send("SET", [this.keys.hub(this.hubId), String(Date.now()), "PX", String(this.timing.hubTtlMs)]).catch(() => {});
+    w.send("SET", this.heartbeatArgs()).catch(() => {});
     // Only after a whole TTL of being up: a live hub that was cut off with us has had time to renew.
-    if (this.state !== "up" || performance.now() - this.upSince < this.timing.hubTtlMs + this.timing.heartbeatMs) return;
+    const settled = performance.now() - this.upSince >= this.timing.hubTtlMs + this.timing.heartbeatMs;
+    if (this.state !== "up" || !settled) return;
     const hubs = this.roster.hubIds();
     if (hubs.length === 0) return;
     let beats: unknown;
@@ -461,7 +467,8 @@ export class RedisRoom implements Room {
 
   private queue(m: LinkMessage): void {
     this.pending.push(m);
-    this.pendingChars += m.k === "line" || m.k === "private" ? m.text.length + 32 : m.k === "roster" ? m.members.length * 32 : 64;
+    if (m.k === "line" || m.k === "private") this.pendingChars += m.text.length + 32;
+    else this.pendingChars += m.k === "roster" ? m.members.length * 32 : 64;
     if (this.pending.length >= MAX_BATCH_MESSAGES || this.pendingChars >= BATCH_CHARS) this.cut();
     else if (!this.cutScheduled) {
       this.cutScheduled = true;
@@ -519,10 +526,12 @@ export class RedisRoom implements Room {
       let reply: unknown;
       this.readSentAt = performance.now();
       try {
-        reply = await this.reader.client.send("XREAD", ["COUNT", String(READ_COUNT), "BLOCK", String(READ_BLOCK_MS), "STREAMS", this.keys.stream, this.lastReadId]);
+        const wait = ["COUNT", String(READ_COUNT), "BLOCK", String(READ_BLOCK_MS)];
+        reply = await this.reader.client.send("XREAD", [...wait, "STREAMS", this.keys.stream, this.lastReadId]);
       } catch {
         this.readSentAt = 0;
-        if (!this.closed && this.reader.connected) await Bun.sleep(this.timing.retryMs); // a refused command, not a break
+        // A refused command, not a break: try again shortly.
+        if (!this.closed && this.reader.connected) await Bun.sleep(this.timing.retryMs);
         continue;
       }
       this.readSentAt = 0;
@@ -614,6 +623,11 @@ export class RedisRoom implements Room {
 
   private tell(notice: Notice): void {
     this.hub.deliver({ text: "", notice });
+  }
+
+  /** SET arguments of this hub's heartbeat: it expires unless renewed. */
+  private heartbeatArgs(): string[] {
+    return [this.keys.hub(this.hubId), String(Date.now()), "PX", String(this.timing.hubTtlMs)];
   }
 
   private owner(memberId: string): string {

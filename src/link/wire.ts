@@ -19,7 +19,7 @@
 import { checkNick, sanitize } from "../protocol.ts";
 
 /** The format's version, the `v` field of every entry. */
-export const WIRE_VERSION = "1";
+const WIRE_VERSION = "1";
 /** Longest `msgs` field accepted, in characters (a sender cuts its batches well below it). */
 export const MAX_ENTRY_CHARS = 4 * 1024 * 1024;
 /** A sender starts a new batch past this many characters of JSON. */
@@ -38,7 +38,7 @@ export const ROSTER_PART = 2048;
 /** A hub's id: 16 hex digits. */
 export const HUB_ID = /^[0-9a-f]{16}$/;
 /** A member's id, as its hub numbers it (src/hub.ts makes "3/17"). */
-const MEMBER_ID = /^[0-9A-Za-z/_.-]{1,32}$/;
+export const MEMBER_ID = /^[0-9A-Za-z/_.-]{1,32}$/;
 /** A batch number: 1 to 2^53 - 1, written plainly. */
 const SEQ = /^[1-9][0-9]{0,15}$/;
 
@@ -81,7 +81,9 @@ export function encodeMessages(messages: LinkMessage[]): string {
 /** The `hub` field of an entry, without reading the rest (a hub skips its own entries). */
 export function entryHub(fields: unknown): string | undefined {
   if (!Array.isArray(fields)) return undefined;
-  for (let i = 0; i + 1 < fields.length && i < 32; i += 2) if (fields[i] === "hub") return typeof fields[i + 1] === "string" ? fields[i + 1] : undefined;
+  for (let i = 0; i + 1 < fields.length && i < 32; i += 2) {
+    if (fields[i] === "hub") return typeof fields[i + 1] === "string" ? fields[i + 1] : undefined;
+  }
   return undefined;
 }
 
@@ -113,7 +115,9 @@ export function decodeEntry(fields: unknown): Decoded {
     if (typeof name !== "string" || typeof value !== "string") return bad({ kind: "not-text" });
     f.set(name, value);
   }
-  if (f.get("v") !== WIRE_VERSION) return bad({ kind: "version", got: JSON.stringify(f.get("v")?.slice(0, 8)) ?? "none", want: WIRE_VERSION });
+  if (f.get("v") !== WIRE_VERSION) {
+    return bad({ kind: "version", got: JSON.stringify(f.get("v")?.slice(0, 8)) ?? "none", want: WIRE_VERSION });
+  }
   const hub = f.get("hub") ?? "";
   if (!HUB_ID.test(hub)) return bad({ kind: "hub" });
   const seqText = f.get("seq") ?? "";
@@ -197,7 +201,8 @@ function readMessage(m: unknown): LinkMessage | undefined {
       const joined = count(m.joined);
       const left = count(m.left);
       const seconds = typeof m.seconds === "number" && m.seconds >= 0 && m.seconds <= 86_400 ? m.seconds : undefined;
-      return joined === undefined || left === undefined || seconds === undefined ? undefined : { k: "summary", joined, left, seconds };
+      if (joined === undefined || left === undefined || seconds === undefined) return undefined;
+      return { k: "summary", joined, left, seconds };
     }
     case "member": {
       const id = memberId(m.id);

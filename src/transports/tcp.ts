@@ -55,7 +55,7 @@ const CLOSE_GRACE_MS = 2000;
 const KEEPALIVE_MS = 60_000;
 
 /** Joins chunks into one buffer (one write). */
-export function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
+function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let at = 0;
@@ -402,7 +402,11 @@ export async function connectTcp(host: string, port: number, handlers: Connectio
 }
 
 /** What trying a TCP port found: someone listens, nobody does, or the connect failed otherwise. */
-export type TcpProbe = { kind: "open" } | { kind: "refused" } | { kind: "timeout" } | { kind: "failed"; detail: string };
+export type TcpProbe =
+  | { kind: "open" }
+  | { kind: "refused" }
+  | { kind: "timeout" }
+  | { kind: "failed"; detail: string };
 
 /**
  * Tries to connect to host:port, and hangs up at once: is anything listening?

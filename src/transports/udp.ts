@@ -162,7 +162,8 @@ class Outbox {
       if (i >= end) continue;
       yieldAt = Math.min(yieldAt, i + AFTER_FAILURE);
       const peer = peers[i]!;
-      if (!failed.has(peer) && sendGuarded(this.socket, packets[i * 3] as Uint8Array, peer.port, peer.address) === "failed") {
+      const bytes = packets[i * 3] as Uint8Array;
+      if (!failed.has(peer) && sendGuarded(this.socket, bytes, peer.port, peer.address) === "failed") {
         failed.add(peer);
         peer.fail();
       }
@@ -287,7 +288,8 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
       removed.delete(key);
       // It was a member until its silence, so it has proved it receives here: once, it is
       // told its line went nowhere, with the challenge to join again, whatever its budget.
-      const said = frames.some((f) => f.kind !== "line" || (parseCommand(f.text).kind !== "join" && parseHeartbeat(f.text) === undefined));
+      const chat = (text: string) => parseCommand(text).kind !== "join" && parseHeartbeat(text) === undefined;
+      const said = frames.some((f) => f.kind !== "line" || chat(f.text));
       if (said && now - at <= REMOVED_TTL_MS) return tellRemoved(sock, key, port, address, was);
     }
     let stranger = strangers.get(key);
@@ -348,7 +350,8 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
           removed.set(key, { at: now, silence });
         } else if (quiet >= options.timeoutMs / 2 && !peer.asked) {
           peer.asked = true;
-          peer.send(new OutLine(format.notice(hub.t.udpStillThere(seconds(quiet), seconds(options.timeoutMs - quiet)))));
+          const ask = hub.t.udpStillThere(seconds(quiet), seconds(options.timeoutMs - quiet));
+          peer.send(new OutLine(format.notice(ask)));
         }
       }
       const stale = now - STRANGER_TTL_MS;
@@ -529,8 +532,14 @@ export async function connectUdp(
   // the whole sentence: it never sends a stranger more than 3× what it received.
   const hello = `/join ${options.nick ?? ""}`.padEnd(16, " ");
   sendRaw(hello);
-  const retry = setInterval(() => (joined || closed ? clearInterval(retry) : sendRaw(hello)), 500);
-  const giveUp = setTimeout(() => joined || finish(false, "ETIMEDOUT"), options.joinTimeoutMs ?? 5000);
+  // Asked again every 500 ms until welcomed: the request or its answer may be lost.
+  const retry = setInterval(() => {
+    if (joined || closed) clearInterval(retry);
+    else sendRaw(hello);
+  }, 500);
+  const giveUp = setTimeout(() => {
+    if (!joined) finish(false, "ETIMEDOUT");
+  }, options.joinTimeoutMs ?? 5000);
 
   pingedAt = Date.now();
   ticker = setInterval(

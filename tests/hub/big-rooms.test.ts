@@ -10,7 +10,11 @@ describe("Hub: big rooms", () => {
   function bigRoom() {
     const published: RoomMessage[] = [];
     const { hub, join, clock } = setup({ summarizeAbove: 3, summaryIntervalMs: 10_000 });
-    const local = { ...localRoom(hub), publish: (m: RoomMessage) => void (published.push(m), hub.deliver(m)) };
+    const publish = (m: RoomMessage) => {
+      published.push(m);
+      hub.deliver(m);
+    };
+    const local = { ...localRoom(hub), publish };
     hub.useRoom(local);
     return { hub, join, clock, published };
   }
