@@ -404,7 +404,7 @@ export class Hub {
         "bad-chars": this.t.nickBadChars,
         "mixed-scripts": this.t.nickMixedScripts,
       }[checked.problem];
-      this.tell(member, format.error(`${why}: ${sanitize(requested).text}`));
+      this.tell(member, format.error(this.t.nickRefused(why, sanitize(requested).text)));
       return after?.();
     }
     const key = nickKey(checked.nick);

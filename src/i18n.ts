@@ -81,6 +81,8 @@ export interface Messages {
   nickTooLong(max: number): string;
   nickBadChars: string;
   nickMixedScripts: string;
+  /** A refused nick: why, then the nick as it was asked for. */
+  nickRefused(why: string, nick: string): string;
   nickTaken(nick: string): string;
   noSuchNick(nick: string): string;
   alreadyJoined: string;
@@ -241,6 +243,7 @@ const en: Messages = {
   nickEmpty: "a nickname cannot be empty",
   nickTooLong: (max) => `a nickname has at most ${max} characters`,
   nickBadChars: "a nickname has only letters, digits, _ and -",
+  nickRefused: (why, nick) => `${why}: ${nick}`,
   nickMixedScripts:
     "a nickname is written in one script (Latin may go with Chinese, Japanese or Korean): mixing others, such as Latin and Cyrillic, makes look-alikes of other nicks",
   nickTaken: (nick) => `the nickname ${nick} is taken`,
@@ -413,6 +416,7 @@ const zh: Messages = {
   nickEmpty: "昵称不能为空",
   nickTooLong: (max) => `昵称最多 ${max} 个字符`,
   nickBadChars: "昵称只能包含字母、数字、_ 和 -",
+  nickRefused: (why, nick) => `${why}：${nick}`,
   nickMixedScripts: "昵称只能用一种文字书写（拉丁字母可以和中文、日文或韩文一起用）：混用其他文字（如拉丁字母和西里尔字母）会造出与别人相似的昵称",
   nickTaken: (nick) => `昵称 ${nick} 已被使用`,
   noSuchNick: (nick) => `没有这个昵称：${nick}`,
