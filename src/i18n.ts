@@ -325,7 +325,7 @@ const en: Messages = {
   connected: (host, port, transport) => `connected to ${hostPort(host, port)} (${transport}). Type a line and press Enter; /help for commands, exit to leave.`,
   connectFailed: (host, port, why) => `cannot reach ${hostPort(host, port)}: ${why}. Is the server running?`,
   connectFailedUdp: (host, port, why) =>
-    `cannot reach ${hostPort(host, port)} over UDP: ${why}. Is the server running, and does it serve UDP (bun src/server.ts --udp)?`,
+    `cannot reach ${hostPort(host, port)}: ${why}. Is the server running, and does it serve UDP (bun src/server.ts --udp)?`,
   serverGone: "the server went away",
   reconnecting: (seconds) => `reconnecting in ${seconds}s (Ctrl+C to stop)`,
   bye: "bye",
@@ -494,7 +494,7 @@ const zh: Messages = {
   connected: (host, port, transport) => `已连接 ${hostPort(host, port)} (${transport})。输入一行后按回车发送；/help 查看命令，exit 退出。`,
   connectFailed: (host, port, why) => `无法连接 ${hostPort(host, port)}：${why}。服务器在运行吗？`,
   connectFailedUdp: (host, port, why) =>
-    `无法通过 UDP 连接 ${hostPort(host, port)}：${why}。服务器在运行吗？它提供 UDP 吗（bun src/server.ts --udp）？`,
+    `无法连接 ${hostPort(host, port)}：${why}。服务器在运行吗？它提供 UDP 吗（bun src/server.ts --udp）？`,
   serverGone: "服务器已断开",
   reconnecting: (seconds) => `${seconds} 秒后重新连接（Ctrl+C 停止）`,
   bye: "再见",
