@@ -86,12 +86,16 @@ describe.skipIf(noRedis)("two linked servers through faults", () => {
   test("Redis paused for 3 s (SIGSTOP, SIGCONT) during traffic: every line arrives once, in order; members are told", async () => {
     const { members } = await linkedRoom();
     const traffic = talk(members);
-    await until(() => members.every((m) => m.sent >= 10), 3000, "some traffic before the pause");
-    redis!.pause();
-    const pausedAt = members[0]!.sent;
-    await Bun.sleep(3000); // the fault: Redis paused for 3 s (docs/LINKING.md)
-    redis!.resume();
-    traffic.stop();
+    let pausedAt: number;
+    try {
+      await until(() => members.every((m) => m.sent >= 10), 3000, "some traffic before the pause");
+      redis!.pause();
+      pausedAt = members[0]!.sent;
+      await Bun.sleep(3000); // the fault: Redis paused for 3 s (docs/LINKING.md)
+      redis!.resume();
+    } finally {
+      traffic.stop(); // a failure above must not leave the members talking into the next test
+    }
     expect(members[0]!.sent - pausedAt).toBeGreaterThan(50); // they talked all through it
     await everyLineOnceInOrder(members);
     for (const m of members) {
@@ -103,12 +107,19 @@ describe.skipIf(noRedis)("two linked servers through faults", () => {
   test("Redis restarts during traffic (killed, back after 2 s, empty): every line arrives once, in order", async () => {
     const { members } = await linkedRoom();
     const traffic = talk(members);
-    await until(() => members.every((m) => m.sent >= 10), 3000, "some traffic before the restart");
-    await redis!.kill();
-    await Bun.sleep(2000); // the outage's length
-    await redis!.restart();
-    await until(() => members.every((m) => m.client.matching("the link to the other servers of this room is back").length > 0), 5000, "everyone to hear the link is back");
-    traffic.stop();
+    try {
+      await until(() => members.every((m) => m.sent >= 10), 3000, "some traffic before the restart");
+      await redis!.kill();
+      await Bun.sleep(2000); // the outage's length
+      await redis!.restart();
+      await until(
+        () => members.every((m) => m.client.matching("the link to the other servers of this room is back").length > 0),
+        5000,
+        "everyone to hear the link is back",
+      );
+    } finally {
+      traffic.stop();
+    }
     await everyLineOnceInOrder(members);
     // The restarted Redis knew nobody: the servers told it again who holds which nick.
     const nicks = (await redis!.command("HKEYS", ["chat:nicks"])) as string[];
