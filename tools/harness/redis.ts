@@ -5,6 +5,7 @@
  */
 import type { Subprocess } from "bun";
 import { RedisClient } from "bun";
+import { killAtExit } from "./children.ts";
 import { freePort } from "./ports.ts";
 import { until } from "./until.ts";
 
@@ -30,11 +31,6 @@ export interface TestRedis {
   command(name: string, args?: string[]): Promise<unknown>;
 }
 
-const running = new Set<Subprocess>();
-process.on("exit", () => {
-  for (const p of running) p.kill("SIGKILL");
-});
-
 function spawn(port: number, extra: string[]): { proc: Subprocess; log: string[] } {
   if (REDIS_SERVER === null) {
     throw new Error("redis-server is not installed (Debian, Ubuntu: sudo apt-get install redis-server; .ci/run installs it)");
@@ -44,8 +40,7 @@ function spawn(port: number, extra: string[]): { proc: Subprocess; log: string[]
     [REDIS_SERVER, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", ...extra],
     { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
-  running.add(proc);
-  void proc.exited.then(() => running.delete(proc));
+  killAtExit(proc);
   for (const stream of [proc.stdout, proc.stderr]) {
     void (async () => {
       const decoder = new TextDecoder();
