@@ -10,6 +10,7 @@ import {
   Session,
   WireLog,
   escapeBytes,
+  joinRoom,
   killAtExit,
   lessonCommand,
   limiter,
@@ -202,6 +203,20 @@ describe("no program the harness starts outlives the process that started it", (
     if (signal) expect(proc.signalCode).toBe(signal); // it still dies of the signal
     await until(() => gone(pid), 3000, `server ${pid} to be gone`);
   });
+});
+
+test.each(["en", "zh"])("joinRoom joins a server that speaks %s, over TCP and UDP, under a nick", async (lang) => {
+  const s = new Session();
+  const server = await startChatServer(["tcp", "udp"], { args: ["--lang", lang] });
+  try {
+    const tcp = await joinRoom("tcp", server.port, { nick: "tee" });
+    const udp = await joinRoom("udp", listeningPort(server, "udp"), { nick: "you" });
+    udp.say("hi");
+    await tcp.waitFor("<you> hi");
+    for (const c of [tcp, udp]) c.close();
+  } finally {
+    await Promise.all([s.close(), server.stop()]);
+  }
 });
 
 describe("startProgram", () => {
