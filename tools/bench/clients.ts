@@ -24,13 +24,13 @@ function flushTcp(s: Socket<TcpData>): void {
   d.unsent = wrote === d.unsent.length ? undefined : d.unsent.subarray(wrote);
 }
 
-/** A lean TCP client; with `discard`, it only counts the bytes it receives (the idle clients). */
 /** The hub client `id` joins: with several linked hubs, each in turn. */
 function portOf(g: Gen, id: number): number {
   const ports = g.config.ports;
   return ports?.length ? ports[id % ports.length]! : g.config.port;
 }
 
+/** A lean TCP client; with `discard`, it only counts the bytes it receives (the idle clients). */
 export async function connectTcp(g: Gen, id: number, discard = false): Promise<Client> {
   const c = g.rx.newClient(id);
   const socket = await Bun.connect<TcpData>({
@@ -100,7 +100,7 @@ export async function connectUdp(g: Gen, id: number): Promise<Client> {
 }
 
 /** The harness's line client in the generator's place (bench --client harness): to measure the difference. */
-export async function connectHarness(g: Gen, id: number): Promise<Client> {
+async function connectHarness(g: Gen, id: number): Promise<Client> {
   const c = g.rx.newClient(id);
   const peer = await connectPeer(g.config.transport, portOf(g, id), {
     onLine: (line) => g.rx.textLine(c, line, g.nowUs()),
@@ -123,17 +123,24 @@ function connect(g: Gen, id: number): Promise<Client> {
 }
 
 const encoder = new TextEncoder();
-export const lineOf = (text: string) => encoder.encode(text + "\n");
+const lineOf = (text: string) => encoder.encode(text + "\n");
 
 /**
  * The harness's `until`, bounded by the run's time limit, calling `again` (a
- * retry) at once and then every 500 ms while `check` is still false.
+ * retry) at once and then every `againMs` (500) while `check` is still false.
  */
-export function waitFor(g: Gen, check: () => boolean, ms: number, what: string, again?: () => void): Promise<unknown> {
+export function waitFor(
+  g: Pick<Gen, "deadline">,
+  check: () => boolean,
+  ms: number,
+  what: string,
+  again?: () => void,
+  againMs = 500,
+): Promise<unknown> {
   let last = -Infinity;
   const retried = () => {
     if (check()) return true;
-    if (again && performance.now() - last >= 500) {
+    if (again && performance.now() - last >= againMs) {
       last = performance.now();
       again();
     }
