@@ -19,9 +19,8 @@
  * prints "listening on HOST:PORT".
  * Every run has a time bound and stops by itself.
  */
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { readCpuSeconds, readMemory } from "../harness/index.ts";
+import { openingComment, readCpuSeconds, readMemory, toolArgs, usageError } from "../harness/index.ts";
 import { startHub, startHubs, targetOf, withFileLimit, type Target } from "./hubs.ts";
 import { SCENARIOS, type Scenario } from "./scenarios.ts";
 import type { LoadConfig, LoadResult } from "./loadgen.ts";
@@ -31,35 +30,7 @@ import { fmt, idleGoals, met, ms, printReport, type Ratio, type Row } from "./re
 const ROOT = resolve(import.meta.dir, "../..");
 const BUN = process.execPath;
 
-const { values: flags } = parseArgs({
-  options: {
-    scenario: { type: "string" },
-    target: { type: "string", default: "kit" },
-    compare: { type: "string" },
-    transport: { type: "string" },
-    clients: { type: "string" },
-    senders: { type: "string" },
-    rate: { type: "string" },
-    burst: { type: "boolean" },
-    lines: { type: "string" },
-    duration: { type: "string" },
-    size: { type: "string" },
-    "max-queue-bytes": { type: "string" },
-    "idle-steps": { type: "string" },
-    members: { type: "string" },
-    "time-limit": { type: "string" },
-    repeat: { type: "string" },
-    tick: { type: "string" },
-    client: { type: "string" },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
-
-if (flags.help) {
-  const head = (await Bun.file(import.meta.path).text()).split("*/")[0]!;
-  console.log(head.replace(/^#!.*\n\/\*\*\n/, "").replace(/^ \* ?/gm, ""));
-  console.log(`Options:
+const OPTIONS = `Options:
   --scenario LIST      ${Object.keys(SCENARIOS()).join(", ")}, all (comma-separated)
   --target T           hub under test: kit, kit:DIR (the kit in another checkout),
                        kit-linked (two kit hubs and one Redis), lesson02, sink
@@ -76,9 +47,35 @@ if (flags.help) {
   --repeat N           run each measurement N times, keep the median (by deliveries/s)
   --client LIST        the generator's clients: lean (its own, the default) or harness (the
                        kit's line client); lean,harness runs both and prints the ratio
-  --json               one JSON document on stdout instead of the table`);
-  process.exit(0);
-}
+  --json               one JSON document on stdout instead of the table`;
+
+const flags = toolArgs(
+  "bench",
+  {
+    options: {
+      scenario: { type: "string" },
+      target: { type: "string", default: "kit" },
+      compare: { type: "string" },
+      transport: { type: "string" },
+      clients: { type: "string" },
+      senders: { type: "string" },
+      rate: { type: "string" },
+      burst: { type: "boolean" },
+      lines: { type: "string" },
+      duration: { type: "string" },
+      size: { type: "string" },
+      "max-queue-bytes": { type: "string" },
+      "idle-steps": { type: "string" },
+      members: { type: "string" },
+      "time-limit": { type: "string" },
+      repeat: { type: "string" },
+      tick: { type: "string" },
+      client: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  },
+  () => `${openingComment(import.meta.path)}\n\n${OPTIONS}`,
+);
 
 // ---------------------------------------------------------------------------
 
@@ -287,8 +284,7 @@ for (const name of chosen) {
   const custom: Scenario = { name: "custom", about: "as the flags say", load: {} };
   const s: Scenario | undefined = name === "custom" ? custom : all[name];
   if (!s) {
-    console.error(`bench: no scenario "${name}" (try --help)`);
-    process.exit(2);
+    usageError("bench", `no scenario "${name}"`);
   }
   const load = loadFor(s);
   const target = s.target ?? flags.target ?? "kit";

@@ -28,6 +28,7 @@
  *   random.ts        mulberry32, seedFor: seeded randomness that a seed replays
  *   redis.ts         startRedis: a redis-server of our own, for linked hubs
  *   session.ts       Session: all of the above for one test (or one grader check), closed at its end
+ *   tool-args.ts     toolArgs, usageError: the command line of the kit's own tools (bench, soak)
  */
 export * from "./chat.ts";
 export * from "./children.ts";
@@ -42,5 +43,6 @@ export * from "./random.ts";
 export * from "./redis.ts";
 export * from "./session.ts";
 export * from "./terminal.ts";
+export * from "./tool-args.ts";
 export * from "./until.ts";
 export * from "./wire.ts";
