@@ -91,6 +91,9 @@ test("until returns the first truthy value, and says what it waited for on timeo
   let n = 0;
   expect(await until(() => ++n >= 3 && n, 1000, "three")).toBe(3);
   await expect(until(() => false, 50, "Godot")).rejects.toThrow("timed out after 50 ms waiting for: Godot");
+  let asked = 0;
+  await until(() => ++asked && false, 100, "nothing", 40).catch(() => {});
+  expect(asked).toBeLessThanOrEqual(4); // asked every 40 ms, not every 5
 });
 
 test("untilSteady returns a value once it holds still, at once when it is final, and never throws", async () => {

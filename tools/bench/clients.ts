@@ -125,28 +125,32 @@ function connect(g: Gen, id: number): Promise<Client> {
 const encoder = new TextEncoder();
 const lineOf = (text: string) => encoder.encode(text + "\n");
 
-/**
- * The harness's `until`, bounded by the run's time limit, calling `again` (a
- * retry) at once and then every `againMs` (500) while `check` is still false.
- */
+export type WaitOptions = {
+  /** A retry, called at once and then every `againMs` (default 500) while `check` is still false. */
+  again?: () => void;
+  againMs?: number;
+  /** How often to ask `check` (default: the harness's 5 ms). */
+  everyMs?: number;
+};
+
+/** The harness's `until`, bounded by the run's time limit. */
 export function waitFor(
   g: Pick<Gen, "deadline">,
   check: () => boolean,
   ms: number,
   what: string,
-  again?: () => void,
-  againMs = 500,
+  o: WaitOptions = {},
 ): Promise<unknown> {
   let last = -Infinity;
   const retried = () => {
     if (check()) return true;
-    if (again && performance.now() - last >= againMs) {
+    if (o.again && performance.now() - last >= (o.againMs ?? 500)) {
       last = performance.now();
-      again();
+      o.again();
     }
     return false;
   };
-  return until(retried, Math.max(0, Math.min(ms, g.deadline - Date.now())), what);
+  return until(retried, Math.max(0, Math.min(ms, g.deadline - Date.now())), what, o.everyMs);
 }
 
 /**
@@ -164,7 +168,7 @@ export async function join(g: Gen, id: number): Promise<Client> {
     const welcomed = () => heard.some((l) => l.includes("welcome"));
     if (g.config.join === "kit") {
       await udpJoin({ lines: heard, say: (line) => c.send(lineOf(line)) }, `bench${id}`, { ms, retryMs: 500 });
-    } else await waitFor(g, welcomed, ms, `client ${id}'s welcome`, () => c.send(lineOf("")));
+    } else await waitFor(g, welcomed, ms, `client ${id}'s welcome`, { again: () => c.send(lineOf("")) });
     c.heard = undefined;
   }
   return c;
@@ -190,12 +194,7 @@ export async function barrier(g: Gen, clients: Client[]): Promise<void> {
   if (!g.config.relays || clients.length < 2) return;
   const first = clients[0]!;
   const want = clients.slice(1).map((c) => c.syncs + 1);
-  await waitFor(
-    g,
-    () => clients.slice(1).every((c, i) => c.syncs >= want[i]!),
-    15_000,
-    "the room to settle",
-    () => first.send(lineOf("#sync")),
-  );
+  const settled = () => clients.slice(1).every((c, i) => c.syncs >= want[i]!);
+  await waitFor(g, settled, 15_000, "the room to settle", { again: () => first.send(lineOf("#sync")) });
   await Bun.sleep(200); // a margin for lines still in the kernel, not a wait for readiness
 }
