@@ -20,7 +20,15 @@
  * Every run has a time bound and stops by itself.
  */
 import { resolve } from "node:path";
-import { openingComment, readCpuSeconds, readMemory, toolArgs, usageError } from "../harness/index.ts";
+import {
+  killAtExit,
+  openingComment,
+  readCpuSeconds,
+  readMemory,
+  runToEnd,
+  toolArgs,
+  usageError,
+} from "../harness/index.ts";
 import { startHub, startHubs, targetOf, withFileLimit, type Target } from "./hubs.ts";
 import { SCENARIOS, type Scenario } from "./scenarios.ts";
 import type { LoadConfig, LoadResult } from "./loadgen.ts";
@@ -96,6 +104,7 @@ async function runLoad(t: Target, load: LoadConfig): Promise<Run> {
       stdout: "pipe",
       stderr: "pipe",
     });
+    killAtExit(gen);
     const killer = setTimeout(() => gen.kill("SIGKILL"), (load.timeLimitS + 30) * 1000);
     const text = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
     // Linked: Redis's own CPU, from the generator's "@measure" to its result.
@@ -154,16 +163,9 @@ async function runBigRoom(s: Scenario): Promise<BigRoomResult> {
       lines: 20,
       timeLimitS: Number(flags["time-limit"] ?? 300),
     };
-    const gen = Bun.spawn(withFileLimit([BUN, "tools/bench/bigroom.ts", JSON.stringify(config)], files), {
-      cwd: ROOT,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const killer = setTimeout(() => gen.kill("SIGKILL"), (config.timeLimitS + 30) * 1000);
-    const text = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
-    const [out, err] = await Promise.all([text(gen.stdout), text(gen.stderr), gen.exited]);
-    clearTimeout(killer);
+    const argv = withFileLimit([BUN, "tools/bench/bigroom.ts", JSON.stringify(config)], files);
+    const timeoutMs = (config.timeLimitS + 30) * 1000;
+    const { stdout: out, stderr: err } = await runToEnd(argv, { cwd: ROOT, timeoutMs });
     const lines = out.split("\n");
     for (const line of lines.filter((l) => l.startsWith("@") && !l.startsWith("@result"))) progress(`  ${t.label}: ${line.slice(1)}`);
     const resultLine = lines.find((l) => l.startsWith("@result "));

@@ -23,6 +23,7 @@
 import {
   HOST,
   joinRoom,
+  killAtExit,
   listeningPort,
   mulberry32,
   openingComment,
@@ -231,6 +232,7 @@ async function killedProcess(): Promise<void> {
   const code = `const s = await Bun.connect({ hostname: "${HOST}", port: ${PORT}, socket: { data() {} } });
     s.write("/nick k${n}\\nsoak k${n} 0 about to die\\nhalf a li"); console.log("ready"); await Bun.sleep(60_000);`;
   const child = Bun.spawn([process.execPath, "-e", code], { stdout: "pipe", stderr: "ignore" });
+  killAtExit(child);
   const reader = child.stdout.getReader();
   await Promise.race([reader.read(), Bun.sleep(5000)]);
   await Bun.sleep(between(50, 500));
