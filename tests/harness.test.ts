@@ -36,7 +36,8 @@ const fixture = (name: string): Command => ({
 describe("shellWords", () => {
   test("splits a command line into words like a shell", () => {
     expect(shellWords("python3 my_hub.py")).toEqual(["python3", "my_hub.py"]);
-    expect(shellWords(`  node "my hub.js"  --fast 'a b' c\\ d ""`)).toEqual(["node", "my hub.js", "--fast", "a b", "c d", ""]);
+    const words = ["node", "my hub.js", "--fast", "a b", "c d", ""];
+    expect(shellWords(`  node "my hub.js"  --fast 'a b' c\\ d ""`)).toEqual(words);
     expect(shellWords(`sh -c "echo \\"hi\\" \\$HOME"`)).toEqual(["sh", "-c", 'echo "hi" $HOME']);
   });
 
@@ -54,7 +55,8 @@ describe("lessonCommand", () => {
   });
 
   test("takes the program from LESSON_0N_CMD, and runs a leading bun as this Bun", () => {
-    expect(lessonCommand("01", "tcp", { LESSON_01_CMD: "python3 'my echo.py' -v" }).argv).toEqual(["python3", "my echo.py", "-v"]);
+    const env = { LESSON_01_CMD: "python3 'my echo.py' -v" };
+    expect(lessonCommand("01", "tcp", env).argv).toEqual(["python3", "my echo.py", "-v"]);
     const cmd = lessonCommand("03", "udp", { LESSON_03_CMD: "bun mine.ts" });
     expect(cmd.argv).toEqual([process.execPath, "mine.ts", "--udp"]);
     expect(cmd.custom).toBe(true);
@@ -162,7 +164,8 @@ describe("runToEnd", () => {
     const code = "console.log(process.env.KIT_X, process.env.KIT_GONE, process.cwd())";
     process.env.KIT_GONE = "here";
     try {
-      const run = await runToEnd([process.execPath, "-e", code], { cwd: "/tmp", env: { KIT_X: "1", KIT_GONE: undefined } });
+      const env = { KIT_X: "1", KIT_GONE: undefined };
+      const run = await runToEnd([process.execPath, "-e", code], { cwd: "/tmp", env });
       expect(run.stdout).toBe("1 undefined /tmp\n");
     } finally {
       delete process.env.KIT_GONE;
@@ -239,7 +242,8 @@ describe("startProgram", () => {
   });
 
   test("gives up on a program that never listens after its limit, saying so", async () => {
-    const error = await startProgram({ command: fixture("silent.ts"), transport: "udp", readyMs: 400 }).catch((e: Error) => e);
+    const silent = { command: fixture("silent.ts"), transport: "udp", readyMs: 400 } as const;
+    const error = await startProgram(silent).catch((e: Error) => e);
     expect((error as Error).message).toMatch(/did not listen on udp 127\.0\.0\.1:\d+ within 400 ms/);
     expect((error as Error).message).toContain("silent: thinking");
   });
@@ -274,6 +278,7 @@ describe("startProgram", () => {
     program = await startProgram({ command: fixture("late-udp.ts"), transport: "udp" });
     expect(program.label).toEndWith(`--port ${program.port}`);
     const port = program.port;
-    await until(() => program?.output().includes(`bound ${port}`), 2000, "the fixture says it bound the port from env PORT");
+    const bound = () => program?.output().includes(`bound ${port}`);
+    await until(bound, 2000, "the fixture says it bound the port from env PORT");
   });
 });

@@ -97,7 +97,9 @@ describe.each(["tcp", "udp"] as const)("the client speaks the room's language ov
     await until(() => !kit.term.running, 5000, "the client to exit");
     const lines = said(kit.screen);
     const told = ["已连接", "欢迎，guest", "exit、/quit、Ctrl+D 或 Ctrl+C 退出", "服务器正在关闭", "服务器已断开"];
-    for (const words of [...told, "1 秒后重新连接", "再见"]) expect(lines.some((l) => l.includes(words))).toBe(true);
+    for (const words of [...told, "1 秒后重新连接", "再见"]) {
+      expect(lines.some((l) => l.includes(words))).toBe(true);
+    }
     expect(english(lines)).toEqual([]);
   });
 
@@ -244,7 +246,8 @@ describe("UDP loss made visible", () => {
     }
     const shown = () => new Set(kit.screen.match(/<raw> line \d+/g) ?? []).size;
     const lost = () => reportedLost(kit.screen);
-    await until(() => shown() + lost() >= total, 15_000, () => `every line shown or reported lost (shown ${shown()}, lost ${lost()})`);
+    const counts = () => `shown ${shown()}, lost ${lost()}`;
+    await until(() => shown() + lost() >= total, 15_000, () => `every line shown or reported lost (${counts()})`);
     relay.lossy(false);
 
     // Exactly what the relay dropped, heartbeat answers aside (those are not lines).

@@ -97,7 +97,11 @@ async function runLoad(t: Target, load: LoadConfig): Promise<Run> {
   const hubStartKiB = hub.pids.reduce((n, pid) => n + (readMemory(pid)?.rssKiB ?? 0), 0);
   try {
     const relays = t.relays && load.relays !== false;
-    const config: LoadConfig = { ...load, port: hub.port, ports: hub.ports, hubPid: hub.pids[0]!, hubPids: hub.pids, join: t.join, relays };
+    const config: LoadConfig = {
+      ...load,
+      ...{ port: hub.port, ports: hub.ports, hubPid: hub.pids[0]!, hubPids: hub.pids },
+      ...{ join: t.join, relays },
+    };
     const gen = Bun.spawn(withFileLimit([BUN, "tools/bench/loadgen.ts", JSON.stringify(config)], files), {
       cwd: ROOT,
       stdin: "ignore",
@@ -126,7 +130,8 @@ async function runLoad(t: Target, load: LoadConfig): Promise<Run> {
     clearTimeout(killer);
     const redisCpu1 = hub.redisPid ? readCpuSeconds(hub.redisPid) : undefined;
     const redisSeconds = (performance.now() - redisAt0) / 1000;
-    const redisCpuPct = redisCpu0 !== undefined && redisCpu1 !== undefined ? (100 * (redisCpu1 - redisCpu0)) / redisSeconds : undefined;
+    const redisCpuPct =
+      redisCpu0 !== undefined && redisCpu1 !== undefined ? (100 * (redisCpu1 - redisCpu0)) / redisSeconds : undefined;
     const lines = out.split("\n");
     for (const line of lines.filter((l) => l.startsWith("@") && !l.startsWith("@result"))) {
       progress(`  ${t.label}: ${line.slice(1)}`);
@@ -167,7 +172,8 @@ async function runBigRoom(s: Scenario): Promise<BigRoomResult> {
     const timeoutMs = (config.timeLimitS + 30) * 1000;
     const { stdout: out, stderr: err } = await runToEnd(argv, { cwd: ROOT, timeoutMs });
     const lines = out.split("\n");
-    for (const line of lines.filter((l) => l.startsWith("@") && !l.startsWith("@result"))) progress(`  ${t.label}: ${line.slice(1)}`);
+    const said = lines.filter((l) => l.startsWith("@") && !l.startsWith("@result"));
+    for (const line of said) progress(`  ${t.label}: ${line.slice(1)}`);
     const resultLine = lines.find((l) => l.startsWith("@result "));
     if (!resultLine) {
       const hubSaid = hub.lines().slice(-10).join("\n");
@@ -196,7 +202,9 @@ function bigRoomGoals(scenario: string, b: BigRoomResult): string[] {
       `${fmt(b.closedByHub)} members closed by the hub (goal: every member gets every line: ${met(b.missing === 0 && b.closedByHub === 0)})`,
     `${scenario}: CPU over the run: hub ${pct(b.hubCpuPct)}, generator ${pct(b.genCpuPct)}, other programs ${pct(b.otherCpuPct)} of one core`,
   ];
-  if ((b.otherCpuPct ?? 0) > 25) out.push(`${scenario}: WARNING: other programs used the machine during the run: its times are not representative`);
+  if ((b.otherCpuPct ?? 0) > 25) {
+    out.push(`${scenario}: WARNING: other programs used the machine during the run: its times are not representative`);
+  }
   return out;
 }
 
@@ -251,7 +259,8 @@ async function measure(s: Scenario, targetName: string, variant: string, load: L
   runs.sort((a, b) => a.res.deliveriesPerS - b.res.deliveriesPerS);
   const mid = runs[Math.floor(runs.length / 2)]!;
   const cap = t.join === "kit" ? (maxQueueBytes ?? 262_144) : undefined;
-  return { scenario: s.name, target: t.label, variant, res: mid.res, hubStartKiB: mid.hubStartKiB, maxQueueBytes: cap, redisCpuPct: mid.redisCpuPct };
+  const { res, hubStartKiB, redisCpuPct } = mid;
+  return { scenario: s.name, target: t.label, variant, res, hubStartKiB, maxQueueBytes: cap, redisCpuPct };
 }
 
 // ---------------------------------------------------------------------------
@@ -303,7 +312,8 @@ for (const name of chosen) {
     if (s.linkedPair) {
       // The same loads against one hub and against two linked hubs, one after the other.
       // The burst stays a burst whatever --rate says; --rate and --duration are for the steady half.
-      const burst: LoadConfig = { ...loadFor({ ...s, load: { ...s.load, mode: "burst", linesPerSender: 1000 } }), mode: "burst", drainS: 3 };
+      const burstLoad = loadFor({ ...s, load: { ...s.load, mode: "burst", linesPerSender: 1000 } });
+      const burst: LoadConfig = { ...burstLoad, mode: "burst", drainS: 3 };
       const rate = loadFor({ ...s, load: { ...s.load, mode: "rate", rate: 5000, durationS: 10 } });
       const bursty = { ...s, maxQueueBytes: 64 << 20 };
       const oneBurst = await measure(bursty, "kit", "burst, one hub", burst);

@@ -53,7 +53,8 @@ export function targetOf(name: string, transport: "tcp" | "udp", maxQueueBytes: 
   // Every hub gets --port 0 (startHub adds it) and says the port it got in its ready line.
   switch (name) {
     case "lesson02":
-      return { label: name, cmd: [BUN, "lessons/02-hub.ts", "--host", "127.0.0.1", ...udp], join: "plain", relays: true };
+      const cmd = [BUN, "lessons/02-hub.ts", "--host", "127.0.0.1", ...udp];
+      return { label: name, cmd, join: "plain", relays: true };
     case "sink":
       return { label: "sink", cmd: [BUN, "tools/bench/sink.ts", ...udp], join: "plain", relays: false };
     default: {
@@ -107,7 +108,9 @@ export async function startHubs(t: Target, transport: "tcp" | "udp", files: numb
   const stopRedis = () => redis.stop();
   const hubs: Program[] = [];
   try {
-    for (let i = 0; i < t.linked; i++) hubs.push(await startHub({ ...t, cmd: [...t.cmd, "--redis", url] }, transport, files));
+    for (let i = 0; i < t.linked; i++) {
+      hubs.push(await startHub({ ...t, cmd: [...t.cmd, "--redis", url] }, transport, files));
+    }
   } catch (error) {
     await Promise.all(hubs.map((h) => h.stop("SIGTERM", 3000)));
     await stopRedis();

@@ -37,7 +37,10 @@ function spawn(port: number, extra: string[]): { proc: Subprocess; log: string[]
   }
   const log: string[] = [];
   const proc = Bun.spawn(
-    [REDIS_SERVER, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", ...extra],
+    [
+      ...[REDIS_SERVER, "--port", String(port), "--bind", "127.0.0.1"],
+      ...["--save", "", "--appendonly", "no", "--protected-mode", "no", ...extra],
+    ],
     { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
   killAtExit(proc);
@@ -120,7 +123,8 @@ export async function startRedis(options: { password?: string } = {}): Promise<T
       current!.proc.kill("SIGCONT");
     },
     async command(name, args = []) {
-      const client = new RedisClient(`redis://${userinfo}127.0.0.1:${port}`, { autoReconnect: false, enableOfflineQueue: false });
+      const url = `redis://${userinfo}127.0.0.1:${port}`;
+      const client = new RedisClient(url, { autoReconnect: false, enableOfflineQueue: false });
       try {
         await client.connect();
         return await client.send(name, args);
