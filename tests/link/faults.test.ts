@@ -11,6 +11,7 @@ import { noRedis, startRedis, type TestRedis } from "../helpers/redis.ts";
 import { member, startChild, type ChildServer } from "../reliability/child-server.ts";
 import { freePort } from "../../tools/harness/ports.ts";
 import { until } from "../../tools/harness/until.ts";
+import { runToEnd } from "../../tools/harness/program.ts";
 
 let redis: TestRedis | undefined;
 let servers: ChildServer[] = [];
@@ -147,14 +148,8 @@ describe.skipIf(noRedis)("two linked servers through faults", () => {
 
 describe("a server started with --redis", () => {
   async function server(args: string[], env: Record<string, string> = {}) {
-    const proc = Bun.spawn([process.execPath, "src/server.ts", "--port", "0", ...args], {
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { ...process.env, LANG: "C", LC_ALL: "", LC_MESSAGES: "", ...env },
-    });
-    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    return { stdout, stderr, code };
+    const argv = [process.execPath, "src/server.ts", "--port", "0", ...args];
+    return runToEnd(argv, { env: { LANG: "C", LC_ALL: "", LC_MESSAGES: "", ...env } });
   }
 
   test("where Redis cannot be reached: one line naming the URL, the password hidden, and exit 1", async () => {

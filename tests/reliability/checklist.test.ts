@@ -588,8 +588,10 @@ describe.each(TRANSPORTS)("reliability checklist over %s", (transport) => {
       expect(bob.lines.find((l) => l.startsWith("<mallory> \ufffd"))).toBe(`<mallory> ${"\ufffd".repeat(21_000)}`);
       // The server refuses a higher limit, where that could not be true any more.
       const tooHighArgs = ["--udp", "--port", "0", "--max-line-bytes", "21001"];
+      // env given: Bun hands a child its parent's environment as it started, not process.env.
       const tooHigh = Bun.spawnSync([process.execPath, "src/server.ts", ...tooHighArgs], {
         cwd: `${import.meta.dir}/../..`,
+        env: process.env,
       });
       expect(tooHigh.exitCode).not.toBe(0);
       expect(tooHigh.stderr.toString()).toContain("expected a whole number from 16 to 21000");
