@@ -34,6 +34,10 @@ export type Program<O extends Record<string, OptionSpec>> = {
   options: O;
 };
 
+/** Where every lesson listens, or connects, unless told otherwise: the article's HOST and PORT. */
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_PORT = 9009;
+
 type ParseOptions = Record<string, { type: "string" | "boolean"; short?: string }>;
 
 export function readCommandLine<const O extends Record<string, OptionSpec>>(
@@ -81,7 +85,7 @@ export function readCommandLine<const O extends Record<string, OptionSpec>>(
   for (const [name, spec] of Object.entries(program.options)) {
     values[name] ??= spec.type === "string" ? spec.default : false; // a switch not given is false
   }
-  const line = (text: string) => wrapLine(`${program.name}: `, text).join("\n");
+  const line = (text: string, indent = "") => wrapLine(`${program.name}: ${indent}`, text).join("\n");
 
   return {
     opts: values as Values<O>,
@@ -90,6 +94,14 @@ export function readCommandLine<const O extends Record<string, OptionSpec>>(
     fail,
     /** A line for a person, on stdout, after the program's name; cut between words to fit the screen. */
     log: (en: string, zh: string) => console.log(line(say(en, zh))),
+    /** `en`/`zh` ("try it from another terminal:"), then each command on a line of its own, indented. */
+    suggest(en: string, zh: string, commands: string[]) {
+      console.log(line(say(en, zh)));
+      for (const command of commands) console.log(line(command, "  "));
+    },
+    /** What another program needs to find this one: " --host H --port N", each only when not the default. */
+    addressFlags: (host: string, port: number) =>
+      (host === DEFAULT_HOST ? "" : ` --host ${host}`) + (port === DEFAULT_PORT ? "" : ` --port ${port}`),
     /** A problem, on stderr, after the program's name: one line, whatever its length. */
     warn: (en: string, zh: string) => console.error(`${program.name}: ${say(en, zh)}`),
     /** --port as a number from `min` to 65535, or a usage error that names where it came from. */
