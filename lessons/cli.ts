@@ -85,7 +85,9 @@ export function readCommandLine<const O extends Record<string, OptionSpec>>(
   for (const [name, spec] of Object.entries(program.options)) {
     values[name] ??= spec.type === "string" ? spec.default : false; // a switch not given is false
   }
-  const line = (text: string, indent = "") => wrapLine(`${program.name}: ${indent}`, text).join("\n");
+  // Leading spaces indent the text: the lines it is cut into line up under it.
+  const line = (text: string, indent = /^ */.exec(text)![0]) =>
+    wrapLine(`${program.name}: ${indent}`, text.trimStart()).join("\n");
 
   return {
     opts: values as Values<O>,
