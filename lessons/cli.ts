@@ -96,6 +96,8 @@ export function readCommandLine<const O extends Record<string, OptionSpec>>(
     fail,
     /** A line for a person, on stdout, after the program's name; cut between words to fit the screen. */
     log: (en: string, zh: string) => console.log(line(say(en, zh))),
+    /** `prefix` + `text`, cut into lines that fit the screen, the later ones indented under the text. */
+    fit: (prefix: string, text: string) => wrapLine(prefix, text).join("\n"),
     /** `en`/`zh` ("try it from another terminal:"), then each command on a line of its own, indented. */
     suggest(en: string, zh: string, commands: string[]) {
       console.log(line(say(en, zh)));
@@ -143,8 +145,8 @@ export function wrapLine(prefix: string, text: string, width = screenWidth()): s
 
 const GLUE = "\u00a0"; // a space that does not break; printed as a space
 const JOIN = "\u2060"; // no break here (between two Chinese characters); never printed
-const NO_BREAK_BEFORE = /[，。；：、！？）」』》,.;:!?)\]\u00a0\u2060]/; // never starts a line
-const NO_BREAK_AFTER = /[（「『《(\[\u00a0\u2060]/; // never ends a line
+const NO_BREAK_BEFORE = /[，。；：、！？）」』》”’,.;:!?)\]\u00a0\u2060]/; // never starts a line
+const NO_BREAK_AFTER = /[（「『《“‘(\[\u00a0\u2060]/; // never ends a line
 
 /** `text` as one piece that is never cut: "default 9009", "默认 9009". */
 const unbroken = (text: string) => [...text.replaceAll(" ", GLUE)].join(JOIN);
