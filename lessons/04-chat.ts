@@ -38,7 +38,7 @@ import { LineDecoder, parseChallenge, sanitize } from "../src/protocol.ts";
 import { serveTcp, connectTcp } from "../src/transports/tcp.ts";
 import type { LineConnection, RunningServer } from "../src/transports/types.ts";
 import { serveUdp, connectUdp } from "../src/transports/udp.ts";
-import { readCommandLine, wrapLine } from "./cli.ts";
+import { readCommandLine } from "./cli.ts";
 
 // ── 1 · settings.py and language.py: src/config.ts and src/i18n.ts ───────────
 
@@ -98,12 +98,12 @@ async function connect(name: string): Promise<Member> {
 
 // Send a line as `member` typed it.
 function type(member: Member, line: string) {
-  console.log(`   ${member.name.padEnd(5)} ${say("types", "输入")} ${showControls(line)}`); // B1
+  console.log(cli.fit(`   ${member.name.padEnd(5)} ${say("types", "输入")} `, showControls(line))); // B1
   member.conn.send(line);
 }
 
 function step(en: string, zh: string) {
-  console.log(`\n${wrapLine("── ", say(en, zh)).join("\n")}`);
+  console.log(`\n${cli.fit("── ", say(en, zh))}`);
 }
 
 // ── 4 · The tour: each step names the article's idea and the file doing it ───
@@ -206,7 +206,7 @@ async function sees(...expected: [Member, string][]): Promise<void> {
   }
   for (const member of new Set([...expected.map(([m]) => m), ...members])) {
     for (const line of member.seen.slice(member.shown)) {
-      console.log(`   ${member.name.padEnd(5)} ${say("sees ", "看到")} ${line}`);
+      console.log(cli.fit(`   ${member.name.padEnd(5)} ${say("sees ", "看到")} `, line));
     }
     member.shown = member.seen.length;
   }
@@ -214,7 +214,7 @@ async function sees(...expected: [Member, string][]): Promise<void> {
 
 // A remark of the tour's, between the members' lines.
 function note(en: string, zh: string) {
-  console.log(wrapLine("   -> ", say(en, zh)).join("\n"));
+  console.log(cli.fit("   -> ", say(en, zh)));
 }
 
 // What bob types may hold an escape sequence: show it as \x1b, so that it
