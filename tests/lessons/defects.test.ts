@@ -1,8 +1,8 @@
 /**
  * Small things a beginner trips over in the kit's own lessons, each fixed once and
- * kept fixed: advice on a busy port, the client's last screen when the hub stops,
- * the hub's last words, and a goodbye for "/quit" over UDP. (Lesson 04's settings
- * line is checked in 04-chat.test.ts.)
+ * kept fixed: advice on a busy port, the client's last screen when the hub stops
+ * (over UDP too, where no connection closes), the hub's last words, and a goodbye
+ * for "/quit" over UDP. (Lesson 04's settings line is checked in 04-chat.test.ts.)
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import {
@@ -13,6 +13,7 @@ import {
   tcpServer,
   TRANSPORTS,
   udpClient,
+  udpServer,
   until,
   WireLog,
   type Peer,
@@ -137,5 +138,83 @@ describe("lesson 03's client when the hub stops", () => {
     const raw = term.raw();
     expect(raw).toContain(last);
     expect(stripAnsi(raw.slice(raw.lastIndexOf(last) + last.length)).trim()).toBe("");
+  });
+});
+
+describe("lesson 03's client over UDP when the hub stops", () => {
+  /** The client in a terminal, against a stand-in UDP hub, once a typed line has reached the hub. */
+  async function clientOfUdpHub(lang: "en" | "zh", args: string[] = []) {
+    const wire = new WireLog();
+    const hub = await udpServer({ name: "hub", wire });
+    cleanups.push(() => hub.close());
+    const command = kitLesson("03", "udp");
+    const term = startTerminal({ command, args: [...args, "--lang", lang], port: hub.port, wire, env: envWith() as Record<string, string> });
+    cleanups.push(() => term.stop());
+    term.type("ready\r");
+    await until(() => hub.lines().includes("ready"), 5000, () => `the hub receives "ready"; the screen: ${term.screen()}`);
+    await until(() => term.screen().trimEnd().endsWith(">"), 5000, "the prompt is shown again");
+    return { hub, term };
+  }
+
+  /** What the terminal got after `last`: nothing visible (a prompt "> " would be). */
+  const after = (raw: string, last: string) => stripAnsi(raw.slice(raw.lastIndexOf(last) + last.length)).trim();
+
+  test.each([
+    ["en", [], "*** the hub is shutting down", "client: the hub has stopped"],
+    ["en", ["--worker"], "*** the hub is shutting down", "client: the hub has stopped"],
+    ["zh", [], "*** hub 正在关闭", "client: hub 已经停止"],
+  ] as const)("(--lang %s %p) ends on the hub's last words, as over TCP on the closed connection", async (lang, args, notice, last) => {
+    const { hub, term } = await clientOfUdpHub(lang, [...args]);
+    hub.sendLine(notice);
+    const exit = await until(async () => !term.running && (await term.exited), 5000, () => `the client exits; ${term.screen()}`);
+    expect(exit).toEqual({ code: 0, signal: null });
+    const raw = term.raw();
+    expect(raw).toContain(notice);
+    expect(raw).toContain(last);
+    expect(after(raw, last)).toBe("");
+    expect(raw).not.toContain("--udp"); // never "is the hub running with --udp?": it was
+  });
+
+  test.each([
+    ["en", "client: 127.0.0.1:PORT no longer answers: the hub has gone (stopped?)"],
+    ["zh", "client: 127.0.0.1:PORT 不再回应：hub 已经不在了（停掉了？）"],
+  ] as const)("(--lang %s) says the hub has gone once a hub it heard from stops answering, and ends", async (lang, says) => {
+    const { hub, term } = await clientOfUdpHub(lang);
+    hub.sendLine("<127.0.0.1:5555> hello"); // heard from the hub
+    await until(() => term.screen().includes("hello"), 5000, "the client shows the hub's line");
+    hub.close(); // gone without a word, as after kill -9
+    term.type("anyone?\r"); // bounces: ICMP port unreachable
+    const exit = await until(async () => !term.running && (await term.exited), 5000, () => `the client exits; ${term.screen()}`);
+    expect(exit).toEqual({ code: 0, signal: null });
+    const last = says.replace("PORT", String(hub.port));
+    expect(term.raw()).toContain(last);
+    expect(after(term.raw(), last)).toBe("");
+    expect(term.raw()).not.toContain("--udp");
+  });
+
+  test("before it has heard anything, a bounce means no UDP hub there (yet): it says so and keeps running", async () => {
+    const wire = new WireLog();
+    const hub = await udpServer({ name: "hub", wire });
+    const port = hub.port;
+    hub.close(); // nothing listens on this port
+    const term = startTerminal({ command: kitLesson("03", "udp"), args: ["--lang", "en"], port, wire, env: envWith() as Record<string, string> });
+    cleanups.push(() => term.stop());
+    term.type("hello?\r");
+    const says = `client: nobody answers at 127.0.0.1:${port}: is the hub running with --udp?`;
+    await until(() => term.screen().includes(says), 5000, () => `the client says nobody answers; ${term.screen()}`);
+    expect(term.running).toBe(true);
+  });
+
+  test("against lesson 02's hub: Ctrl+C on the hub ends the client", async () => {
+    const hub = await startHub("udp", "en");
+    const wire = new WireLog();
+    const term = startTerminal({ command: kitLesson("03", "udp"), args: ["--lang", "en"], port: hub.port, wire, env: envWith() as Record<string, string> });
+    cleanups.push(() => term.stop());
+    await until(() => term.screen().includes("*** welcome"), 5000, () => `the hub welcomes the client; ${term.screen()}`);
+    expect(await hub.stop("SIGINT")).toEqual({ code: 0, signal: null });
+    const exit = await until(async () => !term.running && (await term.exited), 5000, () => `the client exits; ${term.screen()}`);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(term.screen()).toContain("*** the hub is shutting down");
+    expect(term.screen()).toContain("client: the hub has stopped");
   });
 });
