@@ -245,5 +245,5 @@ function table(rows: [string, string][], width: number): string[] {
   if (fits || column <= width / 3) {
     return rows.flatMap(([left, right]) => wrap(right, width, `  ${left}`.padEnd(column), " ".repeat(column)));
   }
-  return rows.flatMap(([left, right]) => [`  ${left}`, ...wrap(right, width, "      ")]);
+  return rows.flatMap(([left, right]) => [...wrap(left, width, "  ", "    "), ...wrap(right, width, "      ")]);
 }
