@@ -490,7 +490,8 @@ async function sees(...expected: [Member, string][]): Promise<void> {
     for (let waited = 0; !arrived() && waited < 3000; waited += 10) await Bun.sleep(10);
   }
   for (const m of new Set([...expected.map(([m]) => m), ...members])) {
-    for (const line of m.seen.slice(m.shown)) console.log(cli.fit(`   ${m.name.padEnd(5)} ${say("sees ", "看到")} `, line));
+    const who = `   ${m.name.padEnd(5)} ${say("sees ", "看到")} `;
+    for (const line of m.seen.slice(m.shown)) console.log(cli.fit(who, line));
     m.shown = m.seen.length;
   }
 }

@@ -187,7 +187,8 @@ function breakIntoWords(text: string): { word: string; spaced: boolean }[] {
       continue;
     }
     const wide = (c: string) => c !== "" && Bun.stringWidth(c) === 2;
-    const mayBreak = prev === " " || prev === "" || ((wide(prev) || wide(ch)) && !NO_BREAK_BEFORE.test(ch) && !NO_BREAK_AFTER.test(prev));
+    const between = (wide(prev) || wide(ch)) && !NO_BREAK_BEFORE.test(ch) && !NO_BREAK_AFTER.test(prev);
+    const mayBreak = prev === " " || prev === "" || between;
     if (mayBreak) words.push({ word: ch, spaced });
     else words[words.length - 1]!.word += ch;
     spaced = false;
@@ -205,8 +206,10 @@ function helpText(
   width: number,
 ): string {
   const pick = (both: Both) => (lang === "zh" ? both[1] : both[0]);
-  const withDefault = (spec: OptionSpec) =>
-    spec.type === "string" ? pick(spec.help) + say(`; ${unbroken(`default ${spec.default}`)}`, `；${unbroken(`默认 ${spec.default}`)}`) : pick(spec.help);
+  const withDefault = (spec: OptionSpec) => {
+    if (spec.type === "boolean") return pick(spec.help);
+    return pick(spec.help) + say(`; ${unbroken(`default ${spec.default}`)}`, `；${unbroken(`默认 ${spec.default}`)}`);
+  };
   const options: [string, string][] = Object.entries(program.options).map(([name, spec]) => [
     spec.type === "string" ? `--${name} ${spec.value}` : `--${name}`,
     withDefault(spec),

@@ -43,7 +43,7 @@ describe.each(["tcp", "udp"] as const)("lesson 04 over %s", (transport) => {
     expect(code).toBe(0);
   });
 
-  test("its last step shows the room carrying on when carol vanishes: bob, still there, gets alice's line", async () => {
+  test("its last step shows the room carry on when carol vanishes: bob, still there, gets alice's line", async () => {
     const { code, out } = await tour(...flags, "--lang", "en");
     const left = "*** carol left (connection reset)";
     const vanishing =

@@ -20,7 +20,7 @@ import {
   type Program,
 } from "../../tools/harness/index.ts";
 import { noRedis } from "../helpers/redis.ts";
-import { envWith, kitLesson, LESSON_FILES, runLesson, type KitLesson } from "./kit-lessons.ts";
+import { envWith, kitEnv, kitLesson, LESSON_FILES, peerOf, runLesson, type KitLesson } from "./kit-lessons.ts";
 
 const NAMES: Record<KitLesson, string> = { "01": "echo", "02": "hub", "03": "client", "04": "chat", "05": "hubs" };
 const LESSONS = Object.keys(LESSON_FILES) as KitLesson[];
@@ -31,8 +31,7 @@ afterEach(async () => {
 });
 
 async function started(lesson: KitLesson, transport: "tcp" | "udp", args: string[]): Promise<Program> {
-  const env = envWith() as Record<string, string>;
-  const program = await startProgram({ command: kitLesson(lesson, transport), transport, args, env });
+  const program = await startProgram({ command: kitLesson(lesson, transport), transport, args, env: kitEnv() });
   cleanups.push(() => program.stop());
   return program;
 }
@@ -73,7 +72,8 @@ describe.each(LESSONS)("lesson %s's command line", (lesson) => {
   test("follows the locale as src/ does: LANG=zh_CN.UTF-8 is Chinese, LC_ALL wins over LANG", async () => {
     const zh = envWith({ LANG: "zh_CN.UTF-8" });
     expect((await runLesson(lesson, ["--help"], zh)).stdout).toContain("用法：");
-    expect((await runLesson(lesson, ["--help"], envWith({ LANG: "zh_CN.UTF-8", LC_ALL: "en_US.UTF-8" }))).stdout).toContain("Usage:");
+    const allEn = envWith({ LANG: "zh_CN.UTF-8", LC_ALL: "en_US.UTF-8" });
+    expect((await runLesson(lesson, ["--help"], allEn)).stdout).toContain("Usage:");
     expect((await runLesson(lesson, ["--help", "--lang", "en"], zh)).stdout).toContain("Usage:");
   });
 
@@ -84,7 +84,11 @@ describe.each(LESSONS)("lesson %s's command line", (lesson) => {
     ["a port out of range", ["--port", "99999"], "--port must be a number"],
     ["a language it does not speak", ["--lang", "fr"], '--lang must be en or zh, not "fr"'],
     ["a stray word", ["hello"], "unexpected argument hello"],
-    ["a value that looks like an option", ["--port", "-1"], '--port needs a value; one that starts with "-" is written --port=-1'],
+    [
+      "a value that looks like an option",
+      ["--port", "-1"],
+      '--port needs a value; one that starts with "-" is written --port=-1',
+    ],
     ["a value for a switch", ["--udp=yes"], "--udp takes no value"],
   ];
   test.each(bad)("rejects %s with one line and exit status 2, no stack trace", async (_what, args, says) => {
@@ -106,7 +110,11 @@ describe.each(LESSONS)("lesson %s's command line", (lesson) => {
 });
 
 describe("options that only some lessons have", () => {
-  const idles = [["--idle 0", ["--idle", "0"]], ["--idle=-1", ["--idle=-1"]], ["--idle soon", ["--idle", "soon"]]] as const;
+  const idles = [
+    ["--idle 0", ["--idle", "0"]],
+    ["--idle=-1", ["--idle=-1"]],
+    ["--idle soon", ["--idle", "soon"]],
+  ] as const;
   test.each(idles)("lesson 02 rejects %s with exit status 2", async (_shown, args) => {
     const { code, stderr } = await runLesson("02", [...args]);
     expect(stderr).toContain("--idle must be a number of seconds above 0");
@@ -140,11 +148,12 @@ describe.each(TRANSPORTS)("the lessons in Chinese over %s", (transport) => {
   test("lesson 02's hub speaks Chinese with --lang zh, its notices too", async () => {
     const hub = await started("02", transport, ["--lang", "zh"]);
     const wire = new WireLog();
-    const peer = transport === "tcp" ? await tcpClient(hub.port, { name: "ann", wire }) : await udpClient(hub.port, { name: "ann", wire });
+    const peer = await peerOf(transport, hub.port, "ann", wire);
     cleanups.push(() => peer.close());
     peer.sendLine("");
     await until(() => peer.lines().some((line) => line.startsWith("*** 欢迎 ")), 5000, "a welcome in Chinese");
-    expect(peer.lines()[0]).toMatch(new RegExp(`^\\*\\*\\* 欢迎 127\\.0\\.0\\.1:${peer.localPort}；这里还有 \\d+ 人$`));
+    const welcome = new RegExp(`^\\*\\*\\* 欢迎 127\\.0\\.0\\.1:${peer.localPort}；这里还有 \\d+ 人$`);
+    expect(peer.lines()[0]).toMatch(welcome);
     await until(() => hub.output().includes("加入了"), 5000, "the hub's log in Chinese");
     expect(hub.output()).toContain(`hub: 正在监听 127.0.0.1:${hub.port} (${transport})`);
     expect(hub.output()).not.toContain("listening");
@@ -153,8 +162,8 @@ describe.each(TRANSPORTS)("the lessons in Chinese over %s", (transport) => {
   test("lesson 03's client speaks Chinese with --lang zh", async () => {
     const hub = await standIn(transport);
     const { code, stdout } = await runLesson("03", [...udp, "--port", String(hub.port), "--lang", "zh"]);
-    const connected =
-      transport === "tcp" ? `client: 已连接到 127.0.0.1:${hub.port}（tcp）。` : `client: 开始和 127.0.0.1:${hub.port}（udp）对话。`;
+    const where = `127.0.0.1:${hub.port}`;
+    const connected = transport === "tcp" ? `client: 已连接到 ${where}（tcp）。` : `client: 开始和 ${where}（udp）对话。`;
     expect(stdout).toContain(connected);
     expect(stdout).toContain("client: 再见");
     expect(stdout).not.toMatch(/connected|talking|bye/);
@@ -169,9 +178,8 @@ describe("where the port comes from", () => {
     async (lesson) => {
       const { code, stdout, stderr } = await runLesson(lesson, ["--lang", "en"], envWith({ PORT: "abc" }));
       const min = lesson === "03" ? 1 : 0;
-      expect(stderr).toBe(
-        `${NAMES[lesson]}: the environment variable PORT must be a number from ${min} to 65535, not "abc" (see bun ${LESSON_FILES[lesson]} --help)\n`,
-      );
+      const says = `the environment variable PORT must be a number from ${min} to 65535, not "abc"`;
+      expect(stderr).toBe(`${NAMES[lesson]}: ${says} (see bun ${LESSON_FILES[lesson]} --help)\n`);
       expect(stdout).toBe("");
       expect(code).toBe(2);
     },
@@ -205,8 +213,12 @@ describe("everything a lesson prints for a person fits an 80-column terminal", (
     const udp = transport === "udp" ? ["--udp"] : [];
     const nc = transport === "udp" ? "nc -u" : "nc";
 
-    test.each(["en", "zh"])("lesson 01's and 02's ready lines (--lang %s): what to try, each on a line of its own", async (lang) => {
-      for (const [lesson, client] of [["01", "bun lessons/01-echo.ts --client"], ["02", "bun lessons/03-client.ts"]] as const) {
+    const servers = [
+      ["01", "bun lessons/01-echo.ts --client"],
+      ["02", "bun lessons/03-client.ts"],
+    ] as const;
+    test.each(["en", "zh"])("lesson 01's and 02's ready lines (--lang %s): what to try, a line each", async (lang) => {
+      for (const [lesson, client] of servers) {
         const server = await started(lesson, transport, ["--lang", lang]);
         await until(() => server.output().includes("Ctrl+C"), 5000, "its ready lines");
         const out = server.output();
@@ -240,7 +252,8 @@ describe("everything a lesson prints for a person fits an 80-column terminal", (
   });
 
   test("--help follows the width of the terminal it is shown in", async () => {
-    const term = startTerminal({ command: kitLesson("05"), args: ["--help", "--lang", "zh"], cols: 50, env: envWith() as Record<string, string> });
+    const args = ["--help", "--lang", "zh"];
+    const term = startTerminal({ command: kitLesson("05"), args, cols: 50, env: kitEnv() });
     cleanups.push(() => term.stop());
     expect(await term.exited).toEqual({ code: 0, signal: null });
     const text = stripAnsi(term.raw());
