@@ -230,8 +230,8 @@ describe("everything a lesson prints for a person fits an 80-column terminal", (
       // The hub over UDP knows a client once it has heard from it: its ready lines say so, as its --help does.
       const hub = await started("02", transport, ["--lang", lang]);
       await until(() => hub.output().includes("Ctrl+C"), 5000, "its ready lines");
-      const join =
-        lang === "zh" ? "hub: 用 nc -u 时先按一次回车才算加入；/quit 离开\n" : "hub: with nc -u, press Enter once to join; /quit leaves\n";
+      const joinEn = "hub: with nc -u, press Enter once to join; /quit leaves\n";
+      const join = lang === "zh" ? "hub: 用 nc -u 时先按一次回车才算加入；/quit 离开\n" : joinEn;
       if (transport === "udp") expect(hub.output()).toContain(join);
       else expect(hub.output()).not.toContain("nc -u");
     });
