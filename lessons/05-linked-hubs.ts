@@ -258,9 +258,9 @@ function tcpHub(name: string, port: number): Hub {
       open(s) {
         const who = `${s.remoteAddress}:${s.remotePort}`;
         s.data = { who, decoder: new TextDecoder(), buffered: "", out: new Outbox() };
-        const say = notices(name, s.data.who);
-        s.data.out.send(s, say.welcome);
-        fromClient(hub, say.joined, s);
+        const words = notices(name, s.data.who);
+        s.data.out.send(s, words.welcome);
+        fromClient(hub, words.joined, s);
         clients.add(s);
       },
       data(s, chunk) {
@@ -316,17 +316,17 @@ async function udpHub(name: string, port: number): Promise<Hub> {
     socket: {
       data(_s, buf, fromPort, address) {
         const who = `${address}:${fromPort}`;
-        const say = notices(name, who);
+        const words = notices(name, who);
         let c = clients.get(who);
         if (!c) {
           c = { port: fromPort, address, heard: 0 };
-          sendTo(c, say.welcome);
-          fromClient(hub, say.joined, who);
+          sendTo(c, words.welcome);
+          fromClient(hub, words.joined, who);
           clients.set(who, c);
         }
         c.heard = Date.now();
         const text = new TextDecoder().decode(buf).replace(/\r?\n$/, "");
-        if (text === "/quit") return void (sendTo(c, say.goodbye), forget(who));
+        if (text === "/quit") return void (sendTo(c, words.goodbye), forget(who));
         for (const line of text.split("\n")) {
           const clear = clean(line.replace(/\r$/, ""));
           if (clear.trim()) fromClient(hub, `<${name} ${who}> ${clear}`, who);
