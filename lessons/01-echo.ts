@@ -133,11 +133,7 @@ async function runServer() {
   }
   // Port 0 asks the system for any free port: print the real one.
   log(`listening on ${host}:${server.port} (${transport})`, `正在监听 ${host}:${server.port} (${transport})`);
-  const udp = cli.opts.udp ? " --udp" : "";
-  cli.suggest("try it from another terminal, with either of:", "在另一个终端里试试，任选一个：", [
-    `${cli.opts.udp ? "nc -u" : "nc"} ${host} ${server.port}`,
-    `bun lessons/01-echo.ts --client${udp}${cli.addressFlags(host, server.port)}`,
-  ]);
+  whatToTry(server.port); // B6
   log("Ctrl+C stops the server", "按 Ctrl+C 停止服务器");
 }
 
@@ -330,6 +326,15 @@ function cannotConnect(err: unknown): never {
 }
 
 // ── B6 · The command line: options, defaults and --help, in two languages ────
+
+// What to type in another terminal, one command a line: --port only when it is not 9009.
+function whatToTry(port: number) {
+  const udp = cli.opts.udp ? " --udp" : "";
+  cli.suggest("try it from another terminal, with either of:", "在另一个终端里试试，任选一个：", [
+    `${cli.opts.udp ? "nc -u" : "nc"} ${host} ${port}`,
+    `bun lessons/01-echo.ts --client${udp}${cli.addressFlags(host, port)}`,
+  ]);
+}
 
 function commandLine() {
   return {

@@ -196,11 +196,7 @@ async function start() {
   }
   // Port 0 asks the system for any free port: print the real one.
   log(`listening on ${host}:${hub.port} (${transport})`, `正在监听 ${host}:${hub.port} (${transport})`);
-  cli.suggest("try it from two other terminals, each with one of:", "在另外两个终端里试试，每个任选一个：", [
-    `${cli.opts.udp ? "nc -u" : "nc"} ${host} ${hub.port}`,
-    `bun lessons/03-client.ts${cli.opts.udp ? " --udp" : ""}${cli.addressFlags(host, hub.port)}`,
-  ]);
-  if (cli.opts.udp) log("with nc -u, press Enter once to join; /quit leaves", "用 nc -u 时先按一次回车才算加入；/quit 离开");
+  whatToTry(hub.port); // B6
   log("Ctrl+C stops the hub", "按 Ctrl+C 停止 hub");
 }
 
@@ -332,6 +328,16 @@ function cannotListen(err: unknown): never {
 }
 
 // ── B6 · The command line: options, defaults and --help, in two languages ────
+
+// What to type in two other terminals, one command a line: --port only when it is
+// not 9009. Over UDP the hub knows a client once it has heard from it: say so.
+function whatToTry(port: number) {
+  cli.suggest("try it from two other terminals, each with one of:", "在另外两个终端里试试，每个任选一个：", [
+    `${cli.opts.udp ? "nc -u" : "nc"} ${host} ${port}`,
+    `bun lessons/03-client.ts${cli.opts.udp ? " --udp" : ""}${cli.addressFlags(host, port)}`,
+  ]);
+  if (cli.opts.udp) log("with nc -u, press Enter once to join; /quit leaves", "用 nc -u 时先按一次回车才算加入；/quit 离开");
+}
 
 function commandLine() {
   return {
