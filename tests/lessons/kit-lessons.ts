@@ -7,6 +7,7 @@ import { join } from "node:path";
 import {
   ROOT,
   overTransport,
+  runToEnd,
   tcpClient,
   udpClient,
   until,
@@ -56,16 +57,7 @@ type Run = { code: number; stdout: string; stderr: string };
 
 /** Run a lesson to its end, with stdin closed, and collect what it printed; killed after 15 s. */
 export async function runLesson(lesson: KitLesson, args: string[], env = envWith()): Promise<Run> {
-  const proc = Bun.spawn([process.execPath, LESSON_FILES[lesson], ...args], {
-    cwd: ROOT,
-    env,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
-  const output = Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  const [[stdout, stderr], code] = await Promise.all([output, proc.exited]);
-  clearTimeout(timer);
-  return { code, stdout, stderr };
+  const argv = [process.execPath, LESSON_FILES[lesson], ...args];
+  const run = await runToEnd(argv, { cwd: ROOT, env: env as Record<string, string> });
+  return { code: run.code ?? -1, stdout: run.stdout, stderr: run.stderr };
 }
