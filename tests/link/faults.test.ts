@@ -64,21 +64,31 @@ function numbersFrom(receiver: Member, sender: Member): number[] {
   return receiver.client.lines.filter((l) => l.startsWith(prefix)).map((l) => Number(l.slice(prefix.length)));
 }
 
-/** Waits until every member has every other member's lines, then checks: all, once each, in order. */
+/**
+ * What the link promises, checked per sender at every member:
+ * - every line reaches every server: each TCP member (one per server) gets all of
+ *   every other member's lines, once each, in order;
+ * - a UDP member gets each line at most once, and in order. Not every line: after
+ *   an outage the catch-up comes as a burst, and UDP has no backpressure, so a
+ *   burst larger than the member's socket buffer loses datagrams on the way to it
+ *   (the kit's client reports those as lines lost; docs/PROTOCOL.md).
+ */
 async function everyLineOnceInOrder(members: Member[]): Promise<void> {
-  const complete = () => members.every((r) => members.every((s) => s === r || numbersFrom(r, s).length >= s.sent));
+  const tcp = members.filter((m) => m.client.transport === "tcp");
+  const complete = () => tcp.every((r) => members.every((s) => s === r || numbersFrom(r, s).length >= s.sent));
   await until(complete, 15_000, () => {
-    const short = members.flatMap((r) => members.filter((s) => s !== r && numbersFrom(r, s).length < s.sent).map((s) => `${r.nick} has ${numbersFrom(r, s).length}/${s.sent} of ${s.nick}'s`));
-    return `every line at every member (${short.join("; ")})`;
+    const short = tcp.flatMap((r) =>
+      members.filter((s) => s !== r && numbersFrom(r, s).length < s.sent).map((s) => `${r.nick} has ${numbersFrom(r, s).length}/${s.sent} of ${s.nick}'s`),
+    );
+    return `every line at every TCP member (${short.join("; ")})`;
   });
   for (const r of members) {
     for (const s of members) {
       if (s === r) continue;
-      expect({ receiver: r.nick, sender: s.nick, got: numbersFrom(r, s) }).toEqual({
-        receiver: r.nick,
-        sender: s.nick,
-        got: Array.from({ length: s.sent }, (_, i) => i),
-      });
+      const got = numbersFrom(r, s);
+      const all = Array.from({ length: s.sent }, (_, i) => i);
+      const expected = r.client.transport === "tcp" ? all : all.filter((n) => got.includes(n));
+      expect({ receiver: r.nick, sender: s.nick, got }).toEqual({ receiver: r.nick, sender: s.nick, got: expected });
     }
   }
 }
