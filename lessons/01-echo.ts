@@ -25,7 +25,7 @@
  */
 import { createInterface, type Interface } from "node:readline";
 import type { Socket } from "bun";
-import { readCommandLine } from "./cli.ts";
+import { DEFAULT_HOST, DEFAULT_PORT, readCommandLine } from "./cli.ts";
 
 // ── 1 · Settings: the article's HOST and PORT, from the command line ─────────
 
@@ -133,9 +133,7 @@ async function runServer() {
   }
   // Port 0 asks the system for any free port: print the real one.
   log(`listening on ${host}:${server.port} (${transport})`, `正在监听 ${host}:${server.port} (${transport})`);
-  const nc = `${cli.opts.udp ? "nc -u" : "nc"} ${host} ${server.port}`;
-  const client = `bun lessons/01-echo.ts --client${cli.opts.udp ? " --udp" : ""} --port ${server.port}`;
-  log(`try  ${nc}   or   ${client}`, `试试  ${nc}   或者   ${client}`);
+  whatToTry(server.port); // B6
   log("Ctrl+C stops the server", "按 Ctrl+C 停止服务器");
 }
 
@@ -151,7 +149,8 @@ function show(line: string) {
 
 async function runClient() {
   const link = cli.opts.udp ? await udpClient() : await tcpClient();
-  log(`talking to ${host}:${port} (${transport}). Type a line; Ctrl+D or Ctrl+C quits.`, `正在和 ${host}:${port} (${transport}) 对话。输入一行按回车；Ctrl+D 或 Ctrl+C 退出。`);
+  log(`talking to ${host}:${port} (${transport}).`, `正在和 ${host}:${port} (${transport}) 对话。`);
+  log("Type a line and press Enter; Ctrl+D or Ctrl+C quits.", "输入一行按回车；Ctrl+D 或 Ctrl+C 退出。");
   // readline reads the keyboard without blocking: replies are printed while we wait.
   // The prompt "> " is for a person at a terminal, not for a pipe.
   keyboard = createInterface({ input: process.stdin, output: process.stdout, prompt: process.stdin.isTTY ? "> " : "" });
@@ -175,7 +174,7 @@ async function tcpClient() {
     socket: {
       data: (s, chunk) => takeLines(s.data, chunk).forEach(show),
       drain: flush,
-      end: serverGone, // the server sent FIN: it has nothing more to say
+      end: serverGone, // the server sent FIN: it has nothing more to say (B5)
       close: serverGone,
       error: (_s, err) => warn(err.message, err.message),
     },
@@ -197,11 +196,6 @@ async function udpClient() {
   // One line, one datagram: no "\n" needed. UDP has no "end of conversation":
   // when we leave, a late answer gets half a second to arrive.
   return { send: (line: string) => sendDatagram(sock, line), leave: () => setTimeout(() => process.exit(0), 500) };
-}
-
-function serverGone() {
-  if (!leaving) console.log(say("\necho: the server closed the connection", "\necho: 服务器关闭了连接"));
-  process.exit(0);
 }
 
 // ═════════════════════════════════════════════════════════════════════════════
@@ -266,7 +260,9 @@ const clean = (text: string) => text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a
 // that handler the process exits 1. And that pending error can make the NEXT
 // send() throw, even to a live client, so one failed send gets one more try.
 
-function sendTo(s: { send(data: string, port: number, address: string): boolean }, text: string, port: number, address: string) {
+type Sender = { send(data: string, port: number, address: string): boolean };
+
+function sendTo(s: Sender, text: string, port: number, address: string) {
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
       s.send(text, port, address);
@@ -301,6 +297,12 @@ function sendDatagram(sock: { send(data: string): boolean }, line: string) {
 
 // ── B5 · Starting and finishing: the errors a beginner meets first ───────────
 
+// The server went away (or answered our FIN by closing): say so, unless we are the ones leaving.
+function serverGone() {
+  if (!leaving) console.log(say("\necho: the server closed the connection", "\necho: 服务器关闭了连接"));
+  process.exit(0);
+}
+
 // A socket error (a reset, say) ends that one connection, never the server.
 function closeOnError(s: Socket<Conn>, err: Error) {
   warn(`${s.data.name}: ${err.message}; closing it`, `${s.data.name}：${err.message}，关闭它`);
@@ -325,6 +327,15 @@ function cannotConnect(err: unknown): never {
 
 // ── B6 · The command line: options, defaults and --help, in two languages ────
 
+// What to type in another terminal, one command a line: --port only when it is not 9009.
+function whatToTry(port: number) {
+  const udp = cli.opts.udp ? " --udp" : "";
+  cli.suggest("try it from another terminal, with either of:", "在另一个终端里试试，任选一个：", [
+    `${cli.opts.udp ? "nc -u" : "nc"} ${host} ${port}`,
+    `bun lessons/01-echo.ts --client${udp}${cli.addressFlags(host, port)}`,
+  ]);
+}
+
 function commandLine() {
   return {
     name: "echo",
@@ -336,8 +347,14 @@ function commandLine() {
       ["bun lessons/01-echo.ts --client", "the client: type a line, get it back with the time", "客户端：输入一行，收到带时间的回声"],
     ],
     options: {
-      host: { type: "string", value: "<address>", default: "127.0.0.1", help: ["address to listen on, or with --client to connect to", "监听的地址；加 --client 时是要连接的地址"] },
-      port: { type: "string", value: "<n>", default: process.env.PORT ?? "9009", help: ["port, 0 picks a free one (or set env PORT)", "端口，0 表示任选一个空闲端口（也可以设环境变量 PORT）"] },
+      host: {
+        type: "string", value: "<address>", default: DEFAULT_HOST,
+        help: ["address to listen on, or with --client to connect to", "监听的地址；加 --client 时是要连接的地址"],
+      },
+      port: {
+        type: "string", value: "<n>", default: process.env.PORT ?? String(DEFAULT_PORT),
+        help: ["port, 0 picks a free one (or set env PORT)", "端口，0 表示任选一个空闲端口（也可以设环境变量 PORT）"],
+      },
       udp: { type: "boolean", help: ["UDP instead of TCP", "用 UDP 而不是 TCP"] },
       client: { type: "boolean", help: ["be the client instead of the server", "当客户端，而不是服务器"] },
     },

@@ -29,7 +29,7 @@
  * in lessons/README.md (中文: lessons/README.zh-CN.md).
  */
 import type { Socket, udp } from "bun";
-import { readCommandLine } from "./cli.ts";
+import { DEFAULT_HOST, DEFAULT_PORT, readCommandLine } from "./cli.ts";
 
 // ── 1 · Settings: HOST, PORT, and how long a silent UDP client is kept ───────
 
@@ -63,7 +63,8 @@ function broadcast(line: string, from?: Socket<Client>) {
 // accept(): a new connection. Give it its own state (Bun.listen shares ONE `data`
 // object between all sockets), greet it, tell the others, add it to the table.
 function join(s: Socket<Client>) {
-  s.data = { name: `${s.remoteAddress}:${s.remotePort}`, decoder: new TextDecoder(), buffered: "", queue: [], queued: 0 };
+  const name = `${s.remoteAddress}:${s.remotePort}`;
+  s.data = { name, decoder: new TextDecoder(), buffered: "", queue: [], queued: 0 };
   send(s, say(`*** welcome ${s.data.name}; ${clients.size} other(s) here`, `*** 欢迎 ${s.data.name}；这里还有 ${clients.size} 人`));
   broadcast(say(`*** ${s.data.name} joined`, `*** ${s.data.name} 加入了`), s);
   clients.add(s);
@@ -195,9 +196,7 @@ async function start() {
   }
   // Port 0 asks the system for any free port: print the real one.
   log(`listening on ${host}:${hub.port} (${transport})`, `正在监听 ${host}:${hub.port} (${transport})`);
-  const nc = `${cli.opts.udp ? "nc -u" : "nc"} ${host} ${hub.port}`;
-  const client = `bun lessons/03-client.ts${cli.opts.udp ? " --udp" : ""} --port ${hub.port}`;
-  log(`try  ${nc}   in two terminals, or   ${client}`, `试试在两个终端里运行  ${nc}   或者   ${client}`);
+  whatToTry(hub.port); // B6
   log("Ctrl+C stops the hub", "按 Ctrl+C 停止 hub");
 }
 
@@ -283,7 +282,8 @@ function trySend(text: string, m: Member): boolean {
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
       // UDP never waits: a full send buffer (false) just means this datagram is lost.
-      if (!udpSocket.send(text, m.port, m.address)) warn(`send buffer full, a datagram to ${m.name} was dropped`, `发送缓冲区满了，发给 ${m.name} 的一个数据报丢了`);
+      if (udpSocket.send(text, m.port, m.address)) return true;
+      warn(`send buffer full, a datagram to ${m.name} was dropped`, `发送缓冲区满了，发给 ${m.name} 的一个数据报丢了`);
       return true;
     } catch (err) {
       warn(`send to ${m.name} failed: ${(err as Error).message}`, `发给 ${m.name} 失败：${(err as Error).message}`);
@@ -303,7 +303,8 @@ function forgetTheSilent() {
   const idleMs = idleSeconds * 1000;
   setInterval(() => {
     for (const m of members.values()) {
-      if (Date.now() - m.lastHeard > idleMs) forget(m, say(`left (silent for ${idleSeconds} s)`, `离开了（${idleSeconds} 秒没有说话）`));
+      if (Date.now() - m.lastHeard <= idleMs) continue;
+      forget(m, say(`left (silent for ${idleSeconds} s)`, `离开了（${idleSeconds} 秒没有说话）`));
     }
   }, Math.min(idleMs / 4, 5000));
 }
@@ -328,6 +329,16 @@ function cannotListen(err: unknown): never {
 
 // ── B6 · The command line: options, defaults and --help, in two languages ────
 
+// What to type in two other terminals, one command a line: --port only when it is
+// not 9009. Over UDP the hub knows a client once it has heard from it: say so.
+function whatToTry(port: number) {
+  cli.suggest("try it from two other terminals, each with one of:", "在另外两个终端里试试，每个任选一个：", [
+    `${cli.opts.udp ? "nc -u" : "nc"} ${host} ${port}`,
+    `bun lessons/03-client.ts${cli.opts.udp ? " --udp" : ""}${cli.addressFlags(host, port)}`,
+  ]);
+  if (cli.opts.udp) log("with nc -u, press Enter once to join; /quit leaves", "用 nc -u 时先按一次回车才算加入；/quit 离开");
+}
+
 function commandLine() {
   return {
     name: "hub",
@@ -339,10 +350,16 @@ function commandLine() {
       ["bun lessons/03-client.ts", "lesson 03's client, in another terminal", "第 03 课的客户端，在另一个终端里"],
     ],
     options: {
-      host: { type: "string", value: "<address>", default: "127.0.0.1", help: ["address to listen on", "监听的地址"] },
-      port: { type: "string", value: "<n>", default: process.env.PORT ?? "9009", help: ["port, 0 picks a free one (or set env PORT)", "端口，0 表示任选一个空闲端口（也可以设环境变量 PORT）"] },
+      host: { type: "string", value: "<address>", default: DEFAULT_HOST, help: ["address to listen on", "监听的地址"] },
+      port: {
+        type: "string", value: "<n>", default: process.env.PORT ?? String(DEFAULT_PORT),
+        help: ["port, 0 picks a free one (or set env PORT)", "端口，0 表示任选一个空闲端口（也可以设环境变量 PORT）"],
+      },
       udp: { type: "boolean", help: ["UDP instead of TCP", "用 UDP 而不是 TCP"] },
-      idle: { type: "string", value: "<seconds>", default: "60", help: ["UDP: forget a client silent this long", "UDP：客户端沉默这么久就忘掉它"] },
+      idle: {
+        type: "string", value: "<seconds>", default: "60",
+        help: ["UDP: forget a client silent this long", "UDP：客户端沉默这么久就忘掉它"],
+      },
     },
   } as const;
 }

@@ -26,12 +26,12 @@
  */
 import { createInterface, clearLine, cursorTo, type Interface } from "node:readline";
 import type { Socket } from "bun";
-import { readCommandLine } from "./cli.ts";
+import { DEFAULT_HOST, DEFAULT_PORT, readCommandLine, wrapLine } from "./cli.ts";
 
 // ── 1 · The program: settings, connect, then the keyboard ────────────────────
 
 let say = (en: string, _zh: string) => en; // set from --lang by main()
-const log = (en: string, zh: string) => console.log(`client: ${say(en, zh)}`);
+const log = (en: string, zh: string) => console.log(wrapLine("client: ", say(en, zh)).join("\n"));
 
 async function main() {
   // The options and their help, in English and Chinese, are at the end (B6).
@@ -50,9 +50,10 @@ async function main() {
   const inWorker = cli.opts.worker ? [", socket in a Worker", "，socket 在 Worker 里"] : ["", ""];
   // Over UDP nothing was exchanged yet: "connected" would promise too much.
   log(
-    `${o.udp ? "talking" : "connected"} to ${o.host}:${o.port} (${transport}${inWorker[0]}). Type and press Enter; exit, Ctrl+D or Ctrl+C leaves.`,
-    `${o.udp ? "开始和" : "已连接到"} ${o.host}:${o.port}（${transport}${inWorker[1]}）${o.udp ? "对话" : ""}。输入后按回车发送；exit、Ctrl+D 或 Ctrl+C 离开。`,
+    `${o.udp ? "talking" : "connected"} to ${o.host}:${o.port} (${transport}${inWorker[0]}).`,
+    `${o.udp ? "开始和" : "已连接到"} ${o.host}:${o.port}（${transport}${inWorker[1]}）${o.udp ? "对话" : ""}。`,
   );
+  log("Type and press Enter; exit, Ctrl+D or Ctrl+C leaves.", "输入后按回车发送；exit、Ctrl+D 或 Ctrl+C 离开。");
 
   // input(), without blocking: readline calls us for each line typed. Created
   // only now, so nothing typed (or piped in) is read before we can send it.
@@ -85,7 +86,7 @@ async function leave(link: Link) {
 // The hub went away. Say so, and draw no prompt after it: the program ends here.
 function hubGone(en: string, zh: string) {
   leaving = true;
-  print(`client: ${say(en, zh)}`);
+  print(wrapLine("client: ", say(en, zh)).join("\n"));
   process.exit(0);
 }
 
@@ -156,6 +157,7 @@ async function openTcp(o: LinkOptions, on: LinkEvents): Promise<Link> {
 // ── 4 · The link over UDP: a hello, datagrams, and "/quit" ───────────────────
 
 async function openUdp(o: LinkOptions, on: LinkEvents): Promise<Link> {
+  let heard = false; // anything from the hub yet? (B4)
   // "connect" on UDP sends nothing: it only fixes where send() goes, and filters
   // out datagrams from anyone else.
   const sock = await Bun.udpSocket({
@@ -163,10 +165,13 @@ async function openUdp(o: LinkOptions, on: LinkEvents): Promise<Link> {
     socket: {
       // One datagram is one message; a fresh decoder, as datagrams never continue.
       data(_s, buf) {
+        heard = true;
         const text = new TextDecoder().decode(buf).replace(/\r?\n$/, "");
         for (const line of text.split("\n")) on.line(line);
+        // No connection, so nothing closes when the hub stops: its last words are the end (B4).
+        if (LAST_WORDS.has(text)) on.closed("the hub has stopped", "hub 已经停止");
       },
-      error: (...args: unknown[]) => reportUdpError(args, o, on), // required (B4)
+      error: (...args: unknown[]) => reportUdpError(args, o, on, heard), // required (B4)
     },
   });
   const send = (text: string) => sendDatagram(sock, text, on); // one line, one datagram (B4)
@@ -253,14 +258,24 @@ const clean = (text: string) => text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a
 
 // ── B4 · UDP: errors come later, and silence means "gone" ────────────────────
 
+// Over TCP the hub's close tells us it stopped. Over UDP nothing does: lesson
+// 02's hub sends these last words, each in a datagram of its own (02 §3, §4),
+// and we take them as the end. A hub that dies without a word is noticed only
+// by the error below, once we send it something (a line, or the hello).
+const LAST_WORDS = new Set(["*** the hub is shutting down", "*** hub 正在关闭"]);
+
 // Nobody listening shows up only later, as an ICMP error (ECONNREFUSED), in the
 // error handler. Bun passes just the error (the types say (socket, error)).
-function reportUdpError(args: unknown[], o: LinkOptions, on: LinkEvents) {
+// Before the hub has said anything, that means "no hub here (yet)"; after, the
+// hub that was there has gone, and the client ends as it does over TCP.
+function reportUdpError(args: unknown[], o: LinkOptions, on: LinkEvents, heard: boolean) {
   const err = args.find((a) => a instanceof Error) as (Error & { code?: string }) | undefined;
-  if (err?.code === "ECONNREFUSED") {
-    on.notice(`nobody answers at ${o.host}:${o.port}: is the hub running with --udp?`, `${o.host}:${o.port} 没有回应：hub 是用 --udp 启动的吗？`);
-  } else {
+  if (err?.code !== "ECONNREFUSED") {
     on.notice(err?.message ?? "udp error", err?.message ?? "udp 出错");
+  } else if (heard) {
+    on.closed(`${o.host}:${o.port} no longer answers: the hub has gone (stopped?)`, `${o.host}:${o.port} 不再回应：hub 已经不在了（停掉了？）`);
+  } else {
+    on.notice(`nobody answers at ${o.host}:${o.port}: is the hub running with --udp?`, `${o.host}:${o.port} 没有回应：hub 是用 --udp 启动的吗？`);
   }
 }
 
@@ -283,7 +298,8 @@ function keepSayingHello(send: (text: string) => void) {
 
 function cannotConnect(err: unknown, o: LinkOptions): never {
   const code = (err as { code?: string }).code ?? (err as Error).message;
-  console.error(`client: ${say(`cannot reach the hub at ${o.host}:${o.port} (${code}). Is bun lessons/02-hub.ts running?`, `连不上 ${o.host}:${o.port} 的 hub（${code}）。bun lessons/02-hub.ts 在运行吗？`)}`);
+  const en = `cannot reach the hub at ${o.host}:${o.port} (${code}). Is bun lessons/02-hub.ts running?`;
+  console.error(`client: ${say(en, `连不上 ${o.host}:${o.port} 的 hub（${code}）。bun lessons/02-hub.ts 在运行吗？`)}`);
   process.exit(1);
 }
 
@@ -300,8 +316,11 @@ function commandLine() {
       ["bun lessons/03-client.ts --worker", "the socket in a Worker thread, as the article's thread", "把 socket 放进 Worker 线程，像原文的线程那样"],
     ],
     options: {
-      host: { type: "string", value: "<address>", default: "127.0.0.1", help: ["the hub's address", "hub 的地址"] },
-      port: { type: "string", value: "<n>", default: process.env.PORT ?? "9009", help: ["the hub's port (or set env PORT)", "hub 的端口（也可以设环境变量 PORT）"] },
+      host: { type: "string", value: "<address>", default: DEFAULT_HOST, help: ["the hub's address", "hub 的地址"] },
+      port: {
+        type: "string", value: "<n>", default: process.env.PORT ?? String(DEFAULT_PORT),
+        help: ["the hub's port (or set env PORT)", "hub 的端口（也可以设环境变量 PORT）"],
+      },
       udp: { type: "boolean", help: ["UDP instead of TCP", "用 UDP 而不是 TCP"] },
       worker: { type: "boolean", help: ["receive in a Worker thread (03-client-worker.ts)", "在 Worker 线程里接收（03-client-worker.ts）"] },
     },

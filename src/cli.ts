@@ -44,9 +44,9 @@ export function localize(program: Command, t: Messages): Command {
   const builtIn = new Help();
   return program
     .helpOption("-h, --help", t.cli.help)
-    .showHelpAfterError(t.cli.seeHelp)
     .configureHelp({
-      styleTitle: (title) => (title === "Usage:" ? t.cli.usageTitle : title === "Options:" ? t.cli.optionsTitle : title),
+      styleTitle: (title) =>
+        title === "Usage:" ? t.cli.usageTitle : title === "Options:" ? t.cli.optionsTitle : title,
       // A CJK character takes two columns: align and wrap by what the terminal shows.
       displayWidth: (text) => Bun.stringWidth(text),
       optionDescription(option: Option) {
@@ -55,49 +55,91 @@ export function localize(program: Command, t: Messages): Command {
         const value = option.defaultValueDescription ?? JSON.stringify(option.defaultValue);
         return option.description + t.cli.defaultIs(value);
       },
-      boxWrap: wrap,
+      boxWrap: (text, width) => wrapText(text, width),
     })
     .configureOutput({ outputError: (text, write) => write(translateError(text, t)) });
 }
 
+/** Characters as wide as two Latin ones, between any two of which a line may break. */
+const WIDE = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}\p{sc=Bopomofo}\u3000-\u303f\uff00-\uffef]/u;
+/** Marks that stay with what follows them: no line ends with one. */
+const OPENING = new Set([..."（「『《〈【〔［｛“‘([{"]);
+/** Marks that stay with what precedes them: no line starts with one. */
+const CLOSING = new Set([..."，。、；：！？）」』》〉】〕］｝”’…～·"]);
+
 /**
- * Wraps help text to `width` columns. Commander breaks lines only at spaces, and
- * Chinese has none: here a line may also break between two CJK characters (never
- * before CJK punctuation, never inside a Latin word). Widths are display widths.
+ * The pieces a line may break between: a Latin word (with what sticks to it),
+ * or one CJK character with the marks that must stay next to it; a `code span`
+ * is one piece. `gap` is the whitespace before a piece (dropped at a break).
  */
-function wrap(text: string, width: number): string {
-  const ideograph = "\u3400-\u9fff";
-  const open = "（「『《〈【";
-  const punct = "\u3000-\u303f\uff00-\uffef";
-  const chunks = new RegExp(
-    `\\s*[${open}]*(?:[${ideograph}]|[^\\s${ideograph}${punct}]+|[${punct}])(?:(?![${open}])[${punct}])*`,
-    "g",
-  );
-  return text
-    .split("\n")
-    .map((paragraph) => {
-      const lines: string[] = [];
-      let line = "";
-      for (const chunk of paragraph.match(chunks) ?? []) {
-        if (line !== "" && Bun.stringWidth(line + chunk) > width) {
-          lines.push(line);
-          line = chunk.trimStart();
-        } else line += chunk;
-      }
-      return [...lines, line].join("\n");
-    })
-    .join("\n");
+function pieces(text: string): { text: string; gap: string }[] {
+  const out: { text: string; gap: string }[] = [];
+  let gap = "";
+  let glueNext = false;
+  for (const token of text.match(/\s+|`[^`]*`|\S/gu) ?? []) {
+    if (/^\s/.test(token)) {
+      gap = token;
+      glueNext = false;
+      continue;
+    }
+    const last = out.at(-1);
+    const wide = WIDE.test(token);
+    const afterWide = last !== undefined && WIDE.test([...last.text].at(-1)!);
+    // Glued to the piece before: no space between, and a closing mark, or Latin
+    // after Latin (one word), or anything right after an opening mark.
+    const latinWord = !wide && !afterWide && !OPENING.has(token);
+    const glue = last !== undefined && gap === "" && (glueNext || CLOSING.has(token) || latinWord);
+    if (glue) last.text += token;
+    else out.push({ text: token, gap });
+    glueNext = OPENING.has(token);
+    gap = "";
+  }
+  return out;
 }
 
-/** Commander's usage errors, in the person's language. */
+/**
+ * Wraps `text` to `columns` display columns (Bun.stringWidth: a CJK character
+ * is two), each line after `indent`. Latin text breaks at spaces, and a word
+ * longer than a line stays whole; Chinese, Japanese and Korean, which have no
+ * spaces, break between any two characters, after CJK punctuation but never
+ * before it. Newlines are kept, and so is the whitespace a paragraph starts with.
+ * Commander's own wrapping breaks only at spaces: a Chinese description would
+ * come out as one line.
+ */
+export function wrapText(text: string, columns: number, indent = ""): string {
+  const room = columns - Bun.stringWidth(indent);
+  const rows: string[] = [];
+  for (const paragraph of text.split("\n")) {
+    let row = "";
+    let started = false;
+    for (const p of pieces(paragraph)) {
+      const add = p.gap + p.text;
+      if (started && Bun.stringWidth(row + add) > room) {
+        rows.push(row);
+        row = p.text;
+      } else row += add;
+      started = true;
+    }
+    rows.push(row);
+  }
+  return rows.map((r) => (r === "" ? "" : indent + r)).join("\n");
+}
+
+/** Commander's usage errors, in the person's language, each one line ending with where to look. */
 function translateError(text: string, t: Messages): string {
   const line = text.replace(/\n$/, "");
   let m: RegExpExecArray | null;
-  if ((m = /^error: option '(.+)' argument '(.*)' is invalid\. (.*)$/s.exec(line))) return t.cli.badValue(m[1]!, m[2]!, m[3]!) + "\n";
-  if ((m = /^error: option '(.+)' argument missing$/.exec(line))) return t.cli.missingValue(m[1]!) + "\n";
-  if ((m = /^error: unknown option '(.+?)'(?:\s*\(Did you mean (.+)\?\))?$/s.exec(line))) return t.cli.unknownOption(m[1]!, m[2]) + "\n";
-  if ((m = /^error: too many arguments.*?: (.*)\.$/s.exec(line))) return t.cli.tooManyArguments(m[1]!) + "\n";
-  return text;
+  let said: string;
+  if ((m = /^error: option '(.+)' argument '(.*)' is invalid\. (.*)$/s.exec(line))) {
+    said = t.cli.badValue(m[1]!, m[2]!, m[3]!);
+  } else if ((m = /^error: option '(.+)' argument missing$/.exec(line))) {
+    said = t.cli.missingValue(m[1]!);
+  } else if ((m = /^error: unknown option '(.+?)'(?:\s*\(Did you mean (.+)\?\))?$/s.exec(line))) {
+    said = t.cli.unknownOption(m[1]!, m[2]);
+  } else if ((m = /^error: too many arguments.*?: (.*)\.$/s.exec(line))) {
+    said = t.cli.tooManyArguments(m[1]!);
+  } else said = line.replace(/\s*\n\s*/g, " ");
+  return t.cli.seeHelp(said) + "\n";
 }
 
 /** The message of an error as one line, with its code if it has one, in `t`'s language. */

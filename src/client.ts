@@ -73,8 +73,8 @@ let t = messages(chosenLang ?? "en");
 /** A nickname the server would accept (docs/PROTOCOL.md, Nicknames). */
 function nickOption(value: string): string {
   const checked = checkNick(value);
-  if (!checked.ok) throw new InvalidArgumentError(t.cli.nick);
-  return checked.nick;
+  if (checked.ok) return checked.nick;
+  throw new InvalidArgumentError(checked.problem === "mixed-scripts" ? t.nickMixedScripts : t.cli.nick);
 }
 
 const o = t.cli.client;
@@ -188,7 +188,7 @@ async function open(): Promise<Link> {
   const heardFirst = new Promise<void>((resolve) => (heard = resolve));
   const handlers: ConnectionHandlers = {
     line(text) {
-      if (id !== session) return;
+      if (id !== session || leaving) return; // leaving: the server's goodbye is ours to say
       heard();
       if (ready) received(text);
       else held.push(text);
@@ -262,6 +262,7 @@ function learnLanguage(text: string): void {
 
 /** One line from the server: act on the notices that concern us, then show it. */
 function received(text: string): void {
+  if (lastPing && text === `*** pong ${lastPing.token}`) return lastPing.answered(); // ours, not the person's
   const meaning = noticeMeaning(text);
   switch (meaning.kind) {
     case "welcome":
@@ -331,6 +332,31 @@ function leave(quitLine = "/quit"): void {
   process.exit(0);
 }
 
+/** The ping sent when the input ended, waiting for its answer. */
+let lastPing: { token: string; answered: () => void } | undefined;
+/** At most this long for the answers to the last lines typed (or piped in). */
+const LAST_ANSWERS_MS = 2000;
+
+/**
+ * The input ended (Ctrl+D, or the end of piped input: `printf '/who\n' | bun
+ * src/client.ts`). The answers to the last lines are still on their way: a
+ * `/ping` sent now is answered after them (the server handles a member's lines in
+ * order), so its answer, or 2 s, is when to leave.
+ */
+async function inputEnded(): Promise<void> {
+  if (leaving) return;
+  const current = link;
+  if (current) {
+    const token = `bye-${crypto.randomUUID().slice(0, 8)}`;
+    const answered = new Promise<void>((resolve) => (lastPing = { token, answered: resolve }));
+    current.send(`/ping ${token}`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([answered, new Promise((resolve) => (timer = setTimeout(resolve, LAST_ANSWERS_MS)))]);
+    clearTimeout(timer);
+  }
+  leave();
+}
+
 // ---------------------------------------------------------------------------
 // What you type
 // ---------------------------------------------------------------------------
@@ -382,12 +408,16 @@ try {
   clearTimeout(connecting);
 } catch (error) {
   clearTimeout(connecting);
-  console.error(renderLocalError(c, now(), t.connectFailed(host, port, describeError(error, t))));
+  const why = describeError(error, t);
+  // Over UDP "refused" is often a server that serves TCP only (the kit's default).
+  const udpRefused = flags.udp && (error as { code?: string })?.code === "ECONNREFUSED";
+  const said = udpRefused ? t.connectFailedUdp(host, port, why) : t.connectFailed(host, port, why);
+  console.error(renderLocalError(c, now(), said));
   process.exit(1);
 }
 
 rl = createInterface({ input: process.stdin, output: out, prompt: "> ", terminal: interactive });
 rl.on("line", typed);
 rl.on("SIGINT", () => leave()); // Ctrl+C
-rl.on("close", () => leave()); // Ctrl+D, or the end of piped input
+rl.on("close", () => void inputEnded()); // Ctrl+D, or the end of piped input
 prompt();

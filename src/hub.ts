@@ -17,7 +17,17 @@
  * order would be too. The parts read in turn: joining and leaving, a member's
  * lines and commands, nicks, what the room hears, flood control.
  */
-import { checkNick, format, nickKey, OutLine, parseCommand, sanitize, USAGE, type Frame, MAX_NICK_CHARS } from "./protocol.ts";
+import {
+  checkNick,
+  format,
+  MAX_NICK_CHARS,
+  nickKey,
+  OutLine,
+  parseCommand,
+  sanitize,
+  utf8Length,
+  type Frame,
+} from "./protocol.ts";
 import { localReason, messages, type Lang, type Messages } from "./i18n.ts";
 import { DEFAULTS } from "./config.ts";
 import { localRoom, type MemberRef, type Notice, type Room, type RoomMessage } from "./room.ts";
@@ -25,8 +35,6 @@ import { localRoom, type MemberRef, type Notice, type Room, type RoomMessage } f
 // The seam between the hub and the room it delivers to: src/room.ts.
 export { localRoom, type LinkedHub, type MemberRef, type Notice, type Room, type RoomMessage } from "./room.ts";
 
-const utf8 = new TextEncoder();
-const utf8Bytes = (text: string) => utf8.encode(text).length;
 
 /** One connected client, as a transport presents it to the hub. */
 export interface Peer {
@@ -47,7 +55,7 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
-export const realClock: Clock = {
+const realClock: Clock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
@@ -91,20 +99,28 @@ interface Member {
   /** Flood control: a token bucket, and the lines waiting for tokens. */
   tokens: number;
   refilledAt: number;
-  delayed: Frame[];
+  delayed: (Frame & { kind: "line" })[];
   timer: unknown;
-  /** Lines refused in this flood episode (told once, summed up), and since when. */
+  /** Lines refused in this flood episode (summed up), since when, and whether it was told they are dropped. */
   refused: number;
   refusedSince: number;
+  dropping: boolean;
   /** Has the room heard of this member yet (its join announced, or counted in a summary)? */
   announced: boolean;
   holdTimer: unknown;
-  /** A nick claim the room has not answered yet: the nick's key (reserved here), and the lines waiting for the answer. */
+  /** A nick claim the room has not answered yet: the nick's key (reserved here), and the lines waiting for it. */
   claiming: string | undefined;
   held: Frame[];
 }
 
 let hubCount = 0;
+
+/** A line quoted in a notice: cleaned, and cut to a glance. */
+function quoteLine(text: string): string {
+  const clean = sanitize(text).text.trim();
+  const chars = [...clean];
+  return `"${chars.length > 40 ? chars.slice(0, 39).join("") + "…" : clean}"`;
+}
 
 export class Hub {
   readonly t: Messages;
@@ -194,6 +210,7 @@ export class Hub {
       timer: undefined,
       refused: 0,
       refusedSince: 0,
+      dropping: false,
       announced: false,
       holdTimer: undefined,
       claiming: undefined,
@@ -247,7 +264,9 @@ export class Hub {
     // accepted: deliver them first. Whatever the room answers a claim now comes too late.
     this.unclaim(member);
     this.releaseDelayed(member, Infinity);
-    for (const frame of member.held.splice(0)) if (this.members.has(peer) && frame.kind === "line") this.handle(member, frame);
+    for (const frame of member.held.splice(0)) {
+      if (this.members.has(peer) && frame.kind === "line") this.handle(member, frame);
+    }
     if (!this.members.has(peer)) return; // a delayed /quit already took it out
     const roomSize = this.roomSize();
     this.remove(member);
@@ -289,7 +308,9 @@ export class Hub {
   /** Deliver a room message to this hub's members (the local half of `Room`). */
   deliver(message: RoomMessage): void {
     if (message.to !== undefined) {
-      for (const member of this.members.values()) if (member.id === message.to && member.nick) member.peer.send(new OutLine(message.text));
+      for (const member of this.members.values()) {
+        if (member.id === message.to && member.nick) member.peer.send(new OutLine(message.text));
+      }
       return;
     }
     const line = new OutLine(message.notice ? format.notice(this.word(message.notice)) : message.text);
@@ -357,6 +378,8 @@ export class Hub {
         for (const line of this.t.help) this.tell(member, format.notice(line));
         return;
       case "quit":
+        // Said to the quitter first: at `nc` the connection's end is otherwise silent.
+        this.tell(member, format.notice(this.t.goodbye(member.nick)));
         this.leave(member.peer, command.reason || this.t.reasonQuit);
         member.peer.close();
         return;
@@ -375,13 +398,13 @@ export class Hub {
   private rename(member: Member, requested: string, after?: () => void): void {
     const checked = checkNick(requested);
     if (!checked.ok) {
-      const why =
-        checked.problem === "empty"
-          ? this.t.nickEmpty
-          : checked.problem === "too-long"
-            ? this.t.nickTooLong(MAX_NICK_CHARS)
-            : this.t.nickBadChars;
-      this.tell(member, format.error(`${why}: ${sanitize(requested).text}`));
+      const why = {
+        empty: this.t.nickEmpty,
+        "too-long": this.t.nickTooLong(MAX_NICK_CHARS),
+        "bad-chars": this.t.nickBadChars,
+        "mixed-scripts": this.t.nickMixedScripts,
+      }[checked.problem];
+      this.tell(member, format.error(this.t.nickRefused(why, sanitize(requested).text)));
       return after?.();
     }
     const key = nickKey(checked.nick);
@@ -452,27 +475,35 @@ export class Hub {
     });
   }
 
-  /** Gives the member the next guest nick the room grants, then calls `then`. */
+  /**
+   * Gives the member the next guest nick the room grants, then calls `then`.
+   *
+   * A room answers a claim in one of two ways. At once, from inside `claim` (the
+   * local room always; a linked room when it knows another hub holds the nick):
+   * then a refusal means the next guest nick is tried here, in this loop, not by
+   * recursion, since a room may turn many away in a row. Or later (a linked room
+   * asking Redis): then this returns, and the answer's callback carries on.
+   */
   private takeGuestNick(member: Member, then: () => void): void {
-    // A loop, not recursion: a room may turn many guest nicks away at once (other hubs hold them).
-    let answer: boolean | undefined;
-    do {
-      answer = undefined;
-      let waiting = false;
+    for (;;) {
+      let answeredAtOnce: boolean | undefined;
+      let returned = false;
       this.claimNick(member, this.guestNick(), (ok) => {
-        if (!waiting) answer = ok;
+        if (!returned) answeredAtOnce = ok;
         else if (ok) then();
         else this.takeGuestNick(member, then);
       });
-      waiting = true;
-    } while (answer === false);
-    if (answer) then();
+      returned = true;
+      if (answeredAtOnce === undefined) return; // answered later, by the callback
+      if (answeredAtOnce) return then();
+    }
   }
 
   /** Stops waiting for the room's answer to a claim (the member is leaving); the nick reserved for it is free here. */
   private unclaim(member: Member): void {
     if (member.claiming === undefined) return;
-    if (this.byNick.get(member.claiming) === member && nickKey(member.nick) !== member.claiming) this.byNick.delete(member.claiming);
+    const reserved = member.claiming;
+    if (this.byNick.get(reserved) === member && nickKey(member.nick) !== reserved) this.byNick.delete(reserved);
     member.claiming = undefined;
   }
 
@@ -490,7 +521,8 @@ export class Hub {
     const held = member.held;
     member.held = [];
     for (const frame of held) this.receive(member.peer, frame);
-    if (member.refused > 0 && member.delayed.length === 0 && member.claiming === undefined && this.members.has(member.peer)) {
+    const settled = member.delayed.length === 0 && member.claiming === undefined && this.members.has(member.peer);
+    if (member.refused > 0 && settled) {
       this.tell(member, format.error(this.t.floodRefused(member.refused)));
       member.refused = 0;
     }
@@ -549,7 +581,7 @@ export class Hub {
     let batch: string[] = [];
     const line = (names: string[]) => format.notice(first ? this.t.who(nicks.length, names) : this.t.whoMore(names));
     for (const nick of nicks) {
-      if (batch.length > 0 && utf8Bytes(line([...batch, nick])) > max) {
+      if (batch.length > 0 && utf8Length(line([...batch, nick])) > max) {
         this.tell(member, line(batch));
         first = false;
         batch = [];
@@ -615,13 +647,19 @@ export class Hub {
   }
 
   private delay(member: Member, frame: Frame & { kind: "line" }): void {
-    if (member.delayed.length >= this.opts.floodQueue) {
+    const waiting = member.delayed.length;
+    if (waiting >= this.opts.floodQueue) {
       if (member.refused++ === 0) member.refusedSince = this.clock.now();
+      if (!member.dropping) {
+        // Once per episode, at the first refused line: from here on lines are dropped, until the queue is out.
+        member.dropping = true;
+        const last = member.delayed[waiting - 1]!;
+        const seconds = Math.ceil((waiting - member.tokens) / this.opts.floodRate);
+        this.tell(member, format.error(this.t.floodDropping(waiting, seconds, quoteLine(last.text))));
+      }
       return;
     }
-    if (member.delayed.length === 0) {
-      this.tell(member, format.notice(this.t.floodSlowDown(Math.ceil(1 / this.opts.floodRate))));
-    }
+    if (waiting === 0) this.tell(member, format.notice(this.t.floodSlowDown(this.opts.floodRate)));
     member.delayed.push(frame);
     this.schedule(member);
   }
@@ -640,6 +678,7 @@ export class Hub {
         this.tell(member, format.error(this.t.floodRefused(member.refused)));
         member.refused = 0;
       }
+      if (over) member.dropping = false;
       this.schedule(member);
     }, wait);
   }
@@ -648,7 +687,8 @@ export class Hub {
   private releaseDelayed(member: Member, count: number): void {
     let released = 0;
     // A line after a /nick waits until the room has answered it (its sender's name may change).
-    while (released < count && member.delayed.length > 0 && this.members.has(member.peer) && member.claiming === undefined) {
+    const more = () => member.delayed.length > 0 && this.members.has(member.peer) && member.claiming === undefined;
+    while (released < count && more()) {
       const frame = member.delayed.shift()!;
       if (count !== Infinity) member.tokens -= 1;
       released++;

@@ -9,6 +9,9 @@
  * English and Chinese, kept side by side so a message is added to both at once.
  */
 
+import { hostPort } from "./address.ts";
+import type { SkipReason } from "./link/wire.ts";
+
 export type Lang = "en" | "zh";
 export const LANGS: readonly Lang[] = ["en", "zh"];
 
@@ -39,6 +42,16 @@ export function langFromArgs(args: readonly string[]): Lang | undefined {
   return (LANGS as readonly (string | undefined)[]).includes(lang) ? (lang as Lang) : undefined;
 }
 
+/**
+ * `/help` as lines: a title, then each command and what it does, the second
+ * column aligned by display width (a CJK character is two columns wide).
+ */
+function helpLines(title: string, rows: [string, string][]): string[] {
+  const column = Math.max(...rows.map(([command]) => Bun.stringWidth(command))) + 3;
+  const pad = (command: string) => " ".repeat(column - Bun.stringWidth(command));
+  return [title, ...rows.map(([command, what]) => `  ${command}${pad(command)}${what}`)];
+}
+
 export interface Messages {
   // Notices to the room or to one member.
   welcome(nick: string): string;
@@ -53,9 +66,12 @@ export interface Messages {
   summary(joined: number, left: number, seconds: number): string;
   help: string[];
   pong(token: string): string;
+  /** To a member who typed /quit, before the server closes its connection. */
+  goodbye(nick: string): string;
   shuttingDown: string;
   // Errors, to the sender only.
   lineTooLong(bytes: number, max: number): string;
+  /** Unterminated input past the hard cap (`bytes`): the connection is closed. */
   noNewline(bytes: number): string;
   controlReplaced: string;
   invalidUtf8: string;
@@ -64,18 +80,33 @@ export interface Messages {
   nickEmpty: string;
   nickTooLong(max: number): string;
   nickBadChars: string;
+  nickMixedScripts: string;
+  /** A refused nick: why, then the nick as it was asked for. */
+  nickRefused(why: string, nick: string): string;
   nickTaken(nick: string): string;
   noSuchNick(nick: string): string;
   alreadyJoined: string;
   serverFull(max: number): string;
   tooManyFromAddress(max: number): string;
-  floodSlowDown(seconds: number): string;
+  /** Once per flood episode, at the first delayed line: `rate` lines a second get through. */
+  floodSlowDown(rate: number): string;
+  /**
+   * Once per flood episode, at the first refused line: `waiting` lines queued,
+   * out in about `seconds`; `last`, the last of them.
+   */
+  floodDropping(waiting: number, seconds: number, last: string): string;
   /** Once per flood episode: how many lines were refused in it. */
   floodRefused(lines: number): string;
   truncatedDatagram(max: number): string;
   notChat: string;
   idleProbe(seconds: number): string;
   idleClosing(seconds: number): string;
+  /** UDP: a member silent for half the timeout; `left`: how long until it is removed. */
+  udpStillThere(silent: string, left: string): string;
+  /** UDP: removed for its silence. */
+  udpTimedOut(silent: string): string;
+  /** UDP: a line from an address removed for its silence (followed by the challenge). */
+  udpLineNotSent(silent: string): string;
   // The link between hubs (bun src/server.ts --redis).
   nickLost(nick: string): string;
   linkDown: string;
@@ -104,12 +135,17 @@ export interface Messages {
   logLinkBack(url: string): string;
   logHubLost(hub: string, members: number): string;
   logSkipped(id: string, why: string): string;
+  /** Why a stream entry was skipped, for logSkipped. */
+  skipReason(why: SkipReason): string;
+  logSkipsUnlogged(after: number): string;
   redisUnreachable(url: string, why: string): string;
-  redisWhy: { refused: string; closed: string; badUrl: string };
+  redisWhy: { refused: string; closed: string; timeout: string; badUrl: string };
   // The terminal client.
   connecting(host: string, port: number, transport: string): string;
   connected(host: string, port: number, transport: string): string;
   connectFailed(host: string, port: number, why: string): string;
+  /** Over UDP, refused: the server may serve TCP only. */
+  connectFailedUdp(host: string, port: number, why: string): string;
   serverGone: string;
   reconnecting(seconds: number): string;
   bye: string;
@@ -135,7 +171,8 @@ export interface CliMessages {
   /** Added to an option's description: " (default: 9009)". */
   defaultIs(value: string): string;
   help: string;
-  seeHelp: string;
+  /** A usage error, with where to look for the options: one line. */
+  seeHelp(error: string): string;
   unknownOption(flag: string, suggestion: string | undefined): string;
   missingValue(flags: string): string;
   badValue(flags: string, value: string, why: string): string;
@@ -184,20 +221,21 @@ const en: Messages = {
   who: (total, nicks) => `in the room (${total}): ${nicks.join(", ")}`,
   whoMore: (nicks) => `in the room, continued: ${nicks.join(", ")}`,
   summary: (joined, left, seconds) =>
-    [joined ? `${joined} joined` : "", left ? `${left} left` : ""].filter(Boolean).join(" and ") + ` in the last ${seconds}s`,
-  help: [
-    "commands:",
-    "  /nick NAME       change your nickname",
-    "  /who             list the members of the room",
-    "  /me ACTION       act: * you ACTION",
-    "  /msg NICK TEXT   a private message",
-    "  /quit [REASON]   leave",
-    "  //text           say a line that starts with /",
-  ],
+    [joined ? `${joined} joined` : "", left ? `${left} left` : ""].filter(Boolean).join(" and ") +
+    ` in the last ${seconds}s`,
+  help: helpLines("commands:", [
+    ["/nick NAME", "change your nickname"],
+    ["/who", "list the members of the room"],
+    ["/me ACTION", "act: * you ACTION"],
+    ["/msg NICK TEXT", "a private message"],
+    ["/quit [REASON]", "leave"],
+    ["//text", "say a line that starts with /"],
+  ]),
   pong: (token) => (token ? `pong ${token}` : "pong"),
+  goodbye: (nick) => `bye, ${nick}: you left the room`,
   shuttingDown: "the server is shutting down",
   lineTooLong: (bytes, max) => `line too long (${bytes}+ bytes; the limit is ${max}): it was not sent`,
-  noNewline: (bytes) => `${bytes} bytes without a newline: closing the connection`,
+  noNewline: (bytes) => `more than ${bytes} bytes without a newline: closing the connection`,
   controlReplaced: "control characters were replaced by \ufffd",
   invalidUtf8: "your line was not valid UTF-8: bad bytes were replaced by \ufffd",
   unknownCommand: (name) => `unknown command /${name}; /help lists the commands`,
@@ -205,17 +243,27 @@ const en: Messages = {
   nickEmpty: "a nickname cannot be empty",
   nickTooLong: (max) => `a nickname has at most ${max} characters`,
   nickBadChars: "a nickname has only letters, digits, _ and -",
+  nickRefused: (why, nick) => `${why}: ${nick}`,
+  nickMixedScripts:
+    "a nickname is written in one script (Latin may go with Chinese, Japanese or Korean): mixing others, such as Latin and Cyrillic, makes look-alikes of other nicks",
   nickTaken: (nick) => `the nickname ${nick} is taken`,
   noSuchNick: (nick) => `no such nickname: ${nick}`,
   alreadyJoined: "you are already in the room",
   serverFull: (max) => `the room is full (${max} members); try again later`,
   tooManyFromAddress: (max) => `too many connections from your address (at most ${max})`,
-  floodSlowDown: (seconds) => `you are sending too fast: lines are delayed (about ${seconds}s)`,
+  floodSlowDown: (rate) => `you are sending too fast: your lines are delayed, ${rate} a second get through`,
+  floodDropping: (waiting, seconds, last) =>
+    `you are sending too fast: ${waiting} lines are waiting (out in about ${seconds}s), and until then lines you send are dropped; the last line that will be sent: ${last}`,
   floodRefused: (lines) => `you were sending too fast: ${lines === 1 ? "1 line was" : `${lines} lines were`} not sent`,
   truncatedDatagram: (max) => `datagram too long: at most ${max} bytes`,
   notChat: "this is a plain-text chat server (that looked like TLS): closing the connection",
   idleProbe: (seconds) => `no word from you in ${seconds}s: are you still there? send any line (or /ping)`,
   idleClosing: (seconds) => `no word from you in ${seconds}s: closing the connection`,
+  udpStillThere: (silent, left) =>
+    `no word from you in ${silent}s: are you still there? press Enter (or send any line) within ${left}s to stay in the room`,
+  udpTimedOut: (silent) => `no word from you in ${silent}s: you left the room`,
+  udpLineNotSent: (silent) =>
+    `your line was not sent: you had left the room (no word from you in ${silent}s). To join again, type the line below`,
   nickLost: (nick) => `while the link between the servers was down, someone on another server took the nickname ${nick} too, and kept it: you are a guest again (/nick to choose another)`,
   linkDown: "the link to the other servers of this room is down: you can still talk with those on this server; lines are passed on when it is back",
   linkBack: "the link to the other servers of this room is back",
@@ -230,7 +278,7 @@ const en: Messages = {
   reasonNotChat: "not a chat client",
   reasonHubLost: "their server stopped answering",
   joinHint: (command) => `to join, type: ${command}`,
-  listening: (host, port, transport) => `server: listening on ${host}:${port} (${transport})`,
+  listening: (host, port, transport) => `server: listening on ${hostPort(host, port)} (${transport})`,
   stopping: (signal) => `server: ${signal}: telling everyone and stopping`,
   logJoin: (label, nick) => `server: ${label} joined as ${nick}`,
   logLeave: (label, nick, reason) => `server: ${label} (${nick}) left${reason ? `: ${reason}` : ""}`,
@@ -238,17 +286,46 @@ const en: Messages = {
   linked: (url, hub) => `server: linked through Redis at ${url}: one room with every server linked there (this server is ${hub})`,
   logLinkDown: (url) => `server: the link through Redis at ${url} is down; this server's room carries on, and lines are held for the others`,
   logLinkBack: (url) => `server: the link through Redis at ${url} is back`,
-  logHubLost: (hub, members) => `server: server ${hub} stopped answering; its ${members} members are gone`,
+  logHubLost: (hub, members) =>
+    `server: server ${hub} stopped answering; ${members === 1 ? "its 1 member is" : `its ${members} members are`} gone`,
   logSkipped: (id, why) => `server: skipped stream entry ${id}, not from a server of this room: ${why}`,
+  skipReason: (why) => {
+    switch (why.kind) {
+      case "not-pairs":
+        return "fields are not name/value pairs";
+      case "not-text":
+        return "a field is not text";
+      case "version":
+        return `version ${why.got} is not ${why.want}`;
+      case "hub":
+        return "no valid hub id";
+      case "seq":
+        return "no valid batch number";
+      case "too-long":
+        return `${why.chars} characters of messages (at most ${why.max})`;
+      case "not-json":
+        return "messages are not JSON";
+      case "not-list":
+        return "messages are not a list";
+      case "too-many":
+        return `${why.messages} messages (at most ${why.max})`;
+      case "bad-message":
+        return `a message that is not one: ${why.sample}`;
+    }
+  },
+  logSkipsUnlogged: (after) => `server: ${after} stream entries skipped; further skipped entries are not logged, only counted`,
   redisUnreachable: (url, why) => `server: cannot reach Redis at ${url}: ${why}`,
   redisWhy: {
     refused: "connection refused (is redis-server running there?)",
     closed: "it closed the connection (a wrong password? not Redis?)",
+    timeout: "no answer (timed out)",
     badUrl: "not a Redis URL (redis://HOST:PORT)",
   },
-  connecting: (host, port, transport) => `connecting to ${host}:${port} (${transport})...`,
-  connected: (host, port, transport) => `connected to ${host}:${port} (${transport}). Type a line and press Enter; /help for commands, exit to leave.`,
-  connectFailed: (host, port, why) => `cannot reach ${host}:${port}: ${why}. Is the server running?`,
+  connecting: (host, port, transport) => `connecting to ${hostPort(host, port)} (${transport})...`,
+  connected: (host, port, transport) => `connected to ${hostPort(host, port)} (${transport}). Type a line and press Enter; /help for commands, exit to leave.`,
+  connectFailed: (host, port, why) => `cannot reach ${hostPort(host, port)}: ${why}. Is the server running?`,
+  connectFailedUdp: (host, port, why) =>
+    `cannot reach ${hostPort(host, port)}: ${why}. Is the server running, and does it serve UDP (bun src/server.ts --udp)?`,
   serverGone: "the server went away",
   reconnecting: (seconds) => `reconnecting in ${seconds}s (Ctrl+C to stop)`,
   bye: "bye",
@@ -258,7 +335,7 @@ const en: Messages = {
   lineTooLongHere: (bytes, max) => `that line is ${bytes} bytes, over the limit of ${max}: it was not sent. Shorten it and press Enter`,
   serverRestarted: "the server restarted: joining again",
   resent: (lines) => (lines === 1 ? "your last line was sent again" : `your last ${lines} lines were sent again`),
-  cannotListen: (host, port, why) => `server: cannot listen on ${host}:${port}: ${why}`,
+  cannotListen: (host, port, why) => `server: cannot listen on ${hostPort(host, port)}: ${why}`,
   errAddrInUse: "the port is already in use. Is another server running? Stop it, or try --port 0 (any free port)",
   errConnRefused: "connection refused",
   errTimedOut: "no answer (over UDP a server that is not there may stay silent)",
@@ -268,11 +345,11 @@ const en: Messages = {
     optionsTitle: "Options:",
     defaultIs: (value) => ` (default: ${value})`,
     help: "show this help",
-    seeHelp: "(run with --help for the options)",
+    seeHelp: (error) => `${error} (run with --help for the options)`,
     unknownOption: (flag, suggestion) => `error: unknown option '${flag}'${suggestion ? ` (did you mean ${suggestion}?)` : ""}`,
     missingValue: (flags) => `error: option '${flags}' needs a value`,
     badValue: (flags, value, why) => `error: option '${flags}' argument '${value}' is invalid. ${why}`,
-    tooManyArguments: (args) => `error: unexpected argument: ${args} (options start with --; see --help)`,
+    tooManyArguments: (args) => `error: unexpected argument: ${args}; options start with --`,
     wholeNumber: (min, max) => `expected a whole number from ${min} to ${max}`,
     seconds: (min, max) => `expected seconds from ${min} to ${max}`,
     oneOf: (choices) => `expected one of ${choices.join(", ")}`,
@@ -319,19 +396,19 @@ const zh: Messages = {
   whoMore: (nicks) => `（续）${nicks.join("、")}`,
   summary: (joined, left, seconds) =>
     `最近 ${seconds} 秒：` + [joined ? `${joined} 人加入` : "", left ? `${left} 人离开` : ""].filter(Boolean).join("，"),
-  help: [
-    "命令：",
-    "  /nick 昵称        修改昵称",
-    "  /who             查看聊天室里的人",
-    "  /me 动作          做一个动作：* 你 动作",
-    "  /msg 昵称 内容    私聊",
-    "  /quit [原因]      离开",
-    "  //内容            发送以 / 开头的一行",
-  ],
+  help: helpLines("命令：", [
+    ["/nick 昵称", "修改昵称"],
+    ["/who", "查看聊天室里的人"],
+    ["/me 动作", "做一个动作：* 你 动作"],
+    ["/msg 昵称 内容", "私聊"],
+    ["/quit [原因]", "离开"],
+    ["//内容", "发送以 / 开头的一行"],
+  ]),
   pong: (token) => (token ? `pong ${token}` : "pong"),
+  goodbye: (nick) => `再见，${nick}：你已离开聊天室`,
   shuttingDown: "服务器正在关闭",
   lineTooLong: (bytes, max) => `这一行太长（${bytes}+ 字节，上限 ${max}），没有发送`,
-  noNewline: (bytes) => `收到 ${bytes} 字节仍没有换行，断开连接`,
+  noNewline: (bytes) => `超过 ${bytes} 字节仍没有换行，断开连接`,
   controlReplaced: "控制字符已被替换为 \ufffd",
   invalidUtf8: "这一行不是有效的 UTF-8，错误的字节已被替换为 \ufffd",
   unknownCommand: (name) => `未知命令 /${name}；输入 /help 查看命令`,
@@ -339,17 +416,24 @@ const zh: Messages = {
   nickEmpty: "昵称不能为空",
   nickTooLong: (max) => `昵称最多 ${max} 个字符`,
   nickBadChars: "昵称只能包含字母、数字、_ 和 -",
+  nickRefused: (why, nick) => `${why}：${nick}`,
+  nickMixedScripts: "昵称只能用一种文字书写（拉丁字母可以和中文、日文或韩文一起用）：混用其他文字（如拉丁字母和西里尔字母）会造出与别人相似的昵称",
   nickTaken: (nick) => `昵称 ${nick} 已被使用`,
   noSuchNick: (nick) => `没有这个昵称：${nick}`,
   alreadyJoined: "你已经在聊天室里了",
   serverFull: (max) => `聊天室已满（${max} 人），请稍后再试`,
   tooManyFromAddress: (max) => `来自你的地址的连接太多（最多 ${max} 个）`,
-  floodSlowDown: (seconds) => `你发送得太快了：消息将延迟发送（约 ${seconds} 秒）`,
+  floodSlowDown: (rate) => `你发送得太快了：消息将延迟发送，每秒放行 ${rate} 行`,
+  floodDropping: (waiting, seconds, last) =>
+    `你发送得太快了：已有 ${waiting} 行在排队（约 ${seconds} 秒后发完），在此之前你再发送的行都会被丢弃；最后一行会发送的是：${last}`,
   floodRefused: (lines) => `你发送得太快了：有 ${lines} 行没有发送`,
   truncatedDatagram: (max) => `数据报太长：最多 ${max} 字节`,
   notChat: "这是纯文本聊天服务器（收到的像是 TLS）：关闭连接",
   idleProbe: (seconds) => `${seconds} 秒没有收到你的消息：还在吗？发送任意一行（或 /ping）`,
   idleClosing: (seconds) => `${seconds} 秒没有收到你的消息：关闭连接`,
+  udpStillThere: (silent, left) => `${silent} 秒没有收到你的消息：还在吗？请在 ${left} 秒内按回车（或发送任意一行），否则会被移出聊天室`,
+  udpTimedOut: (silent) => `${silent} 秒没有收到你的消息：你已离开聊天室`,
+  udpLineNotSent: (silent) => `你的这一行没有发送：你已离开聊天室（${silent} 秒没有收到你的消息）。要重新加入，请输入下面这一行`,
   nickLost: (nick) => `服务器之间的连接中断期间，另一台服务器上也有人用了昵称 ${nick}，并保留了它：你重新成为访客（用 /nick 另选一个）`,
   linkDown: "与本聊天室其他服务器的连接中断了：你仍可以和本服务器上的人聊天；连接恢复后消息会继续传递",
   linkBack: "与本聊天室其他服务器的连接已恢复",
@@ -364,7 +448,7 @@ const zh: Messages = {
   reasonNotChat: "不是聊天客户端",
   reasonHubLost: "其所在的服务器没有响应",
   joinHint: (command) => `加入请输入：${command}`,
-  listening: (host, port, transport) => `server: 正在监听 ${host}:${port} (${transport})`,
+  listening: (host, port, transport) => `server: 正在监听 ${hostPort(host, port)} (${transport})`,
   stopping: (signal) => `server: 收到 ${signal}，通知所有人后退出`,
   logJoin: (label, nick) => `server: ${label} 以 ${nick} 加入`,
   logLeave: (label, nick, reason) => `server: ${label}（${nick}）离开${reason ? `：${reason}` : ""}`,
@@ -374,15 +458,43 @@ const zh: Messages = {
   logLinkBack: (url) => `server: 通过 Redis（${url}）的连接已恢复`,
   logHubLost: (hub, members) => `server: 服务器 ${hub} 没有响应；其 ${members} 名成员已离开`,
   logSkipped: (id, why) => `server: 跳过了不是来自本聊天室服务器的记录 ${id}：${why}`,
+  skipReason: (why) => {
+    switch (why.kind) {
+      case "not-pairs":
+        return "字段不是成对的名称和值";
+      case "not-text":
+        return "有字段不是文本";
+      case "version":
+        return `版本 ${why.got} 不是 ${why.want}`;
+      case "hub":
+        return "没有有效的服务器编号";
+      case "seq":
+        return "没有有效的批次号";
+      case "too-long":
+        return `消息共 ${why.chars} 个字符（最多 ${why.max}）`;
+      case "not-json":
+        return "消息不是 JSON";
+      case "not-list":
+        return "消息不是列表";
+      case "too-many":
+        return `${why.messages} 条消息（最多 ${why.max}）`;
+      case "bad-message":
+        return `有一条不是消息：${why.sample}`;
+    }
+  },
+  logSkipsUnlogged: (after) => `server: 已跳过 ${after} 条记录；之后跳过的记录不再逐条记录，只计数`,
   redisUnreachable: (url, why) => `server: 无法连接 Redis（${url}）：${why}`,
   redisWhy: {
     refused: "连接被拒绝（那里运行着 redis-server 吗？）",
     closed: "对方关闭了连接（密码错误？不是 Redis？）",
+    timeout: "没有回应（超时）",
     badUrl: "不是 Redis 地址（redis://主机:端口）",
   },
-  connecting: (host, port, transport) => `正在连接 ${host}:${port} (${transport})……`,
-  connected: (host, port, transport) => `已连接 ${host}:${port} (${transport})。输入一行后按回车发送；/help 查看命令，exit 退出。`,
-  connectFailed: (host, port, why) => `无法连接 ${host}:${port}：${why}。服务器在运行吗？`,
+  connecting: (host, port, transport) => `正在连接 ${hostPort(host, port)} (${transport})……`,
+  connected: (host, port, transport) => `已连接 ${hostPort(host, port)} (${transport})。输入一行后按回车发送；/help 查看命令，exit 退出。`,
+  connectFailed: (host, port, why) => `无法连接 ${hostPort(host, port)}：${why}。服务器在运行吗？`,
+  connectFailedUdp: (host, port, why) =>
+    `无法连接 ${hostPort(host, port)}：${why}。服务器在运行吗？它提供 UDP 吗（bun src/server.ts --udp）？`,
   serverGone: "服务器已断开",
   reconnecting: (seconds) => `${seconds} 秒后重新连接（Ctrl+C 停止）`,
   bye: "再见",
@@ -392,7 +504,7 @@ const zh: Messages = {
   lineTooLongHere: (bytes, max) => `这一行有 ${bytes} 字节，超过上限 ${max}：没有发送。改短后再按回车`,
   serverRestarted: "服务器重启了：正在重新加入",
   resent: (lines) => (lines === 1 ? "已重新发送你的最后一行" : `已重新发送你的最后 ${lines} 行`),
-  cannotListen: (host, port, why) => `server: 无法在 ${host}:${port} 上监听：${why}`,
+  cannotListen: (host, port, why) => `server: 无法在 ${hostPort(host, port)} 上监听：${why}`,
   errAddrInUse: "端口已被占用。是不是另一个服务器在运行？先停掉它，或者试试 --port 0（任选一个空闲端口）",
   errConnRefused: "连接被拒绝",
   errTimedOut: "没有回应（用 UDP 时，不存在的服务器可能一声不响）",
@@ -402,11 +514,11 @@ const zh: Messages = {
     optionsTitle: "选项：",
     defaultIs: (value) => `（默认：${value}）`,
     help: "显示这份帮助",
-    seeHelp: "（用 --help 查看所有选项）",
+    seeHelp: (error) => `${error}（用 --help 查看所有选项）`,
     unknownOption: (flag, suggestion) => `错误：未知选项 '${flag}'${suggestion ? `（你是不是想用 ${suggestion}？）` : ""}`,
     missingValue: (flags) => `错误：选项 '${flags}' 需要一个值`,
     badValue: (flags, value, why) => `错误：选项 '${flags}' 的值 '${value}' 无效：${why}`,
-    tooManyArguments: (args) => `错误：多余的参数：${args}（选项以 -- 开头；见 --help）`,
+    tooManyArguments: (args) => `错误：多余的参数：${args}；选项以 -- 开头`,
     wholeNumber: (min, max) => `应为 ${min} 到 ${max} 之间的整数`,
     seconds: (min, max) => `应为 ${min} 到 ${max} 之间的秒数`,
     oneOf: (choices) => `应为 ${choices.join("、")} 之一`,
@@ -447,7 +559,15 @@ const zh: Messages = {
 export const MESSAGES: Record<Lang, Messages> = { en, zh };
 
 /** Reasons for leaving that a server words itself, so another server can word them in its own language. */
-const REASONS = ["reasonClosed", "reasonTimedOut", "reasonNoNewline", "reasonReset", "reasonNotChat", "reasonHubLost", "shuttingDown"] as const;
+const REASONS = [
+  "reasonClosed",
+  "reasonTimedOut",
+  "reasonNoNewline",
+  "reasonReset",
+  "reasonNotChat",
+  "reasonHubLost",
+  "shuttingDown",
+] as const;
 
 /**
  * A reason for leaving as another server (of a linked room) worded it, in the

@@ -10,9 +10,7 @@ import { MESSAGES, type Lang } from "./i18n.ts";
 /** The article's BUFFERSIZE: the longest line, in bytes, without its newline. */
 export const MAX_LINE_BYTES = 1024;
 /** Unterminated input past this many times the line limit closes the connection. */
-export const HARD_CAP_FACTOR = 16;
-/** Nicknames are 1..MAX_NICK_CHARS characters. */
-export const MAX_NICK_CHARS = 16;
+const HARD_CAP_FACTOR = 16;
 /** The largest UDP payload over IPv4 (65,535 − 8 bytes of UDP header − 20 of IP). */
 export const MAX_DATAGRAM_BYTES = 65_507;
 /**
@@ -37,7 +35,11 @@ export type Frame =
   | { kind: "line"; text: string; invalidUtf8: boolean }
   /** A line passed the limit. Sent once, as soon as it is known; the rest of that line is skipped. */
   | { kind: "too-long"; bytes: number }
-  /** Unterminated input passed the hard cap: the decoder gives up and the peer should go. */
+  /**
+   * Unterminated input passed the hard cap (`bytes`): the decoder gives up and the
+   * peer should go. A "too-long" for the same line in the same push is left out:
+   * it would be noise right before the close.
+   */
   | { kind: "overflow"; bytes: number }
   /** The input starts like a TLS handshake, not text: the decoder gives up and the peer should go. */
   | { kind: "not-chat"; bytes: number };
@@ -90,6 +92,8 @@ export class LineDecoder {
       return [{ kind: "not-chat", bytes: TLS_HANDSHAKE.length }];
     }
     let start = 0;
+    /** Where this push reported the current line too long, if it did. */
+    let tooLongAt = -1;
     while (start < chunk.length) {
       const nl = chunk.indexOf(NEWLINE, start);
       const end = nl === -1 ? chunk.length : nl;
@@ -101,7 +105,7 @@ export class LineDecoder {
         this.skipped = this.partBytes + piece.length;
         this.parts = [];
         this.partBytes = 0;
-        frames.push({ kind: "too-long", bytes: this.skipped });
+        tooLongAt = frames.push({ kind: "too-long", bytes: this.skipped }) - 1;
       } else if (piece.length > 0) {
         // Copy only what we keep: the caller may reuse its buffer.
         this.parts.push(nl === -1 ? piece.slice() : piece);
@@ -110,12 +114,14 @@ export class LineDecoder {
       if (nl === -1) {
         if (this.skipped > this.hardCapBytes) {
           this.overflowed = true;
-          frames.push({ kind: "overflow", bytes: this.skipped });
+          if (tooLongAt >= 0) frames.splice(tooLongAt, 1);
+          frames.push({ kind: "overflow", bytes: this.hardCapBytes });
         }
         return frames;
       }
       if (this.skipped >= 0) {
         this.skipped = -1;
+        tooLongAt = -1;
       } else {
         const line = this.takeLine();
         if (line) frames.push(line);
@@ -195,7 +201,7 @@ const NEWLINE_BYTES = new Uint8Array([NEWLINE]);
  * the bidi overrides and isolates that make text read backwards.
  */
 const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-export const REPLACEMENT = "\ufffd";
+const REPLACEMENT = "\ufffd";
 
 /** Replaces every unsafe character with U+FFFD; `changed` says whether any was found. */
 export function sanitize(text: string): { text: string; changed: boolean } {
@@ -267,27 +273,8 @@ export function parseCommand(line: string): Command {
   }
 }
 
-// ---------------------------------------------------------------------------
-// Nicknames
-// ---------------------------------------------------------------------------
-
-const NICK = /^[\p{L}\p{Nd}_-][\p{L}\p{M}\p{Nd}_-]*$/u;
-
-export type NickProblem = "empty" | "too-long" | "bad-chars";
-
-/** Checks a requested nickname; returns the name to use (NFC) or what is wrong with it. */
-export function checkNick(requested: string): { ok: true; nick: string } | { ok: false; problem: NickProblem } {
-  const nick = requested.trim().normalize("NFC");
-  if (nick === "") return { ok: false, problem: "empty" };
-  if ([...nick].length > MAX_NICK_CHARS) return { ok: false, problem: "too-long" };
-  if (!NICK.test(nick)) return { ok: false, problem: "bad-chars" };
-  return { ok: true, nick };
-}
-
-/** Two nicks are the same person's when their keys are equal: case does not count. */
-export function nickKey(nick: string): string {
-  return nick.normalize("NFC").toLowerCase();
-}
+// Nicknames: src/nick.ts.
+export { checkNick, MAX_NICK_CHARS, nickKey, type NickProblem } from "./nick.ts";
 
 // ---------------------------------------------------------------------------
 // Formatting: what the server sends.
@@ -371,10 +358,11 @@ export function parseHeartbeatAnswer(line: string): { sentLines: number; count: 
   return { sentLines: Number(m[1]), count: m[2] === undefined ? undefined : Number(m[2]) };
 }
 
-const lengthEncoder = new TextEncoder();
+const encoder = new TextEncoder();
+
 /** Bytes of `text` in UTF-8: the unit of every limit on the wire. */
 export function utf8Length(text: string): number {
-  return lengthEncoder.encode(text).length;
+  return encoder.encode(text).length;
 }
 
 export type ServerLine =
@@ -393,7 +381,6 @@ export function parseServerLine(line: string): ServerLine {
   return { kind: "other", text: line };
 }
 
-const encoder = new TextEncoder();
 
 /**
  * A line on its way out. It is encoded (with its newline) at most once, however

@@ -28,7 +28,16 @@ export function clock(now: Date): string {
 }
 
 /** Nick colours. Red (errors) and yellow (notices) are left out so a nick never looks like either. */
-const NICK_COLORS = ["cyan", "green", "blue", "magenta", "cyanBright", "greenBright", "blueBright", "magentaBright"] as const;
+const NICK_COLORS = [
+  "cyan",
+  "green",
+  "blue",
+  "magenta",
+  "cyanBright",
+  "greenBright",
+  "blueBright",
+  "magentaBright",
+] as const;
 
 /**
  * The same nick gets the same colour in every client and every session: the colour
@@ -44,7 +53,7 @@ export function nickColorName(nick: string): (typeof NICK_COLORS)[number] {
   return NICK_COLORS[hash % NICK_COLORS.length]!;
 }
 
-export function paintNick(c: Colors, nick: string): string {
+function paintNick(c: Colors, nick: string): string {
   return c[nickColorName(nick)](nick);
 }
 
@@ -117,7 +126,10 @@ function templateRegex(fill: (...nicks: string[]) => string, arity: number): Reg
   return new RegExp(`^${source}$`, "u");
 }
 
-const WELCOMES = (Object.entries(MESSAGES) as [Lang, (typeof MESSAGES)[Lang]][]).map(([lang, t]) => ({ lang, re: templateRegex(t.welcome, 1) }));
+const WELCOMES = (Object.entries(MESSAGES) as [Lang, (typeof MESSAGES)[Lang]][]).map(([lang, t]) => ({
+  lang,
+  re: templateRegex(t.welcome, 1),
+}));
 const RENAMES = Object.values(MESSAGES).map((t) => templateRegex(t.renamed, 2));
 const SHUTDOWNS = new Set(Object.values(MESSAGES).map((t) => t.shuttingDown));
 
@@ -149,7 +161,9 @@ export function noticeMeaning(raw: string): NoticeMeaning {
   return { kind: "none" };
 }
 
-const LINE_LIMITS = Object.values(MESSAGES).map((t) => templateRegex(t.lineTooLong as unknown as (...a: string[]) => string, 2));
+const LINE_LIMITS = Object.values(MESSAGES).map((t) =>
+  templateRegex(t.lineTooLong as unknown as (...a: string[]) => string, 2),
+);
 
 /**
  * The server's line limit, read from its refusal of a line (`!!! line too long

@@ -96,7 +96,13 @@ if (flags.redis !== undefined) {
     link = await RedisRoom.connect(hub, { url, report: (e) => log(linkLog(e)) });
   } catch (error) {
     if (!(error instanceof LinkError)) throw error;
-    const why = { refused: t.redisWhy.refused, closed: t.redisWhy.closed, "bad-url": t.redisWhy.badUrl, other: error.detail }[error.why];
+    const why = {
+      refused: t.redisWhy.refused,
+      closed: t.redisWhy.closed,
+      timeout: t.redisWhy.timeout,
+      "bad-url": t.redisWhy.badUrl,
+      other: error.detail,
+    }[error.why];
     console.error(t.redisUnreachable(error.url, why));
     process.exit(1);
   }
@@ -113,7 +119,9 @@ function linkLog(e: LinkEvent): string {
     case "hub-lost":
       return t.logHubLost(e.hub, e.members);
     case "skipped":
-      return t.logSkipped(e.id, e.why);
+      return t.logSkipped(e.id, t.skipReason(e.why));
+    case "skips-unlogged":
+      return t.logSkipsUnlogged(e.after);
   }
 }
 

@@ -1,92 +1,68 @@
 /**
  * The terminal client, driven as a person drives it: through a real terminal (PTY).
  *
- * Each test starts a real server (`src/server.ts --port 0`), a raw test client
- * that speaks the wire protocol by hand (TCP: Bun.connect; UDP: the join
- * handshake of docs/PROTOCOL.md), and `src/client.ts` in a PTY. Everything runs
- * once over TCP and once over UDP.
+ * Each test starts a real server (`src/server.ts --port 0`), a raw member that
+ * speaks the wire protocol by hand (the harness's line client; over UDP, the join
+ * handshake of docs/PROTOCOL.md), and `src/client.ts` in a PTY, all in one
+ * Session. Everything runs once over TCP and once over UDP.
  */
-import { afterEach, describe, expect, test } from "bun:test";
-import type { Subprocess } from "bun";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import {
   freePort,
   joinRoom,
+  ROOT,
+  runToEnd,
+  Session,
   startChatServer,
-  startTerminal,
+  tcpServer,
+  udpServer,
   until,
-  type Program,
+  type Command,
+  type Transport,
 } from "../tools/harness/index.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-type Transport = "tcp" | "udp";
+const CLIENT: Command = {
+  argv: [process.execPath, join(ROOT, "src/client.ts")],
+  label: "bun src/client.ts",
+  custom: false,
+};
 
-// Everything a test starts, closed in afterEach.
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    try {
-      cleanup();
-    } catch {
-      // already gone
-    }
-  }
+// Everything a test starts, closed when it ends.
+let s: Session;
+beforeEach(() => {
+  s = new Session();
 });
+afterEach(() => s.close());
 
 // ---------------------------------------------------------------------------
 // A server, a raw client, and the client in a terminal
 // ---------------------------------------------------------------------------
 
 /** The kit's server over one transport, on `port` (0: it picks one and says which). */
-async function startServer(transport: Transport, port = 0): Promise<Program> {
-  const server = await startChatServer([transport], { port, args: ["--quiet", "--lang", "en"] });
-  cleanups.push(() => server.proc.kill("SIGKILL"));
-  return server;
-}
-
-interface RawClient {
-  readonly lines: string[];
-  send(line: string): void;
-}
+const startServer = (transport: Transport, port = 0) =>
+  startChatServer([transport], { port, args: ["--quiet", "--lang", "en"], session: s });
 
 /** A member of the room that speaks the protocol by hand, named `raw`. */
-async function joinRaw(transport: Transport, port: number): Promise<RawClient> {
-  const raw = await joinRoom(transport, port, { nick: "raw", ms: 5000 });
-  cleanups.push(() => raw.reset());
-  return {
-    get lines() {
-      return raw.lines;
-    },
-    send: (line) => raw.say(line),
-  };
-}
+const joinRaw = (transport: Transport, port: number) =>
+  joinRoom(transport, port, { nick: "raw", ms: 5000, session: s });
 
-interface Pty {
-  proc: Subprocess;
-  /** Everything the client wrote to its terminal, escape sequences and all. */
-  readonly screen: string;
-  type(text: string): void;
-}
-
-function startClient(transport: Transport, port: number, extra: string[] = []): Pty {
-  const term = startTerminal({
-    command: { argv: [process.execPath, join(ROOT, "src/client.ts")], label: "bun src/client.ts", custom: false },
-    args: ["--nick", "kit", "--lang", "en", ...extra, ...(transport === "udp" ? ["--udp"] : [])],
+/** The client under test, in a terminal, as `kit`. */
+function startClient(transport: Transport, port: number, extra: string[] = []) {
+  const term = s.terminal(CLIENT, transport, {
+    args: ["--nick", "kit", "--lang", "en", ...extra],
     port,
     env: { NO_COLOR: "1" },
     cols: 100,
     rows: 30,
   });
-  cleanups.push(() => {
-    term.proc.kill("SIGKILL");
-    term.proc.terminal?.close();
-  });
   return {
-    proc: term.proc,
+    term,
+    /** Everything the client wrote to its terminal, escape sequences and all. */
     get screen() {
       return term.raw();
     },
-    type: (text) => term.type(text),
+    type: (keys: string) => term.type(keys),
   };
 }
 
@@ -100,9 +76,10 @@ async function room(transport: Transport) {
   return { server, raw, kit };
 }
 
-async function exitCode(proc: Subprocess): Promise<number> {
-  await until(() => proc.exitCode !== null, 5000, "the client to exit");
-  return proc.exitCode!;
+/** How the client exited, once it has (within 5 s). */
+async function exitCode(kit: ReturnType<typeof startClient>): Promise<number | null> {
+  await until(() => !kit.term.running, 5000, "the client to exit");
+  return (await kit.term.exited).code;
 }
 
 // ---------------------------------------------------------------------------
@@ -126,7 +103,7 @@ describe.each(["tcp", "udp"] as const)("the terminal client over %s", (transport
     const { raw, kit } = await room(transport);
     kit.type("half typ");
     await until(() => kit.screen.includes("half typ"), 5000, "the typed text echoed");
-    raw.send("hi kit");
+    raw.say("hi kit");
     await until(() => kit.screen.includes("<raw> hi kit"), 5000, "the room's line");
     // After the room's line, readline draws the prompt and what was typed so far again.
     await until(() => kit.screen.slice(kit.screen.indexOf("<raw> hi kit")).includes("> half typ"), 5000, "the redraw");
@@ -137,7 +114,7 @@ describe.each(["tcp", "udp"] as const)("the terminal client over %s", (transport
 
   test("never writes an escape sequence from the network to the terminal", async () => {
     const { raw, kit } = await room(transport);
-    raw.send("evil \x1b]0;pwned\x07 then \x1b[2J and \u009b31m end");
+    raw.say("evil \x1b]0;pwned\x07 then \x1b[2J and \u009b31m end");
     await until(() => kit.screen.includes(" end"), 5000, "the hostile line");
     expect(kit.screen).toContain("evil \ufffd]0;pwned\ufffd then \ufffd[2J and \ufffd31m end");
     expect(kit.screen).not.toContain("\x1b]");
@@ -149,13 +126,19 @@ describe.each(["tcp", "udp"] as const)("the terminal client over %s", (transport
   test("cleans escape sequences itself even when the server does not", async () => {
     // A fake server that sends hostile bytes raw: the client must not trust its server.
     const hostile = "<evil> \x1b]0;pwned\x07 then \x1b[2J end";
-    const port = await fakeServer(transport, ["*** welcome, kit! /help lists the commands", hostile]);
-    const kit = startClient(transport, port);
-    await until(() => kit.screen.includes(" end"), 5000, "the hostile line");
-    expect(kit.screen).toContain("<evil> \ufffd]0;pwned\ufffd then \ufffd[2J end");
-    expect(kit.screen).not.toContain("\x1b]");
-    expect(kit.screen).not.toContain("\x07");
-    expect(kit.screen).not.toContain("\x1b[2J");
+    const o = { name: "hub", wire: s.wire, greeting: ["*** welcome, kit! /help lists the commands", hostile] };
+    // Over UDP, no challenge: the first line that is not one counts as the welcome.
+    const hub = transport === "tcp" ? await tcpServer(o) : await udpServer(o);
+    try {
+      const kit = startClient(transport, hub.port);
+      await until(() => kit.screen.includes(" end"), 5000, "the hostile line");
+      expect(kit.screen).toContain("<evil> \ufffd]0;pwned\ufffd then \ufffd[2J end");
+      expect(kit.screen).not.toContain("\x1b]");
+      expect(kit.screen).not.toContain("\x07");
+      expect(kit.screen).not.toContain("\x1b[2J");
+    } finally {
+      hub.close();
+    }
   });
 
   test.each([
@@ -166,7 +149,7 @@ describe.each(["tcp", "udp"] as const)("the terminal client over %s", (transport
   ])("leaves the room and exits with code 0 on %s", async (_name, keys) => {
     const { raw, kit } = await room(transport);
     kit.type(keys);
-    expect(await exitCode(kit.proc)).toBe(0);
+    expect(await exitCode(kit)).toBe(0);
     expect(kit.screen).toContain("*** bye");
     await until(() => raw.lines.some((l) => /^\*\*\* kit left/.test(l)), 5000, "kit's leave notice");
   });
@@ -179,13 +162,12 @@ describe.each(["tcp", "udp"] as const)("the terminal client over %s", (transport
     kit.type("lost?\r");
     await until(() => kit.screen.includes("not connected: the line was not sent"), 5000, "the refusal");
     kit.type("\x03");
-    expect(await exitCode(kit.proc)).toBe(0);
+    expect(await exitCode(kit)).toBe(0);
   });
 
   test("notices a server that died without a word", async () => {
     const { server, kit } = await room(transport);
-    server.proc.kill("SIGKILL");
-    await server.proc.exited;
+    await server.stop("SIGKILL");
     // UDP has no connection to lose: only the next datagram bounces ("port
     // unreachable"). A typed line is one; left alone, the heartbeat is another.
     if (transport === "udp") kit.type("anyone there?\r");
@@ -208,12 +190,9 @@ describe.each(["tcp", "udp"] as const)("the terminal client over %s", (transport
   test("exits with code 1 and one plain line when no server is there", async () => {
     // A port that was free a moment ago, and has nobody on it now.
     const port = await freePort(transport);
-    const proc = Bun.spawn(
-      [process.execPath, "src/client.ts", "--port", String(port), "--lang", "en", ...(transport === "udp" ? ["--udp"] : [])],
-      { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } },
-    );
-    cleanups.push(() => proc.kill("SIGKILL"));
-    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    const udp = transport === "udp" ? ["--udp"] : [];
+    const args = ["--port", String(port), "--lang", "en", ...udp];
+    const { stderr, code } = await runToEnd([...CLIENT.argv, ...args], { env: { NO_COLOR: "1" } });
     expect(code).toBe(1);
     expect(stderr).toContain(`cannot reach 127.0.0.1:${port}: connection refused`);
     expect(stderr.trim().split("\n")).toHaveLength(1);
@@ -222,49 +201,17 @@ describe.each(["tcp", "udp"] as const)("the terminal client over %s", (transport
 
 describe("the client's command line", () => {
   test("turns a bad option value into a short error, without a stack trace", async () => {
-    const proc = Bun.spawn([process.execPath, "src/client.ts", "--port", "99999"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    const { stderr, code } = await runToEnd([...CLIENT.argv, "--port", "99999"]);
     expect(code).not.toBe(0);
     expect(stderr).toContain("--port");
     expect(stderr).not.toMatch(/^\s+at /m);
   });
 
   test("lists its options with --help", async () => {
-    const proc = Bun.spawn([process.execPath, "src/client.ts", "--help"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-    const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    const { stdout, code } = await runToEnd([...CLIENT.argv, "--help"]);
     expect(code).toBe(0);
-    for (const option of ["--udp", "--host", "--port", "--nick", "--lang", "--no-color"]) expect(stdout).toContain(option);
+    for (const option of ["--udp", "--host", "--port", "--nick", "--lang", "--no-color"]) {
+      expect(stdout).toContain(option);
+    }
   });
 });
-
-/** A "server" that answers whoever talks to it with these lines, sent raw. */
-async function fakeServer(transport: Transport, lines: string[]): Promise<number> {
-  const bytes = new TextEncoder().encode(lines.map((l) => l + "\n").join(""));
-  if (transport === "tcp") {
-    const listener = Bun.listen({
-      hostname: "127.0.0.1",
-      port: 0,
-      socket: {
-        open(socket) {
-          socket.write(bytes);
-        },
-        data() {},
-      },
-    });
-    cleanups.push(() => listener.stop(true));
-    return listener.port;
-  }
-  const socket = await Bun.udpSocket({
-    hostname: "127.0.0.1",
-    port: 0,
-    socket: {
-      data(sock, _datagram, port, address) {
-        // No challenge: the first line that is not one counts as the welcome.
-        for (const line of lines) sock.send(line + "\n", port, address);
-      },
-      error() {},
-    },
-  });
-  cleanups.push(() => socket.close());
-  return socket.port;
-}

@@ -5,7 +5,16 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
-import { tcpClient, udpClient, until, WireLog, type Peer } from "../tools/harness/index.ts";
+import {
+  connectPeer,
+  tcpClient,
+  tcpServer,
+  udpClient,
+  udpServer,
+  until,
+  WireLog,
+  type Peer,
+} from "../tools/harness/index.ts";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -136,5 +145,36 @@ describe("the UDP line client", () => {
     peer.sendLine("hi");
     await until(() => peer.lines().includes("from elsewhere"), 3000, "the reply");
     expect(wire.format()).toContain(`(from 127.0.0.1:${other.port})`);
+  });
+});
+
+describe("the stand-in hub", () => {
+  test("over TCP, writes what the kernel does not take at once later, whole and in order", async () => {
+    const hub = await tcpServer({ name: "hub", wire: new WireLog() });
+    cleanups.push(() => hub.close());
+    const peer = track(await tcpClient(hub.port, {}));
+    await until(() => hub.clients === 1, 3000, "the connection");
+    peer.hold(true); // a reader that falls behind: the kernel's buffers fill up
+    const big = Array.from({ length: 4 }, (_, i) => String(i).repeat(4 << 20));
+    for (const line of big) hub.sendLine(line);
+    await Bun.sleep(50); // a window in which nothing reads
+    peer.hold(false);
+    await until(() => peer.lines().length === big.length, 10_000, "every line, whole");
+    expect(peer.lines()).toEqual(big);
+  });
+
+  test.each(["tcp", "udp"] as const)("over %s, greets each client as it comes, and only then", async (transport) => {
+    const o = { name: "hub", wire: new WireLog(), greeting: ["*** welcome", "<evil> hi"] };
+    const hub = transport === "tcp" ? await tcpServer(o) : await udpServer(o);
+    cleanups.push(() => hub.close());
+    for (const [n, name] of ["ann", "bo"].entries()) {
+      const peer = track(await connectPeer(transport, hub.port, { name }));
+      peer.sendLine("/join"); // over UDP the hub only knows a client once it hears from it
+      peer.sendLine("again");
+      await until(() => hub.lines().filter((l) => l === "again").length === n + 1, 3000, `${name}'s lines`);
+      await until(() => peer.lines().length === 2, 3000, `${name}'s greeting`);
+      await Bun.sleep(20); // a window for a second greeting, which must not come
+      expect(peer.lines()).toEqual(["*** welcome", "<evil> hi"]);
+    }
   });
 });

@@ -10,8 +10,13 @@ import {
   Session,
   WireLog,
   escapeBytes,
+  joinRoom,
+  killAtExit,
   lessonCommand,
+  limiter,
   listeningPort,
+  readMemory,
+  runToEnd,
   shellWords,
   startChatServer,
   startProgram,
@@ -31,7 +36,8 @@ const fixture = (name: string): Command => ({
 describe("shellWords", () => {
   test("splits a command line into words like a shell", () => {
     expect(shellWords("python3 my_hub.py")).toEqual(["python3", "my_hub.py"]);
-    expect(shellWords(`  node "my hub.js"  --fast 'a b' c\\ d ""`)).toEqual(["node", "my hub.js", "--fast", "a b", "c d", ""]);
+    const words = ["node", "my hub.js", "--fast", "a b", "c d", ""];
+    expect(shellWords(`  node "my hub.js"  --fast 'a b' c\\ d ""`)).toEqual(words);
     expect(shellWords(`sh -c "echo \\"hi\\" \\$HOME"`)).toEqual(["sh", "-c", 'echo "hi" $HOME']);
   });
 
@@ -49,7 +55,8 @@ describe("lessonCommand", () => {
   });
 
   test("takes the program from LESSON_0N_CMD, and runs a leading bun as this Bun", () => {
-    expect(lessonCommand("01", "tcp", { LESSON_01_CMD: "python3 'my echo.py' -v" }).argv).toEqual(["python3", "my echo.py", "-v"]);
+    const env = { LESSON_01_CMD: "python3 'my echo.py' -v" };
+    expect(lessonCommand("01", "tcp", env).argv).toEqual(["python3", "my echo.py", "-v"]);
     const cmd = lessonCommand("03", "udp", { LESSON_03_CMD: "bun mine.ts" });
     expect(cmd.argv).toEqual([process.execPath, "mine.ts", "--udp"]);
     expect(cmd.custom).toBe(true);
@@ -86,13 +93,136 @@ test("until returns the first truthy value, and says what it waited for on timeo
   let n = 0;
   expect(await until(() => ++n >= 3 && n, 1000, "three")).toBe(3);
   await expect(until(() => false, 50, "Godot")).rejects.toThrow("timed out after 50 ms waiting for: Godot");
+  let asked = 0;
+  await until(() => ++asked && false, 100, "nothing", 40).catch(() => {});
+  expect(asked).toBeLessThanOrEqual(4); // asked every 40 ms, not every 5
 });
 
 test("untilSteady returns a value once it holds still, at once when it is final, and never throws", async () => {
   let reads = 0;
+  let started = performance.now();
   expect(await untilSteady(() => Math.min(++reads, 5), { forMs: 50, ms: 5000 })).toBe(5);
+  expect(performance.now() - started).toBeGreaterThanOrEqual(50); // it held still for forMs first
+  started = performance.now();
   expect(await untilSteady(() => 7, { forMs: 60_000, ms: 60_000, done: (v) => v === 7 })).toBe(7);
-  expect(await untilSteady(() => ++reads, { forMs: 1000, ms: 30 })).toBeGreaterThan(5); // never still: its value at the end
+  expect(performance.now() - started).toBeLessThan(1000);
+  // Never still: after its limit, its value at the end, read again and again during the call.
+  const before = reads;
+  started = performance.now();
+  const last = await untilSteady(() => ++reads, { forMs: 1000, ms: 30 });
+  expect(performance.now() - started).toBeGreaterThanOrEqual(30);
+  expect(last).toBe(reads);
+  expect(last).toBeGreaterThan(before + 2);
+});
+
+test("limiter runs at most n jobs at once, the others in the order they came, a failed one included", async () => {
+  const inTurn = limiter(2);
+  const started: number[] = [];
+  const finish: (() => void)[] = [];
+  let now = 0;
+  let most = 0;
+  const job = (i: number) =>
+    inTurn(async () => {
+      started.push(i);
+      most = Math.max(most, ++now);
+      await new Promise<void>((resolve) => (finish[i] = resolve));
+      now--;
+      if (i === 1) throw new Error("job 1 fails");
+      return i;
+    });
+  const jobs = [0, 1, 2, 3].map(job);
+  await until(() => started.length === 2, 1000, "two jobs to start");
+  await Bun.sleep(20); // a window in which a third could start, and must not
+  expect(started).toEqual([0, 1]);
+  finish[1]!();
+  await expect(jobs[1]!).rejects.toThrow("job 1 fails");
+  await until(() => started.length === 3, 1000, "the third job");
+  expect(started).toEqual([0, 1, 2]);
+  finish[0]!();
+  await until(() => started.length === 4, 1000, "the fourth job");
+  finish[2]!();
+  finish[3]!();
+  expect(await Promise.all([jobs[0], jobs[2], jobs[3]])).toEqual([0, 2, 3]);
+  expect(most).toBe(2);
+});
+
+describe("runToEnd", () => {
+  test("collects stdout, stderr and the exit code", async () => {
+    const code = "console.log('out'); console.error('err'); process.exit(3)";
+    const run = await runToEnd([process.execPath, "-e", code]);
+    expect(run).toEqual({ code: 3, signal: null, stdout: "out\n", stderr: "err\n", timedOut: false });
+  });
+
+  test("kills a program that runs past its limit, and says so", async () => {
+    const started = performance.now();
+    const run = await runToEnd([process.execPath, "-e", "setTimeout(() => {}, 60_000)"], { timeoutMs: 300 });
+    expect(run).toMatchObject({ code: null, signal: "SIGKILL", timedOut: true });
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  test("gives it our environment with `env` on top, in its working directory", async () => {
+    const code = "console.log(process.env.KIT_X, process.env.KIT_GONE, process.cwd())";
+    process.env.KIT_GONE = "here";
+    try {
+      const env = { KIT_X: "1", KIT_GONE: undefined };
+      const run = await runToEnd([process.execPath, "-e", code], { cwd: "/tmp", env });
+      expect(run.stdout).toBe("1 undefined /tmp\n");
+    } finally {
+      delete process.env.KIT_GONE;
+    }
+  });
+});
+
+test("the tests run in a neutral locale, whatever the machine's, and keep the person's language aside", async () => {
+  const run = await runToEnd(["sh", "-c", 'echo "[$LANG] [$LC_ALL] [$LC_MESSAGES]"']);
+  expect(run.stdout).toBe("[C.UTF-8] [] []\n");
+  expect(["en", "zh"]).toContain(process.env.CHAT_KIT_LANG!);
+});
+
+describe("no program the harness starts outlives the process that started it", () => {
+  const gone = (pid: number) => readMemory(pid) === undefined; // no such process, or a zombie
+  const starter = (end: string) => `
+    import { startChatServer } from ${JSON.stringify(join(ROOT, "tools/harness/index.ts"))};
+    const server = await startChatServer(["tcp"]);
+    console.log("server", server.proc.pid);
+    ${end}`;
+
+  test.each([
+    ["it exits", "for await (const _ of console) process.exit(0);", undefined],
+    ["it is stopped with SIGTERM", "setInterval(() => {}, 1000)", "SIGTERM"],
+    ["it is stopped with SIGINT", "setInterval(() => {}, 1000)", "SIGINT"],
+  ] as const)("when %s", async (_how, end, signal) => {
+    const proc = Bun.spawn([process.execPath, "-e", starter(end)], { env: process.env, stdin: "pipe", stdout: "pipe" });
+    killAtExit(proc);
+    let out = "";
+    void (async () => {
+      for await (const chunk of proc.stdout) out += new TextDecoder().decode(chunk);
+    })();
+    const pid = Number((await until(() => /server (\d+)/.exec(out), 10_000, "the server's pid"))[1]);
+    expect(gone(pid)).toBe(false);
+    if (signal) proc.kill(signal);
+    else {
+      proc.stdin.write("exit now\n");
+      await proc.stdin.end();
+    }
+    await proc.exited;
+    if (signal) expect(proc.signalCode).toBe(signal); // it still dies of the signal
+    await until(() => gone(pid), 3000, `server ${pid} to be gone`);
+  });
+});
+
+test.each(["en", "zh"])("joinRoom joins a server that speaks %s, over TCP and UDP, under a nick", async (lang) => {
+  const s = new Session();
+  const server = await startChatServer(["tcp", "udp"], { args: ["--lang", lang] });
+  try {
+    const tcp = await joinRoom("tcp", server.port, { nick: "tee" });
+    const udp = await joinRoom("udp", listeningPort(server, "udp"), { nick: "you" });
+    udp.say("hi");
+    await tcp.waitFor("<you> hi");
+    for (const c of [tcp, udp]) c.close();
+  } finally {
+    await Promise.all([s.close(), server.stop()]);
+  }
 });
 
 describe("startProgram", () => {
@@ -112,7 +242,8 @@ describe("startProgram", () => {
   });
 
   test("gives up on a program that never listens after its limit, saying so", async () => {
-    const error = await startProgram({ command: fixture("silent.ts"), transport: "udp", readyMs: 400 }).catch((e: Error) => e);
+    const silent = { command: fixture("silent.ts"), transport: "udp", readyMs: 400 } as const;
+    const error = await startProgram(silent).catch((e: Error) => e);
     expect((error as Error).message).toMatch(/did not listen on udp 127\.0\.0\.1:\d+ within 400 ms/);
     expect((error as Error).message).toContain("silent: thinking");
   });
@@ -147,6 +278,7 @@ describe("startProgram", () => {
     program = await startProgram({ command: fixture("late-udp.ts"), transport: "udp" });
     expect(program.label).toEndWith(`--port ${program.port}`);
     const port = program.port;
-    await until(() => program?.output().includes(`bound ${port}`), 2000, "the fixture says it bound the port from env PORT");
+    const bound = () => program?.output().includes(`bound ${port}`);
+    await until(bound, 2000, "the fixture says it bound the port from env PORT");
   });
 });

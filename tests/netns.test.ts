@@ -10,15 +10,13 @@
  * Needs root, `ip` (iproute2) and `nft` (nftables). Where they are missing the
  * tests are skipped with one line saying why; under CI=true they fail instead.
  */
-import { afterEach, describe, expect, test } from "bun:test";
-import type { Subprocess } from "bun";
-import { until } from "../tools/harness/until.ts";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { ROOT, Session, until, type Command, type Transport } from "../tools/harness/index.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const CI = process.env.CI === "true";
 const SERVER_IP = "10.99.0.1";
 const CLIENT_IP = "10.99.0.2";
-const ENV = { ...process.env, LANG: "C.UTF-8", LC_ALL: "", LC_MESSAGES: "", NO_COLOR: "1" };
 
 function sh(...args: string[]): { ok: boolean; out: string } {
   const r = Bun.spawnSync(args, { stdout: "pipe", stderr: "pipe" });
@@ -43,45 +41,31 @@ if (why && !CI) console.log(`tests/netns.test.ts: skipped: ${why}`);
 
 // ---------------------------------------------------------------------------
 
-/** Two namespaces joined by a veth pair: the server's (S) and the clients' (C). */
+/** Two namespaces joined by a veth pair: the server's and the clients'. */
 interface Net {
   server: string;
   client: string;
-  /** Runs a command in a namespace; killed and waited for when the test ends. */
-  spawn(ns: string, argv: string[], options?: { terminal?: boolean }): Proc;
 }
 
-interface Proc {
-  proc: Subprocess;
-  /** Everything it printed (for a terminal: the screen). */
-  readonly output: string;
-  write(text: string): void;
-}
-
+// Every program a test starts belongs to its session; its namespaces are removed after them.
+let s: Session;
 let made = 0;
-const cleanups: (() => void | Promise<void>)[] = [];
+const namespaces: string[] = [];
+beforeEach(() => {
+  s = new Session();
+});
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    try {
-      await cleanup();
-    } catch {
-      // already gone
-    }
-  }
+  await s.close(1000);
+  // Deleting a namespace deletes its end of the veth, and so the pair.
+  for (const ns of namespaces.splice(0)) sh("ip", "netns", "del", ns);
 });
 
-/** Makes the two namespaces and the link; everything is removed when the test ends, failed or not. */
+/** Makes the two namespaces and the link; both are removed when the test ends, failed or not. */
 async function network(): Promise<Net> {
   const id = `${process.pid}-${++made}`;
   const server = `sck-${id}-s`;
   const client = `sck-${id}-c`;
-  const procs: Subprocess[] = [];
-  cleanups.push(async () => {
-    for (const p of procs) p.kill("SIGKILL");
-    await Promise.all(procs.map((p) => p.exited));
-    sh("ip", "netns", "del", server); // deleting a namespace deletes its end of the veth, and so the pair
-    sh("ip", "netns", "del", client);
-  });
+  namespaces.push(server, client);
   const steps = [
     ["ip", "netns", "add", server],
     ["ip", "netns", "add", client],
@@ -98,68 +82,66 @@ async function network(): Promise<Net> {
     if (!r.ok) throw new Error(`${step.join(" ")}: ${r.out}`);
   }
   // The link is up once both ends have carrier.
-  await until(() => !/NO-CARRIER|state DOWN/.test(sh("ip", "-n", client, "link", "show", "v1").out), 5000, "the veth link to come up");
+  const down = () => /NO-CARRIER|state DOWN/.test(sh("ip", "-n", client, "link", "show", "v1").out);
+  await until(() => !down(), 5000, "the veth link to come up");
+  return { server, client };
+}
 
+/** `file` (in the kit), run by this Bun in the namespace `ns`. */
+const inNamespace = (ns: string, file: string): Command => ({
+  argv: ["ip", "netns", "exec", ns, process.execPath, join(ROOT, file)],
+  label: `ip netns exec ${ns} bun ${file}`,
+  custom: false,
+});
+
+/** The server, as a classroom runs it: every address of its machine, TCP and UDP, one room. */
+function startServer(net: Net, extra: string[] = []) {
+  return s.start(inNamespace(net.server, "src/server.ts"), "tcp", {
+    args: ["--host", "0.0.0.0", "--tcp", "--udp", "--lang", "en", ...extra],
+    port: 0,
+    ready: [/listening on 0\.0\.0\.0:(\d+) \(udp\)/, /listening on 0\.0\.0\.0:\d+ \(tcp\)/],
+  });
+}
+
+/** Something typed in a terminal, and what it shows. */
+interface Typist {
+  write(text: string): void;
+  /** Everything it printed, escape sequences and all. */
+  readonly output: string;
+}
+
+/**
+ * A raw client in the clients' namespace (as `nc`, or `nc -u`), in a terminal as
+ * a person runs it: what they type is echoed among the lines it prints.
+ */
+async function raw(net: Net, transport: Transport, port: number): Promise<Typist & { lines(): string[] }> {
+  const command = inNamespace(net.client, "tests/fixtures/programs/line-client.ts");
+  // The line client takes its transport as an argument: run "over TCP", nothing is appended.
+  const term = s.terminal(command, "tcp", { args: [transport, SERVER_IP, String(port)], cols: 120, rows: 40 });
+  await until(() => term.screen().includes("connected"), 10_000, `the raw ${transport} client to start`);
   return {
-    server,
-    client,
-    spawn(ns, argv, options = {}) {
-      let output = "";
-      const decoder = new TextDecoder();
-      const cmd = ["ip", "netns", "exec", ns, ...argv];
-      const proc = options.terminal
-        ? Bun.spawn(cmd, {
-            cwd: ROOT,
-            env: ENV,
-            terminal: { cols: 120, rows: 40, data: (_t, d) => void (output += decoder.decode(d, { stream: true })) },
-          })
-        : Bun.spawn(cmd, { cwd: ROOT, env: ENV, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-      procs.push(proc);
-      if (!options.terminal) {
-        const read = async (stream: ReadableStream<Uint8Array>) => {
-          for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
-        };
-        void read(proc.stdout as ReadableStream<Uint8Array>);
-        void read(proc.stderr as ReadableStream<Uint8Array>);
-      }
-      return {
-        proc,
-        get output() {
-          return output;
-        },
-        write(text) {
-          if (proc.terminal) proc.terminal.write(text);
-          else {
-            const stdin = proc.stdin as import("bun").FileSink;
-            stdin.write(text);
-            stdin.flush();
-          }
-        },
-      };
+    write: (text) => term.type(text),
+    get output() {
+      return term.raw();
     },
+    lines: () => term.screen().split("\n"),
   };
 }
 
-const BUN = process.execPath;
-
-/** The server, as a classroom runs it: every address of its machine, TCP and UDP, one room. */
-async function startServer(net: Net, extra: string[] = []): Promise<{ port: number; log: Proc }> {
-  const log = net.spawn(net.server, [BUN, "src/server.ts", "--host", "0.0.0.0", "--tcp", "--udp", "--port", "0", "--lang", "en", ...extra]);
-  const ready = await until(() => /listening on 0\.0\.0\.0:(\d+) \(udp\)/.exec(log.output), 10_000, () => `the server's ready lines: ${log.output}`);
-  return { port: Number(ready[1]), log };
-}
-
-/** A raw client in the clients' namespace (as `nc`, or `nc -u`). */
-async function raw(net: Net, transport: "tcp" | "udp", port: number): Promise<Proc & { lines(): string[] }> {
-  const p = net.spawn(net.client, [BUN, "tests/fixtures/programs/line-client.ts", transport, SERVER_IP, String(port)]);
-  await until(() => p.output.includes("connected"), 10_000, `the raw ${transport} client to start`);
-  return Object.assign(p, { lines: () => p.output.split("\n") });
-}
-
 /** The kit's client in the clients' namespace, in a terminal. */
-function kit(net: Net, transport: "tcp" | "udp", port: number, nick: string): Proc {
-  const args = ["src/client.ts", "--host", SERVER_IP, "--port", String(port), "--nick", nick, "--lang", "en"];
-  return net.spawn(net.client, [BUN, ...args, ...(transport === "udp" ? ["--udp"] : [])], { terminal: true });
+function kit(net: Net, transport: Transport, port: number, nick: string): Typist {
+  const term = s.terminal(inNamespace(net.client, "src/client.ts"), transport, {
+    args: ["--host", SERVER_IP, "--port", String(port), "--nick", nick, "--lang", "en"],
+    env: { NO_COLOR: "1" },
+    cols: 120,
+    rows: 40,
+  });
+  return {
+    write: (text) => term.type(text),
+    get output() {
+      return term.raw();
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -174,7 +156,8 @@ describe.skipIf(Boolean(why) && !CI)("off loopback: two network namespaces joine
 
   test("TCP and UDP clients, the kit's and raw, chat with a server on another machine", async () => {
     const net = await network();
-    const { port, log } = await startServer(net);
+    const server = await startServer(net);
+    const port = server.port;
     const rawTcp = await raw(net, "tcp", port);
     rawTcp.write("/nick rawt\n");
     await until(() => rawTcp.lines().includes("*** guest1 is now rawt"), 5000, "rawt's nick");
@@ -207,8 +190,8 @@ describe.skipIf(Boolean(why) && !CI)("off loopback: two network namespaces joine
       await until(() => rawUdp.lines().includes(line), 5000, `${line} at rawu`);
     }
     // The server saw them come from the other machine's address, over both transports.
-    expect(log.output).toMatch(new RegExp(`tcp ${CLIENT_IP.replaceAll(".", "\\.")}:\\d+ joined`));
-    expect(log.output).toMatch(new RegExp(`udp ${CLIENT_IP.replaceAll(".", "\\.")}:\\d+ joined`));
+    expect(server.output()).toMatch(new RegExp(`tcp ${CLIENT_IP.replaceAll(".", "\\.")}:\\d+ joined`));
+    expect(server.output()).toMatch(new RegExp(`udp ${CLIENT_IP.replaceAll(".", "\\.")}:\\d+ joined`));
     for (const k of [kitTcp, kitUdp]) expect(k.output).not.toMatch(/!!!|went away|lost/);
   }, 60_000);
 
@@ -224,16 +207,18 @@ describe.skipIf(Boolean(why) && !CI)("off loopback: two network namespaces joine
     await until(() => client.output.includes("*** guest2 is now kitu"), 5000, "kitu to hear its nick");
 
     // The server's machine drops one in ten of the datagrams it sends from its UDP port.
+    const oneInTen = ["numgen", "random", "mod", "10", "0"];
     for (const rule of [
       ["add", "table", "inet", "lossy"],
       ["add", "chain", "inet", "lossy", "out", "{ type filter hook output priority 0 ; policy accept ; }"],
-      ["add", "rule", "inet", "lossy", "out", "udp", "sport", String(port), "numgen", "random", "mod", "10", "0", "counter", "drop"],
+      ["add", "rule", "inet", "lossy", "out", "udp", "sport", String(port), ...oneInTen, "counter", "drop"],
     ]) {
       const r = sh("ip", "netns", "exec", net.server, "nft", ...rule);
       expect(r.ok, r.out).toBe(true);
     }
     const droppedByNft = () => {
-      const m = /counter packets (\d+)/.exec(sh("ip", "netns", "exec", net.server, "nft", "list", "table", "inet", "lossy").out);
+      const table = sh("ip", "netns", "exec", net.server, "nft", "list", "table", "inet", "lossy").out;
+      const m = /counter packets (\d+)/.exec(table);
       return Number(m?.[1] ?? NaN);
     };
 
@@ -247,7 +232,8 @@ describe.skipIf(Boolean(why) && !CI)("off loopback: two network namespaces joine
     }
     const shown = () => new Set(client.output.match(/<sender> line \d+/g) ?? []).size;
     const lost = () => [...client.output.matchAll(/\*\*\* (\d+) lines? lost/g)].reduce((n, m) => n + Number(m[1]), 0);
-    await until(() => shown() + lost() >= total, 20_000, () => `every line shown or reported lost (shown ${shown()}, reported lost ${lost()})`);
+    const counts = () => `shown ${shown()}, reported lost ${lost()}`;
+    await until(() => shown() + lost() >= total, 20_000, () => `every line shown or reported lost (${counts()})`);
 
     expect(shown() + lost()).toBe(total); // each line either arrived or was counted, none twice
     expect(lost()).toBeGreaterThan(0);

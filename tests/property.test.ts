@@ -84,8 +84,9 @@ function model(bytes: Uint8Array, limit = LIMIT): Meaning[] {
     return { kind: "line", text, invalidUtf8: !valid };
   });
   const unfinished = bytes.length - start; // held, not yet a line; past the limit it is refused at once
-  if (unfinished > limit + 1) out.push({ kind: "too-long" });
+  // Past the hard cap only the overflow: a too-long right before the close is left out.
   if (unfinished > limit * 16) out.push({ kind: "overflow" });
+  else if (unfinished > limit + 1) out.push({ kind: "too-long" });
   return out;
 }
 
@@ -269,6 +270,27 @@ describe("nicknames and server lines (properties)", () => {
         expect(nickKey(nickKey(checked.nick))).toBe(nickKey(checked.nick));
       }),
       1000,
+    );
+  });
+
+  test("a nick mixing Latin with Cyrillic or Greek letters is refused; Latin with Chinese is not", () => {
+    const latin = fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCXYZéü");
+    const lookalike = fc.constantFrom(..."аеорсухіАВЕКМНОРСТХαεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ");
+    const han = fc.constantFrom(..."张三老李王小明中文");
+    const common = fc.constantFrom(..."0123456789_-");
+    const word = (...units: fc.Arbitrary<string>[]) => fc.array(fc.oneof(...units), { minLength: 1, maxLength: 5 }).map((a) => a.join(""));
+    check(
+      fc.property(word(latin, common), word(lookalike), word(latin, common), (before, foreign, after) => {
+        const nick = (before + foreign + after).slice(0, MAX_NICK_CHARS);
+        fc.pre(/\p{sc=Latn}/u.test(nick) && /[\p{sc=Cyrl}\p{sc=Grek}]/u.test(nick));
+        expect(checkNick(nick)).toEqual({ ok: false, problem: "mixed-scripts" });
+      }),
+    );
+    check(
+      fc.property(word(latin, han, common), (nick) => {
+        fc.pre(/^[\p{L}\p{Nd}_-]/u.test(nick) && [...nick].length <= MAX_NICK_CHARS);
+        expect(checkNick(nick)).toEqual({ ok: true, nick });
+      }),
     );
   });
 

@@ -101,11 +101,25 @@ describe("LineDecoder", () => {
     expect(d.push(enc("x".repeat(50)))).toEqual([]);
   });
 
-  test("gives up with an overflow past the hard cap, and then ignores everything", () => {
+  test("gives up with an overflow past the hard cap, naming the cap, and then ignores everything", () => {
     const d = new LineDecoder({ maxLineBytes: 8, hardCapBytes: 100 });
-    const frames = d.push(enc("x".repeat(200)));
-    expect(frames.map((f) => f.kind)).toEqual(["too-long", "overflow"]);
+    // One read past the cap: only the overflow (a too-long right before the close would be noise).
+    expect(d.push(enc("ok\n" + "x".repeat(200)))).toEqual([
+      { kind: "line", text: "ok", invalidUtf8: false },
+      { kind: "overflow", bytes: 100 },
+    ]);
     expect(d.push(enc("\nhello\n"))).toEqual([]);
+  });
+
+  test("a line refused in one read, then past the cap in a later one: too-long, then the overflow", () => {
+    const d = new LineDecoder({ maxLineBytes: 8, hardCapBytes: 100 });
+    expect(d.push(enc("x".repeat(20))).map((f) => f.kind)).toEqual(["too-long"]);
+    expect(d.push(enc("x".repeat(100)))).toEqual([{ kind: "overflow", bytes: 100 }]);
+  });
+
+  test("a too-long line ended in the same read stays reported when a later line overflows", () => {
+    const d = new LineDecoder({ maxLineBytes: 8, hardCapBytes: 100 });
+    expect(d.push(enc("x".repeat(20) + "\n" + "y".repeat(200))).map((f) => f.kind)).toEqual(["too-long", "overflow"]);
   });
 });
 
@@ -173,7 +187,7 @@ describe("parseCommand", () => {
 });
 
 describe("nicknames", () => {
-  test.each(["alice", "Bob_2", "x-y", "张三", "Zoë", "नमस्ते", "a234567890123456"])("accepts %s", (nick) => {
+  test.each(["alice", "Bob_2", "x-y", "张三", "老李abc", "山田たろう", "タロウ2", "김철수kim", "ㄅㄆ王", "Zoë", "нина", "नमस्ते", "a234567890123456"])("accepts %s", (nick) => {
     expect(checkNick(nick)).toEqual({ ok: true, nick });
   });
 
@@ -186,6 +200,11 @@ describe("nicknames", () => {
     ["\u0301accent", "bad-chars"],
     ["bob\x1b", "bad-chars"],
     ["bob\u202e", "bad-chars"],
+    ["\u0430lice", "mixed-scripts"], // a Cyrillic а, then Latin: looks like alice
+    ["pаypal", "mixed-scripts"],
+    ["alicε", "mixed-scripts"], // a Greek ε
+    ["김たろう", "mixed-scripts"], // Hangul with Hiragana: no one writes so
+    ["张三нина", "mixed-scripts"],
   ])("refuses %j (%s)", (nick, problem) => {
     expect(checkNick(nick)).toEqual({ ok: false, problem: problem as never });
   });

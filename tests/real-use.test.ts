@@ -1,155 +1,75 @@
 /**
- * The chat program in real use, driven as people drive it: the
- * server in a child process, the kit's client in a real terminal (PTY), and raw
- * members that speak the wire protocol by hand, as `nc` and `nc -u` do.
+ * The chat program in real use, driven as people drive it: the server in a
+ * child process, the kit's client in a real terminal (PTY), and raw members that
+ * speak the wire protocol by hand, as `nc` and `nc -u` do.
  *
  * - the room's language: the client follows the server's unless the person chose one;
  *   --help and usage errors follow --lang or the locale;
  * - UDP loss made visible, over a relay that drops a seeded share of datagrams;
  * - a line over the limit refused before it is sent, and kept for editing;
- * - no line lost to a UDP server restart.
- *
- * Past 400 lines: each of these drives the same three things (a server, the
- * client in a terminal, raw members), set up once at the top.
+ * - no line lost to a UDP server restart;
+ * - one join line for a client that sets its nick as it connects.
  */
-import { afterEach, describe, expect, test } from "bun:test";
-import type { Subprocess } from "bun";
-import { until } from "../tools/harness/until.ts";
-import { parseChallenge, parseHeartbeatAnswer } from "../src/protocol.ts";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { parseHeartbeatAnswer } from "../src/protocol.ts";
+import {
+  joinRoom,
+  listeningPort,
+  mulberry32,
+  ROOT,
+  runToEnd,
+  Session,
+  startChatServer,
+  until,
+  type Command,
+  type Transport,
+} from "../tools/harness/index.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-type Transport = "tcp" | "udp";
-/** No language chosen: a locale that names neither of the kit's. */
-const NO_LOCALE = { LANG: "C.UTF-8", LC_ALL: "", LC_MESSAGES: "" };
+/** A Chinese locale (the tests run in a neutral one: see tests/preload.ts). */
+const ZH_LOCALE = { LANG: "zh_CN.UTF-8", LC_ALL: "", LC_MESSAGES: "" };
+const CLIENT: Command = {
+  argv: [process.execPath, join(ROOT, "src/client.ts")],
+  label: "bun src/client.ts",
+  custom: false,
+};
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    try {
-      cleanup();
-    } catch {
-      // already gone
-    }
-  }
+let s: Session;
+beforeEach(() => {
+  s = new Session();
 });
+afterEach(() => s.close());
 
-// ---------------------------------------------------------------------------
-
-interface Server {
-  proc: Subprocess;
-  port: number;
-}
-
-async function startServer(args: string[], port = 0, env: Record<string, string> = NO_LOCALE): Promise<Server> {
-  const proc = Bun.spawn([process.execPath, "src/server.ts", "--port", String(port), "--quiet", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  cleanups.push(() => proc.kill("SIGKILL"));
-  let out = "";
-  void (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of proc.stdout) out += decoder.decode(chunk, { stream: true });
-  })();
-  void new Response(proc.stderr).text();
-  const ready = await until(() => /:(\d+) \((?:tcp|udp)\)/.exec(out), 10_000, "the server's ready line");
-  return { proc, port: Number(ready[1]) };
-}
-
-interface Raw {
-  lines: string[];
-  send(line: string): void;
-}
+/** The server, quiet, over `transports` (one room), on a port it picks or on `port`. */
+const startServer = (transports: Transport[], args: string[] = [], port = 0) =>
+  startChatServer(transports, { args: ["--quiet", ...args], port, session: s });
 
 /** A member named `nick` that speaks the protocol by hand, as a person at nc does. */
-async function joinRaw(transport: Transport, port: number, nick: string): Promise<Raw> {
-  const lines: string[] = [];
-  const encoder = new TextEncoder();
-  const renamed = () => lines.some((l) => l.endsWith(` is now ${nick}`) || l.endsWith(` 改名为 ${nick}`));
-  if (transport === "tcp") {
-    let buffered = "";
-    const decoder = new TextDecoder();
-    const socket = await Bun.connect({
-      hostname: "127.0.0.1",
-      port,
-      socket: {
-        data(_s, chunk) {
-          buffered += decoder.decode(chunk, { stream: true });
-          const parts = buffered.split("\n");
-          buffered = parts.pop()!;
-          lines.push(...parts);
-        },
-        error() {},
-      },
-    });
-    cleanups.push(() => socket.terminate());
-    const raw = { lines, send: (line: string) => void socket.write(encoder.encode(line + "\n")) };
-    raw.send(`/nick ${nick}`);
-    await until(renamed, 5000, `${nick} to be renamed`);
-    return raw;
-  }
-  const socket = await Bun.udpSocket({
-    hostname: "127.0.0.1",
-    connect: { hostname: "127.0.0.1", port },
-    socket: {
-      data(_s, datagram) {
-        lines.push(new TextDecoder().decode(datagram).replace(/\n$/, ""));
-      },
-      error() {},
-    },
-  });
-  cleanups.push(() => socket.close());
-  const raw = { lines, send: (line: string) => void socket.send(line + "\n") };
-  raw.send(`/join ${nick}`);
-  const token = await until(() => lines.map(parseChallenge).find((t) => t !== undefined), 5000, "the challenge");
-  raw.send(`/join ${token}`);
-  await until(renamed, 5000, `${nick} to join`);
-  return raw;
-}
+const joinRaw = (transport: Transport, port: number, nick: string) =>
+  joinRoom(transport, port, { nick, ms: 5000, session: s });
 
-interface Pty {
-  proc: Subprocess;
-  readonly screen: string;
-  type(text: string): void;
-}
-
-function startClient(transport: Transport, port: number, args: string[] = [], env: Record<string, string> = NO_LOCALE): Pty {
-  let screen = "";
-  const decoder = new TextDecoder();
-  const argv = ["src/client.ts", "--port", String(port), "--nick", "kit", ...args, ...(transport === "udp" ? ["--udp"] : [])];
-  const proc = Bun.spawn([process.execPath, ...argv], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", ...env },
-    terminal: {
-      cols: 120,
-      rows: 40,
-      data(_t, data) {
-        screen += decoder.decode(data, { stream: true });
-      },
-    },
-  });
-  cleanups.push(() => {
-    proc.kill("SIGKILL");
-    proc.terminal?.close();
+/** The kit's client, in a terminal, as `kit`. */
+function startClient(transport: Transport, port: number, args: string[] = [], env: Record<string, string> = {}) {
+  const term = s.terminal(CLIENT, transport, {
+    args: ["--nick", "kit", ...args],
+    port,
+    env: { NO_COLOR: "1", ...env },
+    cols: 120,
+    rows: 40,
   });
   return {
-    proc,
+    term,
+    /** Everything it wrote to its terminal, escape sequences and all. */
     get screen() {
-      return screen;
+      return term.raw();
     },
-    type: (text) => void proc.terminal!.write(text),
+    type: (keys: string) => term.type(keys),
   };
 }
 
-/** Runs a program to its end: its exit code and everything it printed. */
-async function run(argv: string[], env: Record<string, string> = NO_LOCALE): Promise<{ code: number; out: string; err: string }> {
-  const proc = Bun.spawn([process.execPath, ...argv], { cwd: ROOT, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
-  cleanups.push(() => proc.kill("SIGKILL"));
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { code, out, err };
-}
+/** Runs src/`program`.ts to its end. */
+const run = (program: "server" | "client", args: readonly string[], env: Record<string, string> = {}) =>
+  runToEnd([process.execPath, `src/${program}.ts`, ...args], { cwd: ROOT, env });
 
 /** Lines of the screen that the client itself or the server wrote as notices and errors. */
 const said = (screen: string) => screen.split(/\r?\n/).filter((l) => /(\*\*\*|!!!) /.test(l));
@@ -161,11 +81,11 @@ const english = (lines: string[]) =>
     .filter((l) => /[a-z]{3,}/i.test(l));
 
 // ---------------------------------------------------------------------------
-// 1. One language per room
+// One language per room
 
 describe.each(["tcp", "udp"] as const)("the client speaks the room's language over %s", (transport) => {
   test("with no language chosen, everything it says in a Chinese room is Chinese", async () => {
-    const server = await startServer(["--lang", "zh", `--${transport}`]);
+    const server = await startServer([transport], ["--lang", "zh"]);
     const raw = await joinRaw(transport, server.port, "raw");
     const kit = startClient(transport, server.port);
     await until(() => raw.lines.includes("*** kit 加入了聊天室"), 10_000, "kit to join");
@@ -174,24 +94,25 @@ describe.each(["tcp", "udp"] as const)("the client speaks the room's language ov
     server.proc.kill("SIGTERM");
     await until(() => kit.screen.includes("秒后重新连接"), 10_000, "the client to notice, in Chinese");
     kit.type("\x03");
-    await until(() => kit.proc.exitCode !== null, 5000, "the client to exit");
+    await until(() => !kit.term.running, 5000, "the client to exit");
     const lines = said(kit.screen);
-    for (const words of ["已连接", "欢迎，guest", "exit、/quit、Ctrl+D 或 Ctrl+C 退出", "服务器正在关闭", "服务器已断开", "1 秒后重新连接", "再见"]) {
+    const told = ["已连接", "欢迎，guest", "exit、/quit、Ctrl+D 或 Ctrl+C 退出", "服务器正在关闭", "服务器已断开"];
+    for (const words of [...told, "1 秒后重新连接", "再见"]) {
       expect(lines.some((l) => l.includes(words))).toBe(true);
     }
     expect(english(lines)).toEqual([]);
   });
 
   test("a language the person chose wins: --lang, or a zh locale", async () => {
-    const server = await startServer(["--lang", "zh", `--${transport}`]);
+    const server = await startServer([transport], ["--lang", "zh"]);
     const kit = startClient(transport, server.port, ["--lang", "en"]);
     await until(() => kit.screen.includes("*** 欢迎，"), 10_000, "the (Chinese) welcome");
     kit.type("/help\r");
     await until(() => kit.screen.includes("*** exit, /quit, Ctrl+D or Ctrl+C leave"), 5000, "its own help, in English");
     expect(kit.screen).toContain("*** connected to 127.0.0.1");
 
-    const english = await startServer(["--lang", "en", `--${transport}`]);
-    const zh = startClient(transport, english.port, [], { LANG: "zh_CN.UTF-8", LC_ALL: "", LC_MESSAGES: "" });
+    const english = await startServer([transport], ["--lang", "en"]);
+    const zh = startClient(transport, english.port, [], ZH_LOCALE);
     await until(() => zh.screen.includes("*** welcome, "), 10_000, "the (English) welcome");
     expect(zh.screen).toContain("*** 正在连接 127.0.0.1");
     expect(zh.screen).toContain("*** 已连接 127.0.0.1");
@@ -200,12 +121,12 @@ describe.each(["tcp", "udp"] as const)("the client speaks the room's language ov
 
 describe("--help and usage errors follow --lang and the locale", () => {
   test.each([
-    ["server", ["--lang", "zh", "--help"], NO_LOCALE],
-    ["server", ["--help"], { LANG: "zh_CN.UTF-8", LC_ALL: "", LC_MESSAGES: "" }],
-    ["client", ["--lang", "zh", "--help"], NO_LOCALE],
-    ["client", ["--help"], { LANG: "zh_CN.UTF-8", LC_ALL: "", LC_MESSAGES: "" }],
+    ["server", ["--lang", "zh", "--help"], {}],
+    ["server", ["--help"], ZH_LOCALE],
+    ["client", ["--lang", "zh", "--help"], {}],
+    ["client", ["--help"], ZH_LOCALE],
   ] as const)("%s %p", async (program, args, env) => {
-    const { code, out } = await run([`src/${program}.ts`, ...args], env);
+    const { code, stdout: out } = await run(program, args, env);
     expect(code).toBe(0);
     expect(out).toStartWith("用法：");
     expect(out).toContain("选项：");
@@ -214,20 +135,20 @@ describe("--help and usage errors follow --lang and the locale", () => {
   });
 
   test("a bad value, an unknown option, in Chinese; in English without a zh locale", async () => {
-    const zh = await run(["src/server.ts", "--lang", "zh", "--port", "99999"]);
+    const zh = await run("server", ["--lang", "zh", "--port", "99999"]);
     expect(zh.code).not.toBe(0);
-    expect(zh.err).toContain("错误：选项 '-p, --port <n>' 的值 '99999' 无效：应为 0 到 65535 之间的整数");
-    expect(zh.err).toContain("（用 --help 查看所有选项）");
-    const unknown = await run(["src/client.ts", "--colour"], { LANG: "zh_CN.UTF-8", LC_ALL: "", LC_MESSAGES: "" });
-    expect(unknown.err).toContain("错误：未知选项 '--colour'");
-    const en = await run(["src/client.ts", "--colour"]);
-    expect(en.err).toContain("error: unknown option '--colour'");
-    expect(en.err).not.toMatch(/\p{Script=Han}/u);
+    expect(zh.stderr).toContain("错误：选项 '-p, --port <n>' 的值 '99999' 无效：应为 0 到 65535 之间的整数");
+    expect(zh.stderr).toContain("（用 --help 查看所有选项）");
+    const unknown = await run("client", ["--colour"], ZH_LOCALE);
+    expect(unknown.stderr).toContain("错误：未知选项 '--colour'");
+    const en = await run("client", ["--colour"]);
+    expect(en.stderr).toContain("error: unknown option '--colour'");
+    expect(en.stderr).not.toMatch(/\p{Script=Han}/u);
   });
 
   test.each(["en", "zh"] as const)("a busy port: the advice, in %s, exit 1", async (lang) => {
-    const busy = await startServer(["--tcp", "--udp"]);
-    const { code, err, out } = await run(["src/server.ts", "--port", String(busy.port), "--lang", lang]);
+    const busy = await startServer(["tcp", "udp"]);
+    const { code, stderr: err, stdout: out } = await run("server", ["--port", String(busy.port), "--lang", lang]);
     expect(code).toBe(1);
     expect(out).toBe("");
     const line = err.trim();
@@ -243,21 +164,9 @@ describe("--help and usage errors follow --lang and the locale", () => {
 });
 
 // ---------------------------------------------------------------------------
-// 3. UDP loss made visible
+// UDP loss made visible
 
-/** A small seeded generator (mulberry32): the same seed drops the same datagrams. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Relay {
+interface Relay extends Disposable {
   port: number;
   /** Start (or stop) dropping `share` of the datagrams from the server to the client. */
   lossy(on: boolean): void;
@@ -271,7 +180,7 @@ interface Relay {
  * server's datagrams to the client: a lossy network, made repeatable.
  */
 async function lossyRelay(serverPort: number, share: number, seed: number): Promise<Relay> {
-  const random = seeded(seed);
+  const random = mulberry32(seed);
   let client: { port: number; address: string } | undefined;
   let dropping = false;
   const dropped: string[] = [];
@@ -303,8 +212,13 @@ async function lossyRelay(serverPort: number, share: number, seed: number): Prom
       error() {},
     },
   });
-  cleanups.push(() => (front.close(), upstream.close()));
-  return { port: front.port, lossy: (on) => void (dropping = on), dropped, passed };
+  return {
+    port: front.port,
+    lossy: (on) => void (dropping = on),
+    dropped,
+    passed,
+    [Symbol.dispose]: () => (front.close(), upstream.close()),
+  };
 }
 
 /** The lines the client reported lost, all notices together. */
@@ -316,35 +230,37 @@ describe("UDP loss made visible", () => {
     [0.2, 7],
     [0.1, 42],
   ])("over a relay dropping %p of the server's datagrams (seed %p): the client counts every lost line, nc -u users get nothing extra", async (share, seed) => {
-    const server = await startServer(["--tcp", "--udp", "--no-flood-limit"]);
-    const relay = await lossyRelay(server.port, share, seed);
+    const server = await startServer(["tcp", "udp"], ["--no-flood-limit"]);
+    using relay = await lossyRelay(listeningPort(server, "udp"), share, seed);
     const raw = await joinRaw("tcp", server.port, "raw"); // the sender, over TCP: nothing lost on its side
     const kit = startClient("udp", relay.port, ["--lang", "en"]);
     await until(() => raw.lines.includes("*** kit joined"), 10_000, "kit to join");
-    const nc = await joinRaw("udp", server.port, "nc"); // a person at nc -u, no relay
+    const nc = await joinRaw("udp", listeningPort(server, "udp"), "nc"); // a person at nc -u, no relay
     await until(() => kit.screen.includes("*** nc joined"), 10_000, "kit to see nc join");
 
     relay.lossy(true);
     const total = 200;
     for (let i = 0; i < total; i++) {
-      raw.send(`line ${i}`);
+      raw.say(`line ${i}`);
       if (i % 20 === 19) await Bun.sleep(5); // as a chatty room would, not one burst
     }
     const shown = () => new Set(kit.screen.match(/<raw> line \d+/g) ?? []).size;
-    await until(() => shown() + reportedLost(kit.screen) >= total, 15_000, () => `every line shown or reported lost (shown ${shown()}, lost ${reportedLost(kit.screen)})`);
+    const lost = () => reportedLost(kit.screen);
+    const counts = () => `shown ${shown()}, lost ${lost()}`;
+    await until(() => shown() + lost() >= total, 15_000, () => `every line shown or reported lost (${counts()})`);
     relay.lossy(false);
 
     // Exactly what the relay dropped, heartbeat answers aside (those are not lines).
     const droppedLines = relay.dropped.filter((d) => parseHeartbeatAnswer(d) === undefined);
     expect(droppedLines.length).toBeGreaterThan(share * total * 0.4);
     expect(droppedLines.every((d) => d.startsWith("<raw> line "))).toBe(true);
-    expect(reportedLost(kit.screen)).toBe(droppedLines.length);
+    expect(lost()).toBe(droppedLines.length);
     expect(shown()).toBe(total - droppedLines.length);
     // Nothing else went wrong: no reconnect, no error, and the client still chats both ways.
     expect(kit.screen).not.toMatch(/went away|restarted|!!!/);
     kit.type("still here\r");
     await until(() => raw.lines.includes("<kit> still here"), 5000, "kit's line at raw");
-    raw.send("good");
+    raw.say("good");
     await until(() => kit.screen.includes("<raw> good"), 5000, "raw's line at kit");
     // The person at nc -u got every line, and no line about counts or heartbeats.
     expect(nc.lines.filter((l) => l.startsWith("<raw> line "))).toHaveLength(total);
@@ -352,24 +268,24 @@ describe("UDP loss made visible", () => {
   }, 60_000);
 
   test("in the room's language", async () => {
-    const server = await startServer(["--lang", "zh", "--udp"]);
-    const relay = await lossyRelay(server.port, 0.5, 3);
+    const server = await startServer(["udp"], ["--lang", "zh"]);
+    using relay = await lossyRelay(server.port, 0.5, 3);
     const raw = await joinRaw("udp", server.port, "raw");
     const kit = startClient("udp", relay.port);
     await until(() => raw.lines.includes("*** kit 加入了聊天室"), 10_000, "kit to join");
     await until(() => kit.screen.includes("*** guest2 改名为 kit"), 10_000, "kit to hear its nick");
     relay.lossy(true);
-    for (let i = 0; i < 20; i++) raw.send(`第 ${i} 行`);
+    for (let i = 0; i < 20; i++) raw.say(`第 ${i} 行`);
     await until(() => /\*\*\* 丢失了 \d+ 行/.test(kit.screen), 10_000, "the loss, in Chinese");
   }, 30_000);
 });
 
 // ---------------------------------------------------------------------------
-// 8. A line over the limit is refused before it is sent, and kept for editing
+// A line over the limit is refused before it is sent, and kept for editing
 
 describe.each(["tcp", "udp"] as const)("an overlong line over %s", (transport) => {
   test("is refused before it is sent, saying the limit, and stays in the input line", async () => {
-    const server = await startServer([`--${transport}`]);
+    const server = await startServer([transport]);
     const raw = await joinRaw(transport, server.port, "raw");
     const kit = startClient(transport, server.port, ["--lang", "en"]);
     await until(() => raw.lines.includes("*** kit joined"), 10_000, "kit to join");
@@ -384,24 +300,26 @@ describe.each(["tcp", "udp"] as const)("an overlong line over %s", (transport) =
   });
 
   test("learns a lower limit from the server's refusal", async () => {
-    const server = await startServer([`--${transport}`, "--max-line-bytes", "100"]);
+    const server = await startServer([transport], ["--max-line-bytes", "100"]);
     const raw = await joinRaw(transport, server.port, "raw");
     const kit = startClient(transport, server.port, ["--lang", "en"]);
     await until(() => raw.lines.includes("*** kit joined"), 10_000, "kit to join");
     kit.type("a".repeat(150) + "\r");
-    await until(() => kit.screen.includes("!!! line too long (150+ bytes; the limit is 100)"), 5000, "the server's refusal");
+    const refusal = "!!! line too long (150+ bytes; the limit is 100)";
+    await until(() => kit.screen.includes(refusal), 5000, "the server's refusal");
     kit.type("b".repeat(120) + "\r");
-    await until(() => kit.screen.includes("!!! that line is 120 bytes, over the limit of 100"), 5000, "the client's own refusal");
+    const own = "!!! that line is 120 bytes, over the limit of 100";
+    await until(() => kit.screen.includes(own), 5000, "the client's own refusal");
     expect(raw.lines.filter((l) => l.startsWith("<kit>"))).toEqual([]);
   });
 });
 
 // ---------------------------------------------------------------------------
-// 9. No line lost to a UDP server restart
+// No line lost to a UDP server restart
 
 test("after a UDP server restart, the line that made the client rejoin is sent after the rejoin", async () => {
-  const first = await startServer(["--udp"]);
-  const relay = await lossyRelay(first.port, 0, 1); // lossless: here it only shows what passes
+  const first = await startServer(["udp"]);
+  using relay = await lossyRelay(first.port, 0, 1); // lossless: here it only shows what passes
   const before = await joinRaw("udp", first.port, "raw");
   const kit = startClient("udp", relay.port, ["--lang", "en"]);
   await until(() => before.lines.includes("*** kit joined"), 10_000, "kit to join");
@@ -413,9 +331,8 @@ test("after a UDP server restart, the line that made the client rejoin is sent a
   await until(settled, 5000, "the client's loss check to be answered");
 
   // The server dies without a word and is back at once, on the same port; raw rejoins.
-  first.proc.kill("SIGKILL");
-  await first.proc.exited;
-  const second = await startServer(["--udp"], first.port);
+  await first.stop("SIGKILL");
+  const second = await startServer(["udp"], [], first.port);
   const raw = await joinRaw("udp", second.port, "raw");
   // The client does not know yet. Its next line reaches a server that has never seen it.
   kit.type("hello again\r");
@@ -426,14 +343,14 @@ test("after a UDP server restart, the line that made the client rejoin is sent a
 }, 30_000);
 
 // ---------------------------------------------------------------------------
-// 7. One join line for a client that sets its nick as it connects
+// One join line for a client that sets its nick as it connects
 
 test.each(["tcp", "udp"] as const)("over %s, the room sees one line, 'kit joined', for a client started with --nick", async (transport) => {
-  const server = await startServer([`--${transport}`]);
+  const server = await startServer([transport]);
   const raw = await joinRaw(transport, server.port, "raw");
   startClient(transport, server.port, ["--lang", "en"]);
   await until(() => raw.lines.includes("*** kit joined"), 10_000, "kit to join");
-  raw.send("/who");
+  raw.say("/who");
   await until(() => raw.lines.some((l) => l.startsWith("*** in the room (2)")), 5000, "/who");
   expect(raw.lines.filter((l) => /guest2|is now kit/.test(l))).toEqual([]);
 });

@@ -4,13 +4,9 @@
  * running), and never with a stack trace.
  */
 import { describe, expect, test } from "bun:test";
-import { ROOT } from "../tools/harness/index.ts";
+import { ROOT, runToEnd } from "../tools/harness/index.ts";
 
-async function run(file: string, args: string[]) {
-  const proc = Bun.spawn([process.execPath, file, ...args], { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { stdout, stderr, code };
-}
+const run = (file: string, args: string[]) => runToEnd([process.execPath, file, ...args], { cwd: ROOT });
 
 describe.each(["src/server.ts", "src/client.ts"])("%s", (file) => {
   test("--help exits 0", async () => {

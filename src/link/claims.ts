@@ -3,9 +3,12 @@
  * (nick key -> "HUB MEMBER NICK"). A claim's owner is "HUB MEMBER".
  */
 import { checkNick } from "../protocol.ts";
-import { HUB_ID } from "./wire.ts";
+import { HUB_ID, MEMBER_ID } from "./wire.ts";
 
-// Nick claims, atomic in Redis. A claim's value is "HUB MEMBER NICK"; its owner is "HUB MEMBER".
+/**
+ * Claims ARGV[1] (a nick key) for ARGV[2] (the owner) as ARGV[3] (the nick):
+ * 0 when another owner holds it. ARGV[4], the owner's old nick key, is freed.
+ */
 export const CLAIM = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur and string.sub(cur, 1, #ARGV[2] + 1) ~= ARGV[2] .. ' ' then return 0 end
@@ -15,10 +18,13 @@ if ARGV[4] ~= '' and ARGV[4] ~= ARGV[1] then
   if old and string.sub(old, 1, #ARGV[2] + 1) == ARGV[2] .. ' ' then redis.call('HDEL', KEYS[1], ARGV[4]) end
 end
 return 1`;
+
+/** Frees ARGV[1] (a nick key) if ARGV[2] (the owner) holds it. */
 export const RELEASE = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur and string.sub(cur, 1, #ARGV[2] + 1) == ARGV[2] .. ' ' then redis.call('HDEL', KEYS[1], ARGV[1]) return 1 end
 return 0`;
+
 /**
  * A hub's claims made to match its members: ARGV[1] is the hub, then (key,
  * member, nick) triples. Claims of the hub's that are not in the list are
@@ -47,6 +53,6 @@ export function readClaim(value: unknown): { hub: string; id: string; nick: stri
   const [hub, id, ...rest] = value.split(" ");
   const nick = rest.join(" ");
   const checked = checkNick(nick);
-  if (!hub || !HUB_ID.test(hub) || !id || !/^[0-9A-Za-z/_.-]{1,32}$/.test(id) || !checked.ok || checked.nick !== nick) return undefined;
+  if (!hub || !HUB_ID.test(hub) || !id || !MEMBER_ID.test(id) || !checked.ok || checked.nick !== nick) return undefined;
   return { hub, id, nick };
 }

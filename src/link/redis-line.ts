@@ -22,7 +22,12 @@ export class RedisLine {
 
   constructor(
     url: string,
-    private readonly opts: { connectTimeoutMs: number; retryMs: number; onUp(line: RedisLine): void; onDown(line: RedisLine): void },
+    private readonly opts: {
+      connectTimeoutMs: number;
+      retryMs: number;
+      onUp(line: RedisLine): void;
+      onDown(line: RedisLine): void;
+    },
   ) {
     this.client = new RedisClient(url, {
       autoReconnect: false,

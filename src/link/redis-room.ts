@@ -37,7 +37,19 @@ import { LinkError, redactUrl, whyUnreachable } from "./reach.ts";
 import { RedisLine } from "./redis-line.ts";
 import { Roster } from "./roster.ts";
 import { Inbox, Outbox } from "./sequence.ts";
-import { BATCH_CHARS, decodeEntry, encodeMessages, entryFields, entryHub, MAX_BATCH_MESSAGES, newHubId, rosterMessages, type Batch, type LinkMessage } from "./wire.ts";
+import {
+  BATCH_CHARS,
+  decodeEntry,
+  encodeMessages,
+  entryFields,
+  entryHub,
+  MAX_BATCH_MESSAGES,
+  newHubId,
+  rosterMessages,
+  type Batch,
+  type LinkMessage,
+  type SkipReason,
+} from "./wire.ts";
 
 export interface LinkTiming {
   /** How often a hub renews its heartbeat (and looks for hubs that stopped). */
@@ -57,7 +69,7 @@ export interface LinkTiming {
   connectTimeoutMs: number;
 }
 
-export const DEFAULT_TIMING: LinkTiming = {
+const DEFAULT_TIMING: LinkTiming = {
   heartbeatMs: 1000,
   hubTtlMs: 5000,
   downAfterMs: 1500,
@@ -73,7 +85,9 @@ export type LinkEvent =
   | { kind: "down" }
   | { kind: "back" }
   | { kind: "hub-lost"; hub: string; members: number }
-  | { kind: "skipped"; id: string; why: string };
+  | { kind: "skipped"; id: string; why: SkipReason }
+  /** After the first SKIPS_LOGGED skipped entries, once: the rest are only counted. */
+  | { kind: "skips-unlogged"; after: number };
 
 export interface RedisRoomOptions {
   /** redis://[user:password@]host:port[/db], rediss:// for TLS, redis+unix:///path. */
@@ -95,6 +109,8 @@ const READ_COUNT = 64;
 const PING_EVERY_MS = 250;
 /** How long one XREAD waits for news. */
 const READ_BLOCK_MS = 1000;
+/** Skipped stream entries told to the log one by one; the rest are only counted (stats.skipped). */
+const SKIPS_LOGGED = 10;
 
 /** Waits one turn of the event loop: what was queued for the sockets gets written. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -102,8 +118,15 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class RedisRoom implements Room {
   /** This hub's id on the link: new each time a server starts. */
   readonly hubId = newHubId();
-  /** Counters, for the server's log and for tests. */
-  readonly stats = { batchesSent: 0, batchesRead: 0, duplicates: 0, missingBatches: 0, skipped: 0, droppedLines: 0, hubsLost: 0 };
+  private readonly counts = {
+    batchesSent: 0,
+    batchesRead: 0,
+    duplicates: 0,
+    missingBatches: 0,
+    skipped: 0,
+    droppedLines: 0,
+    hubsLost: 0,
+  };
 
   private readonly timing: LinkTiming;
   private readonly keys: { stream: string; nicks: string; hub: (id: string) => string };
@@ -125,6 +148,8 @@ export class RedisRoom implements Room {
   private registering = false;
   /** Have the members been told the link is down (so they are told when it is back)? */
   private toldDown = false;
+  /** Waiting for the link to be up (the reader, with what it read while down). */
+  private upWaiters: (() => void)[] = [];
   private droppedWhileDown = 0;
   /** A ping to Redis not yet answered: when it was sent (0: none); and when the last one was. */
   private pingSentAt = 0;
@@ -147,7 +172,11 @@ export class RedisRoom implements Room {
     this.report = options.report ?? (() => {});
     this.safeUrl = redactUrl(options.url);
     const maxChars = options.maxBufferChars ?? 8 * 1024 * 1024;
-    this.outbox = new Outbox({ maxChars, windowMs: this.timing.windowMs, maxInFlightChars: Math.min(maxChars, 2 * 1024 * 1024) });
+    this.outbox = new Outbox({
+      maxChars,
+      windowMs: this.timing.windowMs,
+      maxInFlightChars: Math.min(maxChars, 2 * 1024 * 1024),
+    });
     const lineOpts = {
       connectTimeoutMs: this.timing.connectTimeoutMs,
       retryMs: this.timing.retryMs,
@@ -164,12 +193,17 @@ export class RedisRoom implements Room {
    * that silently runs alone would split the room without anyone knowing.
    */
   static async connect(hub: LinkedHub, options: RedisRoomOptions): Promise<RedisRoom> {
-    const room = new RedisRoom(hub, options);
+    let room: RedisRoom;
+    try {
+      room = new RedisRoom(hub, options); // Bun's client throws at once on a URL it cannot read
+    } catch (error) {
+      throw new LinkError(redactUrl(options.url), "bad-url", (error as Error)?.message ?? String(error));
+    }
     try {
       await room.start();
     } catch (error) {
       room.stop();
-      const { why, detail } = await whyUnreachable(options.url, error);
+      const { why, detail } = await whyUnreachable(options.url, error, room.timing.connectTimeoutMs);
       throw new LinkError(room.safeUrl, why, detail);
     }
     return room;
@@ -182,6 +216,16 @@ export class RedisRoom implements Room {
 
   get isUp(): boolean {
     return this.state === "up";
+  }
+
+  /** Counters, for the server's log and for tests; `waiting`: batches not yet taken by Redis. */
+  get stats(): Readonly<typeof this.counts & { waiting: number }> {
+    return { ...this.counts, waiting: this.outbox.waiting };
+  }
+
+  /** Stops at once, as `kill -9` would: no goodbye, the heartbeat just stops (for tests). */
+  drop(): void {
+    this.stop();
   }
 
   // ---------------------------------------------------------------------------
@@ -235,7 +279,8 @@ export class RedisRoom implements Room {
   release(member: MemberRef): void {
     this.queue({ k: "gone", id: member.id });
     if (!member.nick || this.state !== "up") return; // when the link is back, the claims are made to match the members
-    this.writer.client.send("EVAL", [RELEASE, "1", this.keys.nicks, nickKey(member.nick), this.owner(member.id)]).catch(() => {});
+    const args = [RELEASE, "1", this.keys.nicks, nickKey(member.nick), this.owner(member.id)];
+    this.writer.client.send("EVAL", args).catch(() => {});
   }
 
   elsewhere(): string[] {
@@ -295,8 +340,15 @@ export class RedisRoom implements Room {
     void this.readLoop();
   }
 
+  /** Resolves when the link is up, or closed. */
+  private whenUp(): Promise<void> {
+    if (this.state === "up" || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.upWaiters.push(resolve));
+  }
+
   private stop(): void {
     this.closed = true;
+    for (const w of this.upWaiters.splice(0)) w();
     for (const t of this.timers) clearInterval(t);
     this.writer.close();
     this.reader.close();
@@ -354,7 +406,7 @@ export class RedisRoom implements Room {
       const members = this.hub.roster();
       const triples = members.filter((m) => m.nick).flatMap((m) => [nickKey(m.nick), m.id, m.nick]);
       const [, lost] = await Promise.all([
-        this.writer.client.send("SET", [this.keys.hub(this.hubId), String(Date.now()), "PX", String(this.timing.hubTtlMs)]),
+        this.writer.client.send("SET", this.heartbeatArgs()),
         this.writer.client.send("EVAL", [SYNC, "1", this.keys.nicks, this.hubId, ...triples]),
       ]);
       if (this.closed) return;
@@ -371,6 +423,8 @@ export class RedisRoom implements Room {
       // Nicks another hub took while the link was down: those members get another.
       for (const id of Array.isArray(lost) ? lost : []) if (typeof id === "string") this.hub.nickLost(id);
       this.pump();
+      // Now what the reader took while the link was down (the others' talk meanwhile) is delivered.
+      for (const w of this.upWaiters.splice(0)) w();
     } finally {
       this.registering = false;
     }
@@ -381,9 +435,10 @@ export class RedisRoom implements Room {
     if (this.closed || !this.writer.connected) return;
     this.outbox.prune(performance.now());
     const w = this.writer.client;
-    w.send("SET", [this.keys.hub(this.hubId), String(Date.now()), "PX", String(this.timing.hubTtlMs)]).catch(() => {});
+    w.send("SET", this.heartbeatArgs()).catch(() => {});
     // Only after a whole TTL of being up: a live hub that was cut off with us has had time to renew.
-    if (this.state !== "up" || performance.now() - this.upSince < this.timing.hubTtlMs + this.timing.heartbeatMs) return;
+    const settled = performance.now() - this.upSince >= this.timing.hubTtlMs + this.timing.heartbeatMs;
+    if (this.state !== "up" || !settled) return;
     const hubs = this.roster.hubIds();
     if (hubs.length === 0) return;
     let beats: unknown;
@@ -401,7 +456,7 @@ export class RedisRoom implements Room {
   /** A hub stopped answering (killed, or cut off for longer than the TTL): its members are gone. */
   private hubLost(hub: string): void {
     const nicks = this.roster.dropHub(hub);
-    this.stats.hubsLost++;
+    this.counts.hubsLost++;
     this.report({ kind: "hub-lost", hub, members: nicks.length });
     for (const nick of nicks) this.hub.deliver({ text: "", notice: { kind: "hub-lost", nick } });
     this.writer.client.send("EVAL", [SYNC, "1", this.keys.nicks, hub]).catch(() => {});
@@ -412,7 +467,8 @@ export class RedisRoom implements Room {
 
   private queue(m: LinkMessage): void {
     this.pending.push(m);
-    this.pendingChars += m.k === "line" || m.k === "private" ? m.text.length + 32 : m.k === "roster" ? m.members.length * 32 : 64;
+    if (m.k === "line" || m.k === "private") this.pendingChars += m.text.length + 32;
+    else this.pendingChars += m.k === "roster" ? m.members.length * 32 : 64;
     if (this.pending.length >= MAX_BATCH_MESSAGES || this.pendingChars >= BATCH_CHARS) this.cut();
     else if (!this.cutScheduled) {
       this.cutScheduled = true;
@@ -432,7 +488,7 @@ export class RedisRoom implements Room {
     if (dropped.batches > 0) {
       if (this.droppedWhileDown === 0) this.tell({ kind: "link-dropped", lines: dropped.lines });
       this.droppedWhileDown += dropped.lines;
-      this.stats.droppedLines += dropped.lines;
+      this.counts.droppedLines += dropped.lines;
     }
     this.pump();
   };
@@ -448,7 +504,7 @@ export class RedisRoom implements Room {
         (id: unknown) => {
           if (gen !== this.writer.generation) return; // an answer on a connection since replaced
           this.outbox.taken(batch);
-          this.stats.batchesSent++;
+          this.counts.batchesSent++;
           const ms = typeof id === "string" ? parseInt(id, 10) : NaN;
           if (ms > this.lastIdMs) this.lastIdMs = ms;
           this.pump();
@@ -470,14 +526,19 @@ export class RedisRoom implements Room {
       let reply: unknown;
       this.readSentAt = performance.now();
       try {
-        reply = await this.reader.client.send("XREAD", ["COUNT", String(READ_COUNT), "BLOCK", String(READ_BLOCK_MS), "STREAMS", this.keys.stream, this.lastReadId]);
+        const wait = ["COUNT", String(READ_COUNT), "BLOCK", String(READ_BLOCK_MS)];
+        reply = await this.reader.client.send("XREAD", [...wait, "STREAMS", this.keys.stream, this.lastReadId]);
       } catch {
         this.readSentAt = 0;
-        if (!this.closed && this.reader.connected) await Bun.sleep(this.timing.retryMs); // a refused command, not a break
+        // A refused command, not a break: try again shortly.
+        if (!this.closed && this.reader.connected) await Bun.sleep(this.timing.retryMs);
         continue;
       }
       this.readSentAt = 0;
-      if (reply) await this.receive(reply);
+      // Down: what was read waits until the members have been told the link is back
+      // (the news of the outage comes before the talk that was held by it).
+      if (reply && this.state !== "up") await this.whenUp();
+      if (reply && !this.closed) await this.receive(reply);
     }
   }
 
@@ -492,16 +553,18 @@ export class RedisRoom implements Room {
       if (entryHub(entry[1]) === this.hubId) continue; // ours: delivered here when it was said
       const decoded = decodeEntry(entry[1]);
       if (!decoded.ok) {
-        if (this.stats.skipped++ < 10) this.report({ kind: "skipped", id: entry[0], why: decoded.why });
+        const n = ++this.counts.skipped;
+        if (n <= SKIPS_LOGGED) this.report({ kind: "skipped", id: entry[0], why: decoded.why });
+        if (n === SKIPS_LOGGED) this.report({ kind: "skips-unlogged", after: SKIPS_LOGGED });
         continue;
       }
       const batch = decoded.batch;
       const { fresh, missing: lost } = this.inbox.accept(batch.hub, batch.seq);
       if (!fresh) {
-        this.stats.duplicates++;
+        this.counts.duplicates++;
         continue;
       }
-      this.stats.batchesRead++;
+      this.counts.batchesRead++;
       missing += lost;
       delivered += this.apply(batch);
       if (delivered >= LINES_PER_TURN) {
@@ -511,7 +574,7 @@ export class RedisRoom implements Room {
       }
     }
     if (missing > 0) {
-      this.stats.missingBatches += missing;
+      this.counts.missingBatches += missing;
       this.tell({ kind: "link-missing", batches: missing });
     }
   }
@@ -560,6 +623,11 @@ export class RedisRoom implements Room {
 
   private tell(notice: Notice): void {
     this.hub.deliver({ text: "", notice });
+  }
+
+  /** SET arguments of this hub's heartbeat: it expires unless renewed. */
+  private heartbeatArgs(): string[] {
+    return [this.keys.hub(this.hubId), String(Date.now()), "PX", String(this.timing.hubTtlMs)];
   }
 
   private owner(memberId: string): string {

@@ -19,7 +19,7 @@
 import { checkNick, sanitize } from "../protocol.ts";
 
 /** The format's version, the `v` field of every entry. */
-export const WIRE_VERSION = "1";
+const WIRE_VERSION = "1";
 /** Longest `msgs` field accepted, in characters (a sender cuts its batches well below it). */
 export const MAX_ENTRY_CHARS = 4 * 1024 * 1024;
 /** A sender starts a new batch past this many characters of JSON. */
@@ -38,7 +38,7 @@ export const ROSTER_PART = 2048;
 /** A hub's id: 16 hex digits. */
 export const HUB_ID = /^[0-9a-f]{16}$/;
 /** A member's id, as its hub numbers it (src/hub.ts makes "3/17"). */
-const MEMBER_ID = /^[0-9A-Za-z/_.-]{1,32}$/;
+export const MEMBER_ID = /^[0-9A-Za-z/_.-]{1,32}$/;
 /** A batch number: 1 to 2^53 - 1, written plainly. */
 const SEQ = /^[1-9][0-9]{0,15}$/;
 
@@ -81,50 +81,67 @@ export function encodeMessages(messages: LinkMessage[]): string {
 /** The `hub` field of an entry, without reading the rest (a hub skips its own entries). */
 export function entryHub(fields: unknown): string | undefined {
   if (!Array.isArray(fields)) return undefined;
-  for (let i = 0; i + 1 < fields.length && i < 32; i += 2) if (fields[i] === "hub") return typeof fields[i + 1] === "string" ? fields[i + 1] : undefined;
+  for (let i = 0; i + 1 < fields.length && i < 32; i += 2) {
+    if (fields[i] === "hub") return typeof fields[i + 1] === "string" ? fields[i + 1] : undefined;
+  }
   return undefined;
 }
 
-export type Decoded = { ok: true; batch: Batch } | { ok: false; why: string };
+/** Why a stream entry cannot be trusted: worded by the server's log, in its language (src/i18n.ts). */
+export type SkipReason =
+  | { kind: "not-pairs" }
+  | { kind: "not-text" }
+  | { kind: "version"; got: string; want: string }
+  | { kind: "hub" }
+  | { kind: "seq" }
+  | { kind: "too-long"; chars: number; max: number }
+  | { kind: "not-json" }
+  | { kind: "not-list" }
+  | { kind: "too-many"; messages: number; max: number }
+  | { kind: "bad-message"; sample: string };
+
+export type Decoded = { ok: true; batch: Batch } | { ok: false; why: SkipReason };
 
 /**
  * Reads one stream entry's fields (as XREAD returns them: a flat array of
  * names and values) into a batch, or says why it cannot be trusted.
  */
 export function decodeEntry(fields: unknown): Decoded {
-  if (!Array.isArray(fields) || fields.length % 2 !== 0 || fields.length > 32) return bad("fields are not name/value pairs");
+  if (!Array.isArray(fields) || fields.length % 2 !== 0 || fields.length > 32) return bad({ kind: "not-pairs" });
   const f = new Map<string, string>();
   for (let i = 0; i < fields.length; i += 2) {
     const name = fields[i];
     const value = fields[i + 1];
-    if (typeof name !== "string" || typeof value !== "string") return bad("a field is not text");
+    if (typeof name !== "string" || typeof value !== "string") return bad({ kind: "not-text" });
     f.set(name, value);
   }
-  if (f.get("v") !== WIRE_VERSION) return bad(`version ${JSON.stringify(f.get("v")?.slice(0, 8))} is not ${WIRE_VERSION}`);
+  if (f.get("v") !== WIRE_VERSION) {
+    return bad({ kind: "version", got: JSON.stringify(f.get("v")?.slice(0, 8)) ?? "none", want: WIRE_VERSION });
+  }
   const hub = f.get("hub") ?? "";
-  if (!HUB_ID.test(hub)) return bad("no valid hub id");
+  if (!HUB_ID.test(hub)) return bad({ kind: "hub" });
   const seqText = f.get("seq") ?? "";
-  if (!SEQ.test(seqText) || !Number.isSafeInteger(Number(seqText))) return bad("no valid batch number");
+  if (!SEQ.test(seqText) || !Number.isSafeInteger(Number(seqText))) return bad({ kind: "seq" });
   const body = f.get("msgs") ?? "";
-  if (body.length > MAX_ENTRY_CHARS) return bad(`${body.length} characters of messages (at most ${MAX_ENTRY_CHARS})`);
+  if (body.length > MAX_ENTRY_CHARS) return bad({ kind: "too-long", chars: body.length, max: MAX_ENTRY_CHARS });
   let raw: unknown;
   try {
     raw = JSON.parse(body);
   } catch {
-    return bad("messages are not JSON");
+    return bad({ kind: "not-json" });
   }
-  if (!Array.isArray(raw)) return bad("messages are not a list");
-  if (raw.length > MAX_BATCH_MESSAGES) return bad(`${raw.length} messages (at most ${MAX_BATCH_MESSAGES})`);
+  if (!Array.isArray(raw)) return bad({ kind: "not-list" });
+  if (raw.length > MAX_BATCH_MESSAGES) return bad({ kind: "too-many", messages: raw.length, max: MAX_BATCH_MESSAGES });
   const messages: LinkMessage[] = [];
   for (const item of raw) {
     const m = readMessage(item);
-    if (!m) return bad(`a message that is not one: ${JSON.stringify(item)?.slice(0, 60)}`);
+    if (!m) return bad({ kind: "bad-message", sample: JSON.stringify(item)?.slice(0, 60) ?? String(item) });
     messages.push(m);
   }
   return { ok: true, batch: { hub, seq: Number(seqText), messages } };
 }
 
-function bad(why: string): Decoded {
+function bad(why: SkipReason): Decoded {
   return { ok: false, why };
 }
 
@@ -184,7 +201,8 @@ function readMessage(m: unknown): LinkMessage | undefined {
       const joined = count(m.joined);
       const left = count(m.left);
       const seconds = typeof m.seconds === "number" && m.seconds >= 0 && m.seconds <= 86_400 ? m.seconds : undefined;
-      return joined === undefined || left === undefined || seconds === undefined ? undefined : { k: "summary", joined, left, seconds };
+      if (joined === undefined || left === undefined || seconds === undefined) return undefined;
+      return { k: "summary", joined, left, seconds };
     }
     case "member": {
       const id = memberId(m.id);

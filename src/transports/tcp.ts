@@ -1,5 +1,6 @@
 /**
- * TCP: the only file that knows Bun.listen and Bun.connect.
+ * TCP: the only file that knows Bun.listen and Bun.connect (the link to Redis
+ * uses Bun's own Redis client, and asks `probeTcp` here when it cannot connect).
  *
  * Server side, each connection becomes a `Peer` for the hub: bytes in go through
  * a LineDecoder into `hub.receive`, lines out go through a per-client queue.
@@ -17,6 +18,7 @@
  * Past `maxQueueBytes` it is disconnected, and everyone else carries on.
  */
 import type { Socket, TCPSocketListener } from "bun";
+import { hostPort } from "../address.ts";
 import type { Hub, Peer } from "../hub.ts";
 import { format, LineDecoder, OutLine } from "../protocol.ts";
 import type { ConnectionHandlers, LineConnection, RunningServer } from "./types.ts";
@@ -53,7 +55,7 @@ const CLOSE_GRACE_MS = 2000;
 const KEEPALIVE_MS = 60_000;
 
 /** Joins chunks into one buffer (one write). */
-export function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
+function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let at = 0;
@@ -176,7 +178,7 @@ class TcpPeer implements Peer {
     private readonly onDrop: (peer: TcpPeer) => void,
   ) {
     this.address = socket.remoteAddress;
-    this.label = `tcp ${socket.remoteAddress}:${socket.remotePort}`;
+    this.label = `tcp ${hostPort(socket.remoteAddress, socket.remotePort)}`;
   }
 
   get queuedBytes(): number {
@@ -397,4 +399,29 @@ export async function connectTcp(host: string, port: number, handlers: Connectio
       if (!unsent) socket.end();
     },
   };
+}
+
+/** What trying a TCP port found: someone listens, nobody does, or the connect failed otherwise. */
+export type TcpProbe =
+  | { kind: "open" }
+  | { kind: "refused" }
+  | { kind: "timeout" }
+  | { kind: "failed"; detail: string };
+
+/**
+ * Tries to connect to host:port, and hangs up at once: is anything listening?
+ * No timeout of its own (the kernel's, minutes on an address that drops
+ * packets): the caller races it against one.
+ */
+export async function probeTcp(host: string, port: number): Promise<TcpProbe> {
+  try {
+    const probe = await Bun.connect({ hostname: host, port, socket: { data() {}, error() {} } });
+    probe.end();
+    return { kind: "open" };
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "ECONNREFUSED") return { kind: "refused" };
+    if (code === "ETIMEDOUT") return { kind: "timeout" };
+    return { kind: "failed", detail: code ?? (e as Error).message };
+  }
 }

@@ -11,7 +11,9 @@
  *    only a client that really receives at that address can send it back and
  *    become a member.
  * 2. Nobody tells us when a client leaves. Members send heartbeats; one silent
- *    for `timeoutMs` is removed with a leave notice.
+ *    for half of `timeoutMs` is asked whether it is still there, one silent for
+ *    all of it is told it left, and removed with a leave notice. Its address is
+ *    remembered a while: if it speaks again, it is told that line was not sent.
  * 3. Sending to a client that vanished makes the kernel report "port
  *    unreachable", sometimes on a LATER send to someone else. Every send is
  *    guarded, retried once, and an error never reaches the other members.
@@ -21,6 +23,7 @@
  * read side by side, in the one file that knows Bun.udpSocket.
  */
 import type { udp } from "bun";
+import { hostPort } from "../address.ts";
 import type { Hub, Peer } from "../hub.ts";
 import { MESSAGES } from "../i18n.ts";
 import {
@@ -52,7 +55,9 @@ const MAX_STRANGERS = 4096;
 /** A stranger's token expires after this long. */
 const STRANGER_TTL_MS = 60_000;
 /** A stranger is sent at most this many times the bytes received from it (QUIC, RFC 9000 §8.1). */
-export const AMPLIFICATION_LIMIT = 3;
+const AMPLIFICATION_LIMIT = 3;
+/** Members removed for their silence, remembered this long (and at most MAX_STRANGERS of them). */
+const REMOVED_TTL_MS = 10 * 60_000;
 
 interface Stranger {
   token: string;
@@ -157,7 +162,8 @@ class Outbox {
       if (i >= end) continue;
       yieldAt = Math.min(yieldAt, i + AFTER_FAILURE);
       const peer = peers[i]!;
-      if (!failed.has(peer) && sendGuarded(this.socket, packets[i * 3] as Uint8Array, peer.port, peer.address) === "failed") {
+      const bytes = packets[i * 3] as Uint8Array;
+      if (!failed.has(peer) && sendGuarded(this.socket, bytes, peer.port, peer.address) === "failed") {
         failed.add(peer);
         peer.fail();
       }
@@ -172,6 +178,8 @@ class UdpPeer implements Peer {
   gone = false;
   /** Datagrams handed to the kernel for it (heartbeat answers not counted): what the kit's client checks for loss. */
   sent = 0;
+  /** Asked whether it is still there, in this silence. */
+  asked = false;
 
   constructor(
     private readonly outbox: Outbox,
@@ -179,7 +187,7 @@ class UdpPeer implements Peer {
     readonly port: number,
     private readonly onGone: (peer: UdpPeer, failed: boolean) => void,
   ) {
-    this.label = `udp ${address.includes(":") ? `[${address}]` : address}:${port}`;
+    this.label = `udp ${hostPort(address, port)}`;
   }
 
   send(line: OutLine): void {
@@ -211,6 +219,11 @@ class UdpPeer implements Peer {
   }
 }
 
+/** Milliseconds as seconds for a person: "120", "0.3". */
+function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
+}
+
 function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(4));
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -223,6 +236,9 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
   const log = options.log ?? (() => {});
   const members = new Map<string, UdpPeer>();
   const strangers = new Map<string, Stranger>();
+  /** Addresses removed for their silence: when, and after how long a silence (text, for the notice). */
+  const removed = new Map<string, { at: number; silence: string }>();
+  const silence = seconds(options.timeoutMs);
 
   // Called from inside the hub (a failed send, /quit): never re-enter it synchronously.
   const gone = (peer: UdpPeer, failed: boolean) => {
@@ -242,6 +258,7 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
         const member = members.get(key);
         if (!member) return meetStranger(sock, key, datagram, port, address);
         member.heardAt = Date.now();
+        member.asked = false;
         if (flags?.truncated) {
           return member.send(new OutLine(format.error(hub.t.truncatedDatagram(options.maxLineBytes))));
         }
@@ -265,6 +282,16 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
 
   function meetStranger(sock: Sock, key: string, datagram: Uint8Array, port: number, address: string): void {
     const now = Date.now();
+    const frames = framesOfDatagram(datagram, options.maxLineBytes);
+    if (removed.has(key)) {
+      const { at, silence: was } = removed.get(key)!;
+      removed.delete(key);
+      // It was a member until its silence, so it has proved it receives here: once, it is
+      // told its line went nowhere, with the challenge to join again, whatever its budget.
+      const chat = (text: string) => parseCommand(text).kind !== "join" && parseHeartbeat(text) === undefined;
+      const said = frames.some((f) => f.kind !== "line" || chat(f.text));
+      if (said && now - at <= REMOVED_TTL_MS) return tellRemoved(sock, key, port, address, was);
+    }
     let stranger = strangers.get(key);
     if (!stranger || now - stranger.seenAt > STRANGER_TTL_MS) {
       if (strangers.size >= MAX_STRANGERS) strangers.delete(strangers.keys().next().value!);
@@ -275,7 +302,7 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
     stranger.seenAt = now;
     stranger.budget += AMPLIFICATION_LIMIT * datagram.length;
 
-    for (const frame of framesOfDatagram(datagram, options.maxLineBytes)) {
+    for (const frame of frames) {
       if (frame.kind !== "line") continue;
       const command = parseCommand(frame.text);
       if (command.kind !== "join") continue;
@@ -298,18 +325,38 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
     sendGuarded(sock, challenge, port, address);
   }
 
-  // Heartbeats: a member we have not heard from in `timeoutMs` is gone.
+  /** A removed member spoke again: its line was not sent, and here is how to join again (one datagram). */
+  function tellRemoved(sock: Sock, key: string, port: number, address: string, was: string): void {
+    const stranger = { token: randomToken(), budget: 0, wantedNick: undefined, seenAt: Date.now() };
+    if (strangers.size >= MAX_STRANGERS) strangers.delete(strangers.keys().next().value!);
+    strangers.set(key, stranger);
+    const text = format.error(hub.t.udpLineNotSent(was)) + "\n" + challengeLine(stranger.token, hub.lang)! + "\n";
+    sendGuarded(sock, encoder.encode(text), port, address);
+  }
+
+  // Heartbeats: a member silent for half of `timeoutMs` is asked whether it is
+  // still there (its address was proved at its join); silent for all of it, it is
+  // told it left, and is gone.
   const sweep = setInterval(
     () => {
-      const cutoff = Date.now() - options.timeoutMs;
-      for (const peer of [...members.values()]) {
-        if (peer.heardAt < cutoff) {
+      const now = Date.now();
+      for (const [key, peer] of [...members]) {
+        const quiet = now - peer.heardAt;
+        if (quiet >= options.timeoutMs) {
+          peer.send(new OutLine(format.error(hub.t.udpTimedOut(silence))));
           gone(peer, false);
           hub.leave(peer, hub.t.reasonTimedOut);
+          if (removed.size >= MAX_STRANGERS) removed.delete(removed.keys().next().value!);
+          removed.set(key, { at: now, silence });
+        } else if (quiet >= options.timeoutMs / 2 && !peer.asked) {
+          peer.asked = true;
+          const ask = hub.t.udpStillThere(seconds(quiet), seconds(options.timeoutMs - quiet));
+          peer.send(new OutLine(format.notice(ask)));
         }
       }
-      const stale = Date.now() - STRANGER_TTL_MS;
+      const stale = now - STRANGER_TTL_MS;
       for (const [key, s] of strangers) if (s.seenAt < stale) strangers.delete(key);
+      for (const [key, r] of removed) if (now - r.at > REMOVED_TTL_MS) removed.delete(key);
     },
     Math.min(1000, Math.max(50, options.timeoutMs / 4)),
   );
@@ -485,8 +532,14 @@ export async function connectUdp(
   // the whole sentence: it never sends a stranger more than 3× what it received.
   const hello = `/join ${options.nick ?? ""}`.padEnd(16, " ");
   sendRaw(hello);
-  const retry = setInterval(() => (joined || closed ? clearInterval(retry) : sendRaw(hello)), 500);
-  const giveUp = setTimeout(() => joined || finish(false, "ETIMEDOUT"), options.joinTimeoutMs ?? 5000);
+  // Asked again every 500 ms until welcomed: the request or its answer may be lost.
+  const retry = setInterval(() => {
+    if (joined || closed) clearInterval(retry);
+    else sendRaw(hello);
+  }, 500);
+  const giveUp = setTimeout(() => {
+    if (!joined) finish(false, "ETIMEDOUT");
+  }, options.joinTimeoutMs ?? 5000);
 
   pingedAt = Date.now();
   ticker = setInterval(

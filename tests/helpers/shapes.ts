@@ -9,7 +9,14 @@
  */
 import type { Hub } from "../../src/hub.ts";
 import { RedisRoom } from "../../src/link/redis-room.ts";
-import { member as joinHub, startServer as startHub, type RawClient, type ServerOptions, type TestServer, type Transport } from "./chat.ts";
+import {
+  member as joinHub,
+  startServer as startHub,
+  type RawClient,
+  type ServerOptions,
+  type TestServer,
+  type Transport,
+} from "./chat.ts";
 import { noRedis, startRedis } from "./redis.ts";
 
 export type Shape = "one hub" | "two hubs linked";

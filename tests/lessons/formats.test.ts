@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { ROOT, startProgram, tcpClient, TRANSPORTS, udpClient, until, WireLog, type Transport } from "../../tools/harness/index.ts";
-import { envWith, kitLesson } from "./kit-lessons.ts";
+import { ROOT, startProgram, TRANSPORTS, until, WireLog, type Transport } from "../../tools/harness/index.ts";
+import { kitEnv, kitLesson, peerOf } from "./kit-lessons.ts";
 
 const CTIME_REPLY = /^\[\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\] /;
 
@@ -18,14 +18,15 @@ afterEach(async () => {
 /** Lesson 01 over `transport`; with `fixedNow`, its clock is stopped at that moment (UTC). */
 async function echoReply(transport: Transport, line: string, fixedNow?: number): Promise<string> {
   const preload = fixedNow === undefined ? [] : ["--preload", join(ROOT, "tests/lessons/fixed-clock.ts")];
-  const env = envWith(fixedNow === undefined ? {} : { FIXED_NOW: String(fixedNow), TZ: "UTC" }) as Record<string, string>;
+  const env = kitEnv(fixedNow === undefined ? {} : { FIXED_NOW: String(fixedNow), TZ: "UTC" });
   const server = await startProgram({ command: kitLesson("01", transport, preload), transport, env });
   cleanups.push(() => server.stop());
   const wire = new WireLog();
-  const peer = transport === "tcp" ? await tcpClient(server.port, { name: "ann", wire }) : await udpClient(server.port, { name: "ann", wire });
+  const peer = await peerOf(transport, server.port, "ann", wire);
   cleanups.push(() => peer.close());
   peer.sendLine(line);
-  return until(() => peer.lines().find((l) => l.endsWith(line)), 5000, () => `a reply ending "${line}"; got ${JSON.stringify(peer.text())}`);
+  const got = () => `a reply ending "${line}"; got ${JSON.stringify(peer.text())}`;
+  return until(() => peer.lines().find((l) => l.endsWith(line)), 5000, got);
 }
 
 describe.each(TRANSPORTS)("lesson 01's reply over %s", (transport) => {

@@ -4,7 +4,19 @@
  * These always run lessons/*.ts, whatever LESSON_0N_CMD says.
  */
 import { join } from "node:path";
-import { ROOT, overTransport, type Command, type Transport } from "../../tools/harness/index.ts";
+import {
+  ROOT,
+  overTransport,
+  runToEnd,
+  tcpClient,
+  udpClient,
+  until,
+  type Command,
+  type Peer,
+  type TerminalProgram,
+  type Transport,
+  type WireLog,
+} from "../../tools/harness/index.ts";
 
 export const LESSON_FILES = {
   "01": "lessons/01-echo.ts",
@@ -18,7 +30,8 @@ export type KitLesson = keyof typeof LESSON_FILES;
 /** `bun lessons/0N-*.ts` (with `--udp` for UDP), for startProgram and startTerminal. */
 export function kitLesson(lesson: KitLesson, transport: Transport = "tcp", before: string[] = []): Command {
   const file = LESSON_FILES[lesson];
-  return overTransport({ argv: [process.execPath, ...before, join(ROOT, file)], label: `bun ${file}`, custom: false }, transport);
+  const command = { argv: [process.execPath, ...before, join(ROOT, file)], label: `bun ${file}`, custom: false };
+  return overTransport(command, transport);
 }
 
 /** An environment without the locale, so that a lesson speaks English unless told otherwise. */
@@ -26,11 +39,25 @@ export function envWith(vars: Record<string, string> = {}): Record<string, strin
   return { ...process.env, LC_ALL: "", LC_MESSAGES: "", LANG: "C.UTF-8", ...vars };
 }
 
-/** Run a lesson to its end, with stdin closed, and collect what it printed. */
-export async function runLesson(lesson: KitLesson, args: string[], env = envWith()): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn([process.execPath, LESSON_FILES[lesson], ...args], { cwd: ROOT, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  clearTimeout(timer);
-  return { code, stdout, stderr };
+/** envWith(), as startProgram and startTerminal take it. */
+export const kitEnv = (vars: Record<string, string> = {}) => envWith(vars) as Record<string, string>;
+
+/** A client of a program under test, over either transport. */
+export function peerOf(transport: Transport, port: number, name: string, wire: WireLog): Promise<Peer> {
+  return transport === "tcp" ? tcpClient(port, { name, wire }) : udpClient(port, { name, wire });
+}
+
+/** Wait (up to 5 s) for a program in a terminal to exit, and say how it did. */
+export function exitOf(term: TerminalProgram) {
+  const screen = () => `the program exits; the screen: ${term.screen()}`;
+  return until(async () => !term.running && (await term.exited), 5000, screen);
+}
+
+type Run = { code: number; stdout: string; stderr: string };
+
+/** Run a lesson to its end, with stdin closed, and collect what it printed; killed after 15 s. */
+export async function runLesson(lesson: KitLesson, args: string[], env = envWith()): Promise<Run> {
+  const argv = [process.execPath, LESSON_FILES[lesson], ...args];
+  const run = await runToEnd(argv, { cwd: ROOT, env: env as Record<string, string> });
+  return { code: run.code ?? -1, stdout: run.stdout, stderr: run.stderr };
 }

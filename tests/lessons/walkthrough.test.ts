@@ -14,6 +14,7 @@ const LESSONS = [
   { heading: "02-hub.ts", files: ["lessons/02-hub.ts"] },
   { heading: "03-client.ts", files: ["lessons/03-client.ts", "lessons/03-client-worker.ts"] },
   { heading: "04-chat.ts", files: ["lessons/04-chat.ts"] },
+  { heading: "05-linked-hubs.ts", files: ["lessons/05-linked-hubs.ts"] },
 ];
 const READMES = ["lessons/README.md", "lessons/README.zh-CN.md"];
 

@@ -11,6 +11,7 @@ import { noRedis, startRedis, type TestRedis } from "../helpers/redis.ts";
 import { member, startChild, type ChildServer } from "../reliability/child-server.ts";
 import { freePort } from "../../tools/harness/ports.ts";
 import { until } from "../../tools/harness/until.ts";
+import { runToEnd } from "../../tools/harness/program.ts";
 
 let redis: TestRedis | undefined;
 let servers: ChildServer[] = [];
@@ -63,21 +64,31 @@ function numbersFrom(receiver: Member, sender: Member): number[] {
   return receiver.client.lines.filter((l) => l.startsWith(prefix)).map((l) => Number(l.slice(prefix.length)));
 }
 
-/** Waits until every member has every other member's lines, then checks: all, once each, in order. */
+/**
+ * What the link promises, checked per sender at every member:
+ * - every line reaches every server: each TCP member (one per server) gets all of
+ *   every other member's lines, once each, in order;
+ * - a UDP member gets each line at most once, and in order. Not every line: after
+ *   an outage the catch-up comes as a burst, and UDP has no backpressure, so a
+ *   burst larger than the member's socket buffer loses datagrams on the way to it
+ *   (the kit's client reports those as lines lost; docs/PROTOCOL.md).
+ */
 async function everyLineOnceInOrder(members: Member[]): Promise<void> {
-  const complete = () => members.every((r) => members.every((s) => s === r || numbersFrom(r, s).length >= s.sent));
+  const tcp = members.filter((m) => m.client.transport === "tcp");
+  const complete = () => tcp.every((r) => members.every((s) => s === r || numbersFrom(r, s).length >= s.sent));
   await until(complete, 15_000, () => {
-    const short = members.flatMap((r) => members.filter((s) => s !== r && numbersFrom(r, s).length < s.sent).map((s) => `${r.nick} has ${numbersFrom(r, s).length}/${s.sent} of ${s.nick}'s`));
-    return `every line at every member (${short.join("; ")})`;
+    const short = tcp.flatMap((r) =>
+      members.filter((s) => s !== r && numbersFrom(r, s).length < s.sent).map((s) => `${r.nick} has ${numbersFrom(r, s).length}/${s.sent} of ${s.nick}'s`),
+    );
+    return `every line at every TCP member (${short.join("; ")})`;
   });
   for (const r of members) {
     for (const s of members) {
       if (s === r) continue;
-      expect({ receiver: r.nick, sender: s.nick, got: numbersFrom(r, s) }).toEqual({
-        receiver: r.nick,
-        sender: s.nick,
-        got: Array.from({ length: s.sent }, (_, i) => i),
-      });
+      const got = numbersFrom(r, s);
+      const all = Array.from({ length: s.sent }, (_, i) => i);
+      const expected = r.client.transport === "tcp" ? all : all.filter((n) => got.includes(n));
+      expect({ receiver: r.nick, sender: s.nick, got }).toEqual({ receiver: r.nick, sender: s.nick, got: expected });
     }
   }
 }
@@ -86,12 +97,16 @@ describe.skipIf(noRedis)("two linked servers through faults", () => {
   test("Redis paused for 3 s (SIGSTOP, SIGCONT) during traffic: every line arrives once, in order; members are told", async () => {
     const { members } = await linkedRoom();
     const traffic = talk(members);
-    await until(() => members.every((m) => m.sent >= 10), 3000, "some traffic before the pause");
-    redis!.pause();
-    const pausedAt = members[0]!.sent;
-    await Bun.sleep(3000); // the fault: Redis paused for 3 s (docs/LINKING.md)
-    redis!.resume();
-    traffic.stop();
+    let pausedAt: number;
+    try {
+      await until(() => members.every((m) => m.sent >= 10), 3000, "some traffic before the pause");
+      redis!.pause();
+      pausedAt = members[0]!.sent;
+      await Bun.sleep(3000); // the fault: Redis paused for 3 s (docs/LINKING.md)
+      redis!.resume();
+    } finally {
+      traffic.stop(); // a failure above must not leave the members talking into the next test
+    }
     expect(members[0]!.sent - pausedAt).toBeGreaterThan(50); // they talked all through it
     await everyLineOnceInOrder(members);
     for (const m of members) {
@@ -103,12 +118,19 @@ describe.skipIf(noRedis)("two linked servers through faults", () => {
   test("Redis restarts during traffic (killed, back after 2 s, empty): every line arrives once, in order", async () => {
     const { members } = await linkedRoom();
     const traffic = talk(members);
-    await until(() => members.every((m) => m.sent >= 10), 3000, "some traffic before the restart");
-    await redis!.kill();
-    await Bun.sleep(2000); // the outage's length
-    await redis!.restart();
-    await until(() => members.every((m) => m.client.matching("the link to the other servers of this room is back").length > 0), 5000, "everyone to hear the link is back");
-    traffic.stop();
+    try {
+      await until(() => members.every((m) => m.sent >= 10), 3000, "some traffic before the restart");
+      await redis!.kill();
+      await Bun.sleep(2000); // the outage's length
+      await redis!.restart();
+      await until(
+        () => members.every((m) => m.client.matching("the link to the other servers of this room is back").length > 0),
+        5000,
+        "everyone to hear the link is back",
+      );
+    } finally {
+      traffic.stop();
+    }
     await everyLineOnceInOrder(members);
     // The restarted Redis knew nobody: the servers told it again who holds which nick.
     const nicks = (await redis!.command("HKEYS", ["chat:nicks"])) as string[];
@@ -136,14 +158,8 @@ describe.skipIf(noRedis)("two linked servers through faults", () => {
 
 describe("a server started with --redis", () => {
   async function server(args: string[], env: Record<string, string> = {}) {
-    const proc = Bun.spawn([process.execPath, "src/server.ts", "--port", "0", ...args], {
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { ...process.env, LANG: "C", LC_ALL: "", LC_MESSAGES: "", ...env },
-    });
-    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    return { stdout, stderr, code };
+    const argv = [process.execPath, "src/server.ts", "--port", "0", ...args];
+    return runToEnd(argv, { env: { LANG: "C", LC_ALL: "", LC_MESSAGES: "", ...env } });
   }
 
   test("where Redis cannot be reached: one line naming the URL, the password hidden, and exit 1", async () => {

@@ -139,7 +139,7 @@ describe.skipIf(noRedis)("a room linked through Redis", () => {
     expect(await claim(a.room, { id: "1/1", nick: "" }, "alice")).toBe(true);
     await until(() => b.room.elsewhere().includes("alice"), 3000, "hub b to hear of alice");
     // As `kill -9` would: no goodbye, the heartbeat just stops.
-    (a.room as unknown as { stop(): void }).stop();
+    a.room.drop();
     rooms = rooms.filter((r) => r !== a.room);
     await until(() => b.hub.notices("hub-lost").length === 1, 5000, "hub b to announce alice as gone");
     expect(b.hub.notices("hub-lost")).toEqual([{ kind: "hub-lost", nick: "alice" }]);
@@ -161,6 +161,17 @@ describe.skipIf(noRedis)("a room linked through Redis", () => {
     expect(room.stats.skipped).toBe(2);
     expect(logs.filter((e) => e.kind === "skipped")).toHaveLength(2);
     expect(hub.lines()).toEqual(["\ufffd[2Jforged", "<alice> after the garbage"]);
+  });
+
+  test("logs the first 10 skipped entries, then says once that the rest are only counted", async () => {
+    const logs: LinkEvent[] = [];
+    const room = await RedisRoom.connect(new StandInHub(), { url: redis.url, timing: QUICK, report: (e) => logs.push(e) });
+    rooms.push(room);
+    for (let i = 0; i < 25; i++) await redis.command("XADD", ["chat:stream", "*", "garbage", String(i)]);
+    await until(() => room.stats.skipped === 25, 3000, "every garbage entry to be skipped");
+    expect(logs.filter((e) => e.kind === "skipped")).toHaveLength(10);
+    expect(logs.filter((e) => e.kind === "skips-unlogged")).toEqual([{ kind: "skips-unlogged", after: 10 }]);
+    expect(logs.findIndex((e) => e.kind === "skips-unlogged")).toBe(10); // right after the tenth
   });
 
   test("works with a password in the URL, and never shows the password", async () => {
@@ -253,11 +264,15 @@ describe.skipIf(noRedis)("a linked room through Redis outages", () => {
       relay.cut();
       await until(() => b.hub.notices("link-down").length === 1, 3000, "hub b to see it is cut off");
       for (const text of numbered("alice", 0, 300)) a.room.publish({ text });
-      await until(() => a.room.stats.batchesSent > 0 && (a.room as unknown as { outbox: { waiting: number } }).outbox.waiting === 0, 3000, "Redis to have every line");
+      await until(() => a.room.stats.batchesSent > 0 && a.room.stats.waiting === 0, 3000, "Redis to have every line");
       expect(b.hub.lines()).toEqual([]);
       relay.heal();
       await until(() => b.hub.lines().length >= 300, 5000, "hub b to catch up");
       expect(b.hub.lines()).toEqual(numbered("alice", 0, 300));
+      // Its members hear that the link is back first, then the talk they missed.
+      const back = b.hub.got.findIndex((m) => m.notice?.kind === "link-back");
+      expect(back).toBeGreaterThan(-1);
+      expect(back).toBeLessThan(b.hub.got.findIndex((m) => m.text === "<alice> 0"));
       expect(a.hub.notices("link-down")).toEqual([]);
     } finally {
       relay.stop();
@@ -274,7 +289,7 @@ describe.skipIf(noRedis)("a linked room through Redis outages", () => {
       relay.cut();
       await until(() => !b.room.isUp, 3000, "hub b to be cut off");
       for (const text of numbered("alice", 0, 50)) a.room.publish({ text });
-      await until(() => (a.room as unknown as { outbox: { waiting: number } }).outbox.waiting === 0, 3000, "Redis to take every line");
+      await until(() => a.room.stats.waiting === 0, 3000, "Redis to take every line");
       await redis.kill(); // and with it, the stream
       await redis.restart();
       relay.heal();
@@ -288,7 +303,7 @@ describe.skipIf(noRedis)("a linked room through Redis outages", () => {
   test("Redis dies with lines in flight (sent, never answered): they are sent again", async () => {
     const a = await linked();
     const b = await linked();
-    await until(() => (a.room as unknown as { outbox: { waiting: number } }).outbox.waiting === 0, 3000, "a quiet link");
+    await until(() => a.room.stats.waiting === 0, 3000, "a quiet link");
     const taken = a.room.stats.batchesSent;
     redis.pause();
     for (const text of numbered("alice", 0, 50)) a.room.publish({ text });
@@ -301,8 +316,8 @@ describe.skipIf(noRedis)("a linked room through Redis outages", () => {
   });
 
   test("past the bound of what a hub holds, its members are told lines were let go, and the others that lines are missing", async () => {
-    const a = await RedisRoom.connect(new StandInHub(), { url: redis.url, timing: QUICK, maxBufferChars: 4000 });
-    const aHub = (a as unknown as { hub: StandInHub }).hub;
+    const aHub = new StandInHub();
+    const a = await RedisRoom.connect(aHub, { url: redis.url, timing: QUICK, maxBufferChars: 4000 });
     rooms.push(a);
     const b = await linked();
     a.publish({ text: "<alice> before" });

@@ -7,7 +7,7 @@
 import { expect } from "bun:test";
 import type { Subprocess } from "bun";
 import type { RawClient, Transport } from "../helpers/chat.ts";
-import { until } from "../../tools/harness/until.ts";
+import { killAtExit, limiter, until } from "../../tools/harness/index.ts";
 import { IDLE_CPU_MS, member, quietCpuMs, rawClient, startChild, type ChildServer } from "./child-server.ts";
 
 /** What the server must never relay raw (docs/PROTOCOL.md, "Text the server will not relay raw"). */
@@ -61,7 +61,9 @@ export class Scene {
 
   /** Runs `code` in a child Bun process; it is killed when the scene ends. */
   child(code: string): ChildClient {
-    const proc = Bun.spawn([process.execPath, "-e", code], { stdin: "ignore", stdout: "pipe", stderr: "inherit" });
+    const options = { env: process.env, stdin: "ignore", stdout: "pipe", stderr: "inherit" } as const;
+    const proc = Bun.spawn([process.execPath, "-e", code], options);
+    killAtExit(proc);
     this.children.push(proc);
     const lines: string[] = [];
     void (async () => {
@@ -95,29 +97,14 @@ export class Scene {
   }
 }
 
+/** A test's time limit, waiting for its turn included. */
+export const SCENE_TIMEOUT_MS = 90_000;
+
 /**
  * Scenes run two at a time (the tests are `test.concurrent`): most of a scene is its
  * quiet second, so two overlap well, and two cores are not crowded by more.
  */
-const MAX_SCENES = 2;
-let running = 0;
-const waiting: (() => void)[] = [];
-
-/** A test's time limit, waiting for its turn included. */
-export const SCENE_TIMEOUT_MS = 90_000;
-
-/** Runs `fn` when fewer than MAX_SCENES others are running. */
-export async function inTurn<T>(fn: () => Promise<T>): Promise<T> {
-  if (running < MAX_SCENES) running++;
-  else await new Promise<void>((resolve) => waiting.push(resolve)); // a finishing scene hands its turn over
-  try {
-    return await fn();
-  } finally {
-    const next = waiting.shift();
-    if (next) next();
-    else running--;
-  }
-}
+export const inTurn = limiter(2);
 
 /** Runs `body` (in its turn) with a server started with `args`, and alice and bob in the room; always cleans up. */
 export function withScene(transport: Transport, args: string[], body: (scene: Scene) => Promise<void>): Promise<void> {

@@ -19,9 +19,16 @@
  * prints "listening on HOST:PORT".
  * Every run has a time bound and stops by itself.
  */
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { readCpuSeconds, readMemory } from "../harness/index.ts";
+import {
+  killAtExit,
+  openingComment,
+  readCpuSeconds,
+  readMemory,
+  runToEnd,
+  toolArgs,
+  usageError,
+} from "../harness/index.ts";
 import { startHub, startHubs, targetOf, withFileLimit, type Target } from "./hubs.ts";
 import { SCENARIOS, type Scenario } from "./scenarios.ts";
 import type { LoadConfig, LoadResult } from "./loadgen.ts";
@@ -31,35 +38,7 @@ import { fmt, idleGoals, met, ms, printReport, type Ratio, type Row } from "./re
 const ROOT = resolve(import.meta.dir, "../..");
 const BUN = process.execPath;
 
-const { values: flags } = parseArgs({
-  options: {
-    scenario: { type: "string" },
-    target: { type: "string", default: "kit" },
-    compare: { type: "string" },
-    transport: { type: "string" },
-    clients: { type: "string" },
-    senders: { type: "string" },
-    rate: { type: "string" },
-    burst: { type: "boolean" },
-    lines: { type: "string" },
-    duration: { type: "string" },
-    size: { type: "string" },
-    "max-queue-bytes": { type: "string" },
-    "idle-steps": { type: "string" },
-    members: { type: "string" },
-    "time-limit": { type: "string" },
-    repeat: { type: "string" },
-    tick: { type: "string" },
-    client: { type: "string" },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
-
-if (flags.help) {
-  const head = (await Bun.file(import.meta.path).text()).split("*/")[0]!;
-  console.log(head.replace(/^#!.*\n\/\*\*\n/, "").replace(/^ \* ?/gm, ""));
-  console.log(`Options:
+const OPTIONS = `Options:
   --scenario LIST      ${Object.keys(SCENARIOS()).join(", ")}, all (comma-separated)
   --target T           hub under test: kit, kit:DIR (the kit in another checkout),
                        kit-linked (two kit hubs and one Redis), lesson02, sink
@@ -76,9 +55,35 @@ if (flags.help) {
   --repeat N           run each measurement N times, keep the median (by deliveries/s)
   --client LIST        the generator's clients: lean (its own, the default) or harness (the
                        kit's line client); lean,harness runs both and prints the ratio
-  --json               one JSON document on stdout instead of the table`);
-  process.exit(0);
-}
+  --json               one JSON document on stdout instead of the table`;
+
+const flags = toolArgs(
+  "bench",
+  {
+    options: {
+      scenario: { type: "string" },
+      target: { type: "string", default: "kit" },
+      compare: { type: "string" },
+      transport: { type: "string" },
+      clients: { type: "string" },
+      senders: { type: "string" },
+      rate: { type: "string" },
+      burst: { type: "boolean" },
+      lines: { type: "string" },
+      duration: { type: "string" },
+      size: { type: "string" },
+      "max-queue-bytes": { type: "string" },
+      "idle-steps": { type: "string" },
+      members: { type: "string" },
+      "time-limit": { type: "string" },
+      repeat: { type: "string" },
+      tick: { type: "string" },
+      client: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  },
+  () => `${openingComment(import.meta.path)}\n\n${OPTIONS}`,
+);
 
 // ---------------------------------------------------------------------------
 
@@ -92,13 +97,18 @@ async function runLoad(t: Target, load: LoadConfig): Promise<Run> {
   const hubStartKiB = hub.pids.reduce((n, pid) => n + (readMemory(pid)?.rssKiB ?? 0), 0);
   try {
     const relays = t.relays && load.relays !== false;
-    const config: LoadConfig = { ...load, port: hub.port, ports: hub.ports, hubPid: hub.pids[0]!, hubPids: hub.pids, join: t.join, relays };
+    const config: LoadConfig = {
+      ...load,
+      ...{ port: hub.port, ports: hub.ports, hubPid: hub.pids[0]!, hubPids: hub.pids },
+      ...{ join: t.join, relays },
+    };
     const gen = Bun.spawn(withFileLimit([BUN, "tools/bench/loadgen.ts", JSON.stringify(config)], files), {
       cwd: ROOT,
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",
     });
+    killAtExit(gen);
     const killer = setTimeout(() => gen.kill("SIGKILL"), (load.timeLimitS + 30) * 1000);
     const text = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
     // Linked: Redis's own CPU, from the generator's "@measure" to its result.
@@ -120,7 +130,8 @@ async function runLoad(t: Target, load: LoadConfig): Promise<Run> {
     clearTimeout(killer);
     const redisCpu1 = hub.redisPid ? readCpuSeconds(hub.redisPid) : undefined;
     const redisSeconds = (performance.now() - redisAt0) / 1000;
-    const redisCpuPct = redisCpu0 !== undefined && redisCpu1 !== undefined ? (100 * (redisCpu1 - redisCpu0)) / redisSeconds : undefined;
+    const redisCpuPct =
+      redisCpu0 !== undefined && redisCpu1 !== undefined ? (100 * (redisCpu1 - redisCpu0)) / redisSeconds : undefined;
     const lines = out.split("\n");
     for (const line of lines.filter((l) => l.startsWith("@") && !l.startsWith("@result"))) {
       progress(`  ${t.label}: ${line.slice(1)}`);
@@ -157,18 +168,12 @@ async function runBigRoom(s: Scenario): Promise<BigRoomResult> {
       lines: 20,
       timeLimitS: Number(flags["time-limit"] ?? 300),
     };
-    const gen = Bun.spawn(withFileLimit([BUN, "tools/bench/bigroom.ts", JSON.stringify(config)], files), {
-      cwd: ROOT,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const killer = setTimeout(() => gen.kill("SIGKILL"), (config.timeLimitS + 30) * 1000);
-    const text = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
-    const [out, err] = await Promise.all([text(gen.stdout), text(gen.stderr), gen.exited]);
-    clearTimeout(killer);
+    const argv = withFileLimit([BUN, "tools/bench/bigroom.ts", JSON.stringify(config)], files);
+    const timeoutMs = (config.timeLimitS + 30) * 1000;
+    const { stdout: out, stderr: err } = await runToEnd(argv, { cwd: ROOT, timeoutMs });
     const lines = out.split("\n");
-    for (const line of lines.filter((l) => l.startsWith("@") && !l.startsWith("@result"))) progress(`  ${t.label}: ${line.slice(1)}`);
+    const said = lines.filter((l) => l.startsWith("@") && !l.startsWith("@result"));
+    for (const line of said) progress(`  ${t.label}: ${line.slice(1)}`);
     const resultLine = lines.find((l) => l.startsWith("@result "));
     if (!resultLine) {
       const hubSaid = hub.lines().slice(-10).join("\n");
@@ -197,7 +202,9 @@ function bigRoomGoals(scenario: string, b: BigRoomResult): string[] {
       `${fmt(b.closedByHub)} members closed by the hub (goal: every member gets every line: ${met(b.missing === 0 && b.closedByHub === 0)})`,
     `${scenario}: CPU over the run: hub ${pct(b.hubCpuPct)}, generator ${pct(b.genCpuPct)}, other programs ${pct(b.otherCpuPct)} of one core`,
   ];
-  if ((b.otherCpuPct ?? 0) > 25) out.push(`${scenario}: WARNING: other programs used the machine during the run: its times are not representative`);
+  if ((b.otherCpuPct ?? 0) > 25) {
+    out.push(`${scenario}: WARNING: other programs used the machine during the run: its times are not representative`);
+  }
   return out;
 }
 
@@ -252,7 +259,8 @@ async function measure(s: Scenario, targetName: string, variant: string, load: L
   runs.sort((a, b) => a.res.deliveriesPerS - b.res.deliveriesPerS);
   const mid = runs[Math.floor(runs.length / 2)]!;
   const cap = t.join === "kit" ? (maxQueueBytes ?? 262_144) : undefined;
-  return { scenario: s.name, target: t.label, variant, res: mid.res, hubStartKiB: mid.hubStartKiB, maxQueueBytes: cap, redisCpuPct: mid.redisCpuPct };
+  const { res, hubStartKiB, redisCpuPct } = mid;
+  return { scenario: s.name, target: t.label, variant, res, hubStartKiB, maxQueueBytes: cap, redisCpuPct };
 }
 
 // ---------------------------------------------------------------------------
@@ -287,8 +295,7 @@ for (const name of chosen) {
   const custom: Scenario = { name: "custom", about: "as the flags say", load: {} };
   const s: Scenario | undefined = name === "custom" ? custom : all[name];
   if (!s) {
-    console.error(`bench: no scenario "${name}" (try --help)`);
-    process.exit(2);
+    usageError("bench", `no scenario "${name}"`);
   }
   const load = loadFor(s);
   const target = s.target ?? flags.target ?? "kit";
@@ -305,7 +312,8 @@ for (const name of chosen) {
     if (s.linkedPair) {
       // The same loads against one hub and against two linked hubs, one after the other.
       // The burst stays a burst whatever --rate says; --rate and --duration are for the steady half.
-      const burst: LoadConfig = { ...loadFor({ ...s, load: { ...s.load, mode: "burst", linesPerSender: 1000 } }), mode: "burst", drainS: 3 };
+      const burstLoad = loadFor({ ...s, load: { ...s.load, mode: "burst", linesPerSender: 1000 } });
+      const burst: LoadConfig = { ...burstLoad, mode: "burst", drainS: 3 };
       const rate = loadFor({ ...s, load: { ...s.load, mode: "rate", rate: 5000, durationS: 10 } });
       const bursty = { ...s, maxQueueBytes: 64 << 20 };
       const oneBurst = await measure(bursty, "kit", "burst, one hub", burst);

@@ -24,13 +24,13 @@ function flushTcp(s: Socket<TcpData>): void {
   d.unsent = wrote === d.unsent.length ? undefined : d.unsent.subarray(wrote);
 }
 
-/** A lean TCP client; with `discard`, it only counts the bytes it receives (the idle clients). */
 /** The hub client `id` joins: with several linked hubs, each in turn. */
 function portOf(g: Gen, id: number): number {
   const ports = g.config.ports;
   return ports?.length ? ports[id % ports.length]! : g.config.port;
 }
 
+/** A lean TCP client; with `discard`, it only counts the bytes it receives (the idle clients). */
 export async function connectTcp(g: Gen, id: number, discard = false): Promise<Client> {
   const c = g.rx.newClient(id);
   const socket = await Bun.connect<TcpData>({
@@ -100,7 +100,7 @@ export async function connectUdp(g: Gen, id: number): Promise<Client> {
 }
 
 /** The harness's line client in the generator's place (bench --client harness): to measure the difference. */
-export async function connectHarness(g: Gen, id: number): Promise<Client> {
+async function connectHarness(g: Gen, id: number): Promise<Client> {
   const c = g.rx.newClient(id);
   const peer = await connectPeer(g.config.transport, portOf(g, id), {
     onLine: (line) => g.rx.textLine(c, line, g.nowUs()),
@@ -123,23 +123,34 @@ function connect(g: Gen, id: number): Promise<Client> {
 }
 
 const encoder = new TextEncoder();
-export const lineOf = (text: string) => encoder.encode(text + "\n");
+const lineOf = (text: string) => encoder.encode(text + "\n");
 
-/**
- * The harness's `until`, bounded by the run's time limit, calling `again` (a
- * retry) at once and then every 500 ms while `check` is still false.
- */
-export function waitFor(g: Gen, check: () => boolean, ms: number, what: string, again?: () => void): Promise<unknown> {
+export type WaitOptions = {
+  /** A retry, called at once and then every `againMs` (default 500) while `check` is still false. */
+  again?: () => void;
+  againMs?: number;
+  /** How often to ask `check` (default: the harness's 5 ms). */
+  everyMs?: number;
+};
+
+/** The harness's `until`, bounded by the run's time limit. */
+export function waitFor(
+  g: Pick<Gen, "deadline">,
+  check: () => boolean,
+  ms: number,
+  what: string,
+  o: WaitOptions = {},
+): Promise<unknown> {
   let last = -Infinity;
   const retried = () => {
     if (check()) return true;
-    if (again && performance.now() - last >= 500) {
+    if (o.again && performance.now() - last >= (o.againMs ?? 500)) {
       last = performance.now();
-      again();
+      o.again();
     }
     return false;
   };
-  return until(retried, Math.max(0, Math.min(ms, g.deadline - Date.now())), what);
+  return until(retried, Math.max(0, Math.min(ms, g.deadline - Date.now())), what, o.everyMs);
 }
 
 /**
@@ -157,7 +168,7 @@ export async function join(g: Gen, id: number): Promise<Client> {
     const welcomed = () => heard.some((l) => l.includes("welcome"));
     if (g.config.join === "kit") {
       await udpJoin({ lines: heard, say: (line) => c.send(lineOf(line)) }, `bench${id}`, { ms, retryMs: 500 });
-    } else await waitFor(g, welcomed, ms, `client ${id}'s welcome`, () => c.send(lineOf("")));
+    } else await waitFor(g, welcomed, ms, `client ${id}'s welcome`, { again: () => c.send(lineOf("")) });
     c.heard = undefined;
   }
   return c;
@@ -183,12 +194,7 @@ export async function barrier(g: Gen, clients: Client[]): Promise<void> {
   if (!g.config.relays || clients.length < 2) return;
   const first = clients[0]!;
   const want = clients.slice(1).map((c) => c.syncs + 1);
-  await waitFor(
-    g,
-    () => clients.slice(1).every((c, i) => c.syncs >= want[i]!),
-    15_000,
-    "the room to settle",
-    () => first.send(lineOf("#sync")),
-  );
+  const settled = () => clients.slice(1).every((c, i) => c.syncs >= want[i]!);
+  await waitFor(g, settled, 15_000, "the room to settle", { again: () => first.send(lineOf("#sync")) });
   await Bun.sleep(200); // a margin for lines still in the kernel, not a wait for readiness
 }

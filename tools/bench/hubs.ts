@@ -1,15 +1,32 @@
 /**
  * What the benchmark runs against: how to start a hub (the kit's, a lesson's, a
  * sink, any command), or several linked through a redis-server of their own,
- * each in its own process on a port it picks and reports.
+ * each in its own process on a port it picks and reports; and how its memory is
+ * read once it has settled.
  */
 import { resolve } from "node:path";
-import { chatServerCommand, readOpenFileLimit, startProgram, type Program } from "../harness/index.ts";
-import { startRedis } from "../harness/redis.ts";
+import {
+  chatServerCommand,
+  readOpenFileLimit,
+  startProgram,
+  startRedis,
+  untilSteady,
+  type Program,
+} from "../harness/index.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BUN = process.execPath;
 
+/**
+ * The hub's resident memory (`read`, KiB) once it has held within 0.5 % for ten
+ * seconds, read every half second: after a burst of joins the hub's collector
+ * returns memory over the next seconds, in steps with pauses of several seconds
+ * between. At most 60 s, and never past `deadline` (Date.now() ms): then as it is.
+ */
+export function settledRss(read: () => number, deadline: number): Promise<number> {
+  const ms = Math.max(0, Math.min(deadline - Date.now(), 60_000));
+  return untilSteady(read, { forMs: 10_000, within: 0.005, ms, everyMs: 500 });
+}
 
 export interface Target {
   label: string;
@@ -36,7 +53,8 @@ export function targetOf(name: string, transport: "tcp" | "udp", maxQueueBytes: 
   // Every hub gets --port 0 (startHub adds it) and says the port it got in its ready line.
   switch (name) {
     case "lesson02":
-      return { label: name, cmd: [BUN, "lessons/02-hub.ts", "--host", "127.0.0.1", ...udp], join: "plain", relays: true };
+      const cmd = [BUN, "lessons/02-hub.ts", "--host", "127.0.0.1", ...udp];
+      return { label: name, cmd, join: "plain", relays: true };
     case "sink":
       return { label: "sink", cmd: [BUN, "tools/bench/sink.ts", ...udp], join: "plain", relays: false };
     default: {
@@ -90,7 +108,9 @@ export async function startHubs(t: Target, transport: "tcp" | "udp", files: numb
   const stopRedis = () => redis.stop();
   const hubs: Program[] = [];
   try {
-    for (let i = 0; i < t.linked; i++) hubs.push(await startHub({ ...t, cmd: [...t.cmd, "--redis", url] }, transport, files));
+    for (let i = 0; i < t.linked; i++) {
+      hubs.push(await startHub({ ...t, cmd: [...t.cmd, "--redis", url] }, transport, files));
+    }
   } catch (error) {
     await Promise.all(hubs.map((h) => h.stop("SIGTERM", 3000)));
     await stopRedis();

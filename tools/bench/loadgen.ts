@@ -26,6 +26,7 @@
 import { readCpuSeconds, readMachineBusySeconds, readMemory, readUdpCounters, untilSteady } from "../harness/index.ts";
 import { barrier, join, joinAll, waitFor } from "./clients.ts";
 import { Histogram } from "./histogram.ts";
+import { settledRss } from "./hubs.ts";
 import type { Gen, LoadConfig, LoadResult } from "./load.ts";
 import { Receiver, type Client } from "./receiver.ts";
 import { sendAtRate, sendBurst } from "./senders.ts";
@@ -61,14 +62,12 @@ function hubCpuSeconds(): number | undefined {
 /**
  * The hub's memory once it is idle again. The join notices (every join is
  * announced to every member) leave garbage that the hub's collector returns
- * over the next seconds (in steps, with pauses of several seconds between),
- * so: wait until nothing arrives, then until RSS has held within 0.5 % for
- * ten seconds (at most 60 s).
+ * over the next seconds, so: wait until nothing arrives, then until RSS holds
+ * still (see settledRss).
  */
-async function settledRss(): Promise<number> {
+async function idleRss(): Promise<number> {
   await untilSteady(() => rx.idleBytes, { forMs: 500, ms: deadline - Date.now(), everyMs: 100 });
-  const rss = () => hubMemory()?.rssKiB ?? 0;
-  return untilSteady(rss, { forMs: 10_000, within: 0.005, ms: Math.min(deadline - Date.now(), 60_000), everyMs: 500 });
+  return settledRss(() => hubMemory()?.rssKiB ?? 0, deadline);
 }
 
 async function runIdle(): Promise<LoadResult> {
@@ -78,7 +77,7 @@ async function runIdle(): Promise<LoadResult> {
   for (const target of [...config.idleSteps].sort((a, b) => a - b)) {
     all.push(...(await joinAll(g, target - all.length, all.length, true)));
     await waitFor(g, () => all.every((c) => c.greeted || c.closed), 30_000, "every idle client's welcome");
-    const rss = await settledRss();
+    const rss = await idleRss();
     const closed = all.filter((c) => c.closed).length;
     steps.push({ clients: all.length - closed, hubRssKiB: rss });
     say(`@idle ${all.length - closed} clients, hub RSS ${rss} KiB`);

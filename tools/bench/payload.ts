@@ -13,13 +13,13 @@
  * A hub relays it as `<nick> ~SSSS...`: the receiver finds the `~` and reads on.
  */
 
-export const MARK = 0x7e; // "~"
+const MARK = 0x7e; // "~"
 const NEWLINE = 0x0a;
 const SENDER_DIGITS = 4;
 const SEQ_DIGITS = 8;
 const TIME_DIGITS = 12;
 /** Bytes of the fixed fields, with the mark and the space after them. */
-export const HEADER_BYTES = 1 + SENDER_DIGITS + SEQ_DIGITS + 2 * TIME_DIGITS + 1;
+const HEADER_BYTES = 1 + SENDER_DIGITS + SEQ_DIGITS + 2 * TIME_DIGITS + 1;
 
 /** Writes `value` as `digits` decimal digits at `at`. */
 function putDigits(buf: Uint8Array, at: number, digits: number, value: number): void {

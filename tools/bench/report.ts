@@ -81,7 +81,9 @@ function cells(r: Row): string[] {
 }
 
 /** The whole report, on stdout. */
-export function printReport(o: { rows: Row[]; ratios: Ratio[]; goals: string[]; seconds: number; json: boolean }): void {
+type Report = { rows: Row[]; ratios: Ratio[]; goals: string[]; seconds: number; json: boolean };
+
+export function printReport(o: Report): void {
   const { rows, ratios, goals, seconds } = o;
   if (o.json) {
     console.log(JSON.stringify({ rows, ratios, goals, seconds }, null, 2));
@@ -91,7 +93,8 @@ export function printReport(o: { rows: Row[]; ratios: Ratio[]; goals: string[]; 
   if (table.length) {
     const widths = HEADER.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
     // The first two columns are names, left-aligned; the figures are right-aligned.
-    const line = (row: string[]) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+    const cell = (c: string, i: number) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!));
+    const line = (row: string[]) => row.map(cell).join("  ");
     console.log(line(HEADER));
     console.log(widths.map((w) => "-".repeat(w)).join("  "));
     for (const row of table) console.log(line(row));

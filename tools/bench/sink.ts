@@ -7,15 +7,19 @@
  *   bun tools/bench/sink.ts --port 0 [--udp]
  *   prints: sink: listening on 127.0.0.1:PORT (tcp)
  */
-import { parseArgs } from "node:util";
+import { openingComment, toolArgs } from "../harness/tool-args.ts";
 
-const { values } = parseArgs({
-  options: {
-    host: { type: "string", default: "127.0.0.1" },
-    port: { type: "string", default: "0" },
-    udp: { type: "boolean", default: false },
+const values = toolArgs(
+  "sink",
+  {
+    options: {
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "0" },
+      udp: { type: "boolean", default: false },
+    },
   },
-});
+  () => openingComment(import.meta.path),
+);
 let bytes = 0;
 let port: number;
 if (values.udp) {

@@ -3,7 +3,7 @@
  * network), and never more than a fixed number in the whole process, so grading
  * several programs at a time does not swamp a small machine.
  */
-import { seedFor, type Transport, type WireEvent } from "../harness/index.ts";
+import { limiter, seedFor, type Transport, type WireEvent } from "../harness/index.ts";
 import { CHECKS } from "./checks/index.ts";
 import { CheckFailure, Exam, type Check, type ExerciseId, type GradeOptions } from "./exam.ts";
 import { diagnose, type Misconception, type MisconceptionId } from "./misconceptions.ts";
@@ -36,29 +36,14 @@ export type Verdict = {
   misconceptions: Misconception[];
 };
 
-/** How many checks run at once in this process. */
-const PARALLEL = 16;
-
-let running = 0;
-const waiting: (() => void)[] = [];
-/** Run `job` when one of the PARALLEL places is free; a job that ends hands its place to the next. */
-async function slot<T>(job: () => Promise<T>): Promise<T> {
-  if (running < PARALLEL) running++;
-  else await new Promise<void>((r) => waiting.push(r));
-  try {
-    return await job();
-  } finally {
-    const next = waiting.shift();
-    if (next) next();
-    else running--;
-  }
-}
+/** At most this many checks at once in the whole process: grading several programs does not swamp a small machine. */
+const slot = limiter(16);
 
 /** The checks of an exercise over one transport, in catalogue order. */
 export const checksFor = (id: ExerciseId, transport: Transport): Check[] =>
   CHECKS.filter((k) => k.lesson === id && k.transports.includes(transport));
 
-/** Run one check when there is room for it (see PARALLEL); never throws. */
+/** Run one check when there is room for it (see slot); never throws. */
 export const runCheckInTurn = (check: Check, transport: Transport, o: GradeOptions): Promise<CheckResult> =>
   slot(() => runCheck(check, transport, o));
 
@@ -97,7 +82,7 @@ export async function runCheck(check: Check, transport: Transport, o: GradeOptio
 }
 
 /**
- * Run checks, all at once (within PARALLEL); results in the order given. Per
+ * Run checks, all at once (within slot's limit); results in the order given. Per
  * transport, the checks share a launch gate: a program that never listens is
  * waited for once, not once per check.
  */

@@ -2,14 +2,18 @@
  * The kit's own chat server, and the chat protocol's words over the line client:
  * a member of the room as a test (or the soak) sees it. `say` a line, `waitFor`
  * one, look at those `matching` so far; `joinRoom` joins (TCP: the welcome; UDP:
- * the handshake of docs/PROTOCOL.md, "Joining over UDP").
+ * the handshake of docs/PROTOCOL.md, "Joining over UDP") in whatever language
+ * the server speaks: the notices are read as the kit's client reads them.
  */
 import { join } from "node:path";
-import { parseChallenge } from "../../src/protocol.ts";
+import { MESSAGES } from "../../src/i18n.ts";
+import { format, parseChallenge } from "../../src/protocol.ts";
+import { noticeMeaning } from "../../src/render.ts";
 import { connectPeer, type ClientOptions, type Peer } from "./clients.ts";
 import { ROOT, type Command } from "./command.ts";
 import type { Transport } from "./ports.ts";
 import { startProgram, type Program, type ProgramOptions } from "./program.ts";
+import type { Session } from "./session.ts";
 import { until } from "./until.ts";
 
 /** The kit's chat server (src/server.ts of the checkout at `root`), run by this Bun. */
@@ -17,8 +21,24 @@ export function chatServerCommand(root = ROOT): Command {
   return { argv: [process.execPath, join(root, "src/server.ts")], label: "bun src/server.ts", custom: false };
 }
 
-/** The server's ready line for one transport; its group is the port it listens on. */
-const readyLine = (transport: Transport) => new RegExp(`listening on \\S*:(\\d+) \\(${transport}\\)`);
+/**
+ * The server's ready line for one transport, in any of its languages (the one
+ * group is the port it listens on): each language's line cut at the port, the
+ * parts before it and after it each one of those.
+ */
+function readyLine(transport: Transport): RegExp {
+  const [host, port] = ["\u0000host\u0000", "\u0000port\u0000"];
+  const quote = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(host, "\\S*");
+  const cut = Object.values(MESSAGES).map((t) => t.listening(host, port as unknown as number, transport).split(port));
+  const anyOf = (parts: string[]) => `(?:${[...new Set(parts.map(quote))].join("|")})`;
+  return new RegExp(`${anyOf(cut.map((c) => c[0]!))}(\\d+)${anyOf(cut.map((c) => c[1]!))}`);
+}
+
+/** Whatever a test starts may belong to its Session, which closes it at the end. */
+export type InSession = {
+  /** Started (or connected) through this session: in its report, and closed by its `close()`. */
+  session?: Session;
+};
 
 /**
  * The kit's chat server in a child process, serving every one of `transports` (one
@@ -27,17 +47,20 @@ const readyLine = (transport: Transport) => new RegExp(`listening on \\S*:(\\d+)
  */
 export function startChatServer(
   transports: Transport[],
-  o: Omit<ProgramOptions, "command" | "transport" | "ready"> = {},
+  o: Omit<ProgramOptions, "command" | "transport" | "ready"> & InSession = {},
 ): Promise<Program> {
-  return startProgram({
-    port: 0,
-    cwd: ROOT,
-    ...o,
-    command: chatServerCommand(),
-    transport: transports[0]!,
-    args: [...transports.map((t) => `--${t}`), ...(o.args ?? [])],
-    ready: transports.map(readyLine),
-  });
+  const { session, ...rest } = o;
+  const [first] = transports as [Transport];
+  const options = { port: 0, cwd: ROOT, ...rest, ready: transports.map(readyLine) };
+  const flags = transports.map((t) => `--${t}`);
+  if (!session) {
+    const args = [...flags, ...(o.args ?? [])];
+    return startProgram({ ...options, command: chatServerCommand(), transport: first, args });
+  }
+  // A session runs a command over a transport, adding `--udp` itself for UDP.
+  const added = first === "udp" ? ["--udp"] : [];
+  const args = [...flags.filter((f) => !added.includes(f)), ...(o.args ?? [])];
+  return session.start(chatServerCommand(), first, { ...options, args });
 }
 
 /**
@@ -49,6 +72,16 @@ export function listeningPort(server: Program, transport: Transport): number {
   if (!line) throw new Error(`\`${server.label}\` printed no ready line for ${transport}`);
   return Number(readyLine(transport).exec(line)![1]);
 }
+
+/** The server's welcome, in any of its languages. */
+const isWelcome = (line: string) => noticeMeaning(line).kind === "welcome";
+/** "You are already in the room", in any language: a join request from an address the server knows. */
+const ALREADY_IN = new Set(Object.values(MESSAGES).map((t) => format.error(t.alreadyJoined)));
+/** The notice that someone is now called `nick`, in any language. */
+const renamedTo = (nick: string) => (line: string) => {
+  const meaning = noticeMeaning(line);
+  return meaning.kind === "renamed" && meaning.to === nick;
+};
 
 const matches = (line: string, match: string | RegExp) =>
   typeof match === "string" ? line.includes(match) : match.test(line);
@@ -142,7 +175,7 @@ export async function udpJoin(
         const line = lines[read]!;
         const token = parseChallenge(line);
         if (token !== undefined) client.say(`/join ${token}`);
-        else if (line.includes("welcome") || line.includes("you are already in the room")) return line;
+        else if (isWelcome(line) || ALREADY_IN.has(line)) return line;
       }
       if (performance.now() - asked >= (o.retryMs ?? Infinity)) {
         asked = performance.now();
@@ -157,20 +190,27 @@ export async function udpJoin(
 
 /**
  * A client that has joined the room (TCP: welcomed; UDP: the handshake done),
- * renamed to `nick` when one is given. Closed again if it could not join.
+ * renamed to `nick` when one is given. Closed again if it could not join. With a
+ * session, the session's client (named `name`, else `nick`) and wire log.
  */
 export async function joinRoom(
   transport: Transport,
   port: number,
-  o: ClientOptions & JoinOptions & { nick?: string } = {},
+  o: ClientOptions & JoinOptions & InSession & { nick?: string } = {},
 ): Promise<ChatClient> {
-  const c = await chatClient(transport, port, o);
+  const name = o.name ?? o.nick ?? "client";
+  const c = o.session
+    ? new ChatClient(await o.session.connect(transport, port, name))
+    : await chatClient(transport, port, o);
+  /** The first line that `is` what we wait for, or a TimeoutError saying `what`. */
+  const heard = (is: (line: string) => boolean, what: string) =>
+    until(() => c.lines.find(is), o.ms ?? 3000, () => `${what} (got: ${JSON.stringify(c.lines.slice(-8))})`);
   try {
-    const joined = transport === "tcp" ? await c.waitFor("welcome", o.ms) : await udpJoin(c, o.nick, o);
+    const joined = transport === "tcp" ? await heard(isWelcome, "the welcome") : await udpJoin(c, o.nick, o);
     if (o.nick) {
       // Over UDP the nick rides on the join request; a member taken over keeps its old one.
-      if (transport === "tcp" || !joined.includes("welcome")) c.say(`/nick ${o.nick}`);
-      await c.waitFor(`is now ${o.nick}`, o.ms);
+      if (transport === "tcp" || !isWelcome(joined)) c.say(`/nick ${o.nick}`);
+      await heard(renamedTo(o.nick), `the notice that it is now ${o.nick}`);
     }
     return c;
   } catch (err) {

@@ -87,4 +87,5 @@ export function overTransport(command: Command, transport: Transport): Command {
 }
 
 /** The command under test for a lesson over a transport (see programCommand). */
-export const lessonCommand = (lesson: LessonId, transport: Transport, env = process.env): Command => overTransport(programCommand(lesson, env), transport);
+export const lessonCommand = (lesson: LessonId, transport: Transport, env = process.env): Command =>
+  overTransport(programCommand(lesson, env), transport);

@@ -15,26 +15,34 @@
  * One file per job, each usable on its own, all exported from here:
  *   command.ts       shellWords, programCommand, lessonCommand: which command to run
  *   ports.ts         freePort, waitUntilListening: ports and readiness (no fixed sleeps)
- *   program.ts       startProgram / Program: a server under test and its output
+ *   program.ts       startProgram / Program: a server under test, its output; runToEnd: any program, to its end
+ *   children.ts      killAtExit: no program the harness starts outlives this process
  *   proc.ts          readMemory, readCpuSeconds, readOpenFds: a process's figures from /proc
  *   terminal.ts      startTerminal / TerminalProgram: an interactive program in a real PTY
  *   clients.ts       tcpClient, udpClient, connectPeer (Peer): the one line client, like `nc` and `nc -u`
  *   chat.ts          ChatClient, joinRoom, udpJoin: the chat protocol's words over a Peer
  *   fake-servers.ts  tcpServer, udpServer (FakeServer): a stand-in hub for a client under test
  *   wire.ts          WireLog, escapeBytes: the timeline of every byte, for reports
- *   until.ts         until, pause: waiting
+ *   until.ts         until, untilSteady, pause: waiting
+ *   limiter.ts       limiter: at most n jobs at once
  *   random.ts        mulberry32, seedFor: seeded randomness that a seed replays
+ *   redis.ts         startRedis: a redis-server of our own, for linked hubs
  *   session.ts       Session: all of the above for one test (or one grader check), closed at its end
+ *   tool-args.ts     toolArgs, usageError: the command line of the kit's own tools (bench, soak)
  */
 export * from "./chat.ts";
+export * from "./children.ts";
 export * from "./clients.ts";
 export * from "./command.ts";
 export * from "./fake-servers.ts";
+export * from "./limiter.ts";
 export * from "./ports.ts";
 export * from "./proc.ts";
 export * from "./program.ts";
 export * from "./random.ts";
+export * from "./redis.ts";
 export * from "./session.ts";
 export * from "./terminal.ts";
+export * from "./tool-args.ts";
 export * from "./until.ts";
 export * from "./wire.ts";

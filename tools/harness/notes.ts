@@ -37,10 +37,6 @@ const WIRE_NOTES = {
   to: { en: (v) => `to ${v.address}`, zh: (v) => `发往 ${v.address}` },
   accepted: { en: (v) => `accepted ${v.address}`, zh: (v) => `接受了 ${v.address}` },
   "client-closed": { en: () => "the client closed", zh: () => "客户端关闭了连接" },
-  "short-write": {
-    en: () => "short write (test lines are small: unexpected)",
-    zh: () => "没写完（测试发的行很短：不该发生）",
-  },
   error: { en: (v) => `error: ${v.message}`, zh: (v) => `错误：${v.message}` },
   "send-failed": { en: (v) => `send failed: ${v.message}`, zh: (v) => `发送失败：${v.message}` },
 } satisfies Record<string, Words>;

@@ -55,7 +55,7 @@ function boundUdpPorts(): Set<number> | undefined {
  * look the port up in /proc/net/udp (no side effects); elsewhere, try to bind it
  * ourselves and take EADDRINUSE as yes (the probe lets go at once).
  */
-export async function udpBound(host: string, port: number): Promise<boolean> {
+async function udpBound(host: string, port: number): Promise<boolean> {
   const bound = boundUdpPorts();
   if (bound) return bound.has(port);
   try {

@@ -1,9 +1,15 @@
 /**
  * A server under test: started on a free port (`--port N`, env PORT=N), waited
  * for until it listens (or until it prints its ready lines), its output read all
- * the time, stopped with a signal (and killed if it does not stop).
+ * the time, stopped with a signal (and killed if it does not stop). And any
+ * program run to its end (`runToEnd`): what it printed, and how it exited.
+ *
+ * Every program gets our environment with its own `env` on top, always passed
+ * explicitly: Bun.spawn without `env` passes on the environment this process
+ * started with, not process.env as it is now (see tests/preload.ts).
  */
 import type { Subprocess } from "bun";
+import { killAtExit } from "./children.ts";
 import type { Command } from "./command.ts";
 import { freePort, HOST, waitUntilListening, type Transport } from "./ports.ts";
 import { TimeoutError, until } from "./until.ts";
@@ -125,6 +131,7 @@ export async function startProgram(o: ProgramOptions): Promise<Program> {
     stdout: "pipe",
     stderr: "pipe",
   });
+  killAtExit(proc);
   const label = [o.command.label, ...(o.args ?? []), "--port", String(port)].join(" ");
   const program = new Program(proc, label, host, port, o.transport);
   const readyMs = o.readyMs ?? 10_000;
@@ -132,12 +139,14 @@ export async function startProgram(o: ProgramOptions): Promise<Program> {
   try {
     if (o.ready) await program.waitForReadyLines(o.ready, readyMs);
     else {
-      const gone = () => `\`${label}\` ${describeExit(proc)} before it listened on ${o.transport} ${host}:${port}`;
+      const gone = () =>
+        `\`${label}\` ${describeExit(proc)} before it listened on ${o.transport} ${host}:${port}`;
       await waitUntilListening(o.transport, host, port, readyMs, () => (program.running ? undefined : gone()));
     }
   } catch (err) {
     await program.stop("SIGKILL", 500);
-    const why = err instanceof TimeoutError ? `\`${label}\` did not ${where} within ${readyMs} ms` : (err as Error).message;
+    const why =
+      err instanceof TimeoutError ? `\`${label}\` did not ${where} within ${readyMs} ms` : (err as Error).message;
     const output = program.output() || "(nothing)";
     throw new NotListeningError(`${why}\n--- its output ---\n${output}`, program, { cause: err });
   }
@@ -154,4 +163,44 @@ export class NotListeningError extends Error {
   ) {
     super(message, options);
   }
+}
+
+export type RunOptions = {
+  /** Its working directory (default: ours). */
+  cwd?: string;
+  /** Added to our environment; a variable set to undefined is left out. */
+  env?: Record<string, string | undefined>;
+  /** Killed (SIGKILL) after this long. Default 15 s. */
+  timeoutMs?: number;
+};
+
+export type RunResult = Exit & {
+  stdout: string;
+  stderr: string;
+  /** It ran past `timeoutMs` and was killed. */
+  timedOut: boolean;
+};
+
+/**
+ * Run a program to its end, its stdin closed, and collect what it printed on
+ * stdout and stderr and how it exited. One that runs past `timeoutMs` is killed.
+ */
+export async function runToEnd(argv: string[], o: RunOptions = {}): Promise<RunResult> {
+  const proc = Bun.spawn(argv, {
+    cwd: o.cwd,
+    env: { ...process.env, ...o.env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  killAtExit(proc);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    proc.kill("SIGKILL");
+  }, o.timeoutMs ?? 15_000);
+  const text = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
+  const [stdout, stderr] = await Promise.all([text(proc.stdout), text(proc.stderr), proc.exited]);
+  clearTimeout(timer);
+  return { code: proc.exitCode, signal: proc.signalCode, stdout, stderr, timedOut };
 }

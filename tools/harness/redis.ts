@@ -5,6 +5,7 @@
  */
 import type { Subprocess } from "bun";
 import { RedisClient } from "bun";
+import { killAtExit } from "./children.ts";
 import { freePort } from "./ports.ts";
 import { until } from "./until.ts";
 
@@ -30,22 +31,19 @@ export interface TestRedis {
   command(name: string, args?: string[]): Promise<unknown>;
 }
 
-const running = new Set<Subprocess>();
-process.on("exit", () => {
-  for (const p of running) p.kill("SIGKILL");
-});
-
 function spawn(port: number, extra: string[]): { proc: Subprocess; log: string[] } {
   if (REDIS_SERVER === null) {
     throw new Error("redis-server is not installed (Debian, Ubuntu: sudo apt-get install redis-server; .ci/run installs it)");
   }
   const log: string[] = [];
   const proc = Bun.spawn(
-    [REDIS_SERVER, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", ...extra],
+    [
+      ...[REDIS_SERVER, "--port", String(port), "--bind", "127.0.0.1"],
+      ...["--save", "", "--appendonly", "no", "--protected-mode", "no", ...extra],
+    ],
     { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
-  running.add(proc);
-  void proc.exited.then(() => running.delete(proc));
+  killAtExit(proc);
   for (const stream of [proc.stdout, proc.stderr]) {
     void (async () => {
       const decoder = new TextDecoder();
@@ -125,7 +123,8 @@ export async function startRedis(options: { password?: string } = {}): Promise<T
       current!.proc.kill("SIGCONT");
     },
     async command(name, args = []) {
-      const client = new RedisClient(`redis://${userinfo}127.0.0.1:${port}`, { autoReconnect: false, enableOfflineQueue: false });
+      const url = `redis://${userinfo}127.0.0.1:${port}`;
+      const client = new RedisClient(url, { autoReconnect: false, enableOfflineQueue: false });
       try {
         await client.connect();
         return await client.send(name, args);

@@ -3,6 +3,7 @@
  * person at a keyboard would drive it.
  */
 import type { Subprocess } from "bun";
+import { killAtExit } from "./children.ts";
 import type { Command } from "./command.ts";
 import type { Exit } from "./program.ts";
 import type { WireLog } from "./wire.ts";
@@ -48,6 +49,7 @@ export class TerminalProgram {
         },
       },
     });
+    killAtExit(this.proc);
     this.exited = this.proc.exited.then(() => ({ code: this.proc.exitCode, signal: this.proc.signalCode }));
   }
 

@@ -8,14 +8,16 @@ export class TimeoutError extends Error {
 }
 
 /**
- * Poll `check` every few milliseconds until it returns something truthy, and
- * return that. After `ms`, throw a TimeoutError that says what we waited for.
- * An exception thrown by `check` counts as "not yet" and is quoted on timeout.
+ * Poll `check` every few milliseconds (`everyMs`, default 5) until it returns
+ * something truthy, and return that. After `ms`, throw a TimeoutError that says
+ * what we waited for. An exception thrown by `check` counts as "not yet" and is
+ * quoted on timeout.
  */
 export async function until<T>(
   check: () => T | Promise<T>,
   ms = 3000,
   what: string | (() => string) = "condition",
+  everyMs = 5,
 ): Promise<NonNullable<T>> {
   const deadline = performance.now() + ms;
   let lastError: unknown;
@@ -31,7 +33,7 @@ export async function until<T>(
       const waitedFor = typeof what === "function" ? what() : what;
       throw new TimeoutError(`timed out after ${ms} ms waiting for: ${waitedFor}${because}`);
     }
-    await Bun.sleep(5);
+    await Bun.sleep(everyMs);
   }
 }
 

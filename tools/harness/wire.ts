@@ -48,12 +48,14 @@ export class WireLog {
       let what = e.note ?? "";
       if (e.bytes) {
         const full = escapeBytes(e.bytes);
-        const cut = full.length > width ? `${full.slice(0, width / 2)}…${full.slice(-width / 4)}  (${e.bytes.length} bytes)` : full;
+        const cut =
+          full.length > width ? `${full.slice(0, width / 2)}…${full.slice(-width / 4)}  (${e.bytes.length} bytes)` : full;
         what = cut + (e.note ? `  (${e.note})` : "");
       }
       return `${e.at.toFixed(1).padStart(8)} ms  ${e.peer.padEnd(who)}  ${arrows[e.kind].padEnd(5)}  ${what}`;
     });
-    if (shown.length < this.events.length) lines.unshift(`  (${this.events.length - shown.length} earlier events left out)`);
+    const left = this.events.length - shown.length;
+    if (left > 0) lines.unshift(`  (${left} earlier events left out)`);
     return lines.join("\n");
   }
 }
@@ -69,7 +71,9 @@ export function escapeBytes(bytes: Uint8Array): string {
   let out = "";
   for (let i = 0; i < bytes.length; ) {
     const b = bytes[i]!;
-    const size = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    // The size of the UTF-8 sequence this byte starts (0: it starts none).
+    const size =
+      b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
     if (size === 1) {
       const named: Record<number, string> = { 0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t", 0x5c: "\\\\", 0x22: '\\"' };
       out += named[b] ?? (b < 0x20 || b === 0x7f ? `\\x${hex(b)}` : String.fromCharCode(b));
@@ -90,7 +94,12 @@ export function escapeBytes(bytes: Uint8Array): string {
       continue;
     }
     const cp = ch.codePointAt(0)!;
-    const invisible = (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp === 0xfeff;
+    const invisible =
+      (cp >= 0x80 && cp <= 0x9f) ||
+      (cp >= 0x200b && cp <= 0x200f) ||
+      (cp >= 0x202a && cp <= 0x202e) ||
+      (cp >= 0x2066 && cp <= 0x2069) ||
+      cp === 0xfeff;
     out += invisible ? `\\u{${cp.toString(16)}}` : ch;
     i += size;
   }

@@ -20,41 +20,54 @@
  * The clients are the harness's (tools/harness/chat.ts); tally.ts counts what
  * they receive, report.ts prints the outcome.
  */
-import { parseArgs } from "node:util";
 import {
   HOST,
   joinRoom,
+  killAtExit,
   listeningPort,
   mulberry32,
+  openingComment,
   readMemory,
   readOpenFds,
   startChatServer,
+  toolArgs,
   until,
   untilSteady,
+  usageError,
   type ChatClient,
   type Transport,
 } from "../harness/index.ts";
 import { soakReport, type Sample } from "./report.ts";
 import { Tally, type Member } from "./tally.ts";
 
-const { values: opts } = parseArgs({
-  args: process.argv.slice(2).filter((a) => a !== "--"),
-  options: {
-    minutes: { type: "string", default: "1" },
-    healthy: { type: "string", default: "6" }, // per transport
-    churners: { type: "string", default: "12" }, // at once
-    seed: { type: "string", default: String(Date.now() % 100_000) },
-    "server-args": { type: "string", default: "" }, // more options for the server, e.g. "--udp-timeout 30"
+const opts = toolArgs(
+  "soak",
+  {
+    options: {
+      minutes: { type: "string", default: "1" },
+      healthy: { type: "string", default: "6" }, // per transport
+      churners: { type: "string", default: "12" }, // at once
+      seed: { type: "string", default: String(Date.now() % 100_000) },
+      "server-args": { type: "string", default: "" }, // more options for the server, e.g. "--udp-timeout 30"
+    },
   },
-});
+  () => `${openingComment(import.meta.path)}
+
+Options:
+  --minutes N          how long the server runs under load (default 1; fractions allowed)
+  --healthy N          members per transport that stay throughout (default 6, at least 2)
+  --churners N         members joining, chatting and leaving or dying, at once (default 12)
+  --seed N             the seed of the run's schedule: the same seed replays it (default: from the clock)
+  --server-args "..."  more options for the server, e.g. "--udp-timeout 30"`,
+);
 const MINUTES = Number(opts.minutes);
 const HEALTHY = Number(opts.healthy);
 const CHURNERS = Number(opts.churners);
 const SEED = Number(opts.seed);
-if (!(MINUTES > 0) || !(HEALTHY >= 2) || !(CHURNERS >= 0) || !Number.isFinite(SEED)) {
-  console.error("soak: usage: bun run soak -- --minutes N [--healthy N] [--churners N] [--seed N]");
-  process.exit(2);
-}
+if (!(MINUTES > 0)) usageError("soak", `--minutes must be a number above 0, not "${opts.minutes}"`);
+if (!(HEALTHY >= 2)) usageError("soak", `--healthy must be a number from 2, not "${opts.healthy}"`);
+if (!(CHURNERS >= 0)) usageError("soak", `--churners must be a number from 0, not "${opts.churners}"`);
+if (!Number.isFinite(SEED)) usageError("soak", `--seed must be a number, not "${opts.seed}"`);
 
 /** The run's one source of randomness, so a schedule is replayed with --seed. */
 const random = mulberry32(SEED);
@@ -219,6 +232,7 @@ async function killedProcess(): Promise<void> {
   const code = `const s = await Bun.connect({ hostname: "${HOST}", port: ${PORT}, socket: { data() {} } });
     s.write("/nick k${n}\\nsoak k${n} 0 about to die\\nhalf a li"); console.log("ready"); await Bun.sleep(60_000);`;
   const child = Bun.spawn([process.execPath, "-e", code], { stdout: "pipe", stderr: "ignore" });
+  killAtExit(child);
   const reader = child.stdout.getReader();
   await Promise.race([reader.read(), Bun.sleep(5000)]);
   await Bun.sleep(between(50, 500));
