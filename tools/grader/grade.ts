@@ -214,9 +214,10 @@ cli.action(async (lesson: string | undefined, words: string[], o: Opts) => {
     );
     process.exit(2);
   }
+  const watched = folder === WORKSPACE ? "workspace/" : rel(folder);
   await watchFolder(folder, async () => {
     console.clear();
-    console.log(pc.dim(say(lang, `watching ${rel(folder)} (Ctrl+C stops)`, `正在监视 ${rel(folder)}（Ctrl+C 停止）`)));
+    console.log(pc.dim(say(lang, `watching ${watched} (Ctrl+C stops)`, `正在监视 ${watched}（Ctrl+C 停止）`)));
     await gradeOnce(make(), o, lang);
   });
 });

@@ -114,7 +114,9 @@ export function formatVerdict(v: Verdict, o: ReportOptions): string {
       );
   }
   // One replay line: for the one transport that fails, or for both.
-  const transports = [...new Set(v.results.filter((r) => r.status !== "pass").map((r) => r.transport))];
+  const failing = v.results.filter((r) => r.status !== "pass");
+  const core = failing.filter((r) => !r.check.extra);
+  const transports = [...new Set((core.length > 0 ? core : failing).map((r) => r.transport))];
   const replay = o
     .replay(transports.length === 1 ? transports[0] : undefined)
     .replace("{seed}", `--seed ${first.seed}`);
