@@ -29,7 +29,8 @@ import { watchFolder } from "./watch.ts";
 async function gradeOnce(p: Plan, o: Opts, lang: Lang): Promise<boolean> {
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
   const width = screenWidth();
-  if (p.jobs.length > 0) console.log(pc.dim(wrap(header(p, o, lang, seed), width)));
+  // Watching, the first line says so; the seed is in the replay line.
+  if (p.jobs.length > 0 && !o.watch) console.log(pc.dim(wrap(header(p, o, lang, seed), width)));
   const go = (j: Job): GradeOptions => ({
     command: j.command,
     seed,
