@@ -14,10 +14,19 @@
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { port: { type: "string", default: process.env.PORT ?? "9009" }, udp: { type: "boolean", default: false } },
+  options: { port: { type: "string" }, udp: { type: "boolean", default: false } },
   strict: false,
 });
-const port = Number(values.port);
+// The port: --port N, else the environment variable PORT, else 9009.   端口：--port N，否则环境变量 PORT，否则 9009。
+const [portFrom, portText] =
+  typeof values.port === "string"
+    ? ["--port", values.port]
+    : ["the environment variable PORT", process.env.PORT ?? "9009"];
+if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
+  console.error(`echo: ${portFrom} must be a port number from 0 to 65535, not ${JSON.stringify(portText)}`);
+  process.exit(2);
+}
+const port = Number(portText);
 
 // Python's time.ctime(): "Mon Nov 30 00:51:13 2026", the day padded with a space ("Nov  2").
 function ctime(): string {

@@ -19,15 +19,25 @@ import { parseArgs } from "node:util";
 // The article's settings.py and language.py. 原文的 settings.py 和 language.py。
 const { values } = parseArgs({
   options: {
-    port: { type: "string", default: process.env.PORT ?? "9009" },
+    port: { type: "string" },
     udp: { type: "boolean", default: false },
     lang: { type: "string", default: "en" },
   },
   strict: false,
 });
+// The port: --port N, else the environment variable PORT, else 9009.   端口：--port N，否则环境变量 PORT，否则 9009。
+const [portFrom, portText] =
+  typeof values.port === "string"
+    ? ["--port", values.port]
+    : ["the environment variable PORT", process.env.PORT ?? "9009"];
+if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
+  console.error(`chat: ${portFrom} must be a port number from 0 to 65535, not ${JSON.stringify(portText)}`);
+  process.exit(2);
+}
+const port = Number(portText);
 const SETTINGS = {
   HOST: "127.0.0.1",
-  PORT: Number(values.port),
+  PORT: port,
   BUFFERSIZE: 1024,
   LANGUAGE: values.lang === "zh" ? "zh" : "en",
 };
@@ -119,3 +129,4 @@ console.log(
   `chat: listening on ${SETTINGS.HOST}:${SETTINGS.PORT} (${values.udp ? "udp" : "tcp"}, ${SETTINGS.LANGUAGE})`,
 );
 // TODO 5 (an extra): on SIGTERM, tell everyone, and exit with code 0.   附加：收到 SIGTERM 时通知所有人，以退出码 0 结束。
+//         Read / 读: lessons/04-chat.ts §5, stop()

@@ -16,7 +16,7 @@ import { formatFailure } from "./report.ts";
 import { checksFor, runCheck, runCheckInTurn, type CheckResult } from "./run.ts";
 import { pickLang } from "./text.ts";
 
-/** The seed of the tests: env LESSON_SEED, else this one, so runs repeat. */
+/** The seed of the tests (the lesson checks, and the grader graded): env LESSON_SEED, else this one, so runs repeat. */
 export const TEST_SEED = 20240601;
 const seedOf = (env: Record<string, string | undefined>) => (env.LESSON_SEED ? Number(env.LESSON_SEED) : TEST_SEED);
 
@@ -48,11 +48,12 @@ function optionsOf(o: SuiteOptions, env: Record<string, string | undefined>): Gr
 
 function assertPassed(r: CheckResult, o: SuiteOptions, env: Record<string, string | undefined>) {
   if (r.status === "pass") return;
-  const lang = pickLang(undefined, env);
-  const replay = (tr: string) => `${o.replay.replace("{tr}", `--${tr}`).replace("{seed}", `--seed ${r.seed}`)}`;
-  throw new Error(
-    `\n${formatFailure(r, { lang, width: 100, replay, program: o.command }, false)}\n  ${replay(r.transport)}`,
-  );
+  // The person's language (CHAT_KIT_LANG: the tests themselves run in the C locale), else the locale's.
+  const lang = pickLang(env.CHAT_KIT_LANG, env);
+  const replay = (tr: string = r.transport) =>
+    o.replay.replace("{tr}", `--${tr}`).replace("{seed}", `--seed ${r.seed}`);
+  const story = formatFailure(r, { lang, width: 100, replay, program: o.command }, false);
+  throw new Error(`\n${story}\n  ${replay()}`);
 }
 
 /** Tests for every check of an exercise over `transports`, started at once. */

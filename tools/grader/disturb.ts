@@ -9,7 +9,7 @@
  *        one. Nothing is dropped: lessons 01 and 02 promise an answer to every
  *        datagram on the loopback interface, so loss is not something they allow.
  */
-import { HOST, type Disturbance } from "../harness/index.ts";
+import type { Disturbance } from "../harness/index.ts";
 
 /**
  * The grader's unkind network, every choice drawn from `random`: a TCP write is
@@ -31,49 +31,3 @@ export function seededDisturbance(random: () => number): Disturbance {
   };
 }
 
-let capacity: Promise<number> | undefined;
-/**
- * How many bytes the kernel buffers on this machine between a writer and a
- * reader that stopped reading (both socket buffers, loopback). Measured once:
- * a program's write() only comes up short after this much.
- */
-export function kernelCapacity(): Promise<number> {
-  capacity ??= (async () => {
-    let total = 0;
-    let done!: (n: number) => void;
-    const result = new Promise<number>((r) => (done = r));
-    const listener = Bun.listen({
-      hostname: HOST,
-      port: 0,
-      socket: {
-        async open(s) {
-          const chunk = new Uint8Array(64 * 1024);
-          for (let i = 0; i < 1024; i++) {
-            const n = s.write(chunk);
-            if (n > 0) total += n;
-            if (n < chunk.length) {
-              await Bun.sleep(30); // a moment for the kernel to settle, then once more
-              const more = s.write(chunk);
-              if (more > 0) total += more;
-              if (more < chunk.length) break;
-            }
-          }
-          done(total);
-          s.terminate();
-        },
-        data() {},
-      },
-    });
-    const reader = await Bun.connect({
-      hostname: HOST,
-      port: listener.port,
-      socket: { open: (s) => void s.pause(), data() {}, error() {} },
-    });
-    reader.pause();
-    const n = await result;
-    reader.terminate();
-    listener.stop(true);
-    return n;
-  })();
-  return capacity;
-}

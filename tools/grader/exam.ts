@@ -14,9 +14,11 @@ import {
   Session,
   tcpAccepts,
   TimeoutError,
+  until,
   type Command,
   type Peer,
   type Program,
+  type TerminalProgram,
   type Transport,
 } from "../harness/index.ts";
 import { seededDisturbance } from "./disturb.ts";
@@ -71,6 +73,8 @@ export type Check = {
   subject?: Text;
   /** Shown and named when it fails, but it does not fail the exercise. */
   extra?: boolean;
+  /** The section of a lesson that does what the check asks: what to re-read when no misconception is named. */
+  reread: Text;
   run(c: Exam): Promise<void>;
 };
 
@@ -83,6 +87,8 @@ export class Exam extends Session {
   program?: Program;
   /** True once the check has reached its subject (see Check.subject). */
   atSubject = false;
+  /** Programs the grader starts besides the one under test, and what each is ("lesson 02's hub"). */
+  readonly helpers = new Map<Program | TerminalProgram, Text>();
 
   constructor(
     readonly transport: Transport,
@@ -196,6 +202,48 @@ export class Exam extends Session {
       : both(`exited with code ${p.proc.exitCode}`, `退出了（退出码 ${p.proc.exitCode}）`);
   }
 
+  /**
+   * Start a program of the grader's own for the one under test to talk to (the
+   * kit's lesson 02 hub for a client), in English whatever the locale, so that
+   * what it says never depends on the machine. Its output is labelled `whose`.
+   */
+  async helper(command: Command, whose: Text): Promise<Program> {
+    try {
+      const p = await this.start(command, this.transport, { args: ["--lang", "en"] });
+      this.helpers.set(p, whose);
+      return p;
+    } catch (err) {
+      if (err instanceof NotListeningError) this.helpers.set(err.program, whose);
+      throw err;
+    }
+  }
+
+  /**
+   * Over UDP, listen on TCP at `port` too, for a client given --udp that connects
+   * over TCP instead: whether one did (it is closed at once). Nothing when the
+   * port is taken over TCP.
+   */
+  tcpTrap(port: number): () => boolean {
+    let tried = false;
+    try {
+      const trap = Bun.listen({
+        hostname: HOST,
+        port,
+        socket: {
+          open(s) {
+            tried = true;
+            s.end();
+          },
+          data() {},
+        },
+      });
+      this.defer(() => trap.stop(true));
+    } catch {
+      // the port is someone else's over TCP: no trap
+    }
+    return () => tried;
+  }
+
   /** A disturbed client of the program under test. */
   async client(name: string): Promise<Peer> {
     try {
@@ -218,14 +266,29 @@ export class Exam extends Session {
     return both(`your program ${how.en}`, `你的程序${how.zh}`);
   }
 
-  /** What `who` received, escaped and short, and whether the program is gone. */
-  arrived(who: Peer): Text {
-    const text = who.text();
-    const shown = escapeBytes(new TextEncoder().encode(text.length > 300 ? "…" + text.slice(-300) : text));
+  /**
+   * What `who` (named with its address, as the program sees it) received,
+   * escaped and short, and whether the program is gone. With `about`: only the
+   * first line holding it, and how many more there are.
+   */
+  arrived(who: Peer, about?: string): Text {
+    const name = both(`${who.name} (${HOST}:${who.localPort})`, `${who.name}（${HOST}:${who.localPort}）`);
     const gone = this.exited();
+    const end = both(gone ? `; ${gone.en}` : "", gone ? `；${gone.zh}` : "");
+    const quote = (text: string) => escapeBytes(new TextEncoder().encode(text));
+    const hits = about === undefined ? [] : who.lines().filter((line) => line.includes(about));
+    if (hits.length > 0) {
+      const more = hits.length - 1;
+      return both(
+        `${name.en} received ${quote(hits[0]!)}${more > 0 ? ` and ${more} more line(s) like it` : ""}${end.en}`,
+        `${name.zh}收到了 ${quote(hits[0]!)}${more > 0 ? `，还有 ${more} 行类似的` : ""}${end.zh}`,
+      );
+    }
+    const text = who.text();
+    const shown = quote(text.length > 300 ? "…" + text.slice(-300) : text);
     return both(
-      `${who.name} received ${text === "" ? "nothing" : shown}${gone ? `; ${gone.en}` : ""}`,
-      `${who.name} ${text === "" ? "什么也没收到" : `收到了 ${shown}`}${gone ? `；${gone.zh}` : ""}`,
+      `${name.en} received ${text === "" ? "nothing" : shown}${end.en}`,
+      `${name.zh}${text === "" ? "什么也没收到" : `收到了 ${shown}`}${end.zh}`,
     );
   }
 
@@ -249,25 +312,19 @@ export class Exam extends Session {
     o: { endsWith?: boolean; symptoms?: MisconceptionId[] | (() => MisconceptionId[]); ms?: number } = {},
   ): Promise<string> {
     const find = () => who.lines().find((line) => (o.endsWith ? line.endsWith(text) : line.includes(text)));
-    const deadline = performance.now() + (o.ms ?? this.waitMs);
     // When the bytes already show the text mangled (cut up, or without its "\n")
     // and nothing more comes for a while, no correct program would be this far
-    // along: fail now instead of at the deadline.
-    let size = -1;
-    let stillSince = performance.now();
-    let goneSince: number | undefined;
-    for (;;) {
+    // along: fail now instead of at the deadline. A program that has exited has
+    // sent what it will send a moment later.
+    const still = stillFor(() => who.text().length);
+    const gone = stillFor(() => (this.exited() ? 1 : 0));
+    const over = () =>
+      (this.exited() !== undefined && gone() > 200) || (still() > 400 && this.missing(who, text).length > 0);
+    const found = await until(() => {
       const line = find();
-      if (line !== undefined) return line;
-      const now = performance.now();
-      if (this.exited()) goneSince ??= now;
-      // The program has exited: what it sent before is in after a moment.
-      if (now >= deadline || (goneSince !== undefined && now - goneSince > 200)) break;
-      const got = who.text().length;
-      if (got !== size) ((size = got), (stillSince = now));
-      else if (now - stillSince > 400 && this.missing(who, text).length > 0) break;
-      await Bun.sleep(5);
-    }
+      return line !== undefined ? { line } : over() ? { line } : undefined;
+    }, o.ms ?? this.waitMs).catch(() => ({ line: undefined }));
+    if (found.line !== undefined) return found.line;
     const quoted = JSON.stringify(text);
     const seen = this.missing(who, text);
     // What the bytes show comes first; the check's own guess only when they show nothing.
@@ -303,31 +360,29 @@ export class Exam extends Session {
     ms = this.waitMs,
     settled?: () => boolean,
   ) {
-    const deadline = performance.now() + ms;
+    // `settled` is asked once a round (it may compare with the round before).
     let plainSince: number | undefined;
-    while (!ok()) {
+    const plainLongEnough = () => {
       const now = performance.now();
       plainSince = settled?.() ? (plainSince ?? now) : undefined;
-      if (now >= deadline || (plainSince !== undefined && now - plainSince > 400)) {
-        this.fail(expected, arrived(), typeof symptoms === "function" ? symptoms() : symptoms);
-      }
-      await Bun.sleep(5);
-    }
+      return plainSince !== undefined && now - plainSince > 400;
+    };
+    await until(() => ok() || plainLongEnough(), ms).catch(() => undefined);
+    if (!ok()) this.fail(expected, arrived(), typeof symptoms === "function" ? symptoms() : symptoms);
   }
 
   /** Poll `ok` for up to `ms`; whether it came true. (For a step that may or may not happen.) */
-  async within(ok: () => boolean, ms: number): Promise<boolean> {
-    const deadline = performance.now() + ms;
-    while (!ok()) {
-      if (performance.now() >= deadline) return false;
-      await Bun.sleep(5);
-    }
-    return true;
+  within(ok: () => boolean, ms: number): Promise<boolean> {
+    return until(ok, ms).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Symptoms a program shows in its own output or screen, such as a Python traceback. */
   symptomsInOutput(): MisconceptionId[] {
     const text = this.outputs(200)
+      .filter((o) => !this.helpers.has(o.of))
       .map((o) => o.text)
       .join("\n");
     const out: MisconceptionId[] = [];
@@ -335,6 +390,8 @@ export class Exam extends Session {
     if (text.includes("ConnectionResetError")) out.push("crash-on-reset");
     // A write to a client that has gone, not caught: one client's trouble stopped the server.
     if (text.includes("BrokenPipeError")) out.push("crash-on-reset");
+    // A write to a client that has gone, caught or not: it was never removed.
+    if (/Broken pipe|EPIPE/.test(text)) out.push("clients-never-removed");
     // select() on a socket that was closed but kept in the list.
     if (/file descriptor cannot be a negative integer|Bad file descriptor/.test(text))
       out.push("clients-never-removed");
@@ -376,9 +433,25 @@ export function inPieces(got: string, text: string): boolean {
     let k = 0;
     const limit = start + text.length * 4 + 200;
     for (; k < chars.length && at < got.length && at < limit; at++) {
-      if (got.startsWith(chars[k]!, at)) ((at += chars[k]!.length - 1), k++);
+      if (!got.startsWith(chars[k]!, at)) continue;
+      at += chars[k]!.length - 1;
+      k++;
     }
     if (k === chars.length) return true;
   }
   return false;
+}
+
+/** How long (ms) `read()` has given the same value; asked often, it follows the value as it changes. */
+function stillFor(read: () => number): () => number {
+  let value = read();
+  let since = performance.now();
+  return () => {
+    const now = read();
+    if (now !== value) {
+      value = now;
+      since = performance.now();
+    }
+    return performance.now() - since;
+  };
 }

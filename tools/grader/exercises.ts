@@ -3,7 +3,7 @@
  * starter (lessons/starters/), the kit's reference program, and the learner's
  * own file in workspace/ (ignored by git), found by its number.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { programCommand, ROOT, shellWords, type Command, type Transport } from "../harness/index.ts";
 import type { ExerciseId } from "./exam.ts";
@@ -119,6 +119,28 @@ export function workspaceState(id: ExerciseId, dir = WORKSPACE): WorkspaceState 
   return untouched(id, file) ? { id, state: "untouched", file } : { id, state: "started", file };
 }
 
+/**
+ * Bun reads bunfig.toml from the folder a command is typed in, not from the
+ * package's root: this one keeps `bun run grade` typed inside workspace/ as quiet
+ * as at the root (no "$ bun ..." line before it, no "error: script ... exited"
+ * after a failing grade).
+ */
+const QUIET = `# Written by \`bun run grade --init\`: run from this folder, \`bun run grade\` prints only
+# what the grader says, as it does from the kit's root (Bun reads bunfig.toml
+# from the folder you are in).
+[run]
+silent = true
+`;
+
+/** Write workspace/bunfig.toml (see QUIET) unless there is one. Whether it did. */
+export function writeQuietRun(dir = WORKSPACE): boolean {
+  const file = join(dir, "bunfig.toml");
+  if (existsSync(file)) return false;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, QUIET);
+  return true;
+}
+
 /** Copy starters into the workspace, never over a file that is there. Returns what it did, per exercise. */
 export function writeStarters(
   ids: readonly ExerciseId[],
@@ -135,8 +157,19 @@ export function writeStarters(
   });
 }
 
-/** The command to grade, from words: as given; a lone .ts/.js file runs with Bun, a .py file with python3. */
-export function commandFrom(words: string[], cwd = process.cwd()): Command {
+/**
+ * Where the learner typed the command. `bun run` starts a script at the
+ * package's root, and says where it was typed in npm_config_local_prefix (npm
+ * says it in INIT_CWD); run directly, the grader is where it was started.
+ */
+export const invocationDir = (env: Record<string, string | undefined> = process.env): string =>
+  env.INIT_CWD || env.npm_config_local_prefix || process.cwd();
+
+/**
+ * The command to grade, from words: as given; a lone .ts/.js file runs with Bun,
+ * a .py file with python3, its path taken from where the learner typed it.
+ */
+export function commandFrom(words: string[], cwd = invocationDir()): Command {
   if (words.length === 1) {
     const one = shellWords(words[0]!);
     if (one.length > 1) words = one;

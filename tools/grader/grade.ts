@@ -13,26 +13,30 @@
  * The program gets --port N and env PORT=N (and --udp for the UDP half). The
  * exit status is 0 only when everything graded passed.
  */
-import { Command as Cli, Option } from "commander";
+import { join } from "node:path";
+import { Command as Cli } from "commander";
 import pc from "picocolors";
+import { intOption, langOption, localize } from "../../src/cli.ts";
+import { langFromArgs, MESSAGES } from "../../src/i18n.ts";
 import type { ExerciseId, GradeOptions } from "./exam.ts";
-import { EXERCISE_IDS, exercise, writeStarters } from "./exercises.ts";
+import { EXERCISE_IDS, exercise, invocationDir, WORKSPACE, writeQuietRun, writeStarters } from "./exercises.ts";
 import { header, next, plan, rel, say, transportsOf, type Job, type Opts, type Plan } from "./plan.ts";
-import { firstFailing, formatProgress, formatVerdict, stateOf, type Row } from "./report.ts";
-import { gradeExercise } from "./run.ts";
-import { pickLang, screenWidth, wrap, type Lang } from "./text.ts";
+import { formatExtras, formatProgress, formatVerdict, stateOf, type Row } from "./report.ts";
+import { firstFailing, gradeExercise } from "./run.ts";
+import { both, pickLang, screenWidth, wrap, type Lang } from "./text.ts";
 import { watchFolder } from "./watch.ts";
 
 async function gradeOnce(p: Plan, o: Opts, lang: Lang): Promise<boolean> {
-  const seed = o.seed !== undefined ? Number(o.seed) : Math.floor(Math.random() * 2 ** 31);
+  const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
   const width = screenWidth();
-  if (p.jobs.length > 0) console.log(pc.dim(wrap(header(p, o, lang, seed), width)));
+  // Watching, the first line says so; the seed is in the replay line.
+  if (p.jobs.length > 0 && !o.watch) console.log(pc.dim(wrap(header(p, o, lang, seed), width)));
   const go = (j: Job): GradeOptions => ({
     command: j.command,
     seed,
     disturb: o.disturb,
-    readyMs: Number(o.readyMs),
-    waitMs: Number(o.waitMs),
+    readyMs: o.readyMs,
+    waitMs: o.waitMs,
   });
   const verdicts = await Promise.all(p.jobs.map((j) => gradeExercise(j.id, transportsOf(j.id, o), go(j))));
   p.jobs.forEach((j, i) => {
@@ -41,8 +45,10 @@ async function gradeOnce(p: Plan, o: Opts, lang: Lang): Promise<boolean> {
     console.log(
       `\n${v.ok ? pc.green("✓") : pc.red("✗")} ${pc.bold(`${j.id} ${exercise(j.id).title[lang]}`)} · ${j.where}`,
     );
-    const replay = (tr: string) => j.replay.replace("{tr}", `--${tr}`);
-    console.log(formatVerdict(v, { lang, verbose: o.verbose, width, replay, program: j.command }));
+    const replay = (tr?: string) => j.replay.replace(" {tr}", tr ? ` --${tr}` : "");
+    const ro = { lang, verbose: o.verbose, width, replay, program: j.command };
+    // Passed, with an extra still to do: one line for it, not a page.
+    console.log(v.ok && !o.verbose ? formatExtras(v, ro) : formatVerdict(v, ro));
   });
   console.log("");
   const graded: Row[] = p.jobs.map((j, i) => ({
@@ -51,18 +57,23 @@ async function gradeOnce(p: Plan, o: Opts, lang: Lang): Promise<boolean> {
     detail: stateOf(verdicts[i]!, lang),
     where: j.where,
   }));
-  const rows = [...graded, ...p.rows].sort((a, b) => a.id.localeCompare(b.id));
-  if (p.kind === "workspace") console.log(pc.bold(say(lang, "your exercises (workspace/)", "你的练习（workspace/）")));
-  if (p.kind !== "program" || rows.length > 1) console.log(formatProgress(rows, lang));
+  const counted = [...graded, ...p.rows];
+  const rows = [...counted, ...p.others].sort((a, b) => a.id.localeCompare(b.id));
+  // Watching one exercise, the screen is for it: the others only count in the progress bar.
+  const listed = o.watch && p.others.length > 0 ? counted : rows;
+  if (p.kind === "workspace" && !o.watch)
+    console.log(pc.bold(say(lang, "your exercises (workspace/)", "你的练习（workspace/）")));
+  if (p.kind !== "program" || rows.length > 1) console.log(formatProgress(listed, lang, rows));
   else {
     const [row] = rows;
     console.log(
-      `${verdicts[0]!.ok ? pc.green("✓") : pc.red("✗")} ${row!.id} ${exercise(row!.id).title[lang]}: ${row!.detail}`,
+      `${verdicts[0]!.ok ? pc.green("✓") : pc.red("✗")} ${row!.id} ${exercise(row!.id).title[lang]}` +
+        `${say(lang, ": ", "：")}${row!.detail}`,
     );
   }
   const hint = next(p, verdicts, lang, Boolean(o.watch));
   if (hint) console.log(wrap(hint, width));
-  return rows.every((r) => r.state === "passed");
+  return counted.every((r) => r.state === "passed");
 }
 
 function init(which: string | true, lang: Lang): number {
@@ -83,6 +94,12 @@ function init(which: string | true, lang: Lang): number {
       r.wrote
         ? say(lang, `wrote ${f}`, `已写入 ${f}`)
         : say(lang, `kept ${f}: it is already there`, `保留 ${f}：它已经存在`),
+    );
+  }
+  if (writeQuietRun()) {
+    const f = rel(join(WORKSPACE, "bunfig.toml"));
+    console.log(
+      say(lang, `wrote ${f}: bun run grade is as quiet in there`, `已写入 ${f}：在那里运行 bun run grade 也一样安静`),
     );
   }
   console.log(
@@ -108,57 +125,102 @@ function init(which: string | true, lang: Lang): number {
   return 0;
 }
 
-const cli = new Cli("grade")
-  .description("Grade your exercises in workspace/, or any program (any language) as a lesson")
-  .argument("[lesson]", "01 (echo server), 02 (hub), 03 (client), 04 (chat server); all when left out")
-  .argument("[command...]", "a program to grade: a file (.ts/.js/.py) or a command after --")
-  .option("--init [lesson]", "write the starters (or one) into workspace/, never over a file")
-  .option("--reference", "grade the kit's own programs instead of yours")
-  .option("--watch", "grade again on every save")
-  .option("--verbose", "every failure in full, with the whole wire timeline")
-  .option("--tcp", "grade only over TCP")
-  .option("--udp", "grade only over UDP")
-  .option("--seed <n>", "seed of the disturbed transport (printed with every run)")
-  .addOption(new Option("--lang <lang>", "language of the messages (default: from the locale)").choices(["en", "zh"]))
-  .option("--no-disturb", "do not split, merge, duplicate or reorder")
-  .option("--ready-ms <ms>", "how long your program may take to listen", "5000")
-  .option("--wait-ms <ms>", "how long to wait for each expected line", "3000")
-  .action(async (lesson: string | undefined, words: string[], o: Opts) => {
-    const lang = pickLang(o.lang);
-    if (o.init) process.exit(init(o.init, lang));
-    if (lesson !== undefined && !EXERCISE_IDS.includes(lesson as ExerciseId)) {
-      // `bun run grade my-echo.ts` without a lesson: say what is missing.
-      console.error(
-        say(
-          lang,
-          `grade: the first argument is a lesson (${EXERCISE_IDS.join(", ")}), got ${JSON.stringify(lesson)}`,
-          `grade: 第一个参数是课程编号（${EXERCISE_IDS.join("、")}），而不是 ${JSON.stringify(lesson)}`,
-        ),
-      );
-      process.exit(2);
-    }
-    if (words.length > 0 && lesson === undefined) process.exit(2);
-    const make = () => plan(lesson as ExerciseId | undefined, words, o, lang);
-    if (!o.watch) process.exit((await gradeOnce(make(), o, lang)) ? 0 : 1);
-    const first = make();
-    const folder = first.watch;
-    if (!folder) {
-      console.error(
-        say(
-          lang,
-          "grade: --watch needs a file or the workspace to watch",
-          "grade: --watch 需要一个文件或 workspace 来监视",
-        ),
-      );
-      process.exit(2);
-    }
-    await watchFolder(folder, async () => {
-      console.clear();
-      console.log(
-        pc.dim(say(lang, `watching ${rel(folder)} (Ctrl+C stops)`, `正在监视 ${rel(folder)}（Ctrl+C 停止）`)),
-      );
-      await gradeOnce(make(), o, lang);
-    });
+// `bun run` starts scripts at the package's root: work where the learner typed the
+// command, so that `python3 my_hub.py` and the paths shown mean what they mean there.
+process.chdir(invocationDir());
+const lang = pickLang(langFromArgs(process.argv.slice(2)));
+const t = MESSAGES[lang];
+const HELP = {
+  about: both(
+    "Grade your exercises in workspace/, or any program (any language) as a lesson.",
+    "给 workspace/ 里你的练习打分，或把任何程序（任何语言）当作某一课来打分。",
+  ),
+  lesson: both(
+    "01 (echo server), 02 (hub), 03 (client), 04 (chat server); all when left out",
+    "01（回声服务器）、02（聊天中心）、03（客户端）、04（聊天服务器）；不写则全部",
+  ),
+  command: both(
+    "a program to grade: a file (.ts/.js/.py), or a command after --",
+    "要打分的程序：一个文件（.ts/.js/.py），或 -- 之后的一条命令",
+  ),
+  init: both(
+    "write the starters (or one) into workspace/, never over a file",
+    "把起步文件（或其中一个）写进 workspace/，从不覆盖已有文件",
+  ),
+  reference: both("grade the kit's own programs instead of yours", "给本课程自带的程序打分，而不是你的"),
+  watch: both("grade again on every save", "每次保存时重新打分"),
+  verbose: both("every failure in full, with the whole wire timeline", "每个失败都完整显示，连同整条线路时间线"),
+  tcp: both("grade only over TCP", "只在 TCP 上打分"),
+  udp: both("grade only over UDP", "只在 UDP 上打分"),
+  seed: both("seed of the disturbed transport (printed with every run)", "受干扰传输的种子（每次运行都会打印）"),
+  lang: both("language of the messages: en or zh (default: from the locale)", "消息的语言：en 或 zh（默认：按区域设置）"),
+  disturb: both("do not split, merge, duplicate or reorder", "不拆分、不合并、不重复、不打乱顺序"),
+  readyMs: both("how long your program may take to listen, in ms", "你的程序最多可以用多少毫秒开始监听"),
+  waitMs: both("how long to wait for each expected line, in ms", "每一行期望的内容最多等多少毫秒"),
+  examples: both(
+    "Examples:\n  bun run grade --init\n  bun run grade 01 --watch\n  bun run grade 02 -- python3 my_hub.py",
+    "例子：\n  bun run grade --init\n  bun run grade 01 --watch\n  bun run grade 02 -- python3 my_hub.py",
+  ),
+};
+
+/** "1" is lesson 01. */
+const lessonId = (word: string) => (EXERCISE_IDS.includes(`0${word}` as ExerciseId) ? `0${word}` : word);
+
+const cli = localize(new Cli("bun run grade"), t)
+  .description(HELP.about[lang])
+  .usage(say(lang, "[options] [lesson] [command...]", "[选项] [课程编号] [命令...]"))
+  .argument("[lesson]", HELP.lesson[lang])
+  .argument("[command...]", HELP.command[lang])
+  .option("--init [lesson]", HELP.init[lang])
+  .option("--reference", HELP.reference[lang])
+  .option("--watch", HELP.watch[lang])
+  .option("--verbose", HELP.verbose[lang])
+  .option("--tcp", HELP.tcp[lang])
+  .option("--udp", HELP.udp[lang])
+  .option("--seed <n>", HELP.seed[lang], intOption(0, 2 ** 31 - 1, t))
+  .option("--lang <lang>", HELP.lang[lang], langOption(t))
+  .option("--no-disturb", HELP.disturb[lang])
+  .option("--ready-ms <ms>", HELP.readyMs[lang], intOption(1, 600_000, t), 5000)
+  .option("--wait-ms <ms>", HELP.waitMs[lang], intOption(1, 600_000, t), 3000)
+  .addHelpText("after", `\n${HELP.examples[lang]}`)
+  // A usage error is one line, and exit status 2 (1 is a grade that failed).
+  .showHelpAfterError(false)
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+const help = cli.configureHelp();
+cli.configureHelp({
+  ...help,
+  styleTitle: (title) => (title === "Arguments:" ? say(lang, "Arguments:", "参数：") : help.styleTitle!(title)),
+});
+
+cli.action(async (lesson: string | undefined, words: string[], o: Opts) => {
+  if (o.init) process.exit(init(o.init === true ? true : lessonId(o.init), lang));
+  if (lesson !== undefined) lesson = lessonId(lesson);
+  if (lesson !== undefined && !EXERCISE_IDS.includes(lesson as ExerciseId)) {
+    // `bun run grade my-echo.ts` without a lesson: say what is missing.
+    console.error(
+      say(
+        lang,
+        `grade: the first argument is a lesson (${EXERCISE_IDS.join(", ")}), got ${JSON.stringify(lesson)}`,
+        `grade: 第一个参数是课程编号（${EXERCISE_IDS.join("、")}），而不是 ${JSON.stringify(lesson)}`,
+      ),
+    );
+    process.exit(2);
+  }
+  const make = () => plan(lesson as ExerciseId | undefined, words, o, lang);
+  if (!o.watch) process.exit((await gradeOnce(make(), o, lang)) ? 0 : 1);
+  const folder = make().watch;
+  if (!folder) {
+    console.error(
+      say(lang, "grade: --watch needs a file or the workspace to watch", "grade: --watch 需要一个文件或 workspace 来监视"),
+    );
+    process.exit(2);
+  }
+  const watched = folder === WORKSPACE ? "workspace/" : rel(folder);
+  await watchFolder(folder, async () => {
+    console.clear();
+    console.log(pc.dim(say(lang, `watching ${watched} (Ctrl+C stops)`, `正在监视 ${watched}（Ctrl+C 停止）`)));
+    await gradeOnce(make(), o, lang);
   });
+});
 
 await cli.parseAsync();

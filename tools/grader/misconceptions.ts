@@ -7,6 +7,7 @@
  * (ARTICLE_BUGS), and tests/grader.test.ts proves each is caught, and named, on a
  * small broken program in tests/fixtures/mutants/.
  */
+import type { ExerciseId } from "./exam.ts";
 import { both, type Text } from "./text.ts";
 
 export type MisconceptionId =
@@ -20,22 +21,30 @@ export type MisconceptionId =
   | "udp-like-tcp"
   | "udp-stale-error"
   | "silence-stalls"
+  | "one-client-at-a-time"
   | "blocking-send"
   | "writes-assumed-complete"
   | "shared-state"
   | "prints-over-prompt"
   | "raw-bytes"
-  | "no-clean-exit";
+  | "ignores-sigterm"
+  | "no-clean-leave";
 
 export type ProgramKind = "python" | "bun";
 
-export type Misconception = {
-  id: MisconceptionId;
-  name: Text;
+/** What a learner reads about a misconception: what it means, the fix, what to re-read. */
+type Words = {
   explain: Text;
-  /** The fix in the learner's own language, when it is one line of code. */
+  /** The fix in the learner's own language, when it is a line or two of code (lines split on "\n"). */
   fix?: Partial<Record<ProgramKind, string>>;
   reread: Text;
+};
+
+export type Misconception = Words & {
+  id: MisconceptionId;
+  name: Text;
+  /** In an exercise of its own, other words: its own lesson's section to re-read, a client's fix. */
+  in?: Partial<Record<ExerciseId, Partial<Words>>>;
 };
 
 const entries: Misconception[] = [
@@ -165,6 +174,37 @@ const entries: Misconception[] = [
       "lessons/01-echo.ts §4: serveUdp(), a client is an address",
       "lessons/01-echo.ts §4：serveUdp()，客户端就是一个地址",
     ),
+    in: {
+      "02": {
+        reread: both(
+          "lessons/02-hub.ts §4: a client is an address we have heard from",
+          "lessons/02-hub.ts §4：客户端就是我们收到过数据报的地址",
+        ),
+      },
+      "03": {
+        explain: both(
+          "Given --udp, a client has no connection to make: nothing listens on TCP at the hub's port, so " +
+            "connecting there is refused (ConnectionRefusedError, ECONNREFUSED). Open a UDP socket " +
+            "(SOCK_DGRAM, Bun.udpSocket) and send each line as a datagram to the hub's address (sendto()); " +
+            'the hub learns yours from your first datagram, and "/quit" is your goodbye.',
+          "收到 --udp 时，客户端没有连接可建立：hub 的端口上没有程序在 TCP 上监听，所以去连接会被拒绝" +
+            "（ConnectionRefusedError、ECONNREFUSED）。应打开一个 UDP 套接字（SOCK_DGRAM、Bun.udpSocket），" +
+            '把每一行作为一个数据报发到 hub 的地址（sendto()）；hub 从你的第一个数据报得知你的地址，"/quit" 就是你的告别。',
+        ),
+        fix: {
+          python:
+            'sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n' +
+            'sock.sendto(line.encode(), ("127.0.0.1", port))',
+          bun:
+            "const sock = await Bun.udpSocket({ socket: { data: onDatagram } })\n" +
+            'sock.send(line, port, "127.0.0.1")',
+        },
+        reread: both(
+          'lessons/03-client.ts §4: the link over UDP, a hello, datagrams and "/quit"',
+          'lessons/03-client.ts §4：UDP 上的连接——问候、数据报和 "/quit"',
+        ),
+      },
+    },
   },
   {
     id: "udp-stale-error",
@@ -197,6 +237,37 @@ const entries: Misconception[] = [
       "lessons/02-hub.ts, its opening comment: the event loop instead of select()",
       "lessons/02-hub.ts 开头的说明：用事件循环代替 select()",
     ),
+    in: {
+      "01": {
+        reread: both(
+          "lessons/01-echo.ts §3: serveTcp(), one event loop for every client",
+          "lessons/01-echo.ts §3：serveTcp()，一个事件循环服务所有客户端",
+        ),
+      },
+    },
+  },
+  {
+    id: "one-client-at-a-time",
+    name: both("one client at a time", "一次只服务一个客户端"),
+    explain: both(
+      "The first client was answered; the others, connected at the same time, got nothing while it stayed. " +
+        "That is a server that accept()s one client and then loops on recv() from that client until it leaves " +
+        "(the article's chapter 1): the next client waits in the queue of connections nobody accepts. " +
+        "Serve every client at once: wait on all the sockets together (select() on the listening socket and " +
+        "every client's, or Bun's event loop, which calls you for whichever socket has data), and read only " +
+        "from a socket that is ready.",
+      "第一个客户端得到了回复；同时连上的其他客户端，在它没离开时什么也没收到。这是一个 accept() 一个客户端、然后对它循环 " +
+        "recv() 直到它离开的服务器（原文第 1 章）：下一个客户端只能在没人 accept() 的连接队列里等着。应同时服务所有客户端：" +
+        "一起等待所有套接字（对监听套接字和每个客户端的套接字调用 select()，或者用 Bun 的事件循环，哪个套接字有数据就调用你），" +
+        "只从已就绪的套接字读取。",
+    ),
+    fix: {
+      python: "readable, _, _ = select.select([server] + clients, [], [])",
+    },
+    reread: both(
+      "lessons/01-echo.ts §3: serveTcp(), one event loop for every client; lessons/02-hub.ts, its opening comment",
+      "lessons/01-echo.ts §3：serveTcp()，一个事件循环服务所有客户端；lessons/02-hub.ts 开头的说明",
+    ),
   },
   {
     id: "blocking-send",
@@ -213,7 +284,7 @@ const entries: Misconception[] = [
         "队列太长就丢弃这个客户端。",
     ),
     reread: both(
-      'lessons/02-hub.ts B1: send(), flush() and the cap on each client"s queue',
+      "lessons/02-hub.ts B1: send(), flush() and the cap on each client's queue",
       "lessons/02-hub.ts B1：send()、flush() 和每个客户端队列的上限",
     ),
   },
@@ -231,6 +302,23 @@ const entries: Misconception[] = [
       "lessons/01-echo.ts B1: send() and flush(), the queue written again on drain",
       "lessons/01-echo.ts B1：send() 和 flush()，在 drain 时继续写的队列",
     ),
+    in: {
+      "02": {
+        explain: both(
+          "One member read slowly, and lines meant for it were lost: send() and Bun's socket.write() take " +
+            "only what the kernel has room for, and the return value says how much. Keep what was not taken " +
+            "in that member's own queue and write it on `drain` (Bun) or when select() says the socket is " +
+            "writable (Python); drop a member whose queue grows too long. Never lose it quietly.",
+          "有一个成员读得慢，发给它的行就丢了：send() 和 Bun 的 socket.write() 只收下内核还放得下的部分，返回值说明收下了多少。" +
+            "没收下的放进这个成员自己的队列，在 `drain`（Bun）或 select() 报告可写（Python）时再写；队列太长就断开这个成员。" +
+            "绝不能悄悄丢掉。",
+        ),
+        reread: both(
+          "lessons/02-hub.ts B1: send(), flush() and the cap on each client's queue",
+          "lessons/02-hub.ts B1：send()、flush() 和每个客户端队列的上限",
+        ),
+      },
+    },
   },
   {
     id: "shared-state",
@@ -259,6 +347,12 @@ const entries: Misconception[] = [
         "应先清掉提示符这一行，打印消息，再重画提示符和已输入的文字：用 node:readline 时是 clearLine()、cursorTo(0)、" +
         "打印，然后 rl.prompt(true)。",
     ),
+    fix: {
+      python:
+        'sys.stdout.write("\\r\\x1b[K" + message + "\\n")\n' +
+        'sys.stdout.write("> " + readline.get_line_buffer())\nsys.stdout.flush()',
+      bun: "clearLine(process.stdout, 0); cursorTo(process.stdout, 0)\nconsole.log(message); rl.prompt(true)",
+    },
     reread: both(
       "lessons/03-client.ts §2: print(), above what is being typed",
       "lessons/03-client.ts §2：print()，打印在正在输入的文字上方",
@@ -274,27 +368,71 @@ const entries: Misconception[] = [
       "别人的文字连同控制字符一起到了你的终端：ESC 序列能改屏幕颜色、移动光标、改窗口标题或画出假的提示符，U+202E 能让文字倒着显示。" +
         '打印之前，把 C0 和 C1 控制字符（制表符除外）、DEL 和双向覆盖字符替换成 "\uFFFD"。',
     ),
+    fix: {
+      python:
+        'bad = "[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]"\n' +
+        'text = re.sub(bad, "\\ufffd", text)',
+      bun:
+        'const bad = /[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]/g\n' +
+        'text = text.replace(bad, "\\uFFFD")',
+    },
     reread: both("lessons/03-client.ts B3: clean()", "lessons/03-client.ts B3：clean()"),
   },
   {
-    id: "no-clean-exit",
-    name: both("no clean exit", "不能干净地退出"),
+    id: "ignores-sigterm",
+    name: both("SIGTERM not handled", "没有处理 SIGTERM"),
     explain: both(
-      "Asked to stop, the program did not finish by itself with exit code 0. A server gets SIGTERM from `kill` " +
-        "and from service managers: without a handler it dies mid-sentence (status 143) and tells nobody. Trap " +
-        'it, tell the clients, close the sockets, exit 0. A client leaves on Ctrl+D, Ctrl+C and "exit": it closes ' +
-        'its connection (over UDP it sends "/quit") and exits 0.',
-      "程序被要求停止时，没有自己以退出码 0 结束。`kill` 和服务管理器会给服务器发 SIGTERM：没有处理函数，它就话说一半死掉" +
-        "（状态 143），也不通知任何人。要捕获它，通知客户端，关闭套接字，以 0 退出。客户端在 Ctrl+D、Ctrl+C 和 " +
-        '"exit" 时离开：关闭连接（UDP 上发送 "/quit"），以 0 退出。',
+      "Asked to stop with SIGTERM (what `kill` and service managers send), the server did not finish by itself " +
+        "with exit code 0: without a handler it dies mid-sentence (status 143) and tells nobody. Trap the signal, " +
+        "tell the clients if you like, close the sockets, and exit 0.",
+      "用 SIGTERM（`kill` 和服务管理器发送的信号）要求服务器停止时，它没有自己以退出码 0 结束：没有处理函数，它就话说一半死掉" +
+        "（状态 143），也不通知任何人。要捕获这个信号，可以先通知客户端，关闭套接字，再以 0 退出。",
     ),
     fix: {
       python: "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))",
       bun: 'process.on("SIGTERM", () => process.exit(0))',
     },
     reread: both(
-      "lessons/02-hub.ts §6: stop(); lessons/03-client.ts §1: leave()",
-      "lessons/02-hub.ts §6：stop()；lessons/03-client.ts §1：leave()",
+      "lessons/02-hub.ts §6: stop(), trapped for SIGINT and SIGTERM",
+      "lessons/02-hub.ts §6：stop()，用于 SIGINT 和 SIGTERM",
+    ),
+    in: {
+      "01": {
+        reread: both(
+          "lessons/01-echo.ts §5: runServer(), which traps SIGINT and SIGTERM and exits 0",
+          "lessons/01-echo.ts §5：runServer()，捕获 SIGINT 和 SIGTERM，以 0 退出",
+        ),
+      },
+      "04": {
+        reread: both(
+          "lessons/04-chat.ts §5: stop(), which tells everyone and exits 0",
+          "lessons/04-chat.ts §5：stop()，通知所有人，以 0 退出",
+        ),
+      },
+    },
+  },
+  {
+    id: "no-clean-leave",
+    name: both("the client does not leave cleanly", "客户端不能干净地离开"),
+    explain: both(
+      'A person leaves a client with Ctrl+D, Ctrl+C or "exit". Ctrl+D ends the input (Python\'s input() raises ' +
+        "EOFError, readline emits `close`), Ctrl+C interrupts (KeyboardInterrupt in Python, readline's `SIGINT` " +
+        'event in Bun), and "exit" is a line like any other until you look for it. Each must end the program by ' +
+        'itself with exit code 0, after closing the connection (over UDP after sending "/quit": the hub\'s only ' +
+        "way to know). A traceback, or a client that goes on running, leaves the person stuck and the hub " +
+        "thinking they are still there.",
+      '人们用 Ctrl+D、Ctrl+C 或 "exit" 离开客户端。Ctrl+D 结束输入（Python 的 input() 抛出 EOFError，readline 发出 ' +
+        "`close`），Ctrl+C 是中断（Python 里是 KeyboardInterrupt，Bun 里是 readline 的 `SIGINT` 事件），" +
+        '"exit" 在你检查它之前只是普通的一行。每一种都必须让程序关闭连接（UDP 上先发送 "/quit"：这是 hub 知道你离开的唯一办法）' +
+        "后自己以退出码 0 结束。打印一堆 traceback，或者客户端继续运行，都会让人困在那里，hub 也以为他还在。",
+    ),
+    fix: {
+      python: "except (EOFError, KeyboardInterrupt): break",
+      bun: 'rl.on("close", leave); rl.on("SIGINT", () => rl.close())',
+    },
+    reread: both(
+      "lessons/03-client.ts §1: main() and leave()",
+      "lessons/03-client.ts §1：main() 和 leave()",
     ),
   },
 ];
@@ -304,17 +442,20 @@ export const MISCONCEPTIONS = Object.fromEntries(entries.map((m) => [m.id, m])) 
   Misconception
 >;
 
-/** The named misconceptions behind a set of symptoms, each once, in catalogue order. */
-export function diagnose(symptoms: Iterable<string>): Misconception[] {
+/**
+ * The named misconceptions behind a set of symptoms, each once, in catalogue
+ * order; in `lesson`'s own words when it has them.
+ */
+export function diagnose(symptoms: Iterable<string>, lesson?: ExerciseId): Misconception[] {
   const seen = new Set(symptoms);
-  return entries.filter((m) => seen.has(m.id));
+  return entries.filter((m) => seen.has(m.id)).map((m) => ({ ...m, ...(lesson ? m.in?.[lesson] : undefined) }));
 }
 
 /**
  * The table of the article's beginner bugs in lessons/README.md, row by row, and
  * the misconception that names each when a program has it.
  */
-export const ARTICLE_BUGS: { bug: Text; id: MisconceptionId }[] = [
+export const ARTICLE_BUGS: { bug: Text; id: MisconceptionId | MisconceptionId[] }[] = [
   { bug: both("One recv(1024) is one message", "把一次 recv(1024) 当成一条消息"), id: "one-read-one-message" },
   { bug: both("data.decode() on each read", "每次读到数据就 data.decode()"), id: "decode-per-read" },
   { bug: both("A reply without \\n", "回复不带 \\n"), id: "no-newline" },
@@ -325,5 +466,5 @@ export const ARTICLE_BUGS: { bug: Text; id: MisconceptionId }[] = [
   { bug: both("UDP treated like TCP", "把 UDP 当成 TCP"), id: "udp-like-tcp" },
   { bug: both("A thread prints over the prompt", "线程直接打印，盖住提示符"), id: "prints-over-prompt" },
   { bug: both("Printing bytes from the network raw", "原样打印网络上的字节"), id: "raw-bytes" },
-  { bug: both("No clean exit", "不能干净地退出"), id: "no-clean-exit" },
+  { bug: both("No clean exit", "不能干净地退出"), id: ["ignores-sigterm", "no-clean-leave"] },
 ];

@@ -12,7 +12,7 @@ import type { Verdict } from "./run.ts";
 import type { Lang } from "./text.ts";
 
 export type Opts = {
-  seed?: string;
+  seed?: number;
   lang?: string;
   tcp?: boolean;
   udp?: boolean;
@@ -21,14 +21,24 @@ export type Opts = {
   reference?: boolean;
   watch?: boolean;
   verbose?: boolean;
-  readyMs: string;
-  waitMs: string;
+  readyMs: number;
+  waitMs: number;
 };
 
 /** One program to grade as one exercise. */
 export type Job = { id: ExerciseId; command: Command; where: string; replay: string };
-/** What one run grades: jobs, plus the exercises that are not started (workspace mode). */
-export type Plan = { kind: "workspace" | "program" | "reference"; jobs: Job[]; rows: Row[]; watch?: string };
+/**
+ * What one run grades: jobs, plus (workspace mode) the exercises not started,
+ * which count as not passed, and `others`: the rest of the workspace when one
+ * exercise is graded, shown so the progress is always out of every exercise.
+ */
+export type Plan = {
+  kind: "workspace" | "program" | "reference";
+  jobs: Job[];
+  rows: Row[];
+  others: Row[];
+  watch?: string;
+};
 
 export const rel = (path: string) => relative(process.cwd(), path) || path;
 export const say = (lang: Lang, en: string, zh: string) => (lang === "zh" ? zh : en);
@@ -49,6 +59,7 @@ export function plan(lesson: ExerciseId | undefined, words: string[], o: Opts, l
         },
       ],
       rows: [],
+      others: [],
       watch: file,
     };
   }
@@ -59,14 +70,16 @@ export function plan(lesson: ExerciseId | undefined, words: string[], o: Opts, l
       where: referenceCommand(id).label,
       replay: `bun run grade --reference ${id} {tr} {seed}`,
     }));
-    return { kind: "reference", jobs, rows: [] };
+    return { kind: "reference", jobs, rows: [], others: [] };
   }
   const jobs: Job[] = [];
   const rows: Row[] = [];
-  for (const id of ids) {
+  const others: Row[] = [];
+  for (const id of EXERCISE_IDS) {
     const s = workspaceState(id);
+    const chosen = ids.includes(id);
     if (s.state === "missing") {
-      rows.push({
+      (chosen ? rows : others).push({
         id,
         state: "not-started",
         detail: say(lang, "not started", "未开始"),
@@ -79,6 +92,22 @@ export function plan(lesson: ExerciseId | undefined, words: string[], o: Opts, l
         detail: say(lang, "not started (the starter, untouched)", "未开始（起步文件还没改过）"),
         where: rel(s.file),
       });
+    } else if (!chosen) {
+      others.push(
+        s.state === "untouched"
+          ? {
+              id,
+              state: "untouched",
+              detail: say(lang, "not started (the starter, untouched)", "未开始（起步文件还没改过）"),
+              where: rel(s.file),
+            }
+          : {
+              id,
+              state: "not-graded",
+              detail: say(lang, `not graded now: bun run grade ${id}`, `这次没有打分：bun run grade ${id}`),
+              where: rel(s.file),
+            },
+      );
     } else {
       jobs.push({
         id,
@@ -88,7 +117,7 @@ export function plan(lesson: ExerciseId | undefined, words: string[], o: Opts, l
       });
     }
   }
-  return { kind: "workspace", jobs, rows, watch: WORKSPACE };
+  return { kind: "workspace", jobs, rows, others, watch: WORKSPACE };
 }
 
 export function transportsOf(id: ExerciseId, o: Opts): Transport[] {

@@ -5,13 +5,13 @@
  * per other failing check. `verbose` shows every failure in full.
  */
 import pc from "picocolors";
-import { WireLog, type Command } from "../harness/index.ts";
+import type { Command } from "../harness/index.ts";
 import { exercise } from "./exercises.ts";
 import type { ExerciseId } from "./exam.ts";
 import { diagnose, type Misconception, type ProgramKind } from "./misconceptions.ts";
-import type { CheckResult, Verdict } from "./run.ts";
-import { clip, padTo, width as widthOf, wrap, type Lang, type Text } from "./text.ts";
-import { compactTimeline } from "./timeline.ts";
+import { firstFailing, type CheckResult, type Verdict } from "./run.ts";
+import { breakAt, clip, padTo, width as widthOf, wrap, type Lang, type Text } from "./text.ts";
+import { compactTimeline, fullTimeline } from "./timeline.ts";
 
 const M = {
   expected: { en: "expected", zh: "期望" },
@@ -20,18 +20,18 @@ const M = {
   reread: { en: "re-read", zh: "重读" },
   fix: { en: "the fix, in your program's language", zh: "修正方法（用你的程序的语言）" },
   wire: { en: "wire (-> sent by the grader, <- from your program)", zh: "线路（-> 评分器发出，<- 来自你的程序）" },
-  earlier: { en: "earlier rows: --verbose shows them", zh: "更早的行：加 --verbose 查看" },
   output: { en: "your program's output", zh: "你的程序的输出" },
-  screen: { en: "its screen", zh: "它的屏幕" },
+  screen: { en: "your program's screen", zh: "你的程序的屏幕" },
   none: {
-    en: "no named misconception matched: read expected and arrived above",
-    zh: "没有匹配到已命名的误解：请看上面的期望与实际",
+    en: "no named misconception matches: compare expected and arrived above, and re-read",
+    zh: "没有匹配到已命名的误解：对照上面的期望与实际，并重读",
   },
   mute: {
     en: "your program never sent anything back, to any client: start with the TODOs that answer a line",
     zh: "你的程序从来没有给任何客户端回过任何东西：先完成回复一行的那些 TODO",
   },
   notReachedShort: { en: "not reached: an earlier step failed", zh: "没走到：前面的一步先失败了" },
+  nothingBack: { en: "nothing came back", zh: "什么也没收到" },
   sameAsAbove: { en: "the same misconception as above", zh: "同上" },
   alsoFailing: { en: "also failing", zh: "其他未通过的检查" },
   firstFailing: { en: "first failing check", zh: "第一个未通过的检查" },
@@ -48,13 +48,15 @@ const M = {
   of: { en: "of", zh: "/" },
 } as const satisfies Record<string, Text>;
 
-export const t = (lang: Lang, k: keyof typeof M): string => M[k][lang];
+const t = (lang: Lang, k: keyof typeof M): string => M[k][lang];
 /** A label and what follows it: "expected: ..." / "期望：..." */
 const colon = (lang: Lang) => (lang === "zh" ? "：" : ": ");
 const paren = (lang: Lang, text: string) => (lang === "zh" ? `（${text}）` : ` (${text})`);
 /** A misconception's name, quoted as each language quotes. */
 const quoted = (m: Misconception, lang: Lang) => (lang === "zh" ? `“${m.name.zh}”` : `"${m.name.en}"`);
 
+/** Rows of the short wire timeline: the last ones, where a failure shows. */
+const WIRE_ROWS = 8;
 /** Other failing checks listed one a line; past this, a count. */
 const MAX_OTHERS = 12;
 
@@ -63,8 +65,8 @@ export type ReportOptions = {
   verbose?: boolean;
   /** Columns to fit in. */
   width: number;
-  /** The command line that replays a transport's checks, "{seed}" where the seed goes. */
-  replay: (transport: string) => string;
+  /** The command line that replays one transport's checks (or both's), "{seed}" where the seed goes. */
+  replay: (transport?: string) => string;
   program: Command;
 };
 
@@ -86,17 +88,6 @@ export function stateOf(v: Verdict, lang: Lang): string {
   const { failing, total } = counts(v.results);
   if (v.ok) return pc.green(`${t(lang, "passed")}${paren(lang, `${total} ${t(lang, "checks")}`)}`);
   return pc.red(lang === "zh" ? `未通过 ${failing} / ${total} 项检查` : `failing ${failing} of ${total} checks`);
-}
-
-/** The check a learner should look at first: its own failure before a blocked one, a core check before an extra. */
-export function firstFailing(v: Verdict): CheckResult | undefined {
-  const bad = v.results.filter((r) => r.status !== "pass");
-  return (
-    bad.find((r) => !r.check.extra && r.status === "fail") ??
-    bad.find((r) => !r.check.extra) ??
-    bad.find((r) => r.status === "fail") ??
-    bad[0]
-  );
 }
 
 /** What a learner reads about one exercise's verdict. */
@@ -122,48 +113,106 @@ export function formatVerdict(v: Verdict, o: ReportOptions): string {
         ),
       );
   }
-  const transports = [...new Set(v.results.filter((r) => r.status !== "pass").map((r) => r.transport))];
-  for (const tr of transports)
-    out.push(
-      pc.dim(`  ${t(o.lang, "replay")}${colon(o.lang)}${o.replay(tr).replace("{seed}", `--seed ${first.seed}`)}`),
-    );
+  // One replay line: for the one transport that fails, or for both.
+  const failing = v.results.filter((r) => r.status !== "pass");
+  const core = failing.filter((r) => !r.check.extra);
+  const transports = [...new Set((core.length > 0 ? core : failing).map((r) => r.transport))];
+  const replay = o
+    .replay(transports.length === 1 ? transports[0] : undefined)
+    .replace("{seed}", `--seed ${first.seed}`);
+  out.push(pc.dim(`  ${t(o.lang, "replay")}${colon(o.lang)}${replay}`));
   if (!o.verbose) out.push(pc.dim(`  ${t(o.lang, "more")}`));
   return out.join("\n");
+}
+
+/**
+ * A passing exercise's extras that fail, one line each (wrapped only when it
+ * must be): the check, and the fix in the program's own language.
+ */
+export function formatExtras(v: Verdict, o: ReportOptions): string {
+  const { lang } = o;
+  const out: string[] = [];
+  for (const id of new Set(v.results.filter((r) => r.check.extra && r.status !== "pass").map((r) => r.check.id))) {
+    const r = v.results.find((x) => x.check.id === id)!;
+    const [m] = diagnose(r.symptoms, r.check.lesson);
+    const fix = m ? fixesFor(m, o.program) : [];
+    const how = fix.length === 1 ? ` — ${fix[0]!.split("\n")[0]}` : m ? ` — ${quoted(m, lang)}` : "";
+    const line = `  ${pc.yellow("◇")} ${t(lang, "extraShort")}${colon(lang)}${r.check.name[lang]}${how}`;
+    if (widthOf(line) <= o.width) out.push(line);
+    // Too long for one line: the fix on a line of its own, never broken (it is code).
+    else out.push(clip(line.slice(0, line.length - how.length), o.width), `    ${how.slice(3)}`);
+  }
+  return out.join("\n");
+}
+
+/** A misconception's fixes for this program: in its language when known, else every one there is. */
+function fixesFor(m: Misconception, program: Command): string[] {
+  const kind = programKind(program);
+  return m.fix ? (kind && m.fix[kind] ? [m.fix[kind]!] : Object.values(m.fix)) : [];
 }
 
 const checkLabel = (r: CheckResult, lang: Lang) => `${r.check.lesson} ${r.transport}  ${r.check.name[lang]}`;
 
 /** One line per other failing check: its name, and why in a word. */
 function otherLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] {
-  const lines: string[] = [];
+  type Entry = { transport: string; mark: string; label: string; extra: string; why: string };
+  const entries: Entry[] = [];
   const told = new Set<string>();
+  const firstNames = diagnose(first.symptoms).map((m) => quoted(m, o.lang));
   for (const r of v.results) {
     if (r === first || r.status === "pass") continue;
     if (r.notListening) {
       if (!told.has(r.transport) && first.transport !== r.transport)
-        lines.push(`    ${pc.red("✗")} ${r.check.lesson} ${r.transport}  ${t(o.lang, "neverListened")}`);
+        entries.push({
+          transport: r.transport,
+          mark: pc.red("✗"),
+          label: t(o.lang, "neverListened"),
+          extra: "",
+          why: "",
+        });
       told.add(r.transport);
       continue;
     }
-    const mark = r.check.extra ? pc.yellow("◇") : pc.red("✗");
-    const extra = r.check.extra ? paren(o.lang, t(o.lang, "extraShort")) : "";
     const names = diagnose(r.symptoms).map((m) => quoted(m, o.lang));
-    const same =
-      names.length > 0 &&
-      names.join() ===
-        diagnose(first.symptoms)
-          .map((m) => quoted(m, o.lang))
-          .join();
+    const same = names.length > 0 && names.join() === firstNames.join();
+    const silent = names.length === 0 && !r.events.some((e) => e.kind === "recv");
     const why =
       r.status === "blocked"
         ? t(o.lang, "notReachedShort")
         : same
           ? t(o.lang, "sameAsAbove")
-          : names.join(o.lang === "zh" ? "、" : ", ");
+          : silent
+            ? t(o.lang, "nothingBack")
+            : names.join(o.lang === "zh" ? "、" : ", ");
+    entries.push({
+      transport: r.transport,
+      mark: r.check.extra ? pc.yellow("◇") : pc.red("✗"),
+      label: r.check.name[o.lang],
+      extra: r.check.extra ? paren(o.lang, t(o.lang, "extraShort")) : "",
+      why,
+    });
+  }
+  // Many failing over one transport: the checks that fail for the same reason are one line.
+  // A check that fails the same way over both transports is one line too.
+  const crowded = (tr: string) => entries.filter((e) => e.transport === tr && !e.extra).length > 4;
+  const lines: string[] = [];
+  const done = new Set<Entry>();
+  for (const e of entries) {
+    if (done.has(e)) continue;
+    const twin = (x: Entry) => x !== e && !done.has(x) && x.label === e.label && x.why === e.why;
+    const alike =
+      e.why && !e.extra && crowded(e.transport)
+        ? entries.filter((x) => x.transport === e.transport && !x.extra && x.why === e.why)
+        : [e, ...entries.filter(twin)];
+    for (const x of alike) done.add(x);
+    const transports = [...new Set(alike.map((x) => x.transport))].join("+");
+    const head = `${v.exercise} ${transports}`;
+    const checks = new Set(alike.map((x) => x.label)).size;
+    const label = checks > 1 ? (o.lang === "zh" ? `${checks} 项检查` : `${checks} checks`) : e.label;
     // The name gives way to the reason: the reason is what differs from line to line.
-    const tail = why ? ` — ${why}` : "";
-    const room = Math.max(24, o.width - 6 - widthOf(tail) - widthOf(extra));
-    lines.push(clip(`    ${mark} ${clip(checkLabel(r, o.lang), room)}${pc.dim(extra)}${tail}`, o.width));
+    const tail = e.why ? ` — ${e.why}` : "";
+    const room = Math.max(24, o.width - 6 - widthOf(head) - 2 - widthOf(tail) - widthOf(e.extra));
+    lines.push(clip(`    ${e.mark} ${head}  ${clip(label, room)}${pc.dim(e.extra)}${tail}`, o.width));
   }
   return lines;
 }
@@ -196,76 +245,85 @@ export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean
   if (r.events.length > 0) {
     out.push(`    ${pc.dim(t(lang, "wire"))}`);
     if (verbose) {
-      const log = new WireLog();
-      log.events.push(...r.events);
-      out.push(indent(log.format({ limit: 200, width: Math.max(40, o.width - 30) }), "    "));
+      const rows = fullTimeline(r.events, { limit: 200, width: Math.max(40, o.width - 30), lang });
+      out.push(...rows.map((row) => `    ${row}`));
     } else {
-      const { lines, hidden } = compactTimeline(r.events, { rows: 10, width: o.width - 4, lang });
-      if (hidden > 0) out.push(pc.dim(`      (${hidden} ${t(lang, "earlier")})`));
+      const { lines, hidden } = compactTimeline(r.events, { rows: WIRE_ROWS, width: o.width - 4, lang });
+      const earlier =
+        lang === "zh" ? `（更早的 ${hidden} 行：加 --verbose 查看）` : `(${hidden} earlier rows: --verbose shows them)`;
+      if (hidden > 0) out.push(pc.dim(`      ${earlier}`));
       out.push(...lines.map((l) => `    ${l}`));
     }
   }
-  const found = diagnose(r.symptoms);
+  const found = diagnose(r.symptoms, r.check.lesson);
   for (const m of found) out.push(formatMisconception(m, o));
   const mute = !r.events.some((e) => e.kind === "recv") && r.outputs.every((x) => x.kind === "output");
-  if (found.length === 0 && !r.check.extra && !r.notListening)
-    out.push(pc.dim(wrap(t(lang, mute ? "mute" : "none"), o.width, "    ")));
-  const shown = r.outputs.filter((x) => x.text.trim() !== "");
-  for (const x of shown) {
+  if (found.length === 0 && !r.check.extra && !r.notListening) {
+    const none = mute ? t(lang, "mute") : `${t(lang, "none")} ${r.check.reread[lang]}`;
+    out.push(pc.dim(wrap(none, o.width, "    ")));
+  }
+  for (const x of r.outputs.filter((x) => x.text.trim() !== "")) {
     const rows = x.text.split("\n").slice(verbose ? -15 : -4);
-    const title = t(lang, x.kind === "screen" ? "screen" : "output");
-    out.push(`    ${pc.dim(`${title}${paren(lang, clip(x.label, 40))}${colon(lang).trimEnd()}`)}`);
-    out.push(...rows.map((row) => `      ${clip(row, o.width - 6)}`));
+    const title = x.whose
+      ? lang === "zh"
+        ? `${x.whose.zh}的输出`
+        : `output of ${x.whose.en}`
+      : `${t(lang, x.kind === "screen" ? "screen" : "output")}${paren(lang, clip(x.label, o.width - 30))}`;
+    out.push(`    ${pc.dim(`${title}${colon(lang).trimEnd()}`)}`);
+    // Cut, the end of a line (the file name, the error's own words) would be lost: wrapped instead.
+    out.push(...rows.map((row) => breakAt(row, o.width - 6, "      ")));
   }
   return out.join("\n");
 }
 
 /** A misconception: its name, what it means, the fix in the program's language, what to re-read. */
-export function formatMisconception(m: Misconception, o: Pick<ReportOptions, "lang" | "width" | "program">): string {
+function formatMisconception(m: Misconception, o: Pick<ReportOptions, "lang" | "width" | "program">): string {
   const { lang } = o;
   const out = [
     `    ${pc.yellow(`${t(lang, "looksLike")}${colon(lang)}${quoted(m, lang)}`)}`,
     wrap(m.explain[lang], o.width, "      "),
   ];
-  const kind = programKind(o.program);
-  const fixes = m.fix ? (kind && m.fix[kind] ? [m.fix[kind]!] : Object.values(m.fix)) : [];
-  if (fixes.length > 0)
-    out.push(`      ${t(lang, "fix")}${colon(lang).trimEnd()}`, ...fixes.map((f) => `        ${pc.cyan(f)}`));
+  const fixes = fixesFor(m, o.program);
+  if (fixes.length > 0) {
+    out.push(`      ${t(lang, "fix")}${colon(lang).trimEnd()}`);
+    for (const f of fixes) out.push(...f.split("\n").map((line) => `        ${pc.cyan(line)}`));
+  }
   out.push(wrap(`${t(lang, "reread")}${colon(lang)}${m.reread[lang]}`, o.width, "      "));
   return out.join("\n");
 }
 
-const indent = (text: string, by: string) =>
-  text
-    .split("\n")
-    .map((l) => by + l)
-    .join("\n");
-
 export type Row = {
   id: ExerciseId;
-  state: "passed" | "failing" | "not-started" | "untouched";
+  /** not-graded: started, but another exercise was asked for this time. */
+  state: "passed" | "failing" | "not-started" | "untouched" | "not-graded";
   detail: string;
   where: string;
 };
 
-/** The learner's table of exercises, and the progress bar over them. */
-export function formatProgress(rows: Row[], lang: Lang): string {
+/** The learner's table of exercises (`rows`), and the progress bar over all of them (`all`, by default the rows). */
+export function formatProgress(rows: Row[], lang: Lang, all: Row[] = rows): string {
   const title = (id: ExerciseId) =>
     padTo(
       `${id} ${exercise(id).title[lang]}`,
       Math.max(...rows.map((r) => widthOf(`${r.id} ${exercise(r.id).title[lang]}`))),
     );
-  const mark = { passed: pc.green("✓"), failing: pc.red("✗"), "not-started": pc.dim("·"), untouched: pc.dim("·") };
+  const mark = {
+    passed: pc.green("✓"),
+    failing: pc.red("✗"),
+    "not-started": pc.dim("·"),
+    untouched: pc.dim("·"),
+    "not-graded": pc.dim("?"),
+  };
   const details = rows.map((r) => r.detail);
   const detailWidth = Math.max(...details.map((d) => widthOf(d.replace(/\x1b\[[0-9;]*m/g, ""))));
   const lines = rows.map(
     (r) => `  ${mark[r.state]} ${title(r.id)}  ${padTo(r.detail, detailWidth)}  ${pc.dim(r.where)}`,
   );
-  const passed = rows.filter((r) => r.state === "passed").length;
+  const passed = all.filter((r) => r.state === "passed").length;
   const cells = 24;
-  const full = Math.round((passed / rows.length) * cells);
+  const full = Math.round((passed / all.length) * cells);
   const bar = pc.green("█".repeat(full)) + pc.dim("░".repeat(cells - full));
-  const word = lang === "zh" ? `${passed}/${rows.length} 个练习已通过` : `${passed}/${rows.length} exercises passed`;
+  const word = lang === "zh" ? `${passed}/${all.length} 个练习已通过` : `${passed}/${all.length} exercises passed`;
   lines.push(`${lang === "zh" ? "进度" : "progress"} ${bar} ${word}`);
   return lines.join("\n");
 }

@@ -3,7 +3,7 @@
  * network), and never more than a fixed number in the whole process, so grading
  * several programs at a time does not swamp a small machine.
  */
-import { seedFor, type Transport, type WireEvent } from "../harness/index.ts";
+import { limiter, seedFor, type Transport, type WireEvent } from "../harness/index.ts";
 import { CHECKS } from "./checks/index.ts";
 import { CheckFailure, Exam, type Check, type ExerciseId, type GradeOptions } from "./exam.ts";
 import { diagnose, type Misconception, type MisconceptionId } from "./misconceptions.ts";
@@ -21,7 +21,8 @@ export type CheckResult = {
   symptoms: MisconceptionId[];
   notListening?: boolean;
   events: WireEvent[];
-  outputs: { label: string; kind: "output" | "screen"; text: string }[];
+  /** What the programs printed and the terminals show; `whose` for a program the grader started itself. */
+  outputs: { label: string; kind: "output" | "screen"; text: string; whose?: Text }[];
   seed: number;
   ms: number;
 };
@@ -35,29 +36,14 @@ export type Verdict = {
   misconceptions: Misconception[];
 };
 
-/** How many checks run at once in this process. */
-export const PARALLEL = 16;
-
-let running = 0;
-const waiting: (() => void)[] = [];
-/** Run `job` when one of the PARALLEL places is free; a job that ends hands its place to the next. */
-async function slot<T>(job: () => Promise<T>): Promise<T> {
-  if (running < PARALLEL) running++;
-  else await new Promise<void>((r) => waiting.push(r));
-  try {
-    return await job();
-  } finally {
-    const next = waiting.shift();
-    if (next) next();
-    else running--;
-  }
-}
+/** At most this many checks at once in the whole process: grading several programs does not swamp a small machine. */
+const slot = limiter(16);
 
 /** The checks of an exercise over one transport, in catalogue order. */
 export const checksFor = (id: ExerciseId, transport: Transport): Check[] =>
   CHECKS.filter((k) => k.lesson === id && k.transports.includes(transport));
 
-/** Run one check when there is room for it (see PARALLEL); never throws. */
+/** Run one check when there is room for it (see slot); never throws. */
 export const runCheckInTurn = (check: Check, transport: Transport, o: GradeOptions): Promise<CheckResult> =>
   slot(() => runCheck(check, transport, o));
 
@@ -87,7 +73,7 @@ export async function runCheck(check: Check, transport: Transport, o: GradeOptio
       symptoms: [...new Set([...f.symptoms, ...c.symptomsInOutput()])],
       notListening: f.notListening,
       events: [...c.wire.events],
-      outputs: c.outputs(15),
+      outputs: c.outputs(15).map(({ label, kind, text, of }) => ({ label, kind, text, whose: c.helpers.get(of) })),
       ms: performance.now() - started,
     };
   } finally {
@@ -96,7 +82,7 @@ export async function runCheck(check: Check, transport: Transport, o: GradeOptio
 }
 
 /**
- * Run checks, all at once (within PARALLEL); results in the order given. Per
+ * Run checks, all at once (within slot's limit); results in the order given. Per
  * transport, the checks share a launch gate: a program that never listens is
  * waited for once, not once per check.
  */
@@ -124,9 +110,27 @@ export async function gradeExercise(
 
 export function verdictOf(id: ExerciseId, transports: Transport[], results: CheckResult[]): Verdict {
   const ok = results.every((r) => r.status === "pass" || r.check.extra);
-  const firstFailing = results.find((r) => r.status !== "pass" && !r.check.extra);
-  return { exercise: id, transports, results, ok, misconceptions: diagnose(firstFailing?.symptoms ?? []) };
+  const first = firstFailing({ results });
+  const misconceptions = first && !first.check.extra ? diagnose(first.symptoms, id) : [];
+  return { exercise: id, transports, results, ok, misconceptions };
+}
+
+/**
+ * The check a learner should look at first: a core check before an extra, its
+ * own failure before a blocked one, and among those the first that names a
+ * misconception (the catalogue's order is the learner's order too).
+ */
+export function firstFailing(v: Pick<Verdict, "results">): CheckResult | undefined {
+  const bad = v.results.filter((r) => r.status !== "pass");
+  const named = (r: CheckResult) => diagnose(r.symptoms).length > 0;
+  const core = bad.filter((r) => !r.check.extra);
+  const own = core.filter((r) => r.status === "fail");
+  return own.find(named) ?? own[0] ?? core[0] ?? bad.find((r) => r.status === "fail") ?? bad[0];
 }
 
 /** Every misconception seen in any failing check, each once. */
-export const allMisconceptions = (v: Verdict): Misconception[] => diagnose(v.results.flatMap((r) => r.symptoms));
+export const allMisconceptions = (v: Verdict): Misconception[] =>
+  diagnose(
+    v.results.flatMap((r) => r.symptoms),
+    v.exercise,
+  );

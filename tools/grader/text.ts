@@ -93,12 +93,36 @@ export function clip(text: string, columns: number): string {
   if (width(text) <= columns) return text;
   let out = "";
   let used = 0;
-  // A colour code is one piece of no width; any other character, its own width.
-  for (const piece of text.slice(0, columns * 4).match(/\x1b\[[0-9;]*m|[^]/gu) ?? []) {
+  // A colour code is one piece of no width; an escape as quoted text shows it ("\\n",
+  // "\\x1b", "\\u{202e}") is one piece too, never cut; any other character, its own width.
+  const PIECE = /\x1b\[[0-9;]*m|\\(?:x[0-9a-f]{2}|u\{[0-9a-f]+\}|[^])|[^]/gu;
+  for (const piece of text.slice(0, columns * 4).match(PIECE) ?? []) {
     const w = piece.startsWith("\x1b") ? 0 : width(piece);
     if (used + w > columns - 1) break;
     out += piece;
     used += w;
   }
   return out + "…" + (out.includes("\x1b[") ? "\x1b[0m" : ""); // a colour cut short ends here
+}
+
+/**
+ * Break `text` into rows of at most `columns` display columns wherever it must
+ * (program output: a path or a traceback has no place to break), at a space when
+ * there is one near the end of the row; each row gets `indent` in front.
+ */
+export function breakAt(text: string, columns: number, indent = ""): string {
+  const room = Math.max(20, columns);
+  const rows: string[] = [];
+  let row = "";
+  for (const ch of text) {
+    if (width(row + ch) > room) {
+      const space = row.lastIndexOf(" ");
+      const cut = space > room * 0.6 ? space + 1 : row.length;
+      rows.push(row.slice(0, cut).trimEnd());
+      row = row.slice(cut);
+    }
+    row += ch;
+  }
+  rows.push(row);
+  return rows.map((r) => indent + r).join("\n");
 }

@@ -6,14 +6,80 @@
  * shown. The full timeline is WireLog.format(), shown by --verbose.
  */
 import { escapeBytes, type WireEvent } from "../harness/index.ts";
+import { noteIn } from "../harness/notes.ts";
 import { clip, padTo, width, type Lang } from "./text.ts";
 
-type Row = { at: number; peer: string; kind: WireEvent["kind"]; pieces: string[]; note?: string; like: number };
+type Row = {
+  at: number;
+  peer: string;
+  kind: WireEvent["kind"];
+  /** Each read or write, quoted. */
+  pieces: string[];
+  /** The first bytes of them all, cut anywhere: what the row is about. */
+  start: string;
+  note?: string;
+  like: number;
+};
 
-const ARROW: Record<WireEvent["kind"], string> = { open: "open", sent: "->", recv: "<-", close: "close", note: "note" };
+const ARROWS: Record<Lang, Record<WireEvent["kind"], string>> = {
+  en: { open: "open", sent: "->", recv: "<-", close: "close", note: "note" },
+  zh: { open: "打开", sent: "->", recv: "<-", close: "关闭", note: "注" },
+};
 
-/** What a row looks like with its numbers blurred: rows that only differ there are repeats. */
-const shape = (r: Row) => `${r.peer} ${r.kind} ${r.note ?? ""} ${r.pieces.join(" ")}`.replace(/\d+/g, "#");
+/** Bytes as a quoted string, the start of them only when there are more than `max`. */
+function quoted(bytes: Uint8Array, max: number, lang: Lang): string {
+  if (bytes.length <= max) return escapeBytes(bytes);
+  const size = lang === "zh" ? `（共 ${bytes.length} 字节）` : `(${bytes.length} bytes)`;
+  return `${escapeBytes(bytes.subarray(0, max))}…${size}`;
+}
+
+/** Every event, one a row, for --verbose: the last `limit` of them, notes in `lang`. */
+export function fullTimeline(events: readonly WireEvent[], o: { limit: number; width: number; lang: Lang }): string[] {
+  const rows = events.slice(-o.limit);
+  const who = Math.max(4, ...rows.map((e) => width(e.peer)));
+  const lines = rows.map((e) => {
+    const note = noteIn(e, o.lang);
+    const what = [e.bytes ? quoted(e.bytes, o.width, o.lang) : "", e.bytes && note ? `(${note})` : (note ?? "")]
+      .filter(Boolean)
+      .join("  ");
+    return `${e.at.toFixed(1).padStart(8)} ms  ${padTo(e.peer, who)}  ${padTo(ARROWS[o.lang][e.kind], 5)}  ${what}`;
+  });
+  const left = events.length - rows.length;
+  if (left > 0) lines.unshift(o.lang === "zh" ? `  （省略了更早的 ${left} 个事件）` : `  (${left} earlier events left out)`);
+  return lines;
+}
+
+/**
+ * What a row looks like with its numbers blurred and the cuts between its pieces
+ * ignored: rows that only differ there are repeats (line 5600 of a flood, read
+ * in 7 pieces, is like line 5800, read in 2).
+ */
+const shape = (r: Row) => `${r.peer} ${r.kind} ${r.note ?? ""} ${r.start}`.replace(/\d+/g, "#");
+const START = 80;
+const decoder = new TextDecoder();
+
+/**
+ * Repeats: a row like the one before, or a block of two or three rows like the
+ * block before (a line sent, the line relayed; again and again), is counted on
+ * the rows kept, not shown.
+ */
+function collapse(rows: Row[]): Row[] {
+  const kept: Row[] = [];
+  next: for (let i = 0; i < rows.length; ) {
+    for (const size of [1, 2, 3]) {
+      const block = kept.slice(-size);
+      const coming = rows.slice(i, i + size);
+      if (block.length === size && coming.length === size && block.every((b, k) => shape(b) === shape(coming[k]!))) {
+        for (const b of block) b.like++;
+        i += size;
+        continue next;
+      }
+    }
+    kept.push(rows[i]!);
+    i++;
+  }
+  return kept;
+}
 
 export function compactTimeline(
   events: readonly WireEvent[],
@@ -23,9 +89,8 @@ export function compactTimeline(
   for (const e of events) {
     const last = rows[rows.length - 1];
     // Only the start of a big write is ever shown: escape no more than that.
-    const bytes = e.bytes
-      ? escapeBytes(e.bytes.subarray(0, 160)) + (e.bytes.length > 160 ? `…(${e.bytes.length} bytes)` : "")
-      : undefined;
+    const bytes = e.bytes ? quoted(e.bytes, 160, o.lang) : undefined;
+    const note = noteIn(e, o.lang);
     // A disturbed write goes out in pieces a moment apart: one row, pieces side by side.
     if (
       bytes &&
@@ -33,26 +98,22 @@ export function compactTimeline(
       last.peer === e.peer &&
       last.kind === e.kind &&
       !last.note &&
-      !e.note &&
+      !note &&
       e.at - last.at < 50 &&
       last.pieces.length < 40
     ) {
       last.pieces.push(bytes);
+      if (last.start.length < START) last.start += decoder.decode(e.bytes!.subarray(0, START));
       continue;
     }
-    rows.push({ at: e.at, peer: e.peer, kind: e.kind, pieces: bytes ? [bytes] : [], note: e.note, like: 0 });
+    const start = e.bytes ? decoder.decode(e.bytes.subarray(0, START)) : "";
+    rows.push({ at: e.at, peer: e.peer, kind: e.kind, pieces: bytes ? [bytes] : [], start, note, like: 0 });
   }
-  // Repeats: keep the first of a run, and count the others.
-  const kept: Row[] = [];
-  for (const r of rows) {
-    const last = kept[kept.length - 1];
-    if (last && shape(last) === shape(r)) last.like++;
-    else kept.push(r);
-  }
+  const kept = collapse(rows);
   const shown = kept.slice(-o.rows);
   const who = Math.max(4, ...shown.map((r) => r.peer.length));
   const lines = shown.map((r) => {
-    const head = `${r.at.toFixed(1).padStart(7)} ms  ${padTo(r.peer, who)}  ${padTo(ARROW[r.kind], 5)}  `;
+    const head = `${r.at.toFixed(1).padStart(7)} ms  ${padTo(r.peer, who)}  ${padTo(ARROWS[o.lang][r.kind], 5)}  `;
     const zh = o.lang === "zh";
     const unit = r.kind === "sent" ? (zh ? "次写入" : " writes") : zh ? "次读取" : " reads";
     const many = r.pieces.length > 1 ? `  (${r.pieces.length}${unit})` : "";

@@ -6,6 +6,7 @@
  * the chat protocol's words (join, member, waitFor) on top.
  */
 import type { Socket } from "bun";
+import { recordNote, type WireNoteId } from "./notes.ts";
 import { HOST, type Transport } from "./ports.ts";
 import type { WireKind, WireLog } from "./wire.ts";
 
@@ -59,6 +60,12 @@ export interface Peer {
   flushed(): Promise<void>;
   /** TCP: stop reading (true) or read again (false): a reader that falls behind. */
   hold(on: boolean): void;
+  /**
+   * TCP: close our sending side only (the program reads its end), and keep
+   * reading what it sends: a client that has left, to a program that keeps
+   * writing to it anyway. UDP: close.
+   */
+  halfClose(): void;
   /** TCP: close with a reset (RST) instead of a normal close. UDP: close. */
   reset(): void;
   close(): void;
@@ -140,7 +147,10 @@ class Inbox {
 /** A Peer: what both transports do alike, and what each does its own way. */
 type Common = Pick<Peer, "name" | "transport" | "localPort" | "send"> & { isClosed: () => boolean; inbox: Inbox };
 
-function peer(common: Common, own: Pick<Peer, "sendExact" | "flushed" | "hold" | "reset" | "close">): Peer {
+function peer(
+  common: Common,
+  own: Pick<Peer, "sendExact" | "flushed" | "hold" | "halfClose" | "reset" | "close">,
+): Peer {
   const { name, transport, localPort, isClosed, send, inbox } = common;
   return {
     name,
@@ -162,10 +172,11 @@ function peer(common: Common, own: Pick<Peer, "sendExact" | "flushed" | "hold" |
 /** The wire log's record(), or nothing when there is no log; errors also go to onError. */
 function recorder(o: ClientOptions) {
   const name = o.name ?? "client";
-  const record = (kind: WireKind, bytes?: Uint8Array, note?: string) => o.wire?.record(name, kind, bytes, note);
-  const error = (message: string) => {
-    record("note", undefined, message);
-    o.onError?.(message);
+  const record = (kind: WireKind, bytes?: Uint8Array, note?: WireNoteId, values?: Record<string, string>) =>
+    note ? recordNote(o.wire, name, kind, note, values, bytes) : o.wire?.record(name, kind, bytes);
+  const error = (note: "error" | "send-failed", message: string) => {
+    record("note", undefined, note, { message });
+    o.onError?.(`${note === "error" ? "error" : "send failed"}: ${message}`);
   };
   return { name, record, error };
 }
@@ -184,6 +195,8 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
   const kernelQueue: Uint8Array[] = []; // writes the kernel has not taken yet
   let pumping = false;
   let closed = false;
+  let held = false; // hold(true): not reading until hold(false)
+  let napping = false; // disturbed: a short pause after a read
   const waiters: (() => void)[] = [];
   const settled = () => !pumping && pending.length === 0 && kernelQueue.length === 0;
   const wake = () => {
@@ -234,24 +247,28 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
         const pauseMs = o.disturb?.readPause() ?? 0;
         if (pauseMs > 0 && typeof s.pause === "function") {
           s.pause();
-          setTimeout(() => s.resume(), pauseMs);
+          napping = true;
+          setTimeout(() => {
+            napping = false;
+            if (!held) s.resume(); // a hold(true) since then outlasts the nap
+          }, pauseMs);
         }
       },
       drain: (s) => drainKernel(s),
       close(_s, err) {
         const byProgram = !closed;
-        if (byProgram) record("close", undefined, `closed by the program${err ? ` (${err.message})` : ""}`);
+        if (byProgram) record("close", undefined, "closed-by-program", { why: err?.message ?? "" });
         closed = true;
         wake();
         if (byProgram) o.onClose?.();
       },
       error(_s, err) {
-        error(`error: ${err.message}`);
+        error("error", err.message);
       },
     },
   });
   sock.setNoDelay(true); // each write leaves as its own segment: splits stay split
-  record("open", undefined, `${HOST}:${sock.localPort} -> ${host}:${port}`);
+  record("open", undefined, "connected", { from: `${HOST}:${sock.localPort}`, to: `${host}:${port}` });
   const sendExact = (data: string | Uint8Array) => {
     if (!closed) writeNow(sock, toBytes(data));
   };
@@ -264,7 +281,7 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
   const end = (how: "close" | "reset") => {
     if (closed) return;
     closed = true;
-    record("close", undefined, how === "reset" ? "we reset the connection (RST)" : "we closed");
+    record("close", undefined, how === "reset" ? "we-reset" : "we-closed");
     if (how === "reset") sock.terminate();
     else sock.end();
   };
@@ -272,9 +289,15 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
     sendExact,
     flushed: () => (settled() ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))),
     hold(on) {
+      held = on;
       if (on) sock.pause();
-      else sock.resume();
-      record("note", undefined, on ? "we stop reading" : "we read again");
+      else if (!napping) sock.resume();
+      record("note", undefined, on ? "stop-reading" : "read-again");
+    },
+    halfClose() {
+      if (closed) return;
+      record("close", undefined, "we-half-closed");
+      sock.shutdown(); // our sending side only: what the program sends still arrives
     },
     reset: () => end("reset"),
     close: () => end("close"),
@@ -298,24 +321,24 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
     binaryType: "uint8array",
     socket: {
       data(_s, buf, fromPort, fromAddress) {
-        const note = fromPort === port && fromAddress === host ? undefined : `from ${fromAddress}:${fromPort}`;
-        record("recv", buf, note);
+        const stranger = fromPort !== port || fromAddress !== host;
+        record("recv", buf, stranger ? "from" : undefined, { address: `${fromAddress}:${fromPort}` });
         inbox.receive(buf);
       },
       error(...args: unknown[]) {
         const err = args.find((a) => a instanceof Error);
-        error(`error: ${err?.message ?? "unknown"}`);
+        error("error", err?.message ?? "unknown");
       },
     },
   });
-  record("open", undefined, `udp ${HOST}:${sock.port}, talking to ${host}:${port}`);
-  const out = (bytes: Uint8Array, note?: string) => {
+  record("open", undefined, "udp-opened", { local: `${HOST}:${sock.port}`, remote: `${host}:${port}` });
+  const out = (bytes: Uint8Array, note?: "duplicate" | "reordered") => {
     if (closed) return;
     record("sent", bytes, note);
     try {
       sock.send(bytes, port, host);
     } catch (err) {
-      error(`send failed: ${(err as Error).message}`);
+      error("send-failed", (err as Error).message);
     }
   };
   const release = () => {
@@ -323,7 +346,7 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
     clearTimeout(held.timer);
     const { bytes } = held;
     held = undefined;
-    out(bytes, "sent late: reordered");
+    out(bytes, "reordered");
   };
   const send = (data: string | Uint8Array) => {
     const bytes = toBytes(data);
@@ -341,7 +364,7 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
     if (closed) return;
     release();
     closed = true;
-    record("close", undefined, "we closed our socket");
+    record("close", undefined, "we-closed-socket");
     sock.close();
   };
   return peer({ name, transport: "udp", localPort: sock.port, isClosed: () => closed, send, inbox }, {
@@ -351,6 +374,7 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
     },
     flushed: async () => release(),
     hold() {},
+    halfClose: close,
     reset: close,
     close,
   });

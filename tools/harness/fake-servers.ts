@@ -4,6 +4,7 @@
  */
 import type { Socket } from "bun";
 import { framedLines } from "./clients.ts";
+import { recordNote } from "./notes.ts";
 import { HOST, type Transport } from "./ports.ts";
 import type { WireLog } from "./wire.ts";
 
@@ -66,7 +67,7 @@ export async function tcpServer(o: FakeServerOptions): Promise<FakeServer> {
       open(s) {
         s.data = { received: [], decoder: new TextDecoder(), closed: false, unsent: [] };
         conns.push(s);
-        o.wire.record(o.name, "open", undefined, `accepted ${s.remoteAddress}:${s.remotePort}`);
+        recordNote(o.wire, o.name, "open", "accepted", { address: `${s.remoteAddress}:${s.remotePort}` });
         if (o.greeting) send(s, linesOf(o.greeting));
       },
       drain: flush,
@@ -76,10 +77,10 @@ export async function tcpServer(o: FakeServerOptions): Promise<FakeServer> {
       },
       close(s) {
         s.data.closed = true;
-        o.wire.record(o.name, "close", undefined, "the client closed");
+        recordNote(o.wire, o.name, "close", "client-closed");
       },
       error(_s, err) {
-        o.wire.record(o.name, "note", undefined, `error: ${err.message}`);
+        recordNote(o.wire, o.name, "note", "error", { message: err.message });
       },
     },
   });
@@ -106,11 +107,11 @@ export async function udpServer(o: FakeServerOptions): Promise<FakeServer> {
   const datagrams: string[] = [];
   const heard = new Map<string, { address: string; port: number }>();
   const send = (bytes: Uint8Array, { address, port }: { address: string; port: number }) => {
-    o.wire.record(o.name, "sent", bytes, `to ${address}:${port}`);
+    recordNote(o.wire, o.name, "sent", "to", { address: `${address}:${port}` }, bytes);
     try {
       sock.send(bytes, port, address);
     } catch (err) {
-      o.wire.record(o.name, "note", undefined, `send failed: ${(err as Error).message}`);
+      recordNote(o.wire, o.name, "note", "send-failed", { message: (err as Error).message });
     }
   };
   const sock = await Bun.udpSocket({
@@ -122,13 +123,13 @@ export async function udpServer(o: FakeServerOptions): Promise<FakeServer> {
         const key = `${address}:${port}`;
         const known = heard.has(key);
         if (!known) heard.set(key, { address, port });
-        o.wire.record(o.name, "recv", buf, `from ${key}`);
+        recordNote(o.wire, o.name, "recv", "from", { address: key }, buf);
         datagrams.push(new TextDecoder().decode(buf));
         if (!known && o.greeting) for (const line of o.greeting) send(linesOf([line]), { address, port });
       },
       error(...args: unknown[]) {
         const err = args.find((a) => a instanceof Error);
-        o.wire.record(o.name, "note", undefined, `error: ${err?.message ?? "unknown"}`);
+        recordNote(o.wire, o.name, "note", "error", { message: err?.message ?? "unknown" });
       },
     },
   });

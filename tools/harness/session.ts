@@ -20,6 +20,9 @@ export type SessionOptions = {
   disturb?: (random: () => number) => Disturbance;
 };
 
+/** What one program printed, or one terminal shows. */
+export type Output = { of: Program | TerminalProgram; label: string; kind: "output" | "screen"; text: string };
+
 /** What runs: a lesson's program (the kit's own, or LESSON_0N_CMD), or any command. */
 export type Runnable = LessonId | Command;
 const commandOf = (what: Runnable, transport: Transport): Command =>
@@ -115,12 +118,17 @@ export class Session {
     if (!ok) throw new Error(`${typeof message === "function" ? message() : message}\n\n${this.report()}`);
   }
 
-  /** The last `lines` lines of each program's output and each terminal's screen, labelled. */
-  outputs(lines = 40): { label: string; kind: "output" | "screen"; text: string }[] {
+  /** The last `lines` lines of each program's output and each terminal's screen, labelled, and whose they are. */
+  outputs(lines = 40): Output[] {
     return [
-      ...this.started.map((p) => ({ label: p.label, kind: "output" as const, text: tail(p.output(), lines) })),
-      ...this.terms.map((t) => ({ label: t.label, kind: "screen" as const, text: tail(t.screen(), lines) })),
+      ...this.started.map((p) => ({ of: p, label: p.label, kind: "output" as const, text: tail(p.output(), lines) })),
+      ...this.terms.map((t) => ({ of: t, label: t.label, kind: "screen" as const, text: tail(t.screen(), lines) })),
     ];
+  }
+
+  /** Close this too when the session closes (a listener of the test's own, say). */
+  defer(close: () => void): void {
+    this.closers.push(close);
   }
 
   /** The wire timeline, then each program's output and each terminal's screen. */

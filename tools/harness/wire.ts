@@ -13,6 +13,8 @@ export type WireEvent = {
   kind: WireKind;
   bytes?: Uint8Array;
   note?: string;
+  /** The note as data, an id and its values (tools/harness/notes.ts), so a report can word it in its language. */
+  said?: { id: string; values: Record<string, string> };
 };
 
 /** Every byte the test sent and received, per peer, in order: the raw material of a report. */
@@ -20,8 +22,8 @@ export class WireLog {
   readonly events: WireEvent[] = [];
   private readonly start = performance.now();
 
-  record(peer: string, kind: WireKind, bytes?: Uint8Array, note?: string) {
-    this.events.push({ at: performance.now() - this.start, peer, kind, bytes: bytes?.slice(), note });
+  record(peer: string, kind: WireKind, bytes?: Uint8Array, note?: string, said?: WireEvent["said"]) {
+    this.events.push({ at: performance.now() - this.start, peer, kind, bytes: bytes?.slice(), note, said });
   }
 
   /** All bytes one peer received (or sent), joined. */

@@ -6,7 +6,7 @@ import { pause } from "../../harness/index.ts";
 import { CheckFailure, type Check } from "../exam.ts";
 import type { MisconceptionId } from "../misconceptions.ts";
 import { both } from "../text.ts";
-import { BOTH, left, notices, room, stopsCleanly, sync, TCP, UDP } from "./common.ts";
+import { BOTH, left, notices, room, sigtermCheck, sync, TCP, UDP } from "./common.ts";
 import { floodPastOneReader } from "./flood.ts";
 
 export const HUB_CHECKS: Check[] = [
@@ -15,6 +15,10 @@ export const HUB_CHECKS: Check[] = [
     lesson: "02",
     transports: BOTH,
     name: both("delivers a line to every other client", "把一行发给其他每个客户端"),
+    reread: both(
+      "lessons/02-hub.ts §2 and §3: the clients table, join() and broadcast()",
+      "lessons/02-hub.ts §2 和 §3：clients 表、join() 和 broadcast()",
+    ),
     async run(c) {
       await c.launch();
       const [ann, bo, cy] = await room(c, ["ann", "bo", "cy"]);
@@ -28,6 +32,10 @@ export const HUB_CHECKS: Check[] = [
     lesson: "02",
     transports: BOTH,
     name: both("never sends a line back to its sender", "从不把一行发回给它的发送者"),
+    reread: both(
+      "lessons/02-hub.ts §2: broadcast(line, from) skips `from`",
+      "lessons/02-hub.ts §2：broadcast(line, from) 跳过 `from`",
+    ),
     async run(c) {
       await c.launch();
       const [ann, bo] = await room(c, ["ann", "bo"]);
@@ -37,9 +45,11 @@ export const HUB_CHECKS: Check[] = [
       });
       await sync(c, bo!, ann!);
       if (ann!.text().includes("only for the others")) {
-        c.fail(both("ann does not get her own line back", "ann 不会收到自己发的那一行"), c.arrived(ann!), [
-          "echo-to-sender",
-        ]);
+        c.fail(
+          both("ann does not get her own line back", "ann 不会收到自己发的那一行"),
+          c.arrived(ann!, "only for the others"),
+          ["echo-to-sender"],
+        );
       }
     },
   },
@@ -48,6 +58,10 @@ export const HUB_CHECKS: Check[] = [
     lesson: "02",
     transports: BOTH,
     name: both("names the sender of each line by its host:port", "用 host:port 标明每一行的发送者"),
+    reread: both(
+      'lessons/02-hub.ts §3: receive(), each line sent as "<host:port> line"',
+      'lessons/02-hub.ts §3：receive()，每一行以 "<host:port> 那一行" 发出',
+    ),
     async run(c) {
       await c.launch();
       const [ann, bo] = await room(c, ["ann", "bo"]);
@@ -66,6 +80,10 @@ export const HUB_CHECKS: Check[] = [
     lesson: "02",
     transports: BOTH,
     name: both('announces joining and leaving with lines starting "***"', '用以 "***" 开头的行通知加入和离开'),
+    reread: both(
+      "lessons/02-hub.ts §3 join() and leave(); §4 hear() and forget() over UDP",
+      "lessons/02-hub.ts §3 join() 和 leave()；UDP 上是 §4 hear() 和 forget()",
+    ),
     async run(c) {
       await c.launch();
       const [ann, bo] = await room(c, ["ann", "bo"]);
@@ -90,6 +108,8 @@ export const HUB_CHECKS: Check[] = [
       }
       if (c.transport === "udp") bo!.sendExact("/quit\n");
       bo!.close();
+      // Over UDP, "/quit" relayed to the others as a chat line: the hub never took bo out.
+      const quitRelayed = () => ann!.lines().some((l) => !l.startsWith("***") && l.includes("/quit"));
       await c.waitFor(
         () => notices(ann!, bo!).length >= 2,
         both(
@@ -97,6 +117,7 @@ export const HUB_CHECKS: Check[] = [
           `ann 收到第二行 "*** ..."，写着 bo 的端口 ${port}（离开）`,
         ),
         () => c.arrived(ann!),
+        () => (quitRelayed() ? ["clients-never-removed"] : []),
       );
     },
   },
@@ -109,11 +130,18 @@ export const HUB_CHECKS: Check[] = [
       "有客户端消失后继续转发，也接纳新来的客户端",
     ),
     subject: both("the step after a client vanishes", "有客户端消失之后这一步"),
+    reread: both(
+      "lessons/02-hub.ts §3 leave(); over UDP, B4 trySend()",
+      "lessons/02-hub.ts §3 leave()；UDP 上是 B4 trySend()",
+    ),
     async run(c) {
       await c.launch();
       const [ann, bo, cy] = await room(c, ["ann", "bo", "cy"]);
       c.reached();
-      cy!.close(); // over UDP without "/quit": the hub's next datagram to cy bounces
+      // TCP: cy closes its sending side and goes on reading, so a hub that never took
+      // cy out is seen writing to it. UDP: cy closes without "/quit", and the hub's
+      // next datagram to cy bounces.
+      cy!.halfClose();
       await pause(30);
       // A TCP hub that crashes here kept the dead socket; a UDP hub that crashes
       // has no error handler; a UDP hub that runs on but loses lines for the living
@@ -129,6 +157,16 @@ export const HUB_CHECKS: Check[] = [
       await c.hear(bo!, "di is new here", { symptoms: blame });
       bo!.sendLine("welcome, di");
       await c.hear(di, "welcome, di", { symptoms: blame });
+      if (c.transport === "tcp" && cy!.text().includes("after cy:")) {
+        c.fail(
+          both(
+            "cy, who left (it closed its side of the connection), gets nothing more",
+            "已经离开的 cy（它关闭了自己这一侧的连接）不再收到任何东西",
+          ),
+          c.arrived(cy!, "after cy:"),
+          ["clients-never-removed"],
+        );
+      }
     },
   },
   {
@@ -137,6 +175,7 @@ export const HUB_CHECKS: Check[] = [
     transports: TCP,
     name: both("survives a client that resets its connection", "客户端重置连接后照常工作"),
     subject: both("the step after a reset", "连接重置之后这一步"),
+    reread: both("lessons/02-hub.ts B5: one client's errors", "lessons/02-hub.ts B5：一个客户端的错误"),
     async run(c) {
       await c.launch();
       const [ann, bo, cy] = await room(c, ["ann", "bo", "cy"]);
@@ -154,6 +193,7 @@ export const HUB_CHECKS: Check[] = [
     lesson: "02",
     transports: BOTH,
     name: both("relays lines from several clients at once", "同时转发多个客户端的行"),
+    reread: both("lessons/02-hub.ts §3: receive(), a buffer per client", "lessons/02-hub.ts §3：receive()，每个客户端一个缓冲区"),
     async run(c) {
       await c.launch();
       const peers = await room(c, ["p1", "p2", "p3", "p4", "p5"]);
@@ -161,9 +201,11 @@ export const HUB_CHECKS: Check[] = [
       for (const p of peers) for (const q of peers) if (q !== p) await c.hear(q, `line from ${p.name}`);
       for (const p of peers) {
         if (p.text().includes(`line from ${p.name}`)) {
-          c.fail(both(`${p.name} does not get its own line back`, `${p.name} 不会收到自己的那一行`), c.arrived(p), [
-            "echo-to-sender",
-          ]);
+          c.fail(
+            both(`${p.name} does not get its own line back`, `${p.name} 不会收到自己的那一行`),
+            c.arrived(p, `line from ${p.name}`),
+            ["echo-to-sender"],
+          );
         }
       }
     },
@@ -176,6 +218,7 @@ export const HUB_CHECKS: Check[] = [
       "relays a line that arrives in two reads as one line, even cut inside a character",
       "分两次读到的一行作为一行转发，即使在字符中间被切开",
     ),
+    reread: both("lessons/02-hub.ts §3: receive(), a buffer per client", "lessons/02-hub.ts §3：receive()，每个客户端一个缓冲区"),
     async run(c) {
       await c.launch();
       const [ann, bo] = await room(c, ["ann", "bo"]);
@@ -198,6 +241,7 @@ export const HUB_CHECKS: Check[] = [
     lesson: "02",
     transports: TCP,
     name: both("relays two lines that arrive in one read as two lines", "一次读到的两行作为两行转发"),
+    reread: both("lessons/02-hub.ts §3: receive(), every complete line", "lessons/02-hub.ts §3：receive()，取出每个完整的行"),
     async run(c) {
       await c.launch();
       const [ann, bo] = await room(c, ["ann", "bo"]);
@@ -219,6 +263,10 @@ export const HUB_CHECKS: Check[] = [
     lesson: "02",
     transports: TCP,
     name: both("never relays half a line", "从不转发半行"),
+    reread: both(
+      "lessons/02-hub.ts §3: receive() and leave(): an unfinished line is dropped",
+      "lessons/02-hub.ts §3：receive() 和 leave()：没说完的行被丢弃",
+    ),
     async run(c) {
       await c.launch();
       const [ann, bo, cy] = await room(c, ["ann", "bo", "cy"]);
@@ -241,6 +289,7 @@ export const HUB_CHECKS: Check[] = [
     lesson: "02",
     transports: TCP,
     name: both("keeps each client's half line to itself", "每个客户端的半行只属于它自己"),
+    reread: both("lessons/02-hub.ts §3: join(), a state per client", "lessons/02-hub.ts §3：join()，每个客户端一个状态"),
     async run(c) {
       await c.launch();
       const [ann, bo, cy] = await room(c, ["ann", "bo", "cy"]);
@@ -270,6 +319,10 @@ export const HUB_CHECKS: Check[] = [
     transports: TCP,
     name: both("keeps relaying while one client is silent in the middle of a line", "一个客户端在行中间沉默时照常转发"),
     subject: both("the step where one client goes quiet", "有客户端沉默的这一步"),
+    reread: both(
+      "lessons/02-hub.ts, its opening comment: the event loop instead of select()",
+      "lessons/02-hub.ts 开头的说明：用事件循环代替 select()",
+    ),
     async run(c) {
       await c.launch();
       const [ann, bo] = await room(c, ["ann", "bo"]);
@@ -290,6 +343,10 @@ export const HUB_CHECKS: Check[] = [
       "有一个客户端不再读取时，照样转发给其他人",
     ),
     subject: both("the step where one client stops reading", "有客户端不再读取的这一步"),
+    reread: both(
+      "lessons/02-hub.ts B1: send(), flush() and the cap on each queue",
+      "lessons/02-hub.ts B1：send()、flush() 和每个队列的上限",
+    ),
     async run(c) {
       await c.launch();
       const [ann, bo, slow] = await room(c, ["ann", "bo", "slow"]);
@@ -303,6 +360,10 @@ export const HUB_CHECKS: Check[] = [
     transports: UDP,
     name: both('forgets a client that sent "/quit"', '忘掉发送了 "/quit" 的客户端'),
     subject: both('the step after "/quit"', '"/quit" 之后这一步'),
+    reread: both(
+      'lessons/02-hub.ts §4: hear() and forget(), "/quit"',
+      'lessons/02-hub.ts §4：hear() 和 forget()，"/quit"',
+    ),
     async run(c) {
       await c.launch();
       const [ann, bo, cy] = await room(c, ["ann", "bo", "cy"]);
@@ -314,9 +375,11 @@ export const HUB_CHECKS: Check[] = [
       await sync(c, cy!, ann!);
       await pause(30);
       if (bo!.text().includes("bo should not see this")) {
-        c.fail(both('bo gets nothing after "/quit"', 'bo 在 "/quit" 之后什么也收不到'), c.arrived(bo!), [
-          "clients-never-removed",
-        ]);
+        c.fail(
+          both('bo gets nothing after "/quit"', 'bo 在 "/quit" 之后什么也收不到'),
+          c.arrived(bo!, "bo should not see this"),
+          ["clients-never-removed"],
+        );
       }
     },
   },
@@ -326,6 +389,7 @@ export const HUB_CHECKS: Check[] = [
     transports: UDP,
     name: both("forgets a client that stays silent longer than --idle", "忘掉沉默超过 --idle 的客户端"),
     subject: both("the step where one client goes silent", "有客户端沉默的这一步"),
+    reread: both("lessons/02-hub.ts B4: forgetTheSilent()", "lessons/02-hub.ts B4：forgetTheSilent()"),
     async run(c) {
       await c.launch(["--idle", "0.5"]);
       const [ann, bo] = await room(c, ["ann", "bo"]);
@@ -364,6 +428,10 @@ export const HUB_CHECKS: Check[] = [
     lesson: "02",
     transports: UDP,
     name: both("relays a datagram that has no newline", "转发没有换行符的数据报"),
+    reread: both(
+      "lessons/02-hub.ts §4: hear(), one datagram is one message",
+      "lessons/02-hub.ts §4：hear()，一个数据报就是一条消息",
+    ),
     async run(c) {
       await c.launch();
       const [ann, bo] = await room(c, ["ann", "bo"]);
@@ -371,20 +439,8 @@ export const HUB_CHECKS: Check[] = [
       await c.hear(bo!, "no newline", { symptoms: ["udp-like-tcp"] });
     },
   },
-  {
-    id: "02.sigterm",
-    lesson: "02",
-    transports: BOTH,
-    extra: true,
-    name: both("stops with exit code 0 on SIGTERM", "收到 SIGTERM 时以退出码 0 结束"),
-    subject: both("the SIGTERM step", "SIGTERM 这一步"),
-    async run(c) {
-      await c.launch();
-      // Two clients in the room, relayed or not: this check is about the signal only.
-      for (const name of ["ann", "bo"]) (await c.client(name)).sendLine(`${name} is here`);
-      await pause(100);
-      c.reached();
-      await stopsCleanly(c);
-    },
-  },
+  sigtermCheck("02", both("lessons/02-hub.ts §6: stop()", "lessons/02-hub.ts §6：stop()"), async (c) => {
+    for (const name of ["ann", "bo"]) (await c.client(name)).sendLine(`${name} is here`);
+    await pause(100);
+  }),
 ];

@@ -6,12 +6,27 @@
  * on the screen. Strict on behaviour: typing and receiving at the same time, the
  * half-typed line survives, no raw control characters, clean exits.
  */
-import { escapeBytes, type FakeServer, type TerminalProgram } from "../../harness/index.ts";
+import { escapeBytes, HOST, type FakeServer, type Peer, type TerminalProgram } from "../../harness/index.ts";
+import { connectedTo } from "../../harness/kernel.ts";
 import type { Check, Exam } from "../exam.ts";
 import { referenceCommand } from "../exercises.ts";
 import type { MisconceptionId } from "../misconceptions.ts";
 import { both, type Text } from "../text.ts";
-import { BOTH } from "./common.ts";
+import { BOTH, namesPort } from "./common.ts";
+
+const LESSON_02_HUB = both("lesson 02's hub (started by the grader)", "第 02 课的 hub（由评分器启动）");
+
+/**
+ * Has `other` been told of a newcomer: a "***" line naming the port of a
+ * connection to the hub that is neither its own nor one that was there before?
+ * (Without the kernel's table, not on Linux: a line saying "joined"; the hub
+ * speaks English, see Exam.helper.)
+ */
+function joined(other: Peer, port: number, before: Set<number>): boolean {
+  const ports = connectedTo(port)?.filter((p) => p !== other.localPort && !before.has(p));
+  const newcomer = (line: string) => (ports ? ports.some((p) => namesPort(line, p)) : line.includes("joined"));
+  return other.lines().some((line) => line.startsWith("***") && newcomer(line));
+}
 
 /** Everything the stand-in hub received, newline or not. */
 const received = (c: Exam) => new TextDecoder().decode(c.wire.bytes("hub", "recv"));
@@ -58,29 +73,61 @@ const hubGot = (c: Exam): Text => {
  */
 async function clientOf(c: Exam): Promise<{ hub: FakeServer; term: TerminalProgram }> {
   const hub = await c.serve(c.transport);
+  const overTcp = c.transport === "udp" ? c.tcpTrap(hub.port) : () => false;
   const term = c.terminal(c.o.command, c.transport, { port: hub.port, args: c.o.args });
   term.type("ready\r");
+  const expected = both(
+    'the client connects and sends what is typed ("ready" and Enter)',
+    '客户端连上 hub，并发出输入的内容（"ready" 和回车）',
+  );
   await c.waitFor(
-    () => received(c).includes("ready") || !term.running,
-    both(
-      'the client connects and sends what is typed ("ready" and Enter)',
-      '客户端连上 hub，并发出输入的内容（"ready" 和回车）',
-    ),
+    () => received(c).includes("ready") || !term.running || overTcp(),
+    expected,
     () => screenOf(term),
     [],
     c.o.readyMs ?? 5000,
   );
-  if (!term.running) {
-    const exit = await term.exited;
-    c.fail(
-      both("the client keeps running after it connects", "客户端连上之后一直运行"),
-      both(
-        `it exited (code ${exit.code ?? exit.signal}); ${screenOf(term).en}`,
-        `它退出了（${exit.code ?? exit.signal}）；${screenOf(term).zh}`,
-      ),
-    );
-  }
+  await stillRunning(c, term, { port: hub.port, overTcp, expected });
   return { hub, term };
+}
+
+/**
+ * Fail unless the client under test is still running and, given --udp, did not
+ * connect over TCP instead (a UDP hub has nothing to connect to).
+ */
+async function stillRunning(
+  c: Exam,
+  term: TerminalProgram,
+  o: { port: number; overTcp: () => boolean; expected: Text },
+) {
+  if (o.overTcp())
+    c.fail(
+      o.expected,
+      both(
+        `given --udp, your client connected over TCP to ${HOST}:${o.port}, where a UDP hub has nothing to accept(); ` +
+          "it must send datagrams",
+        `收到 --udp 时，你的客户端却用 TCP 连接 ${HOST}:${o.port}，而 UDP hub 在那里没有什么可以 accept()；它必须发送数据报`,
+      ),
+      ["udp-like-tcp"],
+    );
+  if (term.running) return;
+  const exit = await term.exited;
+  const how = exit.signal
+    ? both(`by signal ${exit.signal}`, `被信号 ${exit.signal} 结束`)
+    : both(`code ${exit.code}`, `退出码 ${exit.code}`);
+  const refused = c.transport === "udp" && /ConnectionRefused|ECONNREFUSED|Connection refused/i.test(term.screen());
+  c.fail(
+    both("the client keeps running until it is told to leave", "客户端一直运行，直到被要求离开"),
+    refused
+      ? both(
+          `given --udp, your client connected over TCP, was refused (nothing listens on TCP at ${HOST}:${o.port}) ` +
+            `and exited (${how.en}); it must send datagrams`,
+          `收到 --udp 时，你的客户端却用 TCP 去连接，被拒绝（${HOST}:${o.port} 上没有程序在 TCP 上监听），然后退出了` +
+            `（${how.zh}）；它必须发送数据报`,
+        )
+      : both(`it exited (${how.en}); ${screenOf(term).en}`, `它退出了（${how.zh}）；${screenOf(term).zh}`),
+    refused ? ["udp-like-tcp"] : [],
+  );
 }
 
 /** True when `read()` gives what it gave the last time: nothing moves. */
@@ -119,6 +166,7 @@ function leaves(key: string, keys: string, zhKey: string): Check {
     transports: BOTH,
     name: both(`leaves cleanly on ${key}`, `按 ${zhKey} 时干净地离开`),
     subject: both(`leaving with ${key}`, `用 ${zhKey} 离开这一步`),
+    reread: both("lessons/03-client.ts §1: main() and leave()", "lessons/03-client.ts §1：main() 和 leave()"),
     async run(c) {
       const { hub, term } = await clientOf(c);
       c.reached();
@@ -127,17 +175,17 @@ function leaves(key: string, keys: string, zhKey: string): Check {
         () => !term.running,
         both(`the client exits after ${key}`, `按 ${zhKey} 后客户端退出`),
         () => both(`it is still running 3 s later; ${screenOf(term).en}`, `3 秒后它还在运行；${screenOf(term).zh}`),
-        ["no-clean-exit"],
+        ["no-clean-leave"],
       );
       const exit = await term.exited;
       if (exit.code !== 0) {
         c.fail(
           both(`exit code 0 after ${key}`, `按 ${zhKey} 后以退出码 0 结束`),
           both(
-            `exit ${exit.signal ? `by signal ${exit.signal}` : `code ${exit.code}`}; ${screenOf(term).en}`,
-            `${exit.signal ? `被信号 ${exit.signal} 结束` : `退出码 ${exit.code}`}；${screenOf(term).zh}`,
+            `exit ${exit.signal ? `by signal ${exit.signal}` : `code ${exit.code}`} (its screen is below)`,
+            `${exit.signal ? `被信号 ${exit.signal} 结束` : `退出码 ${exit.code}`}（它的屏幕见下面）`,
           ),
-          ["no-clean-exit"],
+          ["no-clean-leave"],
         );
       }
       if (c.transport === "tcp") {
@@ -145,14 +193,14 @@ function leaves(key: string, keys: string, zhKey: string): Check {
           () => hub.closedClients === 1,
           both("the hub sees the connection close", "hub 看到连接关闭"),
           () => hubGot(c),
-          ["no-clean-exit"],
+          ["no-clean-leave"],
         );
       } else {
         await c.waitFor(
           () => hub.lines().includes("/quit"),
           both('the client tells the UDP hub "/quit"', '客户端告诉 UDP hub "/quit"'),
           () => hubGot(c),
-          ["no-clean-exit"],
+          ["no-clean-leave"],
         );
       }
     },
@@ -167,6 +215,10 @@ export const CLIENT_CHECKS: Check[] = [
     name: both(
       "sends a typed line to the hub and prints a line from the hub",
       "把输入的一行发给 hub，并打印 hub 发来的一行",
+    ),
+    reread: both(
+      "lessons/03-client.ts §3 (TCP) and §4 (UDP): connect, send lines, print lines",
+      "lessons/03-client.ts §3（TCP）和 §4（UDP）：连接、发送行、打印行",
     ),
     async run(c) {
       const { hub, term } = await clientOf(c);
@@ -184,6 +236,10 @@ export const CLIENT_CHECKS: Check[] = [
       "消息到达时保留输入到一半的行，并重新显示",
     ),
     subject: both("the step where a message arrives while you type", "打字时来了消息的这一步"),
+    reread: both(
+      "lessons/03-client.ts §2: print(), above what is being typed",
+      "lessons/03-client.ts §2：print()，打印在正在输入的文字上方",
+    ),
     async run(c) {
       const { hub, term } = await clientOf(c);
       term.type("half-typ");
@@ -219,6 +275,7 @@ export const CLIENT_CHECKS: Check[] = [
       "shows control characters from the network as visible marks, never raw",
       "控制字符显示为可见记号，绝不原样输出",
     ),
+    reread: both("lessons/03-client.ts B3: clean()", "lessons/03-client.ts B3：clean()"),
     async run(c) {
       const { hub, term } = await clientOf(c);
       hub.sendLine(HOSTILE);
@@ -249,29 +306,44 @@ export const CLIENT_CHECKS: Check[] = [
     lesson: "03",
     transports: BOTH,
     name: both("talks to lesson 02's hub together with another client", "和另一个客户端一起，与第 02 课的 hub 交谈"),
+    reread: both(
+      "lessons/03-client.ts §3 and §4; try it: bun lessons/02-hub.ts, then your client",
+      "lessons/03-client.ts §3 和 §4；动手试试：先运行 bun lessons/02-hub.ts，再运行你的客户端",
+    ),
     async run(c) {
-      const hubProgram = await c.start(referenceCommand("02"), c.transport);
-      const other = await c.connect(c.transport, hubProgram.port, "other");
+      const hubProgram = await c.helper(referenceCommand("02"), LESSON_02_HUB);
+      const port = hubProgram.port;
+      const overTcp = c.transport === "udp" ? c.tcpTrap(port) : () => false;
+      const other = await c.connect(c.transport, port, "other");
       if (c.transport === "udp") other.sendLine(""); // join
-      const term = c.terminal(c.o.command, c.transport, { port: hubProgram.port, args: c.o.args });
+      const before = new Set(connectedTo(port) ?? []);
+      const term = c.terminal(c.o.command, c.transport, { port, args: c.o.args });
+      const done = () => !term.running || overTcp();
       // Over TCP the other client hears the client join when it connects: it is running.
       if (c.transport === "tcp") {
+        const expected = both(
+          'the other client gets a "*** ..." line naming the client\'s port (it joined)',
+          "另一个客户端收到一行 \"*** ...\"，写着这个客户端的端口（它加入了）",
+        );
         await c.waitFor(
-          () => other.lines().some((line) => line.startsWith("***") && line.includes("joined")),
-          both("the hub tells the other client that the client joined", "hub 告诉另一个客户端：这个客户端加入了"),
+          () => done() || joined(other, port, before),
+          expected,
           () => both(`${c.arrived(other).en}; ${screenOf(term).en}`, `${c.arrived(other).zh}；${screenOf(term).zh}`),
           [],
           c.o.readyMs ?? 5000,
         );
+        await stillRunning(c, term, { port, overTcp, expected });
       }
       term.type("anyone there?\r");
+      const expected = both("the other client receives the typed line", "另一个客户端收到输入的那一行");
       await c.waitFor(
-        () => other.lines().some((line) => line.includes("anyone there?")),
-        both("the other client receives the typed line", "另一个客户端收到输入的那一行"),
+        () => done() || other.lines().some((line) => line.includes("anyone there?")),
+        expected,
         () => c.arrived(other),
         [],
         c.transport === "tcp" ? c.waitMs : (c.o.readyMs ?? 5000),
       );
+      await stillRunning(c, term, { port, overTcp, expected });
       other.sendLine("yes, me");
       await shows(
         c,

@@ -13,7 +13,7 @@ import { pause, type Peer } from "../../harness/index.ts";
 import type { Check, Exam } from "../exam.ts";
 import { parseChallenge } from "../../../src/protocol.ts";
 import { both } from "../text.ts";
-import { BOTH, notices, room, stopsCleanly, sync, TCP } from "./common.ts";
+import { BOTH, notices, room, sigtermCheck, sync, TCP } from "./common.ts";
 
 /** Nicks of 13 characters: "/nick NAME" then pays for a UDP server's challenge at once. */
 const ALICE = "alice_in_town";
@@ -51,6 +51,7 @@ export const CHAT_CHECKS: Check[] = [
       "relays each line to the others with the sender's nick, never back to the sender",
       "把每一行带着发送者的昵称转发给其他人，从不发回给发送者",
     ),
+    reread: both("lessons/04-chat.ts §3; src/hub.ts, receive()", "lessons/04-chat.ts §3；src/hub.ts 的 receive()"),
     async run(c) {
       await c.launch();
       const [alice, bob, carol] = await members(c, [ALICE, BOB, CAROL]);
@@ -66,9 +67,11 @@ export const CHAT_CHECKS: Check[] = [
       }
       await sync(c, bob!, alice!);
       if (alice!.text().includes("hello from alice")) {
-        c.fail(both(`${ALICE} does not get her own line back`, `${ALICE} 不会收到自己发的那一行`), c.arrived(alice!), [
-          "echo-to-sender",
-        ]);
+        c.fail(
+          both(`${ALICE} does not get her own line back`, `${ALICE} 不会收到自己发的那一行`),
+          c.arrived(alice!, "hello from alice"),
+          ["echo-to-sender"],
+        );
       }
     },
   },
@@ -78,6 +81,7 @@ export const CHAT_CHECKS: Check[] = [
     transports: BOTH,
     name: both('announces a newcomer with a line starting "***"', '用以 "***" 开头的行宣布新成员到来'),
     subject: both("the step where someone new joins", "有新成员加入的这一步"),
+    reread: both("lessons/04-chat.ts §3; src/hub.ts, join()", "lessons/04-chat.ts §3；src/hub.ts 的 join()"),
     async run(c) {
       await c.launch();
       const [alice, bob] = await members(c, [ALICE, BOB]);
@@ -88,7 +92,10 @@ export const CHAT_CHECKS: Check[] = [
       join(carol);
       const tend = tender();
       await c.waitFor(
-        () => (tend(carol), alice!.lines().filter((l) => l.startsWith("***")).length > before),
+        () => {
+          tend(carol);
+          return alice!.lines().filter((l) => l.startsWith("***")).length > before;
+        },
         both(`${ALICE} gets a "*** ..." line when ${CAROL} joins`, `${CAROL} 加入时 ${ALICE} 收到一行 "*** ..."`),
         () => c.arrived(alice!),
       );
@@ -103,6 +110,10 @@ export const CHAT_CHECKS: Check[] = [
       '成员发送 "/quit" 时说明是谁离开了，并让它离开',
     ),
     subject: both('the step after "/quit"', '"/quit" 之后这一步'),
+    reread: both(
+      "src/hub.ts, leave(); src/protocol.ts, parseCommand()",
+      "src/hub.ts 的 leave()；src/protocol.ts 的 parseCommand()",
+    ),
     async run(c) {
       await c.launch();
       const [alice, bob, carol] = await members(c, [ALICE, BOB, CAROL]);
@@ -126,9 +137,11 @@ export const CHAT_CHECKS: Check[] = [
       await c.hear(carol!, "bob should not see this");
       await pause(30);
       if (bob!.text().includes("bob should not see this")) {
-        c.fail(both(`${BOB} gets nothing after "/quit"`, `${BOB} 在 "/quit" 之后什么也收不到`), c.arrived(bob!), [
-          "clients-never-removed",
-        ]);
+        c.fail(
+          both(`${BOB} gets nothing after "/quit"`, `${BOB} 在 "/quit" 之后什么也收不到`),
+          c.arrived(bob!, "bob should not see this"),
+          ["clients-never-removed"],
+        );
       }
     },
   },
@@ -141,6 +154,7 @@ export const CHAT_CHECKS: Check[] = [
       "成员的连接断开时说明是谁离开了，然后照常工作",
     ),
     subject: both("the step after a connection drops", "连接断开之后这一步"),
+    reread: both("src/hub.ts, leave()", "src/hub.ts 的 leave()"),
     async run(c) {
       await c.launch();
       const [alice, bob, carol] = await members(c, [ALICE, BOB, CAROL]);
@@ -168,6 +182,10 @@ export const CHAT_CHECKS: Check[] = [
       "relays a line of 1024 bytes (the settings' BUFFERSIZE) whole, Chinese included",
       "完整转发 1024 字节（settings 的 BUFFERSIZE）的一行，包括中文",
     ),
+    reread: both(
+      "lessons/04-chat.ts §1 BUFFERSIZE and §3: a member hands over whole lines",
+      "lessons/04-chat.ts §1 的 BUFFERSIZE 和 §3：成员交出的是完整的行",
+    ),
     async run(c) {
       await c.launch();
       const [alice, bob] = await members(c, [ALICE, BOB]);
@@ -185,6 +203,10 @@ export const CHAT_CHECKS: Check[] = [
       "加 --lang zh 时说中文（settings 的 LANGUAGE）",
     ),
     subject: both("the step with --lang zh", "--lang zh 这一步"),
+    reread: both(
+      "lessons/04-chat.ts §1: settings.py and language.py; in your starter, SETTINGS.LANGUAGE and the LANGUAGE table",
+      "lessons/04-chat.ts §1：settings.py 和 language.py；在你的起步文件里是 SETTINGS.LANGUAGE 和 LANGUAGE 表",
+    ),
     async run(c) {
       await c.launch(["--lang", "zh"]);
       const [alice] = await members(c, [ALICE, BOB]);
@@ -192,24 +214,18 @@ export const CHAT_CHECKS: Check[] = [
       await c.waitFor(
         () => alice!.lines().some((l) => l.startsWith("***") && CJK.test(l)),
         both(`${ALICE} gets a "*** ..." notice in Chinese`, `${ALICE} 收到一行中文的 "*** ..." 通知`),
-        () => c.arrived(alice!),
+        () => {
+          const got = c.arrived(alice!);
+          return both(
+            `your program was given --lang zh, and ${got.en}: no notice in Chinese`,
+            `你的程序收到了 --lang zh，而 ${got.zh}：没有中文通知`,
+          );
+        },
       );
     },
   },
-  {
-    id: "04.sigterm",
-    lesson: "04",
-    transports: BOTH,
-    extra: true,
-    name: both("stops with exit code 0 on SIGTERM", "收到 SIGTERM 时以退出码 0 结束"),
-    subject: both("the SIGTERM step", "SIGTERM 这一步"),
-    async run(c) {
-      await c.launch();
-      // Two members, relayed or not: this check is about the signal only.
-      for (const name of [ALICE, BOB]) join(await c.client(name));
-      await pause(100);
-      c.reached();
-      await stopsCleanly(c);
-    },
-  },
+  sigtermCheck("04", both("lessons/04-chat.ts §5: stop()", "lessons/04-chat.ts §5：stop()"), async (c) => {
+    for (const name of [ALICE, BOB]) join(await c.client(name));
+    await pause(100);
+  }),
 ];

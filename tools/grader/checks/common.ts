@@ -2,17 +2,40 @@
  * What the checks of several lessons share: the transports a check runs over,
  * a clean stop on SIGTERM, and a room of clients around a hub (lessons 02 and 04).
  */
-import type { Peer, Transport } from "../../harness/index.ts";
-import type { Exam } from "../exam.ts";
+import { until, type Peer, type Transport } from "../../harness/index.ts";
+import type { Check, Exam, ExerciseId } from "../exam.ts";
 import type { MisconceptionId } from "../misconceptions.ts";
-import { both } from "../text.ts";
+import { both, type Text } from "../text.ts";
 
 export const BOTH: readonly Transport[] = ["tcp", "udp"];
 export const TCP: readonly Transport[] = ["tcp"];
 export const UDP: readonly Transport[] = ["udp"];
 
+/**
+ * Lesson N's extra: with a few clients connected (`settle` puts them there,
+ * answered or not: this check is about the signal only), SIGTERM, and the
+ * program exits by itself with code 0 within two seconds.
+ */
+export function sigtermCheck(lesson: ExerciseId, reread: Text, settle: (c: Exam) => Promise<void>): Check {
+  return {
+    id: `${lesson}.sigterm`,
+    lesson,
+    transports: BOTH,
+    extra: true,
+    name: both("stops with exit code 0 on SIGTERM", "收到 SIGTERM 时以退出码 0 结束"),
+    subject: both("the SIGTERM step", "SIGTERM 这一步"),
+    reread,
+    async run(c) {
+      await c.launch();
+      await settle(c);
+      c.reached();
+      await stopsCleanly(c);
+    },
+  };
+}
+
 /** SIGTERM, and the program exits by itself with code 0 within two seconds. */
-export async function stopsCleanly(c: Exam) {
+async function stopsCleanly(c: Exam) {
   const exit = await c.program!.stop("SIGTERM", 2000);
   if (exit.code === 0) return;
   const arrived =
@@ -32,7 +55,7 @@ export async function stopsCleanly(c: Exam) {
       "收到 SIGTERM 后以退出码 0 结束（捕获信号，关闭套接字，退出）",
     ),
     arrived,
-    ["no-clean-exit"],
+    ["ignores-sigterm"],
   );
 }
 
@@ -88,6 +111,38 @@ export async function room(c: Exam, names: string[], o: RoomOptions = {}): Promi
   return peers;
 }
 
+/**
+ * Follow what `peer` receives as it comes (megabytes: each byte is looked at
+ * once), until `count` lines pass `whole`, or the program closed the connection,
+ * or nothing arrived for a second, or `ms` passed. How many whole lines came,
+ * and whether the connection was closed.
+ */
+export async function wholeLines(
+  c: Exam,
+  peer: Peer,
+  o: { count: number; whole: (line: string) => boolean; ms: number },
+): Promise<{ whole: number; closed: boolean }> {
+  let read = 0; // how much of peer.text() has been looked at
+  let partial = ""; // the line being received
+  let whole = 0;
+  let quietSince = performance.now();
+  const readMore = () => {
+    const text = peer.text();
+    if (text.length === read) return;
+    const lines = (partial + text.slice(read)).split("\n");
+    read = text.length;
+    partial = lines.pop()!;
+    whole += lines.filter(o.whole).length;
+    quietSince = performance.now();
+  };
+  await until(() => {
+    readMore();
+    return whole >= o.count || peer.closed || performance.now() - quietSince > 1000 || c.exited() !== undefined;
+  }, o.ms).catch(() => undefined);
+  readMore();
+  return { whole, closed: peer.closed };
+}
+
 /** `from` sends a fresh marker and `to` hears it: what the hub sent `to` before has arrived. */
 export async function sync(c: Exam, from: Peer, to: Peer) {
   const marker = `sync-${from.name}-${Math.floor(c.random() * 1e6)}`;
@@ -95,11 +150,16 @@ export async function sync(c: Exam, from: Peer, to: Peer) {
   await c.hear(to, marker);
 }
 
+/** Does `line` name port `port` (as a number of its own: 5123 is not in 51234)? */
+export const namesPort = (line: string, port: number) => new RegExp(`(^|\\D)${port}(\\D|$)`).test(line);
+
 /** The notices `who` got that name `about` (by its port, or by `name`). */
 export const notices = (who: Peer, about: Peer | string) =>
   who
     .lines()
-    .filter((l) => l.startsWith("***") && l.includes(typeof about === "string" ? about : String(about.localPort)));
+    .filter(
+      (l) => l.startsWith("***") && (typeof about === "string" ? l.includes(about) : namesPort(l, about.localPort)),
+    );
 
 /**
  * Give the hub time to see that `who` left: until `to` gets the second notice

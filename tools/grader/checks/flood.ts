@@ -2,17 +2,20 @@
  * A flood past one reader that stopped reading: megabytes, paced so the others
  * keep up, to catch a hub whose send waits for one slow client (lesson 02).
  */
-import type { Peer } from "../../harness/index.ts";
-import { kernelCapacity } from "../disturb.ts";
+import { until, type Peer } from "../../harness/index.ts";
+import { kernelCapacity } from "../../harness/kernel.ts";
 import type { Exam } from "../exam.ts";
 import { both } from "../text.ts";
+import { wholeLines } from "./common.ts";
 
 /**
  * `slow` stops reading while `from` sends enough to fill its socket buffers and
  * more (megabytes, in lines of 1000 bytes, under any hub's line limit), in
  * batches that `to` keeps up with; then a last line from `from` must still reach
  * `to`. A hub that waits for `slow` to take its bytes (a blocking sendall(), an
- * awaited write) stops there for everyone. (A hub may drop `slow`; that is fine.)
+ * awaited write) stops there for everyone. Then `slow` reads again, and must get
+ * every line whole, unless the hub dropped it (that is fine): a hub that ignores
+ * how much write() took has lost some.
  */
 export async function floodPastOneReader(c: Exam, from: Peer, to: Peer, slow: Peer) {
   slow.hold(true);
@@ -57,24 +60,45 @@ export async function floodPastOneReader(c: Exam, from: Peer, to: Peer, slow: Pe
     );
   };
   /** Wait until `to` has received `text`, as long as bytes keep coming. */
-  const until = async (text: string, sent: number) => {
+  const hearWhileMoving = async (text: string, sent: number) => {
     let quietSince = performance.now();
-    for (;;) {
+    const outcome = await until(() => {
       let moved = false;
       while (follow()) {
         moved = true;
-        if (tail.includes(text)) return;
+        if (tail.includes(text)) return "heard";
       }
       if (moved) quietSince = performance.now();
-      if (performance.now() - quietSince > 1500 || c.exited()) fail(sent, text);
-      await Bun.sleep(10);
-    }
+      return performance.now() - quietSince > 1500 || c.exited() ? "stuck" : undefined;
+    }, Infinity);
+    if (outcome === "stuck") fail(sent, text);
   };
   for (let at = 0; at < count; at += BATCH) {
     const end = Math.min(count, at + BATCH);
     from.sendExact(Array.from({ length: end - at }, (_, k) => line(at + k)).join("\n") + "\n");
-    await until(line(end - 1), end);
+    await hearWhileMoving(line(end - 1), end);
   }
   from.sendExact(marker + "\n");
-  await until(marker, count);
+  await hearWhileMoving(marker, count);
+  // `slow` reads again: it gets every line whole, or the hub let it go. A hub that
+  // wrote what the kernel would not take and never wrote the rest lost lines.
+  slow.hold(false);
+  const got = await wholeLines(c, slow, {
+    count,
+    whole: (l) => l.endsWith(body) && /flood \d{5} y+$/.test(l),
+    ms: c.waitMs + 3000,
+  });
+  if (got.whole >= count || got.closed || c.exited()) return;
+  c.fail(
+    both(
+      `${slow.name}, reading again, gets all ${count} lines whole, or is disconnected ` +
+        "(a hub may let go of a client that falls too far behind)",
+      `${slow.name} 重新读取后完整地收到全部 ${count} 行，或者被断开（hub 可以放弃一个落后太多的客户端）`,
+    ),
+    both(
+      `${slow.name} got ${got.whole} of the ${count} lines whole and is still connected: the rest were lost`,
+      `${slow.name} 只完整收到 ${count} 行中的 ${got.whole} 行，而且仍然连着：其余的丢了`,
+    ),
+    ["writes-assumed-complete"],
+  );
 }

@@ -1,0 +1,77 @@
+/**
+ * What the kernel knows that a test cannot see from its own sockets: how much it
+ * buffers between a writer and a reader that stopped reading, and which TCP
+ * connections are open to a port (Linux's /proc/net/tcp).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { HOST } from "./ports.ts";
+
+let capacity: Promise<number> | undefined;
+
+/**
+ * How many bytes the kernel buffers on this machine between a writer and a
+ * reader that stopped reading (both socket buffers, loopback). Measured once:
+ * a program's write() only comes up short after this much.
+ */
+export function kernelCapacity(): Promise<number> {
+  capacity ??= measureCapacity();
+  return capacity;
+}
+
+async function measureCapacity(): Promise<number> {
+  let total = 0;
+  let done!: (n: number) => void;
+  const result = new Promise<number>((r) => (done = r));
+  const listener = Bun.listen({
+    hostname: HOST,
+    port: 0,
+    socket: {
+      async open(s) {
+        const chunk = new Uint8Array(64 * 1024);
+        for (let i = 0; i < 1024; i++) {
+          const n = s.write(chunk);
+          if (n > 0) total += n;
+          if (n < chunk.length) {
+            await Bun.sleep(30); // a moment for the kernel to settle, then once more
+            const more = s.write(chunk);
+            if (more > 0) total += more;
+            if (more < chunk.length) break;
+          }
+        }
+        done(total);
+        s.terminate();
+      },
+      data() {},
+    },
+  });
+  const reader = await Bun.connect({
+    hostname: HOST,
+    port: listener.port,
+    socket: { open: (s) => void s.pause(), data() {}, error() {} },
+  });
+  reader.pause();
+  const n = await result;
+  reader.terminate();
+  listener.stop(true);
+  return n;
+}
+
+/**
+ * The local ports of the open (established) TCP connections to `port` on this
+ * machine: who is connected to a server, from the kernel's table. Undefined
+ * where there is no /proc/net/tcp (not Linux).
+ */
+export function connectedTo(port: number): number[] | undefined {
+  const tables = ["/proc/net/tcp", "/proc/net/tcp6"].filter((f) => existsSync(f));
+  if (tables.length === 0) return undefined;
+  const ESTABLISHED = "01";
+  const ports: number[] = [];
+  for (const table of tables) {
+    for (const row of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const [, local, remote, state] = row.trim().split(/\s+/); // "0100007F:A1B2 0100007F:2329 01"
+      if (!local || !remote || state !== ESTABLISHED) continue;
+      if (parseInt(remote.split(":").pop()!, 16) === port) ports.push(parseInt(local.split(":").pop()!, 16));
+    }
+  }
+  return ports;
+}
