@@ -34,6 +34,10 @@
  * rest: the hubs' sockets (lesson 02's hub, shortened), a redis-server of our own
  * that never outlives us, the tour's members, stopping. The walkthrough is in
  * lessons/README.md (中文: lessons/README.zh-CN.md).
+ *
+ * Past 400 lines, as one file: a lesson is one program you run and read top to
+ * bottom. The article's idea is sections 1-5 (about 120 lines of code); the rest,
+ * after "Beyond the article", is what a real network and a real Redis add.
  */
 import type { Socket, Subprocess } from "bun";
 import { RedisClient } from "bun";

@@ -28,6 +28,10 @@
  * Wiring only: display is src/render.ts, the wire is src/protocol.ts, the sockets
  * are src/transports/ (connectTcp, and connectUdp, which also does the UDP join
  * handshake and the heartbeats).
+ *
+ * Past 400 lines, as one file: the screen, the connection and the keyboard act on
+ * one prompt and one connection, and the order of their events (a line arriving
+ * while you type, a reconnect, the end of input) is what this file gets right.
  */
 import { Command, InvalidArgumentError } from "commander";
 import { createInterface, clearScreenDown, cursorTo, moveCursor, type Interface } from "node:readline";

@@ -4,6 +4,9 @@
  * and Chinese); the article's own programs, run as written, are graded in full.
  * (That the kit's own programs pass every check is tests/lessons/.)
  * All gradings start at once and share the grader's limit on checks at a time.
+ *
+ * Past 400 lines: it is one table of mutants, each with the misconception it must
+ * be named by, and the tests of the grader's parts that the table's failures read.
  */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";

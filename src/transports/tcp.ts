@@ -16,6 +16,10 @@
  *
  * Why a cap: a client that never reads would make its queue grow without end.
  * Past `maxQueueBytes` it is disconnected, and everyone else carries on.
+ *
+ * Past 400 lines, as one file: the server's side, the client's side and the probe
+ * are the kit's only use of Bun.listen and Bun.connect, kept where one reads them
+ * together.
  */
 import type { Socket, TCPSocketListener } from "bun";
 import { hostPort } from "../address.ts";

@@ -5,6 +5,9 @@
  * test, open disturbed clients to it, wait for a line, and when something is
  * wrong, fail with what was expected and what arrived, in both languages, and
  * the symptoms seen (misconceptions.ts names them).
+ *
+ * Past 400 lines: every check speaks through these few verbs (start, connect,
+ * hear, fail), and keeping them in one place keeps the checks' words alike.
  */
 import {
   escapeBytes,

@@ -6,6 +6,9 @@
  * Every bug in the table of the article's bugs (lessons/README.md) is one of them
  * (ARTICLE_BUGS), and tests/grader.test.ts proves each is caught, and named, on a
  * small broken program in tests/fixtures/mutants/.
+ *
+ * Past 400 lines because it is a catalogue: each misconception in English and
+ * Chinese side by side, so a new one is written in both at once.
  */
 import type { ExerciseId } from "./exam.ts";
 import { both, type Text } from "./text.ts";

@@ -1,6 +1,8 @@
 /**
  * Lesson 01's checks: an echo server that answers every line with
  * "[" + time.ctime() + "] " + the line, over TCP and UDP.
+ *
+ * Past 400 lines: one file of checks per lesson, in the order the lesson teaches.
  */
 import { pause, type Peer } from "../../harness/index.ts";
 import { kernelCapacity } from "../../harness/kernel.ts";

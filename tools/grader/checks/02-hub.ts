@@ -1,6 +1,8 @@
 /**
  * Lesson 02's checks: a hub that relays each line to every other client, names
  * the sender by host:port, and announces joining and leaving, over TCP and UDP.
+ *
+ * Past 400 lines: one file of checks per lesson, in the order the lesson teaches.
  */
 import { pause } from "../../harness/index.ts";
 import { CheckFailure, type Check } from "../exam.ts";
