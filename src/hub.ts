@@ -35,7 +35,6 @@ import { localRoom, type MemberRef, type Notice, type Room, type RoomMessage } f
 // The seam between the hub and the room it delivers to: src/room.ts.
 export { localRoom, type LinkedHub, type MemberRef, type Notice, type Room, type RoomMessage } from "./room.ts";
 
-
 /** One connected client, as a transport presents it to the hub. */
 export interface Peer {
   /** For logs: transport and address, e.g. "tcp 127.0.0.1:50312". */

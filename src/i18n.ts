@@ -264,11 +264,15 @@ const en: Messages = {
   udpTimedOut: (silent) => `no word from you in ${silent}s: you left the room`,
   udpLineNotSent: (silent) =>
     `your line was not sent: you had left the room (no word from you in ${silent}s). To join again, type the line below`,
-  nickLost: (nick) => `while the link between the servers was down, someone on another server took the nickname ${nick} too, and kept it: you are a guest again (/nick to choose another)`,
-  linkDown: "the link to the other servers of this room is down: you can still talk with those on this server; lines are passed on when it is back",
+  nickLost: (nick) =>
+    `while the link between the servers was down, someone on another server took the nickname ${nick} too, and kept it: you are a guest again (/nick to choose another)`,
+  linkDown:
+    "the link to the other servers of this room is down: you can still talk with those on this server; lines are passed on when it is back",
   linkBack: "the link to the other servers of this room is back",
-  linkDropped: (lines) => `the link was down too long: ${lines} lines sent on this server did not reach the other servers`,
-  linkMissing: (batches) => `some lines from the other servers were lost on the way (${batches} ${batches === 1 ? "batch" : "batches"}): the room's talk may have gaps`,
+  linkDropped: (lines) =>
+    `the link was down too long: ${lines} lines sent on this server did not reach the other servers`,
+  linkMissing: (batches) =>
+    `some lines from the other servers were lost on the way (${batches} ${batches === 1 ? "batch" : "batches"}): the room's talk may have gaps`,
   reasonQuit: "",
   reasonClosed: "connection closed",
   reasonTimedOut: "timed out",
@@ -283,8 +287,10 @@ const en: Messages = {
   logJoin: (label, nick) => `server: ${label} joined as ${nick}`,
   logLeave: (label, nick, reason) => `server: ${label} (${nick}) left${reason ? `: ${reason}` : ""}`,
   logRename: (label, from, to) => `server: ${label} renamed ${from} -> ${to}`,
-  linked: (url, hub) => `server: linked through Redis at ${url}: one room with every server linked there (this server is ${hub})`,
-  logLinkDown: (url) => `server: the link through Redis at ${url} is down; this server's room carries on, and lines are held for the others`,
+  linked: (url, hub) =>
+    `server: linked through Redis at ${url}: one room with every server linked there (this server is ${hub})`,
+  logLinkDown: (url) =>
+    `server: the link through Redis at ${url} is down; this server's room carries on, and lines are held for the others`,
   logLinkBack: (url) => `server: the link through Redis at ${url} is back`,
   logHubLost: (hub, members) =>
     `server: server ${hub} stopped answering; ${members === 1 ? "its 1 member is" : `its ${members} members are`} gone`,
@@ -313,7 +319,8 @@ const en: Messages = {
         return `a message that is not one: ${why.sample}`;
     }
   },
-  logSkipsUnlogged: (after) => `server: ${after} stream entries skipped; further skipped entries are not logged, only counted`,
+  logSkipsUnlogged: (after) =>
+    `server: ${after} stream entries skipped; further skipped entries are not logged, only counted`,
   redisUnreachable: (url, why) => `server: cannot reach Redis at ${url}: ${why}`,
   redisWhy: {
     refused: "connection refused (is redis-server running there?)",
@@ -322,7 +329,8 @@ const en: Messages = {
     badUrl: "not a Redis URL (redis://HOST:PORT)",
   },
   connecting: (host, port, transport) => `connecting to ${hostPort(host, port)} (${transport})...`,
-  connected: (host, port, transport) => `connected to ${hostPort(host, port)} (${transport}). Type a line and press Enter; /help for commands, exit to leave.`,
+  connected: (host, port, transport) =>
+    `connected to ${hostPort(host, port)} (${transport}). Type a line and press Enter; /help for commands, exit to leave.`,
   connectFailed: (host, port, why) => `cannot reach ${hostPort(host, port)}: ${why}. Is the server running?`,
   connectFailedUdp: (host, port, why) =>
     `cannot reach ${hostPort(host, port)}: ${why}. Is the server running, and does it serve UDP (bun src/server.ts --udp)?`,
@@ -332,7 +340,8 @@ const en: Messages = {
   clientHelp: "exit, /quit, Ctrl+D or Ctrl+C leave",
   notConnected: "not connected: the line was not sent",
   linesLost: (lines) => (lines === 1 ? "1 line lost" : `${lines} lines lost`),
-  lineTooLongHere: (bytes, max) => `that line is ${bytes} bytes, over the limit of ${max}: it was not sent. Shorten it and press Enter`,
+  lineTooLongHere: (bytes, max) =>
+    `that line is ${bytes} bytes, over the limit of ${max}: it was not sent. Shorten it and press Enter`,
   serverRestarted: "the server restarted: joining again",
   resent: (lines) => (lines === 1 ? "your last line was sent again" : `your last ${lines} lines were sent again`),
   cannotListen: (host, port, why) => `server: cannot listen on ${hostPort(host, port)}: ${why}`,
@@ -346,7 +355,8 @@ const en: Messages = {
     defaultIs: (value) => ` (default: ${value})`,
     help: "show this help",
     seeHelp: (error) => `${error} (run with --help for the options)`,
-    unknownOption: (flag, suggestion) => `error: unknown option '${flag}'${suggestion ? ` (did you mean ${suggestion}?)` : ""}`,
+    unknownOption: (flag, suggestion) =>
+      `error: unknown option '${flag}'${suggestion ? ` (did you mean ${suggestion}?)` : ""}`,
     missingValue: (flags) => `error: option '${flags}' needs a value`,
     badValue: (flags, value, why) => `error: option '${flags}' argument '${value}' is invalid. ${why}`,
     tooManyArguments: (args) => `error: unexpected argument: ${args}; options start with --`,
@@ -395,7 +405,8 @@ const zh: Messages = {
   who: (total, nicks) => `聊天室里有 ${total} 人：${nicks.join("、")}`,
   whoMore: (nicks) => `（续）${nicks.join("、")}`,
   summary: (joined, left, seconds) =>
-    `最近 ${seconds} 秒：` + [joined ? `${joined} 人加入` : "", left ? `${left} 人离开` : ""].filter(Boolean).join("，"),
+    `最近 ${seconds} 秒：` +
+    [joined ? `${joined} 人加入` : "", left ? `${left} 人离开` : ""].filter(Boolean).join("，"),
   help: helpLines("命令：", [
     ["/nick 昵称", "修改昵称"],
     ["/who", "查看聊天室里的人"],
@@ -417,7 +428,8 @@ const zh: Messages = {
   nickTooLong: (max) => `昵称最多 ${max} 个字符`,
   nickBadChars: "昵称只能包含字母、数字、_ 和 -",
   nickRefused: (why, nick) => `${why}：${nick}`,
-  nickMixedScripts: "昵称只能用一种文字书写（拉丁字母可以和中文、日文或韩文一起用）：混用其他文字（如拉丁字母和西里尔字母）会造出与别人相似的昵称",
+  nickMixedScripts:
+    "昵称只能用一种文字书写（拉丁字母可以和中文、日文或韩文一起用）：混用其他文字（如拉丁字母和西里尔字母）会造出与别人相似的昵称",
   nickTaken: (nick) => `昵称 ${nick} 已被使用`,
   noSuchNick: (nick) => `没有这个昵称：${nick}`,
   alreadyJoined: "你已经在聊天室里了",
@@ -431,10 +443,13 @@ const zh: Messages = {
   notChat: "这是纯文本聊天服务器（收到的像是 TLS）：关闭连接",
   idleProbe: (seconds) => `${seconds} 秒没有收到你的消息：还在吗？发送任意一行（或 /ping）`,
   idleClosing: (seconds) => `${seconds} 秒没有收到你的消息：关闭连接`,
-  udpStillThere: (silent, left) => `${silent} 秒没有收到你的消息：还在吗？请在 ${left} 秒内按回车（或发送任意一行），否则会被移出聊天室`,
+  udpStillThere: (silent, left) =>
+    `${silent} 秒没有收到你的消息：还在吗？请在 ${left} 秒内按回车（或发送任意一行），否则会被移出聊天室`,
   udpTimedOut: (silent) => `${silent} 秒没有收到你的消息：你已离开聊天室`,
-  udpLineNotSent: (silent) => `你的这一行没有发送：你已离开聊天室（${silent} 秒没有收到你的消息）。要重新加入，请输入下面这一行`,
-  nickLost: (nick) => `服务器之间的连接中断期间，另一台服务器上也有人用了昵称 ${nick}，并保留了它：你重新成为访客（用 /nick 另选一个）`,
+  udpLineNotSent: (silent) =>
+    `你的这一行没有发送：你已离开聊天室（${silent} 秒没有收到你的消息）。要重新加入，请输入下面这一行`,
+  nickLost: (nick) =>
+    `服务器之间的连接中断期间，另一台服务器上也有人用了昵称 ${nick}，并保留了它：你重新成为访客（用 /nick 另选一个）`,
   linkDown: "与本聊天室其他服务器的连接中断了：你仍可以和本服务器上的人聊天；连接恢复后消息会继续传递",
   linkBack: "与本聊天室其他服务器的连接已恢复",
   linkDropped: (lines) => `连接中断太久：本服务器上发送的 ${lines} 行没有送到其他服务器`,
@@ -453,7 +468,8 @@ const zh: Messages = {
   logJoin: (label, nick) => `server: ${label} 以 ${nick} 加入`,
   logLeave: (label, nick, reason) => `server: ${label}（${nick}）离开${reason ? `：${reason}` : ""}`,
   logRename: (label, from, to) => `server: ${label} 改名 ${from} -> ${to}`,
-  linked: (url, hub) => `server: 已通过 Redis（${url}）连接：与连到那里的所有服务器共用一个聊天室（本服务器编号 ${hub}）`,
+  linked: (url, hub) =>
+    `server: 已通过 Redis（${url}）连接：与连到那里的所有服务器共用一个聊天室（本服务器编号 ${hub}）`,
   logLinkDown: (url) => `server: 通过 Redis（${url}）的连接中断；本服务器的聊天室照常运行，发往其他服务器的消息先保存`,
   logLinkBack: (url) => `server: 通过 Redis（${url}）的连接已恢复`,
   logHubLost: (hub, members) => `server: 服务器 ${hub} 没有响应；其 ${members} 名成员已离开`,
@@ -491,7 +507,8 @@ const zh: Messages = {
     badUrl: "不是 Redis 地址（redis://主机:端口）",
   },
   connecting: (host, port, transport) => `正在连接 ${hostPort(host, port)} (${transport})……`,
-  connected: (host, port, transport) => `已连接 ${hostPort(host, port)} (${transport})。输入一行后按回车发送；/help 查看命令，exit 退出。`,
+  connected: (host, port, transport) =>
+    `已连接 ${hostPort(host, port)} (${transport})。输入一行后按回车发送；/help 查看命令，exit 退出。`,
   connectFailed: (host, port, why) => `无法连接 ${hostPort(host, port)}：${why}。服务器在运行吗？`,
   connectFailedUdp: (host, port, why) =>
     `无法连接 ${hostPort(host, port)}：${why}。服务器在运行吗？它提供 UDP 吗（bun src/server.ts --udp）？`,
@@ -515,7 +532,8 @@ const zh: Messages = {
     defaultIs: (value) => `（默认：${value}）`,
     help: "显示这份帮助",
     seeHelp: (error) => `${error}（用 --help 查看所有选项）`,
-    unknownOption: (flag, suggestion) => `错误：未知选项 '${flag}'${suggestion ? `（你是不是想用 ${suggestion}？）` : ""}`,
+    unknownOption: (flag, suggestion) =>
+      `错误：未知选项 '${flag}'${suggestion ? `（你是不是想用 ${suggestion}？）` : ""}`,
     missingValue: (flags) => `错误：选项 '${flags}' 需要一个值`,
     badValue: (flags, value, why) => `错误：选项 '${flags}' 的值 '${value}' 无效：${why}`,
     tooManyArguments: (args) => `错误：多余的参数：${args}；选项以 -- 开头`,

@@ -381,7 +381,6 @@ export function parseServerLine(line: string): ServerLine {
   return { kind: "other", text: line };
 }
 
-
 /**
  * A line on its way out. It is encoded (with its newline) at most once, however
  * many members it goes to: fan-out is the hub's hot path.

@@ -38,7 +38,10 @@ describe.each(["tcp", "udp"] as const)("the kit's client over %s", (transport) =
     });
     const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
     expect(code).toBe(0);
-    const lines = out.trimEnd().split("\n").map((l) => l.replace(/^\d\d:\d\d /, ""));
+    const lines = out
+      .trimEnd()
+      .split("\n")
+      .map((l) => l.replace(/^\d\d:\d\d /, ""));
     const who = lines.findIndex((l) => l.startsWith("*** in the room (2): alice, guest"));
     expect(who).toBeGreaterThan(-1);
     expect(lines.slice(who + 1)).toEqual(["*** bye"]); // bye, once, after the answer; the ping that waited for it unseen

@@ -91,7 +91,12 @@ describe("the TCP line client", () => {
     expect(seen).toEqual(["one", "two"]);
     expect(closes).toBe(1);
 
-    const open = track(await tcpClient(listen(() => {}), { onClose: () => closes++ }));
+    const open = track(
+      await tcpClient(
+        listen(() => {}),
+        { onClose: () => closes++ },
+      ),
+    );
     open.close();
     expect(open.closed).toBe(true);
     expect(closes).toBe(1);
@@ -139,7 +144,10 @@ describe("the UDP line client", () => {
       hostname: "127.0.0.1",
       socket: { data: (_s, _d, port, address) => void other.send("from elsewhere\n", port, address), error() {} },
     });
-    cleanups.push(() => server.close(), () => other.close());
+    cleanups.push(
+      () => server.close(),
+      () => other.close(),
+    );
     const wire = new WireLog();
     const peer = track(await udpClient(server.port, { name: "ann", wire }));
     peer.sendLine("hi");

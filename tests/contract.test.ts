@@ -39,168 +39,171 @@ async function room(transport: "tcp" | "udp", ...nicks: string[]): Promise<RawCl
   return joined;
 }
 
-describe.each(SHAPES.flatMap((shape) => TRANSPORTS.map((t) => [t, shape] as const)))("chat over %s, %s", (transport, shape) => {
-  beforeEach(() => useShape(shape));
+describe.each(SHAPES.flatMap((shape) => TRANSPORTS.map((t) => [t, shape] as const)))(
+  "chat over %s, %s",
+  (transport, shape) => {
+    beforeEach(() => useShape(shape));
 
-  test("welcomes a newcomer with a guest nick and tells the room", async () => {
-    const [alice] = await room(transport, "alice");
-    const guest = await member(server!);
-    clients.push(guest);
-    expect(guest.matching("welcome")[0]).toMatch(/^\*\*\* welcome, guest\d+!/);
-    await alice!.waitFor(/^\*\*\* guest\d+ joined$/);
-  });
+    test("welcomes a newcomer with a guest nick and tells the room", async () => {
+      const [alice] = await room(transport, "alice");
+      const guest = await member(server!);
+      clients.push(guest);
+      expect(guest.matching("welcome")[0]).toMatch(/^\*\*\* welcome, guest\d+!/);
+      await alice!.waitFor(/^\*\*\* guest\d+ joined$/);
+    });
 
-  test("delivers a line to every other member and not back to the sender", async () => {
-    const [alice, bob, carol] = await room(transport, "alice", "bob", "carol");
-    alice!.say("hello, room");
-    await bob!.waitFor("<alice> hello, room");
-    await carol!.waitFor("<alice> hello, room");
-    // A later line from bob reaching alice proves alice's socket was read past her own line.
-    bob!.say("hi alice");
-    await alice!.waitFor("<bob> hi alice");
-    expect(alice!.matching("hello, room")).toEqual([]);
-  });
+    test("delivers a line to every other member and not back to the sender", async () => {
+      const [alice, bob, carol] = await room(transport, "alice", "bob", "carol");
+      alice!.say("hello, room");
+      await bob!.waitFor("<alice> hello, room");
+      await carol!.waitFor("<alice> hello, room");
+      // A later line from bob reaching alice proves alice's socket was read past her own line.
+      bob!.say("hi alice");
+      await alice!.waitFor("<bob> hi alice");
+      expect(alice!.matching("hello, room")).toEqual([]);
+    });
 
-  test("keeps UTF-8 text intact", async () => {
-    const [alice, bob] = await room(transport, "alice", "bob");
-    alice!.say("你好，世界 👋 Zoë");
-    await bob!.waitFor("<alice> 你好，世界 👋 Zoë");
-  });
+    test("keeps UTF-8 text intact", async () => {
+      const [alice, bob] = await room(transport, "alice", "bob");
+      alice!.say("你好，世界 👋 Zoë");
+      await bob!.waitFor("<alice> 你好，世界 👋 Zoë");
+    });
 
-  test("renames with /nick and refuses a nick taken in another case", async () => {
-    const [alice, bob] = await room(transport, "alice", "bob");
-    bob!.say("/nick ALICE");
-    await bob!.waitFor("!!! the nickname ALICE is taken");
-    bob!.say("/nick 张三");
-    await alice!.waitFor("*** bob is now 张三");
-    alice!.say("hi");
-    await bob!.waitFor("<alice> hi");
-  });
+    test("renames with /nick and refuses a nick taken in another case", async () => {
+      const [alice, bob] = await room(transport, "alice", "bob");
+      bob!.say("/nick ALICE");
+      await bob!.waitFor("!!! the nickname ALICE is taken");
+      bob!.say("/nick 张三");
+      await alice!.waitFor("*** bob is now 张三");
+      alice!.say("hi");
+      await bob!.waitFor("<alice> hi");
+    });
 
-  test("refuses nicks that are empty, too long or hold forbidden characters", async () => {
-    const [alice] = await room(transport, "alice");
-    alice!.say("/nick abcdefghijklmnopq");
-    await alice!.waitFor("at most 16 characters");
-    alice!.say("/nick bad<nick>");
-    await alice!.waitFor("only letters, digits");
-    alice!.say("/nick");
-    await alice!.waitFor("usage: /nick NAME");
-    alice!.say("/who");
-    await alice!.waitFor("in the room (1): alice");
-  });
+    test("refuses nicks that are empty, too long or hold forbidden characters", async () => {
+      const [alice] = await room(transport, "alice");
+      alice!.say("/nick abcdefghijklmnopq");
+      await alice!.waitFor("at most 16 characters");
+      alice!.say("/nick bad<nick>");
+      await alice!.waitFor("only letters, digits");
+      alice!.say("/nick");
+      await alice!.waitFor("usage: /nick NAME");
+      alice!.say("/who");
+      await alice!.waitFor("in the room (1): alice");
+    });
 
-  test("lists the room with /who", async () => {
-    const [alice] = await room(transport, "alice", "bob");
-    alice!.say("/who");
-    await alice!.waitFor("*** in the room (2): alice, bob");
-  });
+    test("lists the room with /who", async () => {
+      const [alice] = await room(transport, "alice", "bob");
+      alice!.say("/who");
+      await alice!.waitFor("*** in the room (2): alice, bob");
+    });
 
-  test("relays /me as an action", async () => {
-    const [alice, bob] = await room(transport, "alice", "bob");
-    alice!.say("/me waves");
-    await bob!.waitFor("* alice waves");
-  });
+    test("relays /me as an action", async () => {
+      const [alice, bob] = await room(transport, "alice", "bob");
+      alice!.say("/me waves");
+      await bob!.waitFor("* alice waves");
+    });
 
-  test("delivers /msg only to its target and confirms it to the sender", async () => {
-    const [alice, bob, carol] = await room(transport, "alice", "bob", "carol");
-    alice!.say("/msg Bob a secret");
-    await bob!.waitFor("*alice* a secret");
-    await alice!.waitFor("-> *bob* a secret");
-    alice!.say("/msg dave hello?");
-    await alice!.waitFor("!!! no such nickname: dave");
-    // A line alice says after her /msg reaching carol proves carol was read past it.
-    alice!.say("done");
-    await carol!.waitFor("<alice> done");
-    expect(carol!.matching("secret")).toEqual([]);
-  });
+    test("delivers /msg only to its target and confirms it to the sender", async () => {
+      const [alice, bob, carol] = await room(transport, "alice", "bob", "carol");
+      alice!.say("/msg Bob a secret");
+      await bob!.waitFor("*alice* a secret");
+      await alice!.waitFor("-> *bob* a secret");
+      alice!.say("/msg dave hello?");
+      await alice!.waitFor("!!! no such nickname: dave");
+      // A line alice says after her /msg reaching carol proves carol was read past it.
+      alice!.say("done");
+      await carol!.waitFor("<alice> done");
+      expect(carol!.matching("secret")).toEqual([]);
+    });
 
-  test("tells the room when a member quits, with the reason", async () => {
-    const [alice, bob] = await room(transport, "alice", "bob");
-    bob!.say("/quit gone fishing");
-    await bob!.waitFor("*** bye, bob: you left the room"); // at nc the end is not silent
-    await alice!.waitFor("*** bob left (gone fishing)");
-    if (transport === "tcp") await until(() => bob!.closed, 3000, "the server to close bob's connection");
-  });
+    test("tells the room when a member quits, with the reason", async () => {
+      const [alice, bob] = await room(transport, "alice", "bob");
+      bob!.say("/quit gone fishing");
+      await bob!.waitFor("*** bye, bob: you left the room"); // at nc the end is not silent
+      await alice!.waitFor("*** bob left (gone fishing)");
+      if (transport === "tcp") await until(() => bob!.closed, 3000, "the server to close bob's connection");
+    });
 
-  test("answers /help and /ping to the sender only", async () => {
-    const [alice] = await room(transport, "alice");
-    alice!.say("/help");
-    await alice!.waitFor("/msg NICK TEXT");
-    alice!.say("/ping 42");
-    await alice!.waitFor("*** pong 42");
-  });
+    test("answers /help and /ping to the sender only", async () => {
+      const [alice] = await room(transport, "alice");
+      alice!.say("/help");
+      await alice!.waitFor("/msg NICK TEXT");
+      alice!.say("/ping 42");
+      await alice!.waitFor("*** pong 42");
+    });
 
-  test("refuses an unknown command without relaying it, and relays //text as text", async () => {
-    const [alice, bob] = await room(transport, "alice", "bob");
-    alice!.say("/dance now");
-    await alice!.waitFor("!!! unknown command /dance");
-    alice!.say("//dance is a command");
-    await bob!.waitFor("<alice> /dance is a command");
-    expect(bob!.matching("dance now")).toEqual([]);
-  });
+    test("refuses an unknown command without relaying it, and relays //text as text", async () => {
+      const [alice, bob] = await room(transport, "alice", "bob");
+      alice!.say("/dance now");
+      await alice!.waitFor("!!! unknown command /dance");
+      alice!.say("//dance is a command");
+      await bob!.waitFor("<alice> /dance is a command");
+      expect(bob!.matching("dance now")).toEqual([]);
+    });
 
-  test("never relays terminal controls raw, and tells the sender", async () => {
-    const [alice, bob] = await room(transport, "alice", "bob");
-    alice!.say("\x1b]0;pwned\x07title \x1b[2Jclear \u202Eevil \x9b31m");
-    await alice!.waitFor("!!! control characters were replaced");
-    const line = await bob!.waitFor("<alice> ");
-    expect(line).not.toMatch(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
-    expect(line).toContain("title");
-  });
+    test("never relays terminal controls raw, and tells the sender", async () => {
+      const [alice, bob] = await room(transport, "alice", "bob");
+      alice!.say("\x1b]0;pwned\x07title \x1b[2Jclear \u202Eevil \x9b31m");
+      await alice!.waitFor("!!! control characters were replaced");
+      const line = await bob!.waitFor("<alice> ");
+      expect(line).not.toMatch(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+      expect(line).toContain("title");
+    });
 
-  test("replaces invalid UTF-8 and tells the sender", async () => {
-    const [alice, bob] = await room(transport, "alice", "bob");
-    alice!.write(new Uint8Array([0x68, 0x69, 0x20, 0xff, 0xc0, 0x80, 0xed, 0xa0, 0x80, 0x0a]));
-    await alice!.waitFor("!!! your line was not valid UTF-8");
-    const line = await bob!.waitFor("<alice> hi");
-    expect(line).toContain("\ufffd");
-  });
+    test("replaces invalid UTF-8 and tells the sender", async () => {
+      const [alice, bob] = await room(transport, "alice", "bob");
+      alice!.write(new Uint8Array([0x68, 0x69, 0x20, 0xff, 0xc0, 0x80, 0xed, 0xa0, 0x80, 0x0a]));
+      await alice!.waitFor("!!! your line was not valid UTF-8");
+      const line = await bob!.waitFor("<alice> hi");
+      expect(line).toContain("\ufffd");
+    });
 
-  test("refuses a line over the limit, relays none of it, and keeps the member", async () => {
-    const [alice, bob] = await room(transport, "alice", "bob");
-    alice!.say("x".repeat(1025));
-    await alice!.waitFor("!!! line too long");
-    alice!.say("still here");
-    await bob!.waitFor("<alice> still here");
-    expect(bob!.matching("xxx")).toEqual([]);
-  });
+    test("refuses a line over the limit, relays none of it, and keeps the member", async () => {
+      const [alice, bob] = await room(transport, "alice", "bob");
+      alice!.say("x".repeat(1025));
+      await alice!.waitFor("!!! line too long");
+      alice!.say("still here");
+      await bob!.waitFor("<alice> still here");
+      expect(bob!.matching("xxx")).toEqual([]);
+    });
 
-  test("accepts a line of exactly the limit, multibyte characters counted in bytes", async () => {
-    const [alice, bob] = await room(transport, "alice", "bob");
-    const text = "é".repeat(512); // 1024 bytes
-    alice!.say(text);
-    await bob!.waitFor(`<alice> ${text}`);
-  });
+    test("accepts a line of exactly the limit, multibyte characters counted in bytes", async () => {
+      const [alice, bob] = await room(transport, "alice", "bob");
+      const text = "é".repeat(512); // 1024 bytes
+      alice!.say(text);
+      await bob!.waitFor(`<alice> ${text}`);
+    });
 
-  test("takes several lines arriving together, in order", async () => {
-    const [alice, bob] = await room(transport, "alice", "bob");
-    alice!.write("one\ntwo\r\nthree\n");
-    await bob!.waitFor("<alice> three");
-    expect(bob!.matching(/^<alice>/)).toEqual(["<alice> one", "<alice> two", "<alice> three"]);
-  });
+    test("takes several lines arriving together, in order", async () => {
+      const [alice, bob] = await room(transport, "alice", "bob");
+      alice!.write("one\ntwo\r\nthree\n");
+      await bob!.waitFor("<alice> three");
+      expect(bob!.matching(/^<alice>/)).toEqual(["<alice> one", "<alice> two", "<alice> three"]);
+    });
 
-  test("tells everyone when the server shuts down", async () => {
-    const [alice, bob] = await room(transport, "alice", "bob");
-    server!.hub.shutdown();
-    await alice!.waitFor("*** the server is shutting down");
-    await bob!.waitFor("*** the server is shutting down");
-  });
+    test("tells everyone when the server shuts down", async () => {
+      const [alice, bob] = await room(transport, "alice", "bob");
+      server!.hub.shutdown();
+      await alice!.waitFor("*** the server is shutting down");
+      await bob!.waitFor("*** the server is shutting down");
+    });
 
-  test("refuses newcomers with a clear message when the room is full", async () => {
-    server = await startServer(transport, { maxClients: 1 });
-    const [alice] = await room(transport, "alice");
-    const late = transport === "tcp" ? await tcpClient(server.port) : await udpClient(server.port);
-    clients.push(late);
-    if (transport === "udp") {
-      late.say("/join latecomer-padding-bytes");
-      const challenge = await late.waitFor("/join ");
-      late.say(`/join ${challenge.split(" ").pop()}`);
-    }
-    await late.waitFor("!!! the room is full (1 members)");
-    alice!.say("/who");
-    await alice!.waitFor("in the room (1): alice");
-  });
-});
+    test("refuses newcomers with a clear message when the room is full", async () => {
+      server = await startServer(transport, { maxClients: 1 });
+      const [alice] = await room(transport, "alice");
+      const late = transport === "tcp" ? await tcpClient(server.port) : await udpClient(server.port);
+      clients.push(late);
+      if (transport === "udp") {
+        late.say("/join latecomer-padding-bytes");
+        const challenge = await late.waitFor("/join ");
+        late.say(`/join ${challenge.split(" ").pop()}`);
+      }
+      await late.waitFor("!!! the room is full (1 members)");
+      alice!.say("/who");
+      await alice!.waitFor("in the room (1): alice");
+    });
+  },
+);
 
 describe("chat over tcp only (a stream has no message boundaries)", () => {
   test("joins a line split across writes, even inside a character", async () => {
@@ -251,9 +254,13 @@ describe("chat over tcp only (a stream has no message boundaries)", () => {
     // A client that connects and never reads: a process whose only thread is
     // blocked (Atomics.wait), so nothing ever takes bytes out of its socket.
     const lazy = Bun.spawn(
-      [process.execPath, "-e", `await Bun.connect({ hostname: "127.0.0.1", port: ${server.port}, socket: { data() {} } });
+      [
+        process.execPath,
+        "-e",
+        `await Bun.connect({ hostname: "127.0.0.1", port: ${server.port}, socket: { data() {} } });
         console.log("connected");
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);`],
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);`,
+      ],
       { stdout: "ignore", stderr: "ignore" },
     );
     try {
@@ -265,7 +272,11 @@ describe("chat over tcp only (a stream has no message boundaries)", () => {
         alice!.say(`${i} ${line}`);
         if (i % 20 === 0) await Bun.sleep(1);
       }
-      await until(() => server!.logs.some((l) => l.includes("too slow to read")), 5000, "the slow client to be dropped");
+      await until(
+        () => server!.logs.some((l) => l.includes("too slow to read")),
+        5000,
+        "the slow client to be dropped",
+      );
       await bob!.waitFor(/guest\d+ left \(too slow to read/);
       alice!.say("after");
       await bob!.waitFor("<alice> after", 5000);

@@ -106,7 +106,9 @@ describe("the learner's workspace", () => {
       expect(r.err.trim().split("\n")).toEqual([expect.stringContaining(said)]);
     }
     const zh = await grade(["--wach"], { lang: "zh_CN.UTF-8" });
-    expect(zh.err.trim().split("\n")).toEqual([expect.stringContaining("错误：未知选项 '--wach'（你是不是想用 --watch？）")]);
+    expect(zh.err.trim().split("\n")).toEqual([
+      expect.stringContaining("错误：未知选项 '--wach'（你是不是想用 --watch？）"),
+    ]);
     expect(zh.code).toBe(2);
   });
 

@@ -18,14 +18,7 @@ import { inPieces, type ExerciseId } from "../tools/grader/exam.ts";
 import { commandFrom } from "../tools/grader/exercises.ts";
 import { ARTICLE_BUGS, MISCONCEPTIONS, diagnose, type MisconceptionId } from "../tools/grader/misconceptions.ts";
 import { formatExtras, formatFailure, formatProgress, formatVerdict, programKind } from "../tools/grader/report.ts";
-import {
-  allMisconceptions,
-  checksFor,
-  firstFailing,
-  runChecks,
-  verdictOf,
-  type Verdict,
-} from "../tools/grader/run.ts";
+import { allMisconceptions, checksFor, firstFailing, runChecks, verdictOf, type Verdict } from "../tools/grader/run.ts";
 import { clip, pickLang, width, wrap } from "../tools/grader/text.ts";
 import { compactTimeline, fullTimeline } from "../tools/grader/timeline.ts";
 
@@ -447,20 +440,24 @@ describe("the grader's parts", () => {
   });
 
   const sigtermTitle = "the SIGTERM extra fails on its own, and names the fix in the program's own language";
-  test.skipIf(!hasPython)(sigtermTitle, async () => {
-    const v = await graded.get(key(MUTANTS.find((m) => m.file === "01-article-echo.py" && m.transport === "tcp")!))!;
-    const sigterm = v.results.find((r) => r.check.id === "01.sigterm")!;
-    expect(sigterm.status).toBe("fail");
-    const told = formatFailure(
-      sigterm,
-      { lang: "en", width: 80, replay: () => "", program: commandFrom(["e.py"]) },
-      false,
-    );
-    expect(told).toContain('this looks like: "SIGTERM not handled"');
-    expect(told).toContain("lessons/01-echo.ts §5");
-    expect(told).toContain("signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))");
-    expect(told).not.toContain("process.on(");
-  }, 60_000);
+  test.skipIf(!hasPython)(
+    sigtermTitle,
+    async () => {
+      const v = await graded.get(key(MUTANTS.find((m) => m.file === "01-article-echo.py" && m.transport === "tcp")!))!;
+      const sigterm = v.results.find((r) => r.check.id === "01.sigterm")!;
+      expect(sigterm.status).toBe("fail");
+      const told = formatFailure(
+        sigterm,
+        { lang: "en", width: 80, replay: () => "", program: commandFrom(["e.py"]) },
+        false,
+      );
+      expect(told).toContain('this looks like: "SIGTERM not handled"');
+      expect(told).toContain("lessons/01-echo.ts §5");
+      expect(told).toContain("signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))");
+      expect(told).not.toContain("process.on(");
+    },
+    60_000,
+  );
 
   test("a chat server that ignores --lang zh is told it was given --lang zh, and what to re-read", async () => {
     const command = commandFrom([join(ROOT, "tests/fixtures/mutants/04-no-lang.ts")]);

@@ -54,19 +54,22 @@ describe("Hub", () => {
     expect(b.got).toContain("*** guest2 is now alice");
   });
 
-  test.each(["en", "zh"] as const)("refuses a look-alike nick mixing scripts, in %s; Chinese with Latin is fine", (lang) => {
-    const { hub, join } = setup({ lang });
-    join("alice");
-    const b = join();
-    hub.receive(b, line("/nick \u0430lice")); // a Cyrillic а
-    expect(b.got.at(-1)).toBe(
-      lang === "en"
-        ? "!!! a nickname is written in one script (Latin may go with Chinese, Japanese or Korean): mixing others, such as Latin and Cyrillic, makes look-alikes of other nicks: \u0430lice"
-        : "!!! 昵称只能用一种文字书写（拉丁字母可以和中文、日文或韩文一起用）：混用其他文字（如拉丁字母和西里尔字母）会造出与别人相似的昵称：\u0430lice",
-    );
-    hub.receive(b, line("/nick 老李abc"));
-    expect(hub.nicks()).toEqual(["alice", "老李abc"]);
-  });
+  test.each(["en", "zh"] as const)(
+    "refuses a look-alike nick mixing scripts, in %s; Chinese with Latin is fine",
+    (lang) => {
+      const { hub, join } = setup({ lang });
+      join("alice");
+      const b = join();
+      hub.receive(b, line("/nick \u0430lice")); // a Cyrillic а
+      expect(b.got.at(-1)).toBe(
+        lang === "en"
+          ? "!!! a nickname is written in one script (Latin may go with Chinese, Japanese or Korean): mixing others, such as Latin and Cyrillic, makes look-alikes of other nicks: \u0430lice"
+          : "!!! 昵称只能用一种文字书写（拉丁字母可以和中文、日文或韩文一起用）：混用其他文字（如拉丁字母和西里尔字母）会造出与别人相似的昵称：\u0430lice",
+      );
+      hub.receive(b, line("/nick 老李abc"));
+      expect(hub.nicks()).toEqual(["alice", "老李abc"]);
+    },
+  );
 
   test("two clients claiming one nick at the same moment: the first wins", () => {
     const { hub, join } = setup();

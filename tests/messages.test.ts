@@ -67,12 +67,15 @@ describe("the kit's client refused over UDP", () => {
     ["zh", "它提供 UDP 吗（bun src/server.ts --udp）？"],
   ])("in %s, asks whether the server serves UDP", async (lang, hint) => {
     server = await startServer("tcp"); // TCP only: nothing on the UDP port of that number
-    const proc = Bun.spawn([process.execPath, join(ROOT, "src/client.ts"), "--udp", "--port", String(server.port), "--lang", lang], {
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { ...process.env, NO_COLOR: "1" },
-    });
+    const proc = Bun.spawn(
+      [process.execPath, join(ROOT, "src/client.ts"), "--udp", "--port", String(server.port), "--lang", lang],
+      {
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+        env: { ...process.env, NO_COLOR: "1" },
+      },
+    );
     const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
     expect(code).toBe(1);
     expect(err).toContain(hint);

@@ -233,7 +233,11 @@ describe.skipIf(Boolean(why) && !CI)("off loopback: two network namespaces joine
     const shown = () => new Set(client.output.match(/<sender> line \d+/g) ?? []).size;
     const lost = () => [...client.output.matchAll(/\*\*\* (\d+) lines? lost/g)].reduce((n, m) => n + Number(m[1]), 0);
     const counts = () => `shown ${shown()}, reported lost ${lost()}`;
-    await until(() => shown() + lost() >= total, 20_000, () => `every line shown or reported lost (${counts()})`);
+    await until(
+      () => shown() + lost() >= total,
+      20_000,
+      () => `every line shown or reported lost (${counts()})`,
+    );
 
     expect(shown() + lost()).toBe(total); // each line either arrived or was counted, none twice
     expect(lost()).toBeGreaterThan(0);

@@ -22,7 +22,8 @@ import {
 } from "../src/protocol.ts";
 
 const replay = process.env.FC_SEED ? { seed: Number(process.env.FC_SEED), path: process.env.FC_PATH } : {};
-const check = <T>(property: fc.IProperty<T> | fc.IAsyncProperty<T>, numRuns = 300) => fc.assert(property, { numRuns, ...replay });
+const check = <T>(property: fc.IProperty<T> | fc.IAsyncProperty<T>, numRuns = 300) =>
+  fc.assert(property, { numRuns, ...replay });
 
 const encoder = new TextEncoder();
 const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
@@ -33,7 +34,9 @@ const LIMIT = 32;
 /** What a frame means, without `bytes`: a too-long line is reported as soon as it is known, which depends on the chunking. */
 type Meaning = { kind: Frame["kind"]; text?: string; invalidUtf8?: boolean };
 const meaning = (frames: Frame[]): Meaning[] =>
-  frames.map((f) => (f.kind === "line" ? { kind: f.kind, text: f.text, invalidUtf8: f.invalidUtf8 } : { kind: f.kind }));
+  frames.map((f) =>
+    f.kind === "line" ? { kind: f.kind, text: f.text, invalidUtf8: f.invalidUtf8 } : { kind: f.kind },
+  );
 
 function decodeWhole(bytes: Uint8Array, maxLineBytes = LIMIT): Frame[] {
   return new LineDecoder({ maxLineBytes }).push(bytes);
@@ -60,7 +63,8 @@ function decodeChunked(bytes: Uint8Array, cuts: number[], maxLineBytes = LIMIT):
   return { frames, held };
 }
 
-const startsLikeTls = (bytes: Uint8Array) => bytes.length >= 3 && bytes[0] === 0x16 && bytes[1] === 0x03 && bytes[2]! <= 4;
+const startsLikeTls = (bytes: Uint8Array) =>
+  bytes.length >= 3 && bytes[0] === 0x16 && bytes[1] === 0x03 && bytes[2]! <= 4;
 
 /** The decoder's specification in a few lines, for a whole input at once (docs/PROTOCOL.md, Lines). */
 function model(bytes: Uint8Array, limit = LIMIT): Meaning[] {
@@ -104,7 +108,25 @@ const anyBytes = fc
       fc.oneof(
         { arbitrary: fc.constant(0x0a), weight: 1 },
         { arbitrary: fc.constant(0x0d), weight: 1 },
-        { arbitrary: fc.constantFrom(0xe5, 0xa5, 0xbd, 0xf0, 0x9f, 0x91, 0x8b, 0xff, 0xc0, 0x80, 0xed, 0xa0, 0x00, 0x1b), weight: 4 },
+        {
+          arbitrary: fc.constantFrom(
+            0xe5,
+            0xa5,
+            0xbd,
+            0xf0,
+            0x9f,
+            0x91,
+            0x8b,
+            0xff,
+            0xc0,
+            0x80,
+            0xed,
+            0xa0,
+            0x00,
+            0x1b,
+          ),
+          weight: 4,
+        },
         { arbitrary: fc.integer({ min: 0, max: 255 }), weight: 10 },
       ),
       { maxLength: LIMIT * 12 },
@@ -114,7 +136,10 @@ const anyBytes = fc
   .map(([a, tls]) => new Uint8Array(tls && a.length % 4 === 0 ? [0x16, 0x03, 0x01, ...a] : a));
 /** Lines of about the limit's length, ended or not: where off-by-one mistakes live. */
 const nearLimit = fc
-  .array(fc.tuple(fc.integer({ min: LIMIT - 2, max: LIMIT + 3 }), fc.constantFrom("", "\n", "\r\n", "\r")), { minLength: 1, maxLength: 6 })
+  .array(fc.tuple(fc.integer({ min: LIMIT - 2, max: LIMIT + 3 }), fc.constantFrom("", "\n", "\r\n", "\r")), {
+    minLength: 1,
+    maxLength: 6,
+  })
   .map((pieces) => encoder.encode(pieces.map(([n, end]) => "x".repeat(n) + end).join("")));
 const cutsOf = fc.array(fc.nat(), { maxLength: 40 });
 
@@ -132,7 +157,13 @@ describe("LineDecoder (properties)", () => {
       fc.property(anyBytes, cutsOf, (bytes, cuts) => {
         const whole = decodeWhole(bytes);
         fc.pre(!whole.some((f) => f.kind === "overflow"));
-        const longest = Math.max(0, ...new TextDecoder("latin1").decode(bytes).split("\n").map((l) => l.length));
+        const longest = Math.max(
+          0,
+          ...new TextDecoder("latin1")
+            .decode(bytes)
+            .split("\n")
+            .map((l) => l.length),
+        );
         fc.pre(longest <= LIMIT * 16); // past the hard cap a stream cannot wait for a newline that may never come
         expect(meaning(decodeChunked(bytes, cuts).frames)).toEqual(meaning(whole));
       }),
@@ -143,7 +174,9 @@ describe("LineDecoder (properties)", () => {
     check(
       fc.property(validStream, ({ lines, bytes }) => {
         fc.pre(lines.every((l) => !l.endsWith("\r")) && !startsLikeTls(bytes)); // a \r before the newline is dropped
-        const expected = lines.map((l): Meaning => (encoder.encode(l).length > LIMIT ? { kind: "too-long" } : { kind: "line", text: l, invalidUtf8: false }));
+        const expected = lines.map((l): Meaning =>
+          encoder.encode(l).length > LIMIT ? { kind: "too-long" } : { kind: "line", text: l, invalidUtf8: false },
+        );
         expect(meaning(decodeWhole(bytes))).toEqual(expected);
       }),
     );
@@ -216,19 +249,28 @@ const text = fc
 describe("parseCommand (properties)", () => {
   test("never throws, on any line at all", () => {
     check(
-      fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 100 }), fc.string({ unit: "binary", maxLength: 100 }).map((s) => "/" + s)), (line) => {
-        const command = parseCommand(line);
-        expect(typeof command.kind).toBe("string");
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: "binary", maxLength: 100 }),
+          fc.string({ unit: "binary", maxLength: 100 }).map((s) => "/" + s),
+        ),
+        (line) => {
+          const command = parseCommand(line);
+          expect(typeof command.kind).toBe("string");
+        },
+      ),
       1000,
     );
   });
 
   test("a line that does not start with / is said as it is", () => {
     check(
-      fc.property(text.filter((t) => !t.startsWith("/")), (t) => {
-        expect(parseCommand(t)).toEqual({ kind: "say", text: t });
-      }),
+      fc.property(
+        text.filter((t) => !t.startsWith("/")),
+        (t) => {
+          expect(parseCommand(t)).toEqual({ kind: "say", text: t });
+        },
+      ),
     );
   });
 
@@ -278,7 +320,8 @@ describe("nicknames and server lines (properties)", () => {
     const lookalike = fc.constantFrom(..."аеорсухіАВЕКМНОРСТХαεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ");
     const han = fc.constantFrom(..."张三老李王小明中文");
     const common = fc.constantFrom(..."0123456789_-");
-    const word = (...units: fc.Arbitrary<string>[]) => fc.array(fc.oneof(...units), { minLength: 1, maxLength: 5 }).map((a) => a.join(""));
+    const word = (...units: fc.Arbitrary<string>[]) =>
+      fc.array(fc.oneof(...units), { minLength: 1, maxLength: 5 }).map((a) => a.join(""));
     check(
       fc.property(word(latin, common), word(lookalike), word(latin, common), (before, foreign, after) => {
         const nick = (before + foreign + after).slice(0, MAX_NICK_CHARS);
@@ -296,13 +339,17 @@ describe("nicknames and server lines (properties)", () => {
 
   test("a client tells every kind of server line apart, whatever the text", () => {
     check(
-      fc.property(nick, fc.string({ unit: "binary", maxLength: 80 }).map((s) => s.replaceAll("\n", " ")), (n, t) => {
-        expect(parseServerLine(format.chat(n, t))).toEqual({ kind: "chat", nick: n, text: t });
-        expect(parseServerLine(format.privateReceived(n, t))).toEqual({ kind: "private", nick: n, text: t });
-        expect(parseServerLine(format.privateSent(n, t))).toEqual({ kind: "private-sent", nick: n, text: t });
-        expect(parseServerLine(format.notice(t))).toEqual({ kind: "notice", text: t });
-        expect(parseServerLine(format.error(t))).toEqual({ kind: "error", text: t });
-      }),
+      fc.property(
+        nick,
+        fc.string({ unit: "binary", maxLength: 80 }).map((s) => s.replaceAll("\n", " ")),
+        (n, t) => {
+          expect(parseServerLine(format.chat(n, t))).toEqual({ kind: "chat", nick: n, text: t });
+          expect(parseServerLine(format.privateReceived(n, t))).toEqual({ kind: "private", nick: n, text: t });
+          expect(parseServerLine(format.privateSent(n, t))).toEqual({ kind: "private-sent", nick: n, text: t });
+          expect(parseServerLine(format.notice(t))).toEqual({ kind: "notice", text: t });
+          expect(parseServerLine(format.error(t))).toEqual({ kind: "error", text: t });
+        },
+      ),
     );
   });
 });

@@ -158,7 +158,9 @@ describe("--help and usage errors follow --lang and the locale", () => {
         `server: cannot listen on 127.0.0.1:${busy.port}: the port is already in use. Is another server running? Stop it, or try --port 0 (any free port)`,
       );
     } else {
-      expect(line).toBe(`server: 无法在 127.0.0.1:${busy.port} 上监听：端口已被占用。是不是另一个服务器在运行？先停掉它，或者试试 --port 0（任选一个空闲端口）`);
+      expect(line).toBe(
+        `server: 无法在 127.0.0.1:${busy.port} 上监听：端口已被占用。是不是另一个服务器在运行？先停掉它，或者试试 --port 0（任选一个空闲端口）`,
+      );
     }
   });
 });
@@ -229,43 +231,51 @@ describe("UDP loss made visible", () => {
   test.each([
     [0.2, 7],
     [0.1, 42],
-  ])("over a relay dropping %p of the server's datagrams (seed %p): the client counts every lost line, nc -u users get nothing extra", async (share, seed) => {
-    const server = await startServer(["tcp", "udp"], ["--no-flood-limit"]);
-    using relay = await lossyRelay(listeningPort(server, "udp"), share, seed);
-    const raw = await joinRaw("tcp", server.port, "raw"); // the sender, over TCP: nothing lost on its side
-    const kit = startClient("udp", relay.port, ["--lang", "en"]);
-    await until(() => raw.lines.includes("*** kit joined"), 10_000, "kit to join");
-    const nc = await joinRaw("udp", listeningPort(server, "udp"), "nc"); // a person at nc -u, no relay
-    await until(() => kit.screen.includes("*** nc joined"), 10_000, "kit to see nc join");
+  ])(
+    "over a relay dropping %p of the server's datagrams (seed %p): the client counts every lost line, nc -u users get nothing extra",
+    async (share, seed) => {
+      const server = await startServer(["tcp", "udp"], ["--no-flood-limit"]);
+      using relay = await lossyRelay(listeningPort(server, "udp"), share, seed);
+      const raw = await joinRaw("tcp", server.port, "raw"); // the sender, over TCP: nothing lost on its side
+      const kit = startClient("udp", relay.port, ["--lang", "en"]);
+      await until(() => raw.lines.includes("*** kit joined"), 10_000, "kit to join");
+      const nc = await joinRaw("udp", listeningPort(server, "udp"), "nc"); // a person at nc -u, no relay
+      await until(() => kit.screen.includes("*** nc joined"), 10_000, "kit to see nc join");
 
-    relay.lossy(true);
-    const total = 200;
-    for (let i = 0; i < total; i++) {
-      raw.say(`line ${i}`);
-      if (i % 20 === 19) await Bun.sleep(5); // as a chatty room would, not one burst
-    }
-    const shown = () => new Set(kit.screen.match(/<raw> line \d+/g) ?? []).size;
-    const lost = () => reportedLost(kit.screen);
-    const counts = () => `shown ${shown()}, lost ${lost()}`;
-    await until(() => shown() + lost() >= total, 15_000, () => `every line shown or reported lost (${counts()})`);
-    relay.lossy(false);
+      relay.lossy(true);
+      const total = 200;
+      for (let i = 0; i < total; i++) {
+        raw.say(`line ${i}`);
+        if (i % 20 === 19) await Bun.sleep(5); // as a chatty room would, not one burst
+      }
+      const shown = () => new Set(kit.screen.match(/<raw> line \d+/g) ?? []).size;
+      const lost = () => reportedLost(kit.screen);
+      const counts = () => `shown ${shown()}, lost ${lost()}`;
+      await until(
+        () => shown() + lost() >= total,
+        15_000,
+        () => `every line shown or reported lost (${counts()})`,
+      );
+      relay.lossy(false);
 
-    // Exactly what the relay dropped, heartbeat answers aside (those are not lines).
-    const droppedLines = relay.dropped.filter((d) => parseHeartbeatAnswer(d) === undefined);
-    expect(droppedLines.length).toBeGreaterThan(share * total * 0.4);
-    expect(droppedLines.every((d) => d.startsWith("<raw> line "))).toBe(true);
-    expect(lost()).toBe(droppedLines.length);
-    expect(shown()).toBe(total - droppedLines.length);
-    // Nothing else went wrong: no reconnect, no error, and the client still chats both ways.
-    expect(kit.screen).not.toMatch(/went away|restarted|!!!/);
-    kit.type("still here\r");
-    await until(() => raw.lines.includes("<kit> still here"), 5000, "kit's line at raw");
-    raw.say("good");
-    await until(() => kit.screen.includes("<raw> good"), 5000, "raw's line at kit");
-    // The person at nc -u got every line, and no line about counts or heartbeats.
-    expect(nc.lines.filter((l) => l.startsWith("<raw> line "))).toHaveLength(total);
-    expect(nc.lines.filter((l) => /pong|lost|hb\d/.test(l))).toEqual([]);
-  }, 60_000);
+      // Exactly what the relay dropped, heartbeat answers aside (those are not lines).
+      const droppedLines = relay.dropped.filter((d) => parseHeartbeatAnswer(d) === undefined);
+      expect(droppedLines.length).toBeGreaterThan(share * total * 0.4);
+      expect(droppedLines.every((d) => d.startsWith("<raw> line "))).toBe(true);
+      expect(lost()).toBe(droppedLines.length);
+      expect(shown()).toBe(total - droppedLines.length);
+      // Nothing else went wrong: no reconnect, no error, and the client still chats both ways.
+      expect(kit.screen).not.toMatch(/went away|restarted|!!!/);
+      kit.type("still here\r");
+      await until(() => raw.lines.includes("<kit> still here"), 5000, "kit's line at raw");
+      raw.say("good");
+      await until(() => kit.screen.includes("<raw> good"), 5000, "raw's line at kit");
+      // The person at nc -u got every line, and no line about counts or heartbeats.
+      expect(nc.lines.filter((l) => l.startsWith("<raw> line "))).toHaveLength(total);
+      expect(nc.lines.filter((l) => /pong|lost|hb\d/.test(l))).toEqual([]);
+    },
+    60_000,
+  );
 
   test("in the room's language", async () => {
     const server = await startServer(["udp"], ["--lang", "zh"]);
@@ -345,12 +355,15 @@ test("after a UDP server restart, the line that made the client rejoin is sent a
 // ---------------------------------------------------------------------------
 // One join line for a client that sets its nick as it connects
 
-test.each(["tcp", "udp"] as const)("over %s, the room sees one line, 'kit joined', for a client started with --nick", async (transport) => {
-  const server = await startServer([transport]);
-  const raw = await joinRaw(transport, server.port, "raw");
-  startClient(transport, server.port, ["--lang", "en"]);
-  await until(() => raw.lines.includes("*** kit joined"), 10_000, "kit to join");
-  raw.say("/who");
-  await until(() => raw.lines.some((l) => l.startsWith("*** in the room (2)")), 5000, "/who");
-  expect(raw.lines.filter((l) => /guest2|is now kit/.test(l))).toEqual([]);
-});
+test.each(["tcp", "udp"] as const)(
+  "over %s, the room sees one line, 'kit joined', for a client started with --nick",
+  async (transport) => {
+    const server = await startServer([transport]);
+    const raw = await joinRaw(transport, server.port, "raw");
+    startClient(transport, server.port, ["--lang", "en"]);
+    await until(() => raw.lines.includes("*** kit joined"), 10_000, "kit to join");
+    raw.say("/who");
+    await until(() => raw.lines.some((l) => l.startsWith("*** in the room (2)")), 5000, "/who");
+    expect(raw.lines.filter((l) => /guest2|is now kit/.test(l))).toEqual([]);
+  },
+);

@@ -23,7 +23,15 @@ describe("renderServerLine", () => {
   });
 
   test("shows every kind of server line as the server wrote it when colour is off", () => {
-    for (const line of ["<alice> hi", "* alice waves", "*alice* psst", "-> *bob* psst", "*** bob joined", "!!! no such nickname: carol", "plain"]) {
+    for (const line of [
+      "<alice> hi",
+      "* alice waves",
+      "*alice* psst",
+      "-> *bob* psst",
+      "*** bob joined",
+      "!!! no such nickname: carol",
+      "plain",
+    ]) {
       expect(renderServerLine(plain, at, line)).toBe(`09:05 ${line}`);
     }
   });
@@ -70,12 +78,27 @@ describe("renderServerLine", () => {
 });
 
 describe("noticeMeaning", () => {
-  test.each(Object.entries(MESSAGES))("reads the welcome (and so the language) and rename notices of a server speaking %s", (lang, t) => {
-    expect(noticeMeaning(`*** ${t.welcome("guest1")}`)).toEqual({ kind: "welcome", nick: "guest1", lang: lang as "en" | "zh" });
-    expect(noticeMeaning(`*** ${t.welcome("张三")}`)).toEqual({ kind: "welcome", nick: "张三", lang: lang as "en" | "zh" });
-    expect(noticeMeaning(`*** ${t.renamed("guest1", "kit")}`)).toEqual({ kind: "renamed", from: "guest1", to: "kit" });
-    expect(noticeMeaning(`*** ${t.shuttingDown}`)).toEqual({ kind: "shutting-down" });
-  });
+  test.each(Object.entries(MESSAGES))(
+    "reads the welcome (and so the language) and rename notices of a server speaking %s",
+    (lang, t) => {
+      expect(noticeMeaning(`*** ${t.welcome("guest1")}`)).toEqual({
+        kind: "welcome",
+        nick: "guest1",
+        lang: lang as "en" | "zh",
+      });
+      expect(noticeMeaning(`*** ${t.welcome("张三")}`)).toEqual({
+        kind: "welcome",
+        nick: "张三",
+        lang: lang as "en" | "zh",
+      });
+      expect(noticeMeaning(`*** ${t.renamed("guest1", "kit")}`)).toEqual({
+        kind: "renamed",
+        from: "guest1",
+        to: "kit",
+      });
+      expect(noticeMeaning(`*** ${t.shuttingDown}`)).toEqual({ kind: "shutting-down" });
+    },
+  );
 
   test("takes nothing from chat lines that only look like notices", () => {
     expect(noticeMeaning("<mallory> *** welcome, admin! /help lists the commands")).toEqual({ kind: "none" });

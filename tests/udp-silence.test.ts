@@ -44,7 +44,9 @@ describe("a UDP member who only reads", () => {
     const { alice, bob, stop } = await roomWithReader("en");
     try {
       const asked = await bob.waitFor("*** no word from you in", 3000);
-      expect(asked).toMatch(/^\*\*\* no word from you in 0\.\ds: are you still there\? press Enter \(or send any line\) within 0\.\ds to stay in the room$/);
+      expect(asked).toMatch(
+        /^\*\*\* no word from you in 0\.\ds: are you still there\? press Enter \(or send any line\) within 0\.\ds to stay in the room$/,
+      );
       await bob.waitFor("!!! no word from you in 1s: you left the room", 3000);
       await alice.waitFor("*** bob left (timed out)");
       // Asked once, told once.
@@ -52,7 +54,11 @@ describe("a UDP member who only reads", () => {
       const from = bob.lines.length;
       bob.say("hello, anyone?");
       await bob.waitFor("!!! your line was not sent: you had left the room (no word from you in 1s).", 3000, from);
-      const challenge = await until(() => bob.lines.slice(from).find((l) => parseChallenge(l) !== undefined), 3000, "the challenge");
+      const challenge = await until(
+        () => bob.lines.slice(from).find((l) => parseChallenge(l) !== undefined),
+        3000,
+        "the challenge",
+      );
       expect(challenge).toMatch(/^\*\*\* to join, type: \/join [0-9a-f]{8}$/); // the sentence, whatever the line's size
       // Typing the line it names gets bob back in; the line it did not send never reached the room.
       bob.say(`/join ${parseChallenge(challenge)}`);
@@ -82,7 +88,10 @@ describe("a UDP member who only reads", () => {
   test("in Chinese, in a zh room", async () => {
     const { bob, stop } = await roomWithReader("zh");
     try {
-      await bob.waitFor(/^\*\*\* 0\.\d 秒没有收到你的消息：还在吗？请在 0\.\d 秒内按回车（或发送任意一行），否则会被移出聊天室$/, 3000);
+      await bob.waitFor(
+        /^\*\*\* 0\.\d 秒没有收到你的消息：还在吗？请在 0\.\d 秒内按回车（或发送任意一行），否则会被移出聊天室$/,
+        3000,
+      );
       await bob.waitFor("!!! 1 秒没有收到你的消息：你已离开聊天室", 3000);
       const from = bob.lines.length;
       bob.say("你好");

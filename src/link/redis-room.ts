@@ -443,7 +443,10 @@ export class RedisRoom implements Room {
     if (hubs.length === 0) return;
     let beats: unknown;
     try {
-      beats = await w.send("MGET", hubs.map((h) => this.keys.hub(h)));
+      beats = await w.send(
+        "MGET",
+        hubs.map((h) => this.keys.hub(h)),
+      );
     } catch {
       return;
     }

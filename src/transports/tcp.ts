@@ -407,10 +407,7 @@ export async function connectTcp(host: string, port: number, handlers: Connectio
 
 /** What trying a TCP port found: someone listens, nobody does, or the connect failed otherwise. */
 export type TcpProbe =
-  | { kind: "open" }
-  | { kind: "refused" }
-  | { kind: "timeout" }
-  | { kind: "failed"; detail: string };
+  { kind: "open" } | { kind: "refused" } | { kind: "timeout" } | { kind: "failed"; detail: string };
 
 /**
  * Tries to connect to host:port, and hangs up at once: is anything listening?

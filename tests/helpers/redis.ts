@@ -15,7 +15,9 @@ export { startRedis, type TestRedis } from "../../tools/harness/redis.ts";
 export const noRedis = REDIS_SERVER === null && process.env.CI !== "true";
 
 if (noRedis) {
-  console.log("redis: redis-server is not installed: skipping the tests that link hubs (install it: sudo apt-get install redis-server)");
+  console.log(
+    "redis: redis-server is not installed: skipping the tests that link hubs (install it: sudo apt-get install redis-server)",
+  );
 }
 
 /**

@@ -67,7 +67,13 @@ describe("Hub: /who of any size", () => {
   });
 
   test("in Chinese too, counted in bytes", () => {
-    const { hub, join } = setup({ lang: "zh", maxLineBytes: 100, maxClients: 5000, maxPerAddress: 5000, summarizeAbove: 0 });
+    const { hub, join } = setup({
+      lang: "zh",
+      maxLineBytes: 100,
+      maxClients: 5000,
+      maxPerAddress: 5000,
+      summarizeAbove: 0,
+    });
     const nicks = Array.from({ length: 60 }, (_, i) => `张三${i}`);
     const peers = nicks.map((n) => join(n));
     hub.receive(peers[0]!, line("/who"));

@@ -76,7 +76,10 @@ describe("Hub in a room spread over hubs", () => {
     room.answer();
     expect(b.got[0]).toMatch(/^\*\*\* welcome, guest2!/);
     expect(a.got.slice(-2)).toEqual(["*** guest2 joined", "<guest2> hi, early"]);
-    expect(room.published.find((m) => m.text === "*** guest2 joined")?.notice).toEqual({ kind: "joined", nick: "guest2" });
+    expect(room.published.find((m) => m.text === "*** guest2 joined")?.notice).toEqual({
+      kind: "joined",
+      nick: "guest2",
+    });
   });
 
   test("takes the next guest nick when another hub holds one", () => {
@@ -137,7 +140,12 @@ describe("Hub in a room spread over hubs", () => {
     hub.deliver({ text: "", notice: { kind: "hub-lost", nick: "dave" } });
     hub.deliver({ text: "", notice: { kind: "link-down" } });
     hub.deliver({ text: "*carol* 只给你", to: alice!.id });
-    expect(a.got.slice(-4)).toEqual(["*** carol 离开了聊天室（连接已关闭）", "*** dave 离开了聊天室（其所在的服务器没有响应）", `*** ${hub.t.linkDown}`, "*carol* 只给你"]);
+    expect(a.got.slice(-4)).toEqual([
+      "*** carol 离开了聊天室（连接已关闭）",
+      "*** dave 离开了聊天室（其所在的服务器没有响应）",
+      `*** ${hub.t.linkDown}`,
+      "*carol* 只给你",
+    ]);
     expect(b.got.at(-1)).toBe(`*** ${hub.t.linkDown}`);
   });
 
@@ -210,7 +218,11 @@ describe("Hub in a room spread over hubs", () => {
     room.answer();
     hub.shutdown();
     expect(a.got.at(-1)).toBe("*** the server is shutting down");
-    expect(room.published.at(-1)?.notice).toEqual({ kind: "left", nick: "alice", reason: "the server is shutting down" });
+    expect(room.published.at(-1)?.notice).toEqual({
+      kind: "left",
+      nick: "alice",
+      reason: "the server is shutting down",
+    });
     expect(room.released.map((m) => m.nick)).toEqual(["alice"]);
   });
 });

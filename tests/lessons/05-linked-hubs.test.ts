@@ -115,7 +115,10 @@ describe.skipIf(noRedis)("lesson 05", () => {
       expect(out).toContain(`hubs:   ${transport === "udp" ? "nc -u" : "nc"} 127.0.0.1 ${a}\n`);
       const wire = new WireLog();
       const peers: Peer[] = [];
-      for (const [port, name] of [[a!, "ann"], [b!, "bo"]] as const) {
+      for (const [port, name] of [
+        [a!, "ann"],
+        [b!, "bo"],
+      ] as const) {
         const peer = await peerOf(transport, port, name, wire);
         cleanups.push(() => peer.close());
         if (transport === "udp") peer.sendLine(""); // a UDP client joins by sending something

@@ -80,7 +80,7 @@ describe.each(LESSONS)("lesson %s's command line", (lesson) => {
   const bad: [string, string[], string][] = [
     ["an unknown option", ["--no-such-option"], "unknown option --no-such-option"],
     ["an option without its value", ["--port"], "--port needs a value"],
-    ["a port that is not a number", ["--port", "abc"], '--port must be a number'],
+    ["a port that is not a number", ["--port", "abc"], "--port must be a number"],
     ["a port out of range", ["--port", "99999"], "--port must be a number"],
     ["a language it does not speak", ["--lang", "fr"], '--lang must be en or zh, not "fr"'],
     ["a stray word", ["hello"], "unexpected argument hello"],
@@ -163,7 +163,8 @@ describe.each(TRANSPORTS)("the lessons in Chinese over %s", (transport) => {
     const hub = await standIn(transport);
     const { code, stdout } = await runLesson("03", [...udp, "--port", String(hub.port), "--lang", "zh"]);
     const where = `127.0.0.1:${hub.port}`;
-    const connected = transport === "tcp" ? `client: 已连接到 ${where}（tcp）。` : `client: 开始和 ${where}（udp）对话。`;
+    const connected =
+      transport === "tcp" ? `client: 已连接到 ${where}（tcp）。` : `client: 开始和 ${where}（udp）对话。`;
     expect(stdout).toContain(connected);
     expect(stdout).toContain("client: 再见");
     expect(stdout).not.toMatch(/connected|talking|bye/);
@@ -250,12 +251,16 @@ describe("everything a lesson prints for a person fits an 80-column terminal", (
       expect(code).toBe(0);
     });
 
-    test.skipIf(noRedis).each(["en", "zh"])("lesson 05, its whole tour (--lang %s)", async (lang) => {
-      const { code, stdout } = await runLesson("05", [...udp, "--port", "0", "--exit", "--lang", lang]);
-      expect(stdout).toContain("── ");
-      expect(tooWide(stdout)).toEqual([]);
-      expect(code).toBe(0);
-    }, 30_000);
+    test.skipIf(noRedis).each(["en", "zh"])(
+      "lesson 05, its whole tour (--lang %s)",
+      async (lang) => {
+        const { code, stdout } = await runLesson("05", [...udp, "--port", "0", "--exit", "--lang", lang]);
+        expect(stdout).toContain("── ");
+        expect(tooWide(stdout)).toEqual([]);
+        expect(code).toBe(0);
+      },
+      30_000,
+    );
   });
 
   test("--help follows the width of the terminal it is shown in", async () => {

@@ -91,7 +91,7 @@ describe.each(TRANSPORTS)("over %s", (transport) => {
     });
   });
 
-  test("lesson 02 sends no \"left\" notices after its shutdown notice", async () => {
+  test('lesson 02 sends no "left" notices after its shutdown notice', async () => {
     const hub = await startHub(transport, "en");
     const peers = await room(transport, hub.port, ["ann", "bo", "cy"]);
     expect(await hub.stop("SIGTERM")).toEqual({ code: 0, signal: null });
@@ -115,7 +115,11 @@ describe("lesson 02 over udp", () => {
     const [ann, bo] = await room("udp", hub.port, ["ann", "bo"]);
     bo!.sendLine("/quit");
     const told = `${goodbye} 127.0.0.1:${bo!.localPort}`;
-    await until(() => bo!.lines().includes(told), 5000, () => `bo is told goodbye; got ${JSON.stringify(bo!.lines())}`);
+    await until(
+      () => bo!.lines().includes(told),
+      5000,
+      () => `bo is told goodbye; got ${JSON.stringify(bo!.lines())}`,
+    );
     const aboutBo = (line: string) => line.startsWith("***") && line.includes(String(bo!.localPort));
     const leftNotices = () => ann!.lines().filter(aboutBo);
     await until(() => leftNotices().length === 2, 5000, "ann hears that bo left");
@@ -136,7 +140,11 @@ describe("lesson 03's client when the hub stops", () => {
     cleanups.push(() => term.stop());
     // Once a typed line reaches the hub, the client reads the keyboard and shows its prompt.
     term.type("ready\r");
-    await until(() => hub.lines().includes("ready"), 5000, () => `the hub gets "ready"; the screen: ${term.screen()}`);
+    await until(
+      () => hub.lines().includes("ready"),
+      5000,
+      () => `the hub gets "ready"; the screen: ${term.screen()}`,
+    );
     await until(() => term.screen().trimEnd().endsWith(">"), 5000, "the prompt is shown again");
     hub.close();
     const exit = await exitOf(term);
@@ -158,7 +166,11 @@ describe("lesson 03's client over UDP when the hub stops", () => {
     const term = startTerminal({ command, args: [...args, "--lang", lang], port: hub.port, wire, env: kitEnv() });
     cleanups.push(() => term.stop());
     term.type("ready\r");
-    await until(() => hub.lines().includes("ready"), 5000, () => `the hub gets "ready"; the screen: ${term.screen()}`);
+    await until(
+      () => hub.lines().includes("ready"),
+      5000,
+      () => `the hub gets "ready"; the screen: ${term.screen()}`,
+    );
     await until(() => term.screen().trimEnd().endsWith(">"), 5000, "the prompt is shown again");
     return { hub, term };
   }
@@ -210,7 +222,11 @@ describe("lesson 03's client over UDP when the hub stops", () => {
     cleanups.push(() => term.stop());
     term.type("hello?\r");
     const says = `client: nobody answers at 127.0.0.1:${port}: is the hub running with --udp?`;
-    await until(() => term.screen().includes(says), 5000, () => `the client says nobody answers; ${term.screen()}`);
+    await until(
+      () => term.screen().includes(says),
+      5000,
+      () => `the client says nobody answers; ${term.screen()}`,
+    );
     expect(term.running).toBe(true);
   });
 
@@ -220,7 +236,11 @@ describe("lesson 03's client over UDP when the hub stops", () => {
     const command = kitLesson("03", "udp");
     const term = startTerminal({ command, args: ["--lang", "en"], port: hub.port, wire, env: kitEnv() });
     cleanups.push(() => term.stop());
-    await until(() => term.screen().includes("*** welcome"), 5000, () => `the client is welcomed; ${term.screen()}`);
+    await until(
+      () => term.screen().includes("*** welcome"),
+      5000,
+      () => `the client is welcomed; ${term.screen()}`,
+    );
     expect(await hub.stop("SIGINT")).toEqual({ code: 0, signal: null });
     const exit = await exitOf(term);
     expect(exit).toEqual({ code: 0, signal: null });

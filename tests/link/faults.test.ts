@@ -40,7 +40,12 @@ async function linkedRoom(): Promise<{ a: ChildServer; b: ChildServer; members: 
   const [a, b] = await Promise.all([startChild(args), startChild(args)]);
   servers.push(a!, b!);
   const members: Member[] = [];
-  for (const [server, transport, nick] of [[a, "tcp", "a1"], [a, "udp", "a2"], [b, "tcp", "b1"], [b, "udp", "b2"]] as const) {
+  for (const [server, transport, nick] of [
+    [a, "tcp", "a1"],
+    [a, "udp", "a2"],
+    [b, "tcp", "b1"],
+    [b, "udp", "b2"],
+  ] as const) {
     const client = await member(server!, transport, nick);
     clients.push(client);
     members.push({ nick, client, sent: 0 });
@@ -78,7 +83,9 @@ async function everyLineOnceInOrder(members: Member[]): Promise<void> {
   const complete = () => tcp.every((r) => members.every((s) => s === r || numbersFrom(r, s).length >= s.sent));
   await until(complete, 15_000, () => {
     const short = tcp.flatMap((r) =>
-      members.filter((s) => s !== r && numbersFrom(r, s).length < s.sent).map((s) => `${r.nick} has ${numbersFrom(r, s).length}/${s.sent} of ${s.nick}'s`),
+      members
+        .filter((s) => s !== r && numbersFrom(r, s).length < s.sent)
+        .map((s) => `${r.nick} has ${numbersFrom(r, s).length}/${s.sent} of ${s.nick}'s`),
     );
     return `every line at every TCP member (${short.join("; ")})`;
   });
@@ -165,7 +172,9 @@ describe("a server started with --redis", () => {
   test("where Redis cannot be reached: one line naming the URL, the password hidden, and exit 1", async () => {
     const port = await freePort("tcp");
     const { stdout, stderr, code } = await server(["--redis", `redis://:hunter2@127.0.0.1:${port}`]);
-    expect(stderr).toBe(`server: cannot reach Redis at redis://:***@127.0.0.1:${port}: connection refused (is redis-server running there?)\n`);
+    expect(stderr).toBe(
+      `server: cannot reach Redis at redis://:***@127.0.0.1:${port}: connection refused (is redis-server running there?)\n`,
+    );
     expect(stdout).toBe(""); // it never listened: nobody could join a room split off from the others
     expect(code).toBe(1);
   });
@@ -173,7 +182,9 @@ describe("a server started with --redis", () => {
   test("without a URL takes $REDIS_URL, and says so in Chinese under --lang zh", async () => {
     const port = await freePort("tcp");
     const { stderr, code } = await server(["--redis", "--lang", "zh"], { REDIS_URL: `redis://127.0.0.1:${port}` });
-    expect(stderr).toBe(`server: 无法连接 Redis（redis://127.0.0.1:${port}）：连接被拒绝（那里运行着 redis-server 吗？）\n`);
+    expect(stderr).toBe(
+      `server: 无法连接 Redis（redis://127.0.0.1:${port}）：连接被拒绝（那里运行着 redis-server 吗？）\n`,
+    );
     expect(code).toBe(1);
   });
 

@@ -6,12 +6,28 @@ import { describe, expect, test } from "bun:test";
 import { MESSAGES } from "../../src/i18n.ts";
 import { Roster } from "../../src/link/roster.ts";
 import { Inbox, Outbox } from "../../src/link/sequence.ts";
-import { decodeEntry, encodeMessages, entryFields, MAX_ENTRY_CHARS, MAX_TEXT_CHARS, newHubId, ROSTER_PART, rosterMessages, type LinkMessage } from "../../src/link/wire.ts";
+import {
+  decodeEntry,
+  encodeMessages,
+  entryFields,
+  MAX_ENTRY_CHARS,
+  MAX_TEXT_CHARS,
+  newHubId,
+  ROSTER_PART,
+  rosterMessages,
+  type LinkMessage,
+} from "../../src/link/wire.ts";
 
 const HUB = "0123456789abcdef";
 
 function entry(messages: unknown, overrides: Record<string, string> = {}): string[] {
-  const fields: Record<string, string> = { v: "1", hub: HUB, seq: "7", msgs: typeof messages === "string" ? messages : JSON.stringify(messages), ...overrides };
+  const fields: Record<string, string> = {
+    v: "1",
+    hub: HUB,
+    seq: "7",
+    msgs: typeof messages === "string" ? messages : JSON.stringify(messages),
+    ...overrides,
+  };
   return Object.entries(fields).flat();
 }
 
@@ -34,7 +50,10 @@ describe("the format between hubs", () => {
 
   test("cleans texts as if a client had sent them: no terminal controls arrive", () => {
     const decoded = decodeEntry(entry([{ k: "line", text: "<eve> \x1b]0;pwned\x07 \u202Eevil\nsecond" }]));
-    expect(decoded.ok && decoded.batch.messages[0]).toEqual({ k: "line", text: "<eve> \ufffd]0;pwned\ufffd \ufffdevil\ufffdsecond" });
+    expect(decoded.ok && decoded.batch.messages[0]).toEqual({
+      k: "line",
+      text: "<eve> \ufffd]0;pwned\ufffd \ufffdevil\ufffdsecond",
+    });
   });
 
   test.each([
@@ -54,7 +73,10 @@ describe("the format between hubs", () => {
     ["a member id with spaces", entry([{ k: "gone", id: "1 2" }])],
     ["a private line for a bad hub", entry([{ k: "private", hub: "x", member: "1/1", text: "hi" }])],
     ["a roster with a bad pair", entry([{ k: "roster", members: [["1/1"]], more: false }])],
-    ["a roster part over the bound", entry([{ k: "roster", members: Array.from({ length: ROSTER_PART + 1 }, (_, i) => [`${i}`, "a"]), more: false }])],
+    [
+      "a roster part over the bound",
+      entry([{ k: "roster", members: Array.from({ length: ROSTER_PART + 1 }, (_, i) => [`${i}`, "a"]), more: false }]),
+    ],
     ["an entry over the bound", entry("x".repeat(MAX_ENTRY_CHARS + 1))],
     ["fields that are not pairs", ["v", "1", "hub"]],
     ["fields that are not text", ["v", 1]],
@@ -62,7 +84,8 @@ describe("the format between hubs", () => {
   ])("refuses an entry with %s, and says why", (_name, fields) => {
     const decoded = decodeEntry(fields);
     expect(decoded.ok).toBe(false);
-    if (!decoded.ok) for (const t of Object.values(MESSAGES)) expect(t.skipReason(decoded.why).length).toBeGreaterThan(0);
+    if (!decoded.ok)
+      for (const t of Object.values(MESSAGES)) expect(t.skipReason(decoded.why).length).toBeGreaterThan(0);
   });
 
   test("cuts a big roster into parts, the last one saying no more follow", () => {

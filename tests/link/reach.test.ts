@@ -32,10 +32,16 @@ describe("linking to a Redis that cannot be reached", () => {
       stdout: "pipe",
       stderr: "pipe",
     });
-    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    const [out, err, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
     expect(code).toBe(1);
     expect(out).toBe("");
-    expect(err.trimEnd().split("\n")).toEqual([expect.stringMatching(/^server: cannot reach Redis at \S+: not a Redis URL/)]);
+    expect(err.trimEnd().split("\n")).toEqual([
+      expect.stringMatching(/^server: cannot reach Redis at \S+: not a Redis URL/),
+    ]);
     expect(err).not.toContain("secret");
   });
 

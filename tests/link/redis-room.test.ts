@@ -71,7 +71,11 @@ describe.skipIf(noRedis)("a room linked through Redis", () => {
       if (i % 500 === 0) await Bun.sleep(1); // several turns, several batches
     }
     expect(a.hub.lines()).toEqual(sent);
-    await until(() => b.hub.lines().length >= sent.length && c.hub.lines().length >= sent.length, 5000, "every line on hubs b and c");
+    await until(
+      () => b.hub.lines().length >= sent.length && c.hub.lines().length >= sent.length,
+      5000,
+      "every line on hubs b and c",
+    );
     expect(b.hub.lines()).toEqual(sent);
     expect(c.hub.lines()).toEqual(sent);
     expect(a.room.stats.batchesSent).toBeGreaterThan(1);
@@ -94,7 +98,10 @@ describe.skipIf(noRedis)("a room linked through Redis", () => {
   test("claims a nick atomically: two hubs asking for one nick at once, exactly one gets it", async () => {
     const a = await linked();
     const b = await linked();
-    const results = await Promise.all([claim(a.room, { id: "1/1", nick: "" }, "bob"), claim(b.room, { id: "2/1", nick: "" }, "BOB")]);
+    const results = await Promise.all([
+      claim(a.room, { id: "1/1", nick: "" }, "bob"),
+      claim(b.room, { id: "2/1", nick: "" }, "BOB"),
+    ]);
     expect(results.filter(Boolean).length).toBe(1);
   });
 
@@ -153,9 +160,31 @@ describe.skipIf(noRedis)("a room linked through Redis", () => {
     const room = await RedisRoom.connect(hub, { url: redis.url, timing: QUICK, report: (e) => logs.push(e) });
     rooms.push(room);
     const a = await linked();
-    await redis.command("XADD", ["chat:stream", "*", "v", "1", "hub", "0123456789abcdef", "seq", "1", "msgs", "[{\"k\":\"line\""]);
+    await redis.command("XADD", [
+      "chat:stream",
+      "*",
+      "v",
+      "1",
+      "hub",
+      "0123456789abcdef",
+      "seq",
+      "1",
+      "msgs",
+      '[{"k":"line"',
+    ]);
     await redis.command("XADD", ["chat:stream", "*", "garbage", "x".repeat(100_000)]);
-    await redis.command("XADD", ["chat:stream", "*", "v", "1", "hub", "0123456789abcdef", "seq", "2", "msgs", JSON.stringify([{ k: "line", text: "\x1b[2Jforged" }])]);
+    await redis.command("XADD", [
+      "chat:stream",
+      "*",
+      "v",
+      "1",
+      "hub",
+      "0123456789abcdef",
+      "seq",
+      "2",
+      "msgs",
+      JSON.stringify([{ k: "line", text: "\x1b[2Jforged" }]),
+    ]);
     a.room.publish({ text: "<alice> after the garbage" });
     await until(() => hub.lines().includes("<alice> after the garbage"), 3000, "the line after the garbage");
     expect(room.stats.skipped).toBe(2);
@@ -165,7 +194,11 @@ describe.skipIf(noRedis)("a room linked through Redis", () => {
 
   test("logs the first 10 skipped entries, then says once that the rest are only counted", async () => {
     const logs: LinkEvent[] = [];
-    const room = await RedisRoom.connect(new StandInHub(), { url: redis.url, timing: QUICK, report: (e) => logs.push(e) });
+    const room = await RedisRoom.connect(new StandInHub(), {
+      url: redis.url,
+      timing: QUICK,
+      report: (e) => logs.push(e),
+    });
     rooms.push(room);
     for (let i = 0; i < 25; i++) await redis.command("XADD", ["chat:stream", "*", "garbage", String(i)]);
     await until(() => room.stats.skipped === 25, 3000, "every garbage entry to be skipped");
@@ -193,7 +226,8 @@ describe.skipIf(noRedis)("a room linked through Redis", () => {
 });
 
 /** Lines `<who> N` for N in [from, to). */
-const numbered = (who: string, from: number, to: number) => Array.from({ length: to - from }, (_, i) => `<${who}> ${from + i}`);
+const numbered = (who: string, from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => `<${who}> ${from + i}`);
 
 describe.skipIf(noRedis)("a linked room through Redis outages", () => {
   beforeEach(async () => {
@@ -216,14 +250,22 @@ describe.skipIf(noRedis)("a linked room through Redis outages", () => {
     await until(() => b.hub.lines().length === 100, 3000, "the first 100 lines on hub b");
 
     await redis.kill();
-    await until(() => a.hub.notices("link-down").length === 1 && b.hub.notices("link-down").length === 1, 3000, "both hubs to tell their members the link is down");
+    await until(
+      () => a.hub.notices("link-down").length === 1 && b.hub.notices("link-down").length === 1,
+      3000,
+      "both hubs to tell their members the link is down",
+    );
     for (const text of numbered("alice", 100, 200)) a.room.publish({ text });
     expect(a.hub.lines()).toEqual(numbered("alice", 0, 200)); // the room here carries on
     await redis.restart();
 
     await until(() => b.hub.lines().length >= 200, 5000, "the lines said during the outage on hub b");
     expect(b.hub.lines()).toEqual(numbered("alice", 0, 200));
-    await until(() => a.hub.notices("link-back").length === 1 && b.hub.notices("link-back").length === 1, 3000, "both to hear the link is back");
+    await until(
+      () => a.hub.notices("link-back").length === 1 && b.hub.notices("link-back").length === 1,
+      3000,
+      "both to hear the link is back",
+    );
     // The restarted Redis had forgotten every claim: they were made again.
     expect(String(await redis.command("HGET", ["chat:nicks", "alice"]))).toEndWith(" 1/1 alice");
     expect(b.room.elsewhere()).toEqual(["alice"]);
@@ -241,17 +283,33 @@ describe.skipIf(noRedis)("a linked room through Redis outages", () => {
     try {
       await Bun.sleep(100);
       redis.pause();
-      await until(() => a.hub.notices("link-down").length === 1 && b.hub.notices("link-down").length === 1, 3000, "both hubs to see Redis is not answering");
+      await until(
+        () => a.hub.notices("link-down").length === 1 && b.hub.notices("link-down").length === 1,
+        3000,
+        "both hubs to see Redis is not answering",
+      );
       redis.resume();
-      await until(() => a.hub.notices("link-back").length === 1 && b.hub.notices("link-back").length === 1, 5000, "both to hear it is back");
+      await until(
+        () => a.hub.notices("link-back").length === 1 && b.hub.notices("link-back").length === 1,
+        5000,
+        "both to hear it is back",
+      );
     } finally {
       clearInterval(talk);
     }
     const saidBy = (hub: StandInHub, who: string) => hub.lines().filter((l) => l.startsWith(`<${who}>`));
-    await until(() => saidBy(b.hub, "alice").length === saidBy(a.hub, "alice").length && saidBy(a.hub, "bob").length === saidBy(b.hub, "bob").length, 5000, "every line on the other hub");
+    await until(
+      () =>
+        saidBy(b.hub, "alice").length === saidBy(a.hub, "alice").length &&
+        saidBy(a.hub, "bob").length === saidBy(b.hub, "bob").length,
+      5000,
+      "every line on the other hub",
+    );
     expect(saidBy(b.hub, "alice")).toEqual(saidBy(a.hub, "alice"));
     expect(saidBy(a.hub, "bob")).toEqual(saidBy(b.hub, "bob"));
-    expect(a.room.stats.duplicates + b.room.stats.duplicates + a.room.stats.missingBatches + b.room.stats.missingBatches).toBe(0);
+    expect(
+      a.room.stats.duplicates + b.room.stats.duplicates + a.room.stats.missingBatches + b.room.stats.missingBatches,
+    ).toBe(0);
   });
 
   test("a hub cut off from Redis catches up on what the others said meanwhile", async () => {
@@ -337,7 +395,10 @@ describe.skipIf(noRedis)("a linked room through Redis outages", () => {
     await until(() => b.hub.lines().length === 1 + 200 - a.stats.droppedLines, 3000, "every line that was held");
     expect(a.stats.droppedLines + b.hub.lines().length).toBe(201);
     // What arrived is the newest, in order.
-    const arrived = b.hub.lines().slice(1).map((l) => Number(l.split(" ")[1]));
+    const arrived = b.hub
+      .lines()
+      .slice(1)
+      .map((l) => Number(l.split(" ")[1]));
     expect(arrived).toEqual([...arrived].sort((x, y) => x - y));
     expect(arrived.at(-1)).toBe(199);
   });
@@ -362,9 +423,13 @@ describe.skipIf(noRedis)("a linked room through Redis outages", () => {
 describe("starting a link", () => {
   test("refuses with one line naming the URL (password hidden) when nothing listens there", async () => {
     const port = await freePort("tcp");
-    const error = await RedisRoom.connect(new StandInHub(), { url: `redis://:pw123@127.0.0.1:${port}` }).catch((e: Error) => e);
+    const error = await RedisRoom.connect(new StandInHub(), { url: `redis://:pw123@127.0.0.1:${port}` }).catch(
+      (e: Error) => e,
+    );
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toBe(`cannot reach Redis at redis://:***@127.0.0.1:${port}: connection refused (is redis-server running there?)`);
+    expect((error as Error).message).toBe(
+      `cannot reach Redis at redis://:***@127.0.0.1:${port}: connection refused (is redis-server running there?)`,
+    );
   });
 
   test("hides a password however the URL is written", () => {

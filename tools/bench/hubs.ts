@@ -128,4 +128,3 @@ export async function startHubs(t: Target, transport: "tcp" | "udp", files: numb
     },
   };
 }
-

@@ -207,10 +207,13 @@ async function runTraffic(): Promise<LoadResult> {
   return result;
 }
 
-const limit = setTimeout(() => {
-  say(`@error the run passed its time limit (${config.timeLimitS} s)`);
-  process.exit(3);
-}, (config.timeLimitS + 15) * 1000);
+const limit = setTimeout(
+  () => {
+    say(`@error the run passed its time limit (${config.timeLimitS} s)`);
+    process.exit(3);
+  },
+  (config.timeLimitS + 15) * 1000,
+);
 
 try {
   const result = config.mode === "idle" ? await runIdle() : await runTraffic();

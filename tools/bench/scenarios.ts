@@ -5,7 +5,6 @@
 import type { LoadConfig } from "./loadgen.ts";
 import { met, type Row } from "./report.ts";
 
-
 export interface Scenario {
   name: string;
   about: string;
@@ -23,7 +22,6 @@ export interface Scenario {
   /** The big-room scenario (tools/bench/bigroom.ts), with these extra hub options. */
   bigroom?: { hubArgs: string[] };
 }
-
 
 export function SCENARIOS(): Record<string, Scenario> {
   return {
@@ -69,13 +67,15 @@ export function SCENARIOS(): Record<string, Scenario> {
     },
     hubs: {
       name: "hubs",
-      about: "TCP, 50 clients split across two hubs linked through one Redis, beside one hub: a burst, then 5,000 lines/s",
+      about:
+        "TCP, 50 clients split across two hubs linked through one Redis, beside one hub: a burst, then 5,000 lines/s",
       load: { transport: "tcp" },
       linkedPair: true,
     },
     bigroom: {
       name: "bigroom",
-      about: "TCP, 10,000 members joining one after another (joins summed up past 100), then every member gets every line",
+      about:
+        "TCP, 10,000 members joining one after another (joins summed up past 100), then every member gets every line",
       load: { transport: "tcp" },
       bigroom: { hubArgs: [] },
     },
@@ -95,4 +95,3 @@ export function SCENARIOS(): Record<string, Scenario> {
     },
   };
 }
-

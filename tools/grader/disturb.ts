@@ -30,4 +30,3 @@ export function seededDisturbance(random: () => number): Disturbance {
     },
   };
 }
-

@@ -153,7 +153,10 @@ const HELP = {
   tcp: both("grade only over TCP", "只在 TCP 上打分"),
   udp: both("grade only over UDP", "只在 UDP 上打分"),
   seed: both("seed of the disturbed transport (printed with every run)", "受干扰传输的种子（每次运行都会打印）"),
-  lang: both("language of the messages: en or zh (default: from the locale)", "消息的语言：en 或 zh（默认：按区域设置）"),
+  lang: both(
+    "language of the messages: en or zh (default: from the locale)",
+    "消息的语言：en 或 zh（默认：按区域设置）",
+  ),
   disturb: both("do not split, merge, duplicate or reorder", "不拆分、不合并、不重复、不打乱顺序"),
   readyMs: both("how long your program may take to listen, in ms", "你的程序最多可以用多少毫秒开始监听"),
   waitMs: both("how long to wait for each expected line, in ms", "每一行期望的内容最多等多少毫秒"),
@@ -211,7 +214,11 @@ cli.action(async (lesson: string | undefined, words: string[], o: Opts) => {
   const folder = make().watch;
   if (!folder) {
     console.error(
-      say(lang, "grade: --watch needs a file or the workspace to watch", "grade: --watch 需要一个文件或 workspace 来监视"),
+      say(
+        lang,
+        "grade: --watch needs a file or the workspace to watch",
+        "grade: --watch 需要一个文件或 workspace 来监视",
+      ),
     );
     process.exit(2);
   }

@@ -196,7 +196,7 @@ const entries: Misconception[] = [
         ),
         fix: {
           python:
-            'sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n' +
+            "sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n" +
             'sock.sendto(line.encode(), ("127.0.0.1", port))',
           bun:
             "const sock = await Bun.udpSocket({ socket: { data: onDatagram } })\n" +
@@ -376,7 +376,7 @@ const entries: Misconception[] = [
         'bad = "[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]"\n' +
         'text = re.sub(bad, "\\ufffd", text)',
       bun:
-        'const bad = /[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]/g\n' +
+        "const bad = /[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]/g\n" +
         'text = text.replace(bad, "\\uFFFD")',
     },
     reread: both("lessons/03-client.ts B3: clean()", "lessons/03-client.ts B3：clean()"),
@@ -433,10 +433,7 @@ const entries: Misconception[] = [
       python: "except (EOFError, KeyboardInterrupt): break",
       bun: 'rl.on("close", leave); rl.on("SIGINT", () => rl.close())',
     },
-    reread: both(
-      "lessons/03-client.ts §1: main() and leave()",
-      "lessons/03-client.ts §1：main() 和 leave()",
-    ),
+    reread: both("lessons/03-client.ts §1: main() and leave()", "lessons/03-client.ts §1：main() 和 leave()"),
   },
 ];
 

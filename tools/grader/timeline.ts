@@ -45,7 +45,8 @@ export function fullTimeline(events: readonly WireEvent[], o: { limit: number; w
     return `${e.at.toFixed(1).padStart(8)} ms  ${padTo(e.peer, who)}  ${padTo(ARROWS[o.lang][e.kind], 5)}  ${what}`;
   });
   const left = events.length - rows.length;
-  if (left > 0) lines.unshift(o.lang === "zh" ? `  （省略了更早的 ${left} 个事件）` : `  (${left} earlier events left out)`);
+  if (left > 0)
+    lines.unshift(o.lang === "zh" ? `  （省略了更早的 ${left} 个事件）` : `  (${left} earlier events left out)`);
   return lines;
 }
 
@@ -65,7 +66,7 @@ const decoder = new TextDecoder();
  */
 function collapse(rows: Row[]): Row[] {
   const kept: Row[] = [];
-  next: for (let i = 0; i < rows.length; ) {
+  next: for (let i = 0; i < rows.length;) {
     for (const size of [1, 2, 3]) {
       const block = kept.slice(-size);
       const coming = rows.slice(i, i + size);

@@ -204,7 +204,11 @@ export async function joinRoom(
     : await chatClient(transport, port, o);
   /** The first line that `is` what we wait for, or a TimeoutError saying `what`. */
   const heard = (is: (line: string) => boolean, what: string) =>
-    until(() => c.lines.find(is), o.ms ?? 3000, () => `${what} (got: ${JSON.stringify(c.lines.slice(-8))})`);
+    until(
+      () => c.lines.find(is),
+      o.ms ?? 3000,
+      () => `${what} (got: ${JSON.stringify(c.lines.slice(-8))})`,
+    );
   try {
     const joined = transport === "tcp" ? await heard(isWelcome, "the welcome") : await udpJoin(c, o.nick, o);
     if (o.nick) {

@@ -99,7 +99,11 @@ export function framedLines(transport: Transport, pieces: string[]): string[] {
     all.pop(); // unfinished, or "" after the last "\n"
     return all.map((l) => l.replace(/\r$/, ""));
   }
-  const linesOf = (datagram: string) => datagram.replace(/\r?\n$/, "").split("\n").map((l) => l.replace(/\r$/, ""));
+  const linesOf = (datagram: string) =>
+    datagram
+      .replace(/\r?\n$/, "")
+      .split("\n")
+      .map((l) => l.replace(/\r$/, ""));
   return pieces.filter((d) => d !== "").flatMap(linesOf);
 }
 
@@ -225,7 +229,7 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
     while (pending.length > 0 && !closed) {
       const all = Buffer.concat(pending);
       pending = [];
-      for (let at = 0; at < all.length && !closed; ) {
+      for (let at = 0; at < all.length && !closed;) {
         const { size, pauseMs } = d.piece(all.length - at);
         writeNow(s, all.subarray(at, Math.min(all.length, at + size)));
         at += size;
@@ -285,23 +289,26 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
     if (how === "reset") sock.terminate();
     else sock.end();
   };
-  return peer({ name, transport: "tcp", localPort: sock.localPort, isClosed: () => closed, send, inbox }, {
-    sendExact,
-    flushed: () => (settled() ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))),
-    hold(on) {
-      held = on;
-      if (on) sock.pause();
-      else if (!napping) sock.resume();
-      record("note", undefined, on ? "stop-reading" : "read-again");
+  return peer(
+    { name, transport: "tcp", localPort: sock.localPort, isClosed: () => closed, send, inbox },
+    {
+      sendExact,
+      flushed: () => (settled() ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))),
+      hold(on) {
+        held = on;
+        if (on) sock.pause();
+        else if (!napping) sock.resume();
+        record("note", undefined, on ? "stop-reading" : "read-again");
+      },
+      halfClose() {
+        if (closed) return;
+        record("close", undefined, "we-half-closed");
+        sock.shutdown(); // our sending side only: what the program sends still arrives
+      },
+      reset: () => end("reset"),
+      close: () => end("close"),
     },
-    halfClose() {
-      if (closed) return;
-      record("close", undefined, "we-half-closed");
-      sock.shutdown(); // our sending side only: what the program sends still arrives
-    },
-    reset: () => end("reset"),
-    close: () => end("close"),
-  });
+  );
 }
 
 /**
@@ -367,17 +374,20 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
     record("close", undefined, "we-closed-socket");
     sock.close();
   };
-  return peer({ name, transport: "udp", localPort: sock.port, isClosed: () => closed, send, inbox }, {
-    sendExact: (data) => {
-      release();
-      out(toBytes(data));
+  return peer(
+    { name, transport: "udp", localPort: sock.port, isClosed: () => closed, send, inbox },
+    {
+      sendExact: (data) => {
+        release();
+        out(toBytes(data));
+      },
+      flushed: async () => release(),
+      hold() {},
+      halfClose: close,
+      reset: close,
+      close,
     },
-    flushed: async () => release(),
-    hold() {},
-    halfClose: close,
-    reset: close,
-    close,
-  });
+  );
 }
 
 /** A client over either transport: tcpClient or udpClient. */

@@ -70,7 +70,9 @@ export function readOpenFileLimit(pid: number | "self"): number | undefined {
  */
 export function readUdpCounters(): Record<string, number> | undefined {
   try {
-    const lines = readFileSync("/proc/net/snmp", "utf8").split("\n").filter((l) => l.startsWith("Udp:"));
+    const lines = readFileSync("/proc/net/snmp", "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("Udp:"));
     const names = lines[0]?.split(/\s+/).slice(1) ?? [];
     const values = lines[1]?.split(/\s+/).slice(1) ?? [];
     return Object.fromEntries(names.map((n, i) => [n, Number(values[i])]));

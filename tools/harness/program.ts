@@ -139,8 +139,7 @@ export async function startProgram(o: ProgramOptions): Promise<Program> {
   try {
     if (o.ready) await program.waitForReadyLines(o.ready, readyMs);
     else {
-      const gone = () =>
-        `\`${label}\` ${describeExit(proc)} before it listened on ${o.transport} ${host}:${port}`;
+      const gone = () => `\`${label}\` ${describeExit(proc)} before it listened on ${o.transport} ${host}:${port}`;
       await waitUntilListening(o.transport, host, port, readyMs, () => (program.running ? undefined : gone()));
     }
   } catch (err) {

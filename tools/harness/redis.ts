@@ -33,7 +33,9 @@ export interface TestRedis {
 
 function spawn(port: number, extra: string[]): { proc: Subprocess; log: string[] } {
   if (REDIS_SERVER === null) {
-    throw new Error("redis-server is not installed (Debian, Ubuntu: sudo apt-get install redis-server; .ci/run installs it)");
+    throw new Error(
+      "redis-server is not installed (Debian, Ubuntu: sudo apt-get install redis-server; .ci/run installs it)",
+    );
   }
   const log: string[] = [];
   const proc = Bun.spawn(

@@ -49,7 +49,9 @@ export class WireLog {
       if (e.bytes) {
         const full = escapeBytes(e.bytes);
         const cut =
-          full.length > width ? `${full.slice(0, width / 2)}…${full.slice(-width / 4)}  (${e.bytes.length} bytes)` : full;
+          full.length > width
+            ? `${full.slice(0, width / 2)}…${full.slice(-width / 4)}  (${e.bytes.length} bytes)`
+            : full;
         what = cut + (e.note ? `  (${e.note})` : "");
       }
       return `${e.at.toFixed(1).padStart(8)} ms  ${e.peer.padEnd(who)}  ${arrows[e.kind].padEnd(5)}  ${what}`;
@@ -69,7 +71,7 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
  */
 export function escapeBytes(bytes: Uint8Array): string {
   let out = "";
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i]!;
     // The size of the UTF-8 sequence this byte starts (0: it starts none).
     const size =

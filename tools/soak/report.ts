@@ -65,7 +65,11 @@ export function soakReport(r: SoakOutcome): { text: string; ok: boolean } {
   const failures = [...c.failures].map(([why, n]) => `${n}× ${why}`).join("; ");
   const list = (title: string, items: string[]) =>
     items.length ? `\n${title}\n${items.map((s) => "  " + s).join("\n")}\n` : "";
-  const row = (cells: string[]) => cells.map((c) => c.padEnd(12)).join(" ").trimEnd();
+  const row = (cells: string[]) =>
+    cells
+      .map((c) => c.padEnd(12))
+      .join(" ")
+      .trimEnd();
 
   const text = `
 soak report: ${r.minutes} min, seed ${r.seed}, server pid ${r.pid} on ${r.host}:${r.port}\

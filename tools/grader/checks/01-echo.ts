@@ -217,7 +217,10 @@ export const ECHO_CHECKS: Check[] = [
     lesson: "01",
     transports: TCP,
     name: both("keeps each client's half line to itself", "每个客户端的半行只属于它自己"),
-    reread: both("lessons/01-echo.ts §3: newConn(), a state per client", "lessons/01-echo.ts §3：newConn()，每个客户端一个状态"),
+    reread: both(
+      "lessons/01-echo.ts §3: newConn(), a state per client",
+      "lessons/01-echo.ts §3：newConn()，每个客户端一个状态",
+    ),
     async run(c) {
       await c.launch();
       const names = ["ann", "bo", "cy", "di"];

@@ -195,7 +195,10 @@ export const HUB_CHECKS: Check[] = [
     lesson: "02",
     transports: BOTH,
     name: both("relays lines from several clients at once", "同时转发多个客户端的行"),
-    reread: both("lessons/02-hub.ts §3: receive(), a buffer per client", "lessons/02-hub.ts §3：receive()，每个客户端一个缓冲区"),
+    reread: both(
+      "lessons/02-hub.ts §3: receive(), a buffer per client",
+      "lessons/02-hub.ts §3：receive()，每个客户端一个缓冲区",
+    ),
     async run(c) {
       await c.launch();
       const peers = await room(c, ["p1", "p2", "p3", "p4", "p5"]);
@@ -220,7 +223,10 @@ export const HUB_CHECKS: Check[] = [
       "relays a line that arrives in two reads as one line, even cut inside a character",
       "分两次读到的一行作为一行转发，即使在字符中间被切开",
     ),
-    reread: both("lessons/02-hub.ts §3: receive(), a buffer per client", "lessons/02-hub.ts §3：receive()，每个客户端一个缓冲区"),
+    reread: both(
+      "lessons/02-hub.ts §3: receive(), a buffer per client",
+      "lessons/02-hub.ts §3：receive()，每个客户端一个缓冲区",
+    ),
     async run(c) {
       await c.launch();
       const [ann, bo] = await room(c, ["ann", "bo"]);
@@ -243,7 +249,10 @@ export const HUB_CHECKS: Check[] = [
     lesson: "02",
     transports: TCP,
     name: both("relays two lines that arrive in one read as two lines", "一次读到的两行作为两行转发"),
-    reread: both("lessons/02-hub.ts §3: receive(), every complete line", "lessons/02-hub.ts §3：receive()，取出每个完整的行"),
+    reread: both(
+      "lessons/02-hub.ts §3: receive(), every complete line",
+      "lessons/02-hub.ts §3：receive()，取出每个完整的行",
+    ),
     async run(c) {
       await c.launch();
       const [ann, bo] = await room(c, ["ann", "bo"]);
@@ -291,7 +300,10 @@ export const HUB_CHECKS: Check[] = [
     lesson: "02",
     transports: TCP,
     name: both("keeps each client's half line to itself", "每个客户端的半行只属于它自己"),
-    reread: both("lessons/02-hub.ts §3: join(), a state per client", "lessons/02-hub.ts §3：join()，每个客户端一个状态"),
+    reread: both(
+      "lessons/02-hub.ts §3: join(), a state per client",
+      "lessons/02-hub.ts §3：join()，每个客户端一个状态",
+    ),
     async run(c) {
       await c.launch();
       const [ann, bo, cy] = await room(c, ["ann", "bo", "cy"]);

@@ -323,7 +323,7 @@ export const CLIENT_CHECKS: Check[] = [
       if (c.transport === "tcp") {
         const expected = both(
           'the other client gets a "*** ..." line naming the client\'s port (it joined)',
-          "另一个客户端收到一行 \"*** ...\"，写着这个客户端的端口（它加入了）",
+          '另一个客户端收到一行 "*** ..."，写着这个客户端的端口（它加入了）',
         );
         await c.waitFor(
           () => done() || joined(other, port, before),
