@@ -11,7 +11,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { connectPeer, mulberry32, ROOT, seedFor, WireLog, type Transport } from "../tools/harness/index.ts";
+import { connectPeer, mulberry32, ROOT, seedFor, stripAnsi, WireLog, type Transport } from "../tools/harness/index.ts";
 import { runAsTest, TEST_SEED } from "../tools/grader/bun-test.ts";
 import { CHECKS } from "../tools/grader/checks/index.ts";
 import { inPieces, type ExerciseId } from "../tools/grader/exam.ts";
@@ -421,7 +421,8 @@ describe("the grader's parts", () => {
     const blocked = { ...failed, check: check("01.time"), status: "blocked" as const };
     const v = verdictOf("01", ["tcp"], [failed, blocked]);
     const options = { width: 80, replay: () => "bun run grade 01 --tcp {seed}", program: commandFrom(["e.py"]) };
-    const text = formatVerdict(v, { ...options, lang: "en" });
+    // Read as a person reads it: colours are on where picocolors says so (a terminal, or CI=true).
+    const text = stripAnsi(formatVerdict(v, { ...options, lang: "en" }));
     expect(text).toContain("expected: alice receives");
     expect(text).toContain("arrived:  alice received");
     expect(text).toMatch(/ms {2}alice +-> +"hello, echo\\n"/);
@@ -429,14 +430,14 @@ describe("the grader's parts", () => {
     expect(text).toContain("also failing:");
     expect(text).toContain("not reached: an earlier step failed");
     expect(text).toContain("bun run grade 01 --tcp --seed 7");
-    for (const row of text.split("\n")) expect(width(row.replace(/\x1b\[[0-9;]*m/g, ""))).toBeLessThanOrEqual(80);
-    const zh = formatVerdict(v, { ...options, lang: "zh" });
+    for (const row of text.split("\n")) expect(width(row)).toBeLessThanOrEqual(80);
+    const zh = stripAnsi(formatVerdict(v, { ...options, lang: "zh" }));
     expect(zh).toContain("期望：alice");
     expect(zh).toContain("alice 收到一行以");
     expect(zh).toContain(`这看起来是：“${MISCONCEPTIONS["one-read-one-message"].name.zh}”`);
     expect(zh).toContain("没走到：前面的一步先失败了");
     expect(zh).not.toMatch(/receives a line|looks like|also failing/);
-    for (const row of zh.split("\n")) expect(width(row.replace(/\x1b\[[0-9;]*m/g, ""))).toBeLessThanOrEqual(80);
+    for (const row of zh.split("\n")) expect(width(row)).toBeLessThanOrEqual(80);
   });
 
   const sigtermTitle = "the SIGTERM extra fails on its own, and names the fix in the program's own language";
