@@ -7,26 +7,20 @@
  * Session. Everything runs once over TCP and once over UDP.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import {
   freePort,
   joinRoom,
-  ROOT,
   runToEnd,
   Session,
   startChatServer,
   tcpServer,
   udpServer,
   until,
-  type Command,
   type Transport,
+  chatClientCommand,
 } from "../tools/harness/index.ts";
 
-const CLIENT: Command = {
-  argv: [process.execPath, join(ROOT, "src/client.ts")],
-  label: "bun src/client.ts",
-  custom: false,
-};
+const CLIENT = chatClientCommand();
 
 // Everything a test starts, closed when it ends.
 let s: Session;

@@ -11,7 +11,6 @@
  * - one join line for a client that sets its nick as it connects.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import { parseHeartbeatAnswer } from "../src/protocol.ts";
 import {
   joinRoom,
@@ -22,17 +21,13 @@ import {
   Session,
   startChatServer,
   until,
-  type Command,
   type Transport,
+  chatClientCommand,
 } from "../tools/harness/index.ts";
 
 /** A Chinese locale (the tests run in a neutral one: see tests/preload.ts). */
 const ZH_LOCALE = { LANG: "zh_CN.UTF-8", LC_ALL: "", LC_MESSAGES: "" };
-const CLIENT: Command = {
-  argv: [process.execPath, join(ROOT, "src/client.ts")],
-  label: "bun src/client.ts",
-  custom: false,
-};
+const CLIENT = chatClientCommand();
 
 let s: Session;
 beforeEach(() => {

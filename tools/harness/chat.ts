@@ -21,6 +21,11 @@ export function chatServerCommand(root = ROOT): Command {
   return { argv: [process.execPath, join(root, "src/server.ts")], label: "bun src/server.ts", custom: false };
 }
 
+/** `bun src/client.ts`: the kit's terminal client, for startTerminal. */
+export function chatClientCommand(root = ROOT): Command {
+  return { argv: [process.execPath, join(root, "src/client.ts")], label: "bun src/client.ts", custom: false };
+}
+
 /**
  * The server's ready line for one transport, in any of its languages (the one
  * group is the port it listens on): each language's line cut at the port, the
