@@ -4,6 +4,7 @@
  * between any two characters, but never before a closing mark like "，" or after
  * an opening one like "（"; a Latin word, a path or a `code` span never breaks.
  */
+import { wrapText } from "../../src/cli.ts";
 import { langFromEnv, type Lang } from "../../src/i18n.ts";
 
 export type { Lang };
@@ -32,60 +33,12 @@ export function screenWidth(): number {
   return Math.max(60, Math.min(columns ?? 80, 120));
 }
 
-const WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u;
-/** Marks a line may not start with. */
-const CLOSING = new Set([..."，。、；：？！）」』】》〉”’…—,.;:?!)]}%"]);
-/** Marks a line may not end with. */
-const OPENING = new Set([..."（「『【《〈“‘([{"]);
-
 /**
- * The pieces a line may break between: a Latin word (with what sticks to it), or
- * one CJK character with the marks that must stay next to it. `space` says
- * whether a space came before the piece (it is dropped at a line break).
+ * Wrap `text` to `columns` display columns (at least 20 after `indent`); each line
+ * then gets `indent` in front. The kit's one rule for it is src/cli.ts's.
  */
-function pieces(text: string): { text: string; space: boolean }[] {
-  const out: { text: string; space: boolean }[] = [];
-  let space = false;
-  let glueNext = false;
-  for (const token of text.match(/\s+|`[^`]*`|[^\s]/gu) ?? []) {
-    if (/^\s+$/.test(token)) {
-      space = true;
-      glueNext = false;
-      continue;
-    }
-    const last = out[out.length - 1];
-    const wide = WIDE.test(token);
-    const previousWide = last !== undefined && WIDE.test([...last.text].pop()!);
-    // Glue to the piece before: no space between, and either a closing mark, or
-    // Latin after Latin (one word), or anything right after an opening mark.
-    const glue =
-      last !== undefined &&
-      !space &&
-      (glueNext || CLOSING.has(token) || (!wide && !previousWide && !OPENING.has(token)));
-    if (glue) last.text += token;
-    else out.push({ text: token, space });
-    glueNext = OPENING.has(token);
-    space = false;
-  }
-  return out;
-}
-
-/** Wrap `text` to `columns` display columns; each line then gets `indent` in front. Newlines are kept. */
 export function wrap(text: string, columns: number, indent = ""): string {
-  const room = Math.max(20, columns - width(indent));
-  const rows: string[] = [];
-  for (const paragraph of text.split("\n")) {
-    let row = "";
-    for (const p of pieces(paragraph)) {
-      const add = row === "" ? p.text : (p.space ? " " : "") + p.text;
-      if (row !== "" && width(row + add) > room) {
-        rows.push(row);
-        row = p.text;
-      } else row += add;
-    }
-    rows.push(row);
-  }
-  return rows.map((r) => (r === "" ? "" : indent + r)).join("\n");
+  return wrapText(text, Math.max(columns, 20 + width(indent)), indent);
 }
 
 /** Cut `text` to at most `columns` display columns, with "…" when cut. */
