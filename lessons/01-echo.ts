@@ -244,10 +244,7 @@ const MAX_LINE = 64 * 1024;
 
 function refuseEndlessLine(s: Socket<Conn>) {
   if (s.data.buffered.length <= MAX_LINE) return;
-  warn(
-    `${s.data.name} sent ${MAX_LINE}+ characters without a newline; closing it`,
-    `${s.data.name} 发来 ${MAX_LINE} 多个字符还没有换行，关闭它`,
-  );
+  warn(`${s.data.name} sent ${MAX_LINE}+ characters without a newline; closing it`, `${s.data.name} 发来 ${MAX_LINE} 多个字符还没有换行，关闭它`);
   s.end();
 }
 
@@ -271,11 +268,7 @@ function sendTo(s: Sender, text: string, port: number, address: string) {
       s.send(text, port, address);
       return;
     } catch (err) {
-      if (attempt === 2)
-        warn(
-          `could not answer ${address}:${port}: ${(err as Error).message}`,
-          `无法回复 ${address}:${port}：${(err as Error).message}`,
-        );
+      if (attempt === 2) warn(`could not answer ${address}:${port}: ${(err as Error).message}`, `无法回复 ${address}:${port}：${(err as Error).message}`);
     }
   }
 }
@@ -283,22 +276,13 @@ function sendTo(s: Sender, text: string, port: number, address: string) {
 // Bun passes just the error (the types say (socket, error)): pick it out.
 function udpError(...args: unknown[]) {
   const err = args.find((a) => a instanceof Error);
-  warn(
-    `udp: ${err?.message ?? "error"} (a client went away; we carry on)`,
-    `udp：${err?.message ?? "出错"}（有客户端走了；我们继续）`,
-  );
+  warn(`udp: ${err?.message ?? "error"} (a client went away; we carry on)`, `udp：${err?.message ?? "出错"}（有客户端走了；我们继续）`);
 }
 
 // For the client, that bounce is the only sign that nobody listens.
 function udpClientError(...args: unknown[]) {
   const err = args.find((a) => a instanceof Error) as (Error & { code?: string }) | undefined;
-  if (err?.code === "ECONNREFUSED")
-    show(
-      say(
-        `echo: nobody answers at ${host}:${port} (is the server running with --udp?)`,
-        `echo: ${host}:${port} 没有回应（服务器是用 --udp 启动的吗？）`,
-      ),
-    );
+  if (err?.code === "ECONNREFUSED") show(say(`echo: nobody answers at ${host}:${port} (is the server running with --udp?)`, `echo: ${host}:${port} 没有回应（服务器是用 --udp 启动的吗？）`));
   else show(`echo: ${err?.message ?? say("udp error", "udp 出错")}`);
 }
 
@@ -328,10 +312,7 @@ function closeOnError(s: Socket<Conn>, err: Error) {
 function cannotListen(err: unknown): never {
   const code = (err as { code?: string }).code ?? (err as Error).message;
   if (code === "EADDRINUSE") {
-    warn(
-      `cannot listen on ${host}:${port}: the port is in use (EADDRINUSE). Is another lesson running? Stop it, or try --port 0`,
-      `无法监听 ${host}:${port}：端口已被占用（EADDRINUSE）。是不是另一课还在运行？先停掉它，或者试试 --port 0`,
-    );
+    warn(`cannot listen on ${host}:${port}: the port is in use (EADDRINUSE). Is another lesson running? Stop it, or try --port 0`, `无法监听 ${host}:${port}：端口已被占用（EADDRINUSE）。是不是另一课还在运行？先停掉它，或者试试 --port 0`);
   } else {
     warn(`cannot listen on ${host}:${port} (${code})`, `无法监听 ${host}:${port}（${code}）`);
   }
@@ -340,10 +321,7 @@ function cannotListen(err: unknown): never {
 
 function cannotConnect(err: unknown): never {
   const code = (err as { code?: string }).code ?? (err as Error).message;
-  warn(
-    `cannot connect to ${host}:${port} (${code}). Is the server running?`,
-    `无法连接 ${host}:${port}（${code}）。服务器在运行吗？`,
-  );
+  warn(`cannot connect to ${host}:${port} (${code}). Is the server running?`, `无法连接 ${host}:${port}（${code}）。服务器在运行吗？`);
   process.exit(1);
 }
 
@@ -364,33 +342,17 @@ function commandLine() {
     file: "lessons/01-echo.ts",
     about: ["an echo server and its client (the article's chapter 1).", "回声服务器和它的客户端（原文第 1 章）。"],
     examples: [
-      [
-        "bun lessons/01-echo.ts",
-        "the server, over TCP; then try: nc 127.0.0.1 9009",
-        "服务器（TCP）；然后试试：nc 127.0.0.1 9009",
-      ],
-      [
-        "bun lessons/01-echo.ts --udp",
-        "the server, over UDP; then try: nc -u 127.0.0.1 9009",
-        "服务器（UDP）；然后试试：nc -u 127.0.0.1 9009",
-      ],
-      [
-        "bun lessons/01-echo.ts --client",
-        "the client: type a line, get it back with the time",
-        "客户端：输入一行，收到带时间的回声",
-      ],
+      ["bun lessons/01-echo.ts", "the server, over TCP; then try: nc 127.0.0.1 9009", "服务器（TCP）；然后试试：nc 127.0.0.1 9009"],
+      ["bun lessons/01-echo.ts --udp", "the server, over UDP; then try: nc -u 127.0.0.1 9009", "服务器（UDP）；然后试试：nc -u 127.0.0.1 9009"],
+      ["bun lessons/01-echo.ts --client", "the client: type a line, get it back with the time", "客户端：输入一行，收到带时间的回声"],
     ],
     options: {
       host: {
-        type: "string",
-        value: "<address>",
-        default: DEFAULT_HOST,
+        type: "string", value: "<address>", default: DEFAULT_HOST,
         help: ["address to listen on, or with --client to connect to", "监听的地址；加 --client 时是要连接的地址"],
       },
       port: {
-        type: "string",
-        value: "<n>",
-        default: process.env.PORT ?? String(DEFAULT_PORT),
+        type: "string", value: "<n>", default: process.env.PORT ?? String(DEFAULT_PORT),
         help: ["port, 0 picks a free one (or set env PORT)", "端口，0 表示任选一个空闲端口（也可以设环境变量 PORT）"],
       },
       udp: { type: "boolean", help: ["UDP instead of TCP", "用 UDP 而不是 TCP"] },

@@ -39,11 +39,7 @@ const { log, warn, say } = cli;
 const host = cli.opts.host;
 const port = cli.port(0);
 const idleSeconds = Number(cli.opts.idle);
-if (!(idleSeconds > 0))
-  cli.fail(
-    `--idle must be a number of seconds above 0, not "${cli.opts.idle}"`,
-    `--idle 必须是大于 0 的秒数，不能是 "${cli.opts.idle}"`,
-  );
+if (!(idleSeconds > 0)) cli.fail(`--idle must be a number of seconds above 0, not "${cli.opts.idle}"`, `--idle 必须是大于 0 的秒数，不能是 "${cli.opts.idle}"`);
 const transport = cli.opts.udp ? "udp" : "tcp";
 
 // ── 2 · The clients table, and broadcast ─────────────────────────────────────
@@ -69,13 +65,7 @@ function broadcast(line: string, from?: Socket<Client>) {
 function join(s: Socket<Client>) {
   const name = `${s.remoteAddress}:${s.remotePort}`;
   s.data = { name, decoder: new TextDecoder(), buffered: "", queue: [], queued: 0 };
-  send(
-    s,
-    say(
-      `*** welcome ${s.data.name}; ${clients.size} other(s) here`,
-      `*** 欢迎 ${s.data.name}；这里还有 ${clients.size} 人`,
-    ),
-  );
+  send(s, say(`*** welcome ${s.data.name}; ${clients.size} other(s) here`, `*** 欢迎 ${s.data.name}；这里还有 ${clients.size} 人`));
   broadcast(say(`*** ${s.data.name} joined`, `*** ${s.data.name} 加入了`), s);
   clients.add(s);
   log(`${s.data.name} joined (${clients.size} here)`, `${s.data.name} 加入了（现在 ${clients.size} 人）`);
@@ -146,10 +136,7 @@ function hear(_sock: unknown, buf: Buffer, fromPort: number, fromAddress: string
 }
 
 function welcome(m: Member): Member {
-  relay(
-    say(`*** welcome ${m.name}; ${members.size} other(s) here`, `*** 欢迎 ${m.name}；这里还有 ${members.size} 人`),
-    [m],
-  );
+  relay(say(`*** welcome ${m.name}; ${members.size} other(s) here`, `*** 欢迎 ${m.name}；这里还有 ${members.size} 人`), [m]);
   relay(say(`*** ${m.name} joined`, `*** ${m.name} 加入了`), [...members.values()]);
   members.set(m.name, m);
   log(`${m.name} joined (${members.size} here)`, `${m.name} 加入了（现在 ${members.size} 人）`);
@@ -271,14 +258,8 @@ const MAX_LINE = 8 * 1024;
 
 function refuseEndlessLine(s: Socket<Client>) {
   if (s.data.buffered.length <= MAX_LINE) return;
-  warn(
-    `${s.data.name} sent ${MAX_LINE}+ characters without a newline; closing it`,
-    `${s.data.name} 发来 ${MAX_LINE} 多个字符还没有换行，关闭它`,
-  );
-  send(
-    s,
-    say(`*** line too long (over ${MAX_LINE} characters); bye`, `*** 这一行太长了（超过 ${MAX_LINE} 个字符）；再见`),
-  );
+  warn(`${s.data.name} sent ${MAX_LINE}+ characters without a newline; closing it`, `${s.data.name} 发来 ${MAX_LINE} 多个字符还没有换行，关闭它`);
+  send(s, say(`*** line too long (over ${MAX_LINE} characters); bye`, `*** 这一行太长了（超过 ${MAX_LINE} 个字符）；再见`));
   s.end();
 }
 
@@ -314,24 +295,18 @@ function trySend(text: string, m: Member): boolean {
 // Bun passes just the error (the types say (socket, error)): pick it out.
 function udpError(...args: unknown[]) {
   const err = args.find((a) => a instanceof Error);
-  warn(
-    `udp: ${err?.message ?? "error"} (someone we sent to has gone)`,
-    `udp：${err?.message ?? "出错"}（有个收件人已经走了）`,
-  );
+  warn(`udp: ${err?.message ?? "error"} (someone we sent to has gone)`, `udp：${err?.message ?? "出错"}（有个收件人已经走了）`);
 }
 
 // Nobody tells us when a UDP client closes its laptop: forget the silent ones.
 function forgetTheSilent() {
   const idleMs = idleSeconds * 1000;
-  setInterval(
-    () => {
-      for (const m of members.values()) {
-        if (Date.now() - m.lastHeard <= idleMs) continue;
-        forget(m, say(`left (silent for ${idleSeconds} s)`, `离开了（${idleSeconds} 秒没有说话）`));
-      }
-    },
-    Math.min(idleMs / 4, 5000),
-  );
+  setInterval(() => {
+    for (const m of members.values()) {
+      if (Date.now() - m.lastHeard <= idleMs) continue;
+      forget(m, say(`left (silent for ${idleSeconds} s)`, `离开了（${idleSeconds} 秒没有说话）`));
+    }
+  }, Math.min(idleMs / 4, 5000));
 }
 
 // ── B5 · Errors: one client's, and the port's ────────────────────────────────
@@ -345,10 +320,7 @@ function closeOnError(s: Socket<Client>, err: Error) {
 function cannotListen(err: unknown): never {
   const code = (err as { code?: string }).code ?? (err as Error).message;
   if (code === "EADDRINUSE") {
-    warn(
-      `cannot listen on ${host}:${port}: the port is in use (EADDRINUSE). Is another lesson running? Stop it, or try --port 0`,
-      `无法监听 ${host}:${port}：端口已被占用（EADDRINUSE）。是不是另一课还在运行？先停掉它，或者试试 --port 0`,
-    );
+    warn(`cannot listen on ${host}:${port}: the port is in use (EADDRINUSE). Is another lesson running? Stop it, or try --port 0`, `无法监听 ${host}:${port}：端口已被占用（EADDRINUSE）。是不是另一课还在运行？先停掉它，或者试试 --port 0`);
   } else {
     warn(`cannot listen on ${host}:${port} (${code})`, `无法监听 ${host}:${port}（${code}）`);
   }
@@ -364,44 +336,28 @@ function whatToTry(port: number) {
     `${cli.opts.udp ? "nc -u" : "nc"} ${host} ${port}`,
     `bun lessons/03-client.ts${cli.opts.udp ? " --udp" : ""}${cli.addressFlags(host, port)}`,
   ]);
-  if (cli.opts.udp)
-    log("with nc -u, press Enter once to join; /quit leaves", "用 nc -u 时先按一次回车才算加入；/quit 离开");
+  if (cli.opts.udp) log("with nc -u, press Enter once to join; /quit leaves", "用 nc -u 时先按一次回车才算加入；/quit 离开");
 }
 
 function commandLine() {
   return {
     name: "hub",
     file: "lessons/02-hub.ts",
-    about: [
-      "a chat hub: every line a client sends goes to all the others (the article's chapter 2).",
-      "聊天中心（hub）：每个客户端发来的行，都转发给其他所有人（原文第 2 章）。",
-    ],
+    about: ["a chat hub: every line a client sends goes to all the others (the article's chapter 2).", "聊天中心（hub）：每个客户端发来的行，都转发给其他所有人（原文第 2 章）。"],
     examples: [
-      [
-        "bun lessons/02-hub.ts",
-        "the hub, over TCP; then in two terminals: nc 127.0.0.1 9009",
-        "hub（TCP）；然后在两个终端里：nc 127.0.0.1 9009",
-      ],
-      [
-        "bun lessons/02-hub.ts --udp",
-        "over UDP; then: nc -u 127.0.0.1 9009, and press Enter to join",
-        "hub（UDP）；然后：nc -u 127.0.0.1 9009，按一次回车加入",
-      ],
+      ["bun lessons/02-hub.ts", "the hub, over TCP; then in two terminals: nc 127.0.0.1 9009", "hub（TCP）；然后在两个终端里：nc 127.0.0.1 9009"],
+      ["bun lessons/02-hub.ts --udp", "over UDP; then: nc -u 127.0.0.1 9009, and press Enter to join", "hub（UDP）；然后：nc -u 127.0.0.1 9009，按一次回车加入"],
       ["bun lessons/03-client.ts", "lesson 03's client, in another terminal", "第 03 课的客户端，在另一个终端里"],
     ],
     options: {
       host: { type: "string", value: "<address>", default: DEFAULT_HOST, help: ["address to listen on", "监听的地址"] },
       port: {
-        type: "string",
-        value: "<n>",
-        default: process.env.PORT ?? String(DEFAULT_PORT),
+        type: "string", value: "<n>", default: process.env.PORT ?? String(DEFAULT_PORT),
         help: ["port, 0 picks a free one (or set env PORT)", "端口，0 表示任选一个空闲端口（也可以设环境变量 PORT）"],
       },
       udp: { type: "boolean", help: ["UDP instead of TCP", "用 UDP 而不是 TCP"] },
       idle: {
-        type: "string",
-        value: "<seconds>",
-        default: "60",
+        type: "string", value: "<seconds>", default: "60",
         help: ["UDP: forget a client silent this long", "UDP：客户端沉默这么久就忘掉它"],
       },
     },

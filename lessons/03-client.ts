@@ -273,15 +273,9 @@ function reportUdpError(args: unknown[], o: LinkOptions, on: LinkEvents, heard: 
   if (err?.code !== "ECONNREFUSED") {
     on.notice(err?.message ?? "udp error", err?.message ?? "udp 出错");
   } else if (heard) {
-    on.closed(
-      `${o.host}:${o.port} no longer answers: the hub has gone (stopped?)`,
-      `${o.host}:${o.port} 不再回应：hub 已经不在了（停掉了？）`,
-    );
+    on.closed(`${o.host}:${o.port} no longer answers: the hub has gone (stopped?)`, `${o.host}:${o.port} 不再回应：hub 已经不在了（停掉了？）`);
   } else {
-    on.notice(
-      `nobody answers at ${o.host}:${o.port}: is the hub running with --udp?`,
-      `${o.host}:${o.port} 没有回应：hub 是用 --udp 启动的吗？`,
-    );
+    on.notice(`nobody answers at ${o.host}:${o.port}: is the hub running with --udp?`, `${o.host}:${o.port} 没有回应：hub 是用 --udp 启动的吗？`);
   }
 }
 
@@ -315,40 +309,20 @@ function commandLine() {
   return {
     name: "client",
     file: "lessons/03-client.ts",
-    about: [
-      "a chat client that types and listens at once (the article's chapter 3).",
-      "一边输入、一边接收的聊天客户端（原文第 3 章）。",
-    ],
+    about: ["a chat client that types and listens at once (the article's chapter 3).", "一边输入、一边接收的聊天客户端（原文第 3 章）。"],
     examples: [
-      [
-        "bun lessons/03-client.ts",
-        "talk to lesson 02's hub (start it first: bun lessons/02-hub.ts)",
-        "连上第 02 课的 hub（先启动它：bun lessons/02-hub.ts）",
-      ],
-      [
-        "bun lessons/03-client.ts --udp",
-        "the same over UDP (bun lessons/02-hub.ts --udp)",
-        "同样的事，走 UDP（bun lessons/02-hub.ts --udp）",
-      ],
-      [
-        "bun lessons/03-client.ts --worker",
-        "the socket in a Worker thread, as the article's thread",
-        "把 socket 放进 Worker 线程，像原文的线程那样",
-      ],
+      ["bun lessons/03-client.ts", "talk to lesson 02's hub (start it first: bun lessons/02-hub.ts)", "连上第 02 课的 hub（先启动它：bun lessons/02-hub.ts）"],
+      ["bun lessons/03-client.ts --udp", "the same over UDP (bun lessons/02-hub.ts --udp)", "同样的事，走 UDP（bun lessons/02-hub.ts --udp）"],
+      ["bun lessons/03-client.ts --worker", "the socket in a Worker thread, as the article's thread", "把 socket 放进 Worker 线程，像原文的线程那样"],
     ],
     options: {
       host: { type: "string", value: "<address>", default: DEFAULT_HOST, help: ["the hub's address", "hub 的地址"] },
       port: {
-        type: "string",
-        value: "<n>",
-        default: process.env.PORT ?? String(DEFAULT_PORT),
+        type: "string", value: "<n>", default: process.env.PORT ?? String(DEFAULT_PORT),
         help: ["the hub's port (or set env PORT)", "hub 的端口（也可以设环境变量 PORT）"],
       },
       udp: { type: "boolean", help: ["UDP instead of TCP", "用 UDP 而不是 TCP"] },
-      worker: {
-        type: "boolean",
-        help: ["receive in a Worker thread (03-client-worker.ts)", "在 Worker 线程里接收（03-client-worker.ts）"],
-      },
+      worker: { type: "boolean", help: ["receive in a Worker thread (03-client-worker.ts)", "在 Worker 线程里接收（03-client-worker.ts）"] },
     },
   } as const;
 }

@@ -63,10 +63,7 @@ try {
   cannotListen(err); // B3
 }
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, stop); // section 5
-log(
-  `listening on ${server.host}:${server.port} (${transport})`,
-  `正在监听 ${server.host}:${server.port} (${transport})`,
-);
+log(`listening on ${server.host}:${server.port} (${transport})`, `正在监听 ${server.host}:${server.port} (${transport})`);
 // The port really used: with --port 0 the system picked it.
 log("settings (src/config.ts, then the command line):", "设置（src/config.ts，再由命令行覆盖）：");
 log(
@@ -111,19 +108,13 @@ function step(en: string, zh: string) {
 
 // ── 4 · The tour: each step names the article's idea and the file doing it ───
 
-step(
-  "joining: the hub fills its clients table (src/hub.ts, Hub.join)",
-  "加入：hub 把新成员记进它的 clients 表（src/hub.ts，Hub.join）",
-);
+step("joining: the hub fills its clients table (src/hub.ts, Hub.join)", "加入：hub 把新成员记进它的 clients 表（src/hub.ts，Hub.join）");
 const alice = await connect("alice");
 await sees([alice, "alice"]); // B1: wait until the line has arrived, then print
 const bob = await connect("bob");
 await sees([bob, "bob"], [alice, "bob"]);
 
-step(
-  "sending: one line in, delivered to every OTHER member (Hub.receive -> Room.publish)",
-  "发送：收到一行，转给除发送者以外的每个成员（Hub.receive -> Room.publish）",
-);
+step("sending: one line in, delivered to every OTHER member (Hub.receive -> Room.publish)", "发送：收到一行，转给除发送者以外的每个成员（Hub.receive -> Room.publish）");
 const hello = say("hello, is anyone here?", "大家好，有人在吗？");
 type(alice, hello);
 await sees([bob, hello]);
@@ -131,10 +122,7 @@ const hi = say("hi alice! 你好", "你好，alice！hi");
 type(bob, hi);
 await sees([alice, hi]);
 
-step(
-  "commands: /me, /msg, /who (src/protocol.ts parseCommand)",
-  "命令：/me、/msg、/who（src/protocol.ts 的 parseCommand）",
-);
+step("commands: /me, /msg, /who (src/protocol.ts parseCommand)", "命令：/me、/msg、/who（src/protocol.ts 的 parseCommand）");
 type(bob, say("/me waves", "/me 挥挥手"));
 await sees([alice, say("waves", "挥挥手")]);
 const secret = say("this is just for you", "这句只说给你听");
@@ -143,32 +131,20 @@ await sees([bob, secret], [alice, secret]);
 type(alice, "/who");
 await sees([alice, "bob"]);
 
-step(
-  "hostile bytes: an escape sequence is replaced, never relayed raw (sanitize)",
-  "恶意字节：转义序列会被替换，绝不原样转发（sanitize）",
-);
+step("hostile bytes: an escape sequence is replaced, never relayed raw (sanitize)", "恶意字节：转义序列会被替换，绝不原样转发（sanitize）");
 const screen = say("what a clear screen", "屏幕被清空了吗");
 type(bob, `look \x1b[2J${screen}`);
 await sees([alice, screen], [bob, "\ufffd"]);
 
-step(
-  "broadcast with error handling: a member vanishes, the room carries on",
-  "带错误处理的广播：有成员突然消失，聊天室照常运转",
-);
+step("broadcast with error handling: a member vanishes, the room carries on", "带错误处理的广播：有成员突然消失，聊天室照常运转");
 const carol = await vanishing("carol"); // B2: a member who can leave without a word
 await sees([carol, "carol"], [alice, "carol"], [bob, "carol"]);
 carol.vanish();
 if (transport === "tcp") {
-  note(
-    "carol's program dies: her connection is reset (RST); the hub's close handler hears it",
-    "carol 的程序崩溃了：她的连接被重置（RST）；hub 的 close 处理函数察觉到了",
-  );
+  note("carol's program dies: her connection is reset (RST); the hub's close handler hears it", "carol 的程序崩溃了：她的连接被重置（RST）；hub 的 close 处理函数察觉到了");
   await sees([alice, "carol"], [bob, "carol"]);
 } else {
-  note(
-    "carol's program dies: over UDP nothing tells the hub, so it keeps sending to her address",
-    "carol 的程序崩溃了：UDP 上没有任何东西通知 hub，所以它继续往她的地址发",
-  );
+  note("carol's program dies: over UDP nothing tells the hub, so it keeps sending to her address", "carol 的程序崩溃了：UDP 上没有任何东西通知 hub，所以它继续往她的地址发");
 }
 const still = say("still here?", "还有人在吗？");
 type(alice, still);
@@ -184,10 +160,7 @@ if (transport === "udp") {
   );
 }
 
-step(
-  `leaving cleanly: the client turns "exit" into /quit (src/client.ts)`,
-  `干净地离开：客户端把 "exit" 变成 /quit（src/client.ts）`,
-);
+step(`leaving cleanly: the client turns "exit" into /quit (src/client.ts)`, `干净地离开：客户端把 "exit" 变成 /quit（src/client.ts）`);
 const goodbye = say("see you", "回头见");
 type(bob, `/quit ${goodbye}`);
 await sees([alice, goodbye]);
@@ -201,14 +174,10 @@ if (cli.opts.exit) {
   await stop();
 }
 const udp = transport === "udp" ? " --udp" : "";
-cli.suggest(
-  "tour over. The room is still open: join it from another terminal:",
-  "导览结束。聊天室还开着，可以在另一个终端里加入：",
-  [
-    `nc${transport === "udp" ? " -u" : ""} ${server.host} ${server.port}`,
-    `bun src/client.ts${udp}${cli.addressFlags(server.host, server.port)}`,
-  ],
-);
+cli.suggest("tour over. The room is still open: join it from another terminal:", "导览结束。聊天室还开着，可以在另一个终端里加入：", [
+  `nc${transport === "udp" ? " -u" : ""} ${server.host} ${server.port}`,
+  `bun src/client.ts${udp}${cli.addressFlags(server.host, server.port)}`,
+]);
 log("Ctrl+C stops the server", "按 Ctrl+C 停止服务器");
 
 async function stop() {
@@ -233,8 +202,7 @@ async function sees(...expected: [Member, string][]): Promise<void> {
   for (const [member, text] of expected) {
     const arrived = () => member.seen.slice(member.shown).some((line) => line.includes(text));
     for (let waited = 0; !arrived() && waited < 3000; waited += 10) await Bun.sleep(10);
-    if (!arrived())
-      log(`(${member.name} did not see "${text}" within 3 s)`, `（${member.name} 在 3 秒内没有看到 "${text}"）`);
+    if (!arrived()) log(`(${member.name} did not see "${text}" within 3 s)`, `（${member.name} 在 3 秒内没有看到 "${text}"）`);
   }
   for (const member of new Set([...expected.map(([m]) => m), ...members])) {
     for (const line of member.seen.slice(member.shown)) {
@@ -302,10 +270,7 @@ function cannotListen(err: unknown): never {
   const code = (err as { code?: string }).code ?? (err as Error).message;
   const where = `${settings.host}:${settings.port}`;
   if (code === "EADDRINUSE") {
-    cli.warn(
-      `cannot listen on ${where}: the port is in use (EADDRINUSE). Is another lesson or the server running? Stop it, or try --port 0`,
-      `无法监听 ${where}：端口已被占用（EADDRINUSE）。是不是另一课或服务器还在运行？先停掉它，或者试试 --port 0`,
-    );
+    cli.warn(`cannot listen on ${where}: the port is in use (EADDRINUSE). Is another lesson or the server running? Stop it, or try --port 0`, `无法监听 ${where}：端口已被占用（EADDRINUSE）。是不是另一课或服务器还在运行？先停掉它，或者试试 --port 0`);
   } else {
     cli.warn(`cannot listen on ${where} (${code})`, `无法监听 ${where}（${code}）`);
   }
@@ -318,37 +283,20 @@ function commandLine() {
   return {
     name: "chat",
     file: "lessons/04-chat.ts",
-    about: [
-      "a guided tour of the real chat program in src/ (the article's chapter 4).",
-      "导览 src/ 里真正的聊天程序（原文第 4 章）。",
-    ],
+    about: ["a guided tour of the real chat program in src/ (the article's chapter 4).", "导览 src/ 里真正的聊天程序（原文第 4 章）。"],
     examples: [
-      [
-        "bun lessons/04-chat.ts",
-        "the tour over TCP; the room stays open for nc or bun src/client.ts",
-        "TCP 上的导览；之后聊天室一直开着，可以用 nc 或 bun src/client.ts 加入",
-      ],
+      ["bun lessons/04-chat.ts", "the tour over TCP; the room stays open for nc or bun src/client.ts", "TCP 上的导览；之后聊天室一直开着，可以用 nc 或 bun src/client.ts 加入"],
       ["bun lessons/04-chat.ts --udp --lang zh", "over UDP, in Chinese", "走 UDP，用中文"],
       ["bun src/server.ts --help", "the real server, with all its settings", "真正的服务器，以及它的全部设置"],
     ],
     options: {
-      host: {
-        type: "string",
-        value: "<address>",
-        default: DEFAULTS.host,
-        help: ["address to listen on", "监听的地址"],
-      },
+      host: { type: "string", value: "<address>", default: DEFAULTS.host, help: ["address to listen on", "监听的地址"] },
       port: {
-        type: "string",
-        value: "<n>",
-        default: process.env.PORT ?? String(DEFAULTS.port),
+        type: "string", value: "<n>", default: process.env.PORT ?? String(DEFAULTS.port),
         help: ["port, 0 picks a free one (or set env PORT)", "端口，0 表示任选一个空闲端口（也可以设环境变量 PORT）"],
       },
       udp: { type: "boolean", help: ["UDP instead of TCP", "用 UDP 而不是 TCP"] },
-      exit: {
-        type: "boolean",
-        help: ["stop after the tour instead of staying open", "导览结束后就退出，而不是一直开着"],
-      },
+      exit: { type: "boolean", help: ["stop after the tour instead of staying open", "导览结束后就退出，而不是一直开着"] },
     },
   } as const;
 }

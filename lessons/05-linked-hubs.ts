@@ -50,11 +50,7 @@ const cli = readCommandLine(commandLine());
 const { log, say } = cli;
 const HOST = cli.opts.host;
 const portA = cli.port(0);
-if (portA === 65535)
-  cli.fail(
-    "--port must leave room for hub B on the next port (at most 65534)",
-    "--port 要给中心 B 留出下一个端口（最大 65534）",
-  );
+if (portA === 65535) cli.fail("--port must leave room for hub B on the next port (at most 65534)", "--port 要给中心 B 留出下一个端口（最大 65534）");
 const transport = cli.opts.udp ? "udp" : "tcp";
 const hubs: Hub[] = []; // A and B, once they listen
 trapSignals(); // B5: from here on, Ctrl+C or kill stops all we start
@@ -162,11 +158,7 @@ async function streamLink(hub: Hub): Promise<Link> {
 async function tour() {
   hubs.push(await startHub("A", portA), await startHub("B", portA === 0 ? 0 : portA + 1)); // B1
   const [hubA, hubB] = hubs as [Hub, Hub];
-  for (const hub of hubs)
-    log(
-      `hub ${hub.name} listening on ${HOST}:${hub.port} (${transport})`,
-      `中心 ${hub.name} 正在监听 ${HOST}:${hub.port} (${transport})`,
-    );
+  for (const hub of hubs) log(`hub ${hub.name} listening on ${HOST}:${hub.port} (${transport})`, `中心 ${hub.name} 正在监听 ${HOST}:${hub.port} (${transport})`);
   log(`Redis at ${redisUrl}`, `Redis 在 ${redisUrl}`);
 
   step("alice joins hub A, bob joins hub B (not linked yet)", "alice 加入中心 A，bob 加入中心 B（还没有连起来）");
@@ -175,10 +167,7 @@ async function tour() {
   const bob = await member("bob", hubB);
   await sees([bob, "***"]);
 
-  step(
-    "1 · pub/sub: hub A publishes each line, hub B is subscribed",
-    "1 · 发布/订阅：中心 A 发布每一行，中心 B 订阅了",
-  );
+  step("1 · pub/sub: hub A publishes each line, hub B is subscribed", "1 · 发布/订阅：中心 A 发布每一行，中心 B 订阅了");
   await linkHubs(pubsubLink); // B1
   const hello = say("hello from hub A", "来自中心 A 的问候");
   type(alice, hello);
@@ -192,18 +181,10 @@ async function tour() {
   const andThis = say("pub/sub: and this?", "发布/订阅：这句呢？");
   type(alice, andThis);
   await sees([bob, andThis]); // Redis keeps the order: had `missed` come, it would have come first
-  if (saw(bob, missed))
-    note("(bob saw it after all: the subscription came back first)", "（bob 还是看到了：订阅先恢复了）");
-  else
-    note(
-      `bob never saw "${missed}": pub/sub gave it to nobody, and it is gone.`,
-      `bob 永远看不到「${missed}」：发布/订阅把它交给了“没有人”，它就没了。`,
-    );
+  if (saw(bob, missed)) note("(bob saw it after all: the subscription came back first)", "（bob 还是看到了：订阅先恢复了）");
+  else note(`bob never saw "${missed}": pub/sub gave it to nobody, and it is gone.`, `bob 永远看不到「${missed}」：发布/订阅把它交给了“没有人”，它就没了。`);
 
-  step(
-    "2 · a stream: hub A appends each line (XADD), hub B reads after the last id (XREAD)",
-    "2 · 流：中心 A 追加每一行（XADD），中心 B 从上次读到的 id 之后读（XREAD）",
-  );
+  step("2 · a stream: hub A appends each line (XADD), hub B reads after the last id (XREAD)", "2 · 流：中心 A 追加每一行（XADD），中心 B 从上次读到的 id 之后读（XREAD）");
   await linkHubs(streamLink);
   const again = say("hello again, through the stream", "再打个招呼，这次走流");
   type(alice, again);
@@ -216,11 +197,7 @@ async function tour() {
   await awayAgain;
   await sees([bob, kept]);
   if (!saw(bob, kept)) note("(bob did not get it: is Redis still there?)", "（bob 没收到：Redis 还在吗？）");
-  else
-    note(
-      "bob got it once hub B was back: the entry waited in Redis, and hub B asked for everything after its last id.",
-      "中心 B 回来后 bob 收到了：这条记录一直留在 Redis 里，中心 B 要了它上次读到的 id 之后的全部记录。",
-    );
+  else note("bob got it once hub B was back: the entry waited in Redis, and hub B asked for everything after its last id.", "中心 B 回来后 bob 收到了：这条记录一直留在 Redis 里，中心 B 要了它上次读到的 id 之后的全部记录。");
   endOfTour([alice, bob]); // B5: what the real program adds; then --exit stops, or the hubs stay open
 }
 
@@ -240,10 +217,7 @@ const MAX_LINE = 8 * 1024; // a "line" longer than this without "\n" is not chat
 const IDLE_MS = 60_000;
 
 const notices = (hub: string, who: string) => ({
-  welcome: say(
-    `*** hub ${hub} welcomes ${who} (one room across hubs A and B)`,
-    `*** 中心 ${hub} 欢迎 ${who}（一个聊天室，跨中心 A 和 B）`,
-  ),
+  welcome: say(`*** hub ${hub} welcomes ${who} (one room across hubs A and B)`, `*** 中心 ${hub} 欢迎 ${who}（一个聊天室，跨中心 A 和 B）`),
   joined: say(`*** ${hub} ${who} joined`, `*** ${hub} ${who} 加入了`),
   left: say(`*** ${hub} ${who} left`, `*** ${hub} ${who} 离开了`),
   goodbye: say(`*** goodbye ${who}`, `*** 再见 ${who}`),
@@ -415,10 +389,7 @@ class Outbox {
 async function reachRedis(url: string): Promise<string> {
   if (url === "own") return startOwnRedis();
   if (await answers(url)) return url;
-  cli.warn(
-    `cannot reach Redis at ${url} (is redis-server running there?)`,
-    `连不上 ${url} 的 Redis（那里有 redis-server 在运行吗？）`,
-  );
+  cli.warn(`cannot reach Redis at ${url} (is redis-server running there?)`, `连不上 ${url} 的 Redis（那里有 redis-server 在运行吗？）`);
   process.exit(1);
 }
 
@@ -556,10 +527,7 @@ function stop(): never {
 }
 
 function endOfTour(tourMembers: Member[]) {
-  step(
-    "what the real program adds: bun src/server.ts --redis (src/link/, docs/LINKING.md)",
-    "真正的程序还做了什么：bun src/server.ts --redis（src/link/，docs/LINKING.md）",
-  );
+  step("what the real program adds: bun src/server.ts --redis (src/link/, docs/LINKING.md)", "真正的程序还做了什么：bun src/server.ts --redis（src/link/，docs/LINKING.md）");
   note(
     "lines are held while Redis itself is away and sent after; each line arrives once even when sent twice; nicks are unique across hubs; a hub that dies is noticed",
     "Redis 本身不在时先保存消息、回来后再发；消息即使发了两次也只到一次；昵称在所有中心之间唯一；能发现死掉的中心",
@@ -576,8 +544,7 @@ function endOfTour(tourMembers: Member[]) {
     "导览结束。两个中心仍通过流连在一起；在两个终端里试试：",
     hubs.map((hub) => `${nc} ${HOST} ${hub.port}`),
   );
-  if (transport === "udp")
-    log("with nc -u, press Enter once to join; /quit leaves", "用 nc -u 时先按一次回车才算加入；/quit 离开");
+  if (transport === "udp") log("with nc -u, press Enter once to join; /quit leaves", "用 nc -u 时先按一次回车才算加入；/quit 离开");
   log("Ctrl+C stops both hubs", "按 Ctrl+C 停止两个中心");
 }
 
@@ -605,33 +572,17 @@ function commandLine() {
       "通过 Redis 连起来的两个聊天中心：第 2 章的广播，跨越多台机器。",
     ],
     examples: [
-      [
-        "bun lessons/05-linked-hubs.ts",
-        "the tour over TCP; then: nc 127.0.0.1 9009 and nc 127.0.0.1 9010",
-        "TCP 上的导览；然后：nc 127.0.0.1 9009 和 nc 127.0.0.1 9010",
-      ],
-      [
-        "bun lessons/05-linked-hubs.ts --udp",
-        "over UDP; then nc -u, and press Enter once to join",
-        "UDP 上的导览；然后用 nc -u，按一次回车加入",
-      ],
-      [
-        "bun lessons/05-linked-hubs.ts --redis redis://127.0.0.1:6379",
-        "link through a Redis you run",
-        "通过你自己运行的 Redis 连接",
-      ],
+      ["bun lessons/05-linked-hubs.ts", "the tour over TCP; then: nc 127.0.0.1 9009 and nc 127.0.0.1 9010", "TCP 上的导览；然后：nc 127.0.0.1 9009 和 nc 127.0.0.1 9010"],
+      ["bun lessons/05-linked-hubs.ts --udp", "over UDP; then nc -u, and press Enter once to join", "UDP 上的导览；然后用 nc -u，按一次回车加入"],
+      ["bun lessons/05-linked-hubs.ts --redis redis://127.0.0.1:6379", "link through a Redis you run", "通过你自己运行的 Redis 连接"],
     ],
     options: {
       host: {
-        type: "string",
-        value: "<address>",
-        default: DEFAULT_HOST,
+        type: "string", value: "<address>", default: DEFAULT_HOST,
         help: ["address the hubs listen on", "中心监听的地址"],
       },
       port: {
-        type: "string",
-        value: "<n>",
-        default: process.env.PORT ?? String(DEFAULT_PORT),
+        type: "string", value: "<n>", default: process.env.PORT ?? String(DEFAULT_PORT),
         help: [
           "hub A's port; hub B takes the next one; 0: any free ports (or set env PORT)",
           "中心 A 的端口，中心 B 用下一个；0 表示任选空闲端口（也可以设环境变量 PORT）",
@@ -639,18 +590,13 @@ function commandLine() {
       },
       udp: { type: "boolean", help: ["UDP instead of TCP", "用 UDP 而不是 TCP"] },
       redis: {
-        type: "string",
-        value: "<url>",
-        default: "own",
+        type: "string", value: "<url>", default: "own",
         help: [
           "the Redis to link through; own: start a redis-server of our own on a free port",
           "连接所用的 Redis；own 表示自己在空闲端口上启动一个 redis-server",
         ],
       },
-      exit: {
-        type: "boolean",
-        help: ["stop after the tour instead of staying open", "导览结束后退出，而不是继续运行"],
-      },
+      exit: { type: "boolean", help: ["stop after the tour instead of staying open", "导览结束后退出，而不是继续运行"] },
     },
   } as const;
 }

@@ -120,10 +120,7 @@ export function readCommandLine<const O extends Record<string, OptionSpec>>(
           `环境变量 PORT 必须是 ${min} 到 65535 之间的整数，不能是 "${text}"`,
         );
       }
-      fail(
-        `--port must be a number from ${min} to 65535, not "${text}"`,
-        `--port 必须是 ${min} 到 65535 之间的整数，不能是 "${text}"`,
-      );
+      fail(`--port must be a number from ${min} to 65535, not "${text}"`, `--port 必须是 ${min} 到 65535 之间的整数，不能是 "${text}"`);
     },
   };
 }
