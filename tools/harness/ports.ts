@@ -4,6 +4,7 @@
  * "bound", read from the kernel's table.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { probeTcp } from "../../src/transports/tcp.ts";
 import { TimeoutError } from "./until.ts";
 
 export type Transport = "tcp" | "udp";
@@ -26,13 +27,7 @@ export async function freePort(transport: Transport, host = HOST): Promise<numbe
 
 /** Can we open a TCP connection to host:port right now? (The connection is closed at once.) */
 export async function tcpAccepts(host: string, port: number): Promise<boolean> {
-  try {
-    const probe = await Bun.connect({ hostname: host, port, socket: { data() {}, error() {} } });
-    probe.end();
-    return true;
-  } catch {
-    return false;
-  }
+  return (await probeTcp(host, port)).kind === "open";
 }
 
 /** UDP ports bound on this machine, from the kernel's table (Linux); undefined elsewhere. */
