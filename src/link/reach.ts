@@ -2,9 +2,9 @@
  * Reaching Redis at start, and saying so when it cannot be reached: in one line,
  * with any password hidden. Bun's client says "Connection closed" for a refused
  * connection and a wrong password alike, so the TCP port is tried on its own
- * (with src/transports/tcp.ts's probeTcp: the sockets stay in src/transports/).
+ * (with src/tcp-probe.ts, below both the link and the transports).
  */
-import { probeTcp, type TcpProbe } from "../transports/tcp.ts";
+import { probeTcp, type TcpProbe } from "../tcp-probe.ts";
 
 /** Why Redis could not be reached at start. */
 export type Unreachable = "refused" | "closed" | "timeout" | "bad-url" | "other";

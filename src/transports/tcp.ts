@@ -1,6 +1,6 @@
 /**
- * TCP: the only file that knows Bun.listen and Bun.connect (the link to Redis
- * uses Bun's own Redis client, and asks `probeTcp` here when it cannot connect).
+ * TCP: the only file that knows Bun.listen and Bun.connect for chat (the link to
+ * Redis uses Bun's own Redis client; src/tcp-probe.ts only knocks on a port).
  *
  * Server side, each connection becomes a `Peer` for the hub: bytes in go through
  * a LineDecoder into `hub.receive`, lines out go through a per-client queue.
@@ -403,26 +403,4 @@ export async function connectTcp(host: string, port: number, handlers: Connectio
       if (!unsent) socket.end();
     },
   };
-}
-
-/** What trying a TCP port found: someone listens, nobody does, or the connect failed otherwise. */
-export type TcpProbe =
-  { kind: "open" } | { kind: "refused" } | { kind: "timeout" } | { kind: "failed"; detail: string };
-
-/**
- * Tries to connect to host:port, and hangs up at once: is anything listening?
- * No timeout of its own (the kernel's, minutes on an address that drops
- * packets): the caller races it against one.
- */
-export async function probeTcp(host: string, port: number): Promise<TcpProbe> {
-  try {
-    const probe = await Bun.connect({ hostname: host, port, socket: { data() {}, error() {} } });
-    probe.end();
-    return { kind: "open" };
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === "ECONNREFUSED") return { kind: "refused" };
-    if (code === "ETIMEDOUT") return { kind: "timeout" };
-    return { kind: "failed", detail: code ?? (e as Error).message };
-  }
 }

@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { Hub } from "../../src/hub.ts";
 import { LinkError, RedisRoom } from "../../src/link/redis-room.ts";
 import { whyUnreachable } from "../../src/link/reach.ts";
-import { probeTcp } from "../../src/transports/tcp.ts";
+import { probeTcp } from "../../src/tcp-probe.ts";
 import { freePort } from "../../tools/harness/ports.ts";
 import { ROOT } from "../../tools/harness/command.ts";
 

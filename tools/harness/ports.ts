@@ -4,7 +4,7 @@
  * "bound", read from the kernel's table.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { probeTcp } from "../../src/transports/tcp.ts";
+import { probeTcp } from "../../src/tcp-probe.ts";
 import { TimeoutError } from "./until.ts";
 
 export type Transport = "tcp" | "udp";
