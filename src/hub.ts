@@ -28,7 +28,7 @@ import {
   utf8Length,
   type Frame,
 } from "./protocol.ts";
-import { localReason, messages, type Lang, type Messages } from "./i18n.ts";
+import { messages, wordNotice, type Lang, type Messages } from "./i18n.ts";
 import { DEFAULTS } from "./config.ts";
 import { localRoom, type MemberRef, type Notice, type Room, type RoomMessage } from "./room.ts";
 
@@ -312,7 +312,7 @@ export class Hub {
       }
       return;
     }
-    const line = new OutLine(message.notice ? format.notice(this.word(message.notice)) : message.text);
+    const line = new OutLine(message.notice ? format.notice(wordNotice(message.notice, this.t)) : message.text);
     for (const member of this.members.values()) {
       if (member.id !== message.except && member.nick) member.peer.send(line);
     }
@@ -421,7 +421,7 @@ export class Hub {
         const notice: Notice = { kind: "renamed", from: old, to: checked.nick };
         // Before its arrival is announced, only the member hears of it: the room will hear `NEW joined`.
         if (member.announced) this.publishNotice(notice);
-        else this.tell(member, format.notice(this.word(notice)));
+        else this.tell(member, format.notice(wordNotice(notice, this.t)));
       }
       after?.();
     });
@@ -444,7 +444,7 @@ export class Hub {
 
   /** News about the room, for everyone in it (but `except`): worded here, and by each other hub in its own language. */
   private publishNotice(notice: Notice, except?: string): void {
-    this.room.publish({ text: format.notice(this.word(notice)), except, notice });
+    this.room.publish({ text: format.notice(wordNotice(notice, this.t)), except, notice });
   }
 
   /**
@@ -526,31 +526,6 @@ export class Hub {
       member.refused = 0;
     }
     this.schedule(member);
-  }
-
-  /** A notice about the room, in this hub's language. */
-  private word(notice: Notice): string {
-    const t = this.t;
-    switch (notice.kind) {
-      case "joined":
-        return t.joined(notice.nick);
-      case "left":
-        return t.left(notice.nick, localReason(notice.reason, t));
-      case "renamed":
-        return t.renamed(notice.from, notice.to);
-      case "summary":
-        return t.summary(notice.joined, notice.left, notice.seconds);
-      case "hub-lost":
-        return t.left(notice.nick, t.reasonHubLost);
-      case "link-down":
-        return t.linkDown;
-      case "link-back":
-        return t.linkBack;
-      case "link-dropped":
-        return t.linkDropped(notice.lines);
-      case "link-missing":
-        return t.linkMissing(notice.batches);
-    }
   }
 
   /**

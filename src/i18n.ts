@@ -10,7 +10,7 @@
  */
 
 import { hostPort } from "./address.ts";
-import type { SkipReason } from "./link/wire.ts";
+import type { Notice, SkipReason } from "./notices.ts";
 
 export type Lang = "en" | "zh";
 export const LANGS: readonly Lang[] = ["en", "zh"];
@@ -122,7 +122,11 @@ export interface Messages {
   reasonReset: string;
   reasonNotChat: string;
   reasonHubLost: string;
-  // A UDP newcomer's hint (src/protocol.ts challengeLine): what to type to join.
+  /**
+   * A UDP newcomer's hint (src/protocol.ts challengeLine): what to type to join.
+   * It ends with a colon (":" or "："), right before `command`: that is how a
+   * client tells the challenge from any other notice, in any language.
+   */
   joinHint(command: string): string;
   // The server's own log.
   listening(host: string, port: number, transport: string): string;
@@ -600,4 +604,28 @@ export function localReason(reason: string, t: Messages): string {
 
 export function messages(lang: Lang): Messages {
   return MESSAGES[lang];
+}
+
+/** A notice about the room (src/notices.ts), in the language of `t`. */
+export function wordNotice(notice: Notice, t: Messages): string {
+  switch (notice.kind) {
+    case "joined":
+      return t.joined(notice.nick);
+    case "left":
+      return t.left(notice.nick, localReason(notice.reason, t));
+    case "renamed":
+      return t.renamed(notice.from, notice.to);
+    case "summary":
+      return t.summary(notice.joined, notice.left, notice.seconds);
+    case "hub-lost":
+      return t.left(notice.nick, t.reasonHubLost);
+    case "link-down":
+      return t.linkDown;
+    case "link-back":
+      return t.linkBack;
+    case "link-dropped":
+      return t.linkDropped(notice.lines);
+    case "link-missing":
+      return t.linkMissing(notice.batches);
+  }
 }

@@ -1,3 +1,7 @@
+import type { Notice } from "./notices.ts";
+
+export type { Notice };
+
 /**
  * The seam between a hub and its room, pure: what the hub asks of the room
  * (publish a line, claim a nick, who is elsewhere, a private line elsewhere),
@@ -22,23 +26,6 @@ export interface RoomMessage {
    */
   notice?: Notice;
 }
-
-/** News about the room, worded by the hub that delivers it. */
-export type Notice =
-  | { kind: "joined"; nick: string }
-  | { kind: "left"; nick: string; reason: string }
-  | { kind: "renamed"; from: string; to: string }
-  /** In a big room: how many came and went in the last `seconds`, instead of one notice each. */
-  | { kind: "summary"; joined: number; left: number; seconds: number }
-  /** A member of another hub is gone because that hub stopped answering. */
-  | { kind: "hub-lost"; nick: string }
-  /** The link to the other hubs: lost, back, and what it could not carry. */
-  | { kind: "link-down" }
-  | { kind: "link-back" }
-  /** Lines sent here while the link was down, past what it could hold: they never reached the other hubs. */
-  | { kind: "link-dropped"; lines: number }
-  /** Batches of lines from other hubs that never arrived. */
-  | { kind: "link-missing"; batches: number };
 
 /** A member as the room knows it: its id on its hub, and its nick ("" before it has one). */
 export interface MemberRef {

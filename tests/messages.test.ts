@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { hostPort } from "../src/address.ts";
 import { MESSAGES } from "../src/i18n.ts";
-import type { SkipReason } from "../src/link/wire.ts";
+import type { SkipReason } from "../src/notices.ts";
 import { startServer, type TestServer } from "./helpers/chat.ts";
 import { ROOT } from "../tools/harness/command.ts";
 

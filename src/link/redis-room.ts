@@ -48,8 +48,8 @@ import {
   rosterMessages,
   type Batch,
   type LinkMessage,
-  type SkipReason,
 } from "./wire.ts";
+import type { SkipReason } from "../notices.ts";
 
 export interface LinkTiming {
   /** How often a hub renews its heartbeat (and looks for hubs that stopped). */

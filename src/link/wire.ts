@@ -16,6 +16,7 @@
  * counted), never delivered and never a crash. Texts are sanitised again on
  * arrival, as if they came from a client. docs/LINKING.md is the specification.
  */
+import type { SkipReason } from "../notices.ts";
 import { checkNick, sanitize } from "../protocol.ts";
 
 /** The format's version, the `v` field of every entry. */
@@ -86,19 +87,6 @@ export function entryHub(fields: unknown): string | undefined {
   }
   return undefined;
 }
-
-/** Why a stream entry cannot be trusted: worded by the server's log, in its language (src/i18n.ts). */
-export type SkipReason =
-  | { kind: "not-pairs" }
-  | { kind: "not-text" }
-  | { kind: "version"; got: string; want: string }
-  | { kind: "hub" }
-  | { kind: "seq" }
-  | { kind: "too-long"; chars: number; max: number }
-  | { kind: "not-json" }
-  | { kind: "not-list" }
-  | { kind: "too-many"; messages: number; max: number }
-  | { kind: "bad-message"; sample: string };
 
 export type Decoded = { ok: true; batch: Batch } | { ok: false; why: SkipReason };
 
