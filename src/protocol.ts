@@ -5,7 +5,6 @@
  * function is tested with plain arrays of bytes, split at every possible place.
  * docs/PROTOCOL.md is the specification this file implements.
  */
-import { MESSAGES, type Lang } from "./i18n.ts";
 
 /** The article's BUFFERSIZE: the longest line, in bytes, without its newline. */
 export const MAX_LINE_BYTES = 1024;
@@ -289,44 +288,43 @@ export const format = {
   error: (text: string) => `!!! ${text}`,
 } as const;
 
+/** The line a UDP newcomer types to join: the challenge's fixed, machine-readable part. */
+export function joinCommand(token: string): string {
+  return `/join ${token}`;
+}
+
 /**
  * The UDP join's challenge (docs/PROTOCOL.md, Joining over UDP): the server sends
  * it to a new address, and a client that really receives there answers with the
- * line it names, `/join TOKEN`. Built here and read here, so server and clients agree.
+ * line it names, `/join TOKEN`. The machine part, `/join TOKEN`, is built and read
+ * here; the sentence around it, `hint`, is the catalogue's (src/i18n.ts joinHint),
+ * in the room's language.
  *
  * A person at `nc -u` must be told what to type, but a stranger may be a forged
  * address, and the server never sends one more than 3× the bytes that came in its
- * name (`budget`). So the challenge comes in two sizes: a sentence in the room's
- * language (`*** to join, type: /join 65d625df`, 34 bytes) when the budget allows
- * it, else the bare line to type (`/join 65d625df`, 15 bytes: any line of 5 bytes
- * or more pays for it). Undefined when not even that fits.
+ * name (`budget`). So the challenge comes in two sizes: the sentence
+ * (`*** to join, type: /join 65d625df`, 34 bytes) when the budget allows it, else
+ * the bare line to type (`/join 65d625df`, 15 bytes: any line of 5 bytes or more
+ * pays for it). Undefined when not even that fits.
  */
-export function challengeLine(token: string, lang: Lang = "en", budget = Infinity): string | undefined {
-  const command = `/join ${token}`;
-  const sentence = format.notice(MESSAGES[lang].joinHint(command));
+export function challengeLine(token: string, hint: (command: string) => string, budget = Infinity): string | undefined {
+  const command = joinCommand(token);
+  const sentence = format.notice(hint(command));
   if (utf8Length(sentence) + 1 <= budget) return sentence;
   if (command.length + 1 <= budget) return command;
   return undefined;
 }
 
-/** Every form a challenge can take, in every language: the token is the last word. */
-const CHALLENGES = [
-  /^\/join ([0-9a-f]{8})$/,
-  ...Object.values(MESSAGES).map((t) => {
-    const [before, after] = format.notice(t.joinHint("\u0000")).split("\u0000") as [string, string];
-    const quote = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    return new RegExp(`^${quote(before)}\\/join ([0-9a-f]{8})${quote(after)}$`);
-  }),
-];
+/**
+ * A challenge, in any language: the bare `/join TOKEN`, or a notice whose
+ * sentence ends with a colon (":" or "：") right before it. Not a `*** pong`:
+ * that notice repeats whatever the member typed after `/ping`.
+ */
+const CHALLENGE = /^(?:\*\*\* (?!pong )[^/]*[:：] ?)?\/join ([0-9a-f]{8})$/u;
 
 /** The token of a challenge line, or undefined when the line is not one. */
 export function parseChallenge(line: string): string | undefined {
-  const text = line.replace(/\r?\n?$/, "");
-  for (const re of CHALLENGES) {
-    const m = re.exec(text);
-    if (m) return m[1];
-  }
-  return undefined;
+  return CHALLENGE.exec(line.replace(/\r?\n?$/, ""))?.[1];
 }
 
 /**

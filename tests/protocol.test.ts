@@ -16,6 +16,7 @@ import {
   sanitize,
   type Frame,
 } from "../src/protocol.ts";
+import { MESSAGES } from "../src/i18n.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const lines = (frames: Frame[]) => frames.map((f) => (f.kind === "line" ? f.text : `<${f.kind}:${f.bytes}>`));
@@ -249,30 +250,40 @@ describe("server lines", () => {
   });
 
   test("reads back the UDP join challenge it builds, and nothing else", () => {
-    expect(parseChallenge(challengeLine("65d625df")!)).toBe("65d625df");
-    expect(parseChallenge(challengeLine("65d625df")! + "\n")).toBe("65d625df");
+    const hint = MESSAGES.en.joinHint;
+    expect(parseChallenge(challengeLine("65d625df", hint)!)).toBe("65d625df");
+    expect(parseChallenge(challengeLine("65d625df", hint)! + "\n")).toBe("65d625df");
     expect(parseChallenge("<alice> *** /join 65d625df")).toBeUndefined();
     expect(parseChallenge("*** /join alice")).toBeUndefined();
     expect(parseChallenge("*** pong /join 65d625df")).toBeUndefined();
+    expect(parseChallenge("*** pong a: /join 65d625df")).toBeUndefined();
+    expect(parseChallenge("*** alice left (: /join 65d625df)")).toBeUndefined();
     expect(parseChallenge("<alice> to join, type: /join 65d625df")).toBeUndefined();
+  });
+
+  test("reads the challenge's machine part without the catalogue: any sentence ending in a colon", () => {
+    expect(parseChallenge("*** pour rejoindre, tapez : /join 65d625df")).toBe("65d625df");
+    expect(parseChallenge("*** 加入请输入：/join 65d625df")).toBe("65d625df");
+    expect(parseChallenge("*** to join /join 65d625df")).toBeUndefined();
   });
 
   test("tells a UDP newcomer the line to type, in the room's language, within 3x what it sent", () => {
     const bytes = (line: string) => new TextEncoder().encode(line + "\n").length;
     // Enough budget: the whole sentence, in either language, and it reads back.
-    expect(challengeLine("65d625df", "en")).toBe("*** to join, type: /join 65d625df");
-    expect(challengeLine("65d625df", "zh")).toBe("*** 加入请输入：/join 65d625df");
-    for (const lang of ["en", "zh"] as const) expect(parseChallenge(challengeLine("65d625df", lang)!)).toBe("65d625df");
+    expect(challengeLine("65d625df", MESSAGES.en.joinHint)).toBe("*** to join, type: /join 65d625df");
+    expect(challengeLine("65d625df", MESSAGES.zh.joinHint)).toBe("*** 加入请输入：/join 65d625df");
+    for (const lang of ["en", "zh"] as const)
+      expect(parseChallenge(challengeLine("65d625df", MESSAGES[lang].joinHint)!)).toBe("65d625df");
     // "hello" and its newline (6 bytes, so 18 may be sent): the bare line to type.
-    expect(challengeLine("65d625df", "en", 3 * 6)).toBe("/join 65d625df");
+    expect(challengeLine("65d625df", MESSAGES.en.joinHint, 3 * 6)).toBe("/join 65d625df");
     expect(parseChallenge("/join 65d625df")).toBe("65d625df");
     // "/join 老李" and its newline (13 bytes: 39 may be sent): the sentence, in either language.
-    expect(challengeLine("65d625df", "zh", 3 * 13)).toBe("*** 加入请输入：/join 65d625df");
+    expect(challengeLine("65d625df", MESSAGES.zh.joinHint, 3 * 13)).toBe("*** 加入请输入：/join 65d625df");
     // "hi" (3 bytes: 9 may be sent): nothing fits yet.
-    expect(challengeLine("65d625df", "en", 3 * 3)).toBeUndefined();
+    expect(challengeLine("65d625df", MESSAGES.en.joinHint, 3 * 3)).toBeUndefined();
     for (const budget of [9, 15, 18, 33, 34, 36, 37, 39, 100]) {
       for (const lang of ["en", "zh"] as const) {
-        const line = challengeLine("65d625df", lang, budget);
+        const line = challengeLine("65d625df", MESSAGES[lang].joinHint, budget);
         if (line !== undefined) expect(bytes(line)).toBeLessThanOrEqual(budget);
       }
     }

@@ -318,7 +318,7 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
     }
 
     // Answer only what it has paid for: the longest challenge its budget allows, or silence.
-    const line = challengeLine(stranger.token, hub.lang, stranger.budget);
+    const line = challengeLine(stranger.token, hub.t.joinHint, stranger.budget);
     if (line === undefined) return;
     const challenge = encoder.encode(line + "\n");
     stranger.budget -= challenge.length;
@@ -330,7 +330,7 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
     const stranger = { token: randomToken(), budget: 0, wantedNick: undefined, seenAt: Date.now() };
     if (strangers.size >= MAX_STRANGERS) strangers.delete(strangers.keys().next().value!);
     strangers.set(key, stranger);
-    const text = format.error(hub.t.udpLineNotSent(was)) + "\n" + challengeLine(stranger.token, hub.lang)! + "\n";
+    const text = format.error(hub.t.udpLineNotSent(was)) + "\n" + challengeLine(stranger.token, hub.t.joinHint)! + "\n";
     sendGuarded(sock, encoder.encode(text), port, address);
   }
 
