@@ -15,6 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { langFromEnv, type Lang } from "../src/i18n.ts";
+import { unbroken, wrapText } from "../src/wrap.ts";
 
 /** A text in English, then in Chinese. */
 export type Both = readonly [en: string, zh: string];
@@ -143,58 +144,14 @@ export function wrapLine(prefix: string, text: string, width = screenWidth()): s
   return wrap(text, width, prefix, " ".repeat(Bun.stringWidth(prefix)));
 }
 
-const GLUE = "\u00a0"; // a space that does not break; printed as a space
-const JOIN = "\u2060"; // no break here (between two Chinese characters); never printed
-const NO_BREAK_BEFORE = /[，。；：、！？）」』》”’,.;:!?)\]\u00a0\u2060]/; // never starts a line
-const NO_BREAK_AFTER = /[（「『《“‘(\[\u00a0\u2060]/; // never ends a line
-
-/** `text` as one piece that is never cut: "default 9009", "默认 9009". */
-const unbroken = (text: string) => [...text.replaceAll(" ", GLUE)].join(JOIN);
-
 /**
  * Cuts `text` into lines of at most `width` columns, measured as a terminal shows
- * them (Bun.stringWidth: a Chinese character takes two). A line may end at a space,
- * or between two Chinese characters; never inside a word. A word longer than a
- * whole line stays whole.
+ * them (a Chinese character takes two): the kit's one rule for it, src/wrap.ts.
+ * A line may end at a space, or between two Chinese characters; never inside a
+ * word. A word longer than a whole line stays whole.
  */
 export function wrap(text: string, width: number, first = "", rest = first): string[] {
-  const lines: string[] = [];
-  let line = first;
-  let empty = true; // nothing after the indent yet
-  for (const { word, spaced } of breakIntoWords(text)) {
-    const joined = empty ? line + word : line + (spaced ? " " : "") + word;
-    if (empty || Bun.stringWidth(joined) <= width) {
-      line = joined;
-    } else {
-      lines.push(line);
-      line = rest + word;
-    }
-    empty = false;
-  }
-  lines.push(line);
-  return lines.map((l) => l.replaceAll(GLUE, " ").replaceAll(JOIN, ""));
-}
-
-/** The pieces a line may not be cut inside, each saying whether a space came before it. */
-function breakIntoWords(text: string): { word: string; spaced: boolean }[] {
-  const words: { word: string; spaced: boolean }[] = [];
-  let spaced = false;
-  let prev = "";
-  for (const ch of text) {
-    if (ch === " ") {
-      spaced = words.length > 0;
-      prev = ch;
-      continue;
-    }
-    const wide = (c: string) => c !== "" && Bun.stringWidth(c) === 2;
-    const between = (wide(prev) || wide(ch)) && !NO_BREAK_BEFORE.test(ch) && !NO_BREAK_AFTER.test(prev);
-    const mayBreak = prev === " " || prev === "" || between;
-    if (mayBreak) words.push({ word: ch, spaced });
-    else words[words.length - 1]!.word += ch;
-    spaced = false;
-    prev = ch;
-  }
-  return words;
+  return wrapText(text, width, rest, first).split("\n");
 }
 
 // ── --help ──────────────────────────────────────────────────────────────────
@@ -244,7 +201,7 @@ function helpText(
  */
 function table(rows: [string, string][], width: number): string[] {
   const column = 2 + Math.max(...rows.map(([left]) => Bun.stringWidth(left))) + 3;
-  const fits = rows.every(([left, right]) => column + Bun.stringWidth(right.replaceAll(JOIN, "")) <= width);
+  const fits = rows.every(([left, right]) => column + Bun.stringWidth(right) <= width);
   if (fits || column <= width / 3) {
     return rows.flatMap(([left, right]) => wrap(right, width, `  ${left}`.padEnd(column), " ".repeat(column)));
   }

@@ -5,6 +5,7 @@
  */
 import { Command, Help, InvalidArgumentError, type Option } from "commander";
 import { LANGS, type Lang, type Messages } from "./i18n.ts";
+import { wrapText } from "./wrap.ts";
 
 /** A whole number in [min, max]. */
 export function intOption(min: number, max: number, t: Messages) {
@@ -58,71 +59,6 @@ export function localize(program: Command, t: Messages): Command {
       boxWrap: (text, width) => wrapText(text, width),
     })
     .configureOutput({ outputError: (text, write) => write(translateError(text, t)) });
-}
-
-/** Characters as wide as two Latin ones, between any two of which a line may break. */
-const WIDE = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}\p{sc=Bopomofo}\u3000-\u303f\uff00-\uffef]/u;
-/** Marks that stay with what follows them: no line ends with one. */
-const OPENING = new Set([..."（「『《〈【〔［｛“‘([{"]);
-/** Marks that stay with what precedes them: no line starts with one. */
-const CLOSING = new Set([..."，。、；：！？）」』》〉】〕］｝”’…～·"]);
-
-/**
- * The pieces a line may break between: a Latin word (with what sticks to it),
- * or one CJK character with the marks that must stay next to it; a `code span`
- * is one piece. `gap` is the whitespace before a piece (dropped at a break).
- */
-function pieces(text: string): { text: string; gap: string }[] {
-  const out: { text: string; gap: string }[] = [];
-  let gap = "";
-  let glueNext = false;
-  for (const token of text.match(/\s+|`[^`]*`|\S/gu) ?? []) {
-    if (/^\s/.test(token)) {
-      gap = token;
-      glueNext = false;
-      continue;
-    }
-    const last = out.at(-1);
-    const wide = WIDE.test(token);
-    const afterWide = last !== undefined && WIDE.test([...last.text].at(-1)!);
-    // Glued to the piece before: no space between, and a closing mark, or Latin
-    // after Latin (one word), or anything right after an opening mark.
-    const latinWord = !wide && !afterWide && !OPENING.has(token);
-    const glue = last !== undefined && gap === "" && (glueNext || CLOSING.has(token) || latinWord);
-    if (glue) last.text += token;
-    else out.push({ text: token, gap });
-    glueNext = OPENING.has(token);
-    gap = "";
-  }
-  return out;
-}
-
-/**
- * Wraps `text` to `columns` display columns (Bun.stringWidth: a CJK character
- * is two), each line after `indent`. Latin text breaks at spaces, and a word
- * longer than a line stays whole; Chinese, Japanese and Korean, which have no
- * spaces, break between any two characters, after CJK punctuation but never
- * before it. Newlines are kept, and so is the whitespace a paragraph starts with.
- * Commander's own wrapping breaks only at spaces: a Chinese description would
- * come out as one line.
- */
-export function wrapText(text: string, columns: number, indent = ""): string {
-  const room = columns - Bun.stringWidth(indent);
-  const rows: string[] = [];
-  for (const paragraph of text.split("\n")) {
-    let row = "";
-    let started = false;
-    for (const p of pieces(paragraph)) {
-      const add = p.gap + p.text;
-      if (started && Bun.stringWidth(row + add) > room) {
-        rows.push(row);
-        row = p.text;
-      } else row += add;
-      started = true;
-    }
-    rows.push(row);
-  }
-  return rows.map((r) => (r === "" ? "" : indent + r)).join("\n");
 }
 
 /** Commander's usage errors, in the person's language, each one line ending with where to look. */

@@ -4,7 +4,7 @@
  * between any two characters, but never before a closing mark like "，" or after
  * an opening one like "（"; a Latin word, a path or a `code` span never breaks.
  */
-import { wrapText } from "../../src/cli.ts";
+import { wrapText } from "../../src/wrap.ts";
 import { langFromEnv, type Lang } from "../../src/i18n.ts";
 
 export type { Lang };
