@@ -43,6 +43,9 @@ export type Frame =
   /** The input starts like a TLS handshake, not text: the decoder gives up and the peer should go. */
   | { kind: "not-chat"; bytes: number };
 
+/** A whole line (not an overflow or a refusal). */
+export type LineFrame = Extract<Frame, { kind: "line" }>;
+
 export interface LineDecoderOptions {
   maxLineBytes?: number;
   /** How many bytes without a newline before giving up (default 16 × maxLineBytes). */

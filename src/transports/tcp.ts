@@ -23,7 +23,8 @@
  */
 import type { Socket, TCPSocketListener } from "bun";
 import { hostPort } from "../address.ts";
-import type { Hub, Peer } from "../hub.ts";
+import type { Hub } from "../hub.ts";
+import type { Peer } from "../hub/member.ts";
 import { format, LineDecoder, OutLine } from "../protocol.ts";
 import type { ConnectionHandlers, LineConnection, RunningServer } from "./types.ts";
 
@@ -266,7 +267,7 @@ export function serveTcp(hub: Hub, options: TcpServerOptions): RunningServer {
   const open = new Set<TcpPeer>();
   const dropped = (peer: TcpPeer) =>
     queueMicrotask(() => {
-      hub.leave(peer, hub.t.reasonTooSlow(peer.droppedWithBytes));
+      hub.leave(peer, hub.messages.reasonTooSlow(peer.droppedWithBytes));
       peer.socket.terminate();
     });
 
@@ -303,7 +304,7 @@ export function serveTcp(hub: Hub, options: TcpServerOptions): RunningServer {
         peer.gone = true;
         open.delete(peer);
         // Whatever half line it had is dropped with the decoder: never relayed.
-        hub.leave(peer, error ? hub.t.reasonReset : hub.t.reasonClosed);
+        hub.leave(peer, error ? hub.messages.reasonReset : hub.messages.reasonClosed);
       },
       error(socket, error) {
         log(`server: ${socket.data?.peer.label ?? "tcp"}: ${error.message}`);
@@ -327,10 +328,10 @@ export function serveTcp(hub: Hub, options: TcpServerOptions): RunningServer {
               if (peer.isClosing || now - conn.heardAt < idleMs) continue;
               if (conn.probedAt === undefined) {
                 conn.probedAt = now;
-                peer.send(new OutLine(format.notice(hub.t.idleProbe(idleSeconds))));
+                peer.send(new OutLine(format.notice(hub.messages.idleProbe(idleSeconds))));
               } else if (now - conn.probedAt >= idleMs) {
-                peer.send(new OutLine(format.error(hub.t.idleClosing(idleSeconds * 2))));
-                hub.leave(peer, hub.t.reasonTimedOut);
+                peer.send(new OutLine(format.error(hub.messages.idleClosing(idleSeconds * 2))));
+                hub.leave(peer, hub.messages.reasonTimedOut);
                 peer.close();
               }
             }

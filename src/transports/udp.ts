@@ -24,7 +24,8 @@
  */
 import type { udp } from "bun";
 import { hostPort } from "../address.ts";
-import type { Hub, Peer } from "../hub.ts";
+import type { Hub } from "../hub.ts";
+import type { Peer } from "../hub/member.ts";
 import { MESSAGES } from "../i18n.ts";
 import {
   challengeLine,
@@ -245,7 +246,7 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
     if (peer.gone) return;
     peer.gone = true;
     members.delete(`${peer.address}|${peer.port}`);
-    if (failed) queueMicrotask(() => hub.leave(peer, hub.t.reasonClosed));
+    if (failed) queueMicrotask(() => hub.leave(peer, hub.messages.reasonClosed));
   };
 
   const socket: Sock = await Bun.udpSocket({
@@ -260,7 +261,7 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
         member.heardAt = Date.now();
         member.asked = false;
         if (flags?.truncated) {
-          return member.send(new OutLine(format.error(hub.t.truncatedDatagram(options.maxLineBytes))));
+          return member.send(new OutLine(format.error(hub.messages.truncatedDatagram(options.maxLineBytes))));
         }
         for (const frame of framesOfDatagram(datagram, options.maxLineBytes)) {
           if (member.gone) break;
@@ -318,7 +319,7 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
     }
 
     // Answer only what it has paid for: the longest challenge its budget allows, or silence.
-    const line = challengeLine(stranger.token, hub.t.joinHint, stranger.budget);
+    const line = challengeLine(stranger.token, hub.messages.joinHint, stranger.budget);
     if (line === undefined) return;
     const challenge = encoder.encode(line + "\n");
     stranger.budget -= challenge.length;
@@ -330,7 +331,11 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
     const stranger = { token: randomToken(), budget: 0, wantedNick: undefined, seenAt: Date.now() };
     if (strangers.size >= MAX_STRANGERS) strangers.delete(strangers.keys().next().value!);
     strangers.set(key, stranger);
-    const text = format.error(hub.t.udpLineNotSent(was)) + "\n" + challengeLine(stranger.token, hub.t.joinHint)! + "\n";
+    const text =
+      format.error(hub.messages.udpLineNotSent(was)) +
+      "\n" +
+      challengeLine(stranger.token, hub.messages.joinHint)! +
+      "\n";
     sendGuarded(sock, encoder.encode(text), port, address);
   }
 
@@ -343,14 +348,14 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
       for (const [key, peer] of [...members]) {
         const quiet = now - peer.heardAt;
         if (quiet >= options.timeoutMs) {
-          peer.send(new OutLine(format.error(hub.t.udpTimedOut(silence))));
+          peer.send(new OutLine(format.error(hub.messages.udpTimedOut(silence))));
           gone(peer, false);
-          hub.leave(peer, hub.t.reasonTimedOut);
+          hub.leave(peer, hub.messages.reasonTimedOut);
           if (removed.size >= MAX_STRANGERS) removed.delete(removed.keys().next().value!);
           removed.set(key, { at: now, silence });
         } else if (quiet >= options.timeoutMs / 2 && !peer.asked) {
           peer.asked = true;
-          const ask = hub.t.udpStillThere(seconds(quiet), seconds(options.timeoutMs - quiet));
+          const ask = hub.messages.udpStillThere(seconds(quiet), seconds(options.timeoutMs - quiet));
           peer.send(new OutLine(format.notice(ask)));
         }
       }

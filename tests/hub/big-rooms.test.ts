@@ -3,7 +3,7 @@
  * line limit.
  */
 import { describe, expect, test } from "bun:test";
-import { localRoom, type RoomMessage } from "../../src/hub.ts";
+import { localRoom, type RoomMessage } from "../../src/room.ts";
 import { line, setup } from "./fakes.ts";
 
 describe("Hub: big rooms", () => {

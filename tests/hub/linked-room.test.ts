@@ -3,7 +3,8 @@
  * later, members elsewhere, lines that wait for a claim.
  */
 import { describe, expect, test } from "bun:test";
-import { Hub, JOIN_HOLD_MS, type HubOptions, type MemberRef, type Room, type RoomMessage } from "../../src/hub.ts";
+import { Hub, JOIN_HOLD_MS, type HubOptions } from "../../src/hub.ts";
+import type { MemberRef, Room, RoomMessage } from "../../src/room.ts";
 import { nickKey } from "../../src/protocol.ts";
 import { FakeClock, FakePeer, line } from "./fakes.ts";
 
@@ -143,10 +144,10 @@ describe("Hub in a room spread over hubs", () => {
     expect(a.got.slice(-4)).toEqual([
       "*** carol 离开了聊天室（连接已关闭）",
       "*** dave 离开了聊天室（其所在的服务器没有响应）",
-      `*** ${hub.t.linkDown}`,
+      `*** ${hub.messages.linkDown}`,
       "*carol* 只给你",
     ]);
-    expect(b.got.at(-1)).toBe(`*** ${hub.t.linkDown}`);
+    expect(b.got.at(-1)).toBe(`*** ${hub.messages.linkDown}`);
   });
 
   test("a member that leaves while its claim is pending: its lines still go out, and the late grant is let go", () => {
