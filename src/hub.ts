@@ -18,42 +18,14 @@
  */
 import { format, OutLine, parseCommand, sanitize, type Frame, type LineFrame } from "./protocol.ts";
 import { MESSAGES, wordNotice, type Lang, type Messages } from "./i18n.ts";
-import { DEFAULTS } from "./config.ts";
 import { localRoom, type MemberRef, type Notice, type Room, type RoomMessage } from "./room.ts";
-import { realClock, type Clock } from "./hub/clock.ts";
+import type { Clock } from "./hub/clock.ts";
 import { runCommand, type CommandRoom } from "./hub/commands.ts";
-import { FloodGate, type FloodLimits } from "./hub/flood-gate.ts";
+import { FloodGate } from "./hub/flood-gate.ts";
 import type { Member, Peer } from "./hub/member.ts";
 import { NickClaims } from "./hub/nick-claims.ts";
+import { hubSettings, type HubOptions, type HubSettings } from "./hub/options.ts";
 import { Summariser } from "./hub/summary.ts";
-
-export interface HubOptions {
-  lang?: Lang;
-  maxClients?: number;
-  maxPerAddress?: number;
-  /** Lines a member may send at once before flood control delays them; 0 = no flood control. */
-  floodBurst?: number;
-  /** Lines per second a member may send after the burst. */
-  floodRate?: number;
-  /** Delayed lines held per member; past this, lines are refused with a notice. */
-  floodQueue?: number;
-  maxLineBytes?: number;
-  /** Past this many members, joins and leaves are summed up once per `summaryIntervalMs` instead of announced. */
-  summarizeAbove?: number;
-  summaryIntervalMs?: number;
-  /**
-   * How long a newcomer's join waits for its first line before it is announced.
-   * A client that sets its nick as it connects (`/nick bob` first) is then
-   * announced once, as `bob joined`; a person at `nc` who says nothing is
-   * announced when this runs out.
-   */
-  joinHoldMs?: number;
-  log?: (line: string) => void;
-  clock?: Clock;
-}
-
-/** The default wait for a newcomer's first line: short enough to feel prompt, long enough for a round trip. */
-export const JOIN_HOLD_MS = 500;
 
 let hubCount = 0;
 
@@ -67,8 +39,7 @@ export class Hub {
   private readonly hubId = ++hubCount;
   private nextMember = 1;
   private room: Room;
-  private readonly limits: { maxClients: number; maxPerAddress: number; maxLineBytes: number; joinHoldMs: number };
-  private readonly floodLimits: FloodLimits;
+  private readonly settings: HubSettings;
   private readonly log: (line: string) => void;
   private readonly clock: Clock;
   private readonly claims: NickClaims;
@@ -77,23 +48,11 @@ export class Hub {
   private readonly commandRoom: CommandRoom;
 
   constructor(options: HubOptions = {}) {
-    // English unless told: a hub in a test must not speak the machine's locale.
-    this.lang = options.lang ?? "en";
+    this.settings = hubSettings(options);
+    this.lang = this.settings.lang;
     this.messages = MESSAGES[this.lang];
-    const burst = options.floodBurst ?? DEFAULTS.floodBurst;
-    this.floodLimits = {
-      burst,
-      rate: options.floodRate ?? DEFAULTS.floodRate,
-      queue: options.floodQueue ?? Math.max(50, burst * 5),
-    };
-    this.limits = {
-      maxClients: options.maxClients ?? DEFAULTS.maxClients,
-      maxPerAddress: options.maxPerAddress ?? DEFAULTS.maxPerAddress,
-      maxLineBytes: options.maxLineBytes ?? DEFAULTS.maxLineBytes,
-      joinHoldMs: options.joinHoldMs ?? JOIN_HOLD_MS,
-    };
-    this.log = options.log ?? (() => {});
-    this.clock = options.clock ?? realClock;
+    this.log = this.settings.log;
+    this.clock = this.settings.clock;
     this.room = localRoom(this);
     this.claims = new NickClaims({
       messages: this.messages,
@@ -103,15 +62,12 @@ export class Hub {
       tell: (member, text) => this.tell(member, text),
       renamed: (member, from) => this.renamed(member, from),
     });
-    this.summary = new Summariser(
-      options.summarizeAbove ?? DEFAULTS.summarizeAbove,
-      options.summaryIntervalMs ?? DEFAULTS.summaryIntervalMs,
-      this.clock,
-      (notice) => this.publishNotice(notice),
+    this.summary = new Summariser(this.settings.summarizeAbove, this.settings.summaryIntervalMs, this.clock, (notice) =>
+      this.publishNotice(notice),
     );
     this.commandRoom = {
       messages: this.messages,
-      maxLineBytes: this.limits.maxLineBytes,
+      maxLineBytes: this.settings.maxLineBytes,
       tell: (member, text) => this.tell(member, text),
       publish: (message) => this.room.publish(message),
       rename: (member, nick) => this.claims.rename(member, nick),
@@ -153,10 +109,10 @@ export class Hub {
   join(peer: Peer, wantedNick?: string): boolean {
     if (this.members.has(peer)) return true;
     const t = this.messages;
-    if (this.members.size >= this.limits.maxClients) return this.refuse(peer, t.serverFull(this.limits.maxClients));
+    if (this.members.size >= this.settings.maxClients) return this.refuse(peer, t.serverFull(this.settings.maxClients));
     const fromAddress = this.perAddress.get(peer.address) ?? 0;
-    if (fromAddress >= this.limits.maxPerAddress) {
-      return this.refuse(peer, t.tooManyFromAddress(this.limits.maxPerAddress));
+    if (fromAddress >= this.settings.maxPerAddress) {
+      return this.refuse(peer, t.tooManyFromAddress(this.settings.maxPerAddress));
     }
     this.perAddress.set(peer.address, fromAddress + 1);
 
@@ -168,7 +124,7 @@ export class Hub {
       joinTimer: undefined,
       claiming: undefined,
       awaitingNick: [],
-      flood: new FloodGate(this.floodLimits, this.clock, t, {
+      flood: new FloodGate(this.settings.flood, this.clock, t, {
         pass: (frame) => this.handle(member, frame),
         tell: (text) => this.tell(member, text),
         present: () => this.members.has(peer),
@@ -186,7 +142,7 @@ export class Hub {
         member.joinTimer = this.clock.setTimeout(() => {
           member.joinTimer = undefined;
           if (this.members.has(peer)) this.announce(member);
-        }, this.limits.joinHoldMs);
+        }, this.settings.joinHoldMs);
       }
     });
     return true;
@@ -206,7 +162,7 @@ export class Hub {
     }
     if (frame.kind === "too-long") {
       // Refused at once, not queued: it carries no text to relay.
-      this.tell(member, format.error(t.lineTooLong(frame.bytes, this.limits.maxLineBytes)));
+      this.tell(member, format.error(t.lineTooLong(frame.bytes, this.settings.maxLineBytes)));
       return;
     }
     if (frame.text.trim() === "") return;
@@ -325,7 +281,7 @@ export class Hub {
 
   /** A line that came while the member's nick claim was pending (as many as flood control would hold). */
   private awaitNick(member: Member, frame: LineFrame): void {
-    if (member.awaitingNick.length >= this.floodLimits.queue) return member.flood.refuse();
+    if (member.awaitingNick.length >= this.settings.flood.queue) return member.flood.refuse();
     member.awaitingNick.push(frame);
   }
 

@@ -2,7 +2,7 @@
  * The hub without sockets: fake peers record what they were sent.
  */
 import { describe, expect, test } from "bun:test";
-import { JOIN_HOLD_MS } from "../src/hub.ts";
+import { JOIN_HOLD_MS } from "../src/hub/options.ts";
 import { localRoom } from "../src/room.ts";
 import type { OutLine } from "../src/protocol.ts";
 import { FakePeer, line, setup } from "./hub/fakes.ts";

@@ -24,7 +24,7 @@ export interface Member {
   nick: string;
   /** Has the room heard of this member yet (its join announced, or counted in a summary)? */
   announced: boolean;
-  /** Waiting for its first line before its join is announced (see HubOptions.joinHoldMs). */
+  /** Waiting for its first line before its join is announced (HubOptions.joinHoldMs, src/hub/options.ts). */
   joinTimer: unknown;
   /** The key of a nick claimed for it that the room has not answered yet (reserved on this hub). */
   claiming: string | undefined;

@@ -5,7 +5,8 @@
  * (tools/harness/chat.ts): no kit code on their side but the line splitter, so a
  * test sees exactly what a person with `nc` would see.
  */
-import { Hub, type HubOptions } from "../../src/hub.ts";
+import { Hub } from "../../src/hub.ts";
+import type { HubOptions } from "../../src/hub/options.ts";
 import { serveTcp } from "../../src/transports/tcp.ts";
 import type { RunningServer } from "../../src/transports/types.ts";
 import { serveUdp } from "../../src/transports/udp.ts";

@@ -2,7 +2,8 @@
  * What the hub's tests share: fake peers that record what they were sent, a
  * clock that only moves when told, and a hub built on both.
  */
-import { Hub, type HubOptions } from "../../src/hub.ts";
+import { Hub } from "../../src/hub.ts";
+import type { HubOptions } from "../../src/hub/options.ts";
 import type { Clock } from "../../src/hub/clock.ts";
 import type { Peer } from "../../src/hub/member.ts";
 import type { Frame, OutLine } from "../../src/protocol.ts";

@@ -3,7 +3,8 @@
  * later, members elsewhere, lines that wait for a claim.
  */
 import { describe, expect, test } from "bun:test";
-import { Hub, JOIN_HOLD_MS, type HubOptions } from "../../src/hub.ts";
+import { Hub } from "../../src/hub.ts";
+import { JOIN_HOLD_MS, type HubOptions } from "../../src/hub/options.ts";
 import type { MemberRef, Room, RoomMessage } from "../../src/room.ts";
 import { nickKey } from "../../src/protocol.ts";
 import { FakeClock, FakePeer, line } from "./fakes.ts";
