@@ -18,7 +18,9 @@ import { describeError, intOption, langOption, localize, secondsOption } from ".
 import { serveTcp } from "./transports/tcp.ts";
 import type { RunningServer } from "./transports/types.ts";
 import { serveUdp } from "./transports/udp.ts";
-import { LinkError, RedisRoom, type LinkEvent } from "./link/redis-room.ts";
+import type { LinkEvent } from "./link/context.ts";
+import { LinkError } from "./link/reach.ts";
+import { RedisRoom } from "./link/redis-room.ts";
 
 interface ServerFlags extends Settings {
   tcp?: boolean;

@@ -1,9 +1,19 @@
 /**
- * Nick claims in Redis, atomic: one Lua script each, over the hash PREFIX:nicks
- * (nick key -> "HUB MEMBER NICK"). A claim's owner is "HUB MEMBER".
+ * Nick claims in Redis: a nick is one member's in the whole room. Each change is
+ * one atomic Lua script over the hash PREFIX:nicks (nick key -> "HUB MEMBER
+ * NICK"); a claim's owner is "HUB MEMBER".
+ *
+ * Redis may be slow or away. A claim waits for it at most `claimWaitMs`, then is
+ * granted for now; while the link is down every claim is granted for now. When
+ * the link is back, the hub's claims are made again to match its members (SYNC),
+ * and a member whose nick another hub took meanwhile is told and gets another.
  */
-import { checkNick } from "../protocol.ts";
-import { HUB_ID, MEMBER_ID } from "./wire.ts";
+import type { MemberRef } from "../room.ts";
+import { checkNick, nickKey } from "../protocol.ts";
+import type { LinkContext } from "./context.ts";
+import type { LinkHealth } from "./health.ts";
+import type { Roster } from "./roster.ts";
+import { HUB_ID, MEMBER_ID, type LinkMessage } from "./wire.ts";
 
 /**
  * Claims ARGV[1] (a nick key) for ARGV[2] (the owner) as ARGV[3] (the nick):
@@ -55,4 +65,87 @@ export function readClaim(value: unknown): { hub: string; id: string; nick: stri
   const checked = checkNick(nick);
   if (!hub || !HUB_ID.test(hub) || !id || !MEMBER_ID.test(id) || !checked.ok || checked.nick !== nick) return undefined;
   return { hub, id, nick };
+}
+
+export class RedisClaims {
+  constructor(
+    private readonly link: LinkContext,
+    private readonly health: LinkHealth,
+    private readonly roster: Roster,
+    /** Tells the other hubs (who holds which nick, who is gone). */
+    private readonly queue: (m: LinkMessage) => void,
+  ) {}
+
+  /** Who is on the other hubs now (at start): their news from here on comes through the stream. */
+  async loadOthers(): Promise<void> {
+    const { writer, keys, hubId } = this.link;
+    const claims = (await writer.client.send("HGETALL", [keys.nicks])) as Record<string, unknown> | null;
+    for (const value of Object.values(claims ?? {})) {
+      const c = readClaim(value);
+      if (c && c.hub !== hubId) this.roster.set(c.hub, c.id, c.nick);
+    }
+  }
+
+  /** Asks the room for `nick` (src/room.ts Room.claim). */
+  claim(member: MemberRef, nick: string, done: (ok: boolean) => void): void {
+    const { writer, keys, hub, timing } = this.link;
+    const key = nickKey(nick);
+    const holder = this.roster.find(key);
+    if (holder) return done(false);
+    const granted = () => {
+      this.queue({ k: "member", id: member.id, nick });
+      done(true);
+    };
+    // Down: granted for now. When the link is back, every claim is made again in
+    // Redis, and a member whose nick another hub took meanwhile gets another.
+    if (!this.health.isUp) return granted();
+    let answered = false;
+    const wait = setTimeout(() => {
+      if (answered) return;
+      answered = true;
+      granted();
+    }, timing.claimWaitMs);
+    const old = member.nick ? nickKey(member.nick) : "";
+    writer.client.send("EVAL", [CLAIM, "1", keys.nicks, key, this.owner(member.id), nick, old]).then(
+      (result) => {
+        clearTimeout(wait);
+        const ok = result === 1;
+        if (!answered) {
+          answered = true;
+          return ok ? granted() : done(false);
+        }
+        // Granted for now after the wait; Redis says no after all.
+        if (!ok && hub.roster().some((m) => m.id === member.id && m.nick === nick)) hub.nickLost(member.id);
+      },
+      () => {
+        clearTimeout(wait);
+        if (answered) return;
+        answered = true;
+        granted(); // the connection broke: as when down
+      },
+    );
+  }
+
+  /** The member left: its nick is free again (src/room.ts Room.release). */
+  release(member: MemberRef): void {
+    this.queue({ k: "gone", id: member.id });
+    if (!member.nick || !this.health.isUp) return; // when the link is back, the claims are made to match the members
+    const args = [RELEASE, "1", this.link.keys.nicks, nickKey(member.nick), this.owner(member.id)];
+    this.link.writer.client.send("EVAL", args).catch(() => {});
+  }
+
+  /** This hub's claims made to match its members. Resolves to the ids of members whose nick another hub holds. */
+  sync(members: MemberRef[]): Promise<unknown> {
+    const triples = members.filter((m) => m.nick).flatMap((m) => [nickKey(m.nick), m.id, m.nick]);
+    return this.link.writer.client.send("EVAL", [SYNC, "1", this.link.keys.nicks, this.link.hubId, ...triples]);
+  }
+
+  /** Every claim of a hub that is gone (or of this one, leaving) is freed. */
+  freeHub(hub: string): Promise<unknown> {
+    return this.link.writer.client.send("EVAL", [SYNC, "1", this.link.keys.nicks, hub]);
+  }
+
+  private owner(memberId: string): string {
+    return `${this.link.hubId} ${memberId}`;
+  }
 }

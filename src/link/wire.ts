@@ -16,7 +16,7 @@
  * counted), never delivered and never a crash. Texts are sanitised again on
  * arrival, as if they came from a client. docs/LINKING.md is the specification.
  */
-import type { SkipReason } from "../notices.ts";
+import type { Notice, SkipReason } from "../notices.ts";
 import { checkNick, sanitize } from "../protocol.ts";
 
 /** The format's version, the `v` field of every entry. */
@@ -232,4 +232,20 @@ export function rosterMessages(members: { id: string; nick: string }[]): LinkMes
 export function newHubId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** What another hub needs to know of a notice; news about the link itself stays on this hub. */
+export function noticeMessage(n: Notice): LinkMessage | undefined {
+  switch (n.kind) {
+    case "joined":
+      return { k: "joined", nick: n.nick };
+    case "left":
+      return { k: "left", nick: n.nick, reason: n.reason };
+    case "renamed":
+      return { k: "renamed", from: n.from, to: n.to };
+    case "summary":
+      return { k: "summary", joined: n.joined, left: n.left, seconds: n.seconds };
+    default:
+      return undefined;
+  }
 }

@@ -5,8 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { Hub } from "../../src/hub.ts";
-import { LinkError, RedisRoom } from "../../src/link/redis-room.ts";
-import { whyUnreachable } from "../../src/link/reach.ts";
+import { RedisRoom } from "../../src/link/redis-room.ts";
+import { LinkError, whyUnreachable } from "../../src/link/reach.ts";
 import { probeTcp } from "../../src/tcp-probe.ts";
 import { freePort } from "../../tools/harness/ports.ts";
 import { ROOT } from "../../tools/harness/command.ts";

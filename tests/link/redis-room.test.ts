@@ -6,7 +6,9 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { LinkedHub, MemberRef, Notice, RoomMessage } from "../../src/room.ts";
-import { RedisRoom, redactUrl, type LinkEvent, type LinkTiming } from "../../src/link/redis-room.ts";
+import type { LinkEvent, LinkTiming } from "../../src/link/context.ts";
+import { redactUrl } from "../../src/link/reach.ts";
+import { RedisRoom } from "../../src/link/redis-room.ts";
 import { freePort } from "../../tools/harness/ports.ts";
 import { until } from "../../tools/harness/until.ts";
 import { noRedis, startRedis, startRelay, type TestRedis } from "../helpers/redis.ts";

@@ -1,0 +1,150 @@
+/**
+ * The link's way in: the stream read from where this hub was, on the reader's
+ * connection (XREAD BLOCK), each batch checked (src/link/wire.ts), duplicates
+ * and gaps found (src/link/sequence.ts), and what it says done here: lines
+ * delivered, notices worded, the copy of the other hubs' members kept up.
+ */
+import type { Notice } from "../notices.ts";
+import type { LinkContext } from "./context.ts";
+import { READ_BLOCK_MS, type LinkHealth } from "./health.ts";
+import type { Roster } from "./roster.ts";
+import { Inbox } from "./sequence.ts";
+import { decodeEntry, entryHub, type Batch } from "./wire.ts";
+
+/** Lines delivered from the stream before the reader yields to the event loop (and the transports write). */
+const LINES_PER_TURN = 512;
+/** Entries asked for per read. */
+const READ_COUNT = 64;
+/** Skipped stream entries told to the log one by one; the rest are only counted (stats.skipped). */
+const SKIPS_LOGGED = 10;
+
+/** Waits one turn of the event loop: what was queued for the sockets gets written. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class StreamReader {
+  private readonly inbox = new Inbox();
+  private lastReadId = "0-0";
+
+  constructor(
+    private readonly link: LinkContext,
+    private readonly health: LinkHealth,
+    private readonly roster: Roster,
+  ) {}
+
+  /** Read from the stream's end: what was said before this hub came is not its members' business. */
+  async startAtEnd(): Promise<void> {
+    const { writer, keys } = this.link;
+    const last = await writer.client.send("XREVRANGE", [keys.stream, "+", "-", "COUNT", "1"]);
+    const lastId = Array.isArray(last) && Array.isArray(last[0]) ? last[0][0] : undefined;
+    if (typeof lastId === "string" && /^\d+-\d+$/.test(lastId)) this.lastReadId = lastId;
+  }
+
+  /** Reads until the link is closed. */
+  async run(): Promise<void> {
+    const { reader, keys, timing } = this.link;
+    while (!this.link.closed) {
+      if (!reader.connected) {
+        await reader.whenUp();
+        continue;
+      }
+      let reply: unknown;
+      this.health.readStarted();
+      try {
+        const wait = ["COUNT", String(READ_COUNT), "BLOCK", String(READ_BLOCK_MS)];
+        reply = await reader.client.send("XREAD", [...wait, "STREAMS", keys.stream, this.lastReadId]);
+      } catch {
+        this.health.readEnded();
+        // A refused command, not a break: try again shortly.
+        if (!this.link.closed && reader.connected) await Bun.sleep(timing.retryMs);
+        continue;
+      }
+      this.health.readEnded();
+      // Down: what was read waits until the members have been told the link is back
+      // (the news of the outage comes before the talk that was held by it).
+      if (reply && !this.health.isUp) await this.health.whenUp();
+      if (reply && !this.link.closed) await this.receive(reply);
+    }
+  }
+
+  private async receive(reply: unknown): Promise<void> {
+    const { counts, hubId } = this.link;
+    const entries = (reply as Record<string, unknown>)[this.link.keys.stream];
+    if (!Array.isArray(entries)) return;
+    let delivered = 0;
+    let missing = 0;
+    for (const entry of entries) {
+      if (!Array.isArray(entry) || typeof entry[0] !== "string" || !/^\d+-\d+$/.test(entry[0])) continue;
+      this.lastReadId = entry[0];
+      if (entryHub(entry[1]) === hubId) continue; // ours: delivered here when it was said
+      const decoded = decodeEntry(entry[1]);
+      if (!decoded.ok) {
+        const n = ++counts.skipped;
+        if (n <= SKIPS_LOGGED) this.link.report({ kind: "skipped", id: entry[0], why: decoded.why });
+        if (n === SKIPS_LOGGED) this.link.report({ kind: "skips-unlogged", after: SKIPS_LOGGED });
+        continue;
+      }
+      const batch = decoded.batch;
+      const { fresh, missing: lost } = this.inbox.accept(batch.hub, batch.seq);
+      if (!fresh) {
+        counts.duplicates++;
+        continue;
+      }
+      counts.batchesRead++;
+      missing += lost;
+      delivered += this.apply(batch);
+      if (delivered >= LINES_PER_TURN) {
+        delivered = 0;
+        await nextTurn();
+        if (this.link.closed) return;
+      }
+    }
+    if (missing > 0) {
+      counts.missingBatches += missing;
+      this.link.tell({ kind: "link-missing", batches: missing });
+    }
+  }
+
+  /** What another hub's batch says, done here. Returns how many lines it delivered. */
+  private apply(batch: Batch): number {
+    const { hub, hubId } = this.link;
+    const tell = (notice: Notice) => this.link.tell(notice);
+    let lines = 0;
+    for (const m of batch.messages) {
+      switch (m.k) {
+        case "line":
+          hub.deliver({ text: m.text });
+          lines++;
+          break;
+        case "private":
+          if (m.hub === hubId) hub.deliver({ text: m.text, to: m.member });
+          break;
+        case "joined":
+          tell({ kind: "joined", nick: m.nick });
+          break;
+        case "left":
+          tell({ kind: "left", nick: m.nick, reason: m.reason });
+          break;
+        case "renamed":
+          tell({ kind: "renamed", from: m.from, to: m.to });
+          break;
+        case "summary":
+          tell({ kind: "summary", joined: m.joined, left: m.left, seconds: m.seconds });
+          break;
+        case "member":
+          this.roster.set(batch.hub, m.id, m.nick);
+          break;
+        case "gone":
+          this.roster.remove(batch.hub, m.id);
+          break;
+        case "roster": {
+          // News that was lost on the way (a gap, or the hub was taken for gone): said now.
+          const change = this.roster.rosterPart(batch.hub, m.members, m.more);
+          for (const nick of change?.joined ?? []) tell({ kind: "joined", nick });
+          for (const nick of change?.left ?? []) tell({ kind: "left", nick, reason: "" });
+          break;
+        }
+      }
+    }
+    return lines;
+  }
+}
