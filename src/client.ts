@@ -185,7 +185,7 @@ const RESEND_WITHIN_MS = 30_000;
 async function open(): Promise<Link> {
   const id = ++session;
   // Lines that arrive before we have printed "connected" wait for it.
-  const held: string[] = [];
+  const early: string[] = [];
   let ready = false;
   let closedEarly = false;
   let heard!: () => void;
@@ -195,7 +195,7 @@ async function open(): Promise<Link> {
       if (id !== session || leaving) return; // leaving: the server's goodbye is ours to say
       heard();
       if (ready) received(text);
-      else held.push(text);
+      else early.push(text);
     },
     closed(byUs, why) {
       if (id !== session || byUs) return;
@@ -238,11 +238,11 @@ async function open(): Promise<Link> {
   if (!chosenLang) {
     // Say "connected" in the room's language: the welcome is on its way (over UDP it is here).
     await Promise.race([heardFirst, Bun.sleep(1000)]);
-    for (const text of held) learnLanguage(text);
+    for (const text of early) learnLanguage(text);
   }
   notice(t.connected(host, port, transport));
   ready = true;
-  for (const text of held) received(text);
+  for (const text of early) received(text);
   if (closedEarly) {
     serverGone();
     return result;

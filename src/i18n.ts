@@ -595,7 +595,7 @@ const REASONS = [
  * A reason for leaving as another server (of a linked room) worded it, in the
  * language of `t`. A reason a person typed (`/quit gone fishing`) stays as it is.
  */
-export function localReason(reason: string, t: Messages): string {
+function localReason(reason: string, t: Messages): string {
   for (const other of Object.values(MESSAGES)) {
     for (const key of REASONS) if (other[key] === reason) return t[key];
   }

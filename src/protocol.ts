@@ -232,7 +232,7 @@ export type Command =
   | { kind: "unknown"; name: string };
 
 /** How each command is written, for `/help` and for usage errors. */
-export const USAGE = {
+const USAGE = {
   nick: "/nick NAME",
   who: "/who",
   me: "/me ACTION",

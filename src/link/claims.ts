@@ -19,7 +19,7 @@ import { HUB_ID, MEMBER_ID, type LinkMessage } from "./wire.ts";
  * Claims ARGV[1] (a nick key) for ARGV[2] (the owner) as ARGV[3] (the nick):
  * 0 when another owner holds it. ARGV[4], the owner's old nick key, is freed.
  */
-export const CLAIM = `
+const CLAIM = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur and string.sub(cur, 1, #ARGV[2] + 1) ~= ARGV[2] .. ' ' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3])
@@ -30,7 +30,7 @@ end
 return 1`;
 
 /** Frees ARGV[1] (a nick key) if ARGV[2] (the owner) holds it. */
-export const RELEASE = `
+const RELEASE = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur and string.sub(cur, 1, #ARGV[2] + 1) == ARGV[2] .. ' ' then redis.call('HDEL', KEYS[1], ARGV[1]) return 1 end
 return 0`;
@@ -41,7 +41,7 @@ return 0`;
  * freed; the others are set, unless another hub holds the nick: those members
  * are returned. With no triples, it frees every claim of a hub that is gone.
  */
-export const SYNC = `
+const SYNC = `
 local prefix = ARGV[1] .. ' '
 local mine = {}
 for i = 2, #ARGV, 3 do mine[ARGV[i]] = true end
@@ -58,7 +58,7 @@ end
 return lost`;
 
 /** A claim's value, "HUB MEMBER NICK", checked. */
-export function readClaim(value: unknown): { hub: string; id: string; nick: string } | undefined {
+function readClaim(value: unknown): { hub: string; id: string; nick: string } | undefined {
   if (typeof value !== "string" || value.length > 200) return undefined;
   const [hub, id, ...rest] = value.split(" ");
   const nick = rest.join(" ");

@@ -4,7 +4,14 @@
  * visible. The server's side is src/transports/udp-server.ts.
  */
 import { MESSAGES } from "../i18n.ts";
-import { format, framesOfDatagram, heartbeatLine, parseChallenge, parseHeartbeatAnswer } from "../protocol.ts";
+import {
+  format,
+  framesOfDatagram,
+  heartbeatLine,
+  joinCommand,
+  parseChallenge,
+  parseHeartbeatAnswer,
+} from "../protocol.ts";
 import type { ConnectionHandlers, LineConnection } from "./types.ts";
 
 export interface UdpClientOptions {
@@ -113,7 +120,7 @@ export async function connectUdp(
           if (!joined) {
             const token = parseChallenge(text);
             if (token !== undefined) {
-              sendRaw(`/join ${token}`);
+              sendRaw(joinCommand(token));
               continue;
             }
             joined = true;
