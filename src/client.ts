@@ -25,16 +25,14 @@
  * - a line over the limit is refused before it is sent, and kept for editing;
  * - it speaks the room's language, unless you chose one (`--lang`, or your locale).
  *
- * Wiring only: display is src/render.ts, the wire is src/protocol.ts, the sockets
- * are src/transports/ (connectTcp, and connectUdp, which also does the UDP join
- * handshake and the heartbeats).
- *
- * Past 400 lines, as one file: the screen, the connection and the keyboard act on
- * one prompt and one connection, and the order of their events (a line arriving
- * while you type, a reconnect, the end of input) is what this file gets right.
+ * Wiring only: display is src/render.ts, the screen src/screen.ts, the wire is
+ * src/protocol.ts, the sockets are src/transports/ (connectTcp, and connectUdp,
+ * which also does the UDP join handshake and the heartbeats). What this file gets
+ * right is the order of events: a line arriving while you type, a reconnect, the
+ * end of input.
  */
 import { Command, InvalidArgumentError } from "commander";
-import { createInterface, clearScreenDown, cursorTo, moveCursor, type Interface } from "node:readline";
+import { createInterface } from "node:readline";
 import { isColorSupported } from "picocolors";
 import { describeError, intOption, langOption, localize } from "./cli.ts";
 import { DEFAULTS, UDP_HEARTBEAT_MS } from "./config.ts";
@@ -49,6 +47,7 @@ import {
   renderOwn,
   renderServerLine,
 } from "./render.ts";
+import { Screen } from "./screen.ts";
 import { connectTcp } from "./transports/tcp.ts";
 import type { ConnectionHandlers } from "./transports/types.ts";
 import { connectUdp } from "./transports/udp.ts";
@@ -99,51 +98,15 @@ const { host, port } = flags;
 const c = createColors(flags.color && isColorSupported);
 
 // ---------------------------------------------------------------------------
-// The screen: print above the prompt, never through it
+// The screen: print above the prompt, never through it (src/screen.ts)
 // ---------------------------------------------------------------------------
 
 const out = process.stdout;
-/** A person at a terminal (not a pipe): only then do we move the cursor around. */
-const interactive = Boolean(process.stdin.isTTY && out.isTTY);
-let rl: Interface | undefined;
-
-/** Shows the prompt (with what was typed so far); not into a pipe, where it is only noise. */
-function prompt(): void {
-  if (rl && interactive) rl.prompt(true);
-}
-
-/**
- * Prints one line above the prompt. The half-typed line is readline's, not ours:
- * we wipe the prompt row(s), print, and ask readline to draw prompt and line again.
- */
-function show(text: string): void {
-  if (rl && interactive) {
-    moveCursor(out, 0, -rl.getCursorPos().rows); // a long input may wrap over several rows
-    cursorTo(out, 0);
-    clearScreenDown(out);
-    out.write(text + "\n");
-    prompt();
-  } else {
-    out.write(text + "\n");
-  }
-}
-
+const screen = new Screen(out, Boolean(process.stdin.isTTY && out.isTTY));
+const show = (text: string) => screen.show(text);
 const now = () => new Date();
 const notice = (text: string) => show(renderLocal(c, now(), text));
 const problem = (text: string) => show(renderLocalError(c, now(), text));
-
-/**
- * Readline has already echoed what you typed, and moved to the next row. Take
- * that echo back, so the line can be shown as the room sees it, with time and nick.
- */
-function eraseEcho(typed: string): void {
-  if (!rl || !interactive) return;
-  const width = Bun.stringWidth(rl.getPrompt() + typed);
-  const columns = out.columns || 80;
-  moveCursor(out, 0, -(Math.floor(width / columns) + 1));
-  cursorTo(out, 0);
-  clearScreenDown(out);
-}
 
 // ---------------------------------------------------------------------------
 // Who we are: the server names us, in its own language
@@ -327,11 +290,7 @@ function leave(quitLine = "/quit"): void {
   clearTimeout(retryTimer);
   link?.quit(quitLine);
   link = undefined;
-  if (rl && interactive) {
-    cursorTo(out, 0);
-    clearScreenDown(out);
-  }
-  rl?.close();
+  screen.close();
   out.write(renderLocal(c, now(), t.bye) + "\n");
   process.exit(0);
 }
@@ -367,17 +326,17 @@ async function inputEnded(): Promise<void> {
 
 function typed(line: string): void {
   if (leaving) return;
-  eraseEcho(line);
+  screen.eraseEcho(line);
   // The article's client leaves on "exit"; the server would take it as text.
   if (line.trim() === "exit") return leave();
   const command = parseCommand(line);
-  if (command.kind === "empty") return prompt();
+  if (command.kind === "empty") return screen.prompt();
   if (command.kind === "quit") return leave(line);
   const bytes = utf8Length(line);
   if (bytes > maxLineBytes) {
     // The server would refuse it: say so now, and give the text back for editing.
     problem(t.lineTooLongHere(bytes, maxLineBytes));
-    if (rl && interactive) rl.write(line);
+    screen.giveBack(line);
     return;
   }
   if (!link) return problem(t.notConnected);
@@ -392,7 +351,7 @@ function typed(line: string): void {
       return notice(t.clientHelp);
     default:
       // /nick, /msg, /who ...: the server's answer is what we show.
-      return prompt();
+      return screen.prompt();
   }
 }
 
@@ -420,8 +379,9 @@ try {
   process.exit(1);
 }
 
-rl = createInterface({ input: process.stdin, output: out, prompt: "> ", terminal: interactive });
+const rl = createInterface({ input: process.stdin, output: out, prompt: "> ", terminal: screen.interactive });
+screen.attach(rl);
 rl.on("line", typed);
 rl.on("SIGINT", () => leave()); // Ctrl+C
 rl.on("close", () => void inputEnded()); // Ctrl+D, or the end of piped input
-prompt();
+screen.prompt();

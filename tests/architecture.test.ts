@@ -14,7 +14,7 @@ import { ROOT } from "../tools/harness/command.ts";
 const FLOORS: readonly (readonly string[])[] = [
   ["address", "nick", "notices", "wrap", "tcp-probe"],
   ["i18n", "protocol"],
-  ["config", "room", "cli", "render"],
+  ["config", "room", "cli", "render", "screen"],
   ["hub"],
   ["transports", "link"],
   ["server", "client"],
