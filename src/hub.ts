@@ -308,7 +308,7 @@ export class Hub {
     return this.members.size + this.room.elsewhereCount();
   }
 
-  /** News about the room, for everyone in it (but `except`): worded here, and by each other hub in its own language. */
+  /** News about the room, for everyone in it (but `except`): worded in this hub's language, and by each other hub in its own. */
   private publishNotice(notice: Notice, except?: string): void {
     this.room.publish({ text: format.notice(wordNotice(notice, this.messages)), except, notice });
   }
