@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { LinkedHub, MemberRef, Notice, RoomMessage } from "../../src/room.ts";
 import { RedisRoom, redactUrl, type LinkEvent, type LinkTiming } from "../../src/link/redis-room.ts";
+import { nickKey } from "../../src/protocol.ts";
 import { freePort } from "../../tools/harness/ports.ts";
 import { until } from "../../tools/harness/until.ts";
 import { noRedis, startRedis, startRelay, type TestRedis } from "../helpers/redis.ts";
@@ -267,7 +268,7 @@ describe.skipIf(noRedis)("a linked room through Redis outages", () => {
       "both to hear the link is back",
     );
     // The restarted Redis had forgotten every claim: they were made again.
-    expect(String(await redis.command("HGET", ["chat:nicks", "alice"]))).toEndWith(" 1/1 alice");
+    expect(String(await redis.command("HGET", ["chat:nicks", nickKey("alice")]))).toEndWith(" 1/1 alice");
     expect(b.room.elsewhere()).toEqual(["alice"]);
     expect(b.hub.notices("link-missing")).toEqual([]);
   });
