@@ -111,7 +111,7 @@ describe("Hub in a room spread over hubs", () => {
 
   test("refuses at once a nick a member of another hub holds", () => {
     const { hub, room, join } = linked();
-    room.others.set("zoë", "Zoë");
+    room.others.set(nickKey("Zoë"), "Zoë");
     const a = join();
     hub.receive(a, line("/nick ZOË"));
     expect(a.got.at(-1)).toBe("!!! the nickname ZOË is taken");
@@ -120,7 +120,7 @@ describe("Hub in a room spread over hubs", () => {
 
   test("/who lists the other hubs' members too, and /msg reaches a member elsewhere", () => {
     const { hub, room, join } = linked();
-    room.others.set("carol", "Carol");
+    room.others.set(nickKey("Carol"), "Carol");
     const a = join("alice");
     room.answer();
     hub.receive(a, line("/who"));

@@ -9,6 +9,7 @@ import type { LinkedHub, MemberRef, Notice, RoomMessage } from "../../src/room.t
 import type { LinkEvent, LinkTiming } from "../../src/link/context.ts";
 import { redactUrl } from "../../src/link/reach.ts";
 import { RedisRoom } from "../../src/link/redis-room.ts";
+import { nickKey } from "../../src/protocol.ts";
 import { freePort } from "../../tools/harness/ports.ts";
 import { until } from "../../tools/harness/until.ts";
 import { noRedis, startRedis, startRelay, type TestRedis } from "../helpers/redis.ts";
@@ -269,7 +270,7 @@ describe.skipIf(noRedis)("a linked room through Redis outages", () => {
       "both to hear the link is back",
     );
     // The restarted Redis had forgotten every claim: they were made again.
-    expect(String(await redis.command("HGET", ["chat:nicks", "alice"]))).toEndWith(" 1/1 alice");
+    expect(String(await redis.command("HGET", ["chat:nicks", nickKey("alice")]))).toEndWith(" 1/1 alice");
     expect(b.room.elsewhere()).toEqual(["alice"]);
     expect(b.hub.notices("link-missing")).toEqual([]);
   });
