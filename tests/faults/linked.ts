@@ -6,7 +6,8 @@
  * them over TCP or UDP like `nc`. Nothing of src/ is imported: these tests
  * drive the command lines and the wire only.
  */
-import type { ChatClient as RawClient, Transport } from "../../tools/harness/index.ts";
+import { expect } from "bun:test";
+import { isWelcomeLine, type ChatClient as RawClient, type Transport } from "../../tools/harness/index.ts";
 import { startRedis, type TestRedis } from "../helpers/redis.ts";
 import { member, startChild, type ChildServer } from "../reliability/child-server.ts";
 import { startFaultProxy, type FaultProxy } from "../../tools/harness/fault-proxy.ts";
@@ -102,3 +103,82 @@ export function numbersFrom(receiver: RawClient, sender: string): number[] {
 }
 
 export const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
+
+/** A member that talks: `seq NICK N` lines, N from 0, `sent` of them so far. */
+export interface Talker {
+  nick: string;
+  client: RawClient;
+  sent: number;
+}
+
+/** Every talker sends its next numbered line every `everyMs`, until `stop()`. */
+export function talk(room: LinkedRoom, talkers: Talker[], everyMs = 20): { stop(): void } {
+  return room.every(everyMs, () => {
+    for (const t of talkers) if (!t.client.closed) t.client.say(`seq ${t.nick} ${t.sent++}`);
+  });
+}
+
+const decoder = new TextDecoder();
+const PONG = /^\*\*\* pong hb\d+ \d+$/;
+let heartbeats = 0;
+
+/**
+ * How many datagrams the server sent this UDP member that never arrived: the
+ * server's own count (the answer to a heartbeat, `/ping hbN` -> `*** pong hbN
+ * COUNT`, docs/PROTOCOL.md "Loss") less the datagrams received from the welcome
+ * on (heartbeat answers are not counted on either side). Loss the kit's client
+ * would report to its person as `*** N lines lost`.
+ */
+export async function udpLoss(c: RawClient): Promise<number> {
+  const n = 900_000 + ++heartbeats;
+  c.say(`/ping hb${n}`);
+  const answer = new RegExp(`^\\*\\*\\* pong hb${n} (\\d+)\\n?$`);
+  await c.waitFor(answer, 5000);
+  const texts = c.chunks.map((chunk) => decoder.decode(chunk));
+  const at = texts.findIndex((t) => answer.test(t));
+  const welcome = texts.findIndex((t) => isWelcomeLine(t.trimEnd()));
+  const received = texts.slice(welcome, at).filter((t) => !PONG.test(t.trimEnd())).length;
+  return Number(answer.exec(texts[at]!)![1]) - received;
+}
+
+/**
+ * What a linked room promises, checked per sender against the lines that were
+ * sent: each TCP member gets every other member's lines once each, in order;
+ * each UDP member gets them at most once, in order, and every line it misses is
+ * one the server counted as sent to it (a datagram lost on the way, which the
+ * kit's client announces), never one the server let go without a word.
+ */
+export async function everyLineOnceInOrder(talkers: Talker[], ms = 15_000): Promise<void> {
+  const tcp = talkers.filter((m) => m.client.transport === "tcp");
+  const short = () =>
+    tcp.flatMap((r) =>
+      talkers
+        .filter((s) => s !== r && numbersFrom(r.client, s.nick).length < s.sent)
+        .map((s) => `${r.nick} has ${numbersFrom(r.client, s.nick).length}/${s.sent} of ${s.nick}'s`),
+    );
+  await until(() => short().length === 0, ms, () => `every line at every TCP member (${short().join("; ")})`);
+  for (const r of talkers) {
+    let missing = 0;
+    for (const s of talkers) {
+      if (s === r) continue;
+      const got = numbersFrom(r.client, s.nick);
+      const all = range(s.sent);
+      if (r.client.transport === "tcp") {
+        expect({ receiver: r.nick, sender: s.nick, got }).toEqual({ receiver: r.nick, sender: s.nick, got: all });
+        continue;
+      }
+      // Once each, in order: strictly increasing, and only lines that were sent.
+      const inOrder = got.every((n, i) => n < s.sent && (i === 0 || n > got[i - 1]!));
+      expect({ receiver: r.nick, sender: s.nick, inOrder }).toEqual({ receiver: r.nick, sender: s.nick, inOrder: true });
+      missing += s.sent - got.length;
+    }
+    if (r.client.transport === "udp") {
+      const lost = await udpLoss(r.client);
+      expect({ receiver: r.nick, missing, lostOnTheWay: lost >= missing }).toEqual({
+        receiver: r.nick,
+        missing,
+        lostOnTheWay: true,
+      });
+    }
+  }
+}
