@@ -96,10 +96,10 @@ export async function whoUntil(c: RawClient, expected: RegExp, ms = 5000): Promi
 /** The nicks in a /who answer's first line (a small room fits in one). */
 export const whoNicks = (line: string) => line.slice(line.indexOf(": ") + 2).split(", ");
 
-/** The numbers of `sender`'s lines `seq SENDER N` that `receiver` got, in the order they came. */
+/** The numbers of `sender`'s lines `seq SENDER N ...` that `receiver` got, in the order they came. */
 export function numbersFrom(receiver: RawClient, sender: string): number[] {
   const prefix = `<${sender}> seq ${sender} `;
-  return receiver.lines.filter((l) => l.startsWith(prefix)).map((l) => Number(l.slice(prefix.length)));
+  return receiver.lines.filter((l) => l.startsWith(prefix)).map((l) => parseInt(l.slice(prefix.length), 10));
 }
 
 export const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
