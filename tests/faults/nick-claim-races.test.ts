@@ -59,7 +59,7 @@ async function oneHolder(clients: ChatClient[], nick: string): Promise<string[]>
       const sorted = answers.map((w) => whoNicks(w).sort().join());
       return counts.every((n) => n <= 1) && sorted.every((s) => s === sorted[0]);
     },
-    6000,
+    3000,
     () => `one ${nick} in the room, the same on both servers (${JSON.stringify(answers)})`,
   ).catch(() => {});
   return answers;
@@ -94,7 +94,7 @@ describe.skipIf(noRedis)("nick claims across linked servers", () => {
         }
         return false;
       },
-      6000,
+      4000,
       () => `bob to get zed (he heard: ${JSON.stringify(bob.matching(/zed/))})`,
     );
   }, 30_000);
@@ -109,7 +109,7 @@ describe.skipIf(noRedis)("nick claims across linked servers", () => {
     await alice.waitFor("*** carol joined", 5000);
     // A's path to Redis takes 0.6 s each way: a claim waits 1 s for its answer, then is granted for now.
     a.proxy!.delay(600);
-    await Bun.sleep(2500); // a measurement window: the link stays up at this latency (checked below)
+    await Bun.sleep(1500); // a measurement window: the link stays up at this latency (checked below)
     const t0 = performance.now();
     alice.say("/nick zed"); // reaches Redis in 0.6 s...
     bob.say("/nick zed"); // ...after bob's claim: Redis will say no to alice's
