@@ -210,11 +210,14 @@ describe.skipIf(Boolean(why) && !CI)("off loopback: two network namespaces joine
       chain out { type filter hook output priority 0;
         ip saddr ${CLIENT_IP} udp sport ${attackerPort} udp dport ${server.port} ip saddr set ${VICTIM_IP} udp sport set ${victimPort}; }
     }`;
-    const nft = Bun.spawnSync(["ip", "netns", "exec", net.client, "nft", "-f", "-"], { stdin: Buffer.from(rules), stderr: "pipe" });
+    const nft = Bun.spawnSync(["ip", "netns", "exec", net.client, "nft", "-f", "-"], {
+      stdin: Buffer.from(rules),
+      stderr: "pipe",
+    });
     expect(nft.exitCode, nft.stderr.toString()).toBe(0);
     /** A UDP socket in the clients' namespace that prints every datagram it receives, as JSON. */
     const listen = (ip: string, port: number) =>
-      s.terminal(inNamespace(net.client, "tests/fixtures/programs/datagrams.ts"), "tcp", {
+      s.terminal(inNamespace(net.client, "tests/helpers/datagrams.ts"), "tcp", {
         args: ["listen", ip, String(port)],
         cols: 200,
         rows: 50,
@@ -223,7 +226,7 @@ describe.skipIf(Boolean(why) && !CI)("off loopback: two network namespaces joine
     await until(() => victim.screen().includes("listening"), 10_000, "the victim's socket");
     // The attacker sends what a stranger would, from its own address: the wire says it is the victim.
     const payloads = ["/who", "/help", "hello, anyone?", "/join", "/join 00000000", "/ping pppppppppppppppppp"];
-    const attacker = s.terminal(inNamespace(net.client, "tests/fixtures/programs/datagrams.ts"), "tcp", {
+    const attacker = s.terminal(inNamespace(net.client, "tests/helpers/datagrams.ts"), "tcp", {
       args: ["send", CLIENT_IP, String(attackerPort), SERVER_IP, String(server.port), ...payloads],
       cols: 200,
       rows: 50,

@@ -22,7 +22,10 @@ describe.skipIf(noRedis)("the linked room's history under faults", () => {
       const run = await runToEnd([process.execPath, "tools/soak/soak.ts", ...args], { cwd: ROOT, timeoutMs: 60_000 });
       const figure = (name: string) => Number(new RegExp(`^\\s+${name}\\s+(\\d+)`, "m").exec(run.stdout)?.[1] ?? NaN);
       const report = run.stdout.slice(run.stdout.indexOf("linked soak report"));
-      expect({ unannounced: figure("unannounced"), doubled: figure("doubled"), reordered: figure("reordered") }, report).toEqual({
+      expect(
+        { unannounced: figure("unannounced"), doubled: figure("doubled"), reordered: figure("reordered") },
+        report,
+      ).toEqual({
         unannounced: 0,
         doubled: 0,
         reordered: 0,

@@ -54,7 +54,11 @@ describe.skipIf(noRedis)("a hit-and-run client on a linked server", () => {
       await until(() => sent >= 100, 5000, "alice to say 100 lines");
       talk.stop();
 
-      await until(() => numbersFrom(bob, "alice").length >= sent, 10_000, () => `bob to have alice's ${sent} lines`);
+      await until(
+        () => numbersFrom(bob, "alice").length >= sent,
+        10_000,
+        () => `bob to have alice's ${sent} lines`,
+      );
       expect(numbersFrom(bob, "alice")).toEqual(range(sent));
       for (const c of [bob, carol]) expect(c.matching(LINES_LOST)).toEqual([]);
       // Nobody anywhere heard of a member without a nick. Its line went nowhere, or under the

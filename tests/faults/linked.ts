@@ -156,7 +156,11 @@ export async function everyLineOnceInOrder(talkers: Talker[], ms = 15_000): Prom
         .filter((s) => s !== r && numbersFrom(r.client, s.nick).length < s.sent)
         .map((s) => `${r.nick} has ${numbersFrom(r.client, s.nick).length}/${s.sent} of ${s.nick}'s`),
     );
-  await until(() => short().length === 0, ms, () => `every line at every TCP member (${short().join("; ")})`);
+  await until(
+    () => short().length === 0,
+    ms,
+    () => `every line at every TCP member (${short().join("; ")})`,
+  );
   for (const r of talkers) {
     let missing = 0;
     for (const s of talkers) {
@@ -169,7 +173,11 @@ export async function everyLineOnceInOrder(talkers: Talker[], ms = 15_000): Prom
       }
       // Once each, in order: strictly increasing, and only lines that were sent.
       const inOrder = got.every((n, i) => n < s.sent && (i === 0 || n > got[i - 1]!));
-      expect({ receiver: r.nick, sender: s.nick, inOrder }).toEqual({ receiver: r.nick, sender: s.nick, inOrder: true });
+      expect({ receiver: r.nick, sender: s.nick, inOrder }).toEqual({
+        receiver: r.nick,
+        sender: s.nick,
+        inOrder: true,
+      });
       missing += s.sent - got.length;
     }
     if (r.client.transport === "udp") {

@@ -45,7 +45,8 @@ interface Fault {
 const FAULTS: Fault[] = [
   {
     name: "the stream key replaced by a string",
-    start: (r) => r.redis.command("EVAL", ["redis.call('DEL', KEYS[1]) redis.call('SET', KEYS[1], 'x')", "1", "chat:stream"]),
+    start: (r) =>
+      r.redis.command("EVAL", ["redis.call('DEL', KEYS[1]) redis.call('SET', KEYS[1], 'x')", "1", "chat:stream"]),
     end: (r) => r.redis.command("DEL", ["chat:stream"]),
   },
   {
@@ -94,7 +95,9 @@ describe.skipIf(noRedis)("Redis refusing writes, during traffic on two linked se
         await fault.end(room);
         // Told it was back, where it was told it was down (the others would wait in vain).
         const back = await Promise.allSettled(
-          talkers.map((t, i) => (told[i]!.status === "fulfilled" ? t.client.waitFor(LINK_BACK, 5000) : Promise.reject())),
+          talkers.map((t, i) =>
+            told[i]!.status === "fulfilled" ? t.client.waitFor(LINK_BACK, 5000) : Promise.reject(),
+          ),
         );
         traffic.stop();
 

@@ -40,30 +40,42 @@ async function nextReply(s: ChatClient): Promise<string> {
 
 const welcomed = (s: ChatClient) => s.lines.some(isWelcomeLine);
 /** A wrong guess, never the token. */
-const wrong = (token: string, i: number) => (i.toString(16).repeat(8) === token ? "ffffffff" : i.toString(16).repeat(8));
+const wrong = (token: string, i: number) =>
+  i.toString(16).repeat(8) === token ? "ffffffff" : i.toString(16).repeat(8);
 
 describe("the UDP join against guessing", () => {
-  test.failing("takes at most one guess per datagram: a datagram of many /join lines lets nobody in, even with the token among them", async () => {
-    const { s, token } = await stranger();
-    s.write([0, 1, 2, 3].map((i) => `/join ${wrong(token, i)}`).concat(`/join ${token}`).join("\n") + "\n");
-    const reply = await nextReply(s);
-    expect(welcomed(s)).toBe(false);
-    expect(challengeToken(reply)).toBeDefined();
-  });
+  test.failing(
+    "takes at most one guess per datagram: a datagram of many /join lines lets nobody in, even with the token among them",
+    async () => {
+      const { s, token } = await stranger();
+      s.write(
+        [0, 1, 2, 3]
+          .map((i) => `/join ${wrong(token, i)}`)
+          .concat(`/join ${token}`)
+          .join("\n") + "\n",
+      );
+      const reply = await nextReply(s);
+      expect(welcomed(s)).toBe(false);
+      expect(challengeToken(reply)).toBeDefined();
+    },
+  );
 
-  test.failing("voids the token after three wrong guesses; the fresh challenge that follows lets the stranger in", async () => {
-    const { bob, s, token } = await stranger();
-    for (const i of [0, 1, 2]) s.say(`/join ${wrong(token, i)}`);
-    s.say(`/join ${token}`); // right, but too late
-    const reply = await nextReply(s);
-    expect(welcomed(s)).toBe(false);
-    const fresh = challengeToken(reply);
-    expect(fresh).toBeDefined();
-    expect(fresh).not.toBe(token);
-    s.say(`/join ${fresh}`);
-    await until(() => welcomed(s), 3000, "the welcome");
-    await bob.waitFor(/^\*\*\* guest\d+ joined$/);
-  });
+  test.failing(
+    "voids the token after three wrong guesses; the fresh challenge that follows lets the stranger in",
+    async () => {
+      const { bob, s, token } = await stranger();
+      for (const i of [0, 1, 2]) s.say(`/join ${wrong(token, i)}`);
+      s.say(`/join ${token}`); // right, but too late
+      const reply = await nextReply(s);
+      expect(welcomed(s)).toBe(false);
+      const fresh = challengeToken(reply);
+      expect(fresh).toBeDefined();
+      expect(fresh).not.toBe(token);
+      s.say(`/join ${fresh}`);
+      await until(() => welcomed(s), 3000, "the welcome");
+      await bob.waitFor(/^\*\*\* guest\d+ joined$/);
+    },
+  );
 
   test.failing("never takes a wrong guess for the nick asked for", async () => {
     const { bob, s, token } = await stranger("alice");

@@ -84,7 +84,6 @@ export const challengeToken = (line: string): string | undefined => parseChallen
 /** The server's welcome, in any of its languages. */
 export const isWelcomeLine = (line: string): boolean => isWelcome(line);
 
-
 const isWelcome = (line: string) => noticeMeaning(line).kind === "welcome";
 /** "You are already in the room", in any language: a join request from an address the server knows. */
 const ALREADY_IN = new Set(Object.values(MESSAGES).map((t) => format.error(t.alreadyJoined)));

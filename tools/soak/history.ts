@@ -122,7 +122,8 @@ export class History {
     // "did not reach the other servers", as heard on each server: it announces that server's senders' gaps.
     const notReached = new Map<number, number[]>();
     for (const l of lives) {
-      for (const h of l.heard) if (h.kind === "not-reached") notReached.set(l.server, [...(notReached.get(l.server) ?? []), h.at]);
+      for (const h of l.heard)
+        if (h.kind === "not-reached") notReached.set(l.server, [...(notReached.get(l.server) ?? []), h.at]);
     }
     for (const r of lives) {
       if (r.killed) continue;
@@ -169,7 +170,8 @@ export class History {
           if (announced) f.announced++;
           else {
             f.unannounced++;
-            if (f.examples.length < 8) f.examples.push(`${r.id} <- ${s.id}: line ${seq}, sent at ${(at / 1000).toFixed(1)}s`);
+            if (f.examples.length < 8)
+              f.examples.push(`${r.id} <- ${s.id}: line ${seq}, sent at ${(at / 1000).toFixed(1)}s`);
           }
         });
       }

@@ -223,8 +223,8 @@ export async function linkedSoak(o: LinkedSoakOptions): Promise<number> {
 
 function report(o: LinkedSoakOptions, faults: (ScheduledFault & { startedS: number; note: string })[], f: Figures) {
   const yes = (ok: boolean) => (ok ? "yes" : "NO");
-  const faultLines = faults.map(
-    (x) => `  ${x.startedS.toFixed(1).padStart(6)}s  ${x.kind.padEnd(14)} ${(x.forMs / 1000).toFixed(1)}s  ${x.note}`.trimEnd(),
+  const faultLines = faults.map((x) =>
+    `  ${x.startedS.toFixed(1).padStart(6)}s  ${x.kind.padEnd(14)} ${(x.forMs / 1000).toFixed(1)}s  ${x.note}`.trimEnd(),
   );
   return `
 linked soak report: ${o.minutes} min, seed ${o.seed}, ${o.servers} servers, ${o.perServer} tcp + ${o.perServer} udp members each
