@@ -250,9 +250,10 @@ describe.each(SHAPES)("chat over tcp only (a stream has no message boundaries), 
     expect(bob!.matching("half")).toEqual([]);
   });
 
-  // Linked, it does not finish: a's 1 KB lines cross at a few hundred a second in this shape (hubs in the
-  // test's own process), far below the bench's linked rate, and the lazy client is not dropped within 5 s.
-  (shape === "one hub" ? test : test.failing)(
+  // Linked, this one is left out: with both hubs in the test's own process a's 1 KB lines cross at a
+  // few hundred a second, and the lazy client's kernel buffers (megabytes) take too long to fill. The
+  // same promise over linked servers in child processes: tests/faults/bounds.test.ts (the catch-up).
+  (shape === "one hub" ? test : test.skip)(
     "drops a client that never reads once its queue passes the cap, and the others chat on",
     async () => {
       server = await startServer("tcp", { maxQueueBytes: 64 * 1024 });
