@@ -205,7 +205,9 @@ describe.each(SHAPES.flatMap((shape) => TRANSPORTS.map((t) => [t, shape] as cons
   },
 );
 
-describe("chat over tcp only (a stream has no message boundaries)", () => {
+describe.each(SHAPES)("chat over tcp only (a stream has no message boundaries), %s", (shape) => {
+  beforeEach(() => useShape(shape));
+
   test("joins a line split across writes, even inside a character", async () => {
     const [alice, bob] = await room("tcp", "alice", "bob");
     const bytes = new TextEncoder().encode("split 好 line\n");
@@ -248,45 +250,53 @@ describe("chat over tcp only (a stream has no message boundaries)", () => {
     expect(bob!.matching("half")).toEqual([]);
   });
 
-  test("drops a client that never reads once its queue passes the cap, and the others chat on", async () => {
-    server = await startServer("tcp", { maxQueueBytes: 64 * 1024 });
-    const [alice, bob] = await room("tcp", "alice", "bob");
-    // A client that connects and never reads: a process whose only thread is
-    // blocked (Atomics.wait), so nothing ever takes bytes out of its socket.
-    const lazy = Bun.spawn(
-      [
-        process.execPath,
-        "-e",
-        `await Bun.connect({ hostname: "127.0.0.1", port: ${server.port}, socket: { data() {} } });
+  // Linked, this one is left out: with both hubs in the test's own process a's 1 KB lines cross at a
+  // few hundred a second, and the lazy client's kernel buffers (megabytes) take too long to fill. The
+  // same promise over linked servers in child processes: tests/faults/bounds.test.ts (the catch-up).
+  (shape === "one hub" ? test : test.skip)(
+    "drops a client that never reads once its queue passes the cap, and the others chat on",
+    async () => {
+      server = await startServer("tcp", { maxQueueBytes: 64 * 1024 });
+      const [alice, bob] = await room("tcp", "alice", "bob");
+      // A client that connects and never reads: a process whose only thread is
+      // blocked (Atomics.wait), so nothing ever takes bytes out of its socket.
+      const lazy = Bun.spawn(
+        [
+          process.execPath,
+          "-e",
+          `await Bun.connect({ hostname: "127.0.0.1", port: ${server.port}, socket: { data() {} } });
         console.log("connected");
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);`,
-      ],
-      { stdout: "ignore", stderr: "ignore" },
-    );
-    try {
-      await until(() => server!.hub.size === 3, 5000, "the lazy client to join");
-      // It says nothing, so the room hears of it when the join hold runs out.
-      await bob!.waitFor(/^\*\*\* guest\d+ joined$/);
-      const line = "z".repeat(1000);
-      for (let i = 0; i < 50_000 && server.hub.size === 3; i++) {
-        alice!.say(`${i} ${line}`);
-        if (i % 20 === 0) await Bun.sleep(1);
-      }
-      await until(
-        () => server!.logs.some((l) => l.includes("too slow to read")),
-        5000,
-        "the slow client to be dropped",
+        ],
+        { stdout: "ignore", stderr: "ignore" },
       );
-      await bob!.waitFor(/guest\d+ left \(too slow to read/);
-      alice!.say("after");
-      await bob!.waitFor("<alice> after", 5000);
-    } finally {
-      lazy.kill();
-    }
-  });
+      try {
+        await until(() => server!.hub.size === 3, 5000, "the lazy client to join");
+        // It says nothing, so the room hears of it when the join hold runs out.
+        await bob!.waitFor(/^\*\*\* guest\d+ joined$/);
+        const line = "z".repeat(1000);
+        for (let i = 0; i < 50_000 && server.hub.size === 3; i++) {
+          alice!.say(`${i} ${line}`);
+          if (i % 20 === 0) await Bun.sleep(1);
+        }
+        await until(
+          () => server!.logs.some((l) => l.includes("too slow to read")),
+          5000,
+          "the slow client to be dropped",
+        );
+        await bob!.waitFor(/guest\d+ left \(too slow to read/);
+        alice!.say("after");
+        await bob!.waitFor("<alice> after", 5000);
+      } finally {
+        lazy.kill();
+      }
+    },
+  );
 });
 
-describe("chat over udp only (no connection: an address must prove itself)", () => {
+describe.each(SHAPES)("chat over udp only (no connection: an address must prove itself), %s", (shape) => {
+  beforeEach(() => useShape(shape));
+
   test("never sends a stranger more than 3x the bytes it sent", async () => {
     server = await startServer("udp");
     const stranger = await udpClient(server.port);
@@ -387,42 +397,59 @@ describe("chat over udp only (no connection: an address must prove itself)", () 
   });
 });
 
-describe.each(TRANSPORTS)("big rooms over %s", (transport) => {
-  test("/who of any size arrives whole: in pieces within the line limit, each one datagram over UDP", async () => {
-    server = await startServer(transport, { maxLineBytes: 256, maxPerAddress: 1000 });
-    const nicks = Array.from({ length: 60 }, (_, i) => `member${String(i).padStart(2, "0")}-longnk`);
-    for (const nick of nicks) clients.push(await member(server, nick));
-    const asker = clients[0]!;
-    const from = asker.lines.length;
-    asker.say("/who");
-    await asker.waitFor("*** in the room (60): ", 3000, from);
-    const named = () =>
-      asker.lines
-        .slice(from)
-        .filter((l) => l.startsWith("*** in the room"))
-        .flatMap((l) => l.slice(l.indexOf(": ") + 2).split(", "));
-    await until(() => named().length >= 60, 3000, "every nick of /who");
-    expect(named()).toEqual(nicks);
-    const lines = asker.lines.slice(from).filter((l) => l.startsWith("*** in the room"));
-    expect(lines.length).toBeGreaterThanOrEqual(5); // 60 × 17 bytes: five lines of at most 256
-    for (const l of lines) expect(new TextEncoder().encode(l).length).toBeLessThanOrEqual(256);
-    if (transport === "udp") {
-      // One line per datagram, each within the limit with its newline.
-      const whoDatagrams = asker.chunks.filter((c) => new TextDecoder().decode(c).startsWith("*** in the room"));
-      expect(whoDatagrams.length).toBe(lines.length);
-    }
-  });
+describe.each(SHAPES.flatMap((shape) => TRANSPORTS.map((t) => [t, shape] as const)))(
+  "big rooms over %s, %s",
+  (transport, shape) => {
+    beforeEach(() => useShape(shape));
 
-  test("past the room size, joins and leaves are summed up, and everyone still gets every line", async () => {
-    server = await startServer(transport, { summarizeAbove: 3, summaryIntervalMs: 300 });
-    const [alice, bob, carol] = await room(transport, "alice", "bob", "carol");
-    const dave = await member(server, "dave");
-    const erin = await member(server, "erin");
-    clients.push(dave, erin);
-    erin.say("/quit");
-    for (const c of [alice!, bob!, carol!, dave]) await c.waitFor("*** 2 joined and 1 left in the last 0.3s");
-    expect(alice!.matching(/dave|erin/)).toEqual([]);
-    dave.say("hello, big room");
-    for (const c of [alice!, bob!, carol!]) await c.waitFor("<dave> hello, big room");
-  });
-});
+    test("/who of any size arrives whole: in pieces within the line limit, each one datagram over UDP", async () => {
+      server = await startServer(transport, { maxLineBytes: 256, maxPerAddress: 1000 });
+      const nicks = Array.from({ length: 60 }, (_, i) => `member${String(i).padStart(2, "0")}-longnk`);
+      for (const nick of nicks) clients.push(await member(server, nick));
+      const asker = clients[0]!;
+      const from = asker.lines.length;
+      asker.say("/who");
+      await asker.waitFor("*** in the room (60): ", 3000, from);
+      const named = () =>
+        asker.lines
+          .slice(from)
+          .filter((l) => l.startsWith("*** in the room"))
+          .flatMap((l) => l.slice(l.indexOf(": ") + 2).split(", "));
+      await until(() => named().length >= 60, 3000, "every nick of /who");
+      // Linked, /who lists this server's members (every other one joined it), then the other's (LINKING.md).
+      const linked = shape === "two hubs linked";
+      expect(named()).toEqual(
+        linked ? [...nicks.filter((_, i) => i % 2 === 0), ...nicks.filter((_, i) => i % 2)] : nicks,
+      );
+      const lines = asker.lines.slice(from).filter((l) => l.startsWith("*** in the room"));
+      expect(lines.length).toBeGreaterThanOrEqual(5); // 60 × 17 bytes: five lines of at most 256
+      for (const l of lines) expect(new TextEncoder().encode(l).length).toBeLessThanOrEqual(256);
+      if (transport === "udp") {
+        // One line per datagram, each within the limit with its newline.
+        const whoDatagrams = asker.chunks.filter((c) => new TextDecoder().decode(c).startsWith("*** in the room"));
+        expect(whoDatagrams.length).toBe(lines.length);
+      }
+    });
+
+    test("past the room size, joins and leaves are summed up, and everyone still gets every line", async () => {
+      server = await startServer(transport, { summarizeAbove: 3, summaryIntervalMs: 300 });
+      const [alice, bob, carol] = await room(transport, "alice", "bob", "carol");
+      const dave = await member(server, "dave");
+      const erin = await member(server, "erin");
+      clients.push(dave, erin);
+      erin.say("/quit");
+      if (shape === "one hub") {
+        for (const c of [alice!, bob!, carol!, dave]) await c.waitFor("*** 2 joined and 1 left in the last 0.3s");
+      } else {
+        // Linked, each server sums up its own: erin came and went on the first, dave came to the second.
+        for (const c of [alice!, bob!, carol!, dave]) {
+          await c.waitFor("*** 1 joined and 1 left in the last 0.3s");
+          if (c !== dave) await c.waitFor("*** 1 joined in the last 0.3s");
+        }
+      }
+      expect(alice!.matching(/dave|erin/)).toEqual([]);
+      dave.say("hello, big room");
+      for (const c of [alice!, bob!, carol!]) await c.waitFor("<dave> hello, big room");
+    });
+  },
+);

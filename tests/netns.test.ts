@@ -195,6 +195,59 @@ describe.skipIf(Boolean(why) && !CI)("off loopback: two network namespaces joine
     for (const k of [kitTcp, kitUdp]) expect(k.output).not.toMatch(/!!!|went away|lost/);
   }, 60_000);
 
+  test("a forged source address (rewritten by nftables on the wire) gets at most 3x the bytes sent in its name, and only the line to type to join", async () => {
+    const net = await network();
+    const server = await startServer(net);
+    const VICTIM_IP = "10.99.0.3";
+    const [attackerPort, victimPort] = [40002, 40003];
+    const add = sh("ip", "-n", net.client, "addr", "add", `${VICTIM_IP}/24`, "dev", "v1");
+    expect(add.ok, add.out).toBe(true);
+    // On the clients' machine, every datagram the attacker sends to the server leaves with the
+    // victim's address and port as its source: rewritten in the packet, statelessly (no NAT, so
+    // no answer finds its way back to the attacker).
+    const rules = `table ip spoof {
+      chain raw { type filter hook output priority -300; udp dport ${server.port} notrack; }
+      chain out { type filter hook output priority 0;
+        ip saddr ${CLIENT_IP} udp sport ${attackerPort} udp dport ${server.port} ip saddr set ${VICTIM_IP} udp sport set ${victimPort}; }
+    }`;
+    const nft = Bun.spawnSync(["ip", "netns", "exec", net.client, "nft", "-f", "-"], {
+      stdin: Buffer.from(rules),
+      stderr: "pipe",
+    });
+    expect(nft.exitCode, nft.stderr.toString()).toBe(0);
+    /** A UDP socket in the clients' namespace that prints every datagram it receives, as JSON. */
+    const listen = (ip: string, port: number) =>
+      s.terminal(inNamespace(net.client, "tests/helpers/datagrams.ts"), "tcp", {
+        args: ["listen", ip, String(port)],
+        cols: 200,
+        rows: 50,
+      });
+    const victim = listen(VICTIM_IP, victimPort);
+    await until(() => victim.screen().includes("listening"), 10_000, "the victim's socket");
+    // The attacker sends what a stranger would, from its own address: the wire says it is the victim.
+    const payloads = ["/who", "/help", "hello, anyone?", "/join", "/join 00000000", "/ping pppppppppppppppppp"];
+    const attacker = s.terminal(inNamespace(net.client, "tests/helpers/datagrams.ts"), "tcp", {
+      args: ["send", CLIENT_IP, String(attackerPort), SERVER_IP, String(server.port), ...payloads],
+      cols: 200,
+      rows: 50,
+    });
+    await until(() => attacker.screen().includes("sent"), 10_000, "the attacker to send");
+    const sentBytes = payloads.reduce((n, p) => n + new TextEncoder().encode(p).length, 0);
+    const got = () =>
+      victim
+        .screen()
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as { bytes: number; text: string });
+    // Answered as soon as a line paid for it: at least one challenge reached the victim.
+    await until(() => got().length > 0, 5000, "an answer at the victim's address");
+    await until(() => attacker.screen().includes("done"), 5000, "the attacker's listening to end");
+    expect(attacker.screen()).toContain("received 0"); // no answer came back to the real sender
+    const received = got().reduce((n, d) => n + d.bytes, 0);
+    expect(received).toBeLessThanOrEqual(3 * sentBytes);
+    for (const d of got()) expect(d.text).toMatch(/^(\*\*\* to join, type: )?\/join [0-9a-f]{8}\n$/);
+  }, 60_000);
+
   test("over a lossy link (nftables drops a tenth of the server's UDP datagrams) the kit's client reports every line lost", async () => {
     const net = await network();
     // The sender pastes 200 lines: flood control (5 lines a second) would hold them back.

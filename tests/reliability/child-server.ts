@@ -6,15 +6,19 @@
  * file descriptors and its memory, whether it is still alive, and how it exits on
  * SIGINT/SIGTERM. Linux only: the figures come from /proc.
  */
-import { member as joinRoom, tcpClient, udpClient, udpJoin, type RawClient, type Transport } from "../helpers/chat.ts";
 import {
+  chatClient,
+  joinRoom,
+  udpJoin,
   listeningPort,
   readCpuSeconds,
   readMemory,
   readOpenFds,
   startChatServer,
   until,
+  type ChatClient as RawClient,
   type Program,
+  type Transport,
 } from "../../tools/harness/index.ts";
 
 export interface ChildServer {
@@ -83,12 +87,12 @@ export async function quietCpuMs(server: ChildServer): Promise<number> {
 
 /** A raw client (like nc) that has joined the room, optionally renamed. */
 export function member(server: ChildServer, transport: Transport, nick?: string): Promise<RawClient> {
-  return joinRoom({ transport, port: transport === "tcp" ? server.port : server.udpPort }, nick);
+  return joinRoom(transport, transport === "tcp" ? server.port : server.udpPort, { nick });
 }
 
 /** A raw client that has not joined: TCP is connected (and so joined); UDP is only a socket. */
 export function rawClient(server: ChildServer, transport: Transport) {
-  return transport === "tcp" ? tcpClient(server.port) : udpClient(server.udpPort);
+  return chatClient(transport, transport === "tcp" ? server.port : server.udpPort);
 }
 
 export { udpJoin };

@@ -78,7 +78,12 @@ export function listeningPort(server: Program, transport: Transport): number {
   return Number(readyLine(transport).exec(line)![1]);
 }
 
+/** The token of a UDP challenge line (`/join TOKEN`, bare or in a sentence, any language), or undefined. */
+export const challengeToken = (line: string): string | undefined => parseChallenge(line);
+
 /** The server's welcome, in any of its languages. */
+export const isWelcomeLine = (line: string): boolean => isWelcome(line);
+
 const isWelcome = (line: string) => noticeMeaning(line).kind === "welcome";
 /** "You are already in the room", in any language: a join request from an address the server knows. */
 const ALREADY_IN = new Set(Object.values(MESSAGES).map((t) => format.error(t.alreadyJoined)));

@@ -49,6 +49,10 @@ const opts = toolArgs(
       churners: { type: "string", default: "12" }, // at once
       seed: { type: "string", default: String(Date.now() % 100_000) },
       "server-args": { type: "string", default: "" }, // more options for the server, e.g. "--udp-timeout 30"
+      linked: { type: "boolean", default: false },
+      faults: { type: "boolean", default: false },
+      servers: { type: "string", default: "3" },
+      "per-server": { type: "string", default: "1" },
     },
   },
   () => `${openingComment(import.meta.path)}
@@ -58,7 +62,18 @@ Options:
   --healthy N          members per transport that stay throughout (default 6, at least 2)
   --churners N         members joining, chatting and leaving or dying, at once (default 12)
   --seed N             the seed of the run's schedule: the same seed replays it (default: from the clock)
-  --server-args "..."  more options for the server, e.g. "--udp-timeout 30"`,
+  --server-args "..."  more options for the server, e.g. "--udp-timeout 30"
+
+Linked (bun run soak -- --linked --faults --minutes 2 --seed 7):
+  --linked             servers linked through a redis-server of the soak's own (it
+                       needs redis-server), TCP and UDP members chatting on each;
+                       every line sent and received is checked per sender
+  --faults             with --linked: a seeded schedule of faults (Redis killed and
+                       restarted, Redis and a server stopped and continued, CLIENT
+                       PAUSE WRITE, the stream key broken and repaired, a server
+                       killed and restarted); see tools/soak/faults.ts
+  --servers N          linked servers (default 3, 2 to 8)
+  --per-server N       members per transport on each server (default 1)`,
 );
 const MINUTES = Number(opts.minutes);
 const HEALTHY = Number(opts.healthy);
@@ -68,6 +83,20 @@ if (!(MINUTES > 0)) usageError("soak", `--minutes must be a number above 0, not 
 if (!(HEALTHY >= 2)) usageError("soak", `--healthy must be a number from 2, not "${opts.healthy}"`);
 if (!(CHURNERS >= 0)) usageError("soak", `--churners must be a number from 0, not "${opts.churners}"`);
 if (!Number.isFinite(SEED)) usageError("soak", `--seed must be a number, not "${opts.seed}"`);
+if (opts.faults && !opts.linked) usageError("soak", "--faults goes with --linked");
+if (opts.linked) {
+  const servers = Number(opts.servers);
+  const perServer = Number(opts["per-server"]);
+  if (!(Number.isInteger(servers) && servers >= 2 && servers <= 8)) {
+    usageError("soak", `--servers must be a whole number from 2 to 8, not "${opts.servers}"`);
+  }
+  if (!(Number.isInteger(perServer) && perServer >= 1)) {
+    usageError("soak", `--per-server must be a whole number from 1, not "${opts["per-server"]}"`);
+  }
+  const { linkedSoak } = await import("./linked.ts");
+  const serverArgs = opts["server-args"].split(/\s+/).filter(Boolean);
+  process.exit(await linkedSoak({ minutes: MINUTES, seed: SEED, faults: opts.faults, servers, perServer, serverArgs }));
+}
 
 /** The run's one source of randomness, so a schedule is replayed with --seed. */
 const random = mulberry32(SEED);
