@@ -29,7 +29,10 @@
  *   redis.ts         startRedis: a redis-server of our own, for linked hubs
  *   session.ts       Session: all of the above for one test (or one grader check), closed at its end
  *   tool-args.ts     toolArgs, usageError: the command line of the kit's own tools (bench, soak)
+ *   browser.ts       launchBrowser / Browser / Page, needBrowser: a headless Chromium for the kit's pages
+ *                    (browser-page.ts a page, browser-cdp.ts the DevTools wire, browser-png.ts screenshots)
  */
+export * from "./browser.ts";
 export * from "./chat.ts";
 export * from "./children.ts";
 export * from "./clients.ts";
