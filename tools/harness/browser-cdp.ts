@@ -82,7 +82,12 @@ export class DevTools {
   }
 
   private receive(text: string): void {
-    const message = JSON.parse(text);
+    let message: any;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return; // not DevTools' (a message cut short as Chromium died): its command fails on the close
+    }
     if (typeof message.id === "number") {
       const waiting = this.pending.get(message.id);
       if (!waiting) return; // answered after its time limit

@@ -131,6 +131,11 @@ export class Page {
     });
   }
 
+  /** Make the page's `prefers-color-scheme` media query match `scheme`, as a system set to dark or light would. */
+  async setColorScheme(scheme: "dark" | "light"): Promise<void> {
+    await this.send("Emulation.setEmulatedMedia", { features: [{ name: "prefers-color-scheme", value: scheme }] });
+  }
+
   /** Go to `url` (http://127.0.0.1:..., file:///..., data:...) and wait until it has loaded. */
   async goto(url: string, o: Omit<OpenOptions, keyof Viewport> = {}): Promise<void> {
     const ms = o.ms ?? this.ms;

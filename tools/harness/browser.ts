@@ -36,15 +36,16 @@ export { decodePng, ink, type Pixels } from "./browser-png.ts";
 export const BROWSER_INSTALL = "sudo apt-get install chromium fonts-noto-cjk";
 
 /**
- * The Chromium program: $CHROMIUM if set, else Debian's real binary (not its
- * /usr/bin/chromium shell wrapper, which adds flags of its own), else the first
+ * The Chromium program: $CHROMIUM if set (a path or a name on the PATH), else
+ * Debian's real binary (not its /usr/bin/chromium shell wrapper, which adds
+ * flags of its own and trips on a /dev/shm mounted twice), else the first
  * chromium or chrome on the PATH; null when there is none.
  */
-export const CHROMIUM: string | null =
-  process.env.CHROMIUM ||
-  ["/usr/lib/chromium/chromium"].find((path) => Bun.file(path).size > 0) ||
-  ["chromium", "chromium-browser", "google-chrome"].map((name) => Bun.which(name)).find(Boolean) ||
-  null;
+export const CHROMIUM: string | null = process.env.CHROMIUM
+  ? Bun.which(process.env.CHROMIUM)
+  : (["/usr/lib/chromium/chromium", "chromium", "chromium-browser", "google-chrome"]
+      .map((name) => Bun.which(name))
+      .find(Boolean) ?? null);
 
 /** Whether a font for Chinese is installed (fonts-noto-cjk, or any other): without one, Chinese is drawn as boxes. */
 function hasCjkFont(): boolean {
@@ -69,10 +70,8 @@ let told = false;
  */
 export function needBrowser(): boolean {
   if (browserAvailable() || process.env.CI === "true") return true;
-  if (!told)
-    console.log(
-      `browser: chromium or a Chinese font is missing: skipping the tests that use a browser (install them: ${BROWSER_INSTALL})`,
-    );
+  const missing = CHROMIUM === null ? "chromium is not installed" : "no Chinese font is installed";
+  if (!told) console.log(`browser: ${missing}: skipping the tests that use a browser (install: ${BROWSER_INSTALL})`);
   told = true;
   return false;
 }
@@ -120,13 +119,28 @@ export const PROFILE_MARK = `chat-kit-chromium-${process.pid}-`;
 const open = new Set<Browser>();
 let hooked = false;
 
+/**
+ * Kill every open browser when this process ends, by the rule of children.ts:
+ * on exit, and on SIGINT, SIGTERM or SIGHUP (then die of the signal, unless
+ * another listener is left to decide).
+ */
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  const killOpen = () => [...open].forEach((b) => b.kill());
+  process.on("exit", killOpen);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      killOpen();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
+}
+
 /** Start a headless Chromium and connect to it. Fails with a clear error if it does not start within `launchMs`. */
 export async function launchBrowser(o: BrowserOptions = {}): Promise<Browser> {
   if (CHROMIUM === null) throw new Error(`chromium is not installed (${BROWSER_INSTALL}; .ci/run installs it)`);
-  if (!hooked) {
-    hooked = true;
-    process.on("exit", () => [...open].forEach((b) => b.kill()));
-  }
+  hookExit();
   const profile = mkdtempSync(join(tmpdir(), PROFILE_MARK));
   // As root (a container, CI), Chromium refuses to start without --no-sandbox.
   const root = process.getuid?.() === 0 ? ["--no-sandbox"] : [];
@@ -245,7 +259,7 @@ export class Browser {
           () => false,
         ));
       devtools?.close();
-      const quit = asked && (await Promise.race([this.proc.exited.then(() => true), Bun.sleep(3000)]));
+      const quit = asked && (await endsWithin(this.proc, 3000));
       if (!quit) this.killGroup();
       await this.proc.exited;
       this.killGroup(); // a child that outlived it
@@ -283,6 +297,13 @@ export class Browser {
       }
     }
   }
+}
+
+/** Whether `proc` ends within `ms` (no timer left behind to keep this process alive). */
+function endsWithin(proc: Subprocess, ms: number): Promise<boolean> {
+  let timer: Timer | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  return Promise.race([proc.exited.then(() => true), late]).finally(() => clearTimeout(timer));
 }
 
 /**

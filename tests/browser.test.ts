@@ -1,0 +1,336 @@
+/**
+ * The harness's headless Chromium (tools/harness/browser.ts), on which the
+ * kit's pages are tested: it must see what a person would see (Chinese drawn
+ * with a Chinese font, ink on a screenshot, labels that overlap), do what a
+ * person does with a keyboard, report every request a page made, and never
+ * hang a test or outlive it. Skipped where Chromium is missing; fails under CI.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  PHONE,
+  PROFILE_MARK,
+  ROOT,
+  Session,
+  WIDE,
+  chromiumPids,
+  decodePng,
+  ink,
+  isLocalUrl,
+  launchBrowser,
+  needBrowser,
+  overlapping,
+  runToEnd,
+  until,
+  type Box,
+  type Browser,
+} from "../tools/harness/index.ts";
+
+const box = (x: number, y: number, width: number, height: number, text = ""): Box => ({ x, y, width, height, text });
+
+describe("overlapping", () => {
+  test("finds the pairs of boxes that overlap, and not the ones that only touch", () => {
+    const [a, b, c, d] = [box(0, 0, 10, 10, "a"), box(5, 5, 10, 10, "b"), box(10, 0, 10, 10, "c"), box(0, 30, 5, 5)];
+    expect(overlapping([a, b, c, d]).map(([p, q]) => p.text + q.text)).toEqual(["ab", "bc"]);
+    expect(overlapping([a, c, d])).toEqual([]);
+  });
+});
+
+describe("isLocalUrl", () => {
+  test("keeps to this machine and the page itself", () => {
+    for (const url of ["http://127.0.0.1:8080/", "ws://localhost:1/ws", "file:///tmp/a.html", "data:text/html,x"]) {
+      expect(isLocalUrl(url)).toBe(true);
+    }
+    for (const url of ["http://203.0.113.1/x.png", "https://fonts.example/a.woff2", "wss://127.0.0.1.example/", "x"]) {
+      expect(isLocalUrl(url)).toBe(false);
+    }
+  });
+});
+
+/** A page with a form: each line submitted is appended to the log; key events are counted. */
+const FORM_PAGE = `<!doctype html><meta charset="utf-8"><title>form</title>
+<form id="f"><label for="line">Line</label> <input id="line" autocomplete="off"> <button id="send">Send</button></form>
+<ul id="log"></ul><button id="count" style="margin:40px">clicked 0</button>
+<script>
+  let clicks = 0;
+  window.keydowns = 0;
+  addEventListener("keydown", () => window.keydowns++);
+  document.getElementById("f").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const li = document.createElement("li");
+    li.textContent = document.getElementById("line").value;
+    document.getElementById("log").append(li);
+    console.log("sent", li.textContent);
+    document.getElementById("line").value = "";
+  });
+  document.getElementById("count").onclick = (e) => { e.target.textContent = "clicked " + ++clicks; };
+</script>`;
+
+const ZH_PAGE = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>聊天室</title>
+<body style="margin:8px;font-family:sans-serif">
+<span id="zh" style="font-size:40px">你好</span><br>
+<span id="tofu" style="font-size:40px">\u{E000}\u{E001}</span>
+<p>聊天室：欢迎 alice 加入。Chinese and English side by side, wrapped at a phone's width.</p>`;
+
+const LABELS_PAGE = `<!doctype html><meta charset="utf-8"><title>labels</title>
+<style>span { position: absolute; font: 14px sans-serif; }</style>
+<span class="crowded" style="left:10px;top:10px">alice -&gt; "hi"</span>
+<span class="crowded" style="left:40px;top:16px">bob &lt;- "hi"</span>
+<span class="crowded" style="left:300px;top:10px">carol</span>
+<span class="spaced" style="left:10px;top:100px">alice -&gt; "hi"</span>
+<span class="spaced" style="left:10px;top:130px">bob &lt;- "hi"</span>`;
+
+/** A reply from the network, put on the page two ways: as text (right) and as markup (the bug to catch). */
+const PAYLOAD = `<img src="x" onerror="document.title='owned'"><b>bold</b>`;
+const MARKUP_PAGE = `<!doctype html><meta charset="utf-8"><title>reply</title>
+<p id="reply"></p><p id="unsafe"></p>
+<script>
+  document.getElementById("reply").textContent = ${JSON.stringify(PAYLOAD)};
+  if (location.search === "?unsafe") document.getElementById("unsafe").innerHTML = ${JSON.stringify(PAYLOAD)};
+</script>`;
+
+describe.if(needBrowser())("a headless Chromium", () => {
+  let browser: Browser;
+  let dir: string;
+  let server: ReturnType<typeof Bun.serve>;
+  let base: string;
+  const file = (name: string) => pathToFileURL(join(dir, name)).href;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "browser-test-"));
+    writeFileSync(join(dir, "labels.html"), LABELS_PAGE);
+    writeFileSync(join(dir, "markup.html"), MARKUP_PAGE);
+    writeFileSync(
+      join(dir, "tall.html"),
+      `<body style="margin:0"><div style="height:2000px;background:#36c">tall</div>`,
+    );
+    writeFileSync(join(dir, "blank.html"), `<body style="margin:0;background:#fff">`);
+    server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(req, srv) {
+        const path = new URL(req.url).pathname;
+        const html = (body: string) => new Response(body, { headers: { "content-type": "text/html; charset=utf-8" } });
+        if (path === "/ws")
+          return srv.upgrade(req, { data: undefined }) ? undefined : new Response("no", { status: 400 });
+        if (path === "/never") return new Promise<Response>(() => {}); // never answers
+        if (path === "/zh") return html(ZH_PAGE);
+        if (path === "/outside") {
+          return html(`<title>outside</title><img src="http://203.0.113.1/x.png">
+            <script>const ws = new WebSocket("ws://" + location.host + "/ws"); ws.onopen = () => (window.open = true);</script>`);
+        }
+        return html(FORM_PAGE);
+      },
+      websocket: { message() {} },
+    });
+    base = `http://127.0.0.1:${server.port}`;
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.stop(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("evaluates an expression in the page and returns its value, and says why one threw", async () => {
+    const page = await browser.open(base, PHONE);
+    expect(await page.evaluate("({ sum: 1 + 2, words: ['a', '你'], width: innerWidth })")).toEqual({
+      sum: 3,
+      words: ["a", "你"],
+      width: 375,
+    });
+    expect(await page.title()).toBe("form");
+    await expect(page.evaluate("nope.nothing")).rejects.toThrow(/nope is not defined/);
+    // Uncaught exceptions and unhandled rejections are recorded, as the console shows them.
+    await page.evaluate(`setTimeout(() => { throw new Error("boom"); }); Promise.reject(new Error("refused")); 0`);
+    await until(() => page.errors.length === 2, 2000, "two uncaught errors");
+    expect(page.errors.join("\n")).toMatch(/Error: boom[^]*Error: refused|Error: refused[^]*Error: boom/);
+    expect(await page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")).toBe(false);
+    await page.setColorScheme("dark");
+    expect(await page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")).toBe(true);
+    await page.close();
+  });
+
+  test("types into a field with real key events, and Enter submits its form", async () => {
+    const page = await browser.open(base, PHONE);
+    await page.type("hello 你好", "#line");
+    await page.press("Enter");
+    expect(await page.waitFor<string>(`document.querySelector("#log li")?.textContent`)).toBe("hello 你好");
+    expect(await page.evaluate("keydowns")).toBe([..."hello 你好"].length + 1);
+    expect(page.console).toContainEqual({ type: "log", text: "sent hello 你好" });
+    // Keyboard only: Tab moves the focus on to the button.
+    await page.press("Tab");
+    expect(await page.evaluate("document.activeElement.id")).toBe("send");
+    await page.press("Tab", { shift: true });
+    expect(await page.evaluate("document.activeElement.id")).toBe("line");
+    await page.click("#count");
+    await page.click("#count");
+    await page.waitFor(`document.querySelector("#count").textContent === "clicked 2"`);
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  test("takes PNG screenshots with ink on them, of the viewport and of the whole page; a blank page has none", async () => {
+    const page = await browser.open(base, PHONE);
+    const path = join(dir, "shots", "form.png");
+    const shot = await page.screenshot(path);
+    expect(Buffer.from(await Bun.file(path).bytes()).equals(shot)).toBe(true);
+    const image = decodePng(shot);
+    expect([image.width, image.height]).toEqual([375, 740]);
+    expect(ink(image).pixels).toBeGreaterThan(500);
+
+    await page.goto(file("tall.html"));
+    const full = decodePng(await page.screenshot(undefined, { fullPage: true }));
+    expect([full.width, full.height]).toEqual([375, 2000]);
+
+    await page.goto(file("blank.html"));
+    expect(ink(await page.screenshot()).pixels).toBe(0);
+    await page.close();
+  });
+
+  test("finds the labels that overlap, and none where none do", async () => {
+    const page = await browser.open(file("labels.html"), WIDE);
+    const pairs = await page.overlaps(".crowded");
+    expect(pairs.map(([a, b]) => [a.text, b.text])).toEqual([['alice -> "hi"', 'bob <- "hi"']]);
+    expect(await page.overlaps(".spaced")).toEqual([]);
+    expect(await page.boxes(".spaced")).toHaveLength(2);
+    await page.close();
+  });
+
+  test("lists every request the page made, an outside one and a WebSocket included", async () => {
+    const local = await browser.open(base);
+    expect(local.requests[0]?.url).toBe(`${base}/`);
+    expect(local.outsideRequests()).toEqual([]);
+
+    // The outside image never loads (that is fine): the page is done once its DOM is.
+    const page = await browser.open(`${base}/outside`, { until: "domcontentloaded" });
+    await page.waitFor("window.open === true", { what: "the page's WebSocket to open" });
+    expect(page.requests).toContainEqual({ url: `ws://127.0.0.1:${server.port}/ws`, method: "GET", type: "WebSocket" });
+    expect(page.outsideRequests().map((r) => r.url)).toEqual(["http://203.0.113.1/x.png"]);
+    await Promise.all([local.close(), page.close()]);
+  });
+
+  test("keeps markup put on the page with textContent as text; the same with innerHTML is caught", async () => {
+    const page = await browser.open(file("markup.html"));
+    expect(await page.evaluate(`document.getElementById("reply").textContent`)).toBe(PAYLOAD);
+    expect(await page.evaluate(`document.querySelectorAll("img, b").length`)).toBe(0);
+    expect(await page.title()).toBe("reply");
+
+    // The check can fail: put as markup, the reply makes an element and runs its onerror.
+    await page.goto(`${file("markup.html")}?unsafe`);
+    await page.waitFor(`document.title === "owned"`);
+    expect(await page.evaluate(`document.querySelectorAll("#unsafe img").length`)).toBe(1);
+    await page.close();
+  });
+
+  test("draws Chinese with a CJK font, not as empty boxes", async () => {
+    const page = await browser.open(`${base}/zh`, PHONE);
+    await page.screenshot(join(dir, "shots", "zh.png"));
+    const drawnWithCjk = async (selector: string) =>
+      (await page.fontsOf(selector)).some((f) => /CJK|Hei|Song|Ming|Kai|WenQuanYi/i.test(f.family));
+    expect(await drawnWithCjk("#zh")).toBe(true);
+    // Without a Chinese font, 你好 would be drawn as the same two boxes as two characters no font has.
+    const [zh, tofu] = [(await page.boxes("#zh"))[0]!, (await page.boxes("#tofu"))[0]!];
+    const [zhImage, tofuImage] = [
+      decodePng(await page.screenshot(undefined, { clip: { ...tofu, x: zh.x, y: zh.y } })),
+      decodePng(await page.screenshot(undefined, { clip: tofu })),
+    ];
+    expect(ink(zhImage).pixels).toBeGreaterThan(200);
+    expect(Buffer.from(zhImage.data).equals(Buffer.from(tofuImage.data))).toBe(false);
+    expect(await page.title()).toBe("聊天室");
+    await page.close();
+  });
+
+  test("opens several pages at once, each at its own viewport", async () => {
+    const pages = await Promise.all([
+      browser.open(base, PHONE),
+      browser.open(`${base}/zh`, WIDE),
+      browser.open(file("labels.html"), { width: 800, height: 600 }),
+    ]);
+    const widths = await Promise.all(pages.map((p) => p.evaluate("[innerWidth, innerHeight, devicePixelRatio]")));
+    expect(widths).toEqual([
+      [375, 740, 1],
+      [1400, 900, 1],
+      [800, 600, 1],
+    ]);
+    expect(await Promise.all(pages.map((p) => p.title()))).toEqual(["form", "聊天室", "labels"]);
+    // Each page's requests are its own (a favicon may follow).
+    expect(pages.map((p) => p.requests[0]?.url)).toEqual([`${base}/`, `${base}/zh`, file("labels.html")]);
+    expect(pages[0]!.requests.some((r) => r.url.includes("/zh"))).toBe(false);
+    await Promise.all(pages.map((p) => p.close()));
+  });
+
+  test("fails to open a page that never loads within the time limit, saying which", async () => {
+    const page = await browser.open();
+    const started = performance.now();
+    await expect(page.goto(`${base}/never`, { ms: 700 })).rejects.toThrow(`the page ${base}/never to load`);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(700);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(await page.evaluate("1 + 1")).toBe(2); // the page is still there to use
+    await page.close();
+  });
+
+  test("runs beside a second browser in a session; a hung or dead one fails its calls with a clear error", async () => {
+    // The second browser has no fonts at all: where Chinese cannot be drawn, the check above fails.
+    const fonts = join(dir, "no-fonts.conf");
+    writeFileSync(fonts, `<?xml version="1.0"?><fontconfig><dir>${join(dir, "none")}</dir></fontconfig>`);
+    const session = new Session();
+    const other = await launchBrowser({ env: { FONTCONFIG_FILE: fonts }, session });
+    try {
+      const [mine, theirs] = await Promise.all([browser.open(`${base}/zh`), other.open(`${base}/zh`)]);
+      expect((await mine.fontsOf("#zh")).length).toBeGreaterThan(0);
+      expect(await theirs.fontsOf("#zh")).toEqual([]);
+      await mine.close();
+
+      other.proc.kill("SIGSTOP"); // hung
+      let started = performance.now();
+      await expect(theirs.evaluate("1", 600)).rejects.toThrow(/did not answer within 600 ms/);
+      expect(performance.now() - started).toBeLessThan(2000);
+      other.proc.kill("SIGCONT");
+      expect(await theirs.evaluate("1 + 1")).toBe(2);
+
+      other.proc.kill("SIGKILL"); // dead
+      await other.proc.exited;
+      started = performance.now();
+      await expect(theirs.evaluate("1")).rejects.toThrow(/chromium exited|connection to Chromium closed/);
+      expect(performance.now() - started).toBeLessThan(600);
+    } finally {
+      other.proc.kill("SIGCONT"); // no-op once it is dead
+      await session.close();
+    }
+    // The session closed it: every process of it gone, its profile removed.
+    await until(() => !existsSync(other.profile), 5000, "the session to close the second browser");
+    expect(chromiumPids(other.profile)).toEqual([]);
+  });
+
+  test("kills the browser of a process that ends without closing it", async () => {
+    const script = `import { launchBrowser } from ${JSON.stringify(join(ROOT, "tools/harness/browser.ts"))};
+      const b = await launchBrowser(); await b.open("about:blank"); console.log(b.profile); process.exit(0);`;
+    const run = await runToEnd([process.execPath, "-e", script]);
+    const profile = run.stdout.trim();
+    expect(profile).toContain("chat-kit-chromium-");
+    await until(() => chromiumPids(profile).length === 0, 3000, `every process of ${profile} to end`);
+    expect(existsSync(profile)).toBe(false);
+  });
+
+  test("makes a screenshot from the command line, for the README", async () => {
+    const out = join(dir, "shots", "cli.png");
+    const argv = [process.execPath, join(ROOT, "tools/harness/browser.ts"), "--screenshot", `${base}/zh`, out];
+    const run = await runToEnd([...argv, "--width", "375"]);
+    expect(run.code).toBe(0);
+    const image = decodePng(await Bun.file(out).bytes());
+    expect([image.width, image.height]).toEqual([375, 740]);
+    expect(ink(image).pixels).toBeGreaterThan(500);
+  });
+
+  test("leaves no Chromium of its own running once closed", async () => {
+    await browser.close();
+    const pgrep = Bun.spawnSync(["pgrep", "-f", PROFILE_MARK]);
+    expect(pgrep.stdout.toString()).toBe("");
+    expect(chromiumPids()).toEqual([]);
+  });
+});
