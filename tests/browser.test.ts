@@ -171,6 +171,9 @@ describe.if(needBrowser())("a headless Chromium", () => {
     await page.click("#count");
     await page.waitFor(`document.querySelector("#count").textContent === "clicked 2"`);
     expect(page.errors).toEqual([]);
+    await page.reload();
+    expect(await page.evaluate(`document.querySelectorAll("#log li").length`)).toBe(0);
+    expect(page.requests.filter((r) => r.url === `${base}/`)).toHaveLength(2);
     await page.close();
   });
 
@@ -267,7 +270,9 @@ describe.if(needBrowser())("a headless Chromium", () => {
   test("fails to open a page that never loads within the time limit, saying which", async () => {
     const page = await browser.open();
     const started = performance.now();
-    await expect(page.goto(`${base}/never`, { ms: 700 })).rejects.toThrow(`the page ${base}/never to load`);
+    await expect(page.goto(`${base}/never`, { ms: 700 })).rejects.toThrow(
+      `the page ${base}/never did not load within 700 ms`,
+    );
     expect(performance.now() - started).toBeGreaterThanOrEqual(700);
     expect(performance.now() - started).toBeLessThan(3000);
     expect(await page.evaluate("1 + 1")).toBe(2); // the page is still there to use

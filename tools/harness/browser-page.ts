@@ -49,6 +49,7 @@ export type Modifiers = { alt?: boolean; ctrl?: boolean; meta?: boolean; shift?:
 const bits = (m: Modifiers) => (m.alt ? 1 : 0) | (m.ctrl ? 2 : 0) | (m.meta ? 4 : 0) | (m.shift ? 8 : 0);
 
 const quote = JSON.stringify;
+const LATE = " (its server did not answer, or Chromium hung)";
 
 export class Page {
   /** Every request the page made, in order, WebSockets included (Network.requestWillBeSent, webSocketCreated). */
@@ -98,8 +99,8 @@ export class Page {
     return this.devtools.send(method, params, { sessionId: this.sessionId, ms });
   }
 
-  /** Resolve when `check()` holds, tested on every event from the page; reject after `ms`. */
-  private event<T>(check: () => T | undefined, ms: number, what: string): Promise<T> {
+  /** Resolve when `check()` gives a value, tested on every event from the page; reject at `deadline`. */
+  private event<T>(check: () => T | undefined, deadline: number): Promise<T> {
     return new Promise((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
@@ -114,8 +115,8 @@ export class Page {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`${what}: not within ${ms} ms`));
-      }, ms);
+        reject(new Error("too late"));
+      }, deadline - performance.now());
       this.wake.add(test);
       test();
     });
@@ -139,32 +140,36 @@ export class Page {
   /** Go to `url` (http://127.0.0.1:..., file:///..., data:...) and wait until it has loaded. */
   async goto(url: string, o: Omit<OpenOptions, keyof Viewport> = {}): Promise<void> {
     const ms = o.ms ?? this.ms;
-    const what = `the page ${url} to load`;
     const deadline = performance.now() + ms;
     try {
       const nav = await this.send("Page.navigate", { url }, ms);
       if (nav.errorText) throw new Error(`${url} did not open: ${nav.errorText}`);
       this.loaderId = nav.loaderId ?? this.loaderId;
-      await this.loaded(this.loaderId, o.until, Math.max(1, deadline - performance.now()), what);
+      await this.loaded(this.loaderId, o.until, deadline);
     } catch (err) {
       await this.send("Page.stopLoading", {}, 1000).catch(() => {});
-      throw new Error(`${what}: ${(err as Error).message}`.replace(`${what}: ${what}: `, `${what}: `));
+      throw performance.now() < deadline ? err : new Error(`the page ${url} did not load within ${ms} ms${LATE}`);
     }
   }
 
   /** Reload the page and wait until it has loaded again. */
   async reload(o: Omit<OpenOptions, keyof Viewport> = {}): Promise<void> {
     const ms = o.ms ?? this.ms;
+    const deadline = performance.now() + ms;
     const before = new Set(this.loaders.keys());
-    await this.send("Page.reload", { ignoreCache: true }, ms);
-    const fresh = () => [...this.loaders.keys()].find((id) => !before.has(id));
-    this.loaderId = await this.event(fresh, ms, "the reloaded page to start");
-    await this.loaded(this.loaderId, o.until, ms, "the reloaded page to load");
+    try {
+      await this.send("Page.reload", { ignoreCache: true }, ms);
+      const fresh = () => [...this.loaders.keys()].find((id) => !before.has(id));
+      this.loaderId = await this.event(fresh, deadline);
+      await this.loaded(this.loaderId, o.until, deadline);
+    } catch (err) {
+      throw performance.now() < deadline ? err : new Error(`the page did not load again within ${ms} ms${LATE}`);
+    }
   }
 
-  private loaded(loaderId: string, until: OpenOptions["until"], ms: number, what: string): Promise<true> {
+  private loaded(loaderId: string, until: OpenOptions["until"], deadline: number): Promise<true> {
     const name = until === "domcontentloaded" ? "DOMContentLoaded" : "load";
-    return this.event(() => this.loaders.get(loaderId)?.has(name) || undefined, ms, what);
+    return this.event(() => this.loaders.get(loaderId)?.has(name) || undefined, deadline);
   }
 
   /** The value of a JavaScript expression in the page (awaited when it is a promise), by value. */

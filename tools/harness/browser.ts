@@ -342,7 +342,7 @@ async function main(): Promise<void> {
   const options = { ...config.options, help: { type: "boolean", short: "h" } } as const;
   const { positionals } = parseArgs({ ...config, options, args, strict: true });
   const [target, out] = [o.screenshot, positionals[0]];
-  if (!target || !out || positionals.length > 1) usageError("browser", "say --screenshot URL OUT.png");
+  if (!target || !out || positionals.length > 1) usageError("browser", "give --screenshot URL OUT.png");
   const [width, height] = [Number(o.width), Number(o.height)];
   if (!(width > 0 && height > 0)) usageError("browser", "--width and --height must be numbers above 0");
   const url = /^[a-z]+:/i.test(target) ? target : pathToFileURL(resolve(target)).href;
