@@ -6,7 +6,7 @@
  * hang a test or outlive it. Skipped where Chromium is missing; fails under CI.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -17,6 +17,7 @@ import {
   Session,
   WIDE,
   chromiumPids,
+  connectTextSocket,
   decodePng,
   ink,
   isLocalUrl,
@@ -47,6 +48,33 @@ describe("isLocalUrl", () => {
     for (const url of ["http://203.0.113.1/x.png", "https://fonts.example/a.woff2", "wss://127.0.0.1.example/", "x"]) {
       expect(isLocalUrl(url)).toBe(false);
     }
+  });
+});
+
+describe("connectTextSocket", () => {
+  test("sends and receives whole text messages of every length class, UTF-8 included", async () => {
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (req, srv) => (srv.upgrade(req, { data: undefined }) ? undefined : new Response("no", { status: 400 })),
+      websocket: { message: (ws, text) => void ws.send(text) }, // echo
+    });
+    const got: string[] = [];
+    let closed: number | undefined;
+    const ws = await connectTextSocket(
+      `ws://127.0.0.1:${server.port}/`,
+      { message: (text) => got.push(text), close: (code) => (closed = code) },
+      5000,
+    );
+    // Lengths with a 7-bit, a 16-bit and a 64-bit length field; a character split across reads.
+    const sent = ["hi", `你好 ${"x".repeat(300)}`, `${"é".repeat(40_000)}🙂`];
+    for (const text of sent) ws.send(text);
+    await until(() => got.length === sent.length, 5000, "the three echoes");
+    expect(got).toEqual(sent);
+    ws.close();
+    expect(ws.closed).toBe(true);
+    expect(closed).toBe(1000);
+    server.stop(true);
   });
 });
 
@@ -315,27 +343,28 @@ describe.if(needBrowser())("a headless Chromium", () => {
   test("kills the browser of a process that ends without closing it", async () => {
     const script = `import { launchBrowser } from ${JSON.stringify(join(ROOT, "tools/harness/browser.ts"))};
       const b = await launchBrowser(); await b.open("about:blank"); console.log(b.profile); process.exit(0);`;
-    const run = await runToEnd([process.execPath, "-e", script]);
+    const run = await runToEnd([process.execPath, "-e", script], { timeoutMs: 30_000 });
     const profile = run.stdout.trim();
     expect(profile).toContain("chat-kit-chromium-");
     await until(() => chromiumPids(profile).length === 0, 3000, `every process of ${profile} to end`);
     expect(existsSync(profile)).toBe(false);
-  });
+  }, 40_000); // a second bun and a second Chromium: room for a busy machine
 
   test("makes a screenshot from the command line, for the README", async () => {
     const out = join(dir, "shots", "cli.png");
     const argv = [process.execPath, join(ROOT, "tools/harness/browser.ts"), "--screenshot", `${base}/zh`, out];
-    const run = await runToEnd([...argv, "--width", "375"]);
+    const run = await runToEnd([...argv, "--width", "375"], { timeoutMs: 30_000 });
     expect(run.code).toBe(0);
     const image = decodePng(await Bun.file(out).bytes());
     expect([image.width, image.height]).toEqual([375, 740]);
     expect(ink(image).pixels).toBeGreaterThan(500);
-  });
+  }, 40_000); // a second bun and a second Chromium: room for a busy machine
 
   test("leaves no Chromium of its own running once closed", async () => {
     await browser.close();
     const pgrep = Bun.spawnSync(["pgrep", "-f", PROFILE_MARK]);
     expect(pgrep.stdout.toString()).toBe("");
     expect(chromiumPids()).toEqual([]);
+    expect(readdirSync(tmpdir()).filter((name) => name.startsWith(PROFILE_MARK))).toEqual([]);
   });
 });

@@ -1,12 +1,13 @@
 /**
- * The DevTools protocol over one WebSocket: a command is a JSON message with an
- * id, its answer comes back with the same id, and events (no id) arrive in
- * between. Bun's own WebSocket is all it takes; no npm package.
+ * The DevTools protocol over one WebSocket (browser-websocket.ts): a command is
+ * a JSON message with an id, its answer comes back with the same id, and events
+ * (no id) arrive in between. No npm package.
  *
  * Every command has a time limit, so a hung Chromium fails the call with a
  * clear error instead of hanging the test. Pages are reached through the one
  * browser connection ("flat" sessions: each message names its `sessionId`).
  */
+import { connectTextSocket, type TextSocket } from "./browser-websocket.ts";
 
 /** A DevTools event: its method (`Network.requestWillBeSent`...), parameters, and the page session it came from. */
 export type DevToolsEvent = { method: string; params: any; sessionId?: string };
@@ -24,32 +25,27 @@ export class DevTools {
   private readonly listeners = new Set<(event: DevToolsEvent) => void>();
   private closedBecause: string | null = null;
 
+  private ws?: TextSocket;
+
   private constructor(
-    private readonly ws: WebSocket,
     /** Why the connection may have gone (Chromium's exit, its last words): asked when it closes. */
     private readonly why: () => string,
-  ) {
-    ws.onmessage = (message) => this.receive(String(message.data));
-    ws.onclose = () => this.fail(`the connection to Chromium closed${this.why()}`);
-  }
+  ) {}
 
   /** Connect to `url` (ws://127.0.0.1:PORT/devtools/browser/...) within `ms`. */
-  static connect(url: string, ms: number, why: () => string = () => ""): Promise<DevTools> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      const timer = setTimeout(() => {
-        ws.close();
-        reject(new DevToolsError(`Chromium's DevTools did not answer at ${url} within ${ms} ms${why()}`));
-      }, ms);
-      ws.onopen = () => {
-        clearTimeout(timer);
-        resolve(new DevTools(ws, why));
-      };
-      ws.onerror = () => {
-        clearTimeout(timer);
-        reject(new DevToolsError(`could not reach Chromium's DevTools at ${url}${why()}`));
-      };
-    });
+  static async connect(url: string, ms: number, why: () => string = () => ""): Promise<DevTools> {
+    const devtools = new DevTools(why);
+    const on = {
+      message: (text: string) => devtools.receive(text),
+      close: (code: number, reason: string) =>
+        devtools.fail(`the connection to Chromium closed (${code}${reason ? ` ${reason}` : ""})${why()}`),
+    };
+    try {
+      devtools.ws = await connectTextSocket(url, on, ms);
+    } catch (err) {
+      throw new DevToolsError(`could not reach Chromium's DevTools at ${url}: ${(err as Error).message}${why()}`);
+    }
+    return devtools;
   }
 
   /** Send one command and wait at most `ms` for its answer. */
@@ -62,7 +58,7 @@ export class DevTools {
         reject(new DevToolsError(`${method}: Chromium did not answer within ${o.ms} ms (hung, or the page is busy)`));
       }, o.ms);
       this.pending.set(id, { method, resolve, reject, timer });
-      this.ws.send(JSON.stringify({ id, method, params, ...(o.sessionId ? { sessionId: o.sessionId } : {}) }));
+      this.ws!.send(JSON.stringify({ id, method, params, ...(o.sessionId ? { sessionId: o.sessionId } : {}) }));
     });
   }
 
@@ -78,7 +74,7 @@ export class DevTools {
 
   close(): void {
     this.fail("the connection to Chromium was closed");
-    this.ws.close();
+    this.ws?.close();
   }
 
   private receive(text: string): void {
@@ -86,7 +82,8 @@ export class DevTools {
     try {
       message = JSON.parse(text);
     } catch {
-      return; // not DevTools' (a message cut short as Chromium died): its command fails on the close
+      this.fail(`Chromium sent something that is not JSON: ${text.slice(0, 80)}`);
+      return this.ws?.close();
     }
     if (typeof message.id === "number") {
       const waiting = this.pending.get(message.id);

@@ -29,6 +29,7 @@ import { openingComment, toolArgs, usageError } from "./tool-args.ts";
 import { until } from "./until.ts";
 
 export { DevTools, DevToolsError, type DevToolsEvent } from "./browser-cdp.ts";
+export { connectTextSocket, type TextSocket, type TextSocketHandlers } from "./browser-websocket.ts";
 export * from "./browser-page.ts";
 export { decodePng, ink, type Pixels } from "./browser-png.ts";
 
@@ -141,6 +142,7 @@ function hookExit(): void {
 export async function launchBrowser(o: BrowserOptions = {}): Promise<Browser> {
   if (CHROMIUM === null) throw new Error(`chromium is not installed (${BROWSER_INSTALL}; .ci/run installs it)`);
   hookExit();
+  removeStaleProfiles();
   const profile = mkdtempSync(join(tmpdir(), PROFILE_MARK));
   // As root (a container, CI), Chromium refuses to start without --no-sandbox.
   const root = process.getuid?.() === 0 ? ["--no-sandbox"] : [];
@@ -251,32 +253,36 @@ export class Browser {
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       const devtools = this.devtools;
-      const asked =
-        devtools &&
-        !devtools.closed &&
-        (await this.send("Browser.close", {}, 2000).then(
-          () => true,
-          () => false,
-        ));
+      const asked = devtools && !devtools.closed && (await this.send("Browser.close", {}, 2000).catch(() => false));
       devtools?.close();
-      const quit = asked && (await endsWithin(this.proc, 3000));
-      if (!quit) this.killGroup();
+      if (!(asked && (await endsWithin(this.proc, 3000)))) this.killGroup();
       await this.proc.exited;
       this.killGroup(); // a child that outlived it
-      // The crash handlers live in sessions of their own and end soon after the browser; wait for them.
-      const gone = await until(() => chromiumPids(this.profile).length === 0, 3000).catch(() => false);
-      if (!gone) this.killRest();
-      open.delete(this);
-      rmSync(this.profile, { recursive: true, force: true, maxRetries: 3 });
+      // The crash handlers live in sessions of their own and end soon after the browser: wait for them.
+      const ended = () => chromiumPids(this.profile).length === 0;
+      if (!(await until(ended, 3000).catch(() => false))) this.killRest();
+      await until(ended, 1000).catch(() => {});
+      this.forget();
     })());
   }
 
-  /** Kill it now, without asking (for a process that is ending). */
+  /** Kill it now, without asking: for a process that is ending (so synchronously). */
   kill(): void {
     this.killGroup();
     this.killRest();
+    const deadline = performance.now() + 1000;
+    while (chromiumPids(this.profile).length > 0 && performance.now() < deadline) Bun.sleepSync(10);
+    this.forget();
+  }
+
+  /** Remove its profile, once nothing of it runs (a dying process could still write there). */
+  private forget(): void {
     open.delete(this);
-    rmSync(this.profile, { recursive: true, force: true });
+    try {
+      rmSync(this.profile, { recursive: true, force: true, maxRetries: 5 });
+    } catch {
+      // left in the temporary folder; chromiumPids() shows nothing of it runs
+    }
   }
 
   private killGroup(): void {
@@ -296,6 +302,24 @@ export class Browser {
         // already gone
       }
     }
+  }
+}
+
+/** Remove the profiles left by processes that were killed (SIGKILL) before they could, once nothing runs in them. */
+function removeStaleProfiles(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const owner = Number(/^chat-kit-chromium-(\d+)-/.exec(name)?.[1]);
+    if (!owner || owner === process.pid || alive(owner) || chromiumPids(name).length > 0) continue;
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === "EPERM";
   }
 }
 
