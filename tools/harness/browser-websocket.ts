@@ -136,8 +136,7 @@ export async function connectTextSocket(url: string, on: TextSocketHandlers, ms:
       } else if (opcode === TEXT || opcode === BINARY || opcode === CONTINUATION) {
         fragments.push(payload);
         if (b0 & 0x80) {
-          const message = fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments.splice(0));
-          fragments.length = 0;
+          const message = Buffer.concat(fragments.splice(0));
           let text: string;
           try {
             text = decoder.decode(message);
@@ -164,6 +163,7 @@ export async function connectTextSocket(url: string, on: TextSocketHandlers, ms:
         );
       },
       data(_s, chunk) {
+        if (closed) return;
         input.push(chunk);
         if (!upgraded) {
           const head = Buffer.from(input.peek(input.length)).indexOf("\r\n\r\n");
@@ -191,6 +191,7 @@ export async function connectTextSocket(url: string, on: TextSocketHandlers, ms:
       reject: (err) => (clearTimeout(timer), reject(err)),
     };
     if (upgraded) settle.resolve();
+    else if (closed) settle.reject(new Error(`the WebSocket to ${url} closed before it opened`));
   });
   settle = undefined;
   return {
