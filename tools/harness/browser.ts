@@ -1,9 +1,10 @@
 #!/usr/bin/env bun
 /**
  * A real browser for the tests of the kit's pages: Debian's `chromium`, headless,
- * driven over the DevTools protocol with Bun's own WebSocket (browser-cdp.ts).
- * A Browser has pages (browser-page.ts: open a URL at a viewport, wait, type,
- * click, screenshot, see every request it made); browser-png.ts reads screenshots.
+ * driven over the DevTools protocol (browser-cdp.ts) on a small WebSocket client
+ * of our own (browser-websocket.ts says why not Bun's). A Browser has pages
+ * (browser-page.ts: open a URL at a viewport, wait, type, click, screenshot, see
+ * every request it made); browser-png.ts reads screenshots without a library.
  *
  * Each browser gets a fresh profile folder, removed when it closes, and is
  * killed when this process ends (children.ts) or its Session closes. Tests that
@@ -174,7 +175,8 @@ export class Browser {
   private devtools?: DevTools;
   private stderr = "";
   private closing?: Promise<void>;
-  private readonly pages = new Set<Page>();
+  /** The DevTools address, once Chromium said it. */
+  private url?: string;
 
   constructor(
     readonly proc: Subprocess<"ignore", "ignore", "pipe">,
@@ -185,7 +187,10 @@ export class Browser {
   ) {
     void (async () => {
       const decoder = new TextDecoder();
-      for await (const chunk of proc.stderr) this.stderr += decoder.decode(chunk, { stream: true });
+      for await (const chunk of proc.stderr) {
+        this.stderr += decoder.decode(chunk, { stream: true });
+        if (this.stderr.length > 64_000) this.stderr = this.stderr.slice(-32_000); // its last words are enough
+      }
     })().catch(() => {});
   }
 
@@ -208,7 +213,7 @@ export class Browser {
   async connect(ms: number): Promise<void> {
     const deadline = performance.now() + ms;
     let url: string | undefined;
-    while (!(url = /DevTools listening on (ws:\/\/\S+)/.exec(this.stderr)?.[1])) {
+    while (!(url = this.url ??= /DevTools listening on (ws:\/\/\S+)/.exec(this.stderr)?.[1])) {
       if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
         throw new Error(`chromium did not start${this.why()}`);
       }
@@ -220,7 +225,7 @@ export class Browser {
 
   /** The DevTools port it listens on (127.0.0.1). */
   get port(): number {
-    return Number(/127\.0\.0\.1:(\d+)\//.exec(this.stderr)?.[1] ?? 0);
+    return Number(/127\.0\.0\.1:(\d+)\//.exec(this.url ?? "")?.[1] ?? 0);
   }
 
   /** One DevTools command to the browser itself. */
@@ -234,7 +239,6 @@ export class Browser {
     const { targetId } = await this.send("Target.createTarget", { url: "about:blank" });
     const { sessionId } = await this.send("Target.attachToTarget", { targetId, flatten: true });
     const page = new Page(this.devtools!, targetId, sessionId, o.ms ?? this.ms);
-    this.pages.add(page);
     await Promise.all([
       page.send("Page.enable"),
       page.send("Page.setLifecycleEventsEnabled", { enabled: true }),
