@@ -28,6 +28,7 @@ import {
   until,
   type Box,
   type Browser,
+  type Page,
 } from "../tools/harness/index.ts";
 
 const box = (x: number, y: number, width: number, height: number, text = ""): Box => ({ x, y, width, height, text });
@@ -125,27 +126,29 @@ describe.if(needBrowser())("a headless Chromium", () => {
   let dir: string;
   let server: ReturnType<typeof Bun.serve>;
   let base: string;
+  /** Pages most tests share, each going to its own URL first: a new tab costs Chromium a new process. */
+  let phone: Page;
+  let files: Page;
   const file = (name: string) => pathToFileURL(join(dir, name)).href;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "browser-test-"));
     writeFileSync(join(dir, "labels.html"), LABELS_PAGE);
     writeFileSync(join(dir, "markup.html"), MARKUP_PAGE);
-    writeFileSync(
-      join(dir, "tall.html"),
-      `<body style="margin:0"><div style="height:2000px;background:#36c">tall</div>`,
-    );
-    writeFileSync(join(dir, "blank.html"), `<body style="margin:0;background:#fff">`);
     server = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
       fetch(req, srv) {
         const path = new URL(req.url).pathname;
         const html = (body: string) => new Response(body, { headers: { "content-type": "text/html; charset=utf-8" } });
-        if (path === "/ws")
+        if (path === "/ws") {
           return srv.upgrade(req, { data: undefined }) ? undefined : new Response("no", { status: 400 });
+        }
         if (path === "/never") return new Promise<Response>(() => {}); // never answers
         if (path === "/zh") return html(ZH_PAGE);
+        if (path === "/tall")
+          return html(`<body style="margin:0"><div style="height:2000px;background:#36c">tall</div>`);
+        if (path === "/blank") return html(`<body style="margin:0;background:#fff">`);
         if (path === "/outside") {
           return html(`<title>outside</title><img src="http://203.0.113.1/x.png">
             <script>const ws = new WebSocket("ws://" + location.host + "/ws"); ws.onopen = () => (window.open = true);</script>`);
@@ -156,7 +159,8 @@ describe.if(needBrowser())("a headless Chromium", () => {
     });
     base = `http://127.0.0.1:${server.port}`;
     browser = await launchBrowser();
-  });
+    [phone, files] = await Promise.all([browser.open(base, PHONE), browser.open(undefined, WIDE)]);
+  }, 60_000); // Chromium's start and first pages, on a busy machine
 
   afterAll(async () => {
     await browser?.close();
@@ -165,115 +169,114 @@ describe.if(needBrowser())("a headless Chromium", () => {
   });
 
   test("evaluates an expression in the page and returns its value, and says why one threw", async () => {
-    const page = await browser.open(base, PHONE);
-    expect(await page.evaluate("({ sum: 1 + 2, words: ['a', '你'], width: innerWidth })")).toEqual({
+    expect(await phone.evaluate("({ sum: 1 + 2, words: ['a', '你'], width: innerWidth })")).toEqual({
       sum: 3,
       words: ["a", "你"],
       width: 375,
     });
-    expect(await page.title()).toBe("form");
-    await expect(page.evaluate("nope.nothing")).rejects.toThrow(/nope is not defined/);
+    expect(await phone.title()).toBe("form");
+    await expect(phone.evaluate("nope.nothing")).rejects.toThrow(/nope is not defined/);
     // Uncaught exceptions and unhandled rejections are recorded, as the console shows them.
-    await page.evaluate(`setTimeout(() => { throw new Error("boom"); }); Promise.reject(new Error("refused")); 0`);
-    await until(() => page.errors.length === 2, 2000, "two uncaught errors");
-    expect(page.errors.join("\n")).toMatch(/Error: boom[^]*Error: refused|Error: refused[^]*Error: boom/);
-    expect(await page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")).toBe(false);
-    await page.setColorScheme("dark");
-    expect(await page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")).toBe(true);
-    await page.close();
+    const before = phone.errors.length;
+    await phone.evaluate(`setTimeout(() => { throw new Error("boom"); }); Promise.reject(new Error("refused")); 0`);
+    await until(() => phone.errors.length === before + 2, 2000, "two uncaught errors");
+    expect(phone.errors.join("\n")).toMatch(/Error: boom[^]*Error: refused|Error: refused[^]*Error: boom/);
+    const dark = "matchMedia('(prefers-color-scheme: dark)').matches";
+    expect(await phone.evaluate(dark)).toBe(false);
+    await phone.setColorScheme("dark");
+    expect(await phone.evaluate(dark)).toBe(true);
+    await phone.setColorScheme("light");
   });
 
   test("types into a field with real key events, and Enter submits its form", async () => {
-    const page = await browser.open(base, PHONE);
-    await page.type("hello 你好", "#line");
-    await page.press("Enter");
-    expect(await page.waitFor<string>(`document.querySelector("#log li")?.textContent`)).toBe("hello 你好");
-    expect(await page.evaluate("keydowns")).toBe([..."hello 你好"].length + 1);
-    expect(page.console).toContainEqual({ type: "log", text: "sent hello 你好" });
-    // Keyboard only: Tab moves the focus on to the button.
-    await page.press("Tab");
-    expect(await page.evaluate("document.activeElement.id")).toBe("send");
-    await page.press("Tab", { shift: true });
-    expect(await page.evaluate("document.activeElement.id")).toBe("line");
-    await page.click("#count");
-    await page.click("#count");
-    await page.waitFor(`document.querySelector("#count").textContent === "clicked 2"`);
-    expect(page.errors).toEqual([]);
-    await page.reload();
-    expect(await page.evaluate(`document.querySelectorAll("#log li").length`)).toBe(0);
-    expect(page.requests.filter((r) => r.url === `${base}/`)).toHaveLength(2);
-    await page.close();
+    await phone.goto(base);
+    const errors = phone.errors.length;
+    await phone.type("hello 你好", "#line");
+    await phone.press("Enter");
+    expect(await phone.waitFor<string>(`document.querySelector("#log li")?.textContent`)).toBe("hello 你好");
+    expect(await phone.evaluate("keydowns")).toBe([..."hello 你好"].length + 1);
+    expect(phone.console).toContainEqual({ type: "log", text: "sent hello 你好" });
+    // Keyboard only: Tab moves the focus on to the button, Shift+Tab back.
+    await phone.press("Tab");
+    expect(await phone.evaluate("document.activeElement.id")).toBe("send");
+    await phone.press("Tab", { shift: true });
+    expect(await phone.evaluate("document.activeElement.id")).toBe("line");
+    await phone.click("#count");
+    await phone.click("#count");
+    await phone.waitFor(`document.querySelector("#count").textContent === "clicked 2"`);
+    expect(phone.errors.slice(errors)).toEqual([]);
+    const loads = () => phone.requests.filter((r) => r.url === `${base}/`).length;
+    const before = loads();
+    await phone.reload();
+    expect(await phone.evaluate(`document.querySelectorAll("#log li").length`)).toBe(0);
+    expect(loads()).toBe(before + 1);
   });
 
   test("takes PNG screenshots with ink on them, of the viewport and of the whole page; a blank page has none", async () => {
-    const page = await browser.open(base, PHONE);
+    await phone.goto(base);
     const path = join(dir, "shots", "form.png");
-    const shot = await page.screenshot(path);
+    const shot = await phone.screenshot(path);
     expect(Buffer.from(await Bun.file(path).bytes()).equals(shot)).toBe(true);
     const image = decodePng(shot);
     expect([image.width, image.height]).toEqual([375, 740]);
     expect(ink(image).pixels).toBeGreaterThan(500);
 
-    await page.goto(file("tall.html"));
-    const full = decodePng(await page.screenshot(undefined, { fullPage: true }));
+    await phone.goto(`${base}/tall`);
+    const full = decodePng(await phone.screenshot(undefined, { fullPage: true }));
     expect([full.width, full.height]).toEqual([375, 2000]);
 
-    await page.goto(file("blank.html"));
-    expect(ink(await page.screenshot()).pixels).toBe(0);
-    await page.close();
+    await phone.goto(`${base}/blank`);
+    expect(ink(await phone.screenshot()).pixels).toBe(0);
   });
 
   test("finds the labels that overlap, and none where none do", async () => {
-    const page = await browser.open(file("labels.html"), WIDE);
-    const pairs = await page.overlaps(".crowded");
+    await files.goto(file("labels.html"));
+    const pairs = await files.overlaps(".crowded");
     expect(pairs.map(([a, b]) => [a.text, b.text])).toEqual([['alice -> "hi"', 'bob <- "hi"']]);
-    expect(await page.overlaps(".spaced")).toEqual([]);
-    expect(await page.boxes(".spaced")).toHaveLength(2);
-    await page.close();
+    expect(await files.overlaps(".spaced")).toEqual([]);
+    expect(await files.boxes(".spaced")).toHaveLength(2);
+  });
+
+  test("keeps markup put on the page with textContent as text; the same with innerHTML is caught", async () => {
+    await files.goto(file("markup.html"));
+    expect(await files.evaluate(`document.getElementById("reply").textContent`)).toBe(PAYLOAD);
+    expect(await files.evaluate(`document.querySelectorAll("img, b").length`)).toBe(0);
+    expect(await files.title()).toBe("reply");
+
+    // The check can fail: put as markup, the reply makes an element and runs its onerror.
+    await files.goto(`${file("markup.html")}?unsafe`);
+    await files.waitFor(`document.title === "owned"`);
+    expect(await files.evaluate(`document.querySelectorAll("#unsafe img").length`)).toBe(1);
   });
 
   test("lists every request the page made, an outside one and a WebSocket included", async () => {
-    const local = await browser.open(base);
-    expect(local.requests[0]?.url).toBe(`${base}/`);
-    expect(local.outsideRequests()).toEqual([]);
-
     // The outside image never loads (that is fine): the page is done once its DOM is.
     const page = await browser.open(`${base}/outside`, { until: "domcontentloaded" });
     await page.waitFor("window.open === true", { what: "the page's WebSocket to open" });
     expect(page.requests).toContainEqual({ url: `ws://127.0.0.1:${server.port}/ws`, method: "GET", type: "WebSocket" });
     expect(page.outsideRequests().map((r) => r.url)).toEqual(["http://203.0.113.1/x.png"]);
-    await Promise.all([local.close(), page.close()]);
-  });
-
-  test("keeps markup put on the page with textContent as text; the same with innerHTML is caught", async () => {
-    const page = await browser.open(file("markup.html"));
-    expect(await page.evaluate(`document.getElementById("reply").textContent`)).toBe(PAYLOAD);
-    expect(await page.evaluate(`document.querySelectorAll("img, b").length`)).toBe(0);
-    expect(await page.title()).toBe("reply");
-
-    // The check can fail: put as markup, the reply makes an element and runs its onerror.
-    await page.goto(`${file("markup.html")}?unsafe`);
-    await page.waitFor(`document.title === "owned"`);
-    expect(await page.evaluate(`document.querySelectorAll("#unsafe img").length`)).toBe(1);
     await page.close();
+    // The pages the other tests use asked nothing of anyone else.
+    expect(phone.requests[0]?.url).toBe(`${base}/`);
+    expect(phone.requests.length).toBeGreaterThan(3);
+    expect([...phone.outsideRequests(), ...files.outsideRequests()]).toEqual([]);
   });
 
   test("draws Chinese with a CJK font, not as empty boxes", async () => {
-    const page = await browser.open(`${base}/zh`, PHONE);
-    await page.screenshot(join(dir, "shots", "zh.png"));
+    await phone.goto(`${base}/zh`);
+    await phone.screenshot(join(dir, "shots", "zh.png"));
     const drawnWithCjk = async (selector: string) =>
-      (await page.fontsOf(selector)).some((f) => /CJK|Hei|Song|Ming|Kai|WenQuanYi/i.test(f.family));
+      (await phone.fontsOf(selector)).some((f) => /CJK|Hei|Song|Ming|Kai|WenQuanYi/i.test(f.family));
     expect(await drawnWithCjk("#zh")).toBe(true);
     // Without a Chinese font, 你好 would be drawn as the same two boxes as two characters no font has.
-    const [zh, tofu] = [(await page.boxes("#zh"))[0]!, (await page.boxes("#tofu"))[0]!];
+    const [zh, tofu] = [(await phone.boxes("#zh"))[0]!, (await phone.boxes("#tofu"))[0]!];
     const [zhImage, tofuImage] = [
-      decodePng(await page.screenshot(undefined, { clip: { ...tofu, x: zh.x, y: zh.y } })),
-      decodePng(await page.screenshot(undefined, { clip: tofu })),
+      decodePng(await phone.screenshot(undefined, { clip: { ...tofu, x: zh.x, y: zh.y } })),
+      decodePng(await phone.screenshot(undefined, { clip: tofu })),
     ];
     expect(ink(zhImage).pixels).toBeGreaterThan(200);
     expect(Buffer.from(zhImage.data).equals(Buffer.from(tofuImage.data))).toBe(false);
-    expect(await page.title()).toBe("聊天室");
-    await page.close();
+    expect(await phone.title()).toBe("聊天室");
   });
 
   test("opens several pages at once, each at its own viewport", async () => {
@@ -282,13 +285,16 @@ describe.if(needBrowser())("a headless Chromium", () => {
       browser.open(`${base}/zh`, WIDE),
       browser.open(file("labels.html"), { width: 800, height: 600 }),
     ]);
-    const widths = await Promise.all(pages.map((p) => p.evaluate("[innerWidth, innerHeight, devicePixelRatio]")));
-    expect(widths).toEqual([
+    const sizes = await Promise.all(pages.map((p) => p.evaluate("[innerWidth, innerHeight, devicePixelRatio]")));
+    expect(sizes).toEqual([
       [375, 740, 1],
       [1400, 900, 1],
       [800, 600, 1],
     ]);
     expect(await Promise.all(pages.map((p) => p.title()))).toEqual(["form", "聊天室", "labels"]);
+    // Each in a window of its own, none behind another: all visible, all quick to answer a click.
+    const visibility = await Promise.all([phone, ...pages].map((p) => p.evaluate("document.visibilityState")));
+    expect(visibility).toEqual(["visible", "visible", "visible", "visible"]);
     // Each page's requests are its own (a favicon may follow).
     expect(pages.map((p) => p.requests[0]?.url)).toEqual([`${base}/`, `${base}/zh`, file("labels.html")]);
     expect(pages[0]!.requests.some((r) => r.url.includes("/zh"))).toBe(false);
@@ -296,15 +302,13 @@ describe.if(needBrowser())("a headless Chromium", () => {
   });
 
   test("fails to open a page that never loads within the time limit, saying which", async () => {
-    const page = await browser.open();
     const started = performance.now();
-    await expect(page.goto(`${base}/never`, { ms: 700 })).rejects.toThrow(
+    await expect(phone.goto(`${base}/never`, { ms: 700 })).rejects.toThrow(
       `the page ${base}/never did not load within 700 ms`,
     );
     expect(performance.now() - started).toBeGreaterThanOrEqual(700);
     expect(performance.now() - started).toBeLessThan(3000);
-    expect(await page.evaluate("1 + 1")).toBe(2); // the page is still there to use
-    await page.close();
+    expect(await phone.evaluate("1 + 1")).toBe(2); // the page is still there to use
   });
 
   test("runs beside a second browser in a session; a hung or dead one fails its calls with a clear error", async () => {
@@ -314,10 +318,9 @@ describe.if(needBrowser())("a headless Chromium", () => {
     const session = new Session();
     const other = await launchBrowser({ env: { FONTCONFIG_FILE: fonts }, session });
     try {
-      const [mine, theirs] = await Promise.all([browser.open(`${base}/zh`), other.open(`${base}/zh`)]);
-      expect((await mine.fontsOf("#zh")).length).toBeGreaterThan(0);
+      const [, theirs] = await Promise.all([phone.goto(`${base}/zh`), other.open(`${base}/zh`)]);
+      expect((await phone.fontsOf("#zh")).length).toBeGreaterThan(0);
       expect(await theirs.fontsOf("#zh")).toEqual([]);
-      await mine.close();
 
       other.proc.kill("SIGSTOP"); // hung
       let started = performance.now();

@@ -79,7 +79,7 @@ export function needBrowser(): boolean {
 }
 
 export type BrowserOptions = {
-  /** The time limit of each call (open, evaluate, screenshot...), ms. Default 10 s. */
+  /** The time limit of each call (open, evaluate, screenshot...), ms. Default 15 s (a busy 2-core machine). */
   ms?: number;
   /** How long Chromium may take to start, ms. Default 20 s (a cold start on a busy machine). */
   launchMs?: number;
@@ -106,7 +106,14 @@ const FLAGS = [
   "--disable-component-update",
   "--disable-sync",
   "--disable-extensions",
+  // The address bar's popup, which a headless window never shows, loaded as two pages at every start.
+  "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup",
   "--disable-dev-shm-usage", // a container's /dev/shm is often too small for Chromium
+  // Every page is as alive as the one in front: no slowed timers, paused frames or lowered priority for
+  // the others (two pages in one chat room, a page's reconnect timer, a screenshot of a page behind).
+  "--disable-background-timer-throttling",
+  "--disable-backgrounding-occluded-windows",
+  "--disable-renderer-backgrounding",
   "--hide-scrollbars",
   "--mute-audio",
   "--remote-debugging-port=0",
@@ -159,7 +166,7 @@ export async function launchBrowser(o: BrowserOptions = {}): Promise<Browser> {
     },
   );
   killAtExit(proc);
-  const browser = new Browser(proc, profile, o.ms ?? 10_000);
+  const browser = new Browser(proc, profile, o.ms ?? 15_000);
   open.add(browser);
   o.session?.defer(() => void browser.close());
   try {
@@ -236,7 +243,9 @@ export class Browser {
 
   /** A new page (tab) at `viewport` (default 1400×900), on `url` once loaded, or blank. */
   async open(url?: string, o: Partial<OpenOptions> = {}): Promise<Page> {
-    const { targetId } = await this.send("Target.createTarget", { url: "about:blank" });
+    // A window of its own, so every page is the visible one: a tab behind another got each click
+    // acknowledged only after 5 s, and once no screenshot at all.
+    const { targetId } = await this.send("Target.createTarget", { url: "about:blank", newWindow: true });
     const { sessionId } = await this.send("Target.attachToTarget", { targetId, flatten: true });
     const page = new Page(this.devtools!, targetId, sessionId, o.ms ?? this.ms);
     await Promise.all([
