@@ -228,6 +228,10 @@ export class Browser {
       await Bun.sleep(10);
     }
     this.devtools = await DevTools.connect(url, Math.max(1, deadline - performance.now()), this.why);
+    const { targetInfos } = await this.send("Target.getTargets", {}, Math.max(1, deadline - performance.now()));
+    this.spare = (targetInfos as any[])
+      .filter((t) => t.type === "page" && t.url === "about:blank")
+      .map((t) => t.targetId);
   }
 
   /** The DevTools port it listens on (127.0.0.1). */
@@ -243,9 +247,7 @@ export class Browser {
 
   /** A new page (tab) at `viewport` (default 1400×900), on `url` once loaded, or blank. */
   async open(url?: string, o: Partial<OpenOptions> = {}): Promise<Page> {
-    // A window of its own, so every page is the visible one: a tab behind another got each click
-    // acknowledged only after 5 s, and once no screenshot at all.
-    const { targetId } = await this.send("Target.createTarget", { url: "about:blank", newWindow: true });
+    const targetId = (this.spare?.splice(0, 1)[0] ?? (await this.newWindow())) as string;
     const { sessionId } = await this.send("Target.attachToTarget", { targetId, flatten: true });
     const page = new Page(this.devtools!, targetId, sessionId, o.ms ?? this.ms);
     await Promise.all([
@@ -257,6 +259,18 @@ export class Browser {
     ]);
     if (url !== undefined) await page.goto(url, o);
     return page;
+  }
+
+  /** The blank page Chromium starts with, for the first `open`: a window and a process already there. */
+  private spare?: string[];
+
+  /**
+   * A blank page in a window of its own, so every page is the visible one: a tab behind
+   * another got each click acknowledged only after 5 s, and once no screenshot at all.
+   */
+  private async newWindow(): Promise<string> {
+    const { targetId } = await this.send("Target.createTarget", { url: "about:blank", newWindow: true });
+    return targetId;
   }
 
   /**
