@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { deflateSync } from "node:zlib";
 import {
   PHONE,
   PROFILE_MARK,
@@ -38,6 +39,55 @@ describe("overlapping", () => {
     const [a, b, c, d] = [box(0, 0, 10, 10, "a"), box(5, 5, 10, 10, "b"), box(10, 0, 10, 10, "c"), box(0, 30, 5, 5)];
     expect(overlapping([a, b, c, d]).map(([p, q]) => p.text + q.text)).toEqual(["ab", "bc"]);
     expect(overlapping([a, c, d])).toEqual([]);
+  });
+});
+
+/** A PNG made by hand (no CRCs: the decoder does not check them), each row with the filter given. */
+function pngOf(width: number, channels: number, bytes: number[], filters: number[]): Uint8Array {
+  const colour = { 1: 0, 2: 4, 3: 2, 4: 6 }[channels]!;
+  const stride = width * channels;
+  const raw: number[] = [];
+  filters.forEach((filter, y) => {
+    raw.push(filter);
+    for (let x = 0; x < stride; x++) {
+      const at = (dx: number, dy: number) => (x - dx >= 0 && y - dy >= 0 ? bytes[(y - dy) * stride + x - dx]! : 0);
+      const [left, up, upLeft] = [at(channels, 0), at(0, 1), at(channels, 1)];
+      const p = left + up - upLeft;
+      const [pa, pb, pc] = [Math.abs(p - left), Math.abs(p - up), Math.abs(p - upLeft)];
+      const paeth = pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft;
+      raw.push((bytes[y * stride + x]! - [0, left, up, (left + up) >> 1, paeth][filter]!) & 0xff);
+    }
+  });
+  const chunk = (type: string, body: Uint8Array) => {
+    const head = new Uint8Array(8);
+    new DataView(head.buffer).setUint32(0, body.length);
+    head.set(new TextEncoder().encode(type), 4);
+    return Buffer.concat([head, body, new Uint8Array(4)]);
+  };
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, width);
+  new DataView(ihdr.buffer).setUint32(4, filters.length);
+  ihdr.set([8, colour, 0, 0, 0], 8);
+  const signature = Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]);
+  const idat = deflateSync(Uint8Array.from(raw));
+  return Buffer.concat([signature, chunk("IHDR", ihdr), chunk("IDAT", idat), chunk("IEND", new Uint8Array(0))]);
+}
+
+describe("decodePng and ink", () => {
+  test("undo every row filter, for RGB, RGBA and grey images, and count what differs from the background", () => {
+    const width = 3;
+    const rgb = [...Array(5 * width * 3)].map((_, i) => (i * 37 + 11) % 256);
+    const image = decodePng(pngOf(width, 3, rgb, [0, 1, 2, 3, 4]));
+    expect([image.width, image.height]).toEqual([3, 5]);
+    expect([...image.data]).toEqual(
+      rgb.flatMap((_, i) => (i % 3 === 0 ? [rgb[i]!, rgb[i + 1]!, rgb[i + 2]!, 255] : [])),
+    );
+    const rgba = [...Array(2 * width * 4)].map((_, i) => (i * 53 + 7) % 256);
+    expect([...decodePng(pngOf(width, 4, rgba, [4, 4])).data]).toEqual(rgba);
+    const grey = [9, 9, 9, 9, 200, 9];
+    expect([...decodePng(pngOf(width, 1, grey, [1, 2])).data]).toEqual(grey.flatMap((g) => [g, g, g, 255]));
+    expect(ink(pngOf(width, 1, grey, [0, 0]))).toEqual({ pixels: 1, fraction: 1 / 6, background: [9, 9, 9, 255] });
+    expect(() => decodePng(new Uint8Array(8))).toThrow(/not a PNG/);
   });
 });
 

@@ -40,38 +40,51 @@ export function decodePng(png: Uint8Array): Pixels {
   const rows = new Uint8Array(stride * height);
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)]!;
-    const from = y * (stride + 1) + 1;
-    const row = y * stride;
-    for (let x = 0; x < stride; x++) {
-      const left = x >= channels ? rows[row + x - channels]! : 0;
-      const up = y > 0 ? rows[row - stride + x]! : 0;
-      const upLeft = y > 0 && x >= channels ? rows[row - stride + x - channels]! : 0;
-      rows[row + x] = (raw[from + x]! + predict(filter, left, up, upLeft, y)) & 0xff;
-    }
+    const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    const row = rows.subarray(y * stride, (y + 1) * stride);
+    const up = y > 0 ? rows.subarray((y - 1) * stride, y * stride) : new Uint8Array(stride);
+    unfilter(filter, line, row, up, channels, y);
   }
-  const data = new Uint8Array(width * height * 4);
-  for (let p = 0; p < width * height; p++) {
-    const px = rows.subarray(p * channels, p * channels + channels);
-    const [r, g, b, a] =
-      channels >= 3 ? [px[0]!, px[1]!, px[2]!, px[3] ?? 255] : [px[0]!, px[0]!, px[0]!, px[1] ?? 255];
-    data.set([r, g, b, a], p * 4);
+  if (channels === 4) return { width, height, data: rows };
+  const data = new Uint8Array(width * height * 4).fill(255);
+  if (channels === 3) {
+    for (let p = 0, q = 0; p < rows.length; p += 3, q += 4) {
+      data[q] = rows[p]!;
+      data[q + 1] = rows[p + 1]!;
+      data[q + 2] = rows[p + 2]!;
+    }
+  } else {
+    for (let p = 0, q = 0; p < rows.length; p += channels, q += 4) {
+      data.fill(rows[p]!, q, q + 3); // grey
+      if (channels === 2) data[q + 3] = rows[p + 1]!;
+    }
   }
   return { width, height, data };
 }
 
-/** What a row's filter predicts for a byte, from the byte to its left, the one above, and the one above-left. */
-function predict(filter: number, left: number, up: number, upLeft: number, y: number): number {
+/** Undo one row's filter: each byte was stored as its difference from a prediction (RFC 2083, 6). */
+function unfilter(filter: number, line: Uint8Array, row: Uint8Array, up: Uint8Array, bpp: number, y: number): void {
+  const n = line.length;
   switch (filter) {
     case 0:
-      return 0;
+      row.set(line);
+      return;
     case 1:
-      return left;
+      for (let x = 0; x < n; x++) row[x] = (line[x]! + (x >= bpp ? row[x - bpp]! : 0)) & 0xff;
+      return;
     case 2:
-      return up;
+      for (let x = 0; x < n; x++) row[x] = (line[x]! + up[x]!) & 0xff;
+      return;
     case 3:
-      return (left + up) >> 1;
+      for (let x = 0; x < n; x++) row[x] = (line[x]! + (((x >= bpp ? row[x - bpp]! : 0) + up[x]!) >> 1)) & 0xff;
+      return;
     case 4:
-      return paeth(left, up, upLeft);
+      for (let x = 0; x < n; x++) {
+        const left = x >= bpp ? row[x - bpp]! : 0;
+        const upLeft = x >= bpp ? up[x - bpp]! : 0;
+        row[x] = (line[x]! + paeth(left, up[x]!, upLeft)) & 0xff;
+      }
+      return;
     default:
       throw new Error(`broken PNG: row ${y} has filter ${filter}`);
   }
@@ -85,18 +98,21 @@ function paeth(a: number, b: number, c: number): number {
 
 /**
  * How much is drawn on an image: the pixels that differ from its background
- * (its most common colour), as a count and as a fraction of all its pixels.
+ * (its most common colour, found on a sample of its pixels), as a count and as
+ * a fraction of all its pixels.
  */
 export function ink(image: Pixels | Uint8Array): { pixels: number; fraction: number; background: number[] } {
   const { width, height, data } = image instanceof Uint8Array ? decodePng(image) : image;
   const aligned = data.byteOffset % 4 === 0 ? data : data.slice();
   const words = new Uint32Array(aligned.buffer, aligned.byteOffset, width * height);
   const counts = new Map<number, number>();
-  for (const word of words) counts.set(word, (counts.get(word) ?? 0) + 1);
+  const step = Math.max(1, Math.floor(words.length / 20_000));
+  for (let i = 0; i < words.length; i += step) counts.set(words[i]!, (counts.get(words[i]!) ?? 0) + 1);
   let background = 0;
   let most = -1;
   for (const [word, count] of counts) if (count > most) [background, most] = [word, count];
-  const pixels = words.length - most;
+  let pixels = 0;
+  for (let i = 0; i < words.length; i++) if (words[i] !== background) pixels++;
   const bytes = new Uint8Array(new Uint32Array([background]).buffer);
   return { pixels, fraction: words.length ? pixels / words.length : 0, background: [...bytes] };
 }
