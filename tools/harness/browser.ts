@@ -4,7 +4,8 @@
  * driven over the DevTools protocol (browser-cdp.ts) on a small WebSocket client
  * of our own (browser-websocket.ts says why not Bun's). A Browser has pages
  * (browser-page.ts: open a URL at a viewport, wait, type, click, screenshot, see
- * every request it made); browser-png.ts reads screenshots without a library.
+ * every request it made); browser-png.ts reads screenshots without a library;
+ * browser-processes.ts tells our Chromium processes from anyone else's.
  *
  * Each browser gets a fresh profile folder, removed when it closes, and is
  * killed when this process ends (children.ts) or its Session closes. Tests that
@@ -17,12 +18,13 @@
  *   bun tools/harness/browser.ts --screenshot URL OUT.png [--width 375] [--height 740] [--full-page]
  */
 import type { Subprocess } from "bun";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { DevTools } from "./browser-cdp.ts";
+import { chromiumPids, endsWithin, PROFILE_MARK, removeStaleProfiles } from "./browser-processes.ts";
 import { Page, WIDE, type OpenOptions } from "./browser-page.ts";
 import { killAtExit } from "./children.ts";
 import type { Session } from "./session.ts";
@@ -32,6 +34,7 @@ import { until } from "./until.ts";
 export { DevTools, DevToolsError, type DevToolsEvent } from "./browser-cdp.ts";
 export { connectTextSocket, type TextSocket, type TextSocketHandlers } from "./browser-websocket.ts";
 export * from "./browser-page.ts";
+export { chromiumPids, PROFILE_MARK } from "./browser-processes.ts";
 export { decodePng, ink, type Pixels } from "./browser-png.ts";
 
 /** How to get what the browser tests need, on Debian and Ubuntu. */
@@ -119,12 +122,6 @@ const FLAGS = [
   "--remote-debugging-port=0",
 ];
 
-/**
- * Every profile folder this process makes starts with this, and every Chromium
- * process names its profile on its command line: `pgrep -f PROFILE_MARK` finds
- * ours and nobody else's.
- */
-export const PROFILE_MARK = `chat-kit-chromium-${process.pid}-`;
 const open = new Set<Browser>();
 let hooked = false;
 
@@ -330,51 +327,6 @@ export class Browser {
       }
     }
   }
-}
-
-/** Remove the profiles left by processes that were killed (SIGKILL) before they could, once nothing runs in them. */
-function removeStaleProfiles(): void {
-  for (const name of readdirSync(tmpdir())) {
-    const owner = Number(/^chat-kit-chromium-(\d+)-/.exec(name)?.[1]);
-    if (!owner || owner === process.pid || alive(owner) || chromiumPids(name).length > 0) continue;
-    rmSync(join(tmpdir(), name), { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === "EPERM";
-  }
-}
-
-/** Whether `proc` ends within `ms` (no timer left behind to keep this process alive). */
-function endsWithin(proc: Subprocess, ms: number): Promise<boolean> {
-  let timer: Timer | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  return Promise.race([proc.exited.then(() => true), late]).finally(() => clearTimeout(timer));
-}
-
-/**
- * The pids of the Chromium processes still running whose command line holds
- * `mark`: by default every one this process started (each names its profile
- * folder, which starts with PROFILE_MARK); a Browser's `profile` for its own.
- * An ended process waiting to be reaped (a zombie) has no command line and is
- * not counted.
- */
-export function chromiumPids(mark = PROFILE_MARK): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/cmdline`, "utf8").includes(mark)) pids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
 }
 
 /** `bun tools/harness/browser.ts --screenshot URL OUT.png [--width N] [--height N] [--full-page]` */
