@@ -29,7 +29,11 @@
  *   redis.ts         startRedis: a redis-server of our own, for linked hubs
  *   session.ts       Session: all of the above for one test (or one grader check), closed at its end
  *   tool-args.ts     toolArgs, usageError: the command line of the kit's own tools (bench, soak)
+ *   browser.ts       launchBrowser / Browser / Page, needBrowser: a headless Chromium for the kit's pages
+ *                    (browser-page.ts a page, browser-cdp.ts DevTools over browser-websocket.ts,
+ *                    browser-png.ts screenshots, browser-processes.ts which processes are ours)
  */
+export * from "./browser.ts";
 export * from "./chat.ts";
 export * from "./children.ts";
 export * from "./clients.ts";
