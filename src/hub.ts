@@ -175,17 +175,15 @@ export class Hub {
   leave(peer: Peer, reason = ""): void {
     const member = this.members.get(peer);
     if (!member) return;
-    // Lines it sent that flood control (or a nick claim) was still holding were
-    // accepted: deliver them first. Whatever the room answers a claim now comes too late.
+    // Whatever the room answers a pending nick claim now comes too late.
     this.claims.unclaim(member);
-    member.flood.releaseAll();
-    for (const frame of member.awaitingNick.splice(0)) {
-      if (this.members.has(peer)) this.handle(member, frame);
-    }
-    if (!this.members.has(peer)) return; // a delayed /quit already took it out
+    const dropped = this.dropWaiting(member);
+    if (!this.members.has(peer)) return; // a /quit among its last lines already took it out
+    if (dropped > 0) this.log(this.messages.logDroppedOnLeave(peer.label, member.nick, dropped));
     const roomSize = this.roomSize();
     this.remove(member);
-    if (!member.nick) return; // never welcomed: nobody, here or elsewhere, knew of it
+    // Never welcomed (its guest nick was not granted yet): nobody, here or elsewhere, knew of it.
+    if (!member.nick) return;
     this.room.release(member);
     this.log(this.messages.logLeave(peer.label, member.nick, reason));
     // Nobody heard it come (it left within the join hold): nobody hears it go.
@@ -202,7 +200,8 @@ export class Hub {
     const roomSize = this.roomSize();
     for (const member of leaving) {
       this.claims.unclaim(member);
-      member.flood.releaseAll();
+      const dropped = member.flood.drop() + member.awaitingNick.splice(0).length;
+      if (dropped > 0) this.log(this.messages.logDroppedOnLeave(member.peer.label, member.nick, dropped));
       this.remove(member);
       member.peer.send(bye);
       member.peer.close();
@@ -250,6 +249,27 @@ export class Hub {
   }
 
   // -------------------------------------------------------------------------
+
+  /**
+   * The member is leaving: its lines still waiting (for flood control, or for
+   * the answer to a nick claim) are not all let through at once. Flood control
+   * holds to the end: those its tokens allow now go, oldest first, the rest are
+   * dropped. A member without a nick yet (the room had not granted its guest
+   * nick: a client gone at once, such as `printf 'hi\n' | nc -q0`) was never
+   * welcomed and never in the room: its lines go nowhere. Returns how many were
+   * dropped.
+   */
+  private dropWaiting(member: Member): number {
+    let dropped = 0;
+    for (const frame of member.awaitingNick.splice(0)) {
+      if (!this.members.has(member.peer)) return dropped; // it was a /quit
+      // Once one is dropped, so are the lines after it (a line after a /nick waits for its answer).
+      const passed =
+        dropped === 0 && member.nick !== "" && member.claiming === undefined && member.flood.passNow(frame);
+      if (!passed) dropped++;
+    }
+    return dropped + member.flood.drop();
+  }
 
   /** A line the member's flood gate let through: cleaned, parsed, and done. */
   private handle(member: Member, frame: LineFrame): void {

@@ -134,6 +134,8 @@ export interface Messages {
   logJoin(label: string, nick: string): string;
   logLeave(label: string, nick: string, reason: string): string;
   logRename(label: string, from: string, to: string): string;
+  /** A member left with lines still waiting their turn (flood control, a nick claim): dropped. `nick` may be "". */
+  logDroppedOnLeave(label: string, nick: string, lines: number): string;
   linked(url: string, hub: string): string;
   logLinkDown(url: string): string;
   logLinkBack(url: string): string;
@@ -291,6 +293,8 @@ const en: Messages = {
   logJoin: (label, nick) => `server: ${label} joined as ${nick}`,
   logLeave: (label, nick, reason) => `server: ${label} (${nick}) left${reason ? `: ${reason}` : ""}`,
   logRename: (label, from, to) => `server: ${label} renamed ${from} -> ${to}`,
+  logDroppedOnLeave: (label, nick, lines) =>
+    `server: ${label}${nick ? ` (${nick})` : ""} left; ${lines === 1 ? "1 line waiting its turn was" : `${lines} lines waiting their turn were`} dropped`,
   linked: (url, hub) =>
     `server: linked through Redis at ${url}: one room with every server linked there (this server is ${hub})`,
   logLinkDown: (url) =>
@@ -472,6 +476,8 @@ const zh: Messages = {
   logJoin: (label, nick) => `server: ${label} 以 ${nick} 加入`,
   logLeave: (label, nick, reason) => `server: ${label}（${nick}）离开${reason ? `：${reason}` : ""}`,
   logRename: (label, from, to) => `server: ${label} 改名 ${from} -> ${to}`,
+  logDroppedOnLeave: (label, nick, lines) =>
+    `server: ${label}${nick ? `（${nick}）` : ""} 离开了；排队等待发送的 ${lines} 行已丢弃`,
   linked: (url, hub) =>
     `server: 已通过 Redis（${url}）连接：与连到那里的所有服务器共用一个聊天室（本服务器编号 ${hub}）`,
   logLinkDown: (url) => `server: 通过 Redis（${url}）的连接中断；本服务器的聊天室照常运行，发往其他服务器的消息先保存`,
