@@ -127,17 +127,25 @@ function linkLog(e: LinkEvent): string {
   }
 }
 
+/**
+ * For tests only: how long a UDP stranger's token lives, in ms, instead of 60 s,
+ * so that its expiry is tested in seconds (docs/SECURITY.md, How this is
+ * tested). An environment variable, not an option: nobody running a server needs it.
+ */
+const tokenLife = Number(process.env.CHAT_UDP_TOKEN_LIFE_MS);
+const udpOptions = { timeoutMs: flags.udpTimeout, tokenLifeMs: tokenLife > 0 ? tokenLife : undefined, log };
+
 /** Listen on every transport asked for; with both, on one port number. */
 async function listen(): Promise<RunningServer[]> {
   const wantTcp = flags.tcp || !flags.udp;
   if (!flags.udp) return [serveTcp(hub, { ...flags, idleTimeoutMs: flags.idleTimeout, log })];
-  if (!wantTcp) return [await serveUdp(hub, { ...flags, timeoutMs: flags.udpTimeout, log })];
+  if (!wantTcp) return [await serveUdp(hub, { ...flags, ...udpOptions })];
   // Both: TCP and UDP ports are separate, so both can have one number. With port 0,
   // the UDP port of the number TCP was given may be taken: then try another.
   for (let attempt = 1; ; attempt++) {
     const tcp = serveTcp(hub, { ...flags, idleTimeoutMs: flags.idleTimeout, log });
     try {
-      return [tcp, await serveUdp(hub, { ...flags, port: tcp.port, timeoutMs: flags.udpTimeout, log })];
+      return [tcp, await serveUdp(hub, { ...flags, ...udpOptions, port: tcp.port })];
     } catch (error) {
       await tcp.stop(0);
       if (flags.port !== 0 || attempt >= 20) throw error;

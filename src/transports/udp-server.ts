@@ -42,6 +42,8 @@ export interface UdpServerOptions {
   maxLineBytes: number;
   /** A member silent this long (ms) is removed. */
   timeoutMs: number;
+  /** How long a stranger's token lives (default 60 s; shorter only for tests). */
+  tokenLifeMs?: number;
   log?: (line: string) => void;
 }
 
@@ -104,7 +106,7 @@ const encoder = new TextEncoder();
 export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<RunningServer> {
   const log = options.log ?? (() => {});
   const members = new Map<string, UdpPeer>();
-  const strangers = new Strangers();
+  const strangers = new Strangers(options.tokenLifeMs);
   const silence = seconds(options.timeoutMs);
 
   // Called from inside the hub (a failed send, /quit): never re-enter it synchronously.
@@ -163,7 +165,7 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
       const command = frame.kind === "line" ? parseCommand(frame.text) : undefined;
       if (command?.kind === "join") joins.push(command.arg);
     }
-    if (strangers.tryJoin(key, stranger, joins)) {
+    if (strangers.tryJoin(key, stranger, joins, now) === "joined") {
       const peer = new UdpPeer(queue, address, port, gone);
       members.set(key, peer);
       if (!hub.join(peer, stranger.wantedNick)) gone(peer, false);
@@ -175,12 +177,14 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
     if (line === undefined) return;
     const challenge = encoder.encode(line + "\n");
     stranger.budget -= challenge.length;
+    stranger.challenged = true;
     sendGuarded(sock, challenge, port, address);
   }
 
   /** A removed member spoke again: its line was not sent, and here is how to join again (one datagram). */
   function tellRemoved(sock: Sock, key: string, port: number, address: string, was: string): void {
     const stranger = strangers.renew(key, Date.now());
+    stranger.challenged = true;
     const t = hub.messages;
     const text = format.error(t.udpLineNotSent(was)) + "\n" + challengeLine(stranger.token, t.joinHint)! + "\n";
     sendGuarded(sock, encoder.encode(text), port, address);
