@@ -177,14 +177,12 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
     if (line === undefined) return;
     const challenge = encoder.encode(line + "\n");
     stranger.budget -= challenge.length;
-    stranger.challenged = true;
     sendGuarded(sock, challenge, port, address);
   }
 
   /** A removed member spoke again: its line was not sent, and here is how to join again (one datagram). */
   function tellRemoved(sock: Sock, key: string, port: number, address: string, was: string): void {
     const stranger = strangers.renew(key, Date.now());
-    stranger.challenged = true;
     const t = hub.messages;
     const text = format.error(t.udpLineNotSent(was)) + "\n" + challengeLine(stranger.token, t.joinHint)! + "\n";
     sendGuarded(sock, encoder.encode(text), port, address);

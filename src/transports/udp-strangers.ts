@@ -41,15 +41,13 @@ export interface Stranger {
   budget: number;
   /** The nick its join request asked for. */
   wantedNick: string | undefined;
-  /** Has it been sent its challenge? From then on, a `/join` request names no nick. */
-  challenged: boolean;
 }
 
 /** What one datagram's `/join` lines come to. */
 export type JoinAttempt = "joined" | "wrong" | "none";
 
 function fresh(now: number): Stranger {
-  return { token: randomToken(), issuedAt: now, wrong: 0, budget: 0, wantedNick: undefined, challenged: false };
+  return { token: randomToken(), issuedAt: now, wrong: 0, budget: 0, wantedNick: undefined };
 }
 
 function randomToken(): string {
@@ -97,8 +95,7 @@ export class Strangers {
    *   is, and no longer a stranger ("joined").
    * - 8 hex digits, not its token: a wrong guess ("wrong"), never a nick. At the
    *   third, the token is void and a fresh one issued: a fresh challenge is due.
-   * - Anything else, before it was sent its challenge: the nick it asks for
-   *   (`/join alice`). After, it is neither a guess nor a nick (a typo).
+   * - Anything else: the nick it asks for (`/join alice`), not a guess.
    */
   tryJoin(key: string, stranger: Stranger, joinArgs: string[], now: number): JoinAttempt {
     if (joinArgs.length === 0) return "none";
@@ -115,7 +112,7 @@ export class Strangers {
       }
       return "wrong";
     }
-    if (word && !stranger.challenged) stranger.wantedNick = word;
+    if (word) stranger.wantedNick = word;
     return "none";
   }
 
