@@ -239,9 +239,7 @@ function received(text: string): void {
     case "renamed":
       if (nick !== undefined && nickKey(meaning.from) === nickKey(nick)) nick = wantedNick = meaning.to;
       break;
-    case "challenge":
-      // Over UDP: the server restarted and no longer knows us. Join again.
-      return serverGone("restarted");
+    // A UDP challenge never comes here: the transport decides whether the server forgot us.
   }
   const limit = lineLimitOf(text);
   if (limit !== undefined) maxLineBytes = limit;

@@ -93,7 +93,7 @@ describe("the command handlers", () => {
     expect(told.map(([, text]) => text)).toEqual([
       "!!! unknown command /frobnicate; /help lists the commands",
       "!!! usage: /msg NICK TEXT",
-      "!!! you are already in the room",
+      "!!! /join: you are already in the room",
     ]);
   });
 });
