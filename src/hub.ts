@@ -16,7 +16,7 @@
  * worded by the catalogue (src/i18n.ts). A member's lines keep their order: a
  * line waits for its flood gate, and for the room's answer to a nick claim.
  */
-import { format, OutLine, parseCommand, sanitize, type Frame, type LineFrame } from "./protocol.ts";
+import { format, nickKey, OutLine, parseCommand, sanitize, type Frame, type LineFrame } from "./protocol.ts";
 import { MESSAGES, wordNotice, type Lang, type Messages } from "./i18n.ts";
 import { localRoom, type MemberRef, type Notice, type Room, type RoomMessage } from "./room.ts";
 import type { Clock } from "./hub/clock.ts";
@@ -35,6 +35,7 @@ export class Hub {
   /** Everything the room says, in its language (src/i18n.ts). */
   readonly messages: Messages;
   private readonly members = new Map<Peer, Member>();
+  private readonly byId = new Map<string, Member>();
   private readonly perAddress = new Map<string, number>();
   private readonly hubId = ++hubCount;
   private nextMember = 1;
@@ -92,6 +93,11 @@ export class Hub {
     return this.roster().map((m) => m.nick);
   }
 
+  /** Is member `id` still here? */
+  present(id: string): boolean {
+    return this.byId.has(id);
+  }
+
   /** This hub's members (those the room has given a nick). */
   roster(): MemberRef[] {
     const out: MemberRef[] = [];
@@ -124,6 +130,7 @@ export class Hub {
       joinTimer: undefined,
       claiming: undefined,
       awaitingNick: [],
+      lostNick: undefined,
       flood: new FloodGate(this.settings.flood, this.clock, t, {
         pass: (frame) => this.handle(member, frame),
         tell: (text) => this.tell(member, text),
@@ -132,6 +139,7 @@ export class Hub {
       }),
     };
     this.members.set(peer, member);
+    this.byId.set(member.id, member);
     // A guest nick first: the whole room's, so the room may take a moment to grant it.
     this.claims.takeGuest(member, () => {
       this.log(t.logJoin(peer.label, member.nick));
@@ -235,11 +243,17 @@ export class Hub {
   /**
    * The room could not keep this member's nick: a member of another hub holds
    * it (both were granted it while the link between them was down). It becomes
-   * a guest again, and is told why.
+   * a guest again, and is told why. If the member has since left that nick,
+   * nothing is lost; if a claim of its is pending, this waits for its answer
+   * (the member keeps `nick` only if that claim is refused).
    */
-  nickLost(id: string): void {
-    const member = [...this.members.values()].find((m) => m.id === id);
-    if (!member || !member.nick || member.claiming !== undefined) return;
+  nickLost(id: string, nick: string): void {
+    const member = this.byId.get(id);
+    if (!member || !member.nick || nickKey(member.nick) !== nickKey(nick)) return;
+    if (member.claiming !== undefined) {
+      member.lostNick = nick;
+      return;
+    }
     const old = member.nick;
     this.tell(member, format.error(this.messages.nickLost(old)));
     this.claims.takeGuest(member, () => {
@@ -307,6 +321,10 @@ export class Hub {
 
   /** The claim is answered: the lines that waited for it go on, in order. */
   private nickSettled(member: Member): void {
+    // A nick lost while the claim was pending, that the member still holds, goes first.
+    const lost = member.lostNick;
+    member.lostNick = undefined;
+    if (lost !== undefined) this.nickLost(member.id, lost);
     const waiting = member.awaitingNick;
     member.awaitingNick = [];
     for (const frame of waiting) this.receive(member.peer, frame);
@@ -347,6 +365,7 @@ export class Hub {
     if (member.joinTimer !== undefined) this.clock.clearTimeout(member.joinTimer);
     member.joinTimer = undefined;
     this.members.delete(member.peer);
+    this.byId.delete(member.id);
     this.claims.forget(member);
     const n = (this.perAddress.get(member.peer.address) ?? 1) - 1;
     if (n > 0) this.perAddress.set(member.peer.address, n);

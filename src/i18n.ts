@@ -143,6 +143,8 @@ export interface Messages {
   logSkipped(id: string, why: string): string;
   /** Why a stream entry was skipped, for logSkipped. */
   skipReason(why: SkipReason): string;
+  /** A message of a stream entry was not one: dropped alone, the rest of the entry delivered. */
+  logMessageDropped(id: string, sample: string): string;
   logSkipsUnlogged(after: number): string;
   redisUnreachable(url: string, why: string): string;
   redisWhy: { refused: string; closed: string; timeout: string; badUrl: string };
@@ -323,12 +325,12 @@ const en: Messages = {
         return "messages are not a list";
       case "too-many":
         return `${why.messages} messages (at most ${why.max})`;
-      case "bad-message":
-        return `a message that is not one: ${why.sample}`;
     }
   },
+  logMessageDropped: (id, sample) =>
+    `server: dropped one message of stream entry ${id}, not one this kit sends (the rest was delivered): ${sample}`,
   logSkipsUnlogged: (after) =>
-    `server: ${after} stream entries skipped; further skipped entries are not logged, only counted`,
+    `server: ${after} stream entries or messages skipped; further ones are not logged, only counted`,
   redisUnreachable: (url, why) => `server: cannot reach Redis at ${url}: ${why}`,
   redisWhy: {
     refused: "connection refused (is redis-server running there?)",
@@ -504,11 +506,11 @@ const zh: Messages = {
         return "消息不是列表";
       case "too-many":
         return `${why.messages} 条消息（最多 ${why.max}）`;
-      case "bad-message":
-        return `有一条不是消息：${why.sample}`;
     }
   },
-  logSkipsUnlogged: (after) => `server: 已跳过 ${after} 条记录；之后跳过的记录不再逐条记录，只计数`,
+  logMessageDropped: (id, sample) =>
+    `server: 丢弃了记录 ${id} 中的一条消息，它不是本程序发送的格式（其余已送达）：${sample}`,
+  logSkipsUnlogged: (after) => `server: 已跳过 ${after} 条记录或消息；之后跳过的不再逐条记录，只计数`,
   redisUnreachable: (url, why) => `server: 无法连接 Redis（${url}）：${why}`,
   redisWhy: {
     refused: "连接被拒绝（那里运行着 redis-server 吗？）",

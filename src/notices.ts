@@ -33,5 +33,4 @@ export type SkipReason =
   | { kind: "too-long"; chars: number; max: number }
   | { kind: "not-json" }
   | { kind: "not-list" }
-  | { kind: "too-many"; messages: number; max: number }
-  | { kind: "bad-message"; sample: string };
+  | { kind: "too-many"; messages: number; max: number };

@@ -122,6 +122,8 @@ function linkLog(e: LinkEvent): string {
       return t.logHubLost(e.hub, e.members);
     case "skipped":
       return t.logSkipped(e.id, t.skipReason(e.why));
+    case "message-dropped":
+      return t.logMessageDropped(e.id, e.sample);
     case "skips-unlogged":
       return t.logSkipsUnlogged(e.after);
   }

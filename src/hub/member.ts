@@ -30,6 +30,8 @@ export interface Member {
   claiming: string | undefined;
   /** Lines that came while that claim was pending: they go on, in order, once it is answered. */
   awaitingNick: LineFrame[];
+  /** The room said another hub's member holds this nick, while a claim was pending: settled after it. */
+  lostNick: string | undefined;
   /** Its flood control: the lines it may send now, and those waiting their turn. */
   readonly flood: FloodGate;
 }

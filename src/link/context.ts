@@ -43,7 +43,9 @@ export type LinkEvent =
   | { kind: "back" }
   | { kind: "hub-lost"; hub: string; members: number }
   | { kind: "skipped"; id: string; why: SkipReason }
-  /** After the first few skipped entries, once: the rest are only counted. */
+  /** A message of stream entry `id` was not one (`sample`): dropped alone, the rest of the entry delivered. */
+  | { kind: "message-dropped"; id: string; sample: string }
+  /** After the first few skipped entries and dropped messages, once: the rest are only counted. */
   | { kind: "skips-unlogged"; after: number };
 
 /**
@@ -69,12 +71,23 @@ export interface LinkCounts {
   duplicates: number;
   missingBatches: number;
   skipped: number;
+  /** Messages dropped alone from entries whose other messages were delivered. */
+  droppedMessages: number;
   droppedLines: number;
   hubsLost: number;
 }
 
 export function newCounts(): LinkCounts {
-  return { batchesSent: 0, batchesRead: 0, duplicates: 0, missingBatches: 0, skipped: 0, droppedLines: 0, hubsLost: 0 };
+  return {
+    batchesSent: 0,
+    batchesRead: 0,
+    duplicates: 0,
+    missingBatches: 0,
+    skipped: 0,
+    droppedMessages: 0,
+    droppedLines: 0,
+    hubsLost: 0,
+  };
 }
 
 export interface LinkContext {

@@ -5,7 +5,7 @@
  * delivered, notices worded, the copy of the other hubs' members kept up.
  */
 import type { Notice } from "../notices.ts";
-import type { LinkContext } from "./context.ts";
+import type { LinkContext, LinkEvent } from "./context.ts";
 import { READ_BLOCK_MS, type LinkHealth } from "./health.ts";
 import type { Roster } from "./roster.ts";
 import { Inbox } from "./sequence.ts";
@@ -15,7 +15,7 @@ import { decodeEntry, entryHub, type Batch } from "./wire.ts";
 const LINES_PER_TURN = 512;
 /** Entries asked for per read. */
 const READ_COUNT = 64;
-/** Skipped stream entries told to the log one by one; the rest are only counted (stats.skipped). */
+/** Skipped stream entries and dropped messages told to the log one by one; the rest are only counted (stats). */
 const SKIPS_LOGGED = 10;
 
 /** Waits one turn of the event loop: what was queued for the sockets gets written. */
@@ -24,6 +24,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class StreamReader {
   private readonly inbox = new Inbox();
   private lastReadId = "0-0";
+  /** Skips and drops told to the log so far. */
+  private logged = 0;
 
   constructor(
     private readonly link: LinkContext,
@@ -78,10 +80,14 @@ export class StreamReader {
       if (entryHub(entry[1]) === hubId) continue; // ours: delivered here when it was said
       const decoded = decodeEntry(entry[1]);
       if (!decoded.ok) {
-        const n = ++counts.skipped;
-        if (n <= SKIPS_LOGGED) this.link.report({ kind: "skipped", id: entry[0], why: decoded.why });
-        if (n === SKIPS_LOGGED) this.link.report({ kind: "skips-unlogged", after: SKIPS_LOGGED });
+        counts.skipped++;
+        this.log({ kind: "skipped", id: entry[0], why: decoded.why });
         continue;
+      }
+      // A message that is not one is dropped alone; the rest of its batch goes on.
+      for (const sample of decoded.dropped) {
+        counts.droppedMessages++;
+        this.log({ kind: "message-dropped", id: entry[0], sample });
       }
       const batch = decoded.batch;
       const { fresh, missing: lost } = this.inbox.accept(batch.hub, batch.seq);
@@ -102,6 +108,13 @@ export class StreamReader {
       counts.missingBatches += missing;
       this.link.tell({ kind: "link-missing", batches: missing });
     }
+  }
+
+  /** Tells the log of a skipped entry or a dropped message: the first few, then only that the rest are counted. */
+  private log(event: LinkEvent): void {
+    const n = ++this.logged;
+    if (n <= SKIPS_LOGGED) this.link.report(event);
+    if (n === SKIPS_LOGGED) this.link.report({ kind: "skips-unlogged", after: SKIPS_LOGGED });
   }
 
   /** What another hub's batch says, done here. Returns how many lines it delivered. */

@@ -235,13 +235,15 @@ export class RedisRoom implements Room {
   private async register(): Promise<void> {
     this.registering = true;
     try {
-      const members = this.hub.roster();
+      // Claims and releases made from here on go to Redis, after this SYNC (claims.ts).
       const [, lost] = await Promise.all([
         this.link.writer.client.send("SET", this.hubs.args()),
-        this.claims.sync(members),
+        this.claims.sync(this.hub.roster()),
       ]);
       if (this.closed) return;
-      for (const m of rosterMessages(members.filter((m) => m.nick))) this.sender.queue(m);
+      // The roster as it is now, not as it was when the SYNC was sent: a member
+      // who left meanwhile must not be announced to the others again.
+      for (const m of rosterMessages(this.hub.roster())) this.sender.queue(m);
       if (this.health.up()) {
         this.link.report({ kind: "back" });
         this.link.tell({ kind: "link-back" });
@@ -249,11 +251,12 @@ export class RedisRoom implements Room {
         if (dropped > 0) this.link.tell({ kind: "link-dropped", lines: dropped });
       }
       // Nicks another hub took while the link was down: those members get another.
-      for (const id of Array.isArray(lost) ? lost : []) if (typeof id === "string") this.hub.nickLost(id);
+      for (const { id, nick } of lost) this.hub.nickLost(id, nick);
       this.sender.pump();
       // Now what the reader took while the link was down (the others' talk meanwhile) is delivered.
       this.health.wake();
     } finally {
+      this.claims.synced();
       this.registering = false;
     }
   }

@@ -27,7 +27,7 @@ function claims(room: Room = localRoom({ deliver() {} })) {
   const member = (): Member => {
     const m: Member = {
       ...{ id: `1/${++n}`, peer: new FakePeer(), nick: "", announced: true },
-      ...{ joinTimer: undefined, claiming: undefined, awaitingNick: [] },
+      ...{ joinTimer: undefined, claiming: undefined, awaitingNick: [], lostNick: undefined },
       flood: undefined as never, // the claims never touch it
     };
     present.add(m);

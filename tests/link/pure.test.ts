@@ -45,7 +45,7 @@ describe("the format between hubs", () => {
       { k: "roster", members: [["1/3", "alice"]], more: false },
     ];
     const decoded = decodeEntry(entryFields(HUB, 42, encodeMessages(messages)));
-    expect(decoded).toEqual({ ok: true, batch: { hub: HUB, seq: 42, messages } });
+    expect(decoded).toEqual({ ok: true, batch: { hub: HUB, seq: 42, messages }, dropped: [] });
   });
 
   test("cleans texts as if a client had sent them: no terminal controls arrive", () => {
@@ -64,19 +64,6 @@ describe("the format between hubs", () => {
     ["a batch number past 2^53", entry([], { seq: "9999999999999999" })],
     ["messages that are not JSON", entry("[{")],
     ["messages that are not a list", entry({ k: "line", text: "x" })],
-    ["an unknown kind", entry([{ k: "shutdown" }])],
-    ["a text that is not text", entry([{ k: "line", text: 42 }])],
-    ["a text over the bound", entry([{ k: "line", text: "x".repeat(MAX_TEXT_CHARS + 1) }])],
-    ["a nick this kit would refuse", entry([{ k: "joined", nick: "bad nick" }])],
-    ["a nick with escapes", entry([{ k: "member", id: "1/1", nick: "\x1b[2J" }])],
-    ["a summary with a count that is not one", entry([{ k: "summary", joined: -1, left: 0, seconds: 10 }])],
-    ["a member id with spaces", entry([{ k: "gone", id: "1 2" }])],
-    ["a private line for a bad hub", entry([{ k: "private", hub: "x", member: "1/1", text: "hi" }])],
-    ["a roster with a bad pair", entry([{ k: "roster", members: [["1/1"]], more: false }])],
-    [
-      "a roster part over the bound",
-      entry([{ k: "roster", members: Array.from({ length: ROSTER_PART + 1 }, (_, i) => [`${i}`, "a"]), more: false }]),
-    ],
     ["an entry over the bound", entry("x".repeat(MAX_ENTRY_CHARS + 1))],
     ["fields that are not pairs", ["v", "1", "hub"]],
     ["fields that are not text", ["v", 1]],
@@ -86,6 +73,36 @@ describe("the format between hubs", () => {
     expect(decoded.ok).toBe(false);
     if (!decoded.ok)
       for (const t of Object.values(MESSAGES)) expect(t.skipReason(decoded.why).length).toBeGreaterThan(0);
+  });
+
+  test.each([
+    ["an unknown kind", { k: "shutdown" }],
+    ["no kind at all", "just text"],
+    ["a text that is not text", { k: "line", text: 42 }],
+    ["a text over the bound", { k: "line", text: "x".repeat(MAX_TEXT_CHARS + 1) }],
+    ["an empty nick (a member not welcomed yet)", { k: "joined", nick: "" }],
+    ["a nick this kit would refuse", { k: "joined", nick: "bad nick" }],
+    ["a nick with escapes", { k: "member", id: "1/1", nick: "\x1b[2J" }],
+    ["a summary with a count that is not one", { k: "summary", joined: -1, left: 0, seconds: 10 }],
+    ["a member id with spaces", { k: "gone", id: "1 2" }],
+    ["a private line for a bad hub", { k: "private", hub: "x", member: "1/1", text: "hi" }],
+    ["a roster with a bad pair", { k: "roster", members: [["1/1"]], more: false }],
+    [
+      "a roster part over the bound",
+      { k: "roster", members: Array.from({ length: ROSTER_PART + 1 }, (_, i) => [`${i}`, "a"]), more: false },
+    ],
+  ])("drops a message with %s alone, and delivers the rest of its batch", (_name, message) => {
+    const good = [
+      { k: "line", text: "<alice> before" },
+      { k: "line", text: "<alice> after" },
+    ];
+    const decoded = decodeEntry(entry([good[0], message, good[1]]));
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    expect(decoded.batch.seq).toBe(7);
+    expect(decoded.batch.messages).toEqual(good as never);
+    expect(decoded.dropped).toHaveLength(1);
+    expect(decoded.dropped[0]!.length).toBeLessThanOrEqual(60);
   });
 
   test("cuts a big roster into parts, the last one saying no more follow", () => {
