@@ -110,6 +110,8 @@ export interface Messages {
   // The link between hubs (bun src/server.ts --redis).
   nickLost(nick: string): string;
   linkDown: string;
+  /** The link is down because Redis refuses what it is sent (it answers, with an error). */
+  linkRefused: string;
   linkBack: string;
   linkDropped(lines: number): string;
   linkMissing(batches: number): string;
@@ -138,6 +140,8 @@ export interface Messages {
   logDroppedOnLeave(label: string, nick: string, lines: number): string;
   linked(url: string, hub: string): string;
   logLinkDown(url: string): string;
+  /** Redis answered `command` with `error`: the link is down until it takes it again. */
+  logLinkRefused(url: string, command: string, error: string): string;
   logLinkBack(url: string): string;
   logHubLost(hub: string, members: number): string;
   logSkipped(id: string, why: string): string;
@@ -276,6 +280,8 @@ const en: Messages = {
     `while the link between the servers was down, someone on another server took the nickname ${nick} too, and kept it: you are a guest again (/nick to choose another)`,
   linkDown:
     "the link to the other servers of this room is down: you can still talk with those on this server; lines are passed on when it is back",
+  linkRefused:
+    "the link to the other servers of this room is broken: Redis refuses what this server sends; you can still talk with those on this server; lines are passed on when it is repaired",
   linkBack: "the link to the other servers of this room is back",
   linkDropped: (lines) =>
     `the link was down too long: ${lines} lines sent on this server did not reach the other servers`,
@@ -301,6 +307,8 @@ const en: Messages = {
     `server: linked through Redis at ${url}: one room with every server linked there (this server is ${hub})`,
   logLinkDown: (url) =>
     `server: the link through Redis at ${url} is down; this server's room carries on, and lines are held for the others`,
+  logLinkRefused: (url, command, error) =>
+    `server: Redis at ${url} refuses ${command}: ${error}; the link is down until Redis takes it again`,
   logLinkBack: (url) => `server: the link through Redis at ${url} is back`,
   logHubLost: (hub, members) =>
     `server: server ${hub} stopped answering; ${members === 1 ? "its 1 member is" : `its ${members} members are`} gone`,
@@ -461,6 +469,8 @@ const zh: Messages = {
   nickLost: (nick) =>
     `服务器之间的连接中断期间，另一台服务器上也有人用了昵称 ${nick}，并保留了它：你重新成为访客（用 /nick 另选一个）`,
   linkDown: "与本聊天室其他服务器的连接中断了：你仍可以和本服务器上的人聊天；连接恢复后消息会继续传递",
+  linkRefused:
+    "与本聊天室其他服务器的连接出了故障：Redis 拒绝接收本服务器发出的内容；你仍可以和本服务器上的人聊天；修复后消息会继续传递",
   linkBack: "与本聊天室其他服务器的连接已恢复",
   linkDropped: (lines) => `连接中断太久：本服务器上发送的 ${lines} 行没有送到其他服务器`,
   linkMissing: (batches) => `来自其他服务器的部分消息在途中丢失（${batches} 批）：聊天记录可能不完整`,
@@ -483,6 +493,8 @@ const zh: Messages = {
   linked: (url, hub) =>
     `server: 已通过 Redis（${url}）连接：与连到那里的所有服务器共用一个聊天室（本服务器编号 ${hub}）`,
   logLinkDown: (url) => `server: 通过 Redis（${url}）的连接中断；本服务器的聊天室照常运行，发往其他服务器的消息先保存`,
+  logLinkRefused: (url, command, error) =>
+    `server: Redis（${url}）拒绝执行 ${command}：${error}；在 Redis 重新接受之前，连接中断`,
   logLinkBack: (url) => `server: 通过 Redis（${url}）的连接已恢复`,
   logHubLost: (hub, members) => `server: 服务器 ${hub} 没有响应；其 ${members} 名成员已离开`,
   logSkipped: (id, why) => `server: 跳过了不是来自本聊天室服务器的记录 ${id}：${why}`,
@@ -629,6 +641,8 @@ export function wordNotice(notice: Notice, t: Messages): string {
       return t.left(notice.nick, t.reasonHubLost);
     case "link-down":
       return t.linkDown;
+    case "link-refused":
+      return t.linkRefused;
     case "link-back":
       return t.linkBack;
     case "link-dropped":

@@ -19,7 +19,7 @@ import { serveTcp } from "./transports/tcp.ts";
 import type { RunningServer } from "./transports/types.ts";
 import { serveUdp } from "./transports/udp.ts";
 import type { LinkEvent } from "./link/context.ts";
-import { LinkError } from "./link/reach.ts";
+import { LinkError, redactUrl } from "./link/reach.ts";
 import { RedisRoom } from "./link/redis-room.ts";
 
 interface ServerFlags extends Settings {
@@ -95,7 +95,7 @@ let link: RedisRoom | undefined;
 if (flags.redis !== undefined) {
   const url = typeof flags.redis === "string" ? flags.redis : process.env.REDIS_URL || DEFAULT_REDIS_URL;
   try {
-    link = await RedisRoom.connect(hub, { url, report: (e) => log(linkLog(e)) });
+    link = await RedisRoom.connect(hub, { url, report: (e) => log(linkLog(e, redactUrl(url))) });
   } catch (error) {
     if (!(error instanceof LinkError)) throw error;
     const why = {
@@ -112,12 +112,15 @@ if (flags.redis !== undefined) {
   log(t.linked(link.url, link.hubId));
 }
 
-function linkLog(e: LinkEvent): string {
+/** What the link reports, for the log; `url` is Redis's, its password hidden. */
+function linkLog(e: LinkEvent, url: string): string {
   switch (e.kind) {
     case "down":
-      return t.logLinkDown(link!.url);
+      return t.logLinkDown(url);
+    case "refused":
+      return t.logLinkRefused(url, e.command, e.error);
     case "back":
-      return t.logLinkBack(link!.url);
+      return t.logLinkBack(url);
     case "hub-lost":
       return t.logHubLost(e.hub, e.members);
     case "skipped":

@@ -14,7 +14,7 @@
 import type { MemberRef } from "../room.ts";
 import { checkNick, nickKey } from "../protocol.ts";
 import type { LinkContext } from "./context.ts";
-import type { LinkHealth } from "./health.ts";
+import { isRefusal, type LinkHealth } from "./health.ts";
 import type { Roster } from "./roster.ts";
 import { HUB_ID, MEMBER_ID, type LinkMessage } from "./wire.ts";
 
@@ -138,11 +138,13 @@ export class RedisClaims {
         // Granted for now after the wait; Redis says no after all (the hub takes it back if the member holds it).
         if (!ok) hub.nickLost(member.id, nick);
       },
-      () => {
+      (error: unknown) => {
         clearTimeout(wait);
+        // Refused (out of memory, a read-only replica): the link is down, as when the connection broke.
+        if (isRefusal(error)) this.link.refused("EVAL", error);
         if (answered) return;
         answered = true;
-        granted(); // the connection broke: as when down
+        granted(); // the connection broke, or Redis refused: as when down
       },
     );
   }
@@ -152,7 +154,10 @@ export class RedisClaims {
     this.queue({ k: "gone", id: member.id });
     if (!member.nick || !this.asking) return; // when the link is back, the claims are made to match the members
     const args = [RELEASE, "1", this.link.keys.nicks, nickKey(member.nick), this.owner(member.id)];
-    this.link.writer.client.send("EVAL", args).catch(() => {});
+    // Refused: the link is down, and when it is back the claims are made to match the members.
+    this.link.writer.client
+      .send("EVAL", args)
+      .catch((error: unknown) => isRefusal(error) && this.link.refused("EVAL", error));
   }
 
   /**
@@ -164,7 +169,10 @@ export class RedisClaims {
     const triples = members.filter((m) => m.nick).flatMap((m) => [nickKey(m.nick), m.id, m.nick]);
     const answer = this.link.writer.client.send("EVAL", [SYNC, "1", this.link.keys.nicks, this.link.hubId, ...triples]);
     this.syncing = true;
-    const lost: unknown = await answer;
+    const lost: unknown = await answer.catch((error: unknown) => {
+      if (isRefusal(error)) this.link.refused("EVAL", error);
+      throw error;
+    });
     const out: LostNick[] = [];
     if (Array.isArray(lost))
       for (let i = 0; i + 1 < lost.length; i += 2) {

@@ -40,6 +40,8 @@ export const DEFAULT_TIMING: LinkTiming = {
 /** What happened to the link, for the server's log (which words it). */
 export type LinkEvent =
   | { kind: "down" }
+  /** Redis answered `command` with an error: the link is down until it takes it again. */
+  | { kind: "refused"; command: string; error: string }
   | { kind: "back" }
   | { kind: "hub-lost"; hub: string; members: number }
   | { kind: "skipped"; id: string; why: SkipReason }
@@ -106,6 +108,8 @@ export interface LinkContext {
   readonly closed: boolean;
   /** Tells the server's log. */
   report(event: LinkEvent): void;
+  /** Redis answered `command` with an error (src/link/health.ts isRefusal): the link is down until it takes it. */
+  refused(command: string, error: unknown): void;
   /** News about the link, for this hub's members. */
   tell(notice: Notice): void;
 }

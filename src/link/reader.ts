@@ -6,7 +6,7 @@
  */
 import type { Notice } from "../notices.ts";
 import type { LinkContext, LinkEvent } from "./context.ts";
-import { READ_BLOCK_MS, type LinkHealth } from "./health.ts";
+import { isRefusal, READ_BLOCK_MS, type LinkHealth } from "./health.ts";
 import type { Roster } from "./roster.ts";
 import { Inbox } from "./sequence.ts";
 import { decodeEntry, entryHub, type Batch } from "./wire.ts";
@@ -43,7 +43,9 @@ export class StreamReader {
 
   /** Reads until the link is closed. */
   async run(): Promise<void> {
-    const { reader, keys, timing } = this.link;
+    const { reader, keys } = this.link;
+    /** Reads refused in a row: the wait before the next one doubles. */
+    let refusals = 0;
     while (!this.link.closed) {
       if (!reader.connected) {
         await reader.whenUp();
@@ -54,13 +56,17 @@ export class StreamReader {
       try {
         const wait = ["COUNT", String(READ_COUNT), "BLOCK", String(READ_BLOCK_MS)];
         reply = await reader.client.send("XREAD", [...wait, "STREAMS", keys.stream, this.lastReadId]);
-      } catch {
+      } catch (error) {
         this.health.readEnded();
-        // A refused command, not a break: try again shortly.
-        if (!this.link.closed && reader.connected) await Bun.sleep(timing.retryMs);
+        // Refused (the stream key broken, say): the link is down until a read is answered,
+        // tried again with backoff. A broken connection is waited for at the loop's top.
+        if (isRefusal(error)) this.health.refused("XREAD", error);
+        if (!this.link.closed && reader.connected) await Bun.sleep(this.health.readBackoff(refusals++));
         continue;
       }
+      refusals = 0;
       this.health.readEnded();
+      this.health.readAnswered();
       // Down: what was read waits until the members have been told the link is back
       // (the news of the outage comes before the talk that was held by it).
       if (reply && !this.health.isUp) await this.health.whenUp();

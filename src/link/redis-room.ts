@@ -24,7 +24,7 @@ import type { Notice } from "../notices.ts";
 import type { LinkedHub, MemberRef, Room, RoomMessage } from "../room.ts";
 import { RedisClaims } from "./claims.ts";
 import { DEFAULT_TIMING, linkKeys, newCounts, type LinkContext, type LinkEvent, type LinkTiming } from "./context.ts";
-import { LinkHealth } from "./health.ts";
+import { isRefusal, LinkHealth } from "./health.ts";
 import { HubHeartbeat } from "./hubs.ts";
 import { LinkError, redactUrl, whyUnreachable } from "./reach.ts";
 import { StreamReader } from "./reader.ts";
@@ -86,11 +86,16 @@ export class RedisRoom implements Room {
         return room.closed;
       },
       report: (event) => report(event),
+      refused: (command, error) => this.health.refused(command, error),
       tell: (notice: Notice) => hub.deliver({ text: "", notice }),
     };
-    this.health = new LinkHealth(this.link, () => {
-      if (!this.registering) void this.register().catch(() => {});
-    });
+    this.health = new LinkHealth(
+      this.link,
+      () => {
+        if (!this.registering) void this.register().catch(() => {});
+      },
+      () => this.sender.stall(),
+    );
     this.sender = new LinkSender(this.link, options.maxBufferChars ?? 8 * 1024 * 1024);
     this.stream = new StreamReader(this.link, this.health, this.roster);
     this.claims = new RedisClaims(this.link, this.health, this.roster, (m) => this.sender.queue(m));
@@ -237,10 +242,17 @@ export class RedisRoom implements Room {
     try {
       // Claims and releases made from here on go to Redis, after this SYNC (claims.ts).
       const [, lost] = await Promise.all([
-        this.link.writer.client.send("SET", this.hubs.args()),
+        this.link.writer.client.send("SET", this.hubs.args()).catch((error: unknown) => {
+          if (isRefusal(error)) this.health.refused("SET", error);
+          throw error;
+        }),
         this.claims.sync(this.hub.roster()),
       ]);
       if (this.closed) return;
+      // After a refusal, Redis must take a batch again before the link is up: what
+      // it refused goes first, then everything held (sender.ts).
+      await this.sender.probe();
+      if (this.closed || this.health.readsRefused) return;
       // The roster as it is now, not as it was when the SYNC was sent: a member
       // who left meanwhile must not be announced to the others again.
       for (const m of rosterMessages(this.hub.roster())) this.sender.queue(m);

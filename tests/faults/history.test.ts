@@ -15,7 +15,7 @@ import { noRedis } from "./linked.ts";
 const SEED = 1;
 
 describe.skipIf(noRedis)("the linked room's history under faults", () => {
-  test.failing(
+  test(
     "a short seeded run finds no line lost without a word, none doubled, none reordered",
     async () => {
       const args = ["--linked", "--faults", "--minutes", "0.3", "--servers", "2", "--seed", String(SEED)];
