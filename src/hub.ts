@@ -29,6 +29,13 @@ import { Summariser } from "./hub/summary.ts";
 
 let hubCount = 0;
 
+/**
+ * A member whose outgoing queue stays over half full longer than this is not
+ * waited for by the link (`backlogged`): it is not keeping up, and the room must
+ * not wait for it. One that keeps up drains half its queue in milliseconds.
+ */
+const BACKLOG_GRACE_MS = 1000;
+
 export class Hub {
   /** The room's language: every notice, and the UDP newcomer's hint. */
   readonly lang: Lang;
@@ -36,6 +43,8 @@ export class Hub {
   readonly messages: Messages;
   private readonly members = new Map<Peer, Member>();
   private readonly byId = new Map<string, Member>();
+  /** Members found with their queue over half full, and since when (`backlogged`). */
+  private readonly crowded = new Map<Member, number>();
   private readonly perAddress = new Map<string, number>();
   private readonly hubId = ++hubCount;
   private nextMember = 1;
@@ -96,6 +105,28 @@ export class Hub {
   /** Is member `id` still here? */
   present(id: string): boolean {
     return this.byId.has(id);
+  }
+
+  /**
+   * Is a member's outgoing queue over half full? The link then waits before it
+   * reads more from the other hubs (src/link/reader.ts), so that a catch-up
+   * after an outage never gets a member dropped as too slow. A member over half
+   * full for longer than BACKLOG_GRACE_MS is not waited for. One pass over the
+   * members: the link asks every few KB of lines it delivers.
+   */
+  backlogged(): boolean {
+    const now = this.clock.now();
+    let wait = false;
+    for (const member of this.members.values()) {
+      if ((member.peer.backlog?.() ?? 0) <= 0.5) {
+        if (this.crowded.size > 0) this.crowded.delete(member);
+        continue;
+      }
+      let since = this.crowded.get(member);
+      if (since === undefined) this.crowded.set(member, (since = now));
+      if (now - since < BACKLOG_GRACE_MS) wait = true;
+    }
+    return wait;
   }
 
   /** This hub's members (those the room has given a nick). */
@@ -366,6 +397,7 @@ export class Hub {
     member.joinTimer = undefined;
     this.members.delete(member.peer);
     this.byId.delete(member.id);
+    this.crowded.delete(member);
     this.claims.forget(member);
     const n = (this.perAddress.get(member.peer.address) ?? 1) - 1;
     if (n > 0) this.perAddress.set(member.peer.address, n);

@@ -144,6 +144,8 @@ export interface Messages {
   logLinkRefused(url: string, command: string, error: string): string;
   logLinkBack(url: string): string;
   logHubLost(hub: string, members: number): string;
+  /** Another server's roster came in more parts than this one holds (`max` members): let go. */
+  logRosterTooBig(hub: string, max: number): string;
   logSkipped(id: string, why: string): string;
   /** Why a stream entry was skipped, for logSkipped. */
   skipReason(why: SkipReason): string;
@@ -163,6 +165,8 @@ export interface Messages {
   bye: string;
   clientHelp: string;
   notConnected: string;
+  /** TCP: the server has not read what the client sent (a bound's worth): lines wait until it does. */
+  serverNotReading: string;
   linesLost(lines: number): string;
   lineTooLongHere(bytes: number, max: number): string;
   serverRestarted: string;
@@ -312,6 +316,8 @@ const en: Messages = {
   logLinkBack: (url) => `server: the link through Redis at ${url} is back`,
   logHubLost: (hub, members) =>
     `server: server ${hub} stopped answering; ${members === 1 ? "its 1 member is" : `its ${members} members are`} gone`,
+  logRosterTooBig: (hub, max) =>
+    `server: server ${hub} sent a roster of more than ${max} members: let go; its members are known from its news alone`,
   logSkipped: (id, why) => `server: skipped stream entry ${id}, not from a server of this room: ${why}`,
   skipReason: (why) => {
     switch (why.kind) {
@@ -357,6 +363,8 @@ const en: Messages = {
   bye: "bye",
   clientHelp: "exit, /quit, Ctrl+D or Ctrl+C leave",
   notConnected: "not connected: the line was not sent",
+  serverNotReading:
+    "the server is not reading what you send (1 MiB is waiting): your lines wait, and go once it reads again",
   linesLost: (lines) => (lines === 1 ? "1 line lost" : `${lines} lines lost`),
   lineTooLongHere: (bytes, max) =>
     `that line is ${bytes} bytes, over the limit of ${max}: it was not sent. Shorten it and press Enter`,
@@ -497,6 +505,8 @@ const zh: Messages = {
     `server: Redis（${url}）拒绝执行 ${command}：${error}；在 Redis 重新接受之前，连接中断`,
   logLinkBack: (url) => `server: 通过 Redis（${url}）的连接已恢复`,
   logHubLost: (hub, members) => `server: 服务器 ${hub} 没有响应；其 ${members} 名成员已离开`,
+  logRosterTooBig: (hub, max) =>
+    `server: 服务器 ${hub} 发来的成员名单超过 ${max} 人：已放弃；其成员只按它的进出消息记录`,
   logSkipped: (id, why) => `server: 跳过了不是来自本聊天室服务器的记录 ${id}：${why}`,
   skipReason: (why) => {
     switch (why.kind) {
@@ -541,6 +551,7 @@ const zh: Messages = {
   bye: "再见",
   clientHelp: "exit、/quit、Ctrl+D 或 Ctrl+C 退出",
   notConnected: "未连接：这一行没有发送",
+  serverNotReading: "服务器没有读取你发送的内容（已有 1 MiB 在等待）：你的消息先等着，服务器重新读取后再发送",
   linesLost: (lines) => `丢失了 ${lines} 行`,
   lineTooLongHere: (bytes, max) => `这一行有 ${bytes} 字节，超过上限 ${max}：没有发送。改短后再按回车`,
   serverRestarted: "服务器重启了：正在重新加入",

@@ -123,6 +123,8 @@ function linkLog(e: LinkEvent, url: string): string {
       return t.logLinkBack(url);
     case "hub-lost":
       return t.logHubLost(e.hub, e.members);
+    case "roster-too-big":
+      return t.logRosterTooBig(e.hub, e.max);
     case "skipped":
       return t.logSkipped(e.id, t.skipReason(e.why));
     case "message-dropped":

@@ -15,6 +15,11 @@ export interface Peer {
   send(line: OutLine): void;
   /** Write what is queued, then close. Never calls back into the hub synchronously. */
   close(): void;
+  /**
+   * How full its outgoing queue is: 0 to 1 of what it may hold before it is
+   * dropped as too slow to read. None for a transport without a queue (UDP).
+   */
+  backlog?(): number;
 }
 
 export interface Member {

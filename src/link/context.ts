@@ -44,6 +44,8 @@ export type LinkEvent =
   | { kind: "refused"; command: string; error: string }
   | { kind: "back" }
   | { kind: "hub-lost"; hub: string; members: number }
+  /** A hub's roster came in more parts than are held (`max` members): let go, its members known from its news. */
+  | { kind: "roster-too-big"; hub: string; max: number }
   | { kind: "skipped"; id: string; why: SkipReason }
   /** A message of stream entry `id` was not one (`sample`): dropped alone, the rest of the entry delivered. */
   | { kind: "message-dropped"; id: string; sample: string }

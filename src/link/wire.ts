@@ -209,15 +209,12 @@ function readMessage(m: unknown): LinkMessage | undefined {
     }
     case "roster": {
       if (!Array.isArray(m.members) || m.members.length > ROSTER_PART || typeof m.more !== "boolean") return undefined;
-      const members: [string, string][] = [];
       for (const pair of m.members) {
         if (!Array.isArray(pair) || pair.length !== 2) return undefined;
-        const id = memberId(pair[0]);
-        const n = nick(pair[1]);
-        if (id === undefined || n === undefined) return undefined;
-        members.push([id, n]);
+        if (memberId(pair[0]) === undefined || nick(pair[1]) === undefined) return undefined;
       }
-      return { k: "roster", members, more: m.more };
+      // Each pair checked is kept as it was read (two strings): no copy of a big roster.
+      return { k: "roster", members: m.members as [string, string][], more: m.more };
     }
     default:
       return undefined;

@@ -217,7 +217,7 @@ export async function connectUdp(
 
   return {
     send(line) {
-      if (closed) return;
+      if (closed) return false;
       sentLines++;
       recent.push({ seq: sentLines, line, at: Date.now() });
       if (recent.length > KEEP_LINES) recent.shift();
@@ -226,6 +226,7 @@ export async function connectUdp(
         confirmTimer = undefined;
         ping();
       }, options.confirmMs ?? 200);
+      return true;
     },
     close() {
       if (closed) return;

@@ -189,6 +189,27 @@ describe("Hub in a room spread over hubs", () => {
     expect(b.got.at(-1)).toBe("*** zoe is now guest3");
   });
 
+  test("is backlogged while a member's queue is over half full, and stops waiting for one that stays so over a second", () => {
+    const { hub, join, clock } = linked();
+    const a = join() as FakePeer & { backlog?: () => number };
+    const b = join() as FakePeer & { backlog?: () => number };
+    expect(hub.backlogged()).toBe(false); // peers without a queue (as over UDP)
+    let fill = 0.4;
+    a.backlog = () => fill;
+    b.backlog = () => 0;
+    expect(hub.backlogged()).toBe(false);
+    fill = 0.6;
+    expect(hub.backlogged()).toBe(true);
+    clock.advance(999);
+    expect(hub.backlogged()).toBe(true);
+    clock.advance(1);
+    expect(hub.backlogged()).toBe(false); // not keeping up: not waited for
+    fill = 0.2; // it caught up: waited for again next time
+    expect(hub.backlogged()).toBe(false);
+    fill = 0.9;
+    expect(hub.backlogged()).toBe(true);
+  });
+
   test("a nick lost that the member no longer holds costs it nothing", () => {
     const { hub, room, join } = linked();
     const a = join("zoe");

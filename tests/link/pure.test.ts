@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { MESSAGES } from "../../src/i18n.ts";
-import { Roster } from "../../src/link/roster.ts";
+import { MAX_ROSTER_HELD, Roster } from "../../src/link/roster.ts";
 import { Inbox, Outbox } from "../../src/link/sequence.ts";
 import {
   decodeEntry,
@@ -228,5 +228,42 @@ describe("the roster of the other hubs", () => {
     const change = r.rosterPart("h1", [["3", "carol"]], false);
     expect(change).toEqual({ joined: ["carol"], left: ["alice"] });
     expect(r.nicks().sort()).toEqual(["carol", "robert"]);
+  });
+
+  test("holds at most 65,536 members in parts; past it, that roster is let go up to its last part, and the hub's members stay as they were", () => {
+    const r = new Roster();
+    r.set("h1", "0", "alice");
+    const part = (from: number) =>
+      Array.from({ length: 2048 }, (_, i): [string, string] => [`${from + i}`, `g${from + i}`]);
+    for (let p = 0; p < 32; p++) expect(r.rosterPart("h1", part(p * 2048 + 1), true)).toBeUndefined();
+    expect(r.heldInParts).toBe(MAX_ROSTER_HELD);
+    expect(r.rosterPart("h1", part(32 * 2048 + 1), true)).toBe("too big");
+    expect(r.heldInParts).toBe(0);
+    // The rest of that roster is skipped, its last part too: nobody is taken for gone.
+    expect(r.rosterPart("h1", part(33 * 2048 + 1), true)).toBeUndefined();
+    expect(r.heldInParts).toBe(0);
+    expect(r.rosterPart("h1", [], false)).toBeUndefined();
+    expect(r.nicks()).toEqual(["alice"]);
+    // The next roster is taken again.
+    expect(
+      r.rosterPart(
+        "h1",
+        [
+          ["0", "alice"],
+          ["1", "bob"],
+        ],
+        false,
+      ),
+    ).toEqual({ joined: ["bob"], left: [] });
+  });
+
+  test("the bound is for all hubs together, and a hub gone lets go of what it held", () => {
+    const r = new Roster();
+    const big = Array.from({ length: 40_000 }, (_, i): [string, string] => [`${i}`, `g${i}`]);
+    expect(r.rosterPart("h1", big, true)).toBeUndefined();
+    expect(r.rosterPart("h2", big, true)).toBe("too big");
+    r.dropHub("h1");
+    expect(r.heldInParts).toBe(0);
+    expect(r.rosterPart("h3", big, true)).toBeUndefined();
   });
 });

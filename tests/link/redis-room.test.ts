@@ -30,6 +30,9 @@ class StandInHub implements LinkedHub {
   present(id: string): boolean {
     return !this.left.has(id);
   }
+  backlogged(): boolean {
+    return false;
+  }
   nickLost(id: string): void {
     this.lost.push(id);
   }
