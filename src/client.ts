@@ -124,7 +124,8 @@ let maxLineBytes = MAX_LINE_BYTES;
 // ---------------------------------------------------------------------------
 
 interface Link {
-  send(line: string): void;
+  /** False when the line was not sent: the server has not read what was sent before it (TCP). */
+  send(line: string): boolean | void;
   /** Say goodbye with this line (`/quit [REASON]`) and close. */
   quit(line: string): void;
   close(): void;
@@ -132,6 +133,8 @@ interface Link {
   unconfirmed?(): string[];
 }
 
+/** Readline, once it reads the person's input. */
+let rl: ReturnType<typeof createInterface> | undefined;
 /** The connection in use; undefined while (re)connecting. */
 let link: Link | undefined;
 /** Bumped for every new connection: events of an older one are ignored. */
@@ -168,6 +171,9 @@ async function open(): Promise<Link> {
     },
     lost(lines) {
       if (id === session) notice(t.linesLost(lines));
+    },
+    drained() {
+      if (id === session) drained();
     },
   };
 
@@ -210,6 +216,8 @@ async function open(): Promise<Link> {
     serverGone();
     return result;
   }
+  // Lines that waited for the last connection's server to read: they go on this one.
+  if (waiting.length > 0 && link === result) drained();
   if (resend && link === result) {
     const { lines, until } = resend;
     resend = undefined;
@@ -239,9 +247,7 @@ function received(text: string): void {
     case "renamed":
       if (nick !== undefined && nickKey(meaning.from) === nickKey(nick)) nick = wantedNick = meaning.to;
       break;
-    case "challenge":
-      // Over UDP: the server restarted and no longer knows us. Join again.
-      return serverGone("restarted");
+    // A UDP challenge never comes here: the transport decides whether the server forgot us.
   }
   const limit = lineLimitOf(text);
   if (limit !== undefined) maxLineBytes = limit;
@@ -312,7 +318,7 @@ async function inputEnded(): Promise<void> {
   if (current) {
     const token = `bye-${crypto.randomUUID().slice(0, 8)}`;
     const answered = new Promise<void>((resolve) => (lastPing = { token, answered: resolve }));
-    current.send(`/ping ${token}`);
+    send(`/ping ${token}`); // behind any line still waiting for the server to read
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([answered, new Promise((resolve) => (timer = setTimeout(resolve, LAST_ANSWERS_MS)))]);
     clearTimeout(timer);
@@ -323,6 +329,32 @@ async function inputEnded(): Promise<void> {
 // ---------------------------------------------------------------------------
 // What you type
 // ---------------------------------------------------------------------------
+
+/**
+ * Lines waiting for the server to read what was sent before them (TCP: it has
+ * not read the last MiB). Meanwhile the client reads no more of its own input,
+ * so what waits is at most what was already read; its person is told once.
+ */
+const waiting: string[] = [];
+
+/** Sends a line now, or (the server is not reading) once it reads again, in order. */
+function send(line: string): void {
+  if (waiting.length === 0 && link?.send(line) !== false) return;
+  if (waiting.length === 0) {
+    problem(t.serverNotReading);
+    rl?.pause();
+  }
+  waiting.push(line);
+}
+
+/** The server has read what waited in the connection: the lines that waited here go on. */
+function drained(): void {
+  while (waiting.length > 0) {
+    if (!link || link.send(waiting[0]!) === false) return;
+    waiting.shift();
+  }
+  rl?.resume();
+}
 
 function typed(line: string): void {
   if (leaving) return;
@@ -341,7 +373,7 @@ function typed(line: string): void {
   }
   if (!link) return problem(t.notConnected);
 
-  link.send(line);
+  send(line);
   switch (command.kind) {
     case "say":
       return show(renderOwn(c, now(), "chat", nick ?? wantedNick ?? "?", command.text));
@@ -379,7 +411,7 @@ try {
   process.exit(1);
 }
 
-const rl = createInterface({ input: process.stdin, output: out, prompt: "> ", terminal: screen.interactive });
+rl = createInterface({ input: process.stdin, output: out, prompt: "> ", terminal: screen.interactive });
 screen.attach(rl);
 rl.on("line", typed);
 rl.on("SIGINT", () => leave()); // Ctrl+C

@@ -16,7 +16,7 @@
  * worded by the catalogue (src/i18n.ts). A member's lines keep their order: a
  * line waits for its flood gate, and for the room's answer to a nick claim.
  */
-import { format, OutLine, parseCommand, sanitize, type Frame, type LineFrame } from "./protocol.ts";
+import { format, nickKey, OutLine, parseCommand, sanitize, type Frame, type LineFrame } from "./protocol.ts";
 import { MESSAGES, wordNotice, type Lang, type Messages } from "./i18n.ts";
 import { localRoom, type MemberRef, type Notice, type Room, type RoomMessage } from "./room.ts";
 import type { Clock } from "./hub/clock.ts";
@@ -29,12 +29,22 @@ import { Summariser } from "./hub/summary.ts";
 
 let hubCount = 0;
 
+/**
+ * A member whose outgoing queue stays over half full longer than this is not
+ * waited for by the link (`backlogged`): it is not keeping up, and the room must
+ * not wait for it. One that keeps up drains half its queue in milliseconds.
+ */
+const BACKLOG_GRACE_MS = 1000;
+
 export class Hub {
   /** The room's language: every notice, and the UDP newcomer's hint. */
   readonly lang: Lang;
   /** Everything the room says, in its language (src/i18n.ts). */
   readonly messages: Messages;
   private readonly members = new Map<Peer, Member>();
+  private readonly byId = new Map<string, Member>();
+  /** Members found with their queue over half full, and since when (`backlogged`). */
+  private readonly crowded = new Map<Member, number>();
   private readonly perAddress = new Map<string, number>();
   private readonly hubId = ++hubCount;
   private nextMember = 1;
@@ -92,6 +102,33 @@ export class Hub {
     return this.roster().map((m) => m.nick);
   }
 
+  /** Is member `id` still here? */
+  present(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  /**
+   * Is a member's outgoing queue over half full? The link then waits before it
+   * reads more from the other hubs (src/link/reader.ts), so that a catch-up
+   * after an outage never gets a member dropped as too slow. A member over half
+   * full for longer than BACKLOG_GRACE_MS is not waited for. One pass over the
+   * members: the link asks every few KB of lines it delivers.
+   */
+  backlogged(): boolean {
+    const now = this.clock.now();
+    let wait = false;
+    for (const member of this.members.values()) {
+      if ((member.peer.backlog?.() ?? 0) <= 0.5) {
+        if (this.crowded.size > 0) this.crowded.delete(member);
+        continue;
+      }
+      let since = this.crowded.get(member);
+      if (since === undefined) this.crowded.set(member, (since = now));
+      if (now - since < BACKLOG_GRACE_MS) wait = true;
+    }
+    return wait;
+  }
+
   /** This hub's members (those the room has given a nick). */
   roster(): MemberRef[] {
     const out: MemberRef[] = [];
@@ -124,6 +161,7 @@ export class Hub {
       joinTimer: undefined,
       claiming: undefined,
       awaitingNick: [],
+      lostNick: undefined,
       flood: new FloodGate(this.settings.flood, this.clock, t, {
         pass: (frame) => this.handle(member, frame),
         tell: (text) => this.tell(member, text),
@@ -132,6 +170,7 @@ export class Hub {
       }),
     };
     this.members.set(peer, member);
+    this.byId.set(member.id, member);
     // A guest nick first: the whole room's, so the room may take a moment to grant it.
     this.claims.takeGuest(member, () => {
       this.log(t.logJoin(peer.label, member.nick));
@@ -175,17 +214,15 @@ export class Hub {
   leave(peer: Peer, reason = ""): void {
     const member = this.members.get(peer);
     if (!member) return;
-    // Lines it sent that flood control (or a nick claim) was still holding were
-    // accepted: deliver them first. Whatever the room answers a claim now comes too late.
+    // Whatever the room answers a pending nick claim now comes too late.
     this.claims.unclaim(member);
-    member.flood.releaseAll();
-    for (const frame of member.awaitingNick.splice(0)) {
-      if (this.members.has(peer)) this.handle(member, frame);
-    }
-    if (!this.members.has(peer)) return; // a delayed /quit already took it out
+    const dropped = this.dropWaiting(member);
+    if (!this.members.has(peer)) return; // a /quit among its last lines already took it out
+    if (dropped > 0) this.log(this.messages.logDroppedOnLeave(peer.label, member.nick, dropped));
     const roomSize = this.roomSize();
     this.remove(member);
-    if (!member.nick) return; // never welcomed: nobody, here or elsewhere, knew of it
+    // Never welcomed (its guest nick was not granted yet): nobody, here or elsewhere, knew of it.
+    if (!member.nick) return;
     this.room.release(member);
     this.log(this.messages.logLeave(peer.label, member.nick, reason));
     // Nobody heard it come (it left within the join hold): nobody hears it go.
@@ -202,7 +239,8 @@ export class Hub {
     const roomSize = this.roomSize();
     for (const member of leaving) {
       this.claims.unclaim(member);
-      member.flood.releaseAll();
+      const dropped = member.flood.drop() + member.awaitingNick.splice(0).length;
+      if (dropped > 0) this.log(this.messages.logDroppedOnLeave(member.peer.label, member.nick, dropped));
       this.remove(member);
       member.peer.send(bye);
       member.peer.close();
@@ -236,11 +274,17 @@ export class Hub {
   /**
    * The room could not keep this member's nick: a member of another hub holds
    * it (both were granted it while the link between them was down). It becomes
-   * a guest again, and is told why.
+   * a guest again, and is told why. If the member has since left that nick,
+   * nothing is lost; if a claim of its is pending, this waits for its answer
+   * (the member keeps `nick` only if that claim is refused).
    */
-  nickLost(id: string): void {
-    const member = [...this.members.values()].find((m) => m.id === id);
-    if (!member || !member.nick || member.claiming !== undefined) return;
+  nickLost(id: string, nick: string): void {
+    const member = this.byId.get(id);
+    if (!member || !member.nick || nickKey(member.nick) !== nickKey(nick)) return;
+    if (member.claiming !== undefined) {
+      member.lostNick = nick;
+      return;
+    }
     const old = member.nick;
     this.tell(member, format.error(this.messages.nickLost(old)));
     this.claims.takeGuest(member, () => {
@@ -250,6 +294,27 @@ export class Hub {
   }
 
   // -------------------------------------------------------------------------
+
+  /**
+   * The member is leaving: its lines still waiting (for flood control, or for
+   * the answer to a nick claim) are not all let through at once. Flood control
+   * holds to the end: those its tokens allow now go, oldest first, the rest are
+   * dropped. A member without a nick yet (the room had not granted its guest
+   * nick: a client gone at once, such as `printf 'hi\n' | nc -q0`) was never
+   * welcomed and never in the room: its lines go nowhere. Returns how many were
+   * dropped.
+   */
+  private dropWaiting(member: Member): number {
+    let dropped = 0;
+    for (const frame of member.awaitingNick.splice(0)) {
+      if (!this.members.has(member.peer)) return dropped; // it was a /quit
+      // Once one is dropped, so are the lines after it (a line after a /nick waits for its answer).
+      const passed =
+        dropped === 0 && member.nick !== "" && member.claiming === undefined && member.flood.passNow(frame);
+      if (!passed) dropped++;
+    }
+    return dropped + member.flood.drop();
+  }
 
   /** A line the member's flood gate let through: cleaned, parsed, and done. */
   private handle(member: Member, frame: LineFrame): void {
@@ -287,6 +352,10 @@ export class Hub {
 
   /** The claim is answered: the lines that waited for it go on, in order. */
   private nickSettled(member: Member): void {
+    // A nick lost while the claim was pending, that the member still holds, goes first.
+    const lost = member.lostNick;
+    member.lostNick = undefined;
+    if (lost !== undefined) this.nickLost(member.id, lost);
     const waiting = member.awaitingNick;
     member.awaitingNick = [];
     for (const frame of waiting) this.receive(member.peer, frame);
@@ -327,6 +396,8 @@ export class Hub {
     if (member.joinTimer !== undefined) this.clock.clearTimeout(member.joinTimer);
     member.joinTimer = undefined;
     this.members.delete(member.peer);
+    this.byId.delete(member.id);
+    this.crowded.delete(member);
     this.claims.forget(member);
     const n = (this.perAddress.get(member.peer.address) ?? 1) - 1;
     if (n > 0) this.perAddress.set(member.peer.address, n);

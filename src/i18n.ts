@@ -110,6 +110,8 @@ export interface Messages {
   // The link between hubs (bun src/server.ts --redis).
   nickLost(nick: string): string;
   linkDown: string;
+  /** The link is down because Redis refuses what it is sent (it answers, with an error). */
+  linkRefused: string;
   linkBack: string;
   linkDropped(lines: number): string;
   linkMissing(batches: number): string;
@@ -134,13 +136,21 @@ export interface Messages {
   logJoin(label: string, nick: string): string;
   logLeave(label: string, nick: string, reason: string): string;
   logRename(label: string, from: string, to: string): string;
+  /** A member left with lines still waiting their turn (flood control, a nick claim): dropped. `nick` may be "". */
+  logDroppedOnLeave(label: string, nick: string, lines: number): string;
   linked(url: string, hub: string): string;
   logLinkDown(url: string): string;
+  /** Redis answered `command` with `error`: the link is down until it takes it again. */
+  logLinkRefused(url: string, command: string, error: string): string;
   logLinkBack(url: string): string;
   logHubLost(hub: string, members: number): string;
+  /** Another server's roster came in more parts than this one holds (`max` members): let go. */
+  logRosterTooBig(hub: string, max: number): string;
   logSkipped(id: string, why: string): string;
   /** Why a stream entry was skipped, for logSkipped. */
   skipReason(why: SkipReason): string;
+  /** A message of a stream entry was not one: dropped alone, the rest of the entry delivered. */
+  logMessageDropped(id: string, sample: string): string;
   logSkipsUnlogged(after: number): string;
   redisUnreachable(url: string, why: string): string;
   redisWhy: { refused: string; closed: string; timeout: string; badUrl: string };
@@ -155,6 +165,8 @@ export interface Messages {
   bye: string;
   clientHelp: string;
   notConnected: string;
+  /** TCP: the server has not read what the client sent (a bound's worth): lines wait until it does. */
+  serverNotReading: string;
   linesLost(lines: number): string;
   lineTooLongHere(bytes: number, max: number): string;
   serverRestarted: string;
@@ -272,6 +284,8 @@ const en: Messages = {
     `while the link between the servers was down, someone on another server took the nickname ${nick} too, and kept it: you are a guest again (/nick to choose another)`,
   linkDown:
     "the link to the other servers of this room is down: you can still talk with those on this server; lines are passed on when it is back",
+  linkRefused:
+    "the link to the other servers of this room is broken: Redis refuses what this server sends; you can still talk with those on this server; lines are passed on when it is repaired",
   linkBack: "the link to the other servers of this room is back",
   linkDropped: (lines) =>
     `the link was down too long: ${lines} lines sent on this server did not reach the other servers`,
@@ -291,13 +305,19 @@ const en: Messages = {
   logJoin: (label, nick) => `server: ${label} joined as ${nick}`,
   logLeave: (label, nick, reason) => `server: ${label} (${nick}) left${reason ? `: ${reason}` : ""}`,
   logRename: (label, from, to) => `server: ${label} renamed ${from} -> ${to}`,
+  logDroppedOnLeave: (label, nick, lines) =>
+    `server: ${label}${nick ? ` (${nick})` : ""} left; ${lines === 1 ? "1 line waiting its turn was" : `${lines} lines waiting their turn were`} dropped`,
   linked: (url, hub) =>
     `server: linked through Redis at ${url}: one room with every server linked there (this server is ${hub})`,
   logLinkDown: (url) =>
     `server: the link through Redis at ${url} is down; this server's room carries on, and lines are held for the others`,
+  logLinkRefused: (url, command, error) =>
+    `server: Redis at ${url} refuses ${command}: ${error}; the link is down until Redis takes it again`,
   logLinkBack: (url) => `server: the link through Redis at ${url} is back`,
   logHubLost: (hub, members) =>
     `server: server ${hub} stopped answering; ${members === 1 ? "its 1 member is" : `its ${members} members are`} gone`,
+  logRosterTooBig: (hub, max) =>
+    `server: server ${hub} sent a roster of more than ${max} members: let go; its members are known from its news alone`,
   logSkipped: (id, why) => `server: skipped stream entry ${id}, not from a server of this room: ${why}`,
   skipReason: (why) => {
     switch (why.kind) {
@@ -319,12 +339,12 @@ const en: Messages = {
         return "messages are not a list";
       case "too-many":
         return `${why.messages} messages (at most ${why.max})`;
-      case "bad-message":
-        return `a message that is not one: ${why.sample}`;
     }
   },
+  logMessageDropped: (id, sample) =>
+    `server: dropped one message of stream entry ${id}, not one this kit sends (the rest was delivered): ${sample}`,
   logSkipsUnlogged: (after) =>
-    `server: ${after} stream entries skipped; further skipped entries are not logged, only counted`,
+    `server: ${after} stream entries or messages skipped; further ones are not logged, only counted`,
   redisUnreachable: (url, why) => `server: cannot reach Redis at ${url}: ${why}`,
   redisWhy: {
     refused: "connection refused (is redis-server running there?)",
@@ -343,6 +363,8 @@ const en: Messages = {
   bye: "bye",
   clientHelp: "exit, /quit, Ctrl+D or Ctrl+C leave",
   notConnected: "not connected: the line was not sent",
+  serverNotReading:
+    "the server is not reading what you send (1 MiB is waiting): your lines wait, and go once it reads again",
   linesLost: (lines) => (lines === 1 ? "1 line lost" : `${lines} lines lost`),
   lineTooLongHere: (bytes, max) =>
     `that line is ${bytes} bytes, over the limit of ${max}: it was not sent. Shorten it and press Enter`,
@@ -455,6 +477,8 @@ const zh: Messages = {
   nickLost: (nick) =>
     `服务器之间的连接中断期间，另一台服务器上也有人用了昵称 ${nick}，并保留了它：你重新成为访客（用 /nick 另选一个）`,
   linkDown: "与本聊天室其他服务器的连接中断了：你仍可以和本服务器上的人聊天；连接恢复后消息会继续传递",
+  linkRefused:
+    "与本聊天室其他服务器的连接出了故障：Redis 拒绝接收本服务器发出的内容；你仍可以和本服务器上的人聊天；修复后消息会继续传递",
   linkBack: "与本聊天室其他服务器的连接已恢复",
   linkDropped: (lines) => `连接中断太久：本服务器上发送的 ${lines} 行没有送到其他服务器`,
   linkMissing: (batches) => `来自其他服务器的部分消息在途中丢失（${batches} 批）：聊天记录可能不完整`,
@@ -472,11 +496,17 @@ const zh: Messages = {
   logJoin: (label, nick) => `server: ${label} 以 ${nick} 加入`,
   logLeave: (label, nick, reason) => `server: ${label}（${nick}）离开${reason ? `：${reason}` : ""}`,
   logRename: (label, from, to) => `server: ${label} 改名 ${from} -> ${to}`,
+  logDroppedOnLeave: (label, nick, lines) =>
+    `server: ${label}${nick ? `（${nick}）` : ""} 离开了；排队等待发送的 ${lines} 行已丢弃`,
   linked: (url, hub) =>
     `server: 已通过 Redis（${url}）连接：与连到那里的所有服务器共用一个聊天室（本服务器编号 ${hub}）`,
   logLinkDown: (url) => `server: 通过 Redis（${url}）的连接中断；本服务器的聊天室照常运行，发往其他服务器的消息先保存`,
+  logLinkRefused: (url, command, error) =>
+    `server: Redis（${url}）拒绝执行 ${command}：${error}；在 Redis 重新接受之前，连接中断`,
   logLinkBack: (url) => `server: 通过 Redis（${url}）的连接已恢复`,
   logHubLost: (hub, members) => `server: 服务器 ${hub} 没有响应；其 ${members} 名成员已离开`,
+  logRosterTooBig: (hub, max) =>
+    `server: 服务器 ${hub} 发来的成员名单超过 ${max} 人：已放弃；其成员只按它的进出消息记录`,
   logSkipped: (id, why) => `server: 跳过了不是来自本聊天室服务器的记录 ${id}：${why}`,
   skipReason: (why) => {
     switch (why.kind) {
@@ -498,11 +528,11 @@ const zh: Messages = {
         return "消息不是列表";
       case "too-many":
         return `${why.messages} 条消息（最多 ${why.max}）`;
-      case "bad-message":
-        return `有一条不是消息：${why.sample}`;
     }
   },
-  logSkipsUnlogged: (after) => `server: 已跳过 ${after} 条记录；之后跳过的记录不再逐条记录，只计数`,
+  logMessageDropped: (id, sample) =>
+    `server: 丢弃了记录 ${id} 中的一条消息，它不是本程序发送的格式（其余已送达）：${sample}`,
+  logSkipsUnlogged: (after) => `server: 已跳过 ${after} 条记录或消息；之后跳过的不再逐条记录，只计数`,
   redisUnreachable: (url, why) => `server: 无法连接 Redis（${url}）：${why}`,
   redisWhy: {
     refused: "连接被拒绝（那里运行着 redis-server 吗？）",
@@ -521,6 +551,7 @@ const zh: Messages = {
   bye: "再见",
   clientHelp: "exit、/quit、Ctrl+D 或 Ctrl+C 退出",
   notConnected: "未连接：这一行没有发送",
+  serverNotReading: "服务器没有读取你发送的内容（已有 1 MiB 在等待）：你的消息先等着，服务器重新读取后再发送",
   linesLost: (lines) => `丢失了 ${lines} 行`,
   lineTooLongHere: (bytes, max) => `这一行有 ${bytes} 字节，超过上限 ${max}：没有发送。改短后再按回车`,
   serverRestarted: "服务器重启了：正在重新加入",
@@ -621,6 +652,8 @@ export function wordNotice(notice: Notice, t: Messages): string {
       return t.left(notice.nick, t.reasonHubLost);
     case "link-down":
       return t.linkDown;
+    case "link-refused":
+      return t.linkRefused;
     case "link-back":
       return t.linkBack;
     case "link-dropped":

@@ -17,6 +17,8 @@ export type Notice =
   | { kind: "hub-lost"; nick: string }
   /** The link to the other hubs: lost, back, and what it could not carry. */
   | { kind: "link-down" }
+  /** Redis answers, but refuses what this hub sends or reads (a broken key, out of memory, read-only). */
+  | { kind: "link-refused" }
   | { kind: "link-back" }
   /** Lines sent here while the link was down, past what it could hold: they never reached the other hubs. */
   | { kind: "link-dropped"; lines: number }
@@ -33,5 +35,4 @@ export type SkipReason =
   | { kind: "too-long"; chars: number; max: number }
   | { kind: "not-json" }
   | { kind: "not-list" }
-  | { kind: "too-many"; messages: number; max: number }
-  | { kind: "bad-message"; sample: string };
+  | { kind: "too-many"; messages: number; max: number };

@@ -331,6 +331,25 @@ export function parseChallenge(line: string): string | undefined {
 }
 
 /**
+ * "You are already in the room": the server's answer to a `/join` from a member
+ * (over UDP: a join request sent again after its welcome was lost on the way, or
+ * from an address a vanished member used). Its fixed, machine-readable part is
+ * `!!! /join: `, the command it answers, before the sentence in the room's
+ * language (src/i18n.ts alreadyJoined): a client knows it by that part, in any
+ * language, never by the wording.
+ */
+const ALREADY_JOINED = "/join: ";
+
+export function alreadyJoinedLine(sentence: string): string {
+  return format.error(ALREADY_JOINED + sentence);
+}
+
+/** Is this line the server's "you are already in the room"? */
+export function isAlreadyJoined(line: string): boolean {
+  return line.startsWith(format.error(ALREADY_JOINED));
+}
+
+/**
  * The kit's UDP client says it is still there, and asks how many lines the server
  * has sent it, with `/ping hbN` (N: how many lines it has sent so far). The server
  * answers `*** pong hbN COUNT` itself, in the transport: COUNT is the number of

@@ -82,6 +82,18 @@ export interface LinkedHub {
   deliver(message: RoomMessage): void;
   /** This hub's members, to tell the other hubs after a reconnect. */
   roster(): MemberRef[];
-  /** Another hub's member holds this member's nick (claimed by both while the link was down): it must take another. */
-  nickLost(id: string): void;
+  /** Is member `id` still on this hub? (A nick granted to one that left meanwhile is not told to the others.) */
+  present(id: string): boolean;
+  /**
+   * Is a member's outgoing queue over half full (one that keeps up, for a
+   * while)? Then the room reads no more from the other hubs until it is not:
+   * a catch-up after an outage must not drop members as too slow.
+   */
+  backlogged(): boolean;
+  /**
+   * Another hub's member holds `nick`, which this member was granted for now
+   * (claimed by both while the link was down, or Redis answered late): if it
+   * still holds it, it must take another.
+   */
+  nickLost(id: string, nick: string): void;
 }

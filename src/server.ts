@@ -19,7 +19,7 @@ import { serveTcp } from "./transports/tcp.ts";
 import type { RunningServer } from "./transports/types.ts";
 import { serveUdp } from "./transports/udp.ts";
 import type { LinkEvent } from "./link/context.ts";
-import { LinkError } from "./link/reach.ts";
+import { LinkError, redactUrl } from "./link/reach.ts";
 import { RedisRoom } from "./link/redis-room.ts";
 
 interface ServerFlags extends Settings {
@@ -95,7 +95,7 @@ let link: RedisRoom | undefined;
 if (flags.redis !== undefined) {
   const url = typeof flags.redis === "string" ? flags.redis : process.env.REDIS_URL || DEFAULT_REDIS_URL;
   try {
-    link = await RedisRoom.connect(hub, { url, report: (e) => log(linkLog(e)) });
+    link = await RedisRoom.connect(hub, { url, report: (e) => log(linkLog(e, redactUrl(url))) });
   } catch (error) {
     if (!(error instanceof LinkError)) throw error;
     const why = {
@@ -112,32 +112,47 @@ if (flags.redis !== undefined) {
   log(t.linked(link.url, link.hubId));
 }
 
-function linkLog(e: LinkEvent): string {
+/** What the link reports, for the log; `url` is Redis's, its password hidden. */
+function linkLog(e: LinkEvent, url: string): string {
   switch (e.kind) {
     case "down":
-      return t.logLinkDown(link!.url);
+      return t.logLinkDown(url);
+    case "refused":
+      return t.logLinkRefused(url, e.command, e.error);
     case "back":
-      return t.logLinkBack(link!.url);
+      return t.logLinkBack(url);
     case "hub-lost":
       return t.logHubLost(e.hub, e.members);
+    case "roster-too-big":
+      return t.logRosterTooBig(e.hub, e.max);
     case "skipped":
       return t.logSkipped(e.id, t.skipReason(e.why));
+    case "message-dropped":
+      return t.logMessageDropped(e.id, e.sample);
     case "skips-unlogged":
       return t.logSkipsUnlogged(e.after);
   }
 }
 
+/**
+ * For tests only: how long a UDP stranger's token lives, in ms, instead of 60 s,
+ * so that its expiry is tested in seconds (docs/SECURITY.md, How this is
+ * tested). An environment variable, not an option: nobody running a server needs it.
+ */
+const tokenLife = Number(process.env.CHAT_UDP_TOKEN_LIFE_MS);
+const udpOptions = { timeoutMs: flags.udpTimeout, tokenLifeMs: tokenLife > 0 ? tokenLife : undefined, log };
+
 /** Listen on every transport asked for; with both, on one port number. */
 async function listen(): Promise<RunningServer[]> {
   const wantTcp = flags.tcp || !flags.udp;
   if (!flags.udp) return [serveTcp(hub, { ...flags, idleTimeoutMs: flags.idleTimeout, log })];
-  if (!wantTcp) return [await serveUdp(hub, { ...flags, timeoutMs: flags.udpTimeout, log })];
+  if (!wantTcp) return [await serveUdp(hub, { ...flags, ...udpOptions })];
   // Both: TCP and UDP ports are separate, so both can have one number. With port 0,
   // the UDP port of the number TCP was given may be taken: then try another.
   for (let attempt = 1; ; attempt++) {
     const tcp = serveTcp(hub, { ...flags, idleTimeoutMs: flags.idleTimeout, log });
     try {
-      return [tcp, await serveUdp(hub, { ...flags, port: tcp.port, timeoutMs: flags.udpTimeout, log })];
+      return [tcp, await serveUdp(hub, { ...flags, ...udpOptions, port: tcp.port })];
     } catch (error) {
       await tcp.stop(0);
       if (flags.port !== 0 || attempt >= 20) throw error;

@@ -4,7 +4,7 @@
  * Each is given the room as its commands see it, and the member who typed it.
  * A new command is a line in src/protocol.ts's parser and one entry here.
  */
-import { format, nickKey, utf8Length, type Command } from "../protocol.ts";
+import { alreadyJoinedLine, format, nickKey, utf8Length, type Command } from "../protocol.ts";
 import type { Messages } from "../i18n.ts";
 import type { RoomMessage } from "../room.ts";
 import type { Member } from "./member.ts";
@@ -64,7 +64,7 @@ const HANDLERS: Handlers = {
     member.peer.close();
   },
   ping: (room, member, c) => room.tell(member, format.notice(room.messages.pong(c.token))),
-  join: (room, member) => room.tell(member, format.error(room.messages.alreadyJoined)),
+  join: (room, member) => room.tell(member, alreadyJoinedLine(room.messages.alreadyJoined)),
   usage: (room, member, c) => room.tell(member, format.error(room.messages.usage(c.usage))),
   unknown: (room, member, c) => room.tell(member, format.error(room.messages.unknownCommand(c.name))),
 };

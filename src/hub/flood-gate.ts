@@ -5,6 +5,11 @@
  * notice when the episode ends (or every 10 s while it lasts): a notice per
  * refused line would be a flood of its own, back at the sender.
  *
+ * It holds to the end: lines still waiting when the member leaves are dropped
+ * (the hub counts them in the server's log), never let through at once. Else
+ * pasting 200 lines and hanging up would put 120 of them in the room in one
+ * instant, and a wave of reconnects would multiply that.
+ *
  * The gate knows nothing of the room: it is handed what to do with a line it
  * lets through, how to speak to its member, and whether lines may go on.
  */
@@ -86,9 +91,23 @@ export class FloodGate {
     this.schedule();
   }
 
-  /** Every delayed line handled now, oldest first, whatever the tokens (the member is leaving). */
-  releaseAll(): void {
-    this.release(Infinity);
+  /**
+   * A line handled now if a token allows it (and nothing waits before it);
+   * false, and nothing done, if it would have to wait. For the lines of a
+   * member that is leaving: what the rate allows goes, the rest is dropped.
+   */
+  passNow(frame: LineFrame): boolean {
+    if (!this.admit()) return false;
+    this.host.pass(frame);
+    return true;
+  }
+
+  /** The member is leaving: the lines still waiting are dropped, not sent. Returns how many. */
+  drop(): number {
+    const dropped = this.delayed.length;
+    this.delayed = [];
+    this.stop();
+    return dropped;
   }
 
   /** The member is gone: no more timers. */
@@ -160,7 +179,7 @@ export class FloodGate {
     const more = () => this.delayed.length > 0 && this.host.present() && !this.host.claiming();
     while (released < count && more()) {
       const frame = this.delayed.shift()!;
-      if (count !== Infinity) this.tokens -= 1;
+      this.tokens -= 1;
       released++;
       this.host.pass(frame);
     }

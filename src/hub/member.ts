@@ -15,6 +15,11 @@ export interface Peer {
   send(line: OutLine): void;
   /** Write what is queued, then close. Never calls back into the hub synchronously. */
   close(): void;
+  /**
+   * How full its outgoing queue is: 0 to 1 of what it may hold before it is
+   * dropped as too slow to read. None for a transport without a queue (UDP).
+   */
+  backlog?(): number;
 }
 
 export interface Member {
@@ -30,6 +35,8 @@ export interface Member {
   claiming: string | undefined;
   /** Lines that came while that claim was pending: they go on, in order, once it is answered. */
   awaitingNick: LineFrame[];
+  /** The room said another hub's member holds this nick, while a claim was pending: settled after it. */
+  lostNick: string | undefined;
   /** Its flood control: the lines it may send now, and those waiting their turn. */
   readonly flood: FloodGate;
 }

@@ -40,10 +40,16 @@ export const DEFAULT_TIMING: LinkTiming = {
 /** What happened to the link, for the server's log (which words it). */
 export type LinkEvent =
   | { kind: "down" }
+  /** Redis answered `command` with an error: the link is down until it takes it again. */
+  | { kind: "refused"; command: string; error: string }
   | { kind: "back" }
   | { kind: "hub-lost"; hub: string; members: number }
+  /** A hub's roster came in more parts than are held (`max` members): let go, its members known from its news. */
+  | { kind: "roster-too-big"; hub: string; max: number }
   | { kind: "skipped"; id: string; why: SkipReason }
-  /** After the first few skipped entries, once: the rest are only counted. */
+  /** A message of stream entry `id` was not one (`sample`): dropped alone, the rest of the entry delivered. */
+  | { kind: "message-dropped"; id: string; sample: string }
+  /** After the first few skipped entries and dropped messages, once: the rest are only counted. */
   | { kind: "skips-unlogged"; after: number };
 
 /**
@@ -69,12 +75,23 @@ export interface LinkCounts {
   duplicates: number;
   missingBatches: number;
   skipped: number;
+  /** Messages dropped alone from entries whose other messages were delivered. */
+  droppedMessages: number;
   droppedLines: number;
   hubsLost: number;
 }
 
 export function newCounts(): LinkCounts {
-  return { batchesSent: 0, batchesRead: 0, duplicates: 0, missingBatches: 0, skipped: 0, droppedLines: 0, hubsLost: 0 };
+  return {
+    batchesSent: 0,
+    batchesRead: 0,
+    duplicates: 0,
+    missingBatches: 0,
+    skipped: 0,
+    droppedMessages: 0,
+    droppedLines: 0,
+    hubsLost: 0,
+  };
 }
 
 export interface LinkContext {
@@ -93,6 +110,8 @@ export interface LinkContext {
   readonly closed: boolean;
   /** Tells the server's log. */
   report(event: LinkEvent): void;
+  /** Redis answered `command` with an error (src/link/health.ts isRefusal): the link is down until it takes it. */
+  refused(command: string, error: unknown): void;
   /** News about the link, for this hub's members. */
   tell(notice: Notice): void;
 }

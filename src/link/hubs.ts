@@ -6,7 +6,7 @@
  */
 import type { RedisClaims } from "./claims.ts";
 import type { LinkContext } from "./context.ts";
-import type { LinkHealth } from "./health.ts";
+import { isRefusal, type LinkHealth } from "./health.ts";
 import type { Roster } from "./roster.ts";
 
 export class HubHeartbeat {
@@ -27,7 +27,8 @@ export class HubHeartbeat {
   async beat(): Promise<void> {
     const { writer, keys, timing } = this.link;
     const w = writer.client;
-    w.send("SET", this.args()).catch(() => {});
+    // Refused (out of memory, a read-only replica): the link is down until Redis takes it again.
+    w.send("SET", this.args()).catch((error: unknown) => isRefusal(error) && this.link.refused("SET", error));
     // Only after a whole TTL of being up: a live hub that was cut off with us has had time to renew.
     const settled = performance.now() - this.health.upSince >= timing.hubTtlMs + timing.heartbeatMs;
     if (!this.health.isUp || !settled) return;

@@ -5,17 +5,26 @@
  * delivered, notices worded, the copy of the other hubs' members kept up.
  */
 import type { Notice } from "../notices.ts";
-import type { LinkContext } from "./context.ts";
-import { READ_BLOCK_MS, type LinkHealth } from "./health.ts";
-import type { Roster } from "./roster.ts";
+import type { LinkContext, LinkEvent } from "./context.ts";
+import { isRefusal, READ_BLOCK_MS, type LinkHealth } from "./health.ts";
+import { MAX_ROSTER_HELD, type Roster } from "./roster.ts";
 import { Inbox } from "./sequence.ts";
 import { decodeEntry, entryHub, type Batch } from "./wire.ts";
 
 /** Lines delivered from the stream before the reader yields to the event loop (and the transports write). */
 const LINES_PER_TURN = 512;
+/**
+ * Characters of lines delivered between two looks at the members' queues: well
+ * under half of a member's queue (--max-queue-bytes, 256 KiB by default), so
+ * that waiting at half full leaves room for what came since. (A server told to
+ * keep queues under 32 KiB has less room than that.)
+ */
+const LOOK_EVERY_CHARS = 16 * 1024;
+/** While members' queues are over half full, how often to look again. */
+const BACKLOG_WAIT_MS = 5;
 /** Entries asked for per read. */
 const READ_COUNT = 64;
-/** Skipped stream entries told to the log one by one; the rest are only counted (stats.skipped). */
+/** Skipped stream entries and dropped messages told to the log one by one; the rest are only counted (stats). */
 const SKIPS_LOGGED = 10;
 
 /** Waits one turn of the event loop: what was queued for the sockets gets written. */
@@ -24,6 +33,10 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class StreamReader {
   private readonly inbox = new Inbox();
   private lastReadId = "0-0";
+  /** Skips and drops told to the log so far. */
+  private logged = 0;
+  /** Characters of lines delivered since the members' queues were last looked at. */
+  private sinceLook = 0;
 
   constructor(
     private readonly link: LinkContext,
@@ -41,24 +54,32 @@ export class StreamReader {
 
   /** Reads until the link is closed. */
   async run(): Promise<void> {
-    const { reader, keys, timing } = this.link;
+    const { reader, keys } = this.link;
+    /** Reads refused in a row: the wait before the next one doubles. */
+    let refusals = 0;
     while (!this.link.closed) {
       if (!reader.connected) {
         await reader.whenUp();
         continue;
       }
+      await this.roomToDeliver(); // no more from the stream while members' queues are full
+      if (this.link.closed) break;
       let reply: unknown;
       this.health.readStarted();
       try {
         const wait = ["COUNT", String(READ_COUNT), "BLOCK", String(READ_BLOCK_MS)];
         reply = await reader.client.send("XREAD", [...wait, "STREAMS", keys.stream, this.lastReadId]);
-      } catch {
+      } catch (error) {
         this.health.readEnded();
-        // A refused command, not a break: try again shortly.
-        if (!this.link.closed && reader.connected) await Bun.sleep(timing.retryMs);
+        // Refused (the stream key broken, say): the link is down until a read is answered,
+        // tried again with backoff. A broken connection is waited for at the loop's top.
+        if (isRefusal(error)) this.health.refused("XREAD", error);
+        if (!this.link.closed && reader.connected) await Bun.sleep(this.health.readBackoff(refusals++));
         continue;
       }
+      refusals = 0;
       this.health.readEnded();
+      this.health.readAnswered();
       // Down: what was read waits until the members have been told the link is back
       // (the news of the outage comes before the talk that was held by it).
       if (reply && !this.health.isUp) await this.health.whenUp();
@@ -71,17 +92,20 @@ export class StreamReader {
     const entries = (reply as Record<string, unknown>)[this.link.keys.stream];
     if (!Array.isArray(entries)) return;
     let delivered = 0;
-    let missing = 0;
     for (const entry of entries) {
       if (!Array.isArray(entry) || typeof entry[0] !== "string" || !/^\d+-\d+$/.test(entry[0])) continue;
       this.lastReadId = entry[0];
       if (entryHub(entry[1]) === hubId) continue; // ours: delivered here when it was said
       const decoded = decodeEntry(entry[1]);
       if (!decoded.ok) {
-        const n = ++counts.skipped;
-        if (n <= SKIPS_LOGGED) this.link.report({ kind: "skipped", id: entry[0], why: decoded.why });
-        if (n === SKIPS_LOGGED) this.link.report({ kind: "skips-unlogged", after: SKIPS_LOGGED });
+        counts.skipped++;
+        this.log({ kind: "skipped", id: entry[0], why: decoded.why });
         continue;
+      }
+      // A message that is not one is dropped alone; the rest of its batch goes on.
+      for (const sample of decoded.dropped) {
+        counts.droppedMessages++;
+        this.log({ kind: "message-dropped", id: entry[0], sample });
       }
       const batch = decoded.batch;
       const { fresh, missing: lost } = this.inbox.accept(batch.hub, batch.seq);
@@ -90,29 +114,53 @@ export class StreamReader {
         continue;
       }
       counts.batchesRead++;
-      missing += lost;
-      delivered += this.apply(batch);
+      // Batches of that hub's never came: said here, where the gap is, before what follows it.
+      if (lost > 0) {
+        counts.missingBatches += lost;
+        this.link.tell({ kind: "link-missing", batches: lost });
+      }
+      delivered += await this.apply(batch);
+      if (this.link.closed) return;
       if (delivered >= LINES_PER_TURN) {
         delivered = 0;
         await nextTurn();
         if (this.link.closed) return;
       }
     }
-    if (missing > 0) {
-      counts.missingBatches += missing;
-      this.link.tell({ kind: "link-missing", batches: missing });
-    }
+  }
+
+  /**
+   * Waits while members' queues are over half full (src/room.ts LinkedHub.backlogged):
+   * what is read from the stream is pushed into them no faster than they are
+   * written, so a catch-up after an outage never gets a member dropped as too
+   * slow. Asked before each read, and every LOOK_EVERY_CHARS of lines delivered.
+   */
+  private async roomToDeliver(): Promise<void> {
+    this.sinceLook = 0;
+    while (!this.link.closed && this.link.hub.backlogged()) await Bun.sleep(BACKLOG_WAIT_MS);
+  }
+
+  /** Tells the log of a skipped entry or a dropped message: the first few, then only that the rest are counted. */
+  private log(event: LinkEvent): void {
+    const n = ++this.logged;
+    if (n <= SKIPS_LOGGED) this.link.report(event);
+    if (n === SKIPS_LOGGED) this.link.report({ kind: "skips-unlogged", after: SKIPS_LOGGED });
   }
 
   /** What another hub's batch says, done here. Returns how many lines it delivered. */
-  private apply(batch: Batch): number {
+  private async apply(batch: Batch): Promise<number> {
     const { hub, hubId } = this.link;
     const tell = (notice: Notice) => this.link.tell(notice);
     let lines = 0;
     for (const m of batch.messages) {
+      if (this.sinceLook >= LOOK_EVERY_CHARS) {
+        await this.roomToDeliver();
+        if (this.link.closed) return lines;
+      }
       switch (m.k) {
         case "line":
           hub.deliver({ text: m.text });
+          this.sinceLook += m.text.length + 1;
           lines++;
           break;
         case "private":
@@ -139,6 +187,10 @@ export class StreamReader {
         case "roster": {
           // News that was lost on the way (a gap, or the hub was taken for gone): said now.
           const change = this.roster.rosterPart(batch.hub, m.members, m.more);
+          if (change === "too big") {
+            this.log({ kind: "roster-too-big", hub: batch.hub, max: MAX_ROSTER_HELD });
+            break;
+          }
           for (const nick of change?.joined ?? []) tell({ kind: "joined", nick });
           for (const nick of change?.left ?? []) tell({ kind: "left", nick, reason: "" });
           break;

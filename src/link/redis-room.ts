@@ -24,7 +24,7 @@ import type { Notice } from "../notices.ts";
 import type { LinkedHub, MemberRef, Room, RoomMessage } from "../room.ts";
 import { RedisClaims } from "./claims.ts";
 import { DEFAULT_TIMING, linkKeys, newCounts, type LinkContext, type LinkEvent, type LinkTiming } from "./context.ts";
-import { LinkHealth } from "./health.ts";
+import { isRefusal, LinkHealth } from "./health.ts";
 import { HubHeartbeat } from "./hubs.ts";
 import { LinkError, redactUrl, whyUnreachable } from "./reach.ts";
 import { StreamReader } from "./reader.ts";
@@ -86,11 +86,16 @@ export class RedisRoom implements Room {
         return room.closed;
       },
       report: (event) => report(event),
+      refused: (command, error) => this.health.refused(command, error),
       tell: (notice: Notice) => hub.deliver({ text: "", notice }),
     };
-    this.health = new LinkHealth(this.link, () => {
-      if (!this.registering) void this.register().catch(() => {});
-    });
+    this.health = new LinkHealth(
+      this.link,
+      () => {
+        if (!this.registering) void this.register().catch(() => {});
+      },
+      () => this.sender.stall(),
+    );
     this.sender = new LinkSender(this.link, options.maxBufferChars ?? 8 * 1024 * 1024);
     this.stream = new StreamReader(this.link, this.health, this.roster);
     this.claims = new RedisClaims(this.link, this.health, this.roster, (m) => this.sender.queue(m));
@@ -235,13 +240,22 @@ export class RedisRoom implements Room {
   private async register(): Promise<void> {
     this.registering = true;
     try {
-      const members = this.hub.roster();
+      // Claims and releases made from here on go to Redis, after this SYNC (claims.ts).
       const [, lost] = await Promise.all([
-        this.link.writer.client.send("SET", this.hubs.args()),
-        this.claims.sync(members),
+        this.link.writer.client.send("SET", this.hubs.args()).catch((error: unknown) => {
+          if (isRefusal(error)) this.health.refused("SET", error);
+          throw error;
+        }),
+        this.claims.sync(this.hub.roster()),
       ]);
       if (this.closed) return;
-      for (const m of rosterMessages(members.filter((m) => m.nick))) this.sender.queue(m);
+      // After a refusal, Redis must take a batch again before the link is up: what
+      // it refused goes first, then everything held (sender.ts).
+      await this.sender.probe();
+      if (this.closed || this.health.readsRefused) return;
+      // The roster as it is now, not as it was when the SYNC was sent: a member
+      // who left meanwhile must not be announced to the others again.
+      for (const m of rosterMessages(this.hub.roster())) this.sender.queue(m);
       if (this.health.up()) {
         this.link.report({ kind: "back" });
         this.link.tell({ kind: "link-back" });
@@ -249,11 +263,12 @@ export class RedisRoom implements Room {
         if (dropped > 0) this.link.tell({ kind: "link-dropped", lines: dropped });
       }
       // Nicks another hub took while the link was down: those members get another.
-      for (const id of Array.isArray(lost) ? lost : []) if (typeof id === "string") this.hub.nickLost(id);
+      for (const { id, nick } of lost) this.hub.nickLost(id, nick);
       this.sender.pump();
       // Now what the reader took while the link was down (the others' talk meanwhile) is delivered.
       this.health.wake();
     } finally {
+      this.claims.synced();
       this.registering = false;
     }
   }

@@ -9,6 +9,18 @@
  */
 import { nickKey } from "../protocol.ts";
 
+/**
+ * Members held in roster parts (`more: true`) waiting for their last part, all
+ * hubs together, at most: 32 parts of 2,048 (src/link/wire.ts ROSTER_PART).
+ * Anything that can write to Redis can send parts and never the last; past
+ * this, the parts of the hub whose part overflows are let go, and so is the
+ * rest of that roster (up to its last part): that hub's members are then known
+ * from its `member` and `gone` news alone. A roster's parts come one after the
+ * other, in one batch or the next, so a real hub's roster is never in doubt
+ * below this (a server of more than 65,536 members would be).
+ */
+export const MAX_ROSTER_HELD = 65_536;
+
 export interface RemoteMember {
   hub: string;
   id: string;
@@ -25,8 +37,11 @@ export class Roster {
   private hubs = new Map<string, Map<string, string>>();
   /** nick key -> the member holding it */
   private byKey = new Map<string, RemoteMember>();
-  /** Roster parts received, per hub, until the last one. */
+  /** Roster parts received, per hub, until the last one; and how many members they hold, all hubs. */
   private parts = new Map<string, [string, string][]>();
+  private held = 0;
+  /** Hubs whose roster was let go (too big): their parts are skipped up to the last one. */
+  private skipping = new Set<string>();
 
   /** Member `id` of `hub` now holds `nick` (it arrived, or was renamed). Returns its previous nick. */
   set(hub: string, id: string, nick: string): string | undefined {
@@ -57,22 +72,36 @@ export class Roster {
       const nick = this.remove(hub, id);
       if (nick !== undefined) nicks.push(nick);
     }
-    this.parts.delete(hub);
+    this.letGo(hub);
+    this.skipping.delete(hub);
     return nicks;
   }
 
   /**
    * A part of `hub`'s whole roster. With the last part, the hub's members are
    * replaced by the roster, and what changed is returned (members we had not heard
-   * of, members we had that are gone): news that was lost on the way.
+   * of, members we had that are gone): news that was lost on the way. Undefined
+   * while more parts are to come; "too big" when the parts held would pass
+   * MAX_ROSTER_HELD (then that roster is let go, up to its last part).
    */
-  rosterPart(hub: string, members: [string, string][], more: boolean): RosterChange | undefined {
-    const got = (this.parts.get(hub) ?? []).concat(members);
-    if (more) {
-      this.parts.set(hub, got);
+  rosterPart(hub: string, members: [string, string][], more: boolean): RosterChange | "too big" | undefined {
+    if (this.skipping.has(hub)) {
+      if (!more) this.skipping.delete(hub);
       return undefined;
     }
-    this.parts.delete(hub);
+    if (more && this.held + members.length > MAX_ROSTER_HELD) {
+      this.letGo(hub);
+      this.skipping.add(hub);
+      return "too big";
+    }
+    const got = this.parts.get(hub) ?? [];
+    this.letGo(hub);
+    for (const pair of members) got.push(pair); // not concat: a roster of many parts is not copied again per part
+    if (more) {
+      this.parts.set(hub, got);
+      this.held += got.length;
+      return undefined;
+    }
     const change: RosterChange = { joined: [], left: [] };
     const now = new Map(got);
     for (const [id, nick] of [...(this.hubs.get(hub) ?? [])]) {
@@ -110,6 +139,17 @@ export class Roster {
     let n = 0;
     for (const members of this.hubs.values()) n += members.size;
     return n;
+  }
+
+  /** Members held in roster parts now, all hubs (for tests: bounded by MAX_ROSTER_HELD). */
+  get heldInParts(): number {
+    return this.held;
+  }
+
+  /** Lets go of the parts held for `hub`. */
+  private letGo(hub: string): void {
+    this.held -= this.parts.get(hub)?.length ?? 0;
+    this.parts.delete(hub);
   }
 
   private unindex(hub: string, id: string, nick: string): void {

@@ -79,10 +79,10 @@ export class Outbox {
     return batch;
   }
 
-  /** Batches to send now, oldest first (marked sent), within the in-flight bound. */
-  takeUnsent(): OutBatch[] {
+  /** Batches to send now, oldest first (marked sent), within the in-flight bound (and `max`). */
+  takeUnsent(max = Infinity): OutBatch[] {
     const out: OutBatch[] = [];
-    while (this.sendFrom < this.batches.length) {
+    while (this.sendFrom < this.batches.length && out.length < max) {
       const b = this.batches[this.sendFrom]!;
       if (this.inFlight > 0 && this.inFlight + b.body.length > this.opts.maxInFlightChars) break;
       b.state = "sent";
@@ -100,6 +100,22 @@ export class Outbox {
     batch.wasTaken = true;
     this.inFlight -= batch.body.length;
     this.notTaken--;
+  }
+
+  /**
+   * Redis refused this batch: it is to be sent again, and so is everything sent
+   * after it (a batch may not reach the stream before the one it follows).
+   */
+  unsend(batch: OutBatch): void {
+    const at = this.batches.indexOf(batch, this.head);
+    if (at < 0 || at >= this.sendFrom) return;
+    for (let i = at; i < this.sendFrom; i++) {
+      const b = this.batches[i]!;
+      if (b.state === "sent") this.inFlight -= b.body.length;
+      else if (b.state === "taken") this.notTaken++;
+      b.state = "unsent";
+    }
+    this.sendFrom = at;
   }
 
   /**

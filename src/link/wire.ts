@@ -13,8 +13,11 @@
  *
  * Anything that can write to the Redis can write an entry, so every field is
  * checked and bounded before it is used: a malformed entry is skipped (and
- * counted), never delivered and never a crash. Texts are sanitised again on
- * arrival, as if they came from a client. docs/LINKING.md is the specification.
+ * counted), never delivered and never a crash. Each message of an entry is
+ * checked on its own: one that is not one is dropped (and counted), and the
+ * rest of its batch is delivered, so that one bad message never costs the
+ * others theirs. Texts are sanitised again on arrival, as if they came from a
+ * client. docs/LINKING.md is the specification.
  */
 import type { Notice, SkipReason } from "../notices.ts";
 import { checkNick, sanitize } from "../protocol.ts";
@@ -88,11 +91,13 @@ export function entryHub(fields: unknown): string | undefined {
   return undefined;
 }
 
-export type Decoded = { ok: true; batch: Batch } | { ok: false; why: SkipReason };
+/** A stream entry read: its batch (and a sample of each message dropped from it), or why it was skipped whole. */
+export type Decoded = { ok: true; batch: Batch; dropped: string[] } | { ok: false; why: SkipReason };
 
 /**
  * Reads one stream entry's fields (as XREAD returns them: a flat array of
- * names and values) into a batch, or says why it cannot be trusted.
+ * names and values) into a batch, or says why it cannot be trusted. A message
+ * that is not one is dropped alone: the batch keeps the others, and its number.
  */
 export function decodeEntry(fields: unknown): Decoded {
   if (!Array.isArray(fields) || fields.length % 2 !== 0 || fields.length > 32) return bad({ kind: "not-pairs" });
@@ -121,12 +126,13 @@ export function decodeEntry(fields: unknown): Decoded {
   if (!Array.isArray(raw)) return bad({ kind: "not-list" });
   if (raw.length > MAX_BATCH_MESSAGES) return bad({ kind: "too-many", messages: raw.length, max: MAX_BATCH_MESSAGES });
   const messages: LinkMessage[] = [];
+  const dropped: string[] = [];
   for (const item of raw) {
     const m = readMessage(item);
-    if (!m) return bad({ kind: "bad-message", sample: JSON.stringify(item)?.slice(0, 60) ?? String(item) });
-    messages.push(m);
+    if (m) messages.push(m);
+    else dropped.push(JSON.stringify(item)?.slice(0, 60) ?? String(item));
   }
-  return { ok: true, batch: { hub, seq: Number(seqText), messages } };
+  return { ok: true, batch: { hub, seq: Number(seqText), messages }, dropped };
 }
 
 function bad(why: SkipReason): Decoded {
@@ -203,15 +209,12 @@ function readMessage(m: unknown): LinkMessage | undefined {
     }
     case "roster": {
       if (!Array.isArray(m.members) || m.members.length > ROSTER_PART || typeof m.more !== "boolean") return undefined;
-      const members: [string, string][] = [];
       for (const pair of m.members) {
         if (!Array.isArray(pair) || pair.length !== 2) return undefined;
-        const id = memberId(pair[0]);
-        const n = nick(pair[1]);
-        if (id === undefined || n === undefined) return undefined;
-        members.push([id, n]);
+        if (memberId(pair[0]) === undefined || nick(pair[1]) === undefined) return undefined;
       }
-      return { k: "roster", members, more: m.more };
+      // Each pair checked is kept as it was read (two strings): no copy of a big roster.
+      return { k: "roster", members: m.members as [string, string][], more: m.more };
     }
     default:
       return undefined;

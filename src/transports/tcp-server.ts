@@ -173,6 +173,11 @@ class TcpPeer implements Peer {
     return this.pendingBytes + (this.unsent?.length ?? 0);
   }
 
+  /** How full its queue is, of the cap past which it is dropped (the hub's link waits above half). */
+  backlog(): number {
+    return this.queuedBytes / this.maxQueueBytes;
+  }
+
   get isClosing(): boolean {
     return this.closing || this.gone;
   }

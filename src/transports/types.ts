@@ -12,8 +12,11 @@ export interface RunningServer {
 }
 
 export interface LineConnection {
-  /** Send one line (a newline is added). */
-  send(line: string): void;
+  /**
+   * Send one line (a newline is added). False when it was not sent: closed, or
+   * (TCP) the server has not read what was sent before it, past a bound.
+   */
+  send(line: string): boolean | void;
   /** Write what is queued, then close. */
   close(): void;
 }
@@ -27,4 +30,6 @@ export interface ConnectionHandlers {
   closed(byUs: boolean, why?: "restarted"): void;
   /** UDP: this many more lines from the server never arrived (see docs/PROTOCOL.md, Loss). */
   lost?(lines: number): void;
+  /** TCP: after a line was refused (`send` gave false), the server has read enough: lines may be sent again. */
+  drained?(): void;
 }

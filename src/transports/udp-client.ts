@@ -3,11 +3,10 @@
  * of docs/PROTOCOL.md), keep the membership alive with heartbeats, and make loss
  * visible. The server's side is src/transports/udp-server.ts.
  */
-import { MESSAGES } from "../i18n.ts";
 import {
-  format,
   framesOfDatagram,
   heartbeatLine,
+  isAlreadyJoined,
   joinCommand,
   parseChallenge,
   parseHeartbeatAnswer,
@@ -39,8 +38,12 @@ export interface UdpConnection extends LineConnection {
 const KEEP_LINES = 20;
 const KEEP_MS = 30_000;
 
-/** "You are already in the room", in every language: a retried join request reached a server that had let us in. */
-const ALREADY_JOINED = new Set(Object.values(MESSAGES).map((t) => format.error(t.alreadyJoined)));
+/**
+ * A challenge once we are in says the server has forgotten us (it restarted), or
+ * someone forged it: anyone on the path can send a datagram from the server's
+ * address. So it is believed only if the heartbeat sent then goes unanswered this long.
+ */
+const CHALLENGE_DOUBT_MS = 1000;
 
 /**
  * Joins a chat server over UDP (the challenge round trip of docs/PROTOCOL.md)
@@ -81,6 +84,10 @@ export async function connectUdp(
   const recent: { seq: number; line: string; at: number }[] = [];
   let confirmTimer: ReturnType<typeof setTimeout> | undefined;
   const lossCheckMs = options.lossCheckMs ?? 1000;
+  // A challenge came once we were in: when (a heartbeat went out then, to ask whether the server still knows us).
+  let doubtedAt: number | undefined;
+  /** The server's address and port, as the socket is connected to them. */
+  let server: { address: string; port: number } | undefined;
 
   let ticker: ReturnType<typeof setInterval> | undefined;
   /** The end, whatever caused it: `code` says why when we never got in. */
@@ -112,7 +119,9 @@ export async function connectUdp(
     binaryType: "uint8array",
     connect: { hostname: host, port },
     socket: {
-      data(_s, datagram) {
+      data(_s, datagram, port, address) {
+        // Connected, the socket hears only its server's address (the kernel sees to it); said here too.
+        if (!server || port !== server.port || address !== server.address) return;
         heardAt = Date.now();
         for (const frame of framesOfDatagram(datagram, 64 * 1024)) {
           if (frame.kind !== "line" || closed) continue;
@@ -125,17 +134,22 @@ export async function connectUdp(
             }
             joined = true;
             resolveJoin();
-            if (ALREADY_JOINED.has(text)) {
+            if (isAlreadyJoined(text)) {
               // Our welcome was lost and a retried request got this instead: we are in all the same.
               received++;
               continue;
             }
           } else if (parseChallenge(text) !== undefined) {
-            // A challenge once we are in: the server no longer knows us (it restarted).
-            return finish(false, "restarted");
+            // The server forgot us, or someone forged this: a heartbeat now asks the server.
+            if (doubtedAt === undefined) {
+              doubtedAt = Date.now();
+              ping();
+            }
+            continue;
           }
           const answer = parseHeartbeatAnswer(text);
           if (answer) {
+            doubtedAt = undefined; // the server answers: it knows us, the challenge was not its
             answered(answer);
             continue;
           }
@@ -151,6 +165,8 @@ export async function connectUdp(
       },
     },
   });
+
+  server = socket.remoteAddress;
 
   const sendRaw = (line: string) => {
     if (closed) return;
@@ -185,6 +201,8 @@ export async function connectUdp(
       const now = Date.now();
       // Three heartbeats without any answer: the server has gone.
       if (now - heardAt > options.heartbeatMs * 3) return finish(false);
+      // A challenge, and the heartbeat sent then unanswered: the server restarted, and no longer knows us.
+      if (doubtedAt !== undefined && now - doubtedAt >= CHALLENGE_DOUBT_MS) return finish(false, "restarted");
       if ((checkDue && now - pingedAt >= lossCheckMs) || now - pingedAt >= options.heartbeatMs) ping();
     },
     Math.max(10, Math.min(250, lossCheckMs / 2, options.heartbeatMs / 2)),
@@ -199,7 +217,7 @@ export async function connectUdp(
 
   return {
     send(line) {
-      if (closed) return;
+      if (closed) return false;
       sentLines++;
       recent.push({ seq: sentLines, line, at: Date.now() });
       if (recent.length > KEEP_LINES) recent.shift();
@@ -208,6 +226,7 @@ export async function connectUdp(
         confirmTimer = undefined;
         ping();
       }, options.confirmMs ?? 200);
+      return true;
     },
     close() {
       if (closed) return;

@@ -42,6 +42,8 @@ export interface UdpServerOptions {
   maxLineBytes: number;
   /** A member silent this long (ms) is removed. */
   timeoutMs: number;
+  /** How long a stranger's token lives (default 60 s; shorter only for tests). */
+  tokenLifeMs?: number;
   log?: (line: string) => void;
 }
 
@@ -104,7 +106,7 @@ const encoder = new TextEncoder();
 export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<RunningServer> {
   const log = options.log ?? (() => {});
   const members = new Map<string, UdpPeer>();
-  const strangers = new Strangers();
+  const strangers = new Strangers(options.tokenLifeMs);
   const silence = seconds(options.timeoutMs);
 
   // Called from inside the hub (a failed send, /quit): never re-enter it synchronously.
@@ -163,7 +165,7 @@ export async function serveUdp(hub: Hub, options: UdpServerOptions): Promise<Run
       const command = frame.kind === "line" ? parseCommand(frame.text) : undefined;
       if (command?.kind === "join") joins.push(command.arg);
     }
-    if (strangers.tryJoin(key, stranger, joins)) {
+    if (strangers.tryJoin(key, stranger, joins, now) === "joined") {
       const peer = new UdpPeer(queue, address, port, gone);
       members.set(key, peer);
       if (!hub.join(peer, stranger.wantedNick)) gone(peer, false);

@@ -22,7 +22,8 @@ export interface LinkedServer extends ChildServer {
 
 /** Notices of the link, in English (the servers run with LANG=C): matched loosely, as their wording may grow. */
 export const LINK_DOWN = /^\*\*\* the link to the other servers.* (down|broken)/;
-export const LINK_BACK = /^\*\*\* the link to the other servers.* back/;
+/** (Before any colon: the down notice ends "... lines are passed on when it is back".) */
+export const LINK_BACK = /^\*\*\* the link to the other servers[^:]* back$/;
 export const LINES_LOST = /^\*\*\* .*lost on the way/;
 
 /** Everything a fault test starts, stopped by `close()` whatever happened. */

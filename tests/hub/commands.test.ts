@@ -12,7 +12,7 @@ function room(options: { here?: string[]; elsewhere?: string[]; maxLineBytes?: n
   const member = (nick: string): Member => {
     const m: Member = {
       ...{ id: `1/${members.size + 1}`, peer: new FakePeer(), nick, announced: true },
-      ...{ joinTimer: undefined, claiming: undefined, awaitingNick: [] },
+      ...{ joinTimer: undefined, claiming: undefined, awaitingNick: [], lostNick: undefined },
       flood: undefined as never, // the commands never touch it
     };
     members.set(nick.toLowerCase(), m);
@@ -93,7 +93,7 @@ describe("the command handlers", () => {
     expect(told.map(([, text]) => text)).toEqual([
       "!!! unknown command /frobnicate; /help lists the commands",
       "!!! usage: /msg NICK TEXT",
-      "!!! you are already in the room",
+      "!!! /join: you are already in the room",
     ]);
   });
 });

@@ -65,7 +65,7 @@ describe("a member's flood gate", () => {
     expect(passed).toEqual(["a", "b"]);
   });
 
-  test("a member that left gets nothing more from its timer; releaseAll hands over every line at once", () => {
+  test("a member that left gets nothing more from its timer; drop lets go of what waits, and says how many", () => {
     const left = gate(1, 1, 5);
     left.offer("a", "b", "c");
     left.state.present = false;
@@ -73,8 +73,23 @@ describe("a member's flood gate", () => {
     expect(left.passed).toEqual(["a"]);
     const leaving = gate(1, 1, 5);
     leaving.offer("a", "b", "c");
-    leaving.g.releaseAll();
-    expect(leaving.passed).toEqual(["a", "b", "c"]);
+    expect(leaving.g.drop()).toBe(2);
+    expect(leaving.clock.timers).toHaveLength(0);
+    leaving.clock.advance(10_000);
+    expect(leaving.passed).toEqual(["a"]);
+  });
+
+  test("passNow lets a line through only when a token allows it and nothing waits before it", () => {
+    const { g, clock, passed, offer } = gate(1, 1, 5);
+    offer("a");
+    expect(g.passNow(line("b") as LineFrame)).toBe(false); // no token left
+    clock.advance(1000);
+    expect(g.passNow(line("c") as LineFrame)).toBe(true);
+    offer("d", "e"); // d waits
+    clock.advance(1000); // d goes
+    offer("f");
+    expect(g.passNow(line("g") as LineFrame)).toBe(false); // f waits before it
+    expect(passed).toEqual(["a", "c", "d"]);
   });
 
   test("stop leaves no timer behind", () => {

@@ -9,13 +9,14 @@ import { FakeClock, FakePeer, line } from "./fakes.ts";
 describe("Hub flood control", () => {
   function flood() {
     const clock = new FakeClock();
-    const hub = new Hub({ floodBurst: 3, floodRate: 2, floodQueue: 5, clock });
+    const logs: string[] = [];
+    const hub = new Hub({ floodBurst: 3, floodRate: 2, floodQueue: 5, clock, log: (l) => logs.push(l) });
     const a = new FakePeer();
     const b = new FakePeer();
     hub.join(a, "a");
     hub.join(b, "b");
     const chat = () => b.got.filter((l) => l.startsWith("<a>"));
-    return { clock, hub, a, b, chat };
+    return { clock, hub, a, b, chat, logs };
   }
 
   test("lets a burst through at once", () => {
@@ -98,12 +99,25 @@ describe("Hub flood control", () => {
     expect(a.got.filter((l) => l.startsWith("!!! you are sending too fast"))).toHaveLength(1);
   });
 
-  test("delivers a leaving member's delayed lines before its leave notice", () => {
-    const { hub, a, b, chat } = flood();
-    for (let i = 1; i <= 5; i++) hub.receive(a, line(`m${i}`));
+  test("holds to the end: a leaving member's delayed lines are dropped, not let through at once, and the log counts them", () => {
+    const { clock, hub, a, b, chat, logs } = flood();
+    for (let i = 1; i <= 8; i++) hub.receive(a, line(`m${i}`));
+    clock.advance(500); // one more token: m4 goes
     hub.leave(a, "bye");
-    expect(chat().length).toBe(5);
+    expect(chat()).toEqual(["<a> m1", "<a> m2", "<a> m3", "<a> m4"]);
     expect(b.got.at(-1)).toBe("*** a left (bye)");
+    expect(logs.filter((l) => l.includes("dropped"))).toEqual([
+      `server: ${a.label} (a) left; 4 lines waiting their turn were dropped`,
+    ]);
+    clock.advance(10_000); // and nothing comes later either
+    expect(chat()).toHaveLength(4);
+  });
+
+  test("a member that leaves with nothing waiting leaves no such line in the log", () => {
+    const { hub, a, logs } = flood();
+    hub.receive(a, line("m1"));
+    hub.leave(a, "bye");
+    expect(logs.filter((l) => l.includes("dropped"))).toEqual([]);
   });
 
   test("one flooding member does not delay another", () => {

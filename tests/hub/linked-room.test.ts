@@ -183,10 +183,63 @@ describe("Hub in a room spread over hubs", () => {
     const a = join("zoe");
     room.answer();
     const b = join();
-    hub.nickLost(hub.roster()[0]!.id);
+    hub.nickLost(hub.roster()[0]!.id, "zoe");
     room.answer();
     expect(a.got.at(-2)).toStartWith("!!! while the link between the servers was down");
     expect(b.got.at(-1)).toBe("*** zoe is now guest3");
+  });
+
+  test("is backlogged while a member's queue is over half full, and stops waiting for one that stays so over a second", () => {
+    const { hub, join, clock } = linked();
+    const a = join() as FakePeer & { backlog?: () => number };
+    const b = join() as FakePeer & { backlog?: () => number };
+    expect(hub.backlogged()).toBe(false); // peers without a queue (as over UDP)
+    let fill = 0.4;
+    a.backlog = () => fill;
+    b.backlog = () => 0;
+    expect(hub.backlogged()).toBe(false);
+    fill = 0.6;
+    expect(hub.backlogged()).toBe(true);
+    clock.advance(999);
+    expect(hub.backlogged()).toBe(true);
+    clock.advance(1);
+    expect(hub.backlogged()).toBe(false); // not keeping up: not waited for
+    fill = 0.2; // it caught up: waited for again next time
+    expect(hub.backlogged()).toBe(false);
+    fill = 0.9;
+    expect(hub.backlogged()).toBe(true);
+  });
+
+  test("a nick lost that the member no longer holds costs it nothing", () => {
+    const { hub, room, join } = linked();
+    const a = join("zoe");
+    room.answer();
+    hub.nickLost(hub.roster()[0]!.id, "yak");
+    expect(a.got.filter((l) => l.startsWith("!!!"))).toEqual([]);
+    expect(hub.nicks()).toEqual(["zoe"]);
+  });
+
+  test("a nick lost while the member's next claim is pending is taken back if that claim is refused", () => {
+    const { hub, room, join } = linked();
+    const a = join("zoe");
+    room.answer();
+    hub.receive(a, line("/nick yak")); // pending
+    hub.nickLost(hub.roster()[0]!.id, "zoe"); // not dropped: decided when yak is answered
+    room.answer(false); // yak refused: a still holds zoe, which another hub kept
+    expect(a.got.filter((l) => l.startsWith("!!! while the link between the servers was down"))).toHaveLength(1);
+    room.answer(); // its guest nick
+    expect(hub.nicks()).toEqual([expect.stringMatching(/^guest\d+$/)]);
+  });
+
+  test("a nick lost while the member's next claim is pending is nothing if that claim is granted", () => {
+    const { hub, room, join } = linked();
+    const a = join("zoe");
+    room.answer();
+    hub.receive(a, line("/nick yak"));
+    hub.nickLost(hub.roster()[0]!.id, "zoe");
+    room.answer(true);
+    expect(a.got.filter((l) => l.startsWith("!!! while the link"))).toEqual([]);
+    expect(hub.nicks()).toEqual(["yak"]);
   });
 
   test("a newcomer that sets its nick first is announced once, under that nick, when the room grants it", () => {

@@ -7,6 +7,7 @@ import { MESSAGES } from "../../src/i18n.ts";
 import type { Member } from "../../src/hub/member.ts";
 import { NickClaims } from "../../src/hub/nick-claims.ts";
 import { localRoom, type Room } from "../../src/room.ts";
+import { nickKey } from "../../src/nick.ts";
 import { FakePeer } from "./fakes.ts";
 
 function claims(room: Room = localRoom({ deliver() {} })) {
@@ -26,7 +27,7 @@ function claims(room: Room = localRoom({ deliver() {} })) {
   const member = (): Member => {
     const m: Member = {
       ...{ id: `1/${++n}`, peer: new FakePeer(), nick: "", announced: true },
-      ...{ joinTimer: undefined, claiming: undefined, awaitingNick: [] },
+      ...{ joinTimer: undefined, claiming: undefined, awaitingNick: [], lostNick: undefined },
       flood: undefined as never, // the claims never touch it
     };
     present.add(m);
@@ -69,7 +70,7 @@ describe("a hub's nick claims", () => {
     const { c, member, settled, told } = claims(room);
     const [a, b] = [member(), member()];
     c.rename(a, "alice");
-    expect(a.claiming).toBe("alice");
+    expect(a.claiming).toBe(nickKey("alice")); // reserved by its key: what the nick looks like
     c.rename(b, "alice"); // reserved for a: refused here at once
     expect(told).toEqual(["!!! the nickname alice is taken"]);
     answer!(true);

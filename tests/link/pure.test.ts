@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { MESSAGES } from "../../src/i18n.ts";
-import { Roster } from "../../src/link/roster.ts";
+import { MAX_ROSTER_HELD, Roster } from "../../src/link/roster.ts";
 import { Inbox, Outbox } from "../../src/link/sequence.ts";
 import {
   decodeEntry,
@@ -45,7 +45,7 @@ describe("the format between hubs", () => {
       { k: "roster", members: [["1/3", "alice"]], more: false },
     ];
     const decoded = decodeEntry(entryFields(HUB, 42, encodeMessages(messages)));
-    expect(decoded).toEqual({ ok: true, batch: { hub: HUB, seq: 42, messages } });
+    expect(decoded).toEqual({ ok: true, batch: { hub: HUB, seq: 42, messages }, dropped: [] });
   });
 
   test("cleans texts as if a client had sent them: no terminal controls arrive", () => {
@@ -64,19 +64,6 @@ describe("the format between hubs", () => {
     ["a batch number past 2^53", entry([], { seq: "9999999999999999" })],
     ["messages that are not JSON", entry("[{")],
     ["messages that are not a list", entry({ k: "line", text: "x" })],
-    ["an unknown kind", entry([{ k: "shutdown" }])],
-    ["a text that is not text", entry([{ k: "line", text: 42 }])],
-    ["a text over the bound", entry([{ k: "line", text: "x".repeat(MAX_TEXT_CHARS + 1) }])],
-    ["a nick this kit would refuse", entry([{ k: "joined", nick: "bad nick" }])],
-    ["a nick with escapes", entry([{ k: "member", id: "1/1", nick: "\x1b[2J" }])],
-    ["a summary with a count that is not one", entry([{ k: "summary", joined: -1, left: 0, seconds: 10 }])],
-    ["a member id with spaces", entry([{ k: "gone", id: "1 2" }])],
-    ["a private line for a bad hub", entry([{ k: "private", hub: "x", member: "1/1", text: "hi" }])],
-    ["a roster with a bad pair", entry([{ k: "roster", members: [["1/1"]], more: false }])],
-    [
-      "a roster part over the bound",
-      entry([{ k: "roster", members: Array.from({ length: ROSTER_PART + 1 }, (_, i) => [`${i}`, "a"]), more: false }]),
-    ],
     ["an entry over the bound", entry("x".repeat(MAX_ENTRY_CHARS + 1))],
     ["fields that are not pairs", ["v", "1", "hub"]],
     ["fields that are not text", ["v", 1]],
@@ -86,6 +73,36 @@ describe("the format between hubs", () => {
     expect(decoded.ok).toBe(false);
     if (!decoded.ok)
       for (const t of Object.values(MESSAGES)) expect(t.skipReason(decoded.why).length).toBeGreaterThan(0);
+  });
+
+  test.each([
+    ["an unknown kind", { k: "shutdown" }],
+    ["no kind at all", "just text"],
+    ["a text that is not text", { k: "line", text: 42 }],
+    ["a text over the bound", { k: "line", text: "x".repeat(MAX_TEXT_CHARS + 1) }],
+    ["an empty nick (a member not welcomed yet)", { k: "joined", nick: "" }],
+    ["a nick this kit would refuse", { k: "joined", nick: "bad nick" }],
+    ["a nick with escapes", { k: "member", id: "1/1", nick: "\x1b[2J" }],
+    ["a summary with a count that is not one", { k: "summary", joined: -1, left: 0, seconds: 10 }],
+    ["a member id with spaces", { k: "gone", id: "1 2" }],
+    ["a private line for a bad hub", { k: "private", hub: "x", member: "1/1", text: "hi" }],
+    ["a roster with a bad pair", { k: "roster", members: [["1/1"]], more: false }],
+    [
+      "a roster part over the bound",
+      { k: "roster", members: Array.from({ length: ROSTER_PART + 1 }, (_, i) => [`${i}`, "a"]), more: false },
+    ],
+  ])("drops a message with %s alone, and delivers the rest of its batch", (_name, message) => {
+    const good = [
+      { k: "line", text: "<alice> before" },
+      { k: "line", text: "<alice> after" },
+    ];
+    const decoded = decodeEntry(entry([good[0], message, good[1]]));
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    expect(decoded.batch.seq).toBe(7);
+    expect(decoded.batch.messages).toEqual(good as never);
+    expect(decoded.dropped).toHaveLength(1);
+    expect(decoded.dropped[0]!.length).toBeLessThanOrEqual(60);
   });
 
   test("cuts a big roster into parts, the last one saying no more follow", () => {
@@ -211,5 +228,42 @@ describe("the roster of the other hubs", () => {
     const change = r.rosterPart("h1", [["3", "carol"]], false);
     expect(change).toEqual({ joined: ["carol"], left: ["alice"] });
     expect(r.nicks().sort()).toEqual(["carol", "robert"]);
+  });
+
+  test("holds at most 65,536 members in parts; past it, that roster is let go up to its last part, and the hub's members stay as they were", () => {
+    const r = new Roster();
+    r.set("h1", "0", "alice");
+    const part = (from: number) =>
+      Array.from({ length: 2048 }, (_, i): [string, string] => [`${from + i}`, `g${from + i}`]);
+    for (let p = 0; p < 32; p++) expect(r.rosterPart("h1", part(p * 2048 + 1), true)).toBeUndefined();
+    expect(r.heldInParts).toBe(MAX_ROSTER_HELD);
+    expect(r.rosterPart("h1", part(32 * 2048 + 1), true)).toBe("too big");
+    expect(r.heldInParts).toBe(0);
+    // The rest of that roster is skipped, its last part too: nobody is taken for gone.
+    expect(r.rosterPart("h1", part(33 * 2048 + 1), true)).toBeUndefined();
+    expect(r.heldInParts).toBe(0);
+    expect(r.rosterPart("h1", [], false)).toBeUndefined();
+    expect(r.nicks()).toEqual(["alice"]);
+    // The next roster is taken again.
+    expect(
+      r.rosterPart(
+        "h1",
+        [
+          ["0", "alice"],
+          ["1", "bob"],
+        ],
+        false,
+      ),
+    ).toEqual({ joined: ["bob"], left: [] });
+  });
+
+  test("the bound is for all hubs together, and a hub gone lets go of what it held", () => {
+    const r = new Roster();
+    const big = Array.from({ length: 40_000 }, (_, i): [string, string] => [`${i}`, `g${i}`]);
+    expect(r.rosterPart("h1", big, true)).toBeUndefined();
+    expect(r.rosterPart("h2", big, true)).toBe("too big");
+    r.dropHub("h1");
+    expect(r.heldInParts).toBe(0);
+    expect(r.rosterPart("h3", big, true)).toBeUndefined();
   });
 });

@@ -25,6 +25,14 @@ class StandInHub implements LinkedHub {
   roster(): MemberRef[] {
     return this.members;
   }
+  /** Members that have left (any other id is taken to be here, claiming or not). */
+  readonly left = new Set<string>();
+  present(id: string): boolean {
+    return !this.left.has(id);
+  }
+  backlogged(): boolean {
+    return false;
+  }
   nickLost(id: string): void {
     this.lost.push(id);
   }

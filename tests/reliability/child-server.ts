@@ -45,10 +45,14 @@ export interface ChildServer {
 
 /**
  * Starts `bun src/server.ts --tcp --udp` (one room, one port number for both)
- * with `args` added, and resolves once both ready lines are printed.
+ * with `args` added (and `env`), and resolves once both ready lines are printed.
  */
-export async function startChild(args: string[] = [], port = 0): Promise<ChildServer> {
-  const env = { LANG: "C", LC_ALL: "", LC_MESSAGES: "" };
+export async function startChild(
+  args: string[] = [],
+  port = 0,
+  more: Record<string, string> = {},
+): Promise<ChildServer> {
+  const env = { LANG: "C", LC_ALL: "", LC_MESSAGES: "", ...more };
   const program = await startChatServer(["tcp", "udp"], { args, port, env });
   const { proc } = program;
   return {

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { MESSAGES } from "../../src/i18n.ts";
-import { format, parseChallenge } from "../../src/protocol.ts";
+import { isAlreadyJoined, parseChallenge } from "../../src/protocol.ts";
 import { noticeMeaning } from "../../src/render.ts";
 import { connectPeer, type ClientOptions, type Peer } from "./clients.ts";
 import { ROOT, type Command } from "./command.ts";
@@ -85,8 +85,6 @@ export const challengeToken = (line: string): string | undefined => parseChallen
 export const isWelcomeLine = (line: string): boolean => isWelcome(line);
 
 const isWelcome = (line: string) => noticeMeaning(line).kind === "welcome";
-/** "You are already in the room", in any language: a join request from an address the server knows. */
-const ALREADY_IN = new Set(Object.values(MESSAGES).map((t) => format.error(t.alreadyJoined)));
 /** The notice that someone is now called `nick`, in any language. */
 const renamedTo = (nick: string) => (line: string) => {
   const meaning = noticeMeaning(line);
@@ -185,7 +183,7 @@ export async function udpJoin(
         const line = lines[read]!;
         const token = parseChallenge(line);
         if (token !== undefined) client.say(`/join ${token}`);
-        else if (isWelcome(line) || ALREADY_IN.has(line)) return line;
+        else if (isWelcome(line) || isAlreadyJoined(line)) return line;
       }
       if (performance.now() - asked >= (o.retryMs ?? Infinity)) {
         asked = performance.now();
