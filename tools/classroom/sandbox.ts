@@ -1,0 +1,244 @@
+/**
+ * The sandbox a class is graded in: command lines built from Debian's bubblewrap
+ * (`bwrap`) and tools every Debian system has (setpriv and prlimit from
+ * util-linux, timeout and env from coreutils). Two layers:
+ *
+ * - `isolatedNetwork(argv)` runs one student's grading worker (trusted) in a
+ *   network of its own with only a loopback, so ports never collide between
+ *   students and nothing beyond the machine can be reached; everything the worker
+ *   started ends with it.
+ * - `jail(argv, { dir })` runs one of that student's programs, inside the worker:
+ *   a read-only system, a private /tmp, the student's folder only (read-only), a
+ *   PID namespace of its own (it sees and signals nobody outside), another uid
+ *   when the grader is root, and limits on memory, processes, CPU time and file
+ *   size. It keeps the worker's loopback, so the worker's clients reach it.
+ *
+ * The program's argv stays last (the grader appends `--port N`), and env PORT
+ * passes through; no other variable of the grader's does. SIGTERM, SIGINT,
+ * SIGHUP and SIGQUIT sent to the jail reach the program, and the jail ends as
+ * the program did (its exit code, or killed by the same signal), so a check
+ * about stopping on SIGTERM reads the same with or without the sandbox.
+ */
+import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+
+export { noSandboxWarning, sandboxAvailable, type SandboxCheck } from "./sandbox-check.ts";
+
+const MiB = 1024 * 1024;
+
+export type Limits = {
+  /** Address space of each process (RLIMIT_AS), in bytes. */
+  memoryBytes: number;
+  /** Processes and threads of the program's uid together (RLIMIT_NPROC). */
+  processes: number;
+  /** CPU time of each process (RLIMIT_CPU), in seconds: then SIGXCPU, a second later SIGKILL. */
+  cpuSeconds: number;
+  /** The largest file it may write (RLIMIT_FSIZE), in bytes. */
+  fileBytes: number;
+  /** Its private /tmp, held in memory, in bytes. */
+  tmpBytes: number;
+};
+
+/**
+ * The limits a student's program runs under. Measured on Bun 1.4.5 and
+ * Python 3.11, Debian 12, x86-64 (see tests/classroom/sandbox.test.ts):
+ */
+export const DEFAULT_LIMITS: Readonly<Limits> = {
+  // Address space, not resident memory: JSC reserves far more than it touches.
+  // Bun needs 384 MiB to start at all (352 MiB crashes it), and a Bun program
+  // holding 2 million small objects (220 MB resident) crashes at 768 MiB but runs
+  // at 1 GiB. A 2 GiB allocation fails at once: MemoryError in Python,
+  // "RangeError: Out of memory" in Bun. (A cgroup memory limit would let a lazy
+  // 2 GiB allocation succeed and kill the program only when it touches the pages.)
+  memoryBytes: 1024 * MiB,
+  // Threads count too: Bun runs 7 to 9 threads, a Python hub one per client (the
+  // checks connect at most a handful). A fork bomb stops at 64.
+  processes: 64,
+  // A correct program uses a fraction of a second per check; a busy loop is
+  // stopped after 20 s of CPU even if the check waits longer.
+  cpuSeconds: 20,
+  // The chat programs write no files; a log or a scratch file in /tmp fits.
+  fileBytes: 16 * MiB,
+  tmpBytes: 64 * MiB,
+};
+
+/**
+ * Each worker slot's programs run as their own uid when the grader is root, so
+ * RLIMIT_NPROC counts that slot's processes only. The range is isolate's (the
+ * sandbox of many online judges): 60000 and up, above ordinary and system users.
+ */
+export const JAIL_UID_BASE = 60000;
+export const sandboxUid = (slot: number): number => JAIL_UID_BASE + slot;
+
+export type JailOptions = {
+  /** The student's folder: the only one the program sees (read-only), and its working directory. */
+  dir: string;
+  /** Limits on top of DEFAULT_LIMITS. */
+  limits?: Partial<Limits>;
+  /**
+   * The worker slot (0, 1, ...; under 5000), for its uid when the grader is root.
+   * Default: from this process's id, so two workers rarely share one.
+   */
+  slot?: number;
+  /** More environment variables for the program (PORT passes through by itself). */
+  env?: Record<string, string>;
+};
+
+const isRoot = () => process.getuid?.() === 0;
+
+/**
+ * The command line that runs `argv` jailed (see the top of this file). Throws
+ * when `dir` is not a folder, or (as root) the jail's uid could not read it.
+ */
+export function jail(argv: string[], o: JailOptions): string[] {
+  if (argv.length === 0) throw new Error("jail: no program to run");
+  if (argv[0]!.includes("=")) throw new Error(`jail: a program name cannot hold "=": ${argv[0]}`);
+  const dir = realpathSync(resolve(o.dir));
+  const info = statSync(dir);
+  if (!info.isDirectory()) throw new Error(`jail: not a folder: ${o.dir}`);
+  if (isRoot() && (info.mode & 0o005) !== 0o005)
+    throw new Error(`jail: the student's program runs as another user and cannot read ${dir} (chmod -R a+rX it)`);
+  const limits = { ...DEFAULT_LIMITS, ...o.limits };
+  const paths = new Set<string>();
+  const mounts = [...systemMounts(), "--dev", "/dev", "--proc", "/proc"];
+  mounts.push("--perms", "1777", "--size", String(limits.tmpBytes), "--tmpfs", "/tmp");
+  for (const runtime of runtimeDirs()) mounts.push(...bindAt(runtime, paths));
+  mounts.push(...bindAt(dir, paths));
+  // Nothing more may be written outside /tmp: not the root the folders above were
+  // made in, not /dev (a tmpfs of its own, which a program could fill).
+  mounts.push("--remount-ro", "/dev", "--remount-ro", "/");
+  const namespaces = ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "jail"];
+  if (!isRoot()) namespaces.push("--unshare-user", "--disable-userns");
+  const user = isRoot() ? dropTo(sandboxUid(o.slot ?? process.pid % 5000)) : [];
+  // Every signal back to its default: the relay had bwrap ignore the ones it passes on.
+  const inside = [...user, ...prlimit(limits), "env", "--default-signal", ...argv];
+  const env = Object.entries(environment(o.env ?? {})).flatMap(([k, v]) => ["--setenv", k, v]);
+  const bwrap = ["bwrap", "--clearenv", ...env, ...mounts, ...namespaces, "--die-with-parent", "--chdir", dir];
+  return ["/bin/bash", "-c", RELAY, "jail", ...bwrap, "--", ...inside];
+}
+
+/**
+ * The command line that runs a grading worker in a network namespace of its own,
+ * with only a loopback (bwrap brings it up), and a PID namespace so that
+ * everything it started (its jails included) ends when it does. A new session:
+ * no program under it can reach the teacher's terminal.
+ */
+export function isolatedNetwork(argv: string[]): string[] {
+  const user = isRoot() ? [] : ["--unshare-user"];
+  return [
+    "bwrap",
+    ...user,
+    ...["--dev-bind", "/", "/", "--proc", "/proc"],
+    ...["--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session", "--"],
+    ...argv,
+  ];
+}
+
+/**
+ * The jail's outermost process: a bash script that runs bwrap ("$@") and stands
+ * between it and the worker, because bwrap neither passes signals on (SIGTERM
+ * kills bwrap, and with it the program at once) nor dies the way its program died
+ * (it exits with 128 + the signal's number). So bwrap runs in a process group of
+ * its own (job control), which the program is in, with HUP, INT, QUIT and TERM
+ * ignored; each of those sent to the relay goes to that whole group; and when
+ * bwrap exits with 128 + N the relay kills itself with signal N. PORT, if set,
+ * goes in with --setenv, right after bwrap's --clearenv. SIGKILL kills the relay, then
+ * bwrap (--die-with-parent), and with it the program's whole PID namespace.
+ */
+const RELAY = `
+set -m
+trap '' HUP INT QUIT TERM
+if [ -n "\${PORT+set}" ]; then set -- "$1" "$2" --setenv PORT "$PORT" "\${@:3}"; fi
+"$@" &
+jail=$!
+set +m
+for s in HUP INT QUIT TERM; do trap "kill -$s -- -$jail 2>/dev/null" $s; done
+while :; do wait $jail; status=$?; kill -0 $jail 2>/dev/null || break; done
+if [ $status -gt 128 ] && [ $status -lt 160 ]; then ulimit -c 0; trap - $((status - 128)); kill -$((status - 128)) $$; fi
+exit $status`;
+
+/** As root: become the jail's uid, with no groups, no capabilities, and no way to gain any (setuid files). */
+const dropTo = (uid: number) => [
+  "setpriv",
+  `--reuid=${uid}`,
+  `--regid=${uid}`,
+  "--clear-groups",
+  "--inh-caps=-all",
+  "--bounding-set=-all",
+  "--no-new-privs",
+  "--",
+];
+
+/** Set after the user namespace exists: there, RLIMIT_NPROC counts the jail's own processes. */
+const prlimit = (l: Limits) => [
+  "prlimit",
+  `--as=${l.memoryBytes}`,
+  `--nproc=${l.processes}`,
+  `--cpu=${l.cpuSeconds}:${l.cpuSeconds + 1}`,
+  `--fsize=${l.fileBytes}`,
+  "--core=0",
+  "--",
+];
+
+/** The program's whole environment but PORT: PATH (the runtimes first), HOME=/tmp, LANG, and `extra`. */
+function environment(extra: Record<string, string>): Record<string, string> {
+  const path = [...new Set([...runtimeBins(), "/usr/local/bin", "/usr/bin", "/bin"])].join(":");
+  return { PATH: path, HOME: "/tmp", LANG: "C.UTF-8", ...extra };
+}
+
+/** Folders of the system, read-only; on a merged-/usr system /bin, /lib... are links into /usr. */
+function systemMounts(): string[] {
+  const out = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"];
+  for (const top of ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]) {
+    if (!existsSync(top)) continue;
+    if (lstatSync(top).isSymbolicLink()) out.push("--symlink", readlinkSync(top), top);
+    else out.push("--ro-bind", top, top);
+  }
+  return out;
+}
+
+const SYSTEM = ["/usr/", "/etc/", "/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/", "/libx32/"];
+const inSystem = (path: string) => SYSTEM.some((top) => `${path}/`.startsWith(top));
+
+/**
+ * `path` read-only at the same place, its parent folders made first (bwrap would
+ * make them 0700, which the jail's uid could not cross). `made` remembers them.
+ */
+function bindAt(path: string, made: Set<string>): string[] {
+  const out: string[] = [];
+  const parents: string[] = [];
+  for (let p = dirname(path); p !== "/" && !made.has(p); p = dirname(p)) parents.unshift(p);
+  for (const p of parents) {
+    if (p === "/tmp" || inSystem(p)) continue;
+    made.add(p);
+    out.push("--perms", "0755", "--dir", p);
+  }
+  return [...out, "--ro-bind", path, path];
+}
+
+type Runtimes = { dirs: string[]; bins: string[] };
+let runtimes: Runtimes | undefined;
+
+/**
+ * Where Bun and Python live, when outside the system folders (~/.bun, pyenv):
+ * bound read-only so the jail can run them. Python is asked once where it is.
+ */
+function findRuntimes(): Runtimes {
+  if (runtimes) return runtimes;
+  const bun = realpathSync(process.execPath);
+  const dirs = [dirname(bun)];
+  const bins = [dirname(bun)];
+  const script = "import os, sys; print(os.path.realpath(sys.executable)); print(sys.base_prefix); print(sys.prefix)";
+  const asked = Bun.which("python3") ? Bun.spawnSync(["python3", "-c", script], { stderr: "ignore" }) : undefined;
+  const [exe, base, prefix] = asked?.success ? asked.stdout.toString().trim().split("\n") : [];
+  if (exe && base && prefix) {
+    dirs.push(...[base, prefix].map((p) => realpathSync(p)));
+    bins.push(dirname(exe));
+  }
+  runtimes = { dirs: [...new Set(dirs)].filter((d) => !inSystem(d)), bins: [...new Set(bins)] };
+  return runtimes;
+}
+
+/** Where the runtimes are: folders to bind, and the folders of their programs (first on PATH). */
+const runtimeDirs = (): string[] => findRuntimes().dirs;
+const runtimeBins = (): string[] => findRuntimes().bins;
