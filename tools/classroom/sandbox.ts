@@ -19,8 +19,10 @@
  * the program did (its exit code, or killed by the same signal), so a check
  * about stopping on SIGTERM reads the same with or without the sandbox.
  */
-import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+
+import { inSystem, runtimeFor } from "./sandbox-runtimes.ts";
 
 export { noSandboxWarning, sandboxAvailable, type SandboxCheck } from "./sandbox-check.ts";
 
@@ -96,13 +98,14 @@ export function jail(argv: string[], o: JailOptions): string[] {
   const dir = realpathSync(resolve(o.dir));
   const info = statSync(dir);
   if (!info.isDirectory()) throw new Error(`jail: not a folder: ${o.dir}`);
-  if (isRoot() && (info.mode & 0o005) !== 0o005)
+  if (isRoot() && !othersCanRead(dir))
     throw new Error(`jail: the student's program runs as another user and cannot read ${dir} (chmod -R a+rX it)`);
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
   const paths = new Set<string>();
   const mounts = [...systemMounts(), "--dev", "/dev", "--proc", "/proc"];
   mounts.push("--perms", "1777", "--size", String(limits.tmpBytes), "--tmpfs", "/tmp");
-  for (const runtime of runtimeDirs()) mounts.push(...bindAt(runtime, paths));
+  const runtime = runtimeFor(argv, dir);
+  for (const install of runtime.installs) mounts.push(...bindAt(install, paths));
   mounts.push(...bindAt(dir, paths));
   // Nothing more may be written outside /tmp: not the root the folders above were
   // made in, not /dev (a tmpfs of its own, which a program could fill).
@@ -112,9 +115,17 @@ export function jail(argv: string[], o: JailOptions): string[] {
   const user = isRoot() ? dropTo(sandboxUid(o.slot ?? process.pid % 5000)) : [];
   // Every signal back to its default: the relay had bwrap ignore the ones it passes on.
   const inside = [...user, ...prlimit(limits), "env", "--default-signal", ...argv];
-  const env = Object.entries(environment(o.env ?? {})).flatMap(([k, v]) => ["--setenv", k, v]);
+  const env = Object.entries(environment(runtime.bins, o.env ?? {})).flatMap(([k, v]) => ["--setenv", k, v]);
   const bwrap = ["bwrap", "--clearenv", ...env, ...mounts, ...namespaces, "--die-with-parent", "--chdir", dir];
   return ["/bin/bash", "-c", RELAY, "jail", ...bwrap, "--", ...inside];
+}
+
+/** The folder, and each file in it, readable by any user (the jail's uid is not the grader's). */
+function othersCanRead(dir: string): boolean {
+  if ((statSync(dir).mode & 0o005) !== 0o005) return false;
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .every((entry) => (statSync(join(dir, entry.name)).mode & 0o004) !== 0);
 }
 
 /**
@@ -181,8 +192,8 @@ const prlimit = (l: Limits) => [
 ];
 
 /** The program's whole environment but PORT: PATH (the runtimes first), HOME=/tmp, LANG, and `extra`. */
-function environment(extra: Record<string, string>): Record<string, string> {
-  const path = [...new Set([...runtimeBins(), "/usr/local/bin", "/usr/bin", "/bin"])].join(":");
+function environment(bins: string[], extra: Record<string, string>): Record<string, string> {
+  const path = [...new Set([...bins, "/usr/local/bin", "/usr/bin", "/bin"])].join(":");
   return { PATH: path, HOME: "/tmp", LANG: "C.UTF-8", ...extra };
 }
 
@@ -196,9 +207,6 @@ function systemMounts(): string[] {
   }
   return out;
 }
-
-const SYSTEM = ["/usr/", "/etc/", "/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/", "/libx32/"];
-const inSystem = (path: string) => SYSTEM.some((top) => `${path}/`.startsWith(top));
 
 /**
  * `path` read-only at the same place, its parent folders made first (bwrap would
@@ -215,30 +223,3 @@ function bindAt(path: string, made: Set<string>): string[] {
   }
   return [...out, "--ro-bind", path, path];
 }
-
-type Runtimes = { dirs: string[]; bins: string[] };
-let runtimes: Runtimes | undefined;
-
-/**
- * Where Bun and Python live, when outside the system folders (~/.bun, pyenv):
- * bound read-only so the jail can run them. Python is asked once where it is.
- */
-function findRuntimes(): Runtimes {
-  if (runtimes) return runtimes;
-  const bun = realpathSync(process.execPath);
-  const dirs = [dirname(bun)];
-  const bins = [dirname(bun)];
-  const script = "import os, sys; print(os.path.realpath(sys.executable)); print(sys.base_prefix); print(sys.prefix)";
-  const asked = Bun.which("python3") ? Bun.spawnSync(["python3", "-c", script], { stderr: "ignore" }) : undefined;
-  const [exe, base, prefix] = asked?.success ? asked.stdout.toString().trim().split("\n") : [];
-  if (exe && base && prefix) {
-    dirs.push(...[base, prefix].map((p) => realpathSync(p)));
-    bins.push(dirname(exe));
-  }
-  runtimes = { dirs: [...new Set(dirs)].filter((d) => !inSystem(d)), bins: [...new Set(bins)] };
-  return runtimes;
-}
-
-/** Where the runtimes are: folders to bind, and the folders of their programs (first on PATH). */
-const runtimeDirs = (): string[] => findRuntimes().dirs;
-const runtimeBins = (): string[] => findRuntimes().bins;
