@@ -107,19 +107,14 @@ function listChecks(rubricFile: string, lang: Lang): string {
 
 async function sandboxOrSay(o: ClassOptions, lang: Lang): Promise<Isolation> {
   if (!o.sandbox) {
-    console.error(pc.yellow(await noSandboxWarning(lang)));
+    console.error(pc.yellow(noSandboxWarning(lang)));
     return isolation(false, lang);
   }
   try {
     return await isolation(true, lang);
   } catch (err) {
-    throw new UsageError(
-      say(
-        lang,
-        `cannot sandbox students' programs here: ${(err as Error).message} (--no-sandbox grades without it)`,
-        `这里无法把学生的程序放进沙箱：${(err as Error).message}（加 --no-sandbox 可不用沙箱打分）`,
-      ),
-    );
+    const or = say(lang, "or grade without it: --no-sandbox", "或者不用沙箱打分：--no-sandbox");
+    throw new UsageError(`${(err as Error).message}; ${or}`);
   }
 }
 

@@ -42,7 +42,7 @@ export type PoolOptions = {
 export const studentSeed = (classSeed: number, id: string): number => seedFor(classSeed, `student:${id}`);
 
 /** Grade one student in a worker of their own. */
-export async function gradeStudent(student: Student, o: PoolOptions): Promise<StudentResult> {
+export async function gradeStudent(student: Student, o: PoolOptions, slot = 0): Promise<StudentResult> {
   const started = performance.now();
   const seed = studentSeed(o.seed, student.id);
   const files = o.exercises.flatMap((exercise) => {
@@ -68,6 +68,7 @@ export async function gradeStudent(student: Student, o: PoolOptions): Promise<St
     readyMs: o.readyMs,
     waitMs: o.waitMs,
     sandbox: o.iso.sandboxed,
+    slot,
   };
   const proc = Bun.spawn(o.iso.network([process.execPath, WORKER]), {
     stdin: new TextEncoder().encode(JSON.stringify(job)),
@@ -99,13 +100,13 @@ export async function gradeStudent(student: Student, o: PoolOptions): Promise<St
 export async function gradeClass(students: Student[], o: PoolOptions): Promise<StudentResult[]> {
   const results: StudentResult[] = new Array(students.length);
   let next = 0;
-  const lane = async () => {
+  const lane = async (slot: number) => {
     while (next < students.length) {
       const i = next++;
-      results[i] = await gradeStudent(students[i]!, o);
+      results[i] = await gradeStudent(students[i]!, o, slot);
       o.onDone?.(results[i]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs, students.length)) }, lane));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs, students.length)) }, (_, slot) => lane(slot)));
   return results;
 }

@@ -71,6 +71,14 @@ export async function gradeWholeClass(o: WholeClass): Promise<number> {
       say(o.lang, `no student's folder in ${o.input}`, `${o.input} 里没有学生的文件夹`) +
         (isZip ? "" : say(o.lang, " (one folder per student)", "（每名学生一个文件夹）")),
     );
+  // A folder the sandbox's user cannot read fails every one of that student's checks: say so first.
+  for (const s of found.students) {
+    try {
+      if (Object.keys(s.files).length > 0) o.iso.jail(["true"], s.dir, 0);
+    } catch (err) {
+      throw new UsageError(`${s.id}: ${(err as Error).message}`);
+    }
+  }
   const started = performance.now();
   const bar = o.quiet ? undefined : progress(found.students.length, o.lang, o.repeat);
   const runs: StudentResult[][] = [];
@@ -104,6 +112,7 @@ export async function gradeWholeClass(o: WholeClass): Promise<number> {
     similar,
   };
   writeOutputs(o.out, info, o.rubric);
-  if (!o.quiet) console.log(summary(info, relative(process.cwd(), o.out) || "."));
+  const shown = relative(process.cwd(), o.out);
+  if (!o.quiet) console.log(summary(info, shown === "" ? "." : shown.startsWith("..") ? o.out : shown));
   return 0;
 }

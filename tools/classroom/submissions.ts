@@ -10,7 +10,8 @@
  * - a folder of GitHub Classroom clones, "assignment-username" each with its
  *   .git: the student's id is the GitHub username.
  *
- * In each student's folder (and up to two folders deep, e.g. workspace/), an
+ * In each student's folder (and up to two folders deep, e.g. workspace/; hidden
+ * files and folders left out), an
  * exercise is a file named as in workspace/: "01-echo.py", "02_hub.ts", a .ts,
  * .js or .mjs file (run with Bun), a .py file (python3), or any file that starts
  * with "#!" (run as itself). Zips inside a Moodle zip are unpacked too.
@@ -71,7 +72,7 @@ function filesUnder(dir: string, depth = 2): string[] {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
       if (depth > 0 && !entry.name.startsWith(".") && !SKIP.has(entry.name)) out.push(...filesUnder(path, depth - 1));
-    } else if (entry.isFile()) out.push(path);
+    } else if (entry.isFile() && !entry.name.startsWith(".")) out.push(path);
   }
   return out;
 }

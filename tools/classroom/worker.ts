@@ -9,7 +9,14 @@
  *
  *   bun tools/classroom/worker.ts < job.json
  */
-import { gradeProgram, type ExerciseId, type ExerciseOutcome, type Lang, type Transport } from "./grading.ts";
+import {
+  checksAtOnce,
+  gradeProgram,
+  type ExerciseId,
+  type ExerciseOutcome,
+  type Lang,
+  type Transport,
+} from "./grading.ts";
 import { isolation } from "./isolation.ts";
 import { runnerFor } from "./programs.ts";
 
@@ -25,6 +32,10 @@ export type WorkerJob = {
   readyMs?: number;
   waitMs?: number;
   sandbox: boolean;
+  /** Checks run at once in this worker (default 6). */
+  checksAtOnce?: number;
+  /** The lane this worker grades in (0 to jobs - 1): its programs' user in the sandbox. */
+  slot: number;
 };
 
 export type WorkerResult = { student: string; outcomes: ExerciseOutcome[] };
@@ -32,12 +43,13 @@ export type WorkerResult = { student: string; outcomes: ExerciseOutcome[] };
 /** Grade a job here, in this process. */
 export async function gradeJob(job: WorkerJob): Promise<WorkerResult> {
   const iso = await isolation(job.sandbox, job.lang);
+  const turns = checksAtOnce(job.checksAtOnce);
   const outcomes = await Promise.all(
     job.files.map(({ exercise, file }) => {
       const run = runnerFor(file);
       return gradeProgram(
         exercise,
-        { argv: iso.jail(run.argv, job.dir), label: run.label },
+        { argv: iso.jail(run.argv, job.dir, job.slot), label: run.label },
         {
           seed: job.seed,
           transports: job.transports,
@@ -45,6 +57,7 @@ export async function gradeJob(job: WorkerJob): Promise<WorkerResult> {
           readyMs: job.readyMs,
           waitMs: job.waitMs,
           replay: `bun run grade ${exercise} {tr} {seed} -- ${run.label}`,
+          turns,
         },
       );
     }),
