@@ -21,7 +21,15 @@ import {
 import { networkInterfaces, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Subprocess } from "bun";
-import { freePort, killAtExit, ROOT, runToEnd, until, type RunResult } from "../../tools/harness/index.ts";
+import {
+  freePort,
+  killAtExit,
+  ROOT,
+  runToEnd,
+  startTerminal,
+  until,
+  type RunResult,
+} from "../../tools/harness/index.ts";
 import {
   DEFAULT_LIMITS,
   isolatedNetwork,
@@ -469,6 +477,39 @@ time.sleep(60)
         running.proc.kill("SIGTERM");
         await running.proc.exited;
         expect({ code: running.proc.exitCode, signal: running.proc.signalCode }).toEqual({ code, signal });
+      }
+    }
+  });
+
+  test("a program in a terminal reads what is typed there, and Ctrl+C and Ctrl+D reach it", async () => {
+    const client = program(
+      "client.py",
+      `try:
+    while True:
+        print("you said:", input("> "), flush=True)
+except EOFError:
+    print("bye: end of input")
+except KeyboardInterrupt:
+    print("bye: interrupted")
+`,
+    );
+    for (const [keys, last] of [
+      ["\x04", "bye: end of input"],
+      ["\x03", "bye: interrupted"],
+    ] as const) {
+      for (const wrap of [(argv: string[]) => argv, jailed]) {
+        const command = { argv: wrap(py(client)), label: "client.py", custom: true };
+        const terminal = startTerminal({ command });
+        try {
+          await until(() => terminal.screen().includes("> "), 10_000, "the prompt");
+          terminal.type("hello\r");
+          await until(() => terminal.screen().includes("you said: hello"), 5000, "the echo of a typed line");
+          terminal.type(keys);
+          expect((await terminal.exited).code).toBe(0);
+          expect(terminal.screen()).toContain(last);
+        } finally {
+          await terminal.stop(500);
+        }
       }
     }
   });

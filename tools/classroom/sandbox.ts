@@ -116,7 +116,17 @@ export function jail(argv: string[], o: JailOptions): string[] {
   // Every signal back to its default: the relay had bwrap ignore the ones it passes on.
   const inside = [...user, ...prlimit(limits), "env", "--default-signal", ...argv];
   const env = Object.entries(environment(runtime.bins, o.env ?? {})).flatMap(([k, v]) => ["--setenv", k, v]);
-  const bwrap = ["bwrap", "--clearenv", ...env, ...mounts, ...namespaces, "--die-with-parent", "--chdir", dir];
+  const bwrap = [
+    "bwrap",
+    "--clearenv",
+    ...env,
+    ...mounts,
+    ...namespaces,
+    "--new-session",
+    "--die-with-parent",
+    "--chdir",
+    dir,
+  ];
   return ["/bin/bash", "-c", RELAY, "jail", ...bwrap, "--", ...inside];
 }
 
@@ -149,21 +159,39 @@ export function isolatedNetwork(argv: string[]): string[] {
  * The jail's outermost process: a bash script that runs bwrap ("$@") and stands
  * between it and the worker, because bwrap neither passes signals on (SIGTERM
  * kills bwrap, and with it the program at once) nor dies the way its program died
- * (it exits with 128 + the signal's number). So bwrap runs in a process group of
- * its own (job control), which the program is in, with HUP, INT, QUIT and TERM
- * ignored; each of those sent to the relay goes to that whole group; and when
- * bwrap exits with 128 + N the relay kills itself with signal N. PORT, if set,
- * goes in with --setenv, right after bwrap's --clearenv. SIGKILL kills the relay, then
- * bwrap (--die-with-parent), and with it the program's whole PID namespace.
+ * (it exits with 128 + the signal's number). So bwrap starts with HUP, INT, QUIT
+ * and TERM ignored (the program gets them back with `env --default-signal`);
+ * each of them sent to the relay goes on to the program alone, as it would reach
+ * an unjailed program (its process id: bwrap's child's child, found in /proc);
+ * and when bwrap exits with 128 + N, the relay kills itself with signal N.
+ * The program is in a session of its own (--new-session): it keeps reading a
+ * terminal it was given, but cannot signal the worker's process group, and
+ * Ctrl+C typed there reaches it through the relay. PORT, if set, goes in with
+ * --setenv, right after bwrap's --clearenv. SIGKILL kills the relay, then bwrap
+ * (--die-with-parent), and with it the program's whole PID namespace.
  */
 const RELAY = `
-set -m
+exec 3<&0
 trap '' HUP INT QUIT TERM
 if [ -n "\${PORT+set}" ]; then set -- "$1" "$2" --setenv PORT "$PORT" "\${@:3}"; fi
-"$@" &
+"$@" <&3 3<&- &
 jail=$!
-set +m
-for s in HUP INT QUIT TERM; do trap "kill -$s -- -$jail 2>/dev/null" $s; done
+exec 3<&-
+children() {
+  local stat line
+  for stat in /proc/[0-9]*/stat; do
+    read -r line 2>/dev/null <"$stat" || continue
+    line=\${line##*) }; line=\${line#* }
+    if [ "\${line%% *}" = "$1" ]; then stat=\${stat%/stat}; echo "\${stat#/proc/}"; fi
+  done
+}
+pass() {
+  local init program
+  for init in $(children $jail); do
+    for program in $(children $init); do kill -$1 $program 2>/dev/null; done
+  done
+}
+for s in HUP INT QUIT TERM; do trap "pass $s" $s; done
 while :; do wait $jail; status=$?; kill -0 $jail 2>/dev/null || break; done
 if [ $status -gt 128 ] && [ $status -lt 160 ]; then ulimit -c 0; trap - $((status - 128)); kill -$((status - 128)) $$; fi
 exit $status`;
