@@ -78,7 +78,8 @@ export function classroomResult(
   grade: StudentGrade,
   o: Pick<OneSubmission, "rubric" | "transports" | "lang">,
 ): ClassroomResult {
-  const tests = checkRows(grade, o.rubric, o.transports, o.lang).map((r) => ({
+  const rows = checkRows(grade, o.rubric, o.transports, o.lang);
+  const tests = rows.map((r) => ({
     name: `${r.exercise} ${r.transport} · ${r.name[o.lang]}`,
     status:
       r.verdict === "pass"
@@ -93,7 +94,9 @@ export function classroomResult(
     duration: r.ms,
     score: r.points,
   }));
-  const status = grade.stopped ? "error" : tests.every((x) => x.status === "pass") ? "pass" : "fail";
+  // Passed when every check worth points passed: an extra that fails (worth 0) does not fail the run.
+  const counted = tests.filter((_, i) => rows[i]!.max > 0);
+  const status = grade.stopped ? "error" : counted.every((x) => x.status === "pass") ? "pass" : "fail";
   return { version: 1, status, max_score: grade.max, tests };
 }
 
