@@ -160,6 +160,19 @@ describe.skipIf(skip)("the sandbox", () => {
     expect(available).toEqual({ ok: true });
   });
 
+  test("says in one line why it cannot run where bubblewrap is missing", async () => {
+    const sandbox = join(ROOT, "tools/classroom/sandbox.ts");
+    const script = `import { sandboxAvailable } from ${JSON.stringify(sandbox)};
+for (const lang of ["en", "zh"]) console.log(JSON.stringify(sandboxAvailable(lang)));`;
+    const result = await runToEnd([process.execPath, "-e", script], { env: { PATH: "/nowhere" } });
+    const [en, zh] = result.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { ok: boolean; why: string });
+    expect(en).toEqual({ ok: false, why: "no sandbox: bwrap is missing (sudo apt-get install bubblewrap)" });
+    expect(zh).toEqual({ ok: false, why: "无法使用沙箱：缺少 bwrap（sudo apt-get install bubblewrap）" });
+  });
+
   test("a program reads its own folder, but not another student's nor the kit's checkout", async () => {
     const reader = program(
       "reader.py",

@@ -19,8 +19,8 @@ const TOOLS = [
   ["bwrap", "bubblewrap"],
   ["setpriv", "util-linux"],
   ["prlimit", "util-linux"],
-  ["timeout", "coreutils"],
   ["env", "coreutils"],
+  ["bash", "bash"],
 ] as const;
 
 const PROBE_EXIT = 7;
@@ -34,8 +34,11 @@ export function sandboxAvailable(lang: Lang = "en"): SandboxCheck {
 function probe(lang: Lang): SandboxCheck {
   for (const [tool, pkg] of TOOLS) {
     if (!Bun.which(tool)) {
-      const why = say(lang, `no sandbox: ${tool} is missing`, `无法使用沙箱：缺少 ${tool}`);
-      return { ok: false, why: `${why} (sudo apt-get install ${pkg})` };
+      const install = `sudo apt-get install ${pkg}`;
+      return {
+        ok: false,
+        why: say(lang, `no sandbox: ${tool} is missing (${install})`, `无法使用沙箱：缺少 ${tool}（${install}）`),
+      };
     }
   }
   const dir = mkdtempSync(join(tmpdir(), "kit-sandbox-"));

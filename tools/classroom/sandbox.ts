@@ -1,7 +1,7 @@
 /**
  * The sandbox a class is graded in: command lines built from Debian's bubblewrap
- * (`bwrap`) and tools every Debian system has (setpriv and prlimit from
- * util-linux, timeout and env from coreutils). Two layers:
+ * (`bwrap`) and tools every Debian system has (bash, setpriv and prlimit from
+ * util-linux, env from coreutils). Two layers:
  *
  * - `isolatedNetwork(argv)` runs one student's grading worker (trusted) in a
  *   network of its own with only a loopback, so ports never collide between
@@ -9,15 +9,27 @@
  *   started ends with it.
  * - `jail(argv, { dir })` runs one of that student's programs, inside the worker:
  *   a read-only system, a private /tmp, the student's folder only (read-only), a
- *   PID namespace of its own (it sees and signals nobody outside), another uid
- *   when the grader is root, and limits on memory, processes, CPU time and file
- *   size. It keeps the worker's loopback, so the worker's clients reach it.
+ *   PID namespace and a session of its own (it sees and signals nobody outside),
+ *   another uid when the grader is root, and limits on memory, processes, CPU
+ *   time and file size. It keeps the worker's loopback, so the worker reaches it.
  *
  * The program's argv stays last (the grader appends `--port N`), and env PORT
  * passes through; no other variable of the grader's does. SIGTERM, SIGINT,
  * SIGHUP and SIGQUIT sent to the jail reach the program, and the jail ends as
  * the program did (its exit code, or killed by the same signal), so a check
  * about stopping on SIGTERM reads the same with or without the sandbox.
+ *
+ * As root, bwrap needs nothing more, and programs run as uid 60000 + slot. As
+ * a normal user, bwrap makes a user namespace (the kernel must allow it), and
+ * programs run as that user, still unable to see or signal anything outside.
+ *
+ * What it does not protect: the kernel itself (a program talks to the same
+ * kernel; a kernel bug can break any namespace); the worker's loopback (a program
+ * may connect to any port the worker listens on, and to a program of the same
+ * student graded at the same time); what the system folders hold (/usr, /etc
+ * and the interpreters are readable, as to any user); the machine's memory as a
+ * whole (the limit is per process: 64 processes of 1 GiB each could still touch
+ * 64 GiB); and the CPU and the disk bandwidth it shares with the other workers.
  */
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -31,7 +43,10 @@ const MiB = 1024 * 1024;
 export type Limits = {
   /** Address space of each process (RLIMIT_AS), in bytes. */
   memoryBytes: number;
-  /** Processes and threads of the program's uid together (RLIMIT_NPROC). */
+  /**
+   * Processes and threads together (RLIMIT_NPROC): as root, of the slot's uid
+   * (all its jails at once); as a normal user, of the jail's user namespace.
+   */
   processes: number;
   /** CPU time of each process (RLIMIT_CPU), in seconds: then SIGXCPU, a second later SIGKILL. */
   cpuSeconds: number;
@@ -47,7 +62,7 @@ export type Limits = {
  */
 export const DEFAULT_LIMITS: Readonly<Limits> = {
   // Address space, not resident memory: JSC reserves far more than it touches.
-  // Bun needs 384 MiB to start at all (352 MiB crashes it), and a Bun program
+  // Jailed, Bun starts with 368 MiB but not with 352 MiB (SIGABRT); a Bun program
   // holding 2 million small objects (220 MB resident) crashes at 768 MiB but runs
   // at 1 GiB. A 2 GiB allocation fails at once: MemoryError in Python,
   // "RangeError: Out of memory" in Bun. (A cgroup memory limit would let a lazy
@@ -56,8 +71,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   // Threads count too: Bun runs 7 to 9 threads, a Python hub one per client (the
   // checks connect at most a handful). A fork bomb stops at 64.
   processes: 64,
-  // A correct program uses a fraction of a second per check; a busy loop is
-  // stopped after 20 s of CPU even if the check waits longer.
+  // Chat programs mostly wait on their sockets, and a check lasts seconds: only
+  // a busy loop (or many busy threads) gets near 20 s of CPU.
   cpuSeconds: 20,
   // The chat programs write no files; a log or a scratch file in /tmp fits.
   fileBytes: 16 * MiB,
