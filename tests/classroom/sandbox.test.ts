@@ -56,6 +56,8 @@ const root = process.getuid?.() === 0;
 /** Worker slots of our own (uids 60000 + slot), away from a class grader's 0, 1, 2... */
 const slot = (n: number) => 3000 + ((process.pid * 8 + n) % 1900);
 const MARK = `kit-sandbox-${process.pid}`;
+/** pgrep is a process of its own: poll with it gently. */
+const PGREP_EVERY_MS = 50;
 
 let top = "";
 let classDir = "";
@@ -235,10 +237,15 @@ print(json.dumps(out))
   });
 
   test("a program can kill neither its parent nor, with kill -9 -1, anyone outside the jail", async () => {
-    // A shell script: the unjailed run below is a throwaway uid, which cannot run every Python (pyenv's is in /root).
+    // A shell script: the unjailed run below is a throwaway uid, which cannot run every Python (pyenv's is in
+    // /root). It sends kill -9 -1 only where that can harm nobody else, even with a broken jail: in a PID
+    // namespace of its own (a low pid), or as the throwaway uid ($1).
     const killer = program(
       "killer.sh",
-      "kill -9 $PPID && echo killed the parent\nkill -9 -1 && echo killed everyone\necho done\n",
+      `kill -9 $PPID && echo killed the parent
+if [ $$ -lt 100 ] || [ "$(id -u)" = "$1" ]; then kill -9 -1 && echo killed everyone; else echo not jailed; fi
+echo done
+`,
     );
     // A bystander of the jail's own uid (as root) or ours: kill -9 -1 would reach it if it could see it.
     const uid = sandboxUid(slot(1));
@@ -248,12 +255,13 @@ print(json.dumps(out))
     strays.add(bystander.pid);
     const worker = (argv: string[]) => ["bash", "-c", '"$@"; echo "the worker is still here"', "worker", ...argv];
     try {
-      const inJail = await run(worker(jailed(["/bin/sh", killer], { slot: slot(1) })));
+      const inJail = await run(worker(jailed(["/bin/sh", killer, String(uid)], { slot: slot(1) })));
+      expect(inJail.stdout).not.toContain("not jailed");
       expect(inJail.stdout).toContain("done\nthe worker is still here");
       expect(alive(bystander.pid)).toBe(true);
       // Unjailed, the same program kills both; only safe as root, as the throwaway uid.
       if (root) {
-        const free = await run([...asUid, ...worker(["/bin/sh", killer])]);
+        const free = await run([...asUid, ...worker(["/bin/sh", killer, String(uid)])]);
         expect(free.stdout).not.toContain("the worker is still here");
         await until(() => !alive(bystander.pid), 5000, "the bystander killed by kill -9 -1");
       }
@@ -357,13 +365,13 @@ time.sleep(30)
     expect(forked).toBeLessThan(DEFAULT_LIMITS.processes);
     expect(pidsOf(mine("jailed")).length).toBeLessThanOrEqual(DEFAULT_LIMITS.processes);
     inJail.proc.kill("SIGKILL");
-    await until(() => pidsOf(tag("jailed")).length === 0, 5000, "no process of the jailed fork bomb");
+    await until(() => pidsOf(tag("jailed")).length === 0, 5000, "no process of the jailed fork bomb", PGREP_EVERY_MS);
 
     // Unjailed, it goes past the limit (no need to wait for all 200), and its children outlive it.
     const free = launch(py(bomb, tag("free")));
     try {
       const past = DEFAULT_LIMITS.processes + 16;
-      await until(() => pidsOf(mine("free")).length > past, 30_000, `more than ${past} processes`);
+      await until(() => pidsOf(mine("free")).length > past, 30_000, `more than ${past} processes`, PGREP_EVERY_MS);
       free.proc.kill("SIGKILL");
       await free.proc.exited;
       expect(pidsOf(mine("free")).length).toBeGreaterThan(past);
@@ -420,7 +428,13 @@ except OSError as e:
     } finally {
       rmSync(big, { force: true });
     }
-    expect((await run(jailed(py(filler, "/tmp/big")))).stdout.trim()).toBe("refused: File too large");
+    // In the jail's own /tmp; a unique name, in case a broken jail lets it through to the host's.
+    const inTmp = join("/tmp", `${MARK}-big`);
+    try {
+      expect((await run(jailed(py(filler, inTmp)))).stdout.trim()).toBe("refused: File too large");
+    } finally {
+      rmSync(inTmp, { force: true });
+    }
   });
 
   test("a program that ignores SIGTERM and leaves a daemon: nothing is left once the jail is killed", async () => {
@@ -441,18 +455,18 @@ time.sleep(60)
     const mine = (t: string) => `^\\S*python\\S* -u \\S*daemon\\.py ${tag(t)}$`;
     const inJail = launch(jailed(py(daemon, tag("jailed"))));
     await line(inJail, /^ready$/);
-    await until(() => pidsOf(mine("jailed")).length === 2, 5000, "the program and its daemon");
+    await until(() => pidsOf(mine("jailed")).length === 2, 5000, "the program and its daemon", PGREP_EVERY_MS);
     // As the grader stops a program: SIGTERM, then SIGKILL when it has not stopped.
     inJail.proc.kill("SIGTERM");
     const stopped = await Promise.race([inJail.proc.exited.then(() => true), Bun.sleep(500).then(() => false)]);
     expect(stopped).toBe(false);
     inJail.proc.kill("SIGKILL");
-    await until(() => pidsOf(tag("jailed")).length === 0, 5000, "no process of the jailed program");
+    await until(() => pidsOf(tag("jailed")).length === 0, 5000, "no process of the jailed program", PGREP_EVERY_MS);
 
     const free = launch(py(daemon, tag("free")));
     try {
       await line(free, /^ready$/);
-      await until(() => pidsOf(mine("free")).length === 2, 5000, "the program and its daemon");
+      await until(() => pidsOf(mine("free")).length === 2, 5000, "the program and its daemon", PGREP_EVERY_MS);
       free.proc.kill("SIGKILL");
       await free.proc.exited;
       expect(pidsOf(mine("free")).length).toBe(1);
@@ -467,7 +481,7 @@ time.sleep(60)
     const worker = launch(isolatedNetwork(["bash", "-c", '"$@" & wait', "worker", ...jailed(py(sleeper, tag))]));
     await line(worker, /^ready$/);
     worker.proc.kill("SIGKILL");
-    await until(() => pidsOf(tag).length === 0, 5000, "no process of the worker's jail");
+    await until(() => pidsOf(tag).length === 0, 5000, "no process of the worker's jail", PGREP_EVERY_MS);
   });
 
   test("SIGTERM reaches the program, and the jail ends as the program did", async () => {
