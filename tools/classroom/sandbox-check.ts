@@ -24,6 +24,8 @@ const TOOLS = [
 ] as const;
 
 const PROBE_EXIT = 7;
+/** bwrap 0.8.0 (Debian 12) is the first with --disable-userns. As major * 1000 + minor. */
+const BWRAP_AT_LEAST = 8;
 const checked: Partial<Record<Lang, SandboxCheck>> = {};
 
 /** `{ ok: true }`, or why the sandbox cannot run here in one line (asked once per language). */
@@ -40,6 +42,18 @@ function probe(lang: Lang): SandboxCheck {
         why: say(lang, `no sandbox: ${tool} is missing (${install})`, `无法使用沙箱：缺少 ${tool}（${install}）`),
       };
     }
+  }
+  const version = /(\d+)\.(\d+)/.exec(Bun.spawnSync(["bwrap", "--version"]).stdout.toString());
+  if (version && Number(version[1]) * 1000 + Number(version[2]) < BWRAP_AT_LEAST) {
+    const old = version[0];
+    return {
+      ok: false,
+      why: say(
+        lang,
+        `no sandbox: bubblewrap ${old} is too old (0.8 or later)`,
+        `无法使用沙箱：bubblewrap ${old} 太旧（需要 0.8 或更新）`,
+      ),
+    };
   }
   const dir = mkdtempSync(join(tmpdir(), "kit-sandbox-"));
   try {
