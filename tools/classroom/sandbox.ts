@@ -127,9 +127,11 @@ export function jail(argv: string[], o: JailOptions): string[] {
   mounts.push("--remount-ro", "/dev", "--remount-ro", "/");
   const namespaces = ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "jail"];
   if (!isRoot()) namespaces.push("--unshare-user", "--disable-userns");
-  const user = isRoot() ? dropTo(sandboxUid(o.slot ?? process.pid % 5000)) : [];
-  // Every signal back to its default: the relay had bwrap ignore the ones it passes on.
-  const inside = [...user, ...prlimit(limits), "env", "--default-signal", ...argv];
+  // One process between bwrap and the program: the uid drop as root; in a user
+  // namespace, the process limit (set before it, it would count all our processes).
+  const inside = isRoot()
+    ? dropTo(sandboxUid(o.slot ?? process.pid % 5000))
+    : ["prlimit", `--nproc=${limits.processes}`, "--"];
   const env = Object.entries(environment(runtime.bins, o.env ?? {})).flatMap(([k, v]) => ["--setenv", k, v]);
   const bwrap = [
     "bwrap",
@@ -142,7 +144,7 @@ export function jail(argv: string[], o: JailOptions): string[] {
     "--chdir",
     dir,
   ];
-  return ["/bin/bash", "-c", RELAY, "jail", ...bwrap, "--", ...inside];
+  return ["/bin/bash", "-c", RELAY, "jail", ...relayLimits(limits), ...bwrap, "--", ...inside, ...argv];
 }
 
 /** The folder, and each file in it, readable by any user (the jail's uid is not the grader's). */
@@ -171,12 +173,12 @@ export function isolatedNetwork(argv: string[]): string[] {
 }
 
 /**
- * The jail's outermost process: a bash script that runs bwrap ("$@") and stands
- * between it and the worker, because bwrap neither passes signals on (SIGTERM
- * kills bwrap, and with it the program at once) nor dies the way its program died
- * (it exits with 128 + the signal's number). So bwrap starts with HUP, INT, QUIT
- * and TERM ignored (the program gets them back with `env --default-signal`);
- * each of them sent to the relay goes on to the program alone, as it would reach
+ * The jail's outermost process: a bash script that sets the limits, then runs
+ * bwrap ("$@") and stands between it and the worker, because bwrap neither passes
+ * signals on (SIGTERM kills bwrap, and with it the program at once) nor dies the
+ * way its program died (it exits with 128 + the signal's number). So bwrap runs
+ * in a process group of its own (job control), which no signal reaches; HUP, INT,
+ * QUIT and TERM sent to the relay go on to the program alone, as they would reach
  * an unjailed program (its process id: bwrap's child's child, found in /proc);
  * and when bwrap exits with 128 + N, the relay kills itself with signal N.
  * The program is in a session of its own (--new-session): it keeps reading a
@@ -186,12 +188,14 @@ export function isolatedNetwork(argv: string[]): string[] {
  * (--die-with-parent), and with it the program's whole PID namespace.
  */
 const RELAY = `
-exec 3<&0
-trap '' HUP INT QUIT TERM
+ulimit -c 0 -v $1 -f $3 && ulimit -t $(($2 + 1)) && ulimit -S -t $2 || exit 125
+if [ $4 != - ]; then ulimit -u $4 || exit 125; fi
+shift 4
 if [ -n "\${PORT+set}" ]; then set -- "$1" "$2" --setenv PORT "$PORT" "\${@:3}"; fi
-"$@" <&3 3<&- &
+set -m
+"$@" &
 jail=$!
-exec 3<&-
+set +m
 children() {
   local stat line
   for stat in /proc/[0-9]*/stat; do
@@ -208,8 +212,21 @@ pass() {
 }
 for s in HUP INT QUIT TERM; do trap "pass $s" $s; done
 while :; do wait $jail; status=$?; kill -0 $jail 2>/dev/null || break; done
-if [ $status -gt 128 ] && [ $status -lt 160 ]; then ulimit -c 0; trap - $((status - 128)); kill -$((status - 128)) $$; fi
+if [ $status -gt 128 ] && [ $status -lt 160 ]; then trap - $((status - 128)); kill -$((status - 128)) $$; fi
 exit $status`;
+
+/**
+ * The limits, for the relay's `ulimit` (bash counts KiB): address space, CPU
+ * seconds (then SIGXCPU; SIGKILL a second later), file size; no core files; and
+ * processes as root ("-" otherwise). Set on the relay, they hold for bwrap too,
+ * which needs little; root's own processes are exempt from the process limit.
+ */
+const relayLimits = (l: Limits) => [
+  String(Math.floor(l.memoryBytes / 1024)),
+  String(l.cpuSeconds),
+  String(Math.floor(l.fileBytes / 1024)),
+  isRoot() ? String(l.processes) : "-",
+];
 
 /** As root: become the jail's uid, with no groups, no capabilities, and no way to gain any (setuid files). */
 const dropTo = (uid: number) => [
@@ -220,17 +237,6 @@ const dropTo = (uid: number) => [
   "--inh-caps=-all",
   "--bounding-set=-all",
   "--no-new-privs",
-  "--",
-];
-
-/** Set after the user namespace exists: there, RLIMIT_NPROC counts the jail's own processes. */
-const prlimit = (l: Limits) => [
-  "prlimit",
-  `--as=${l.memoryBytes}`,
-  `--nproc=${l.processes}`,
-  `--cpu=${l.cpuSeconds}:${l.cpuSeconds + 1}`,
-  `--fsize=${l.fileBytes}`,
-  "--core=0",
   "--",
 ];
 
