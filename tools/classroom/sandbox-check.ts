@@ -19,7 +19,6 @@ const TOOLS = [
   ["bwrap", "bubblewrap"],
   ["setpriv", "util-linux"],
   ["prlimit", "util-linux"],
-  ["env", "coreutils"],
   ["bash", "bash"],
 ] as const;
 
