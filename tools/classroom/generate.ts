@@ -18,7 +18,11 @@ export function bundle(rel: string): Promise<string> {
   if (!made) {
     made = Bun.build({ entrypoints: [join(ROOT, rel)], target: "bun" }).then(async (out) => {
       if (!out.success) throw new Error(`cannot bundle ${rel}: ${out.logs.join("\n")}`);
-      return `// ${rel}, bundled by the kit for a class made to test the class grader.\n${await out.outputs[0]!.text()}`;
+      const code = await out.outputs[0]!.text();
+      const note = `// ${rel}, bundled by the kit for a class made to test the class grader.\n`;
+      // A "#!" line must stay the first.
+      const cut = code.startsWith("#!") ? code.indexOf("\n") + 1 : 0;
+      return code.slice(0, cut) + note + code.slice(cut);
     });
     bundles.set(rel, made);
   }
