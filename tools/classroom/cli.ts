@@ -13,7 +13,7 @@
  */
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import { Command as Cli } from "commander";
+import { Command as Cli, Option } from "commander";
 import pc from "picocolors";
 import { intOption, langOption, localize } from "../../src/cli.ts";
 import { MESSAGES } from "../../src/i18n.ts";
@@ -54,7 +54,7 @@ const HELP = {
     "每名学生一个文件夹的目录、Moodle 导出的 zip，或 GitHub Classroom 的克隆",
   ],
   out: ["where the grades go", "成绩写到哪里"],
-  jobs: ["students graded at once (default: the cores)", "同时打分的学生数（默认：CPU 核数）"],
+  jobs: ["students graded at once (the cores)", "同时打分的学生数（CPU 核数）"],
   exercises: ["exercises to grade, e.g. 01,02 (default: all)", "要打分的练习，如 01,02（默认：全部）"],
   lang: ["language of the reports: en or zh", "报告的语言：en 或 zh"],
   seed: ["the class's seed (each student's comes from it)", "全班的种子（每名学生的种子由它得出）"],
@@ -73,6 +73,7 @@ const HELP = {
     "为一个仓库打印 GitHub Classroom 的 runner 结果",
   ],
   listChecks: ["list every check and its points, then stop", "列出每项检查及其分数，然后结束"],
+  dir: ["--classroom: the repository to grade (default: here)", "--classroom：要打分的仓库（默认：当前文件夹）"],
 } as const;
 
 function exercisesFrom(text: string | undefined, lang: Lang): ExerciseId[] {
@@ -128,14 +129,15 @@ export async function main(argv: string[]): Promise<number> {
     .option("--class <dir>", h("class"))
     .option("--gradescope", h("gradescope"))
     .option("--classroom", h("classroom"))
-    .argument("[dir]", "--classroom")
+    .usage(say(lang, "--class DIR [options]", "--class DIR [选项]"))
+    .argument("[dir]", h("dir"))
     .option("--out <dir>", h("out"), "grades")
     .option("--jobs <n>", h("jobs"), intOption(1, 256, t), availableParallelism())
     .option("--exercises <list>", h("exercises"))
     .option("--lang <lang>", h("lang"), langOption(t))
     .option("--seed <n>", h("seed"), intOption(0, 2 ** 31 - 1, t))
     .option("--repeat <n>", h("repeat"), intOption(1, 20, t), 1)
-    .option("--rubric <file>", h("rubric"), DEFAULT_RUBRIC)
+    .addOption(new Option("--rubric <file>", h("rubric")).default(DEFAULT_RUBRIC, "tools/classroom/rubric.toml"))
     .option("--similar", h("similar"))
     .option("--no-sandbox", h("sandbox"))
     .option("--time-limit <s>", h("timeLimit"), intOption(5, 3600, t), 300)
@@ -148,6 +150,11 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride((err) => {
       throw err.exitCode === 0 ? new DoneError() : new UsageError("");
     });
+  const help = cli.configureHelp();
+  cli.configureHelp({
+    ...help,
+    styleTitle: (title) => (title === "Arguments:" ? say(lang, "Arguments:", "参数：") : help.styleTitle!(title)),
+  });
   let o: ClassOptions;
   let dir: string | undefined;
   try {
