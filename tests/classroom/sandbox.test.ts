@@ -56,6 +56,11 @@ const root = process.getuid?.() === 0;
 /** Worker slots of our own (uids 60000 + slot), away from a class grader's 0, 1, 2... */
 const slot = (n: number) => 3000 + ((process.pid * 8 + n) % 1900);
 const MARK = `kit-sandbox-${process.pid}`;
+/**
+ * Each test's own time limit: a machine busy with other work starts processes
+ * slowly, and another test file may have changed the default.
+ */
+const SLOW = 30_000;
 /** pgrep is a process of its own: poll with it gently. */
 const PGREP_EVERY_MS = 50;
 
@@ -152,33 +157,43 @@ const alive = (pid: number) => {
 };
 
 describe.skipIf(skip)("the sandbox", () => {
-  test("says in one line, in English and in Chinese, what --no-sandbox gives up", () => {
-    for (const lang of ["en", "zh"] as const) {
-      const warning = noSandboxWarning(lang);
-      expect(warning).not.toContain("\n");
-      expect(Bun.stringWidth(warning)).toBeLessThanOrEqual(80);
-    }
-    expect(noSandboxWarning("zh")).not.toBe(noSandboxWarning("en"));
-    expect(available).toEqual({ ok: true });
-  });
+  test(
+    "says in one line, in English and in Chinese, what --no-sandbox gives up",
+    () => {
+      for (const lang of ["en", "zh"] as const) {
+        const warning = noSandboxWarning(lang);
+        expect(warning).not.toContain("\n");
+        expect(Bun.stringWidth(warning)).toBeLessThanOrEqual(80);
+      }
+      expect(noSandboxWarning("zh")).not.toBe(noSandboxWarning("en"));
+      expect(available).toEqual({ ok: true });
+    },
+    SLOW,
+  );
 
-  test("says in one line why it cannot run where bubblewrap is missing", async () => {
-    const sandbox = join(ROOT, "tools/classroom/sandbox.ts");
-    const script = `import { sandboxAvailable } from ${JSON.stringify(sandbox)};
+  test(
+    "says in one line why it cannot run where bubblewrap is missing",
+    async () => {
+      const sandbox = join(ROOT, "tools/classroom/sandbox.ts");
+      const script = `import { sandboxAvailable } from ${JSON.stringify(sandbox)};
 for (const lang of ["en", "zh"]) console.log(JSON.stringify(sandboxAvailable(lang)));`;
-    const result = await runToEnd([process.execPath, "-e", script], { env: { PATH: "/nowhere" } });
-    const [en, zh] = result.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as { ok: boolean; why: string });
-    expect(en).toEqual({ ok: false, why: "no sandbox: bwrap is missing (sudo apt-get install bubblewrap)" });
-    expect(zh).toEqual({ ok: false, why: "无法使用沙箱：缺少 bwrap（sudo apt-get install bubblewrap）" });
-  });
+      const result = await runToEnd([process.execPath, "-e", script], { env: { PATH: "/nowhere" } });
+      const [en, zh] = result.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { ok: boolean; why: string });
+      expect(en).toEqual({ ok: false, why: "no sandbox: bwrap is missing (sudo apt-get install bubblewrap)" });
+      expect(zh).toEqual({ ok: false, why: "无法使用沙箱：缺少 bwrap（sudo apt-get install bubblewrap）" });
+    },
+    SLOW,
+  );
 
-  test("a program reads its own folder, but not another student's nor the kit's checkout", async () => {
-    const reader = program(
-      "reader.py",
-      `import json, os, sys
+  test(
+    "a program reads its own folder, but not another student's nor the kit's checkout",
+    async () => {
+      const reader = program(
+        "reader.py",
+        `import json, os, sys
 out = {}
 for name, path in zip(["own", "other", "class", "kit"], sys.argv[1:]):
     try:
@@ -187,24 +202,28 @@ for name, path in zip(["own", "other", "class", "kit"], sys.argv[1:]):
         out[name] = "refused: " + e.strerror
 print(json.dumps(out))
 `,
-    );
-    const args = [join(alice, "notes.txt"), join(bob, "secret.txt"), classDir, join(ROOT, "package.json")];
-    const free = json(await run(py(reader, ...args)));
-    expect(free.other).toBe("bob's answers\n");
-    expect(free.class).toContain("bob");
-    expect(String(free.kit)).toContain("socket-chat-kit");
+      );
+      const args = [join(alice, "notes.txt"), join(bob, "secret.txt"), classDir, join(ROOT, "package.json")];
+      const free = json(await run(py(reader, ...args)));
+      expect(free.other).toBe("bob's answers\n");
+      expect(free.class).toContain("bob");
+      expect(String(free.kit)).toContain("socket-chat-kit");
 
-    const inJail = json(await run(jailed(py(reader, ...args))));
-    expect(inJail.own).toBe("alice's own notes\n");
-    expect(inJail.other).toStartWith("refused");
-    expect(inJail.class).not.toContain("bob");
-    expect(inJail.kit).toStartWith("refused");
-  });
+      const inJail = json(await run(jailed(py(reader, ...args))));
+      expect(inJail.own).toBe("alice's own notes\n");
+      expect(inJail.other).toStartWith("refused");
+      expect(inJail.class).not.toContain("bob");
+      expect(inJail.kit).toStartWith("refused");
+    },
+    SLOW,
+  );
 
-  test("a program writes nowhere the host sees: not its folder, the class folder, the host's /tmp, the kit", async () => {
-    const writer = program(
-      "writer.py",
-      `import json, sys
+  test(
+    "a program writes nowhere the host sees: not its folder, the class folder, the host's /tmp, the kit",
+    async () => {
+      const writer = program(
+        "writer.py",
+        `import json, sys
 out = {}
 for path in sys.argv[1:]:
     try:
@@ -215,70 +234,78 @@ for path in sys.argv[1:]:
         out[path] = "refused: " + e.strerror
 print(json.dumps(out))
 `,
-    );
-    const targets = (tag: string) => [
-      join(alice, `${MARK}-${tag}`),
-      join(classDir, `${MARK}-${tag}`),
-      join("/tmp", `${MARK}-${tag}`),
-      join(ROOT, `.${MARK}-${tag}`),
-    ];
-    const free = targets("free");
-    try {
-      json(await run(py(writer, ...free)));
-      // Unjailed, it writes wherever we may (a checkout of someone else's may be closed to us).
-      expect(free.filter((f) => existsSync(f))).toEqual(free.filter((f) => writable(dirname(f))));
-    } finally {
-      for (const f of free) rmSync(f, { force: true });
-    }
-    const inJail = targets("jailed");
-    const said = json(await run(jailed(py(writer, ...inJail))));
-    expect(inJail.filter((f) => existsSync(f))).toEqual([]);
-    expect(said[inJail[0]!]).toBe("refused: Read-only file system");
-  });
+      );
+      const targets = (tag: string) => [
+        join(alice, `${MARK}-${tag}`),
+        join(classDir, `${MARK}-${tag}`),
+        join("/tmp", `${MARK}-${tag}`),
+        join(ROOT, `.${MARK}-${tag}`),
+      ];
+      const free = targets("free");
+      try {
+        json(await run(py(writer, ...free)));
+        // Unjailed, it writes wherever we may (a checkout of someone else's may be closed to us).
+        expect(free.filter((f) => existsSync(f))).toEqual(free.filter((f) => writable(dirname(f))));
+      } finally {
+        for (const f of free) rmSync(f, { force: true });
+      }
+      const inJail = targets("jailed");
+      const said = json(await run(jailed(py(writer, ...inJail))));
+      expect(inJail.filter((f) => existsSync(f))).toEqual([]);
+      expect(said[inJail[0]!]).toBe("refused: Read-only file system");
+    },
+    SLOW,
+  );
 
-  test("a program can kill neither its parent nor, with kill -9 -1, anyone outside the jail", async () => {
-    // A shell script: the unjailed run below is a throwaway uid, which cannot run every Python (pyenv's is in
-    // /root). It sends kill -9 -1 only where that can harm nobody else, even with a broken jail: in a PID
-    // namespace of its own (a low pid), or as the throwaway uid ($1).
-    const killer = program(
-      "killer.sh",
-      `kill -9 $PPID && echo killed the parent
+  test(
+    "a program can kill neither its parent nor, with kill -9 -1, anyone outside the jail",
+    async () => {
+      // A shell script: the unjailed run below is a throwaway uid, which cannot run every Python (pyenv's is in
+      // /root). It sends kill -9 -1 only where that can harm nobody else, even with a broken jail: in a PID
+      // namespace of its own (a low pid), or as the throwaway uid ($1).
+      const killer = program(
+        "killer.sh",
+        `kill -9 $PPID && echo killed the parent
 if [ $$ -lt 100 ] || [ "$(id -u)" = "$1" ]; then kill -9 -1 && echo killed everyone; else echo not jailed; fi
 echo done
 `,
-    );
-    // A bystander of the jail's own uid (as root) or ours: kill -9 -1 would reach it if it could see it.
-    const uid = sandboxUid(slot(1));
-    const asUid = root ? ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--"] : [];
-    const bystander = Bun.spawn([...asUid, "sleep", "60"], { env: process.env });
-    killAtExit(bystander);
-    strays.add(bystander.pid);
-    const worker = (argv: string[]) => ["bash", "-c", '"$@"; echo "the worker is still here"', "worker", ...argv];
-    try {
-      const inJail = await run(worker(jailed(["/bin/sh", killer, String(uid)], { slot: slot(1) })));
-      expect(inJail.stdout).not.toContain("not jailed");
-      expect(inJail.stdout).toContain("done\nthe worker is still here");
-      expect(alive(bystander.pid)).toBe(true);
-      // Unjailed, the same program kills both; only safe as root, as the throwaway uid.
-      if (root) {
-        const free = await run([...asUid, ...worker(["/bin/sh", killer, String(uid)])]);
-        expect(free.stdout).not.toContain("the worker is still here");
-        await until(() => !alive(bystander.pid), 5000, "the bystander killed by kill -9 -1");
+      );
+      // A bystander of the jail's own uid (as root) or ours: kill -9 -1 would reach it if it could see it.
+      const uid = sandboxUid(slot(1));
+      const asUid = root ? ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--"] : [];
+      const bystander = Bun.spawn([...asUid, "sleep", "60"], { env: process.env });
+      killAtExit(bystander);
+      strays.add(bystander.pid);
+      const worker = (argv: string[]) => ["bash", "-c", '"$@"; echo "the worker is still here"', "worker", ...argv];
+      try {
+        const inJail = await run(worker(jailed(["/bin/sh", killer, String(uid)], { slot: slot(1) })));
+        expect(inJail.stdout).not.toContain("not jailed");
+        expect(inJail.stdout).toContain("done\nthe worker is still here");
+        expect(alive(bystander.pid)).toBe(true);
+        // Unjailed, the same program kills both; only safe as root, as the throwaway uid.
+        if (root) {
+          const free = await run([...asUid, ...worker(["/bin/sh", killer, String(uid)])]);
+          expect(free.stdout).not.toContain("the worker is still here");
+          await until(() => !alive(bystander.pid), 5000, "the bystander killed by kill -9 -1");
+        }
+      } finally {
+        bystander.kill("SIGKILL");
       }
-    } finally {
-      bystander.kill("SIGKILL");
-    }
-  });
+    },
+    SLOW,
+  );
 
-  test("a program has only a loopback: no address beyond the machine answers", async () => {
-    const outside = Object.values(networkInterfaces())
-      .flat()
-      .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
-    const listener = Bun.listen({ hostname: "0.0.0.0", port: 0, socket: { data() {} } });
-    try {
-      const prober = program(
-        "prober.py",
-        `import json, socket, sys
+  test(
+    "a program has only a loopback: no address beyond the machine answers",
+    async () => {
+      const outside = Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+      const listener = Bun.listen({ hostname: "0.0.0.0", port: 0, socket: { data() {} } });
+      try {
+        const prober = program(
+          "prober.py",
+          `import json, socket, sys
 names = [l.split(":")[0].strip() for l in open("/proc/net/dev").read().splitlines()[2:]]
 try:
     socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3).close()
@@ -287,24 +314,28 @@ except OSError as e:
     reached = "refused: " + (e.strerror or str(e))
 print(json.dumps({"interfaces": names, "outside": reached}))
 `,
-      );
-      const args = [outside ?? "192.0.2.1", String(listener.port)];
-      const inJail = json(await run(isolatedNetwork(jailed(py(prober, ...args)))));
-      expect(inJail.interfaces).toEqual(["lo"]);
-      expect(inJail.outside).toStartWith("refused");
-      const free = json(await run(py(prober, ...args)));
-      expect((free.interfaces as string[]).length).toBeGreaterThan(1);
-      if (outside) expect(free.outside).toBe("connected");
-    } finally {
-      listener.stop(true);
-    }
-  });
+        );
+        const args = [outside ?? "192.0.2.1", String(listener.port)];
+        const inJail = json(await run(isolatedNetwork(jailed(py(prober, ...args)))));
+        expect(inJail.interfaces).toEqual(["lo"]);
+        expect(inJail.outside).toStartWith("refused");
+        const free = json(await run(py(prober, ...args)));
+        expect((free.interfaces as string[]).length).toBeGreaterThan(1);
+        if (outside) expect(free.outside).toBe("connected");
+      } finally {
+        listener.stop(true);
+      }
+    },
+    SLOW,
+  );
 
-  test("two workers listen on the same port at once, each on its own loopback", async () => {
-    const port = await freePort("tcp");
-    const holder = program(
-      "holder.py",
-      `import socket, sys
+  test(
+    "two workers listen on the same port at once, each on its own loopback",
+    async () => {
+      const port = await freePort("tcp");
+      const holder = program(
+        "holder.py",
+        `import socket, sys
 s = socket.socket()
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
@@ -315,36 +346,40 @@ except OSError as e:
 print(said, flush=True)
 sys.stdin.read()
 `,
-    );
-    const hold = (argv: string[]) => {
-      const proc = Bun.spawn(argv, { env: process.env, stdin: "pipe", stdout: "pipe" });
-      killAtExit(proc);
-      return proc;
-    };
-    const firstLine = async (proc: Subprocess<"pipe", "pipe", "inherit">) => {
-      let text = "";
-      for await (const chunk of proc.stdout.pipeThrough(new TextDecoderStream())) {
-        text += chunk;
-        if (text.includes("\n")) break;
-      }
-      return text.split("\n")[0];
-    };
-    const both = async (wrap: (argv: string[]) => string[]) => {
-      const a = hold(wrap(py(holder, String(port))));
-      const said = [await firstLine(a)];
-      const b = hold(wrap(py(holder, String(port))));
-      said.push(await firstLine(b));
-      for (const p of [a, b]) p.kill("SIGKILL");
-      return said;
-    };
-    expect(await both(isolatedNetwork)).toEqual(["listening", "listening"]);
-    expect(await both((argv) => argv)).toEqual(["listening", "refused: Address already in use"]);
-  });
+      );
+      const hold = (argv: string[]) => {
+        const proc = Bun.spawn(argv, { env: process.env, stdin: "pipe", stdout: "pipe" });
+        killAtExit(proc);
+        return proc;
+      };
+      const firstLine = async (proc: Subprocess<"pipe", "pipe", "inherit">) => {
+        let text = "";
+        for await (const chunk of proc.stdout.pipeThrough(new TextDecoderStream())) {
+          text += chunk;
+          if (text.includes("\n")) break;
+        }
+        return text.split("\n")[0];
+      };
+      const both = async (wrap: (argv: string[]) => string[]) => {
+        const a = hold(wrap(py(holder, String(port))));
+        const said = [await firstLine(a)];
+        const b = hold(wrap(py(holder, String(port))));
+        said.push(await firstLine(b));
+        for (const p of [a, b]) p.kill("SIGKILL");
+        return said;
+      };
+      expect(await both(isolatedNetwork)).toEqual(["listening", "listening"]);
+      expect(await both((argv) => argv)).toEqual(["listening", "refused: Address already in use"]);
+    },
+    SLOW,
+  );
 
-  test(`a fork bomb stops at ${DEFAULT_LIMITS.processes} processes, and nothing of it is left once the jail is killed`, async () => {
-    const bomb = program(
-      "bomb.py",
-      `import os, sys, time
+  test(
+    `a fork bomb stops at ${DEFAULT_LIMITS.processes} processes, and nothing of it is left once the jail is killed`,
+    async () => {
+      const bomb = program(
+        "bomb.py",
+        `import os, sys, time
 n = 0
 for i in range(200):
     try:
@@ -357,62 +392,74 @@ for i in range(200):
 print("forked", n, flush=True)
 time.sleep(30)
 `,
-    );
-    const tag = (t: string) => `${MARK}-bomb-${t}`;
-    const mine = (t: string) => `^\\S*python\\S* -u \\S*bomb\\.py ${tag(t)}$`;
-    const inJail = launch(jailed(py(bomb, tag("jailed")), { slot: slot(2) }));
-    const forked = Number((await line(inJail, /^forked \d+$/)).split(" ")[1]);
-    expect(forked).toBeLessThan(DEFAULT_LIMITS.processes);
-    expect(pidsOf(mine("jailed")).length).toBeLessThanOrEqual(DEFAULT_LIMITS.processes);
-    inJail.proc.kill("SIGKILL");
-    await until(() => pidsOf(tag("jailed")).length === 0, 5000, "no process of the jailed fork bomb", PGREP_EVERY_MS);
+      );
+      const tag = (t: string) => `${MARK}-bomb-${t}`;
+      const mine = (t: string) => `^\\S*python\\S* -u \\S*bomb\\.py ${tag(t)}$`;
+      const inJail = launch(jailed(py(bomb, tag("jailed")), { slot: slot(2) }));
+      const forked = Number((await line(inJail, /^forked \d+$/)).split(" ")[1]);
+      expect(forked).toBeLessThan(DEFAULT_LIMITS.processes);
+      expect(pidsOf(mine("jailed")).length).toBeLessThanOrEqual(DEFAULT_LIMITS.processes);
+      inJail.proc.kill("SIGKILL");
+      await until(() => pidsOf(tag("jailed")).length === 0, 5000, "no process of the jailed fork bomb", PGREP_EVERY_MS);
 
-    // Unjailed, it goes past the limit (no need to wait for all 200), and its children outlive it.
-    const free = launch(py(bomb, tag("free")));
-    try {
-      const past = DEFAULT_LIMITS.processes + 16;
-      await until(() => pidsOf(mine("free")).length > past, 30_000, `more than ${past} processes`, PGREP_EVERY_MS);
-      free.proc.kill("SIGKILL");
-      await free.proc.exited;
-      expect(pidsOf(mine("free")).length).toBeGreaterThan(past);
-    } finally {
-      for (const pid of pidsOf(mine("free"))) process.kill(pid, "SIGKILL");
-    }
-  }, 60_000);
+      // Unjailed, it goes past the limit (no need to wait for all 200), and its children outlive it.
+      const free = launch(py(bomb, tag("free")));
+      try {
+        const past = DEFAULT_LIMITS.processes + 16;
+        await until(() => pidsOf(mine("free")).length > past, 30_000, `more than ${past} processes`, PGREP_EVERY_MS);
+        free.proc.kill("SIGKILL");
+        await free.proc.exited;
+        expect(pidsOf(mine("free")).length).toBeGreaterThan(past);
+      } finally {
+        for (const pid of pidsOf(mine("free"))) process.kill(pid, "SIGKILL");
+      }
+    },
+    2 * SLOW,
+  );
 
-  test("a 2 GiB allocation fails, in Python and in Bun", async () => {
-    const hog = program(
-      "hog.py",
-      `try:
+  test(
+    "a 2 GiB allocation fails, in Python and in Bun",
+    async () => {
+      const hog = program(
+        "hog.py",
+        `try:
     b = bytes(2 << 30)
     print("allocated", len(b))
 except MemoryError:
     print("MemoryError")
 `,
-    );
-    const bunHog = [
-      process.execPath,
-      "-e",
-      "try { new ArrayBuffer(2 * 1024 ** 3); console.log('allocated') } catch (e) { console.log(String(e)) }",
-    ];
-    expect((await run(py(hog))).stdout.trim()).toBe(`allocated ${2 * 1024 ** 3}`);
-    expect((await run(jailed(py(hog)))).stdout.trim()).toBe("MemoryError");
-    expect((await run(bunHog)).stdout.trim()).toBe("allocated");
-    expect((await run(jailed(bunHog))).stdout.trim()).toBe("RangeError: Out of memory");
-  });
+      );
+      const bunHog = [
+        process.execPath,
+        "-e",
+        "try { new ArrayBuffer(2 * 1024 ** 3); console.log('allocated') } catch (e) { console.log(String(e)) }",
+      ];
+      expect((await run(py(hog))).stdout.trim()).toBe(`allocated ${2 * 1024 ** 3}`);
+      expect((await run(jailed(py(hog)))).stdout.trim()).toBe("MemoryError");
+      expect((await run(bunHog)).stdout.trim()).toBe("allocated");
+      expect((await run(jailed(bunHog))).stdout.trim()).toBe("RangeError: Out of memory");
+    },
+    SLOW,
+  );
 
-  test("a busy loop is stopped by the CPU limit (SIGXCPU)", async () => {
-    const spin = program("spin.py", "while True:\n    pass\n");
-    const inJail = await run(jailed(py(spin), { limits: { cpuSeconds: 1 } }));
-    expect(inJail.signal).toBe("SIGXCPU");
-    const free = await run(py(spin), 2000);
-    expect(free.timedOut).toBe(true);
-  });
+  test(
+    "a busy loop is stopped by the CPU limit (SIGXCPU)",
+    async () => {
+      const spin = program("spin.py", "while True:\n    pass\n");
+      const inJail = await run(jailed(py(spin), { limits: { cpuSeconds: 1 } }));
+      expect(inJail.signal).toBe("SIGXCPU");
+      const free = await run(py(spin), 2000);
+      expect(free.timedOut).toBe(true);
+    },
+    SLOW,
+  );
 
-  test("a 2 GiB file stops at the file size limit", async () => {
-    const filler = program(
-      "filler.py",
-      `import sys
+  test(
+    "a 2 GiB file stops at the file size limit",
+    async () => {
+      const filler = program(
+        "filler.py",
+        `import sys
 try:
     with open(sys.argv[1], "wb") as f:
         f.seek(2 << 30)
@@ -421,26 +468,30 @@ try:
 except OSError as e:
     print("refused:", e.strerror)
 `,
-    );
-    const big = join(top, "big");
-    try {
-      expect((await run(py(filler, big))).stdout.trim()).toBe("wrote 2 GiB");
-    } finally {
-      rmSync(big, { force: true });
-    }
-    // In the jail's own /tmp; a unique name, in case a broken jail lets it through to the host's.
-    const inTmp = join("/tmp", `${MARK}-big`);
-    try {
-      expect((await run(jailed(py(filler, inTmp)))).stdout.trim()).toBe("refused: File too large");
-    } finally {
-      rmSync(inTmp, { force: true });
-    }
-  });
+      );
+      const big = join(top, "big");
+      try {
+        expect((await run(py(filler, big))).stdout.trim()).toBe("wrote 2 GiB");
+      } finally {
+        rmSync(big, { force: true });
+      }
+      // In the jail's own /tmp; a unique name, in case a broken jail lets it through to the host's.
+      const inTmp = join("/tmp", `${MARK}-big`);
+      try {
+        expect((await run(jailed(py(filler, inTmp)))).stdout.trim()).toBe("refused: File too large");
+      } finally {
+        rmSync(inTmp, { force: true });
+      }
+    },
+    SLOW,
+  );
 
-  test("a program that ignores SIGTERM and leaves a daemon: nothing is left once the jail is killed", async () => {
-    const daemon = program(
-      "daemon.py",
-      `import os, signal, time
+  test(
+    "a program that ignores SIGTERM and leaves a daemon: nothing is left once the jail is killed",
+    async () => {
+      const daemon = program(
+        "daemon.py",
+        `import os, signal, time
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 if os.fork() == 0:
     os.setsid()
@@ -450,68 +501,80 @@ if os.fork() == 0:
 print("ready", flush=True)
 time.sleep(60)
 `,
-    );
-    const tag = (t: string) => `${MARK}-daemon-${t}`;
-    const mine = (t: string) => `^\\S*python\\S* -u \\S*daemon\\.py ${tag(t)}$`;
-    const inJail = launch(jailed(py(daemon, tag("jailed"))));
-    await line(inJail, /^ready$/);
-    await until(() => pidsOf(mine("jailed")).length === 2, 5000, "the program and its daemon", PGREP_EVERY_MS);
-    // As the grader stops a program: SIGTERM, then SIGKILL when it has not stopped.
-    inJail.proc.kill("SIGTERM");
-    const stopped = await Promise.race([inJail.proc.exited.then(() => true), Bun.sleep(500).then(() => false)]);
-    expect(stopped).toBe(false);
-    inJail.proc.kill("SIGKILL");
-    await until(() => pidsOf(tag("jailed")).length === 0, 5000, "no process of the jailed program", PGREP_EVERY_MS);
+      );
+      const tag = (t: string) => `${MARK}-daemon-${t}`;
+      const mine = (t: string) => `^\\S*python\\S* -u \\S*daemon\\.py ${tag(t)}$`;
+      const inJail = launch(jailed(py(daemon, tag("jailed"))));
+      await line(inJail, /^ready$/);
+      await until(() => pidsOf(mine("jailed")).length === 2, 5000, "the program and its daemon", PGREP_EVERY_MS);
+      // As the grader stops a program: SIGTERM, then SIGKILL when it has not stopped.
+      inJail.proc.kill("SIGTERM");
+      const stopped = await Promise.race([inJail.proc.exited.then(() => true), Bun.sleep(500).then(() => false)]);
+      expect(stopped).toBe(false);
+      inJail.proc.kill("SIGKILL");
+      await until(() => pidsOf(tag("jailed")).length === 0, 5000, "no process of the jailed program", PGREP_EVERY_MS);
 
-    const free = launch(py(daemon, tag("free")));
-    try {
-      await line(free, /^ready$/);
-      await until(() => pidsOf(mine("free")).length === 2, 5000, "the program and its daemon", PGREP_EVERY_MS);
-      free.proc.kill("SIGKILL");
-      await free.proc.exited;
-      expect(pidsOf(mine("free")).length).toBe(1);
-    } finally {
-      for (const pid of pidsOf(mine("free"))) process.kill(pid, "SIGKILL");
-    }
-  });
+      const free = launch(py(daemon, tag("free")));
+      try {
+        await line(free, /^ready$/);
+        await until(() => pidsOf(mine("free")).length === 2, 5000, "the program and its daemon", PGREP_EVERY_MS);
+        free.proc.kill("SIGKILL");
+        await free.proc.exited;
+        expect(pidsOf(mine("free")).length).toBe(1);
+      } finally {
+        for (const pid of pidsOf(mine("free"))) process.kill(pid, "SIGKILL");
+      }
+    },
+    SLOW,
+  );
 
-  test("a killed worker takes its jailed programs with it", async () => {
-    const sleeper = program("sleeper.py", "import time\nprint('ready', flush=True)\ntime.sleep(60)\n");
-    const tag = `${MARK}-worker`;
-    const worker = launch(isolatedNetwork(["bash", "-c", '"$@" & wait', "worker", ...jailed(py(sleeper, tag))]));
-    await line(worker, /^ready$/);
-    worker.proc.kill("SIGKILL");
-    await until(() => pidsOf(tag).length === 0, 5000, "no process of the worker's jail", PGREP_EVERY_MS);
-  });
+  test(
+    "a killed worker takes its jailed programs with it",
+    async () => {
+      const sleeper = program("sleeper.py", "import time\nprint('ready', flush=True)\ntime.sleep(60)\n");
+      const tag = `${MARK}-worker`;
+      const worker = launch(isolatedNetwork(["bash", "-c", '"$@" & wait', "worker", ...jailed(py(sleeper, tag))]));
+      await line(worker, /^ready$/);
+      worker.proc.kill("SIGKILL");
+      await until(() => pidsOf(tag).length === 0, 5000, "no process of the worker's jail", PGREP_EVERY_MS);
+    },
+    SLOW,
+  );
 
-  test("SIGTERM reaches the program, and the jail ends as the program did", async () => {
-    const stopper = program(
-      "stopper.py",
-      `import signal, sys, time
+  test(
+    "SIGTERM reaches the program, and the jail ends as the program did",
+    async () => {
+      const stopper = program(
+        "stopper.py",
+        `import signal, sys, time
 if sys.argv[1] == "handles":
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 print("ready", flush=True)
 time.sleep(60)
 `,
-    );
-    for (const [how, code, signal] of [
-      ["handles", 0, null],
-      ["ignores", null, "SIGTERM"],
-    ] as const) {
-      for (const wrap of [(argv: string[]) => argv, jailed]) {
-        const running = launch(wrap(py(stopper, how)));
-        await line(running, /^ready$/);
-        running.proc.kill("SIGTERM");
-        await running.proc.exited;
-        expect({ code: running.proc.exitCode, signal: running.proc.signalCode }).toEqual({ code, signal });
+      );
+      for (const [how, code, signal] of [
+        ["handles", 0, null],
+        ["ignores", null, "SIGTERM"],
+      ] as const) {
+        for (const wrap of [(argv: string[]) => argv, jailed]) {
+          const running = launch(wrap(py(stopper, how)));
+          await line(running, /^ready$/);
+          running.proc.kill("SIGTERM");
+          await running.proc.exited;
+          expect({ code: running.proc.exitCode, signal: running.proc.signalCode }).toEqual({ code, signal });
+        }
       }
-    }
-  });
+    },
+    SLOW,
+  );
 
-  test("a program in a terminal reads what is typed there, and Ctrl+C and Ctrl+D reach it", async () => {
-    const client = program(
-      "client.py",
-      `try:
+  test(
+    "a program in a terminal reads what is typed there, and Ctrl+C and Ctrl+D reach it",
+    async () => {
+      const client = program(
+        "client.py",
+        `try:
     while True:
         print("you said:", input("> "), flush=True)
 except EOFError:
@@ -519,32 +582,36 @@ except EOFError:
 except KeyboardInterrupt:
     print("bye: interrupted")
 `,
-    );
-    for (const [keys, last] of [
-      ["\x04", "bye: end of input"],
-      ["\x03", "bye: interrupted"],
-    ] as const) {
-      for (const wrap of [(argv: string[]) => argv, jailed]) {
-        const command = { argv: wrap(py(client)), label: "client.py", custom: true };
-        const terminal = startTerminal({ command });
-        try {
-          await until(() => terminal.screen().includes("> "), 10_000, "the prompt");
-          terminal.type("hello\r");
-          await until(() => terminal.screen().includes("you said: hello"), 5000, "the echo of a typed line");
-          terminal.type(keys);
-          expect((await terminal.exited).code).toBe(0);
-          expect(terminal.screen()).toContain(last);
-        } finally {
-          await terminal.stop(500);
+      );
+      for (const [keys, last] of [
+        ["\x04", "bye: end of input"],
+        ["\x03", "bye: interrupted"],
+      ] as const) {
+        for (const wrap of [(argv: string[]) => argv, jailed]) {
+          const command = { argv: wrap(py(client)), label: "client.py", custom: true };
+          const terminal = startTerminal({ command });
+          try {
+            await until(() => terminal.screen().includes("> "), 10_000, "the prompt");
+            terminal.type("hello\r");
+            await until(() => terminal.screen().includes("you said: hello"), 5000, "the echo of a typed line");
+            terminal.type(keys);
+            expect((await terminal.exited).code).toBe(0);
+            expect(terminal.screen()).toContain(last);
+          } finally {
+            await terminal.stop(500);
+          }
         }
       }
-    }
-  });
+    },
+    SLOW,
+  );
 
-  test("a Python and a Bun echo server in the jail answer the worker over loopback", async () => {
-    program(
-      "echo.py",
-      `import signal, socket, sys
+  test(
+    "a Python and a Bun echo server in the jail answer the worker over loopback",
+    async () => {
+      program(
+        "echo.py",
+        `import signal, socket, sys
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 port = int(sys.argv[sys.argv.index("--port") + 1])
 server = socket.create_server(("127.0.0.1", port))
@@ -553,18 +620,18 @@ while True:
     conn.sendall(conn.recv(1024))
     conn.close()
 `,
-    );
-    writeFileSync(
-      join(alice, "echo.ts"),
-      `process.on("SIGTERM", () => process.exit(0));
+      );
+      writeFileSync(
+        join(alice, "echo.ts"),
+        `process.on("SIGTERM", () => process.exit(0));
 Bun.listen({ hostname: "127.0.0.1", port: Number(process.env.PORT), socket: { data: (s, d) => void s.write(d) } });
 `,
-      { mode: 0o644 },
-    );
-    const worker = join(top, "worker.ts");
-    writeFileSync(
-      worker,
-      `import { startProgram } from ${JSON.stringify(join(ROOT, "tools/harness/index.ts"))};
+        { mode: 0o644 },
+      );
+      const worker = join(top, "worker.ts");
+      writeFileSync(
+        worker,
+        `import { startProgram } from ${JSON.stringify(join(ROOT, "tools/harness/index.ts"))};
 import { jail } from ${JSON.stringify(join(ROOT, "tools/classroom/sandbox.ts"))};
 const [dir, slot, ...files] = process.argv.slice(2);
 const results = [];
@@ -583,12 +650,14 @@ for (const file of files) {
 }
 console.log(JSON.stringify(results));
 `,
-    );
-    const files = [join(alice, "echo.py"), join(alice, "echo.ts")];
-    const result = await run(isolatedNetwork([process.execPath, worker, alice, String(slot(3)), ...files]), 20_000);
-    expect(result.stderr).toBe("");
-    expect(JSON.parse(result.stdout)).toEqual(
-      files.map((file) => ({ file, reply: "hello from the worker\n", exit: { code: 0, signal: null } })),
-    );
-  });
+      );
+      const files = [join(alice, "echo.py"), join(alice, "echo.ts")];
+      const result = await run(isolatedNetwork([process.execPath, worker, alice, String(slot(3)), ...files]), 20_000);
+      expect(result.stderr).toBe("");
+      expect(JSON.parse(result.stdout)).toEqual(
+        files.map((file) => ({ file, reply: "hello from the worker\n", exit: { code: 0, signal: null } })),
+      );
+    },
+    SLOW,
+  );
 });
