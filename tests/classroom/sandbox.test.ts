@@ -14,6 +14,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -48,8 +49,8 @@ const python = (() => {
 })();
 const skip = (!available.ok || !python) && process.env.CI !== "true";
 if (skip) {
-  const why = available.ok ? "python3 is not installed" : available.why;
-  console.log(`sandbox: ${why}: skipping its tests (sudo apt-get install bubblewrap python3)`);
+  const why = available.ok ? "python3 is missing (sudo apt-get install python3)" : available.why;
+  console.log(`sandbox tests skipped: ${why}`);
 }
 
 const root = process.getuid?.() === 0;
@@ -61,8 +62,8 @@ const MARK = `kit-sandbox-${process.pid}`;
  * slowly, and another test file may have changed the default.
  */
 const SLOW = 30_000;
-/** pgrep is a process of its own: poll with it gently. */
-const PGREP_EVERY_MS = 50;
+/** Reading every process's command line takes a while: poll gently. */
+const SCAN_EVERY_MS = 50;
 
 let top = "";
 let classDir = "";
@@ -109,10 +110,19 @@ const json = (r: RunResult) => {
   return JSON.parse(line) as Record<string, unknown>;
 };
 
-/** Process ids whose command line matches `pattern` (an extended regular expression), whatever namespace they are in. */
+/** Process ids whose command line (its words joined by spaces) matches `pattern`, whatever namespace they are in. */
 function pidsOf(pattern: string): number[] {
-  const found = Bun.spawnSync(["pgrep", "-f", pattern], { env: process.env }).stdout.toString();
-  return found.split("\n").filter(Boolean).map(Number);
+  const re = new RegExp(pattern);
+  const matching = (pid: string) => {
+    try {
+      return re.test(readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0$/, "").replaceAll("\0", " "));
+    } catch {
+      return false; // gone meanwhile
+    }
+  };
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name) && name !== String(process.pid) && matching(name))
+    .map(Number);
 }
 
 /** A started program whose output lines are read as they come. */
@@ -399,7 +409,7 @@ time.sleep(30)
       expect(started).toBeLessThan(DEFAULT_LIMITS.processes);
       expect(pidsOf(sleepers("jailed")).length).toBe(started);
       inJail.proc.kill("SIGKILL");
-      await until(() => pidsOf(tag("jailed")).length === 0, 5000, "no process of the jailed program", PGREP_EVERY_MS);
+      await until(() => pidsOf(tag("jailed")).length === 0, 5000, "no process of the jailed program", SCAN_EVERY_MS);
 
       // Unjailed, all 200 start, and they outlive the program.
       const free = launch(py(bomb, tag("free")));
@@ -504,18 +514,18 @@ time.sleep(60)
       const mine = (t: string) => `^\\S*python\\S* -u \\S*daemon\\.py ${tag(t)}$`;
       const inJail = launch(jailed(py(daemon, tag("jailed"))));
       await line(inJail, /^ready$/);
-      await until(() => pidsOf(mine("jailed")).length === 2, 5000, "the program and its daemon", PGREP_EVERY_MS);
+      await until(() => pidsOf(mine("jailed")).length === 2, 5000, "the program and its daemon", SCAN_EVERY_MS);
       // As the grader stops a program: SIGTERM, then SIGKILL when it has not stopped.
       inJail.proc.kill("SIGTERM");
       const stopped = await Promise.race([inJail.proc.exited.then(() => true), Bun.sleep(500).then(() => false)]);
       expect(stopped).toBe(false);
       inJail.proc.kill("SIGKILL");
-      await until(() => pidsOf(tag("jailed")).length === 0, 5000, "no process of the jailed program", PGREP_EVERY_MS);
+      await until(() => pidsOf(tag("jailed")).length === 0, 5000, "no process of the jailed program", SCAN_EVERY_MS);
 
       const free = launch(py(daemon, tag("free")));
       try {
         await line(free, /^ready$/);
-        await until(() => pidsOf(mine("free")).length === 2, 5000, "the program and its daemon", PGREP_EVERY_MS);
+        await until(() => pidsOf(mine("free")).length === 2, 5000, "the program and its daemon", SCAN_EVERY_MS);
         free.proc.kill("SIGKILL");
         await free.proc.exited;
         expect(pidsOf(mine("free")).length).toBe(1);
@@ -534,7 +544,7 @@ time.sleep(60)
       const worker = launch(isolatedNetwork(["bash", "-c", '"$@" & wait', "worker", ...jailed(py(sleeper, tag))]));
       await line(worker, /^ready$/);
       worker.proc.kill("SIGKILL");
-      await until(() => pidsOf(tag).length === 0, 5000, "no process of the worker's jail", PGREP_EVERY_MS);
+      await until(() => pidsOf(tag).length === 0, 5000, "no process of the worker's jail", SCAN_EVERY_MS);
     },
     SLOW,
   );
