@@ -66,6 +66,15 @@ describe("mistakes on the command line", () => {
     expect(r.stderr).toContain("grade: 没有练习 07（有 01、02、03、04）");
   });
 
+  test("where bubblewrap cannot run, one line says why and how to grade without it", async () => {
+    // No PATH: bwrap (like every tool the sandbox needs) cannot be found.
+    const r = await grade(["--class", submission, "--out", join(dir, "out")], { PATH: "/nonexistent" });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      "grade: no sandbox: bwrap is missing (sudo apt-get install bubblewrap); or grade without it: --no-sandbox",
+    ]);
+  });
+
   test("--list-checks prints every check with its points under the rubric", async () => {
     const r = await grade(["--class", ".", "--list-checks"]);
     expect(r.code).toBe(0);

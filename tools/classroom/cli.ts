@@ -22,6 +22,7 @@ import { isolation, noSandboxWarning, type Isolation } from "./isolation.ts";
 import { gradeClassroomRepo, gradeGradescope } from "./modes.ts";
 import { DEFAULT_RUBRIC, readRubric, RubricError, worth } from "./rubric.ts";
 import { gradeWholeClass } from "./run-class.ts";
+import { UsageError } from "./words.ts";
 
 export type ClassOptions = {
   class?: string;
@@ -90,8 +91,6 @@ function exercisesFrom(text: string | undefined, lang: Lang): ExerciseId[] {
     );
   return ids as ExerciseId[];
 }
-
-export class UsageError extends Error {}
 
 /** Every check and its points under the rubric, one a line. */
 function listChecks(rubricFile: string, lang: Lang): string {

@@ -17,7 +17,7 @@ import type { Isolation } from "./isolation.ts";
 import { gradeStudent } from "./pool.ts";
 import type { Rubric } from "./rubric.ts";
 import { studentOf } from "./submissions.ts";
-import { UsageError } from "./cli.ts";
+import { UsageError } from "./words.ts";
 
 export type OneSubmission = {
   lang: Lang;

@@ -19,7 +19,7 @@ import type { Rubric } from "./rubric.ts";
 import { similarPairs } from "./similar.ts";
 import { findClass } from "./submissions.ts";
 import { progress, summary } from "./terminal.ts";
-import { UsageError } from "./cli.ts";
+import { UsageError } from "./words.ts";
 
 export type WholeClass = {
   input: string;

@@ -30,3 +30,6 @@ export const WORDS = {
 
 export const w = (lang: Lang, key: keyof typeof WORDS): string => WORDS[key][lang];
 export const colon = (lang: Lang): string => (lang === "zh" ? "：" : ": ");
+
+/** A mistake on the command line (or a sandbox that cannot run): one line, exit status 2. */
+export class UsageError extends Error {}
