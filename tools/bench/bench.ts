@@ -12,6 +12,7 @@
  *   bun run bench --target "bun lessons/02-hub.ts --port 0" --scenario rate
  *   bun run bench --scenario hubs              two hubs linked through Redis, beside one hub
  *   bun run bench --scenario bigroom           10,000 TCP members joining one after another
+ *   bun run bench --scenario class             a class of 30 graded (tools/classroom/bench.ts)
  *
  * Targets: kit (src/server.ts), kit-linked (two kit hubs linked through a
  * redis-server of the bench's own, clients split across them), lesson02
@@ -56,6 +57,10 @@ const OPTIONS = `Options:
   --client LIST        the generator's clients: lean (its own, the default) or harness (the
                        kit's line client); lean,harness runs both and prints the ratio
   --json               one JSON document on stdout instead of the table`;
+
+// Grading a class is measured by the class grader's own bench (tools/classroom/bench.ts).
+if (process.argv.includes("--scenario=class") || process.argv[process.argv.indexOf("--scenario") + 1] === "class")
+  process.exit(await (await import("../classroom/bench.ts")).main(process.argv.slice(2)));
 
 const flags = toolArgs(
   "bench",

@@ -128,6 +128,9 @@ function init(which: string | true, lang: Lang): number {
 // `bun run` starts scripts at the package's root: work where the learner typed the
 // command, so that `python3 my_hub.py` and the paths shown mean what they mean there.
 process.chdir(invocationDir());
+// A whole class, Gradescope or GitHub Classroom: tools/classroom/ grades those.
+if (process.argv.some((a) => ["--class", "--gradescope", "--classroom"].includes(a.split("=")[0]!)))
+  process.exit(await (await import("../classroom/cli.ts")).main(process.argv.slice(2)));
 const lang = pickLang(langFromArgs(process.argv.slice(2)));
 const t = MESSAGES[lang];
 const HELP = {
