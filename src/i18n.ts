@@ -84,6 +84,8 @@ export interface Messages {
   /** A refused nick: why, then the nick as it was asked for. */
   nickRefused(why: string, nick: string): string;
   nickTaken(nick: string): string;
+  /** `nick` is refused because it looks like `like`, a member's nick (case, fullwidth, look-alike letters). */
+  nickLookAlike(nick: string, like: string): string;
   noSuchNick(nick: string): string;
   alreadyJoined: string;
   serverFull(max: number): string;
@@ -263,6 +265,7 @@ const en: Messages = {
   nickMixedScripts:
     "a nickname is written in one script (Latin may go with Chinese, Japanese or Korean): mixing others, such as Latin and Cyrillic, makes look-alikes of other nicks",
   nickTaken: (nick) => `the nickname ${nick} is taken`,
+  nickLookAlike: (nick, like) => `the nickname ${nick} looks too much like ${like}, who is here`,
   noSuchNick: (nick) => `no such nickname: ${nick}`,
   alreadyJoined: "you are already in the room",
   serverFull: (max) => `the room is full (${max} members); try again later`,
@@ -457,6 +460,7 @@ const zh: Messages = {
   nickMixedScripts:
     "昵称只能用一种文字书写（拉丁字母可以和中文、日文或韩文一起用）：混用其他文字（如拉丁字母和西里尔字母）会造出与别人相似的昵称",
   nickTaken: (nick) => `昵称 ${nick} 已被使用`,
+  nickLookAlike: (nick, like) => `昵称 ${nick} 和在场的 ${like} 看起来太像了`,
   noSuchNick: (nick) => `没有这个昵称：${nick}`,
   alreadyJoined: "你已经在聊天室里了",
   serverFull: (max) => `聊天室已满（${max} 人），请稍后再试`,

@@ -182,7 +182,7 @@ function scriptOf(char: string): string | undefined {
 }
 
 /** The scripts a nick is written in. */
-export function scriptsOf(nick: string): Set<string> {
+function scriptsOf(nick: string): Set<string> {
   const scripts = new Set<string>();
   for (const char of nick) {
     const script = scriptOf(char);

@@ -56,7 +56,9 @@ export class NickClaims {
     }
     const holder = this.holder(checked.nick);
     if (holder && holder !== member) {
-      this.host.tell(member, format.error(t.nickTaken(checked.nick)));
+      // Same key, other letters (`ａlice` beside `alice`, not `ALICE`): say whom it looks like.
+      const like = holder.nick.toLowerCase() !== checked.nick.toLowerCase() ? holder.nick : undefined;
+      this.host.tell(member, format.error(like ? t.nickLookAlike(checked.nick, like) : t.nickTaken(checked.nick)));
       return after?.();
     }
     if (checked.nick === member.nick) return after?.();
@@ -138,7 +140,7 @@ export class NickClaims {
   private guestNick(): string {
     let nick: string;
     do nick = `guest${this.nextGuest++}`;
-    while (this.byKey.has(nick));
+    while (this.byKey.has(nickKey(nick)));
     return nick;
   }
 }
