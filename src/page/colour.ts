@@ -20,8 +20,8 @@ export function nickColour(nick: string): NickColour {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   // Mix the bits once more: FNV's low bits vary little between nicks that differ in one letter.
-  hash ^= hash >>> 15;
+  hash = (hash ^ (hash >>> 15)) >>> 0;
   hash = Math.imul(hash, 0x2c1b3c6d) >>> 0;
-  hash ^= hash >>> 12;
+  hash = (hash ^ (hash >>> 12)) >>> 0;
   return { hue: hash % 360, band: (hash >>> 9) % 3 };
 }

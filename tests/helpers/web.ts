@@ -13,7 +13,14 @@ import { serveTcp } from "../../src/transports/tcp.ts";
 import type { RunningServer } from "../../src/transports/types.ts";
 import { serveUdp } from "../../src/transports/udp.ts";
 import { buildPage, roomInfo, serveWeb, type WebPage } from "../../src/transports/web.ts";
-import { isWelcomeLine, until } from "../../tools/harness/index.ts";
+import {
+  chatServerCommand,
+  isWelcomeLine,
+  ROOT,
+  startProgram,
+  until,
+  type Program,
+} from "../../tools/harness/index.ts";
 
 export interface WebRoom {
   hub: Hub;
@@ -268,4 +275,45 @@ export async function rawWebSocket(
   socket.write(`GET ${o.path ?? "/ws"} HTTP/1.1\r\n${lines.join("\r\n")}\r\n\r\n`);
   await until(() => raw.response !== undefined || raw.ended, 3000, "the answer to the upgrade");
   return raw;
+}
+
+// ---------------------------------------------------------------------------
+// The real server, in a child process: `bun src/server.ts --tcp --udp --web PORT`.
+// ---------------------------------------------------------------------------
+
+export interface ServerProcess {
+  program: Program;
+  tcpPort: number;
+  udpPort: number;
+  webPort: number;
+  /** The page's address. */
+  url: string;
+}
+
+/** Starts the kit's server with every transport, the web on `webPort` (so that a restart finds it again). */
+export async function startServerProcess(webPort: number, args: string[] = []): Promise<ServerProcess> {
+  const port = (transport: string) => new RegExp(`(?:listening on|正在监听) \\S*?:(\\d+) \\(${transport}\\)`);
+  const program = await startProgram({
+    command: chatServerCommand(),
+    transport: "tcp",
+    port: 0,
+    args: ["--tcp", "--udp", "--web", String(webPort), ...args],
+    cwd: ROOT,
+    ready: ["tcp", "udp", "web"].map(port),
+    readyMs: 20_000,
+  });
+  const read = (transport: string) =>
+    Number(
+      program
+        .lines()
+        .map((l) => port(transport).exec(l))
+        .find(Boolean)![1],
+    );
+  return {
+    program,
+    tcpPort: read("tcp"),
+    udpPort: read("udp"),
+    webPort: read("web"),
+    url: `http://127.0.0.1:${read("web")}/`,
+  };
 }
