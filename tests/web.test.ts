@@ -20,7 +20,7 @@ import {
   type WebRoom,
   type WebRoomOptions,
 } from "./helpers/web.ts";
-import { pause, until } from "../tools/harness/index.ts";
+import { pause, ROOT, runToEnd, until } from "../tools/harness/index.ts";
 
 const en = MESSAGES.en;
 const w = WEB_MESSAGES.en;
@@ -320,6 +320,18 @@ describe("who may open the page and its WebSocket", () => {
     expect(html).toContain(`<title>${WEB_MESSAGES.zh.page.title}</title>`);
     expect(html).toContain(WEB_MESSAGES.zh.page.send);
   });
+});
+
+describe("the benchmark's WebSocket members (bun run bench --scenario web)", () => {
+  test("a short burst over --web: every line to every member, as the benchmark counts them", async () => {
+    const argv = [process.execPath, "tools/bench/bench.ts", "--transport", "web", "--clients", "5"];
+    const run = await runToEnd([...argv, "--burst", "--lines", "100", "--json"], { cwd: ROOT, timeoutMs: 60_000 });
+    expect(run.code).toBe(0);
+    const row = JSON.parse(run.stdout).rows[0];
+    expect(row.res.config.transport).toBe("web");
+    expect([row.res.expected, row.res.delivered, row.res.lost, row.res.duplicates]).toEqual([2000, 2000, 0, 0]);
+    expect(row.res.hub.cpuSeconds).toBeGreaterThan(0);
+  }, 70_000);
 });
 
 describe.skipIf(noRedis)("servers linked through Redis", () => {
