@@ -117,7 +117,7 @@ export class View {
       li.append(this.nick(nick));
       if (nick === me) {
         li.classList.add("me");
-        li.append(` (${this.room.words.you})`);
+        li.append(` ${this.room.words.you}`);
       }
       return li;
     });

@@ -108,7 +108,7 @@ export async function buildPage(room: RoomInfo): Promise<WebPage> {
   for (const artifact of result.outputs) {
     const path = "/" + artifact.path.replace(/^\.\//, "");
     if (path.endsWith(".html")) {
-      const html = await localize(await artifact.text(), room);
+      const html = localize(await artifact.text(), room);
       page.set("/", { body: new TextEncoder().encode(html), type: "text/html;charset=utf-8", immutable: false });
     } else {
       page.set(path, { body: new Uint8Array(await artifact.arrayBuffer()), type: artifact.type, immutable: true });
@@ -119,12 +119,15 @@ export async function buildPage(room: RoomInfo): Promise<WebPage> {
 }
 
 /** The page in the room's language: its `lang`, its words, and the room's data for its script. */
-async function localize(html: string, room: RoomInfo): Promise<string> {
+function localize(html: string, room: RoomInfo): string {
   const words = room.words as unknown as Record<string, string>;
   const rewriter = new HTMLRewriter()
     .on("html", { element: (e) => void e.setAttribute("lang", room.lang === "zh" ? "zh-CN" : "en") })
     .on("title", { element: (e) => void e.setInnerContent(room.words.title) })
-    .on('meta[name="chat-room"]', { element: (e) => void e.setAttribute("content", JSON.stringify(room)) })
+    // An ampersand as a JSON escape: whatever the rewriter makes of "&" in an attribute, JSON reads the same.
+    .on('meta[name="chat-room"]', {
+      element: (e) => void e.setAttribute("content", JSON.stringify(room).replaceAll("&", "\\u0026")),
+    })
     .on("[data-word]", {
       element: (e) => void e.setInnerContent(words[e.getAttribute("data-word")!] ?? ""),
     })
