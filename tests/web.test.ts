@@ -20,7 +20,7 @@ import {
   type WebRoom,
   type WebRoomOptions,
 } from "./helpers/web.ts";
-import { pause, ROOT, runToEnd, until } from "../tools/harness/index.ts";
+import { chatServerCommand, pause, ROOT, runToEnd, startProgram, until } from "../tools/harness/index.ts";
 
 const en = MESSAGES.en;
 const w = WEB_MESSAGES.en;
@@ -319,6 +319,42 @@ describe("who may open the page and its WebSocket", () => {
     expect(html).toContain('<html lang="zh-CN">');
     expect(html).toContain(`<title>${WEB_MESSAGES.zh.page.title}</title>`);
     expect(html).toContain(WEB_MESSAGES.zh.page.send);
+  });
+});
+
+/** The server in a child process, ready once it has said where its page is. */
+async function startProcess(args: string[]) {
+  const program = await startProgram({
+    command: chatServerCommand(),
+    transport: "tcp",
+    port: 0,
+    args: [...args, "--lang", "en"],
+    cwd: ROOT,
+    ready: [/the room's page: /],
+  });
+  cleanup.push(() => program.stop());
+  return program;
+}
+
+describe("bun src/server.ts --web", () => {
+  test("--web alone serves only browsers; with --tcp, everyone in one room", async () => {
+    const web = await startProcess(["--web", "0"]);
+    expect(web.lines().filter((l) => /listening on/.test(l))).toEqual([expect.stringMatching(/\(web\)$/)]);
+    expect(web.lines()).toContainEqual(expect.stringMatching(/^server: the room's page: http:\/\/127\.0\.0\.1:\d+\/$/));
+    const both = await startProcess(["--tcp", "--web", "0", "--port", "0"]);
+    const transports = both.lines().flatMap((l) => /listening on \S+ \((\w+)\)$/.exec(l)?.[1] ?? []);
+    expect(transports).toEqual(["tcp", "web"]);
+  });
+
+  test("--help tells of --web and --web-origin, in English and Chinese, within 80 columns", async () => {
+    for (const lang of ["en", "zh"]) {
+      const run = await runToEnd([process.execPath, "src/server.ts", "--help", "--lang", lang], { cwd: ROOT });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain("--web [port]");
+      expect(run.stdout).toContain("--web-origin <origins>");
+      expect(run.stdout).toContain(WEB_MESSAGES[lang as "en" | "zh"].optionWeb(8080).slice(0, 12));
+      for (const line of run.stdout.split("\n")) expect(Bun.stringWidth(line)).toBeLessThanOrEqual(80);
+    }
   });
 });
 
