@@ -51,3 +51,8 @@ export const DEFAULTS: Settings = {
 
 /** How often the kit's UDP client says it is still there. */
 export const UDP_HEARTBEAT_MS = 20_000;
+
+// The room in a browser (--web).
+
+/** Where `--web` serves the page when it is given no port. */
+export const WEB_PORT = 8080;

@@ -666,3 +666,141 @@ export function wordNotice(notice: Notice, t: Messages): string {
       return t.linkMissing(notice.batches);
   }
 }
+
+// ---------------------------------------------------------------------------
+// The room in a browser (`--web`): what the server says about it, and every
+// word of the page itself. The page gets its words from the server, in the
+// room's language, as plain templates ("{n} new lines"): it has no catalogue
+// of its own (src/transports/web-page.ts, src/page/).
+// ---------------------------------------------------------------------------
+
+/** The page's words: templates whose {name} parts the page fills in. Plain data, sent to the page as JSON. */
+export interface PageWords {
+  title: string;
+  logLabel: string;
+  inputLabel: string;
+  placeholder: string;
+  send: string;
+  /** {n}: members in the room. */
+  members: string;
+  you: string;
+  /** {n} */
+  newLine: string;
+  newLines: string;
+  connecting: string;
+  connected: string;
+  /** {s}: seconds; {n}: which attempt. */
+  retrying: string;
+  retryingNow: string;
+  left: string;
+  /** {time} */
+  lost: string;
+  /** {time}, {from}, {to} */
+  back: string;
+  /** {why}: the close code and reason. */
+  closedBecause: string;
+  /** {bytes}, {max} */
+  tooLong: string;
+  notConnected: string;
+  joinAgain: string;
+  noScript: string;
+}
+
+export interface WebMessages {
+  optionWeb(port: number): string;
+  optionWebOrigin: string;
+  /** The line that says where the page is. */
+  pageAt(url: string): string;
+  cannotBuildPage(why: string): string;
+  /** To a member who sent a binary frame. */
+  binaryFrame: string;
+  /** Reasons for leaving the room hears. */
+  reasonFrameTooBig(max: number): string;
+  reasonInvalidUtf8: string;
+  /** HTTP answers (plain text). */
+  originRefused(origin: string): string;
+  hostRefused(host: string): string;
+  notFound: string;
+  onlyGet: string;
+  webSocketOnly: string;
+  page: PageWords;
+}
+
+const webEn: WebMessages = {
+  optionWeb: (port) =>
+    `serve the room's page and WebSocket on this port (${port} if none is given): browsers join the room`,
+  optionWebOrigin: "also accept the page at these origins (comma-separated; a name, or a TLS proxy: https://chat.lab)",
+  pageAt: (url) => `server: the room's page: ${url}`,
+  cannotBuildPage: (why) => `server: cannot build the room's page: ${why}`,
+  binaryFrame: "binary frames are not chat: send text frames, one line each",
+  reasonFrameTooBig: (max) => `sent a frame over ${max} bytes`,
+  reasonInvalidUtf8: "sent a text frame that was not UTF-8",
+  originRefused: (origin) => `this chat's WebSocket is for its own page only, not for a page from ${origin}`,
+  hostRefused: (host) => `this server answers at its IP address (or a name given with --web-origin), not at ${host}`,
+  notFound: "not found",
+  onlyGet: "only GET is served here",
+  webSocketOnly: "this address is the room's WebSocket: open the page instead",
+  page: {
+    title: "Chat room",
+    logLabel: "Messages",
+    inputLabel: "Message",
+    placeholder: "type a line, then Enter (/help lists the commands)",
+    send: "Send",
+    members: "In the room ({n})",
+    you: "(you)",
+    newLine: "1 new line ↓",
+    newLines: "{n} new lines ↓",
+    connecting: "Connecting…",
+    connected: "Connected",
+    retrying: "Not connected: trying again in {s} s (attempt {n})",
+    retryingNow: "Not connected: trying again (attempt {n})",
+    left: "You left the room",
+    lost: "The connection was lost at {time}. Trying again…",
+    back: "Back at {time}. What was said in the room from {from} to {to} did not reach this page.",
+    closedBecause: "The server closed the connection: {why}",
+    tooLong: "This line is {bytes} bytes; the room takes at most {max}. It is still in the field: shorten it.",
+    notConnected: "Not connected: the line was not sent. It is still in the field.",
+    joinAgain: "Join again",
+    noScript: "This page needs JavaScript to join the room.",
+  },
+};
+
+const webZh: WebMessages = {
+  optionWeb: (port) => `在这个端口提供聊天室网页和 WebSocket（不写端口时为 ${port}）：浏览器加入同一个聊天室`,
+  optionWebOrigin: "也接受这些来源的网页（逗号分隔；一个域名，或 TLS 代理：https://chat.lab）",
+  pageAt: (url) => `server: 聊天室网页：${url}`,
+  cannotBuildPage: (why) => `server: 无法生成聊天室网页：${why}`,
+  binaryFrame: "二进制帧不是聊天内容：请发送文本帧，每帧一行",
+  reasonFrameTooBig: (max) => `发送的帧超过 ${max} 字节`,
+  reasonInvalidUtf8: "发送的文本帧不是 UTF-8",
+  originRefused: (origin) => `本聊天室的 WebSocket 只供它自己的网页使用，不接受来自 ${origin} 的网页`,
+  hostRefused: (host) => `本服务器只在它的 IP 地址（或 --web-origin 给出的域名）上应答，不在 ${host} 上`,
+  notFound: "没有这个页面",
+  onlyGet: "这里只接受 GET 请求",
+  webSocketOnly: "这个地址是聊天室的 WebSocket：请打开聊天室网页",
+  page: {
+    title: "聊天室",
+    logLabel: "消息",
+    inputLabel: "消息",
+    placeholder: "输入一行，按回车发送（/help 查看命令）",
+    send: "发送",
+    members: "聊天室里的人（{n}）",
+    you: "（你）",
+    newLine: "1 条新消息 ↓",
+    newLines: "{n} 条新消息 ↓",
+    connecting: "正在连接…",
+    connected: "已连接",
+    retrying: "未连接：{s} 秒后重试（第 {n} 次）",
+    retryingNow: "未连接：正在重试（第 {n} 次）",
+    left: "你已离开聊天室",
+    lost: "{time} 连接断开了，正在重试…",
+    back: "{time} 已重新连接。{from} 到 {to} 之间聊天室里说的话，本页没有收到。",
+    closedBecause: "服务器关闭了连接：{why}",
+    tooLong: "这一行有 {bytes} 字节，聊天室最多接受 {max} 字节。它还在输入框里：请缩短。",
+    notConnected: "未连接：这一行没有发出，还在输入框里。",
+    joinAgain: "重新加入",
+    noScript: "这个网页需要 JavaScript 才能加入聊天室。",
+  },
+};
+
+export const WEB_MESSAGES: Record<Lang, WebMessages> = { en: webEn, zh: webZh };

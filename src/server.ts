@@ -6,6 +6,10 @@
  * With `--redis [URL]` this server's room is also every other server's linked
  * to the same Redis: one room across them (src/link/, docs/LINKING.md).
  *
+ * With `--web [PORT]` (8080) it also serves the room's page and its WebSocket:
+ * browsers join the same room (src/transports/web.ts, src/page/). `--web`
+ * alone serves only browsers; with `--tcp` or `--udp`, everyone in one room.
+ *
  * Wiring only: the room is src/hub.ts, the wire is src/protocol.ts, and the
  * sockets are src/transports/. docs/PROTOCOL.md says what goes over the wire.
  */
@@ -21,6 +25,11 @@ import { serveUdp } from "./transports/udp.ts";
 import type { LinkEvent } from "./link/context.ts";
 import { LinkError, redactUrl } from "./link/reach.ts";
 import { RedisRoom } from "./link/redis-room.ts";
+// The room in a browser (--web).
+import { WEB_PORT } from "./config.ts";
+import { hostPort } from "./address.ts";
+import { WEB_MESSAGES } from "./i18n.ts";
+import { buildPage, roomInfo, serveWeb } from "./transports/web.ts";
 
 interface ServerFlags extends Settings {
   tcp?: boolean;
@@ -29,6 +38,9 @@ interface ServerFlags extends Settings {
   quiet?: boolean;
   /** true: --redis without a URL. */
   redis?: string | true;
+  /** true: --web without a port. */
+  web?: number | true;
+  webOrigin?: string;
 }
 
 /** Where --redis links without a URL. */
@@ -38,6 +50,7 @@ const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 // --lang if given (read before the options are, so that --help can speak it), else the locale.
 const t = messages(langFromArgs(process.argv.slice(2)) ?? DEFAULTS.lang);
 const o = t.cli.server;
+const w = WEB_MESSAGES[langFromArgs(process.argv.slice(2)) ?? DEFAULTS.lang];
 
 const program = localize(new Command("server"), t)
   .description(o.about)
@@ -70,6 +83,8 @@ const program = localize(new Command("server"), t)
       .default(DEFAULTS.summaryIntervalMs, String(DEFAULTS.summaryIntervalMs / 1000)),
   )
   .option("--redis [url]", o.redis(DEFAULT_REDIS_URL))
+  .option("--web [port]", w.optionWeb(WEB_PORT), intOption(0, 65535, t))
+  .option("--web-origin <origins>", w.optionWebOrigin)
   .option("-q, --quiet", o.quiet)
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2)); // a usage error exits 2, as the lessons do
 
@@ -142,8 +157,38 @@ function linkLog(e: LinkEvent, url: string): string {
 const tokenLife = Number(process.env.CHAT_UDP_TOKEN_LIFE_MS);
 const udpOptions = { timeoutMs: flags.udpTimeout, tokenLifeMs: tokenLife > 0 ? tokenLife : undefined, log };
 
-/** Listen on every transport asked for; with both, on one port number. */
+/** Listen on every transport asked for: `--web` alone serves only browsers. */
 async function listen(): Promise<RunningServer[]> {
+  const servers = flags.web === undefined || flags.tcp || flags.udp ? await listenChat() : [];
+  if (flags.web !== undefined) servers.push(await listenWeb());
+  return servers;
+}
+
+/** The room's page and its WebSocket, on --web's port. */
+async function listenWeb(): Promise<RunningServer> {
+  let page;
+  try {
+    page = await buildPage(roomInfo(flags.lang, flags.maxLineBytes));
+  } catch (error) {
+    console.error(w.cannotBuildPage((error as Error).message));
+    process.exit(1);
+  }
+  const port = flags.web === true || flags.web === undefined ? WEB_PORT : flags.web;
+  const origins = flags.webOrigin
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const floodBurst = flags.floodLimit ? flags.floodBurst : 0;
+  try {
+    return serveWeb(hub, { ...flags, port, origins, floodBurst, page, log });
+  } catch (error) {
+    console.error(t.cannotListen(flags.host, port, describeError(error, t)));
+    process.exit(1);
+  }
+}
+
+/** TCP, UDP, or both on one port number. */
+async function listenChat(): Promise<RunningServer[]> {
   const wantTcp = flags.tcp || !flags.udp;
   if (!flags.udp) return [serveTcp(hub, { ...flags, idleTimeoutMs: flags.idleTimeout, log })];
   if (!wantTcp) return [await serveUdp(hub, { ...flags, ...udpOptions })];
@@ -167,7 +212,12 @@ try {
   console.error(t.cannotListen(flags.host, flags.port, describeError(error, t)));
   process.exit(1);
 }
-for (const s of servers) console.log(t.listening(s.host, s.port, s.transport));
+for (const s of servers) {
+  console.log(t.listening(s.host, s.port, s.transport));
+  // Where to point a browser: on this machine, 127.0.0.1 stands for "every network".
+  const host = ["0.0.0.0", "::"].includes(s.host) ? "127.0.0.1" : s.host;
+  if (s.transport === "web") console.log(w.pageAt(`http://${hostPort(host, s.port)}/`));
+}
 
 // Ctrl+C or a service manager's SIGTERM: tell everyone, let the queues drain, exit 0.
 let stopping = false;

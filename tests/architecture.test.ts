@@ -17,10 +17,10 @@ const FLOORS: readonly (readonly string[])[] = [
   ["config", "room", "cli", "render", "screen"],
   ["hub"],
   ["transports", "link"],
-  ["server", "client"],
+  ["server", "client", "page"],
 ];
 
-/** Only these files touch sockets (Bun.listen, Bun.connect, Bun.udpSocket) or Redis (RedisClient). */
+/** Only these files touch sockets (Bun.listen, Bun.connect, Bun.udpSocket, Bun.serve) or Redis (RedisClient). */
 const SOCKETS = /^(transports\/.*|tcp-probe\.ts)$/;
 const REDIS = /^link\/redis-line\.ts$/;
 
@@ -123,7 +123,8 @@ describe("the floors of src/", () => {
     const misplaced: string[] = [];
     for (const file of graph.keys()) {
       const code = withoutComments(readFileSync(join(SRC, file), "utf8"));
-      if (/Bun\.(listen|connect|udpSocket)\b/.test(code) && !SOCKETS.test(file)) misplaced.push(`${file}: sockets`);
+      if (/Bun\.(listen|connect|udpSocket|serve)\b/.test(code) && !SOCKETS.test(file))
+        misplaced.push(`${file}: sockets`);
       if (/\bRedisClient\b/.test(code) && !REDIS.test(file)) misplaced.push(`${file}: Redis`);
     }
     expect(misplaced).toEqual([]);

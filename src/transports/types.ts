@@ -4,7 +4,7 @@
  */
 
 export interface RunningServer {
-  readonly transport: "tcp" | "udp";
+  readonly transport: "tcp" | "udp" | "web";
   readonly host: string;
   readonly port: number;
   /** Stop listening; resolves when every client's queue is written and closed (or after `graceMs`). */

@@ -45,7 +45,7 @@ const OPTIONS = `Options:
                        kit-linked (two kit hubs and one Redis), lesson02, sink
                        or "command" (default kit)
   --compare T          also run every traffic scenario against T, and print the ratio
-  --transport tcp|udp  --clients N (50)  --senders N (all)  --size BYTES (64)
+  --transport tcp|udp|web  --clients N (50)  --senders N (all)  --size BYTES (64)
   --rate LINES/S       all senders together, evenly spaced   --duration S
   --burst              every sender's --lines N lines at once
   --max-queue-bytes N  the kit hub's slow-consumer cap (its default: 262144)
@@ -235,7 +235,8 @@ function loadFor(s: Scenario): LoadConfig {
     tickMs: 0.2,
     ...s.load,
   };
-  if (flags.transport) base.transport = flags.transport === "udp" ? "udp" : "tcp";
+  if (flags.transport)
+    base.transport = flags.transport === "udp" || flags.transport === "web" ? flags.transport : "tcp";
   if (flags.clients) base.clients = num(flags.clients)!;
   if (flags.rate) Object.assign(base, { mode: "rate", rate: num(flags.rate) });
   if (flags.burst) base.mode = "burst";
@@ -340,6 +341,47 @@ for (const name of chosen) {
       goals.push(
         `hubs: of the two hubs' "hub CPU", Redis used ${share(twoBurst)} of a core in the burst and ${share(twoRate)} at ${perS}`,
       );
+      continue;
+    }
+    if (s.webPair) {
+      // The same loads with TCP members and with WebSocket members, one after the other.
+      const burst: LoadConfig = { ...loadFor({ ...s, load: { mode: "burst", linesPerSender: 1000 } }), drainS: 3 };
+      const rate = loadFor({ ...s, load: { mode: "rate", rate: 5000, durationS: 10 } });
+      const bursty = { ...s, maxQueueBytes: 64 << 20 };
+      const perS = `${fmt(rate.rate)} lines/s`;
+      const pairs: [Row, Row][] = [
+        [
+          await measure(bursty, "kit", "burst, TCP", { ...burst, transport: "tcp" }),
+          await measure(bursty, "kit", "burst, web", { ...burst, transport: "web" }),
+        ],
+        [
+          await measure(s, "kit", `${perS}, TCP`, { ...rate, transport: "tcp" }),
+          await measure(s, "kit", `${perS}, web`, { ...rate, transport: "web" }),
+        ],
+      ];
+      for (const [tcp, web] of pairs) {
+        rows.push(tcp, web);
+        const perDelivery = (r: Row) => (r.res.hub.cpuSeconds ?? NaN) / Math.max(1, r.res.delivered);
+        const value = perDelivery(web) / perDelivery(tcp);
+        const us = (r: Row) => (perDelivery(r) * 1e6).toFixed(2);
+        ratios.push({
+          scenario: s.name,
+          value,
+          text:
+            `web: hub CPU per delivery, ${web.variant} ${us(web)} µs / ${tcp.variant} ${us(tcp)} µs = ` +
+            `${value.toFixed(2)}x`,
+        });
+        goals.push(
+          `web: ${web.variant}: a web member costs <= 2x a TCP member's hub CPU per delivery: ` +
+            `${met(value <= 2)} (${value.toFixed(2)}x)`,
+        );
+        goals.push(
+          `web: ${web.variant}: nothing lost, duplicated or reordered: ` +
+            `${met(web.res.lost === 0 && web.res.duplicates === 0 && web.res.reordered === 0)}; ` +
+            `${fmt(web.res.deliveriesPerS)} deliveries/s, p99 ${ms(web.res.latency.p99Us)} ms ` +
+            `(TCP: ${fmt(tcp.res.deliveriesPerS)} deliveries/s, p99 ${ms(tcp.res.latency.p99Us)} ms)`,
+        );
+      }
       continue;
     }
     if (s.slowPair) {

@@ -15,6 +15,9 @@ import {
 } from "../harness/index.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
+
+/** What the clients speak: TCP, UDP, or the room's WebSocket (--web). */
+export type Transport = "tcp" | "udp" | "web";
 const BUN = process.execPath;
 
 /**
@@ -37,8 +40,9 @@ export interface Target {
   linked?: number;
 }
 
-export function targetOf(name: string, transport: "tcp" | "udp", maxQueueBytes: number | undefined): Target {
-  const udp = transport === "udp" ? ["--udp"] : [];
+export function targetOf(name: string, transport: Transport, maxQueueBytes: number | undefined): Target {
+  // The web alone: `--web 0` serves only browsers, on a port it picks and reports.
+  const udp = transport === "udp" ? ["--udp"] : transport === "web" ? ["--web", "0"] : [];
   // "kit:DIR" is the kit's server from another checkout (a git worktree of an older commit).
   if (name === "kit-linked") return { ...targetOf("kit", transport, maxQueueBytes), label: "kit-linked", linked: 2 };
   const kitDir = name === "kit" ? ROOT : name.startsWith("kit:") ? resolve(name.slice(4)) : undefined;
@@ -72,10 +76,10 @@ export function withFileLimit(cmd: string[], files: number): string[] {
 }
 
 /** The hub in its own process, on the port it picks and reports in its ready line. */
-export function startHub(t: Target, transport: "tcp" | "udp", files: number): Promise<Program> {
+export function startHub(t: Target, transport: Transport, files: number): Promise<Program> {
   return startProgram({
     command: { argv: withFileLimit(t.cmd, files), label: t.label, custom: true },
-    transport,
+    transport: transport === "udp" ? "udp" : "tcp", // a WebSocket is over TCP
     port: 0,
     cwd: ROOT,
     readyMs: 15_000,
@@ -97,7 +101,7 @@ export interface Hubs {
   stop(): Promise<unknown>;
 }
 
-export async function startHubs(t: Target, transport: "tcp" | "udp", files: number): Promise<Hubs> {
+export async function startHubs(t: Target, transport: Transport, files: number): Promise<Hubs> {
   if (!t.linked) {
     const hub = await startHub(t, transport, files);
     return { port: hub.port, pids: [hub.proc.pid], lines: () => hub.lines(), stop: () => hub.stop("SIGTERM", 3000) };

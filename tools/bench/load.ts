@@ -6,7 +6,8 @@ import type { LatencySummary } from "./histogram.ts";
 import type { Receiver } from "./receiver.ts";
 
 export interface LoadConfig {
-  transport: "tcp" | "udp";
+  /** web: the room's WebSocket (`--web`), one text frame per line each way. */
+  transport: "tcp" | "udp" | "web";
   port: number;
   /** Several hubs of one room (linked): client i joins ports[i % ports.length]. */
   ports?: number[];
@@ -70,7 +71,15 @@ export interface LoadResult {
   latencyFromWrite: LatencySummary;
   /** How late the generator wrote lines, against their schedule. */
   sendLag: LatencySummary;
-  hub: { rssBeforeKiB?: number; rssEndKiB?: number; peakKiB?: number; peakDuringKiB?: number; cpuPct?: number };
+  hub: {
+    rssBeforeKiB?: number;
+    rssEndKiB?: number;
+    peakKiB?: number;
+    peakDuringKiB?: number;
+    cpuPct?: number;
+    /** CPU seconds, from the first line sent to the last delivery (or the drain wait's end). */
+    cpuSeconds?: number;
+  };
   loadgen: { cpuPct: number; rssKiB: number };
   /** CPU used by everything else on the machine during the run, % of one core (other programs, softirq work). */
   otherCpuPct?: number;

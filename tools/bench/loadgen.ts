@@ -190,6 +190,7 @@ async function runTraffic(): Promise<LoadResult> {
       peakKiB: hubAfter?.peakKiB,
       peakDuringKiB: Math.max(peakDuring, hubAfter?.rssKiB ?? 0),
       cpuPct: hubCpu0 !== undefined && hubCpu1 !== undefined ? (100 * (hubCpu1 - hubCpu0)) / wallS : undefined,
+      cpuSeconds: hubCpu0 !== undefined && hubCpu1 !== undefined ? hubCpu1 - hubCpu0 : undefined,
     },
     loadgen: {
       cpuPct: (100 * (cpu.user + cpu.system)) / 1e6 / wallS,

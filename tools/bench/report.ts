@@ -61,7 +61,7 @@ function cells(r: Row): string[] {
     (res.config.transport === "udp" && res.udpBufferDrops ? ` [${fmt(res.udpBufferDrops)} kernel drops]` : "");
   return [
     named(r),
-    r.target + (res.config.transport === "udp" ? "/udp" : ""),
+    r.target + (res.config.transport === "tcp" ? "" : `/${res.config.transport}`),
     fmt(res.msgsInPerS),
     fmt(res.deliveriesPerS),
     ms(res.latency.p50Us),

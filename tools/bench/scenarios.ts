@@ -15,6 +15,8 @@ export interface Scenario {
   slowPair?: boolean;
   /** Burst and rate, each against one hub and against two hubs linked through Redis. */
   linkedPair?: boolean;
+  /** Burst and rate, each with TCP members and with WebSocket members (`--web`), in one run. */
+  webPair?: boolean;
   /** Forced target (the sink scenario). */
   target?: string;
   maxQueueBytes?: number;
@@ -71,6 +73,12 @@ export function SCENARIOS(): Record<string, Scenario> {
         "TCP, 50 clients split across two hubs linked through one Redis, beside one hub: a burst, then 5,000 lines/s",
       load: { transport: "tcp" },
       linkedPair: true,
+    },
+    web: {
+      name: "web",
+      about: "50 WebSocket members (--web) beside 50 TCP members: a burst, then 5,000 lines/s, each both ways",
+      load: { transport: "web" },
+      webPair: true,
     },
     bigroom: {
       name: "bigroom",
