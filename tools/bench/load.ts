@@ -70,7 +70,15 @@ export interface LoadResult {
   latencyFromWrite: LatencySummary;
   /** How late the generator wrote lines, against their schedule. */
   sendLag: LatencySummary;
-  hub: { rssBeforeKiB?: number; rssEndKiB?: number; peakKiB?: number; peakDuringKiB?: number; cpuPct?: number };
+  hub: {
+    rssBeforeKiB?: number;
+    rssEndKiB?: number;
+    peakKiB?: number;
+    peakDuringKiB?: number;
+    cpuPct?: number;
+    /** CPU seconds while measuring, each process of `hubPids` (linked: the hubs, then Redis). */
+    cpuSecondsEach?: number[];
+  };
   loadgen: { cpuPct: number; rssKiB: number };
   /** CPU used by everything else on the machine during the run, % of one core (other programs, softirq work). */
   otherCpuPct?: number;
