@@ -7,6 +7,9 @@
  *   three linked    three kit hubs and one redis-server
  *   pub/sub pair    two naive peers (tools/bench/pubsub-peer.ts: the kit's hub,
  *                   linked by plain PUBLISH/SUBSCRIBE and nothing else) and Redis
+ *   half a room     the kit's hub alone with half the clients: what each hub of a
+ *                   linked pair does (every line to half the room) without any
+ *                   link, for reading the others by
  *
  * and, with `--compare kit:DIR`, two and three linked hubs of that checkout.
  * Each set-up takes several bursts (50 x 1,000 lines at once; the burst's
@@ -46,6 +49,8 @@ interface SetUp {
   target: (maxQueueBytes: number | undefined) => Target;
   /** Processes: hubs, then Redis (the last of cpuSecondsEach) when linked. */
   linked: boolean;
+  /** Fewer clients than the load says (half a room). */
+  clients?: (all: number) => number;
   bursts: Run[];
   rates: Run[];
 }
@@ -68,6 +73,10 @@ function setUps(compare: string | undefined): SetUp[] {
     { key: "two", label: "two linked", target: kit("kit", "two linked", 2), linked: true },
     { key: "three", label: "three linked", target: kit("kit", "three linked", 3), linked: true },
     { key: "pubsub", label: "pub/sub pair", target: pubsubPair, linked: true },
+    {
+      ...{ key: "half", label: "half a room, one server", target: kit("kit", "half a room, one server") },
+      ...{ linked: false, clients: (all: number) => Math.ceil(all / 2) },
+    },
   ];
   if (compare) {
     const dir = compare.startsWith("kit:") ? compare : `kit:${compare}`;
@@ -110,6 +119,13 @@ function row(s: LinkedRunOptions["scenario"], u: SetUp, variant: string, run: Ru
   return { scenario: s.name, target: u.label, variant, res: run.res, redisCpuPct: run.redisCpuPct };
 }
 
+/** The load for this set-up: all its clients, or half a room's. */
+function sized(load: LoadConfig, u: SetUp): LoadConfig {
+  if (!u.clients) return load;
+  const clients = u.clients(load.clients);
+  return { ...load, clients, senders: Math.min(load.senders, clients) };
+}
+
 export interface LinkedOutcome {
   rows: Row[];
   ratios: Ratio[];
@@ -126,12 +142,12 @@ export async function runLinked(o: LinkedRunOptions): Promise<LinkedOutcome> {
     for (const u of ups) {
       if (i >= o.bursts) continue;
       o.progress(`hubs: burst [${i + 1}/${o.bursts}] against ${u.label}`);
-      u.bursts.push(await o.runLoad(u.target(maxQueueBurst), o.burst));
+      u.bursts.push(await o.runLoad(u.target(maxQueueBurst), sized(o.burst, u)));
     }
     for (const u of ups) {
       if (i >= o.rateRuns) continue;
       o.progress(`hubs: ${fmt(o.rate.rate)} lines/s [${i + 1}/${o.rateRuns}] against ${u.label}`);
-      u.rates.push(await o.runLoad(u.target(undefined), o.rate));
+      u.rates.push(await o.runLoad(u.target(undefined), sized(o.rate, u)));
     }
   }
 
@@ -205,12 +221,14 @@ export async function runLinked(o: LinkedRunOptions): Promise<LinkedOutcome> {
     "CPU us/deliv: CPU time of every process of the set-up (hubs and Redis, from /proc) while measuring,",
     "summed over its runs, per line delivered to a client. x one: against one server in this run.",
     `burst: median of ${o.bursts} runs by deliveries/s; p50 and p99: the run with the median p99 of ${o.rateRuns}.`,
+    "half a room: one server with half the clients, no link (each hub of a pair sends every line to half the room).",
+    "Set-ups take turns, run by run. On a shared machine the figures swing with the neighbours: repeat the run.",
   );
 
   const ratios: Ratio[] = [];
   const goals: string[] = [];
   const ratio = (scenario: string, text: string, value: number) => ratios.push({ scenario, text, value });
-  for (const u of ups.filter((u) => u.key !== "one")) {
+  for (const u of ups.filter((u) => u.key !== "one" && u.key !== "half")) {
     const bc = cpuPerDelivery(u.bursts) / oneBurstCpu;
     const rc = cpuPerDelivery(u.rates) / oneRateCpu;
     ratio("hubs", `${u.label}: CPU per delivery ${x(bc)} one server's in the burst, ${x(rc)} at ${perS}`, bc);
@@ -262,6 +280,17 @@ export async function runLinked(o: LinkedRunOptions): Promise<LinkedOutcome> {
   const twoP99 = p99(median(two.rates, p99));
   goals.push(`hubs: p99 at ${perS}, two linked <= 2 ms: ${met(twoP99 <= 2000)} (${ms(twoP99)} ms)`);
   const kits = ups.filter((u) => u.key !== "pubsub");
+  const half = by.get("half")!;
+  {
+    const bc = cpuPerDelivery(half.bursts) / oneBurstCpu;
+    const rc = cpuPerDelivery(half.rates) / oneRateCpu;
+    ratio(
+      "hubs",
+      `half a room on one server (no link): CPU per delivery ${x(bc)} the whole room's in the burst, ` +
+        `${x(rc)} at ${perS}: the floor of any pair`,
+      bc,
+    );
+  }
   goals.push(
     `hubs: lost, duplicated or reordered nothing (the kit's set-ups): ` +
       met(kits.every((u) => clean([...u.bursts, ...u.rates]))),
