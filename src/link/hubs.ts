@@ -4,7 +4,14 @@
  * the link, so that the others read its stream at once), and finding the hubs
  * that stopped renewing theirs. A hub that stopped answering (killed, or cut
  * off longer than the TTL) is gone, and so are its members: they are announced
- * as left, their nicks are free again, and its stream is no longer read.
+ * as left, and their nicks are free again. Its stream is still read while it
+ * lasts (a hub taken for gone may only have been frozen a while, and say more);
+ * once Redis has let it go, it is read no more.
+ *
+ * A hub finds out when the others may have taken it for gone: its heartbeat
+ * was no longer there when it renewed it (the process was frozen past the
+ * TTL, say, or the key evicted). It then rejoins the link, as after an outage:
+ * its members are announced again, and its nicks claimed again.
  *
  * Each beat also renews how long this hub's stream outlives it: a stream whose
  * hub is gone is deleted by Redis once nobody could still need it.
@@ -16,12 +23,15 @@ import type { Roster } from "./roster.ts";
 import { arrivalFields } from "./wire.ts";
 
 export class HubHeartbeat {
+  /** Hubs taken for gone, and when: their streams are read until they expire. */
+  private readonly gone = new Map<string, number>();
+
   constructor(
     private readonly link: LinkContext,
     private readonly health: LinkHealth,
     private readonly roster: Roster,
     private readonly claims: RedisClaims,
-    /** The hubs whose streams are read; and, told a hub is gone, its stream is read no more. */
+    /** The hubs whose streams are read; and, told a hub's stream is gone, it is read no more. */
     private readonly streams: { readonly hubs: string[]; unfollow(hub: string): void },
   ) {}
 
@@ -46,8 +56,16 @@ export class HubHeartbeat {
   async beat(): Promise<void> {
     const { writer, keys, timing } = this.link;
     const w = writer.client;
-    // Refused (out of memory, a read-only replica): the link is down until Redis takes it again.
-    w.send("SET", this.args()).catch((error: unknown) => isRefusal(error) && this.link.refused("SET", error));
+    const sentAt = performance.now();
+    // GET: the heartbeat renewed was still there. If not, the others may have taken this hub
+    // for gone: it rejoins (unless it has rejoined since, or is doing so).
+    w.send("SET", [...this.args(), "GET"]).then(
+      (previous) => {
+        if (previous === null && this.health.isUp && this.health.upSince < sentAt) this.health.lapsed();
+      },
+      // Refused (out of memory, a read-only replica): the link is down until Redis takes it again.
+      (error: unknown) => isRefusal(error) && this.link.refused("SET", error),
+    );
     w.send("PEXPIRE", [keys.stream(this.link.hubId), String(streamTtlMs(timing))]).catch(() => {});
     // Only after a whole TTL of being up: a live hub that was cut off with us has had time to renew.
     const settled = performance.now() - this.health.upSince >= timing.hubTtlMs + timing.heartbeatMs;
@@ -64,8 +82,16 @@ export class HubHeartbeat {
       return;
     }
     if (!this.health.isUp || !Array.isArray(beats)) return;
+    const now = performance.now();
     hubs.forEach((h, i) => {
-      if (beats[i] === null) this.lost(h);
+      const since = this.gone.get(h);
+      if (beats[i] !== null)
+        this.gone.delete(h); // it is back (it rejoins, and says who is there)
+      else if (since === undefined) this.lost(h);
+      else if (now - since > streamTtlMs(timing)) {
+        this.gone.delete(h);
+        this.streams.unfollow(h); // its stream has expired by now
+      }
     });
   }
 
@@ -74,9 +100,9 @@ export class HubHeartbeat {
     return this.link.writer.client.send("DEL", [this.link.keys.hub(this.link.hubId)]);
   }
 
-  /** A hub stopped answering: its members are gone, and its stream is read no more. */
+  /** A hub stopped answering: its members are gone. */
   private lost(hub: string): void {
-    this.streams.unfollow(hub);
+    this.gone.set(hub, performance.now());
     const nicks = this.roster.dropHub(hub);
     this.link.counts.hubsLost++;
     this.link.report({ kind: "hub-lost", hub, members: nicks.length });

@@ -199,11 +199,48 @@ describe.skipIf(noRedis)("a room linked through Redis", () => {
     await until(() => b.hub.notices("hub-lost").length === 1, 5000, "hub b to announce alice as gone");
     expect(b.hub.notices("hub-lost")).toEqual([{ kind: "hub-lost", nick: "alice" }]);
     expect(b.room.elsewhere()).toEqual([]);
-    expect(b.room.streamsRead).toEqual([]); // its stream is read no more, and Redis lets it go in time
+    // Its stream outlives it a while (then Redis lets it go), and is read until then.
     const ttl = Number(await redis.command("PTTL", [`chat:stream:${a.room.hubId}`]));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000);
+    expect(b.room.streamsRead).toEqual([a.room.hubId]);
     await until(() => claim(b.room, { id: "2/1", nick: "" }, "alice"), 3000, "alice's nick to be free");
+  });
+
+  test("a hub taken for gone is read until its stream expires, then no more", async () => {
+    const timing = { ...QUICK, historyMs: 500 }; // streams outlive their hub by 1 s
+    const a = await linked(new StandInHub(), timing);
+    const b = await linked(new StandInHub(), timing);
+    a.room.publish({ text: "<alice> bye" });
+    await until(() => b.hub.lines().length === 1, 3000, "a's line on hub b");
+    a.room.drop();
+    rooms = rooms.filter((r) => r !== a.room);
+    await until(() => b.room.stats.hubsLost === 1, 5000, "hub b to take a for gone");
+    expect(b.room.streamsRead).toEqual([a.room.hubId]);
+    await until(() => b.room.streamsRead.length === 0, 5000, "hub b to stop reading a's stream");
+    await until(async () => (await redis.command("EXISTS", [`chat:stream:${a.room.hubId}`])) === 0, 3000, "it expired");
+  });
+
+  test("a hub whose heartbeat vanished (evicted, deleted) rejoins, and its lines never stop reaching the others", async () => {
+    const a = await linked();
+    const b = await linked();
+    a.hub.members = [{ id: "1/1", nick: "alice" }];
+    expect(await claim(a.room, { id: "1/1", nick: "" }, "alice")).toBe(true);
+    await until(() => b.room.elsewhere().includes("alice"), 3000, "hub b to hear of alice");
+    let n = 0;
+    const talk = setInterval(() => a.room.publish({ text: `<alice> ${n++}` }), 5);
+    try {
+      await Bun.sleep(1000); // past the first beats, so that the others would take a for gone
+      await redis.command("DEL", [`chat:hub:${a.room.hubId}`]);
+      await until(() => a.hub.notices("link-back").length === 1, 5000, "hub a to rejoin");
+      expect(a.hub.notices("link-down")).toHaveLength(1);
+      await Bun.sleep(300);
+    } finally {
+      clearInterval(talk);
+    }
+    await until(() => b.hub.lines().length === n, 5000, "every line of a's on hub b");
+    expect(b.hub.lines()).toEqual(numbered("alice", 0, n));
+    await until(() => b.room.elsewhere().includes("alice"), 3000, "alice known on hub b again");
   });
 
   test("skips hostile entries in the streams without harm, and delivers what follows", async () => {
