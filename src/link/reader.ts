@@ -46,6 +46,8 @@ export class StreamReader {
   private readonly positions = new Positions();
   /** Where the arrivals stream was read to. */
   private arrivalsId = "0-0";
+  /** Redis's clock (ms) when this hub first joined the link. */
+  startedAtMs = 0;
   /** Skips and drops told to the log so far. */
   private logged = 0;
   /** Characters of lines delivered since the members' queues were last looked at. */
@@ -66,7 +68,8 @@ export class StreamReader {
     const time = await this.link.writer.client.send("TIME", []);
     const [seconds = NaN, micros = NaN] = Array.isArray(time) ? time.map(Number) : [];
     if (!Number.isSafeInteger(seconds) || !Number.isSafeInteger(micros)) throw new Error("TIME: no answer");
-    const now = `${seconds * 1000 + Math.floor(micros / 1000)}-0`;
+    this.startedAtMs = seconds * 1000 + Math.floor(micros / 1000);
+    const now = `${this.startedAtMs}-0`;
     this.positions.startFrom(now);
     this.arrivalsId = now;
   }

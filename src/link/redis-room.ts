@@ -258,7 +258,9 @@ export class RedisRoom implements Room {
       // Claims and releases made from here on go to Redis, after this SYNC (claims.ts).
       const [, , lost] = await Promise.all([
         w.send("SET", this.hubs.args()).catch(refusedAs("SET")),
-        w.send("XADD", this.hubs.arrival(this.sender.redisMs)).catch(refusedAs("XADD")),
+        w
+          .send("XADD", this.hubs.arrival(Math.max(this.sender.redisMs, this.stream.startedAtMs)))
+          .catch(refusedAs("XADD")),
         this.claims.sync(this.hub.roster()),
         this.stream.discover(),
       ]);
