@@ -35,11 +35,12 @@ interface Costs {
 
 /**
  * Measured on the kit's development machine (2 cores, shared, Redis 7.0.15)
- * with `bun tools/bench/link-scale.ts --measure`: see docs/LINKING.md.
+ * with `bun tools/bench/link-scale.ts --measure`, three times; the middle of
+ * what the fits gave: see docs/LINKING.md.
  */
 const DEVELOPMENT: Costs = {
-  xadd: { call: 13.9, line: 0.03 },
-  xread: { call: 12.3, key: 0.22, line: 0.01 },
+  xadd: { call: 14.5, line: 0.03 },
+  xread: { call: 11, key: 0.27, line: 0.01 },
   measured: "the kit's development machine (2 shared cores, Redis 7.0.15)",
 };
 
@@ -206,7 +207,7 @@ async function measure(): Promise<Costs> {
   try {
     const line = JSON.stringify({ k: "line", text: `<someone> ${"x".repeat(Math.max(0, SIZE - 10))}` });
     const body = (n: number) => `[${Array(n).fill(line).join(",")}]`;
-    /** Redis CPU µs per command over `n` runs of it by 20 clients (median of three). */
+    /** Redis CPU µs per command over `n` calls by 20 clients (median of three runs; /proc counts in 10 ms ticks). */
     const perCall = async (label: string, command: string[], n: number): Promise<number> => {
       const runs: number[] = [];
       for (let i = 0; i < 3; i++) {
@@ -227,7 +228,7 @@ async function measure(): Promise<Costs> {
     const adds: number[] = [];
     for (const b of batches) {
       const key = `bench:add:${b}`;
-      const n = Math.max(2000, Math.round(40_000 / Math.sqrt(b)));
+      const n = 20_000;
       const cmd = ["XADD", key, "MAXLEN", "~", "1000", "*", "v", "1", "hub", "0123456789abcdef", "seq", "1"];
       adds.push(await perCall(`XADD, ${b} lines`, [...cmd, "msgs", body(b)], n));
     }
@@ -235,7 +236,7 @@ async function measure(): Promise<Costs> {
     for (const b of batches) {
       const key = `bench:read:${b}`;
       await redis.command("XADD", [key, "*", "v", "1", "hub", "0123456789abcdef", "seq", "1", "msgs", body(b)]);
-      const n = Math.max(2000, Math.round(40_000 / Math.sqrt(b)));
+      const n = 20_000;
       reads.push(await perCall(`XREAD of one entry, ${b} lines`, ["XREAD", "COUNT", "1", "STREAMS", key, "0-0"], n));
     }
     const keyCounts = [1, 10, 100];
