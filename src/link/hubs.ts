@@ -85,10 +85,11 @@ export class HubHeartbeat {
     const now = performance.now();
     hubs.forEach((h, i) => {
       const since = this.gone.get(h);
-      if (beats[i] !== null)
-        this.gone.delete(h); // it is back (it rejoins, and says who is there)
-      else if (since === undefined) this.lost(h);
-      else if (now - since > streamTtlMs(timing)) {
+      if (beats[i] !== null) {
+        this.gone.delete(h); // it is back: it rejoins, and says who is there
+      } else if (since === undefined) {
+        this.lost(h);
+      } else if (now - since > streamTtlMs(timing)) {
         this.gone.delete(h);
         this.streams.unfollow(h); // its stream has expired by now
       }

@@ -10,7 +10,8 @@
  * said. Which streams there are is learnt three ways: the heartbeat keys of the
  * hubs already there (SCAN, when this hub joins or rejoins the link), the
  * arrivals stream (a hub that joins later), and the hubs named in the nick
- * claims. A hub that stops answering is no longer read (src/link/hubs.ts).
+ * claims. A hub that stops answering is read until its stream expires
+ * (src/link/hubs.ts).
  */
 import type { Notice } from "../notices.ts";
 import type { LinkContext, LinkEvent } from "./context.ts";
@@ -47,7 +48,7 @@ export class StreamReader {
   /** Where the arrivals stream was read to. */
   private arrivalsId = "0-0";
   /** Redis's clock (ms) when this hub first joined the link. */
-  startedAtMs = 0;
+  private startMs = 0;
   /** Skips and drops told to the log so far. */
   private logged = 0;
   /** Characters of lines delivered since the members' queues were last looked at. */
@@ -68,10 +69,15 @@ export class StreamReader {
     const time = await this.link.writer.client.send("TIME", []);
     const [seconds = NaN, micros = NaN] = Array.isArray(time) ? time.map(Number) : [];
     if (!Number.isSafeInteger(seconds) || !Number.isSafeInteger(micros)) throw new Error("TIME: no answer");
-    this.startedAtMs = seconds * 1000 + Math.floor(micros / 1000);
-    const now = `${this.startedAtMs}-0`;
+    this.startMs = seconds * 1000 + Math.floor(micros / 1000);
+    const now = `${this.startMs}-0`;
     this.positions.startFrom(now);
     this.arrivalsId = now;
+  }
+
+  /** Redis's clock (ms) when this hub first joined the link (0 before). */
+  get startedAtMs(): number {
+    return this.startMs;
   }
 
   /** The other hubs whose streams are read now. */
@@ -84,7 +90,7 @@ export class StreamReader {
     if (hub !== this.link.hubId && HUB_ID.test(hub)) this.positions.follow(hub);
   }
 
-  /** Stops reading `hub`'s stream: it stopped answering (src/link/hubs.ts). */
+  /** Stops reading `hub`'s stream: its hub stopped answering, and the stream has expired (src/link/hubs.ts). */
   unfollow(hub: string): void {
     this.positions.unfollow(hub);
   }
