@@ -8,124 +8,60 @@
  *   bun tools/bench/link-scale.ts --servers 2,10,100 --rate 20000 --size 200 --rtt-ms 0.5
  *   bun tools/bench/link-scale.ts --window-ms 5    servers that batch and read every 5 ms at most
  *
- * The model is the kit's link (src/link/): every server appends its batches
- * to a stream of its own (XADD) and reads every other server's in one
- * blocking XREAD over all of them. A batch is what a server said during one
- * round trip to Redis (at least one line). A reader is woken by every batch of
- * another server, at most once per round trip (then it takes everything there
- * is in one read). With --window-ms, a server sends and reads at most once per
- * window instead (what the kit does not do: it would trade latency for Redis's
- * time, the change to make past ten servers or so). Redis's CPU per command is measured with redis-benchmark
- * at the kit's batch sizes, as a cost per call plus a cost per line, and per
- * key of a read; the network's cost is the bytes. It prints, for each number
- * of servers, the commands and bytes per line and per server, how busy
- * Redis's one thread is, and the room's rate at which it is full (or at which
- * its egress fills 1 Gb/s).
+ * The model (tools/bench/link-model.ts) is the kit's link (src/link/): every
+ * server appends its batches to a stream of its own (XADD) and reads every
+ * other server's in one blocking XREAD over all of them. A batch is what a
+ * server said during one round trip to Redis (at least one line). A reader is
+ * woken by every batch of another server, at most once per round trip. With
+ * --window-ms, a server sends and reads at most once per window instead (what
+ * the kit does not do: it would trade latency for Redis's time, the change to
+ * make past ten servers or so). Redis's CPU per command is measured with
+ * redis-benchmark at the kit's batch sizes, as a cost per call plus a cost per
+ * line, and per stream a read names; the network's cost is the bytes. It
+ * prints, for each number of servers, the commands and bytes per line and per
+ * server, how busy Redis's one thread is, and the room's rate at which it is
+ * full (or at which its egress fills 1 Gb/s).
  */
-import { readCpuSeconds, startRedis } from "../harness/index.ts";
+import { openingComment, readCpuSeconds, startRedis, toolArgs, usageError } from "../harness/index.ts";
+import { DEVELOPMENT, LINK_BYTES, limit, simulate, type Costs, type Setting } from "./link-model.ts";
 
-interface Costs {
-  /** Redis CPU µs per XADD: a + b per line of the batch. */
-  xadd: { call: number; line: number };
-  /** Redis CPU µs per XREAD: a + b per key read + c per line returned. */
-  xread: { call: number; key: number; line: number };
-  /** Where they were measured. */
-  measured: string;
+const flags = toolArgs(
+  "link-scale",
+  {
+    options: {
+      servers: { type: "string", default: "2,3,10,100" },
+      rate: { type: "string", default: "5000" },
+      size: { type: "string", default: "64" },
+      "rtt-ms": { type: "string", default: "0.2" },
+      "window-ms": { type: "string", default: "0" },
+      measure: { type: "boolean", default: false },
+    },
+  },
+  () => `${openingComment(import.meta.path)}
+
+Options:
+  --servers LIST   numbers of linked servers (2,3,10,100)
+  --rate N         the room's lines per second, all servers together (5000)
+  --size BYTES     bytes of a line (64)
+  --rtt-ms MS      a server's round trip to Redis (0.2)
+  --window-ms MS   servers send and read at most once per MS (0: at once, as the kit)
+  --measure        measure Redis's costs here first (redis-server, redis-benchmark)`,
+);
+/** A number from the command line, or a usage error. */
+function number(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min)
+    usageError("link-scale", `--${name} must be a number of at least ${min}, not "${value}"`);
+  return n;
 }
+const SERVERS = flags.servers.split(",").map((v) => Math.round(number("servers", v, 1)));
+const RATE = number("rate", flags.rate, 1);
+const SIZE = number("size", flags.size, 1);
+const RTT_S = number("rtt-ms", flags["rtt-ms"], 0.001) / 1000;
+const WINDOW_S = Math.max(RTT_S, number("window-ms", flags["window-ms"], 0) / 1000);
 
-/**
- * Measured on the kit's development machine (2 cores, shared, Redis 7.0.15)
- * with `bun tools/bench/link-scale.ts --measure`, three times; the middle of
- * what the fits gave: see docs/LINKING.md.
- */
-const DEVELOPMENT: Costs = {
-  xadd: { call: 14.5, line: 0.03 },
-  xread: { call: 11, key: 0.27, line: 0.01 },
-  measured: "the kit's development machine (2 shared cores, Redis 7.0.15)",
-};
-
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const at = args.indexOf(name);
-  return at >= 0 && at + 1 < args.length ? args[at + 1]! : fallback;
-};
-if (args.includes("--help")) {
-  const doc = await Bun.file(import.meta.path).text();
-  console.log(doc.slice(doc.indexOf("/**") + 4, doc.indexOf("*/")).replace(/^ \* ?/gm, ""));
-  process.exit(0);
-}
-const SERVERS = option("--servers", "2,3,10,100").split(",").map(Number);
-const RATE = Number(option("--rate", "5000"));
-const SIZE = Number(option("--size", "64"));
-const RTT_S = Number(option("--rtt-ms", "0.2")) / 1000;
-/** A server sends a batch, and reads, at most once per this long. */
-const WINDOW_S = Math.max(RTT_S, Number(option("--window-ms", "0")) / 1000);
-/** A line in a batch: its text plus the JSON around it (`{"k":"line","text":"<nick> ..."},`). */
-const LINE_BYTES = SIZE + 40;
-/** Bytes around an entry in a reply (id, field names, RESP framing), and around an XADD. */
-const ENTRY_BYTES = 80;
-const LINK_BYTES = 125_000_000; // 1 Gb/s
-const MAX_BATCH = 8192;
-
-const costs = args.includes("--measure") ? await measure() : DEVELOPMENT;
-
-// ---------------------------------------------------------------------------
-
-interface Load {
-  servers: number;
-  rate: number;
-  /** Lines per batch (per XADD). */
-  batch: number;
-  xaddsPerS: number;
-  xreadsPerS: number;
-  /** Entries returned per read. */
-  entriesPerRead: number;
-  /** Redis's thread: share of one core. */
-  redisCore: number;
-  egressBytesPerS: number;
-  ingressBytesPerS: number;
-}
-
-function simulate(servers: number, rate: number): Load {
-  const perServer = rate / servers;
-  const batch = Math.min(MAX_BATCH, Math.max(1, perServer * WINDOW_S));
-  const addsPerServer = perServer / batch;
-  const xaddsPerS = servers * addsPerServer;
-  // A reader is woken by each batch of the others, but reads at most once per round trip.
-  const wakes = servers === 1 ? 0 : Math.min((servers - 1) * addsPerServer, 1 / WINDOW_S);
-  const xreadsPerS = servers * wakes;
-  const entriesPerRead = wakes > 0 ? ((servers - 1) * addsPerServer) / wakes : 0;
-  const linesRead = rate * (servers - 1);
-  const keys = servers; // the others' streams, and the arrivals stream
-  const redisUs =
-    xaddsPerS * (costs.xadd.call + batch * costs.xadd.line) +
-    xreadsPerS * (costs.xread.call + keys * costs.xread.key) +
-    linesRead * costs.xread.line;
-  return {
-    servers,
-    rate,
-    batch,
-    xaddsPerS,
-    xreadsPerS,
-    entriesPerRead,
-    redisCore: redisUs / 1e6,
-    egressBytesPerS: linesRead * LINE_BYTES + xreadsPerS * entriesPerRead * ENTRY_BYTES,
-    ingressBytesPerS: rate * LINE_BYTES + xaddsPerS * ENTRY_BYTES,
-  };
-}
-
-/** The room's rate (lines/s) at which `full` first holds, by bisection. */
-function limit(servers: number, full: (l: Load) => boolean): number {
-  let lo = 1;
-  let hi = 1e9;
-  if (!full(simulate(servers, hi))) return Infinity;
-  while (hi / lo > 1.01) {
-    const mid = Math.sqrt(lo * hi);
-    if (full(simulate(servers, mid))) hi = mid;
-    else lo = mid;
-  }
-  return lo;
-}
+const costs = flags.measure ? await measure() : DEVELOPMENT;
+const setting: Setting = { costs, size: SIZE, rttS: RTT_S, windowS: WINDOW_S };
 
 const fmt = (n: number, digits = 0) =>
   n === Infinity ? "-" : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -145,7 +81,7 @@ console.log(
     `  XADD ${costs.xadd.call} us + ${costs.xadd.line} us per line; ` +
     `XREAD ${costs.xread.call} us + ${costs.xread.key} us per stream named + ${costs.xread.line} us per line returned\n`,
 );
-const loads = SERVERS.map((n) => simulate(n, RATE));
+const loads = SERVERS.map((n) => simulate(setting, n, RATE));
 console.log(
   table(
     [
@@ -181,8 +117,8 @@ console.log(
     table(
       ["servers", "its one thread (100 % of a core)", "1 Gb/s out", "each server then parses (lines/s)"],
       SERVERS.map((n) => {
-        const cpu = limit(n, (l) => l.redisCore >= 1);
-        const net = limit(n, (l) => l.egressBytesPerS >= LINK_BYTES);
+        const cpu = limit(setting, n, (l) => l.redisCore >= 1);
+        const net = limit(setting, n, (l) => l.egressBytesPerS >= LINK_BYTES);
         const first = Math.min(cpu, net);
         return [String(n), fmt(cpu), fmt(net), fmt((first * (n - 1)) / n)];
       }),
