@@ -25,9 +25,10 @@
  *      (Socket.IO's Redis adapter documents exactly this loss).
  *   2. a stream (XADD, XREAD): entries stay in Redis. A hub remembers the id of the
  *      last entry it read and asks for everything after it: it catches up.
- * The tour shows both. The real program (bun src/server.ts --redis) uses a stream,
- * and adds what a lesson leaves out: lines held while Redis itself is away, each
- * line once even when sent twice, nicks unique across hubs, hubs that die.
+ * The tour shows both. The real program (bun src/server.ts --redis) uses
+ * streams (one per server), and adds what a lesson leaves out: lines held
+ * while Redis itself is away, each line once even when sent twice, nicks
+ * unique across hubs, hubs that die.
  * That is src/link/, and docs/LINKING.md tells why.
  *
  * Sections 1-5 are that one idea. "Beyond the article" (B1-B6, at the end) is the

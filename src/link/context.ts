@@ -37,6 +37,11 @@ export const DEFAULT_TIMING: LinkTiming = {
   connectTimeoutMs: 3000,
 };
 
+/** How long a hub's stream outlives the hub's last beat (PEXPIRE): twice what the stream keeps. */
+export function streamTtlMs(timing: LinkTiming): number {
+  return 2 * timing.historyMs;
+}
+
 /** What happened to the link, for the server's log (which words it). */
 export type LinkEvent =
   | { kind: "down" }
@@ -54,18 +59,37 @@ export type LinkEvent =
 
 /**
  * Keys, under a prefix (default "chat"):
- *   PREFIX:stream     the room: one entry per batch (src/link/wire.ts)
- *   PREFIX:nicks      nick claims: hash of nick key -> "HUB MEMBER NICK"
- *   PREFIX:hub:HUB    a hub's heartbeat: expires when the hub stops answering
+ *   PREFIX:stream:HUB  a hub's share of the room: one entry per batch (src/link/wire.ts),
+ *                      written by that hub alone, read by every other hub
+ *   PREFIX:hubs        arrivals: a hub adds its id here each time it joins the link,
+ *                      so that the others start reading its stream at once
+ *   PREFIX:hub:HUB     a hub's heartbeat: expires when the hub stops answering (and
+ *                      how a hub that starts finds the hubs already there: SCAN)
+ *   PREFIX:nicks       nick claims: hash of nick key -> "HUB MEMBER NICK"
  */
 export interface LinkKeys {
-  stream: string;
+  stream(hub: string): string;
+  /** The hub whose stream `key` is, or undefined. */
+  streamHub(key: string): string | undefined;
+  arrivals: string;
   nicks: string;
   hub(id: string): string;
+  /** A SCAN pattern for every hub's heartbeat key. */
+  hubPattern: string;
 }
 
 export function linkKeys(prefix: string): LinkKeys {
-  return { stream: `${prefix}:stream`, nicks: `${prefix}:nicks`, hub: (id) => `${prefix}:hub:${id}` };
+  const streams = `${prefix}:stream:`;
+  const hubs = `${prefix}:hub:`;
+  return {
+    stream: (hub) => streams + hub,
+    streamHub: (key) => (key.startsWith(streams) ? key.slice(streams.length) : undefined),
+    arrivals: `${prefix}:hubs`,
+    nicks: `${prefix}:nicks`,
+    hub: (id) => hubs + id,
+    // SCAN's MATCH is a glob: a prefix's own *, ?, [ and \ are taken literally.
+    hubPattern: `${hubs.replace(/[*?[\]\\]/g, "\\$&")}*`,
+  };
 }
 
 /** Counters, for the server's log and for tests. */

@@ -134,6 +134,16 @@ export class LinkHealth {
     this.readRefused = false;
   }
 
+  /**
+   * This hub's heartbeat had lapsed (src/link/hubs.ts): the others may have
+   * taken it for gone. The link is down, and is rejoined as after an outage.
+   */
+  lapsed(): void {
+    if (this.link.closed || this.state !== "up") return;
+    this.goDown("silent");
+    this.evaluate();
+  }
+
   /** The writer's connection was made again: a ping sent on the old one will never be answered. */
   writerReplaced(): void {
     this.pingSentAt = 0;

@@ -1,15 +1,24 @@
 /**
- * The link's way in: the stream read from where this hub was, on the reader's
- * connection (XREAD BLOCK), each batch checked (src/link/wire.ts), duplicates
- * and gaps found (src/link/sequence.ts), and what it says done here: lines
- * delivered, notices worded, the copy of the other hubs' members kept up.
+ * The link's way in: every other hub's stream, each read from where this hub
+ * was, all in one XREAD BLOCK on the reader's connection (with the arrivals
+ * stream, which says when a hub joins, so that its stream is read at once);
+ * each batch checked (src/link/wire.ts), duplicates and gaps found
+ * (src/link/sequence.ts), and what it says done here: lines delivered, notices
+ * worded, the copy of the other hubs' members kept up.
+ *
+ * A hub never reads its own stream: what it says is delivered here when it is
+ * said. Which streams there are is learnt three ways: the heartbeat keys of the
+ * hubs already there (SCAN, when this hub joins or rejoins the link), the
+ * arrivals stream (a hub that joins later), and the hubs named in the nick
+ * claims. A hub that stops answering is read until its stream expires
+ * (src/link/hubs.ts).
  */
 import type { Notice } from "../notices.ts";
 import type { LinkContext, LinkEvent } from "./context.ts";
 import { isRefusal, READ_BLOCK_MS, type LinkHealth } from "./health.ts";
 import { MAX_ROSTER_HELD, type Roster } from "./roster.ts";
-import { Inbox } from "./sequence.ts";
-import { decodeEntry, entryHub, type Batch } from "./wire.ts";
+import { Inbox, Positions } from "./sequence.ts";
+import { arrivalHub, decodeEntry, entryHub, HUB_ID, type Batch } from "./wire.ts";
 
 /** Lines delivered from the stream before the reader yields to the event loop (and the transports write). */
 const LINES_PER_TURN = 512;
@@ -22,8 +31,10 @@ const LINES_PER_TURN = 512;
 const LOOK_EVERY_CHARS = 16 * 1024;
 /** While members' queues are over half full, how often to look again. */
 const BACKLOG_WAIT_MS = 5;
-/** Entries asked for per read. */
+/** Entries asked for per read, per stream. */
 const READ_COUNT = 64;
+/** Heartbeat keys asked for per SCAN step. */
+const SCAN_COUNT = 1000;
 /** Skipped stream entries and dropped messages told to the log one by one; the rest are only counted (stats). */
 const SKIPS_LOGGED = 10;
 
@@ -32,7 +43,12 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class StreamReader {
   private readonly inbox = new Inbox();
-  private lastReadId = "0-0";
+  /** The other hubs' streams, and where each was read to. */
+  private readonly positions = new Positions();
+  /** Where the arrivals stream was read to. */
+  private arrivalsId = "0-0";
+  /** Redis's clock (ms) when this hub first joined the link. */
+  private startMs = 0;
   /** Skips and drops told to the log so far. */
   private logged = 0;
   /** Characters of lines delivered since the members' queues were last looked at. */
@@ -44,12 +60,58 @@ export class StreamReader {
     private readonly roster: Roster,
   ) {}
 
-  /** Read from the stream's end: what was said before this hub came is not its members' business. */
-  async startAtEnd(): Promise<void> {
+  /**
+   * Reads from now on (Redis's clock): what was said before this hub came is
+   * not its members' business. Every stream found later, however, is read
+   * from this moment on (a hub that joins later, or while the link was down).
+   */
+  async startNow(): Promise<void> {
+    const time = await this.link.writer.client.send("TIME", []);
+    const [seconds = NaN, micros = NaN] = Array.isArray(time) ? time.map(Number) : [];
+    if (!Number.isSafeInteger(seconds) || !Number.isSafeInteger(micros)) throw new Error("TIME: no answer");
+    this.startMs = seconds * 1000 + Math.floor(micros / 1000);
+    const now = `${this.startMs}-0`;
+    this.positions.startFrom(now);
+    this.arrivalsId = now;
+  }
+
+  /** Redis's clock (ms) when this hub first joined the link (0 before). */
+  get startedAtMs(): number {
+    return this.startMs;
+  }
+
+  /** The other hubs whose streams are read now. */
+  get hubs(): string[] {
+    return this.positions.get().hubs;
+  }
+
+  /** Reads `hub`'s stream too (a hub found in the nick claims, say). */
+  follow(hub: string): void {
+    if (hub !== this.link.hubId && HUB_ID.test(hub)) this.positions.follow(hub);
+  }
+
+  /** Stops reading `hub`'s stream: its hub stopped answering, and the stream has expired (src/link/hubs.ts). */
+  unfollow(hub: string): void {
+    this.positions.unfollow(hub);
+  }
+
+  /**
+   * Finds the hubs there are by their heartbeat keys (SCAN): when this hub
+   * joins the link, and each time it rejoins it (hubs may have come while it
+   * was away, longer ago than the arrivals stream keeps).
+   */
+  async discover(): Promise<void> {
     const { writer, keys } = this.link;
-    const last = await writer.client.send("XREVRANGE", [keys.stream, "+", "-", "COUNT", "1"]);
-    const lastId = Array.isArray(last) && Array.isArray(last[0]) ? last[0][0] : undefined;
-    if (typeof lastId === "string" && /^\d+-\d+$/.test(lastId)) this.lastReadId = lastId;
+    let cursor = "0";
+    const prefix = keys.hub("");
+    do {
+      const reply = await writer.client.send("SCAN", [cursor, "MATCH", keys.hubPattern, "COUNT", String(SCAN_COUNT)]);
+      if (!Array.isArray(reply) || typeof reply[0] !== "string" || !Array.isArray(reply[1])) return;
+      cursor = reply[0];
+      for (const key of reply[1]) {
+        if (typeof key === "string" && key.startsWith(prefix)) this.follow(key.slice(prefix.length));
+      }
+    } while (cursor !== "0" && !this.link.closed);
   }
 
   /** Reads until the link is closed. */
@@ -67,11 +129,13 @@ export class StreamReader {
       let reply: unknown;
       this.health.readStarted();
       try {
-        const wait = ["COUNT", String(READ_COUNT), "BLOCK", String(READ_BLOCK_MS)];
-        reply = await reader.client.send("XREAD", [...wait, "STREAMS", keys.stream, this.lastReadId]);
+        const { hubs, ids } = this.positions.get();
+        const wait = ["COUNT", String(READ_COUNT), "BLOCK", String(READ_BLOCK_MS), "STREAMS"];
+        const streams = [keys.arrivals, ...hubs.map((h) => keys.stream(h)), this.arrivalsId, ...ids];
+        reply = await reader.client.send("XREAD", [...wait, ...streams]);
       } catch (error) {
         this.health.readEnded();
-        // Refused (the stream key broken, say): the link is down until a read is answered,
+        // Refused (a stream key broken, say): the link is down until a read is answered,
         // tried again with backoff. A broken connection is waited for at the loop's top.
         if (isRefusal(error)) this.health.refused("XREAD", error);
         if (!this.link.closed && reader.connected) await Bun.sleep(this.health.readBackoff(refusals++));
@@ -80,23 +144,45 @@ export class StreamReader {
       refusals = 0;
       this.health.readEnded();
       this.health.readAnswered();
+      if (!reply || typeof reply !== "object") continue;
+      // Hubs that joined: their streams are read from the next read on.
+      this.arrivals((reply as Record<string, unknown>)[keys.arrivals]);
       // Down: what was read waits until the members have been told the link is back
       // (the news of the outage comes before the talk that was held by it).
-      if (reply && !this.health.isUp) await this.health.whenUp();
-      if (reply && !this.link.closed) await this.receive(reply);
+      if (!this.health.isUp) await this.health.whenUp();
+      if (this.link.closed) break;
+      for (const [key, entries] of Object.entries(reply as Record<string, unknown>)) {
+        const hub = keys.streamHub(key);
+        if (hub !== undefined && Array.isArray(entries)) await this.receive(hub, entries);
+        if (this.link.closed) return;
+      }
     }
   }
 
-  private async receive(reply: unknown): Promise<void> {
-    const { counts, hubId } = this.link;
-    const entries = (reply as Record<string, unknown>)[this.link.keys.stream];
+  /** Entries of the arrivals stream: a hub joined the link (or joined it again). */
+  private arrivals(entries: unknown): void {
     if (!Array.isArray(entries)) return;
+    for (const entry of entries) {
+      if (!Array.isArray(entry) || typeof entry[0] !== "string" || !/^\d+-\d+$/.test(entry[0])) continue;
+      this.arrivalsId = entry[0];
+      const hub = arrivalHub(entry[1]);
+      if (hub === undefined) {
+        this.link.counts.skipped++;
+        this.log({ kind: "skipped", id: entry[0], why: { kind: "hub" } });
+      } else this.follow(hub);
+    }
+  }
+
+  /** Entries of `hub`'s stream, in order. */
+  private async receive(hub: string, entries: unknown[]): Promise<void> {
+    const { counts } = this.link;
     let delivered = 0;
     for (const entry of entries) {
       if (!Array.isArray(entry) || typeof entry[0] !== "string" || !/^\d+-\d+$/.test(entry[0])) continue;
-      this.lastReadId = entry[0];
-      if (entryHub(entry[1]) === hubId) continue; // ours: delivered here when it was said
-      const decoded = decodeEntry(entry[1]);
+      this.positions.read(hub, entry[0]);
+      // Only the hub whose stream it is writes there: an entry that says otherwise is not trusted.
+      const decoded =
+        entryHub(entry[1]) === hub ? decodeEntry(entry[1]) : ({ ok: false, why: { kind: "hub" } } as const);
       if (!decoded.ok) {
         counts.skipped++;
         this.log({ kind: "skipped", id: entry[0], why: decoded.why });

@@ -3,21 +3,24 @@
  * (src/room.ts): the hub hands it what is for the room, and it delivers that
  * here at once and passes it on to every other hub on the same Redis.
  *
- * Why a Redis *stream* and not plain pub/sub: pub/sub forgets. A message
+ * Why Redis *streams* and not plain pub/sub: pub/sub forgets. A message
  * published while a hub is disconnected, or while Redis restarts, is simply gone
  * (Socket.IO's Redis adapter documents exactly that loss). A stream keeps its
  * entries (here: the last 30 s), and a reader that remembers the id of the last
  * entry it read asks for everything after it, so a hub that was cut off catches
  * up. What a stream cannot keep (Redis restarted without persistence) each hub
  * sends again from its outbox (src/link/sequence.ts), and the numbering of
- * batches removes the duplicates. docs/LINKING.md tells the whole design.
+ * batches removes the duplicates. Each hub writes a stream of its own and reads
+ * the others' (all in one XREAD): it never reads back what it wrote itself.
+ * docs/LINKING.md tells the whole design.
  *
  * Two connections (redis-line.ts): one writes (XADD, claims, heartbeats), one
  * reads (XREAD BLOCK, which holds its connection while it waits). This file
  * wires the link's parts, each with one job, and (re)joins the link:
  *   health.ts   is the link up?           sender.ts   out: batches, XADD
- *   reader.ts   in: the stream, XREAD     claims.ts   nick claims in Redis
- *   hubs.ts     heartbeats, hubs gone     roster.ts   the other hubs' members
+ *   reader.ts   in: the others' streams   claims.ts   nick claims in Redis
+ *   hubs.ts     heartbeats, arrivals,     roster.ts   the other hubs' members
+ *               hubs gone
  * Reaching Redis at start, and saying why it cannot be reached, is reach.ts.
  */
 import type { Notice } from "../notices.ts";
@@ -99,7 +102,7 @@ export class RedisRoom implements Room {
     this.sender = new LinkSender(this.link, options.maxBufferChars ?? 8 * 1024 * 1024);
     this.stream = new StreamReader(this.link, this.health, this.roster);
     this.claims = new RedisClaims(this.link, this.health, this.roster, (m) => this.sender.queue(m));
-    this.hubs = new HubHeartbeat(this.link, this.health, this.roster, this.claims);
+    this.hubs = new HubHeartbeat(this.link, this.health, this.roster, this.claims, this.stream);
   }
 
   /**
@@ -136,6 +139,11 @@ export class RedisRoom implements Room {
   /** Counters, for the server's log and for tests; `waiting`: batches not yet taken by Redis. */
   get stats(): Readonly<LinkContext["counts"] & { waiting: number }> {
     return { ...this.link.counts, waiting: this.sender.waiting };
+  }
+
+  /** The other hubs whose streams this hub reads (never its own). */
+  get streamsRead(): string[] {
+    return this.stream.hubs;
   }
 
   /** Stops at once, as `kill -9` would: no goodbye, the heartbeat just stops (for tests). */
@@ -199,8 +207,9 @@ export class RedisRoom implements Room {
   private async start(): Promise<void> {
     await this.link.writer.open();
     await this.link.reader.open();
-    await this.stream.startAtEnd();
+    await this.stream.startNow();
     await this.claims.loadOthers();
+    for (const hub of this.roster.hubIds()) this.stream.follow(hub);
     await this.register();
     this.timers.push(setInterval(() => this.health.evaluate(), 100));
     this.timers.push(setInterval(() => this.beat(), this.link.timing.heartbeatMs));
@@ -234,19 +243,26 @@ export class RedisRoom implements Room {
   }
 
   /**
-   * Joins (or rejoins) the link: heartbeat, this hub's claims made to match its
-   * members, and its roster sent to the others. After it, the link is up.
+   * Joins (or rejoins) the link: heartbeat and arrival, this hub's claims made
+   * to match its members, the other hubs found, and its roster sent to them.
+   * After it, the link is up.
    */
   private async register(): Promise<void> {
     this.registering = true;
+    const refusedAs = (command: string) => (error: unknown) => {
+      if (isRefusal(error)) this.health.refused(command, error);
+      throw error;
+    };
     try {
+      const w = this.link.writer.client;
       // Claims and releases made from here on go to Redis, after this SYNC (claims.ts).
-      const [, lost] = await Promise.all([
-        this.link.writer.client.send("SET", this.hubs.args()).catch((error: unknown) => {
-          if (isRefusal(error)) this.health.refused("SET", error);
-          throw error;
-        }),
+      const [, , lost] = await Promise.all([
+        w.send("SET", this.hubs.args()).catch(refusedAs("SET")),
+        w
+          .send("XADD", this.hubs.arrival(Math.max(this.sender.redisMs, this.stream.startedAtMs)))
+          .catch(refusedAs("XADD")),
         this.claims.sync(this.hub.roster()),
+        this.stream.discover(),
       ]);
       if (this.closed) return;
       // After a refusal, Redis must take a batch again before the link is up: what

@@ -1,10 +1,18 @@
 /**
- * The link's way out. What this hub publishes in one event-loop turn becomes
- * one batch, numbered and held in the outbox (src/link/sequence.ts) until Redis
- * has taken it; batches go out pipelined on the writer's connection (XADD), and
- * after a reconnect everything held is sent again. While Redis is away the
- * outbox holds what the room says, up to a bound; past it the oldest lines are
- * let go, and the members are told.
+ * The link's way out, to this hub's own stream. What this hub publishes becomes
+ * batches, numbered and held in the outbox (src/link/sequence.ts) until Redis
+ * has taken them; batches go out on the writer's connection (XADD), and after a
+ * reconnect everything held is sent again. While Redis is away the outbox holds
+ * what the room says, up to a bound; past it the oldest lines are let go, and
+ * the members are told.
+ *
+ * Batches follow the load. A batch is cut at the end of the event-loop turn in
+ * which its first message was queued, and sent at once, unless the previous
+ * batch is still on its way to Redis: then it waits for that answer, and grows
+ * meanwhile. At a trickle every line goes out alone, at once (no added
+ * latency); under load the lines said during one round trip to Redis travel
+ * together, in one XADD, and are read by the other hubs in one XREAD (up to
+ * BATCH_CHARS or MAX_BATCH_MESSAGES, where a batch is cut whatever happens).
  *
  * When Redis refuses (an error answered, src/link/health.ts), nothing more is
  * sent: what it refused stays in the outbox. When the link rejoins, one batch
@@ -12,23 +20,27 @@
  * the window goes again, oldest first, as after a reconnect (a stream key that
  * was broken lost what it had: readers skip what they have already).
  */
-import type { LinkContext } from "./context.ts";
+import { streamTtlMs, type LinkContext } from "./context.ts";
 import { isRefusal } from "./health.ts";
 import { Outbox, type OutBatch } from "./sequence.ts";
 import { BATCH_CHARS, encodeMessages, entryFields, MAX_BATCH_MESSAGES, type LinkMessage } from "./wire.ts";
 
 export class LinkSender {
   private readonly outbox: Outbox;
-  /** Messages of this turn, cut into one batch at its end. */
+  /** Messages not yet in a batch: cut at the end of the turn, or once the batch on its way is answered. */
   private pending: LinkMessage[] = [];
   private pendingChars = 0;
   private cutScheduled = false;
+  /** The pending messages wait for the answer to the batch on its way. */
+  private holding = false;
   /** Redis's clock (ms) in the id of the last entry we added: the stream keeps `historyMs` before it. */
   private lastIdMs = 0;
   /** Lines let go unsent since the link went down: told again, in sum, when it is back. */
   private droppedWhileDown = 0;
   /** Redis refused: nothing is sent until a probe is taken. */
   private stalled = false;
+  /** The connection (generation) on which this hub's stream was last given its lifetime. */
+  private ttlGeneration = 0;
 
   constructor(
     private readonly link: LinkContext,
@@ -47,21 +59,33 @@ export class LinkSender {
     return this.outbox.waiting;
   }
 
-  /** A message for the other hubs: it goes out with the rest of this turn's. */
+  /** A message for the other hubs: it goes out with the rest of this turn's, or of this round trip's. */
   queue(m: LinkMessage): void {
     this.pending.push(m);
     if (m.k === "line" || m.k === "private") this.pendingChars += m.text.length + 32;
     else this.pendingChars += m.k === "roster" ? m.members.length * 32 : 64;
     if (this.pending.length >= MAX_BATCH_MESSAGES || this.pendingChars >= BATCH_CHARS) this.cut();
-    else if (!this.cutScheduled) {
+    else if (!this.cutScheduled && !this.holding) {
       this.cutScheduled = true;
-      setImmediate(this.cut);
+      setImmediate(this.endOfTurn);
     }
   }
 
-  /** This turn's messages become one batch. */
-  readonly cut = (): void => {
+  /** The turn is over: its messages go now, unless a batch is on its way (then they wait for its answer). */
+  private readonly endOfTurn = (): void => {
     this.cutScheduled = false;
+    if (this.outbox.sending && this.link.writer.connected && !this.stalled) this.holding = true;
+    else this.cut();
+  };
+
+  /** A batch was answered (or refused, or lost with its connection): what waited for it goes now. */
+  private answered(): void {
+    if (this.holding && (!this.outbox.sending || this.stalled || !this.link.writer.connected)) this.cut();
+  }
+
+  /** The pending messages become one batch (everything: also when the hub leaves the link). */
+  cut(): void {
+    this.holding = false;
     if (this.pending.length === 0) return;
     let lines = 0;
     for (const m of this.pending) if (m.k === "line" || m.k === "private") lines++;
@@ -75,15 +99,18 @@ export class LinkSender {
       this.link.counts.droppedLines += dropped.lines;
     }
     this.pump();
-  };
+  }
 
   /** Sends what the outbox holds, pipelined on the writer's connection (unless Redis refused). */
   pump(): void {
     if (this.link.closed || !this.link.writer.connected || this.stalled) return;
     for (const batch of this.outbox.takeUnsent()) {
       this.add(batch).then(
-        (taken) => taken && this.pump(),
-        () => {},
+        (taken) => {
+          this.answered();
+          if (taken) this.pump();
+        },
+        () => this.answered(),
       );
     }
   }
@@ -91,6 +118,7 @@ export class LinkSender {
   /** Redis refused something: hold everything until a probe is taken (`probe`). */
   stall(): void {
     this.stalled = true;
+    this.answered();
   }
 
   /**
@@ -117,8 +145,14 @@ export class LinkSender {
     const { writer, keys, timing, hubId } = this.link;
     const gen = writer.generation;
     const minId = this.lastIdMs > timing.historyMs ? String(this.lastIdMs - timing.historyMs) : "0";
-    const args = [keys.stream, "MINID", "~", minId, "*", ...entryFields(hubId, batch.seq, batch.body)];
-    return writer.client.send("XADD", args).then(
+    const args = [keys.stream(hubId), "MINID", "~", minId, "*", ...entryFields(hubId, batch.seq, batch.body)];
+    const added = writer.client.send("XADD", args);
+    // The stream outlives this hub for a while, then Redis lets it go (renewed at each heartbeat, src/link/hubs.ts).
+    if (this.ttlGeneration !== gen) {
+      this.ttlGeneration = gen;
+      writer.client.send("PEXPIRE", [keys.stream(hubId), String(streamTtlMs(timing))]).catch(() => {});
+    }
+    return added.then(
       (id: unknown) => {
         if (gen !== writer.generation) return false; // an answer on a connection since replaced
         this.outbox.taken(batch);
@@ -143,6 +177,12 @@ export class LinkSender {
   /** The writer's connection was made again: what was sent may not have arrived, so everything held goes again. */
   resend(): void {
     this.outbox.rewind();
+    this.answered();
+  }
+
+  /** Redis's clock (ms) as the last batch taken said it, 0 before any: how far back the streams keep. */
+  get redisMs(): number {
+    return this.lastIdMs;
   }
 
   /** Lets go of batches Redis took longer ago than the window. */

@@ -15,6 +15,8 @@
  * above it means batches were lost in between, and the members are told.
  * Since each hub sends on one connection, in order, this keeps every sender's
  * lines in order, once each.
+ *
+ * Where (Positions): which other hubs' streams are read, and up to which entry.
  */
 
 export interface OutBatch {
@@ -145,6 +147,11 @@ export class Outbox {
     }
   }
 
+  /** Is a batch on its way to Redis (sent, not yet answered)? Then the next one waits, and grows (src/link/sender.ts). */
+  get sending(): boolean {
+    return this.inFlight > 0;
+  }
+
   /** Batches not yet taken by Redis. */
   get waiting(): number {
     return this.notTaken;
@@ -181,5 +188,69 @@ export class Inbox {
     this.last.set(hub, seq);
     if (this.last.size > MAX_HUBS) this.last.delete(this.last.keys().next().value!);
     return { fresh: true, missing: last === undefined ? 0 : seq - last - 1 };
+  }
+}
+
+/** Other hubs' streams read at once, at most: past it, a hub announced is not read (bounds a forged flood of arrivals). */
+export const MAX_FOLLOWED = 1024;
+
+/**
+ * The other hubs' streams this hub reads, and for each the id of the last
+ * entry read from it. A stream not read before is read from `from`: the moment
+ * this hub first joined the link, on Redis's clock (what was said before is not
+ * its members' business; what was said after, up to what the stream keeps, is).
+ * A hub no longer read (gone) keeps its place, so that if it comes back it is
+ * read on from there; places are remembered for MAX_HUBS hubs.
+ */
+export class Positions {
+  private readonly at = new Map<string, string>();
+  private readonly followed = new Set<string>();
+
+  constructor(private from = "0-0") {}
+
+  /** Where streams not read before start: an entry id (Redis's clock when this hub first joined). */
+  startFrom(id: string): void {
+    this.from = id;
+  }
+
+  /** Reads `hub`'s stream from now on. False when it was read already, or too many are. */
+  follow(hub: string): boolean {
+    if (this.followed.has(hub) || this.followed.size >= MAX_FOLLOWED) return false;
+    this.followed.add(hub);
+    if (!this.at.has(hub)) {
+      this.at.set(hub, this.from);
+      if (this.at.size > MAX_HUBS) {
+        for (const old of this.at.keys()) {
+          if (this.followed.has(old)) continue;
+          this.at.delete(old);
+          if (this.at.size <= MAX_HUBS) break;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Stops reading `hub`'s stream (it is gone); its place is kept. */
+  unfollow(hub: string): void {
+    this.followed.delete(hub);
+  }
+
+  /** Entry `id` of `hub`'s stream was read. */
+  read(hub: string, id: string): void {
+    if (this.followed.has(hub)) this.at.set(hub, id);
+  }
+
+  /** The hubs whose streams are read, with the id each is read after. */
+  get(): { hubs: string[]; ids: string[] } {
+    const hubs = [...this.followed];
+    return { hubs, ids: hubs.map((h) => this.at.get(h)!) };
+  }
+
+  isFollowed(hub: string): boolean {
+    return this.followed.has(hub);
+  }
+
+  get size(): number {
+    return this.followed.size;
   }
 }

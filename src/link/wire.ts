@@ -2,9 +2,10 @@
  * Between hubs, pure: what one hub tells the others, and how a hub reads it back
  * without trusting it.
  *
- * A linked hub sends its share of the room in batches: what it published in one
- * event-loop turn becomes one batch, numbered 1, 2, 3 ... by that hub. A batch is
- * one entry of a Redis stream, with four fields:
+ * A linked hub sends its share of the room in batches (what it published while
+ * its previous batch was on its way to Redis: src/link/sender.ts), numbered 1,
+ * 2, 3 ... by that hub. A batch is one entry of the hub's own Redis stream, with
+ * four fields:
  *
  *   v     "1", the version of this format
  *   hub   the sending hub's id: 16 hex digits, new each time a server starts
@@ -82,7 +83,18 @@ export function encodeMessages(messages: LinkMessage[]): string {
   return JSON.stringify(messages);
 }
 
-/** The `hub` field of an entry, without reading the rest (a hub skips its own entries). */
+/** The fields of an entry of the arrivals stream: hub `hub` has joined the link (again). */
+export function arrivalFields(hub: string): string[] {
+  return ["hub", hub];
+}
+
+/** The hub an entry of the arrivals stream names, if it is a hub's id. */
+export function arrivalHub(fields: unknown): string | undefined {
+  const hub = entryHub(fields);
+  return hub !== undefined && HUB_ID.test(hub) ? hub : undefined;
+}
+
+/** The `hub` field of an entry, without reading the rest (only a hub's own stream holds its entries). */
 export function entryHub(fields: unknown): string | undefined {
   if (!Array.isArray(fields)) return undefined;
   for (let i = 0; i + 1 < fields.length && i < 32; i += 2) {

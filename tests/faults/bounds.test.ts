@@ -29,14 +29,17 @@ describe.skipIf(noRedis)("bounds on a linked server", () => {
     room = await new LinkedRoom().start();
     const server = await room.server();
     const alice = await room.join(server, "tcp", "alice");
-    // A server that exists only in the stream, written there by hand (anything that can write to Redis can).
+    // A server that exists only in Redis, written there by hand (anything that can write to Redis can):
+    // a heartbeat that lasts, its arrival, then its stream.
     const redis = new RedisClient(room.redis.url);
     cleanups.push(() => redis.close());
     const hub = "0123456789abcdef";
+    await redis.send("SET", [`chat:hub:${hub}`, "forged", "PX", "600000"]);
+    await redis.send("XADD", ["chat:hubs", "*", "hub", hub]);
     let seq = 0;
     const add = (msgs: unknown[]) =>
       redis.send("XADD", [
-        "chat:stream",
+        `chat:stream:${hub}`,
         "*",
         "v",
         "1",

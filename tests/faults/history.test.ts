@@ -2,7 +2,7 @@
  * The linked room's history, checked (tools/soak/linked.ts): a short run of
  * `bun run soak -- --linked --faults` (two servers, a TCP and a UDP member on
  * each, 18 s with a seeded fault every 2 s or so: Redis killed and restarted,
- * Redis and a server stopped and continued, CLIENT PAUSE WRITE, the stream key
+ * Redis and a server stopped and continued, CLIENT PAUSE WRITE, the stream keys
  * broken and repaired, a server killed and restarted). Every line sent and
  * received is checked per sender: no line may be lost without a word, doubled,
  * or reordered. `bun run soak -- --linked --faults --minutes 5` is the long run.

@@ -6,7 +6,7 @@
  * line said meanwhile arrives, once, in order; none is reported lost.
  *
  * Each fault lasts 2.5 s, during traffic, on two linked servers with a TCP and
- * a UDP member each: the stream key replaced by a string, `maxmemory` with
+ * a UDP member each: every server's stream key replaced by a string, `maxmemory` with
  * `noeviction`, Redis turned into a read-only replica, and `CLIENT PAUSE
  * WRITE`. (Redis restarting is tests/link/faults.test.ts.)
  */
@@ -36,6 +36,12 @@ const FAULT_MS = 2500;
 /** The promise is 1.5 s; a loaded machine gets one more. */
 const TOLD_WITHIN_MS = 2500;
 
+/** Every key matching ARGV[1] (the servers' streams) replaced by a string: XADD and XREAD answer WRONGTYPE. */
+const BREAK_STREAMS =
+  "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) redis.call('SET', k, 'x') end";
+/** ... and deleted: the next XADD makes each a stream again. */
+const REPAIR_STREAMS = "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end";
+
 interface Fault {
   name: string;
   /** Makes Redis refuse (or hold) writes. */
@@ -46,10 +52,9 @@ interface Fault {
 
 const FAULTS: Fault[] = [
   {
-    name: "the stream key replaced by a string",
-    start: (r) =>
-      r.redis.command("EVAL", ["redis.call('DEL', KEYS[1]) redis.call('SET', KEYS[1], 'x')", "1", "chat:stream"]),
-    end: (r) => r.redis.command("DEL", ["chat:stream"]),
+    name: "every server's stream key replaced by a string",
+    start: (r) => r.redis.command("EVAL", [BREAK_STREAMS, "0", "chat:stream:*"]),
+    end: (r) => r.redis.command("EVAL", [REPAIR_STREAMS, "0", "chat:stream:*"]),
   },
   {
     name: "maxmemory reached with the noeviction policy",

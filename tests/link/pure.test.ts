@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { MESSAGES } from "../../src/i18n.ts";
 import { MAX_ROSTER_HELD, Roster } from "../../src/link/roster.ts";
-import { Inbox, Outbox } from "../../src/link/sequence.ts";
+import { Inbox, MAX_FOLLOWED, Outbox, Positions } from "../../src/link/sequence.ts";
 import {
   decodeEntry,
   encodeMessages,
@@ -184,6 +184,21 @@ describe("the outbox", () => {
     expect(out.waiting).toBe(500);
   });
 
+  test("says whether a batch is on its way to Redis, so that the next one waits and grows", () => {
+    const out = new Outbox(options);
+    expect(out.sending).toBe(false);
+    out.add("x", 1, 0);
+    expect(out.sending).toBe(false); // made, not sent
+    const [b] = out.takeUnsent();
+    expect(out.sending).toBe(true);
+    out.taken(b!);
+    expect(out.sending).toBe(false);
+    out.add("y", 1, 0);
+    out.takeUnsent();
+    out.rewind(); // the connection broke: nothing is on its way any more
+    expect(out.sending).toBe(false);
+  });
+
   test("letting go of a batch Redis took once is no loss", () => {
     const out = new Outbox({ maxChars: 25, windowMs: 60_000, maxInFlightChars: 100 });
     out.add("a".repeat(20), 5, 0);
@@ -202,6 +217,37 @@ describe("the inbox", () => {
     expect(inbox.accept("a", 3)).toEqual({ fresh: false, missing: 0 });
     expect(inbox.accept("a", 9)).toEqual({ fresh: true, missing: 2 });
     expect(inbox.accept("b", 1)).toEqual({ fresh: true, missing: 0 });
+  });
+});
+
+describe("the other hubs' streams, and where each was read to", () => {
+  test("reads a stream not read before from this hub's start, and each from where it was", () => {
+    const p = new Positions();
+    p.startFrom("1000-0");
+    expect(p.follow("a")).toBe(true);
+    expect(p.follow("a")).toBe(false);
+    p.follow("b");
+    p.read("a", "1005-2");
+    expect(p.get()).toEqual({ hubs: ["a", "b"], ids: ["1005-2", "1000-0"] });
+  });
+
+  test("a hub gone is read no more, and if it comes back, read on from where it was", () => {
+    const p = new Positions("1000-0");
+    p.follow("a");
+    p.read("a", "1200-0");
+    p.unfollow("a");
+    p.read("a", "1300-0"); // nothing is read from a stream not followed
+    expect(p.get()).toEqual({ hubs: [], ids: [] });
+    p.follow("a");
+    expect(p.get()).toEqual({ hubs: ["a"], ids: ["1200-0"] });
+  });
+
+  test("reads at most MAX_FOLLOWED streams at once, whatever the arrivals say", () => {
+    const p = new Positions("0-0");
+    for (let i = 0; i < MAX_FOLLOWED + 10; i++) p.follow(`h${i}`);
+    expect(p.size).toBe(MAX_FOLLOWED);
+    p.unfollow("h0");
+    expect(p.follow("h-late")).toBe(true);
   });
 });
 

@@ -142,6 +142,43 @@ describe.skipIf(noRedis)("a room linked through Redis", () => {
     expect(a.hub.lines()).toEqual([]);
   });
 
+  test("each hub writes a stream of its own and reads only the others', a hub that joins later at once", async () => {
+    const a = await linked();
+    const b = await linked();
+    const late = await linked(); // no member: it is known by its arrival alone
+    late.room.publish({ text: "<carol> I just came" });
+    for (const { hub } of [a, b]) await until(() => hub.lines().length === 1, 3000, "the late hub's line");
+    expect(a.hub.lines()).toEqual(["<carol> I just came"]);
+    expect(b.hub.lines()).toEqual(["<carol> I just came"]);
+    expect(a.room.streamsRead.toSorted()).toEqual([b.room.hubId, late.room.hubId].toSorted());
+    expect(late.room.streamsRead.toSorted()).toEqual([a.room.hubId, b.room.hubId].toSorted());
+    // The line is in the late hub's stream, and in no other.
+    const streams = [a, b, late].map(({ room }) => `chat:stream:${room.hubId}`);
+    const holding = await Promise.all(streams.map((k) => redis.command("XRANGE", [k, "-", "+"])));
+    expect(holding.map((entries) => JSON.stringify(entries).includes("I just came"))).toEqual([false, false, true]);
+  });
+
+  test("batches follow the load: at a trickle each line goes alone, at once; while one is on its way the next grow", async () => {
+    const a = await linked();
+    const b = await linked();
+    const before = a.room.stats.batchesSent; // its roster, sent as it joined
+    for (let i = 0; i < 5; i++) {
+      a.room.publish({ text: `<alice> slow ${i}` });
+      await until(() => b.hub.lines().length === i + 1, 3000, `slow line ${i} on hub b`);
+    }
+    expect(a.room.stats.batchesSent - before).toBe(5);
+    // Redis holds writes for a moment: the first line's XADD waits, and the lines said meanwhile with it.
+    await redis.command("CLIENT", ["PAUSE", "300", "WRITE"]);
+    const fast = numbered("alice", 0, 500);
+    for (const [i, text] of fast.entries()) {
+      a.room.publish({ text });
+      if (i % 10 === 0) await new Promise((resolve) => setImmediate(resolve)); // 50 turns
+    }
+    await until(() => b.hub.lines().length === 505, 5000, "every fast line on hub b");
+    expect(b.hub.lines().slice(5)).toEqual(fast);
+    expect(a.room.stats.batchesSent - before).toBe(5 + 2); // the first fast line, then the 499 after it
+  });
+
   test("a hub that joins later knows who is already on the others", async () => {
     const a = await linked();
     expect(await claim(a.room, { id: "1/1", nick: "" }, "alice")).toBe(true);
@@ -162,44 +199,71 @@ describe.skipIf(noRedis)("a room linked through Redis", () => {
     await until(() => b.hub.notices("hub-lost").length === 1, 5000, "hub b to announce alice as gone");
     expect(b.hub.notices("hub-lost")).toEqual([{ kind: "hub-lost", nick: "alice" }]);
     expect(b.room.elsewhere()).toEqual([]);
+    // Its stream outlives it a while (then Redis lets it go), and is read until then.
+    const ttl = Number(await redis.command("PTTL", [`chat:stream:${a.room.hubId}`]));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    expect(b.room.streamsRead).toEqual([a.room.hubId]);
     await until(() => claim(b.room, { id: "2/1", nick: "" }, "alice"), 3000, "alice's nick to be free");
   });
 
-  test("skips hostile entries in the stream without harm, and delivers what follows", async () => {
+  test("a hub taken for gone is read until its stream expires, then no more", async () => {
+    const timing = { ...QUICK, historyMs: 500 }; // streams outlive their hub by 1 s
+    const a = await linked(new StandInHub(), timing);
+    const b = await linked(new StandInHub(), timing);
+    a.room.publish({ text: "<alice> bye" });
+    await until(() => b.hub.lines().length === 1, 3000, "a's line on hub b");
+    a.room.drop();
+    rooms = rooms.filter((r) => r !== a.room);
+    await until(() => b.room.stats.hubsLost === 1, 5000, "hub b to take a for gone");
+    expect(b.room.streamsRead).toEqual([a.room.hubId]);
+    await until(() => b.room.streamsRead.length === 0, 5000, "hub b to stop reading a's stream");
+    await until(async () => (await redis.command("EXISTS", [`chat:stream:${a.room.hubId}`])) === 0, 3000, "it expired");
+  });
+
+  test("a hub whose heartbeat vanished (evicted, deleted) rejoins, and its lines never stop reaching the others", async () => {
+    const a = await linked();
+    const b = await linked();
+    a.hub.members = [{ id: "1/1", nick: "alice" }];
+    expect(await claim(a.room, { id: "1/1", nick: "" }, "alice")).toBe(true);
+    await until(() => b.room.elsewhere().includes("alice"), 3000, "hub b to hear of alice");
+    let n = 0;
+    const talk = setInterval(() => a.room.publish({ text: `<alice> ${n++}` }), 5);
+    try {
+      await Bun.sleep(1000); // past the first beats, so that the others would take a for gone
+      await redis.command("DEL", [`chat:hub:${a.room.hubId}`]);
+      await until(() => a.hub.notices("link-back").length === 1, 5000, "hub a to rejoin");
+      expect(a.hub.notices("link-down")).toHaveLength(1);
+      await Bun.sleep(300);
+    } finally {
+      clearInterval(talk);
+    }
+    await until(() => b.hub.lines().length === n, 5000, "every line of a's on hub b");
+    expect(b.hub.lines()).toEqual(numbered("alice", 0, n));
+    await until(() => b.room.elsewhere().includes("alice"), 3000, "alice known on hub b again");
+  });
+
+  test("skips hostile entries in the streams without harm, and delivers what follows", async () => {
     const logs: LinkEvent[] = [];
     const hub = new StandInHub();
     const room = await RedisRoom.connect(hub, { url: redis.url, timing: QUICK, report: (e) => logs.push(e) });
     rooms.push(room);
     const a = await linked();
-    await redis.command("XADD", [
-      "chat:stream",
-      "*",
-      "v",
-      "1",
-      "hub",
-      "0123456789abcdef",
-      "seq",
-      "1",
-      "msgs",
-      '[{"k":"line"',
-    ]);
-    await redis.command("XADD", ["chat:stream", "*", "garbage", "x".repeat(100_000)]);
-    await redis.command("XADD", [
-      "chat:stream",
-      "*",
-      "v",
-      "1",
-      "hub",
-      "0123456789abcdef",
-      "seq",
-      "2",
-      "msgs",
-      JSON.stringify([{ k: "line", text: "\x1b[2Jforged" }]),
-    ]);
+    // Anything that can write to Redis can make up a hub: announce it, and write its stream.
+    const forged = "0123456789abcdef";
+    await redis.command("XADD", ["chat:hubs", "*", "hub", "not a hub id"]);
+    await redis.command("XADD", ["chat:hubs", "*", "hub", forged]);
+    const add = (fields: string[]) => redis.command("XADD", [`chat:stream:${forged}`, "*", ...fields]);
+    await add(["v", "1", "hub", forged, "seq", "1", "msgs", '[{"k":"line"']);
+    await add(["garbage", "x".repeat(100_000)]);
+    // An entry in one hub's stream that says it is another's.
+    await add(["v", "1", "hub", "fedcba9876543210", "seq", "1", "msgs", '[{"k":"line","text":"<mallory> hi"}]']);
+    await add(["v", "1", "hub", forged, "seq", "2", "msgs", JSON.stringify([{ k: "line", text: "\x1b[2Jforged" }])]);
+    await until(() => hub.lines().length === 1, 3000, "the forged line");
     a.room.publish({ text: "<alice> after the garbage" });
     await until(() => hub.lines().includes("<alice> after the garbage"), 3000, "the line after the garbage");
-    expect(room.stats.skipped).toBe(2);
-    expect(logs.filter((e) => e.kind === "skipped")).toHaveLength(2);
+    expect(room.stats.skipped).toBe(4);
+    expect(logs.filter((e) => e.kind === "skipped")).toHaveLength(4);
     expect(hub.lines()).toEqual(["\ufffd[2Jforged", "<alice> after the garbage"]);
   });
 
@@ -211,7 +275,10 @@ describe.skipIf(noRedis)("a room linked through Redis", () => {
       report: (e) => logs.push(e),
     });
     rooms.push(room);
-    for (let i = 0; i < 25; i++) await redis.command("XADD", ["chat:stream", "*", "garbage", String(i)]);
+    await redis.command("XADD", ["chat:hubs", "*", "hub", "0123456789abcdef"]);
+    for (let i = 0; i < 25; i++) {
+      await redis.command("XADD", ["chat:stream:0123456789abcdef", "*", "garbage", String(i)]);
+    }
     await until(() => room.stats.skipped === 25, 3000, "every garbage entry to be skipped");
     expect(logs.filter((e) => e.kind === "skipped")).toHaveLength(10);
     expect(logs.filter((e) => e.kind === "skips-unlogged")).toEqual([{ kind: "skips-unlogged", after: 10 }]);

@@ -10,7 +10,7 @@
  *   bun run bench --scenario burst --compare lesson02
  *   bun run bench --scenario rate --rate 20000 --duration 5 --json
  *   bun run bench --target "bun lessons/02-hub.ts --port 0" --scenario rate
- *   bun run bench --scenario hubs              two hubs linked through Redis, beside one hub
+ *   bun run bench --scenario hubs              one hub, two and three linked through Redis, a pub/sub pair
  *   bun run bench --scenario bigroom           10,000 TCP members joining one after another
  *   bun run bench --scenario class             a class of 30 graded (tools/classroom/bench.ts)
  *
@@ -35,6 +35,7 @@ import { SCENARIOS, type Scenario } from "./scenarios.ts";
 import type { LoadConfig, LoadResult } from "./loadgen.ts";
 import type { BigRoomConfig, BigRoomResult } from "./bigroom.ts";
 import { fmt, idleGoals, met, ms, printReport, type Ratio, type Row } from "./report.ts";
+import { runLinked } from "./linked.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BUN = process.execPath;
@@ -281,6 +282,8 @@ const clientKinds = (flags.client ?? "lean").split(",") as NonNullable<LoadConfi
 const rows: Row[] = [];
 const ratios: Ratio[] = [];
 const goals: string[] = [];
+/** The hubs scenario's summary (tools/bench/linked.ts). */
+const linkedTable: string[] = [];
 const started = Date.now();
 
 /** Adds "row / base" (deliveries per second) to the ratios, and returns it. */
@@ -316,31 +319,19 @@ for (const name of chosen) {
       continue;
     }
     if (s.linkedPair) {
-      // The same loads against one hub and against two linked hubs, one after the other.
+      // One server, two and three linked, the naive pub/sub pair (and --compare's linked hubs), interleaved.
       // The burst stays a burst whatever --rate says; --rate and --duration are for the steady half.
       const burstLoad = loadFor({ ...s, load: { ...s.load, mode: "burst", linesPerSender: 1000 } });
-      const burst: LoadConfig = { ...burstLoad, mode: "burst", drainS: 3 };
       const rate = loadFor({ ...s, load: { ...s.load, mode: "rate", rate: 5000, durationS: 10 } });
-      const bursty = { ...s, maxQueueBytes: 64 << 20 };
-      const oneBurst = await measure(bursty, "kit", "burst, one hub", burst);
-      const twoBurst = await measure(bursty, "kit-linked", "burst, two hubs", burst);
-      const perS = `${fmt(rate.rate)} lines/s`;
-      const oneRate = await measure(s, "kit", `${perS}, one hub`, rate);
-      const twoRate = await measure(s, "kit-linked", `${perS}, two hubs`, rate);
-      rows.push(oneBurst, twoBurst, oneRate, twoRate);
-      const value = ratio(s, twoBurst, oneBurst);
-      const clean = (r: Row) => r.res.lost === 0 && r.res.duplicates === 0 && r.res.reordered === 0;
-      const share = (r: Row) => (r.redisCpuPct === undefined ? "?" : `${Math.round(r.redisCpuPct)}%`);
-      goals.push(
-        `hubs: burst, two hubs >= 0.75x one hub in the same run: ${met(value >= 0.75)} (${value.toFixed(2)}x)`,
-      );
-      goals.push(
-        `hubs: p99 at ${perS}, two hubs <= 2 ms: ${met(twoRate.res.latency.p99Us <= 2000)} (${ms(twoRate.res.latency.p99Us)} ms)`,
-      );
-      goals.push(`hubs: two hubs lost, duplicated or reordered nothing: ${met(clean(twoBurst) && clean(twoRate))}`);
-      goals.push(
-        `hubs: of the two hubs' "hub CPU", Redis used ${share(twoBurst)} of a core in the burst and ${share(twoRate)} at ${perS}`,
-      );
+      const repeat = Number(flags.repeat ?? 1);
+      const out = await runLinked({
+        ...{ scenario: s, runLoad, progress, rate, compare: flags.compare },
+        ...{ burst: { ...burstLoad, mode: "burst", drainS: 3 }, bursts: Math.max(3, repeat), rateRuns: repeat },
+      });
+      rows.push(...out.rows);
+      ratios.push(...out.ratios);
+      goals.push(...out.goals);
+      linkedTable.push(...out.table);
       continue;
     }
     if (s.webPair) {
@@ -430,4 +421,5 @@ for (const name of chosen) {
 }
 
 goals.push(...idleGoals(rows));
+if (linkedTable.length && !flags.json) console.log(`${linkedTable.join("\n")}\n`);
 printReport({ rows, ratios, goals, seconds: (Date.now() - started) / 1000, json: flags.json ?? false });

@@ -79,6 +79,8 @@ export interface LoadResult {
     cpuPct?: number;
     /** CPU seconds, from the first line sent to the last delivery (or the drain wait's end). */
     cpuSeconds?: number;
+    /** CPU seconds while measuring, each process of `hubPids` (linked: the hubs, then Redis). */
+    cpuSecondsEach?: number[];
   };
   loadgen: { cpuPct: number; rssKiB: number };
   /** CPU used by everything else on the machine during the run, % of one core (other programs, softirq work). */

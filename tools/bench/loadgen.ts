@@ -52,12 +52,14 @@ function hubMemory() {
   return { rssKiB: all.reduce((n, m) => n + m!.rssKiB, 0), peakKiB: all.reduce((n, m) => n + m!.peakKiB, 0) };
 }
 
-/** The hub's CPU time (linked hubs: every process of the room, summed). */
-function hubCpuSeconds(): number | undefined {
+/** The hub's CPU time, each process (linked hubs: every process of the room). */
+function hubCpuEach(): number[] | undefined {
   const all = hubPids.map(readCpuSeconds);
   if (all.length === 0 || all.some((c) => c === undefined)) return undefined;
-  return all.reduce((n: number, c) => n + c!, 0);
+  return all as number[];
 }
+
+const sum = (all: number[] | undefined) => all?.reduce((n, c) => n + c, 0);
 
 /**
  * The hub's memory once it is idle again. The join notices (every join is
@@ -129,7 +131,8 @@ async function runTraffic(): Promise<LoadResult> {
   say(`@joined ${clients.length} clients in ${Math.round(joinMs)} ms`);
 
   const hubBefore = hubMemory();
-  const hubCpu0 = hubCpuSeconds();
+  const hubCpuEach0 = hubCpuEach();
+  const hubCpu0 = sum(hubCpuEach0);
   const cpu0 = process.cpuUsage();
   const udp0 = readUdpCounters();
   const machine0 = readMachineBusySeconds();
@@ -160,7 +163,8 @@ async function runTraffic(): Promise<LoadResult> {
   const cpu = process.cpuUsage(cpu0);
   const udp1 = readUdpCounters();
   const machine1 = readMachineBusySeconds();
-  const hubCpu1 = hubCpuSeconds();
+  const hubCpuEach1 = hubCpuEach();
+  const hubCpu1 = sum(hubCpuEach1);
   const hubAfter = hubMemory();
   const endUs = Math.max(rx.lastDeliveryUs, sendEndUs);
   const seconds = (endUs - startUs) / 1e6;
@@ -191,6 +195,7 @@ async function runTraffic(): Promise<LoadResult> {
       peakDuringKiB: Math.max(peakDuring, hubAfter?.rssKiB ?? 0),
       cpuPct: hubCpu0 !== undefined && hubCpu1 !== undefined ? (100 * (hubCpu1 - hubCpu0)) / wallS : undefined,
       cpuSeconds: hubCpu0 !== undefined && hubCpu1 !== undefined ? hubCpu1 - hubCpu0 : undefined,
+      cpuSecondsEach: hubCpuEach0 && hubCpuEach1?.map((c, i) => c - hubCpuEach0[i]!),
     },
     loadgen: {
       cpuPct: (100 * (cpu.user + cpu.system)) / 1e6 / wallS,

@@ -13,7 +13,7 @@ export interface Scenario {
   compare?: string;
   /** Run twice: without and with one client that never reads. */
   slowPair?: boolean;
-  /** Burst and rate, each against one hub and against two hubs linked through Redis. */
+  /** Bursts and a steady rate against one hub, two and three linked, and a naive pub/sub pair (tools/bench/linked.ts). */
   linkedPair?: boolean;
   /** Burst and rate, each with TCP members and with WebSocket members (`--web`), in one run. */
   webPair?: boolean;
@@ -70,7 +70,8 @@ export function SCENARIOS(): Record<string, Scenario> {
     hubs: {
       name: "hubs",
       about:
-        "TCP, 50 clients split across two hubs linked through one Redis, beside one hub: a burst, then 5,000 lines/s",
+        "TCP, 50 clients on one hub, split across two and three hubs linked through one Redis, and across a naive " +
+        "pub/sub pair: bursts and 5,000 lines/s, CPU per delivery",
       load: { transport: "tcp" },
       linkedPair: true,
     },

@@ -5,7 +5,7 @@
  *   redis-kill      Redis killed (kill -9) and started again, empty
  *   redis-stop      Redis stopped (SIGSTOP), then continued (SIGCONT)
  *   pause-write     Redis told CLIENT PAUSE WRITE: writes wait, reads are answered
- *   stream-broken   the stream key replaced by a string, then deleted (repaired)
+ *   stream-broken   every server's stream key replaced by a string, then deleted (repaired)
  *   server-stop     one server stopped (SIGSTOP), then continued, within its
  *                   heartbeat's life (5 s): the others must not take it for gone
  *   server-kill     one server killed (kill -9) and started again on its port;

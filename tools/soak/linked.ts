@@ -166,11 +166,14 @@ export async function linkedSoak(o: LinkedSoakOptions): Promise<number> {
         await redis.command("CLIENT", ["PAUSE", String(ms), "WRITE"]);
         await Bun.sleep(ms);
         return "";
-      case "stream-broken":
-        await redis.command("EVAL", ["redis.call('DEL', KEYS[1]) redis.call('SET', KEYS[1], 'x')", "1", "chat:stream"]);
+      case "stream-broken": {
+        // Every server's stream key replaced by a string (XADD and XREAD answer WRONGTYPE), then deleted.
+        const each = (what: string) => `for _, k in ipairs(redis.call('KEYS', ARGV[1])) do ${what} end`;
+        await redis.command("EVAL", [each("redis.call('DEL', k) redis.call('SET', k, 'x')"), "0", "chat:stream:*"]);
         await Bun.sleep(ms);
-        await redis.command("DEL", ["chat:stream"]);
+        await redis.command("EVAL", [each("redis.call('DEL', k)"), "0", "chat:stream:*"]);
         return "";
+      }
       case "server-stop":
         server.program.proc.kill("SIGSTOP");
         await Bun.sleep(Math.min(ms, 3000));

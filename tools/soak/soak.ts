@@ -70,7 +70,7 @@ Linked (bun run soak -- --linked --faults --minutes 2 --seed 7):
                        every line sent and received is checked per sender
   --faults             with --linked: a seeded schedule of faults (Redis killed and
                        restarted, Redis and a server stopped and continued, CLIENT
-                       PAUSE WRITE, the stream key broken and repaired, a server
+                       PAUSE WRITE, the stream keys broken and repaired, a server
                        killed and restarted); see tools/soak/faults.ts
   --servers N          linked servers (default 3, 2 to 8)
   --per-server N       members per transport on each server (default 1)`,
