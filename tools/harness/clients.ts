@@ -16,8 +16,8 @@ import type { WireKind, WireLog } from "./wire.ts";
  * sends each write or datagram exactly as given, like `nc`.
  */
 export interface Disturbance {
-  /** TCP: how many of the `left` bytes go in the next write, and the pause after it (ms). */
-  piece(left: number): { size: number; pauseMs: number };
+  /** TCP: how one write is cut: the size of each piece, in order, and the pause after it (ms). */
+  cut(bytes: Uint8Array): { size: number; pauseMs: number }[];
   /** TCP: after a read, stop reading for this many ms (0: read on). */
   readPause(): number;
   /** UDP: send a datagram, send it twice, or hold it back so the next one overtakes it. */
@@ -84,6 +84,14 @@ export type ClientOptions = {
   onClose?: () => void;
   /** A socket error, or a datagram that could not be sent (also noted in the wire log). */
   onError?: (message: string) => void;
+  /**
+   * Disturbed TCP: called just before each piece is written; the wait it returns
+   * is awaited after the write, before anything more is written: the program has
+   * had its chance to read that piece on its own, so where one read ends does not
+   * depend on how busy the machine is. Without it, a piece is followed by the
+   * disturbance's own pause only.
+   */
+  readBy?: () => (() => Promise<void>) | undefined;
 };
 
 const encoder = new TextEncoder();
@@ -195,7 +203,8 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
   const host = o.host ?? HOST;
   const { name, record, error } = recorder(o);
   const inbox = new Inbox("tcp", o.onLine);
-  let pending: Uint8Array[] = []; // disturbed: not yet cut into writes
+  // Disturbed: writes not yet made, in order; the others' are cut into pieces, an exact one is written whole.
+  let pending: { bytes: Uint8Array; exact: boolean }[] = [];
   const kernelQueue: Uint8Array[] = []; // writes the kernel has not taken yet
   let pumping = false;
   let closed = false;
@@ -222,16 +231,28 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
     }
     if (settled()) wake();
   };
+  /** Write `bytes` and wait until the program has had its chance to read them (see readBy). */
+  const writeAndWait = async (s: Socket<undefined>, bytes: Uint8Array) => {
+    const wait = o.readBy?.();
+    writeNow(s, bytes);
+    await wait?.();
+  };
   const pump = async (s: Socket<undefined>, d: Disturbance) => {
     if (pumping) return;
     pumping = true;
     await Bun.sleep(0); // let the writes of this turn gather: lines merge
     while (pending.length > 0 && !closed) {
-      const all = Buffer.concat(pending);
-      pending = [];
-      for (let at = 0; at < all.length && !closed;) {
-        const { size, pauseMs } = d.piece(all.length - at);
-        writeNow(s, all.subarray(at, Math.min(all.length, at + size)));
+      if (pending[0]!.exact) {
+        await writeAndWait(s, pending.shift()!.bytes);
+        continue;
+      }
+      const cut = pending.findIndex((p) => p.exact);
+      const batch = pending.splice(0, cut < 0 ? pending.length : cut);
+      const all = Buffer.concat(batch.map((p) => p.bytes));
+      let at = 0;
+      for (const { size, pauseMs } of d.cut(all)) {
+        if (closed) break;
+        await writeAndWait(s, all.subarray(at, at + size));
         at += size;
         await Bun.sleep(pauseMs);
       }
@@ -274,12 +295,15 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
   sock.setNoDelay(true); // each write leaves as its own segment: splits stay split
   record("open", undefined, "connected", { from: `${HOST}:${sock.localPort}`, to: `${host}:${port}` });
   const sendExact = (data: string | Uint8Array) => {
-    if (!closed) writeNow(sock, toBytes(data));
+    if (closed) return;
+    // Behind disturbed writes still to be made: after them, in order.
+    if (pumping) pending.push({ bytes: toBytes(data), exact: true });
+    else writeNow(sock, toBytes(data));
   };
   const send = (data: string | Uint8Array) => {
     if (closed) return;
     if (!o.disturb) return writeNow(sock, toBytes(data));
-    pending.push(toBytes(data));
+    pending.push({ bytes: toBytes(data), exact: false });
     void pump(sock, o.disturb);
   };
   const end = (how: "close" | "reset") => {
@@ -321,7 +345,7 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
   const { name, record, error } = recorder(o);
   const inbox = new Inbox("udp", o.onLine);
   let closed = false;
-  let held: { bytes: Uint8Array; timer: Timer } | undefined;
+  let held: { bytes: Uint8Array; timer: ReturnType<typeof setImmediate> } | undefined; // overtaken by the next send of this turn
   const sock = await Bun.udpSocket({
     hostname: HOST,
     port: 0,
@@ -350,7 +374,7 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
   };
   const release = () => {
     if (!held) return;
-    clearTimeout(held.timer);
+    clearImmediate(held.timer);
     const { bytes } = held;
     held = undefined;
     out(bytes, "reordered");
@@ -360,7 +384,9 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
     if (!o.disturb) return out(bytes);
     const fate = o.disturb.datagram();
     if (fate === "hold" && !held) {
-      held = { bytes, timer: setTimeout(release, 3) };
+      // Only a datagram sent in the same turn of the event loop overtakes it: which one does
+      // is decided by the code that sends, never by the machine's speed.
+      held = { bytes, timer: setImmediate(release) };
       return;
     }
     out(bytes);
