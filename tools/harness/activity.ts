@@ -35,15 +35,22 @@ export function processTree(pid: number): number[] {
 
 /** One look at a program's threads. */
 export type Activity = {
-  /** How many times any of its threads was given a CPU (it woke up, or was preempted and resumed). */
+  /** How many times any of its own threads was given a CPU (it woke up, or was preempted and resumed). */
   runs: number;
   /** CPU time all its threads have used, in ms. */
   cpuMs: number;
-  /** Some thread is running or waiting for a CPU. */
+  /** One of its own threads (not a runtime's compiler or collector) is running or waiting for a CPU. */
   busy: boolean;
   /** Stopped (SIGSTOP): it cannot read until it is thawed. */
   stopped: boolean;
 };
+
+/**
+ * Threads of a runtime's own that never read or write a program's sockets
+ * (Bun's and JavaScriptCore's compiler, collector and pool threads): while they
+ * warm up or collect, the program's own thread may well be asleep.
+ */
+const RUNTIME_THREAD = /^(JITWorker|JSCWarmUp|HeapHelper|Heap Helper|.*[Cc]ollector.*|mi-scavenger|Bun Pool \d+)$/;
 
 /** How the program (and its descendants) stands now; undefined when it has exited or there is no /proc. */
 export function activity(pid: number): Activity | undefined {
@@ -66,10 +73,11 @@ export function activity(pid: number): Activity | undefined {
         if (state === "Z" || state === "X") continue;
         const [runNs, , slices] = readFileSync(`/proc/${p}/task/${t}/schedstat`, "utf8").split(" ");
         alive = true;
-        if (state === "R") busy = true;
-        if (state === "T" || state === "t") stopped = true;
-        runs += Number(slices);
         ns += Number(runNs);
+        if (state === "T" || state === "t") stopped = true;
+        if (RUNTIME_THREAD.test(stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")))) continue;
+        if (state === "R") busy = true;
+        runs += Number(slices);
       } catch {
         // the thread has gone
       }
@@ -141,27 +149,76 @@ function queued(tables: string[], mine: (local: number, remote: number) => boole
   return any ? total : undefined;
 }
 
+/** Bytes queued on each TCP connection of this machine, "localPort>remotePort" -> sent and unacknowledged, received and unread. */
+type Queues = Map<string, { tx: number; rx: number }>;
+let table: { at: number; queues: Promise<Queues | undefined> } | undefined;
+
+/** /proc/net/tcp, read at most once every 2 ms however many wait on it (it lists every socket of the machine). */
+function tcpTable(): Promise<Queues | undefined> {
+  const now = performance.now();
+  if (table && now - table.at < 2) return table.queues;
+  table = { at: now, queues: readTable() };
+  return table.queues;
+}
+
+async function readTable(): Promise<Queues | undefined> {
+  const queues: Queues = new Map();
+  let any = false;
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text: string;
+    try {
+      text = await Bun.file(file).text();
+    } catch {
+      continue;
+    }
+    any = true;
+    for (const row of text.split("\n").slice(1)) {
+      const [, local, remote, , q] = row.trim().split(/\s+/);
+      if (!local || !remote || !q) continue;
+      const port = (address: string) => parseInt(address.slice(address.lastIndexOf(":") + 1), 16);
+      const [tx, rx] = q.split(":").map((h) => parseInt(h, 16));
+      queues.set(`${port(local)}>${port(remote)}`, { tx: tx ?? 0, rx: rx ?? 0 });
+    }
+  }
+  return any ? queues : undefined;
+}
+
 /** How a program took what we sent it (see taken()). */
-export type Taken = "woke" | "asleep" | "ran" | "gone" | "stopped" | "unsure";
+export type Taken = "read" | "woke" | "asleep" | "ran" | "gone" | "stopped" | "unsure";
 
 /**
  * After sending a program something, wait until it has surely had its chance to
- * read it: it woke up since `before` (a look taken before sending) and is asleep
- * again ("woke"); or it slept through `quietMs` without waking, so it is not
- * reading from us now ("asleep"); or it had 20 ms of CPU, awake all along, as a
- * program that polls does ("ran"); or it exited or is frozen. "unsure" after
- * `ms`: the machine is too busy to tell (the program waited for a CPU all along).
+ * read it. Over a TCP connection (`conn`: our port and the program's), the
+ * kernel says so: nothing we sent is unacknowledged, and nothing is unread in
+ * the program's socket ("read"). Otherwise: it woke up since `before` (a look
+ * taken before sending) and is asleep again ("woke", only without `conn`); or it
+ * slept through `quietMs` without waking, so it is not reading from us now
+ * ("asleep"); or it exited or is frozen. "unsure" after `ms`: the machine is
+ * too busy to tell (the program waited for a CPU all along).
  */
-export async function taken(pid: number, before: Activity, o: { quietMs: number; ms: number }): Promise<Taken> {
+export async function taken(
+  pid: number,
+  before: Activity,
+  o: { quietMs: number; ms: number; conn?: { ours: number; theirs: number } },
+): Promise<Taken> {
   const start = performance.now();
   let still = { runs: before.runs, since: start };
+  let unread: Queues | undefined; // the last table that showed nothing unread on the program's side
   for (;;) {
     await Bun.sleep(1);
+    if (o.conn) {
+      const queues = await tcpTable();
+      const ours = queues?.get(`${o.conn.ours}>${o.conn.theirs}`);
+      const theirs = queues?.get(`${o.conn.theirs}>${o.conn.ours}`);
+      // All acknowledged and nothing unread; or nothing unread in two readings of the table, a
+      // moment apart (loopback delivers at once, but acknowledges a while later).
+      if (ours && theirs && theirs.rx === 0 && (ours.tx === 0 || (unread && unread !== queues))) return "read";
+      unread = theirs && theirs.rx === 0 ? (unread ?? queues) : undefined;
+    }
     const now = activity(pid);
     if (!now) return "gone";
     if (now.stopped) return "stopped";
-    if (!now.busy && now.runs > before.runs) return "woke";
-    if (now.cpuMs - before.cpuMs >= 20) return "ran";
+    if (!o.conn && !now.busy && now.runs > before.runs) return "woke";
     const t = performance.now();
     if (now.runs !== still.runs || now.busy) still = { runs: now.runs, since: t };
     else if (t - still.since >= o.quietMs) return "asleep";

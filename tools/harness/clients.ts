@@ -58,6 +58,8 @@ export interface Peer {
   forget(): void;
   /** Resolves when every write so far has been handed to the kernel. */
   flushed(): Promise<void>;
+  /** Some write is not yet handed to the kernel (a disturbed one still being cut, a held datagram). */
+  readonly sending: boolean;
   /** TCP: stop reading (true) or read again (false): a reader that falls behind. */
   hold(on: boolean): void;
   /**
@@ -91,7 +93,7 @@ export type ClientOptions = {
    * depend on how busy the machine is. Without it, a piece is followed by the
    * disturbance's own pause only.
    */
-  readBy?: () => (() => Promise<void>) | undefined;
+  readBy?: (conn: { ours: number; theirs: number }) => (() => Promise<void>) | undefined;
 };
 
 const encoder = new TextEncoder();
@@ -157,19 +159,26 @@ class Inbox {
 }
 
 /** A Peer: what both transports do alike, and what each does its own way. */
-type Common = Pick<Peer, "name" | "transport" | "localPort" | "send"> & { isClosed: () => boolean; inbox: Inbox };
+type Common = Pick<Peer, "name" | "transport" | "localPort" | "send"> & {
+  isClosed: () => boolean;
+  isSending: () => boolean;
+  inbox: Inbox;
+};
 
 function peer(
   common: Common,
   own: Pick<Peer, "sendExact" | "flushed" | "hold" | "halfClose" | "reset" | "close">,
 ): Peer {
-  const { name, transport, localPort, isClosed, send, inbox } = common;
+  const { name, transport, localPort, isClosed, isSending, send, inbox } = common;
   return {
     name,
     transport,
     localPort,
     get closed() {
       return isClosed();
+    },
+    get sending() {
+      return isSending();
     },
     send,
     sendLine: (text) => send(text + "\n"),
@@ -233,7 +242,7 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
   };
   /** Write `bytes` and wait until the program has had its chance to read them (see readBy). */
   const writeAndWait = async (s: Socket<undefined>, bytes: Uint8Array) => {
-    const wait = o.readBy?.();
+    const wait = o.readBy?.({ ours: s.localPort, theirs: port });
     writeNow(s, bytes);
     await wait?.();
   };
@@ -314,7 +323,15 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
     else sock.end();
   };
   return peer(
-    { name, transport: "tcp", localPort: sock.localPort, isClosed: () => closed, send, inbox },
+    {
+      name,
+      transport: "tcp",
+      localPort: sock.localPort,
+      isClosed: () => closed,
+      isSending: () => !closed && !settled(),
+      send,
+      inbox,
+    },
     {
       sendExact,
       flushed: () => (settled() ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))),
@@ -401,7 +418,15 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
     sock.close();
   };
   return peer(
-    { name, transport: "udp", localPort: sock.port, isClosed: () => closed, send, inbox },
+    {
+      name,
+      transport: "udp",
+      localPort: sock.port,
+      isClosed: () => closed,
+      isSending: () => held !== undefined,
+      send,
+      inbox,
+    },
     {
       sendExact: (data) => {
         release();

@@ -20,6 +20,9 @@ export type SessionOptions = {
   disturb?: (random: () => number) => Disturbance;
 };
 
+/** A TCP connection to a program under test: our port, and the program's. */
+export type Conn = { ours: number; theirs: number };
+
 /** What one program printed, or one terminal shows. */
 export type Output = { of: Program | TerminalProgram; label: string; kind: "output" | "screen"; text: string };
 
@@ -85,7 +88,7 @@ export class Session {
   async connect(transport: Transport, port: number, name: string): Promise<Peer> {
     // Each client draws from its own stream: what one does never shifts another's choices.
     const disturb = this.options.disturb?.(mulberry32(seedFor(this.seed, `${name}#${++this.clientsMade}`)));
-    const o = { name, wire: this.wire, disturb, readBy: disturb ? () => this.readWatch() : undefined };
+    const o = { name, wire: this.wire, disturb, readBy: disturb ? (c: Conn) => this.readWatch(c) : undefined };
     const peer = transport === "tcp" ? await tcpClient(port, o) : await udpClient(port, o);
     this.closers.push(() => peer.close());
     return peer;
@@ -96,7 +99,7 @@ export class Session {
    * is written, and the wait, after it, until that program has had its chance to
    * read it (see ClientOptions.readBy). None here: a grader's Exam has one.
    */
-  protected readWatch(): (() => Promise<void>) | undefined {
+  protected readWatch(_conn?: Conn): (() => Promise<void>) | undefined {
     return undefined;
   }
 
