@@ -11,8 +11,23 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 
-/** A program and all its descendants (a `python3` started through a shell or a shim is one of them). */
+const trees = new Map<number, { at: number; pids: number[] }>();
+
+/**
+ * A program and all its descendants (a `python3` started through a shell or a
+ * shim is one of them); looked up again at most every 100 ms.
+ */
 export function processTree(pid: number): number[] {
+  const now = performance.now();
+  const known = trees.get(pid);
+  if (known && now - known.at < 100) return known.pids;
+  const pids = walkTree(pid);
+  trees.set(pid, { at: now, pids });
+  if (trees.size > 256) trees.delete(trees.keys().next().value!);
+  return pids;
+}
+
+function walkTree(pid: number): number[] {
   const out = [pid];
   for (let i = 0; i < out.length && out.length < 64; i++) {
     let tasks: string[] = [];
@@ -52,38 +67,70 @@ export type Activity = {
  */
 const RUNTIME_THREAD = /^(JITWorker|JSCWarmUp|HeapHelper|Heap Helper|.*[Cc]ollector.*|mi-scavenger|Bun Pool \d+)$/;
 
-/** How the program (and its descendants) stands now; undefined when it has exited or there is no /proc. */
+const looks = new Map<number, { at: number; activity: Activity | undefined }>();
+
+/**
+ * How the program (and its descendants) stands now; undefined when it has
+ * exited or there is no /proc. Looks taken within 5 ms of each other are one.
+ */
 export function activity(pid: number): Activity | undefined {
+  const now = performance.now();
+  const known = looks.get(pid);
+  if (known && now - known.at < 5) return known.activity;
+  const a = look(pid);
+  looks.set(pid, { at: now, activity: a });
+  if (looks.size > 256) looks.delete(looks.keys().next().value!);
+  return a;
+}
+
+const ownThreads = new Map<number, { at: number; tids: string[] }>();
+
+/** A process's own threads (not its runtime's compiler and collector), looked up again at most every 100 ms. */
+function threadsOf(pid: number): string[] {
+  const now = performance.now();
+  const known = ownThreads.get(pid);
+  if (known && now - known.at < 100) return known.tids;
+  const tids = readdirSync(`/proc/${pid}/task`).filter((t) => {
+    try {
+      return !RUNTIME_THREAD.test(readFileSync(`/proc/${pid}/task/${t}/comm`, "utf8").trim());
+    } catch {
+      return false; // it has gone
+    }
+  });
+  ownThreads.set(pid, { at: now, tids });
+  if (ownThreads.size > 256) ownThreads.delete(ownThreads.keys().next().value!);
+  return tids;
+}
+
+/** Clock ticks per second for /proc/PID/stat: 100 on every Linux Bun runs on. */
+const TICKS_PER_SECOND = 100;
+
+function look(pid: number): Activity | undefined {
   let runs = 0;
-  let ns = 0;
+  let cpuMs = 0;
   let busy = false;
   let stopped = false;
   let alive = false;
   for (const p of processTree(pid)) {
-    let tasks: string[] = [];
     try {
-      tasks = readdirSync(`/proc/${p}/task`);
-    } catch {
-      continue;
-    }
-    for (const t of tasks) {
-      try {
-        const stat = readFileSync(`/proc/${p}/task/${t}/stat`, "utf8");
-        const state = stat[stat.lastIndexOf(")") + 2];
-        if (state === "Z" || state === "X") continue;
-        const [runNs, , slices] = readFileSync(`/proc/${p}/task/${t}/schedstat`, "utf8").split(" ");
-        alive = true;
-        ns += Number(runNs);
-        if (state === "T" || state === "t") stopped = true;
-        if (RUNTIME_THREAD.test(stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")))) continue;
-        if (state === "R") busy = true;
-        runs += Number(slices);
-      } catch {
-        // the thread has gone
+      // The whole process: its state (T when stopped) and CPU time, every thread's together.
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields[0] === "Z" || fields[0] === "X") continue;
+      alive = true;
+      if (fields[0] === "T" || fields[0] === "t") stopped = true;
+      cpuMs += ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+      // Its own threads, one by one: is one of them running, and how often have they run.
+      for (const t of threadsOf(p)) {
+        const state = readFileSync(`/proc/${p}/task/${t}/stat`, "utf8");
+        if (state[state.lastIndexOf(")") + 2] === "R") busy = true;
+        runs += Number(readFileSync(`/proc/${p}/task/${t}/schedstat`, "utf8").split(" ")[2]);
       }
+    } catch {
+      // it, or one of its threads, has gone
     }
   }
-  return alive ? { runs, cpuMs: ns / 1e6, busy, stopped } : undefined;
+  return alive ? { runs, cpuMs, busy, stopped } : undefined;
 }
 
 /** Does this machine let us watch a program (Linux's /proc with schedstat)? */
@@ -149,14 +196,18 @@ function queued(tables: string[], mine: (local: number, remote: number) => boole
   return any ? total : undefined;
 }
 
-/** Bytes queued on each TCP connection of this machine, "localPort>remotePort" -> sent and unacknowledged, received and unread. */
-type Queues = Map<string, { tx: number; rx: number }>;
+/**
+ * Each TCP connection of this machine, "localPort>remotePort": bytes sent and
+ * unacknowledged, received and unread, and its socket's inode (0 while the
+ * connection waits in a listener's queue, not yet accepted).
+ */
+type Queues = Map<string, { tx: number; rx: number; inode: string }>;
 let table: { at: number; queues: Promise<Queues | undefined> } | undefined;
 
-/** /proc/net/tcp, read at most once every 2 ms however many wait on it (it lists every socket of the machine). */
+/** /proc/net/tcp, read at most once every 3 ms however many wait on it (it lists every socket of the machine). */
 function tcpTable(): Promise<Queues | undefined> {
   const now = performance.now();
-  if (table && now - table.at < 2) return table.queues;
+  if (table && now - table.at < 3) return table.queues;
   table = { at: now, queues: readTable() };
   return table.queues;
 }
@@ -173,14 +224,25 @@ async function readTable(): Promise<Queues | undefined> {
     }
     any = true;
     for (const row of text.split("\n").slice(1)) {
-      const [, local, remote, , q] = row.trim().split(/\s+/);
+      const f = row.trim().split(/\s+/); // sl local remote st tx:rx tr retrnsmt uid timeout inode
+      const [, local, remote, , q] = f;
       if (!local || !remote || !q) continue;
       const port = (address: string) => parseInt(address.slice(address.lastIndexOf(":") + 1), 16);
       const [tx, rx] = q.split(":").map((h) => parseInt(h, 16));
-      queues.set(`${port(local)}>${port(remote)}`, { tx: tx ?? 0, rx: rx ?? 0 });
+      queues.set(`${port(local)}>${port(remote)}`, { tx: tx ?? 0, rx: rx ?? 0, inode: f[9] ?? "0" });
     }
   }
   return any ? queues : undefined;
+}
+
+/**
+ * Has the program accepted our connection (`conn`: our port and the program's):
+ * has the kernel given its side a socket of its own? Undefined where there is
+ * no /proc, or the connection is not in the table.
+ */
+export async function accepted(conn: { ours: number; theirs: number }): Promise<boolean | undefined> {
+  const theirs = (await tcpTable())?.get(`${conn.theirs}>${conn.ours}`);
+  return theirs === undefined ? undefined : theirs.inode !== "0";
 }
 
 /** How a program took what we sent it (see taken()). */
@@ -188,25 +250,36 @@ export type Taken = "read" | "woke" | "asleep" | "ran" | "gone" | "stopped" | "u
 
 /**
  * After sending a program something, wait until it has surely had its chance to
- * read it. Over a TCP connection (`conn`: our port and the program's), the
- * kernel says so: nothing we sent is unacknowledged, and nothing is unread in
- * the program's socket ("read"). Otherwise: it woke up since `before` (a look
- * taken before sending) and is asleep again ("woke", only without `conn`); or it
+ * read it. It woke up since `before` (a look taken before sending) and is asleep
+ * again, and nothing else was sent to it meanwhile (`othersSent`), so ours is
+ * what woke it ("woke"). Over a TCP connection (`conn`: our port and the
+ * program's), when others did send, the kernel says it: nothing we sent is
+ * unacknowledged and nothing is unread on the program's side ("read"). Or it
  * slept through `quietMs` without waking, so it is not reading from us now
- * ("asleep"); or it exited or is frozen. "unsure" after `ms`: the machine is
- * too busy to tell (the program waited for a CPU all along).
+ * ("asleep"); or it exited or is frozen. "unsure" after `ms`: the machine is too
+ * busy to tell (the program waited for a CPU all along).
  */
 export async function taken(
   pid: number,
   before: Activity,
-  o: { quietMs: number; ms: number; conn?: { ours: number; theirs: number } },
+  o: { quietMs: number; ms: number; conn?: { ours: number; theirs: number }; othersSent?: () => boolean },
 ): Promise<Taken> {
   const start = performance.now();
   let still = { runs: before.runs, since: start };
   let unread: Queues | undefined; // the last table that showed nothing unread on the program's side
+  let lastTable = -Infinity;
   for (;;) {
-    await Bun.sleep(1);
-    if (o.conn) {
+    await Bun.sleep(2);
+    const now = activity(pid);
+    if (!now) return "gone";
+    if (now.stopped) return "stopped";
+    const t = performance.now();
+    const wokeAndSlept = !now.busy && now.runs > before.runs;
+    if (wokeAndSlept && !o.othersSent?.()) return "woke";
+    // The kernel's table is costly to read (it lists every socket of the machine): read it
+    // when the program has run and gone back to sleep, or otherwise now and then.
+    if (o.conn && (wokeAndSlept || t - lastTable >= 20)) {
+      lastTable = t;
       const queues = await tcpTable();
       const ours = queues?.get(`${o.conn.ours}>${o.conn.theirs}`);
       const theirs = queues?.get(`${o.conn.theirs}>${o.conn.ours}`);
@@ -215,11 +288,6 @@ export async function taken(
       if (ours && theirs && theirs.rx === 0 && (ours.tx === 0 || (unread && unread !== queues))) return "read";
       unread = theirs && theirs.rx === 0 ? (unread ?? queues) : undefined;
     }
-    const now = activity(pid);
-    if (!now) return "gone";
-    if (now.stopped) return "stopped";
-    if (!o.conn && !now.busy && now.runs > before.runs) return "woke";
-    const t = performance.now();
     if (now.runs !== still.runs || now.busy) still = { runs: now.runs, since: t };
     else if (t - still.since >= o.quietMs) return "asleep";
     if (t - start >= o.ms) return "unsure";

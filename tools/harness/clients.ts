@@ -93,7 +93,7 @@ export type ClientOptions = {
    * depend on how busy the machine is. Without it, a piece is followed by the
    * disturbance's own pause only.
    */
-  readBy?: (conn: { ours: number; theirs: number }) => (() => Promise<void>) | undefined;
+  readBy?: (conn: { ours: number; theirs: number; name: string }) => (() => Promise<void>) | undefined;
 };
 
 const encoder = new TextEncoder();
@@ -242,7 +242,7 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
   };
   /** Write `bytes` and wait until the program has had its chance to read them (see readBy). */
   const writeAndWait = async (s: Socket<undefined>, bytes: Uint8Array) => {
-    const wait = o.readBy?.({ ours: s.localPort, theirs: port });
+    const wait = o.readBy?.({ ours: s.localPort, theirs: port, name });
     writeNow(s, bytes);
     await wait?.();
   };

@@ -20,8 +20,8 @@ export type SessionOptions = {
   disturb?: (random: () => number) => Disturbance;
 };
 
-/** A TCP connection to a program under test: our port, and the program's. */
-export type Conn = { ours: number; theirs: number };
+/** A TCP connection to a program under test: our port, the program's, and our client's name. */
+export type Conn = { ours: number; theirs: number; name: string };
 
 /** What one program printed, or one terminal shows. */
 export type Output = { of: Program | TerminalProgram; label: string; kind: "output" | "screen"; text: string };
