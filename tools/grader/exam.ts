@@ -18,6 +18,7 @@
 import { availableParallelism } from "node:os";
 import { boundPorts } from "../harness/kernel.ts";
 import {
+  accepted,
   activity,
   escapeBytes,
   freePort,
@@ -160,7 +161,31 @@ export class Exam extends Session {
   override async connect(transport: Transport, port: number, name: string): Promise<Peer> {
     const peer = await super.connect(transport, port, name);
     this.peers.push(peer);
+    if (transport === "tcp" && this.program?.running && port === this.program.port) await this.acceptedBy(peer);
     return peer;
+  }
+
+  /**
+   * A TCP connect succeeds before the program has accepted it: wait until it
+   * has (the kernel gave its side a socket) and gone back to sleep, its own
+   * open() or accept() handled, so that what is sent next finds this client
+   * known. A program that does not accept it now (it serves someone else, one
+   * at a time) is not waited for once it has slept 100 ms.
+   */
+  private async acceptedBy(peer: Peer): Promise<void> {
+    const p = this.program!;
+    let still = { runs: -1, since: performance.now() };
+    const start = performance.now();
+    for (;;) {
+      const a = activity(p.proc.pid);
+      const taken = await accepted({ ours: peer.localPort, theirs: p.port });
+      if (!a || taken === undefined || (taken && !a.busy)) return;
+      const t = performance.now();
+      if (a.busy || a.runs !== still.runs) still = { runs: a.runs, since: t };
+      else if (t - still.since >= 100) return;
+      if (t - start >= 4 * this.waitMs) return this.doubt(starved(t - start));
+      await Bun.sleep(2);
+    }
   }
 
   /**
@@ -172,8 +197,11 @@ export class Exam extends Session {
     const p = this.program;
     const before = p?.running ? activity(p.proc.pid) : undefined;
     if (!p || !before) return undefined;
+    // Did anyone else send the program something meanwhile (then its waking is no evidence of ours)?
+    const mark = this.wire.events.length;
+    const othersSent = () => this.wire.events.slice(mark).some((e) => e.kind === "sent" && e.peer !== conn?.name);
     return async () => {
-      const how = await taken(p.proc.pid, before, { quietMs: 100, ms: 4 * this.waitMs, conn });
+      const how = await taken(p.proc.pid, before, { quietMs: 100, ms: 4 * this.waitMs, conn, othersSent });
       if (how === "unsure") this.doubt(starved(4 * this.waitMs));
     };
   }
@@ -233,7 +261,7 @@ export class Exam extends Session {
    * waiting for a CPU on a busy machine are waited for, up to four times as
    * long; then the check says it could not tell.
    */
-  async waitOn(done: () => boolean, o: { ms?: number; quietMs?: number } = {}): Promise<boolean> {
+  async waitOn(done: () => boolean, o: { ms?: number; quietMs?: number; stillMs?: number } = {}): Promise<boolean> {
     const still = this.stillness();
     const ms = o.ms ?? this.waitMs;
     const quietMs = o.quietMs ?? this.quietMs;
@@ -242,15 +270,20 @@ export class Exam extends Session {
     let elapsed = 0; // time waited on the programs: while our own writes are still going out, the clock stops
     let looks = 0;
     let busyLooks = 0;
+    let lastLook = -Infinity;
     const outcome = await until(() => {
       if (done()) return "done";
-      const now = this.look();
       const t = performance.now();
+      if (t - lastLook < 20) return undefined; // a look costs a few reads of /proc: not every round
+      lastLook = t;
+      const now = this.look();
       if (!now.sending) elapsed += t - last;
       last = t;
       looks++;
       if (now.busy) busyLooks++;
-      if (still(now) >= quietMs) return "quiet";
+      const stillFor = still(now);
+      if (o.stillMs !== undefined && stillFor >= o.stillMs) return "done"; // (settle: still is what it waits for)
+      if (stillFor >= quietMs) return "quiet";
       if (elapsed < ms) return undefined;
       const starved = now.known && busyLooks * 2 >= looks && now.cpuMs - first.cpuMs < elapsed / 4;
       return !starved ? "late" : elapsed >= 4 * ms ? "starved" : undefined;
@@ -267,9 +300,8 @@ export class Exam extends Session {
    * answered them: nothing moves for a moment. (Where a test would sleep.)
    */
   async settle(): Promise<void> {
-    const still = this.stillness();
     // A program that keeps working past the wait, with the CPU, is not waited for longer.
-    await this.waitOn(() => still() >= SETTLE_MS, { quietMs: Infinity });
+    await this.waitOn(() => false, { quietMs: Infinity, stillMs: SETTLE_MS });
   }
 
   /**
@@ -278,9 +310,8 @@ export class Exam extends Session {
    * next is surely another read. (Without /proc: a pause.)
    */
   async sendOnItsOwn(peer: Peer, data: string | Uint8Array): Promise<void> {
-    const conn =
-      this.transport === "tcp" && this.program ? { ours: peer.localPort, theirs: this.program.port } : undefined;
-    const wait = this.readWatch(conn);
+    const conn = this.program && { ours: peer.localPort, theirs: this.program.port, name: peer.name };
+    const wait = this.transport === "tcp" ? this.readWatch(conn) : undefined;
     peer.sendExact(data);
     await (wait ? wait() : Bun.sleep(60));
   }
