@@ -120,7 +120,7 @@ const SETTLE_MS = 40;
 const STARTED_MS = 300;
 
 /** Programs starting at once, in the whole process: a start is the heaviest part of a check. */
-const starting = limiter(Math.max(2, availableParallelism()));
+const starting = limiter(4 * availableParallelism());
 
 /** One look at everything a check runs: its programs' threads together, and how much has moved. */
 type Look = { runs: number; busy: boolean; cpuMs: number; moved: number; sending: boolean; known: boolean };
