@@ -10,6 +10,9 @@ import { both } from "../text.ts";
 import { BOTH, left, noBlankLines, notices, room, sigtermCheck, sync, TCP, UDP } from "./common.ts";
 import { floodPastOneReader } from "./flood.ts";
 
+/** The --idle of lesson 02's idle check, in seconds: twice as long as a busy machine's longest pause we allow for. */
+const IDLE_S = 1;
+
 export const HUB_CHECKS: Check[] = [
   {
     id: "02.relay",
@@ -416,38 +419,69 @@ export const HUB_CHECKS: Check[] = [
     subject: both("the step where one client goes silent", "有客户端沉默的这一步"),
     reread: both("lessons/02-hub.ts B4: forgetTheSilent()", "lessons/02-hub.ts B4：forgetTheSilent()"),
     async run(c) {
-      await c.launch(["--idle", "0.5"]);
-      const [ann, bo] = await room(c, ["ann", "bo"]);
-      c.reached();
-      // ann keeps talking; bo says nothing more.
-      const chatter = setInterval(() => ann!.sendExact("still here\n"), 100);
+      await c.launch(["--idle", String(IDLE_S)]);
+      // ann talks all along, from the moment she joins, so the hub never forgets her;
+      // bo joins, says one line, and goes silent. If this process itself was kept from
+      // talking for half of --idle (a busy machine), the hub may have forgotten ann too:
+      // the check then cannot tell.
+      const ann = await c.client("ann");
+      let last = performance.now();
+      let gap = 0;
+      const chatter = setInterval(() => {
+        const now = performance.now();
+        gap = Math.max(gap, now - last);
+        last = now;
+        ann.sendExact("still here\n");
+      }, 100);
+      const suspect = () => {
+        if (gap > (IDLE_S * 1000) / 2)
+          c.doubt(
+            both(
+              `this grader could not talk for ${(gap / 1000).toFixed(1)} s (of --idle ${IDLE_S}): the machine is too busy to tell`,
+              `评分器有 ${(gap / 1000).toFixed(1)} 秒没能说话（--idle 是 ${IDLE_S} 秒）：机器太忙，无法判断`,
+            ),
+          );
+      };
       try {
-        const port = bo!.localPort;
+        ann.sendExact("\n");
+        const bo = await c.client("bo");
+        bo.sendExact("\n");
+        bo.sendExact("ready? bo\n");
         await c.waitFor(
-          () => notices(ann!, bo!).length >= 2,
-          both(
-            `ann gets a "*** ..." line naming the silent bo's port ${port} (forgotten after --idle 0.5)`,
-            `ann 收到一行 "*** ..."，写着沉默的 bo 的端口 ${port}（--idle 0.5 秒后被忘掉）`,
-          ),
-          () => c.arrived(ann!),
-          ["clients-never-removed"],
+          () => ann.text().includes("ready? bo"),
+          both('ann receives the line bo sends ("ready? bo")', 'ann 收到 bo 发的那一行（"ready? bo"）'),
+          () => c.arrived(ann),
+          [],
           { patient: true },
+        );
+        c.reached();
+        const port = bo.localPort;
+        await c.waitFor(
+          () => notices(ann, bo).length >= 2,
+          both(
+            `ann gets a "*** ..." line naming the silent bo's port ${port} (forgotten after --idle ${IDLE_S})`,
+            `ann 收到一行 "*** ..."，写着沉默的 bo 的端口 ${port}（--idle ${IDLE_S} 秒后被忘掉）`,
+          ),
+          () => c.arrived(ann),
+          ["clients-never-removed"],
+          { patient: true, ms: 3 * IDLE_S * 1000 },
         );
         // ann kept talking, so she is still in the room: she hears of a newcomer.
         const cy = await c.client("cy");
         cy.sendExact("\n");
         await c.waitFor(
-          () => notices(ann!, cy).length >= 1,
+          () => notices(ann, cy).length >= 1,
           both(
             `ann, who kept talking, gets a "*** ..." line naming cy's port ${cy.localPort} (joined)`,
             `一直在说话的 ann 收到一行 "*** ..."，写着 cy 的端口 ${cy.localPort}（加入）`,
           ),
-          () => c.arrived(ann!),
+          () => c.arrived(ann),
           [],
           { patient: true },
         );
       } finally {
         clearInterval(chatter);
+        suspect();
       }
     },
   },
