@@ -256,10 +256,10 @@ export class Exam extends Session {
 
   /**
    * Wait until `done()`, or nothing has moved for `quietMs`; true when done.
-   * Past `ms`, programs that had the CPU (asleep and waking on a timer of their
-   * own, or busy without answering) are late: false. Programs that were kept
-   * waiting for a CPU on a busy machine are waited for, up to four times as
-   * long; then the check says it could not tell.
+   * After `ms` of waiting while no byte moved, programs that had the CPU (waking
+   * on a timer of their own, or busy without a word) are late: false. Programs
+   * that were kept waiting for a CPU on a busy machine are waited for, up to
+   * four times as long; then the check says it could not tell.
    */
   async waitOn(done: () => boolean, o: { ms?: number; quietMs?: number; stillMs?: number } = {}): Promise<boolean> {
     const still = this.stillness();
@@ -267,7 +267,10 @@ export class Exam extends Session {
     const quietMs = o.quietMs ?? this.quietMs;
     const first = this.look();
     let last = performance.now();
-    let elapsed = 0; // time waited on the programs: while our own writes are still going out, the clock stops
+    let moved = first.moved;
+    // Time waited on the programs for nothing: while bytes move (ours going out, theirs
+    // coming in), the clock stops; only a program that runs without a word is ever late.
+    let elapsed = 0;
     let looks = 0;
     let busyLooks = 0;
     let lastLook = -Infinity;
@@ -277,7 +280,8 @@ export class Exam extends Session {
       if (t - lastLook < 20) return undefined; // a look costs a few reads of /proc: not every round
       lastLook = t;
       const now = this.look();
-      if (!now.sending) elapsed += t - last;
+      if (!now.sending && now.moved === moved) elapsed += t - last;
+      moved = now.moved;
       last = t;
       looks++;
       if (now.busy) busyLooks++;

@@ -58,7 +58,11 @@ export interface Peer {
   forget(): void;
   /** Resolves when every write so far has been handed to the kernel. */
   flushed(): Promise<void>;
-  /** Some write is not yet handed to the kernel (a disturbed one still being cut, a held datagram). */
+  /**
+   * Some write of ours is still to be made (a disturbed one still being cut into
+   * pieces, a held datagram); bytes waiting in our queue for the kernel to take
+   * them, because the program does not read, do not count.
+   */
   readonly sending: boolean;
   /** TCP: stop reading (true) or read again (false): a reader that falls behind. */
   hold(on: boolean): void;
@@ -328,7 +332,8 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
       transport: "tcp",
       localPort: sock.localPort,
       isClosed: () => closed,
-      isSending: () => !closed && !settled(),
+      // Writes of our own still to make; not bytes the kernel holds for a program that does not read.
+      isSending: () => !closed && (pumping || pending.length > 0),
       send,
       inbox,
     },
