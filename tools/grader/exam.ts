@@ -15,6 +15,7 @@
  * Past 400 lines: every check speaks through these few verbs (start, connect,
  * hear, settle, fail), and keeping them in one place keeps the checks' words alike.
  */
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { boundPorts } from "../harness/kernel.ts";
 import {
@@ -715,18 +716,31 @@ function saidWhy(crash?: Crash): Text {
 /**
  * A free port for `transport` whose number is free over the other transport too:
  * a program that binds the wrong one (TCP when given --udp) then fails our check,
- * not with EADDRINUSE because another check's program has that number.
+ * not with EADDRINUSE because another check's program has that number. Picked
+ * below the range the kernel gives outgoing connections (on Linux), so that none
+ * of the many clients the grader opens meanwhile can take it before the program
+ * binds it.
  */
 async function portFreeForBoth(transport: Transport): Promise<number> {
+  const low = ephemeralLow();
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort(transport);
+    const port = low > 12000 ? 10000 + Math.floor(Math.random() * (low - 10000)) : await freePort(transport);
     try {
-      if (transport === "udp") Bun.listen({ hostname: HOST, port, socket: { data() {} } }).stop(true);
-      else (await Bun.udpSocket({ hostname: HOST, port })).close();
+      Bun.listen({ hostname: HOST, port, socket: { data() {} } }).stop(true);
+      (await Bun.udpSocket({ hostname: HOST, port })).close();
       return port;
     } catch (err) {
-      if (attempt >= 20) throw err;
+      if (attempt >= 50) throw err;
     }
+  }
+}
+
+/** The first port of the range the kernel picks outgoing connections' ports from (0 when unknown). */
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 0;
+  } catch {
+    return 0;
   }
 }
 
