@@ -117,6 +117,8 @@ const TCP_SUSPICION_MS = 1500;
 export const QUIET_MS = 300;
 /** How long nothing may move before what was sent counts as read and answered (see settle). */
 const SETTLE_MS = 40;
+/** A look that comes this much later than asked for: this process itself was kept waiting for a CPU. */
+const MISSED_MS = 80;
 /** How long a program may sit idle, already started, before where it listens counts as final. */
 const STARTED_MS = 300;
 
@@ -240,9 +242,14 @@ export class Exam extends Session {
   stillness(): (now?: Look) => number {
     let base = this.look();
     let since = performance.now();
+    let asked = since;
     return (now = this.look()) => {
       const t = performance.now();
-      if (now.moved !== base.moved || now.sending || (now.known && (now.busy || now.runs !== base.runs))) {
+      // This process itself waited for a CPU: what arrived meanwhile may not be read yet,
+      // so nothing can be said about that stretch. Stillness counts from here.
+      const away = t - asked > MISSED_MS;
+      asked = t;
+      if (away || now.moved !== base.moved || now.sending || (now.known && (now.busy || now.runs !== base.runs))) {
         base = now;
         since = t;
       }
@@ -281,7 +288,7 @@ export class Exam extends Session {
       if (t - lastLook < 20) return undefined; // a look costs a few reads of /proc: not every round
       lastLook = t;
       const now = this.look();
-      if (!now.sending && now.moved === moved) elapsed += t - last;
+      if (!now.sending && now.moved === moved) elapsed += Math.min(t - last, MISSED_MS);
       moved = now.moved;
       last = t;
       looks++;
