@@ -13,8 +13,23 @@
  */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { connectPeer, mulberry32, ROOT, seedFor, stripAnsi, WireLog } from "../tools/harness/index.ts";
+import {
+  activity,
+  canWatch,
+  connectPeer,
+  freeze,
+  mulberry32,
+  ROOT,
+  seedFor,
+  startProgram,
+  stripAnsi,
+  taken,
+  thaw,
+  until,
+  WireLog,
+} from "../tools/harness/index.ts";
 import { runAsTest, TEST_SEED } from "../tools/grader/bun-test.ts";
 import { CHECKS } from "../tools/grader/checks/index.ts";
 import { corpus, labelsIn, named, signature, unlabelled, type Labelled } from "../tools/grader/corpus.ts";
@@ -87,12 +102,21 @@ if (noPython)
 const PROGRAMS = corpus({ references: false }).filter((p) => !noPython || !p.name.endsWith(".py"));
 const key = (p: Labelled) => `${p.name} ${p.lesson} ${p.transport}`;
 
-// Start every grading now, twice over; each test awaits its own.
+// Grade them twice over, a few programs at a time (as many as there are CPUs), in the
+// order of the tests below: each test then waits about as long as its own grading,
+// and the machine is not swamped (nor a test's time limit spent in a queue).
 const gradings = new Map<string, Promise<[Verdict, Verdict]>>();
+const queue: (() => Promise<void>)[] = [];
 for (const p of PROGRAMS) {
   const once = () => gradeExercise(p.lesson, [p.transport], { command: p.command, seed: TEST_SEED, waitMs: 2000 });
-  gradings.set(key(p), Promise.all([once(), once()]));
+  const graded = Promise.withResolvers<[Verdict, Verdict]>();
+  gradings.set(key(p), graded.promise);
+  queue.push(() => Promise.all([once(), once()]).then(graded.resolve, graded.reject));
 }
+for (let i = 0; i < availableParallelism(); i++)
+  void (async () => {
+    while (queue.length > 0) await queue.shift()!();
+  })();
 
 const explain = (v: Verdict, lang: "en" | "zh" = "en") =>
   formatVerdict(v, {
@@ -174,6 +198,61 @@ describe("the grader on its labelled programs (tests/fixtures/mutants)", () => {
 });
 
 describe("the grader's parts", () => {
+  test.skipIf(!canWatch())(
+    "watches a program: asleep while it waits, stopped while frozen, running again when thawed",
+    async () => {
+      const p = Bun.spawn(["sleep", "30"], { stdout: "ignore", stderr: "ignore" });
+      try {
+        await until(() => activity(p.pid) && !activity(p.pid)!.busy, 2000);
+        const tree = freeze(p.pid);
+        await until(() => activity(p.pid)?.stopped, 2000);
+        thaw(tree);
+        await until(() => activity(p.pid)?.stopped === false, 2000);
+      } finally {
+        p.kill();
+      }
+    },
+  );
+
+  test.skipIf(!canWatch())(
+    "a piece waited for until the program has read it is one read of its own, every time",
+    async () => {
+      // A program that answers each read as if it were a line: one reply per read, so the
+      // replies count the reads. Each piece is sent only once the previous one was taken.
+      const port = 20000 + Math.floor(Math.random() * 10000);
+      const program = await startProgram({
+        command: commandFrom([join(ROOT, "tests/fixtures/mutants/01-one-read.ts")]),
+        transport: "tcp",
+        port,
+      });
+      try {
+        let replies = 0;
+        const sock = await Bun.connect({
+          hostname: "127.0.0.1",
+          port,
+          socket: { data: (_s, chunk) => void (replies += new TextDecoder().decode(chunk).split("\n").length - 1) },
+        });
+        sock.setNoDelay(true);
+        const pieces = ["a", "bc", "d", "e", "fg", "h", "i", "jk", "l", "m\n"];
+        for (const piece of pieces) {
+          const before = activity(program.proc.pid)!;
+          sock.write(piece);
+          const how = await taken(program.proc.pid, before, {
+            quietMs: 100,
+            ms: 10_000,
+            conn: { ours: sock.localPort, theirs: port },
+          });
+          expect(["read", "woke"]).toContain(how);
+        }
+        await until(() => replies >= pieces.length, 5000).catch(() => undefined);
+        expect(replies).toBe(pieces.length);
+        sock.end();
+      } finally {
+        await program.stop();
+      }
+    },
+  );
+
   test("reads a label, and refuses a line that looks like one but is not", () => {
     expect(labelsIn("# hi\n# expect: 01 tcp -> one-client-at-a-time\n// expect: 02 udp -> pass\n", "x")).toEqual([
       { lesson: "01", transport: "tcp", expect: "one-client-at-a-time" },
