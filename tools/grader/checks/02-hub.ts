@@ -4,7 +4,7 @@
  *
  * Past 400 lines: one file of checks per lesson, in the order the lesson teaches.
  */
-import { CheckFailure, type Check } from "../exam.ts";
+import { CheckFailure, CouldNotTell, type Check } from "../exam.ts";
 import type { MisconceptionId } from "../misconceptions.ts";
 import { both } from "../text.ts";
 import { BOTH, left, noBlankLines, notices, room, sigtermCheck, sync, TCP, UDP } from "./common.ts";
@@ -433,15 +433,12 @@ export const HUB_CHECKS: Check[] = [
         last = now;
         ann.sendExact("still here\n");
       }, 100);
-      const suspect = () => {
-        if (gap > (IDLE_S * 1000) / 2)
-          c.doubt(
-            both(
-              `this grader could not talk for ${(gap / 1000).toFixed(1)} s (of --idle ${IDLE_S}): the machine is too busy to tell`,
-              `评分器有 ${(gap / 1000).toFixed(1)} 秒没能说话（--idle 是 ${IDLE_S} 秒）：机器太忙，无法判断`,
-            ),
-          );
-      };
+      const away = () =>
+        both(
+          `this grader could not talk for ${(gap / 1000).toFixed(1)} s (of --idle ${IDLE_S}): the machine is too busy to tell`,
+          `评分器有 ${(gap / 1000).toFixed(1)} 秒没能说话（--idle 是 ${IDLE_S} 秒）：机器太忙，无法判断`,
+        );
+      const tooLong = () => gap > (IDLE_S * 1000) / 2;
       try {
         ann.sendExact("\n");
         const bo = await c.client("bo");
@@ -479,10 +476,14 @@ export const HUB_CHECKS: Check[] = [
           [],
           { patient: true },
         );
+      } catch (err) {
+        // ann may have been forgotten while this process could not talk: that, not the hub, failed.
+        if (tooLong()) throw new CouldNotTell(away());
+        throw err;
       } finally {
         clearInterval(chatter);
-        suspect();
       }
+      if (tooLong()) c.doubt(away());
     },
   },
   {
