@@ -52,10 +52,7 @@ import { compactTimeline, fullTimeline } from "../tools/grader/timeline.ts";
 
 /** Why a misconception has no labelled program in one of the two languages. */
 const UNNATURAL: Partial<Record<MisconceptionId, { ts?: string; py?: string }>> = {
-  "silence-stalls": {
-    ts: "nothing blocks in Bun's event loop: a blocking recv() is Python's (or C's) mistake",
-    py: "the article's blocking server is caught first as serving one client at a time (01-blocking.py's 01.silent names it too)",
-  },
+  "silence-stalls": { ts: "nothing blocks in Bun's event loop: a blocking recv() is Python's (or C's) mistake" },
   "one-client-at-a-time": {
     ts: "Bun.listen calls you for every client: serving one at a time is Python's (or C's) loop",
   },
@@ -83,7 +80,6 @@ const UNNATURAL: Partial<Record<MisconceptionId, { ts?: string; py?: string }>> 
   "no-clean-leave": { py: "03-article-client.py cannot leave cleanly either, but its missing newline is named first" },
   "ignores-sigterm": { py: "every Python fixture traps SIGTERM but the article's, which fail for more first" },
   "blocking-send": {},
-  "tcp-only": { ts: "the TypeScript fixtures that read --udp and ignore it are graded as tcp-only too" },
   "no-sender-name": { ts: "02-no-name.py, in Python, the article's readers' language" },
   "lines-run-together": { ts: "03-eats-newline.py, in Python: the grader's own advice once planted it there" },
   "blank-line": { ts: "a Bun program strips the newline as lesson 01 does; 01-blank-line.py keeps it, the Python way" },
