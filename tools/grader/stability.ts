@@ -114,6 +114,8 @@ async function main() {
     ),
   );
   const all: Run[] = [];
+  const done: boolean[] = [];
+  let bad = 0;
   for (const busy of halves) {
     const burning = busy ? burners(2) : undefined;
     const started = performance.now();
@@ -123,33 +125,17 @@ async function main() {
         return { ...(await gradeLabelled(p, s)), busy };
       }),
     );
-    let done = 0;
+    let count = 0;
     await inTurns(jobs, atOnce, (r) => {
       all.push(r);
-      if (++done % 20 === 0 || done === jobs.length)
-        process.stderr.write(`\r${busy ? "busy" : "idle"} ${done}/${jobs.length}`);
+      if (++count % 20 === 0 || count === jobs.length)
+        process.stderr.write(`\r${busy ? "busy" : "idle"} ${count}/${jobs.length}`);
     });
     burning?.stop();
     process.stderr.write(`  ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
-  }
-  let bad = 0;
-  console.log("");
-  for (const p of programs) {
-    const mine = all.filter((r) => key(r.program) === key(p));
-    const line = (busy: boolean) => tally(mine.filter((r) => r.busy === busy).map((r) => r.named));
-    const verdicts = new Set(mine.map((r) => r.named));
-    const wrong = [...verdicts].some((n) => n !== p.expect);
-    const checks = new Map<string, string[]>();
-    for (const r of mine)
-      for (const [id, verdict] of Object.entries(r.checks)) checks.set(id, [...(checks.get(id) ?? []), verdict]);
-    const unsteady = [...checks].filter(([, vs]) => new Set(vs).size > 1);
-    const ok = verdicts.size === 1 && !wrong && unsteady.length === 0;
-    if (!ok) bad++;
-    const ms = mine.map((r) => r.ms).sort((a, b) => a - b);
-    const median = ms.length > 0 ? (ms[Math.floor(ms.length / 2)]! / 1000).toFixed(1) : "-";
-    console.log(`${ok ? "✓" : "✗"} ${p.name} (${p.lesson} ${p.transport}) -> ${p.expect}   median ${median} s`);
-    for (const busy of halves) console.log(`    ${busy ? "busy" : "idle"}: ${line(busy)}`);
-    for (const [id, vs] of unsteady) console.log(`    ${say(both("check", "检查"))} ${id}: ${tally(vs)}`);
+    done.push(busy);
+    // The table so far, after each half: a long run says what it found as it goes.
+    bad = summary(programs, all, done, say);
   }
   console.log(
     "\n" +
@@ -166,6 +152,39 @@ async function main() {
       ),
   );
   process.exit(bad === 0 ? 0 : 1);
+}
+
+/**
+ * Per program: the verdicts of each half, and each check that got more than one
+ * (with its verdicts per half). How many programs got more than one verdict, or
+ * one that is not their label.
+ */
+function summary(programs: Labelled[], all: Run[], halves: boolean[], say: (t: Text) => string): number {
+  let bad = 0;
+  const half = (busy: boolean) => (busy ? "busy" : "idle");
+  console.log(
+    `\n${say(both(`after the ${halves.map(half).join(" and ")} runs:`, `${halves.map((b) => (b ? "忙" : "闲")).join("、")}时的结果：`))}`,
+  );
+  for (const p of programs) {
+    const mine = all.filter((r) => key(r.program) === key(p));
+    const verdicts = new Set(mine.map((r) => r.named));
+    const wrong = [...verdicts].some((n) => n !== p.expect);
+    const checks = new Map<string, Run[]>();
+    for (const r of mine) for (const id of Object.keys(r.checks)) checks.set(id, [...(checks.get(id) ?? []), r]);
+    const unsteady = [...checks].filter(([id, rs]) => new Set(rs.map((r) => r.checks[id])).size > 1);
+    const ok = verdicts.size === 1 && !wrong && unsteady.length === 0;
+    if (!ok) bad++;
+    const ms = mine.map((r) => r.ms).sort((a, b) => a - b);
+    const median = ms.length > 0 ? (ms[Math.floor(ms.length / 2)]! / 1000).toFixed(1) : "-";
+    console.log(`${ok ? "✓" : "✗"} ${p.name} (${p.lesson} ${p.transport}) -> ${p.expect}   median ${median} s`);
+    for (const busy of halves)
+      console.log(`    ${half(busy)}: ${tally(mine.filter((r) => r.busy === busy).map((r) => r.named))}`);
+    for (const [id, rs] of unsteady) {
+      const per = halves.map((b) => `${half(b)}: ${tally(rs.filter((r) => r.busy === b).map((r) => r.checks[id]!))}`);
+      console.log(`    ${say(both("check", "检查"))} ${id}: ${per.join("; ")}`);
+    }
+  }
+  return bad;
 }
 
 if (import.meta.main) await main();
