@@ -42,13 +42,21 @@ if (values.udp) {
     socket: {
       data(sock, buf, fromPort, fromAddress) {
         // TODO 4: one datagram is one whole message, newline or not: answer it at (fromPort, fromAddress).
+        //         Take its "\n" off first: reply() adds one (else every reply ends in a blank line).
         //         一个数据报就是一条完整的消息（有没有换行都一样）：回复到 (fromPort, fromAddress)。
+        //         先去掉它末尾的 "\n"：reply() 会加一个（否则每个回复后面都多一个空行）。
         //         Read / 读: lessons/01-echo.ts §4, serveUdp()
+        // TODO 5: a reply to a client that already left bounces, and Bun reports that bounce on the NEXT
+        //         send(), even one to a live client: it throws. Catch it and send once more (the grader
+        //         makes this happen on every run: "a bounced datagram's error swallowed").
+        //         回复给已离开的客户端会被退回，Bun 会在“下一次” send() 时报告它，即使那次是发给在线的客户端：
+        //         它会抛出错误。捕获它，再发一次（评分器每次都会制造这种情况：“吞掉了被退回数据报的错误”）。
+        //         Read / 读: lessons/01-echo.ts B4, sendTo()
       },
       error() {
-        // TODO 5: a reply to a client that already left bounces back here: note it, keep serving.
-        //         回复给已离开的客户端会被退回到这里：记下它，继续服务。
-        //         Read / 读: lessons/01-echo.ts B4, udpError()
+        // The bounce also comes here, later: note it and keep serving (an empty handler will do).
+        // 这次退回稍后也会来到这里：记下它，继续服务（空的处理函数也可以）。
+        // Read / 读: lessons/01-echo.ts B4, udpError()
       },
     },
   });

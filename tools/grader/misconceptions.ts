@@ -31,7 +31,13 @@ export type MisconceptionId =
   | "prints-over-prompt"
   | "raw-bytes"
   | "ignores-sigterm"
-  | "no-clean-leave";
+  | "no-clean-leave"
+  | "tcp-only"
+  | "crash"
+  | "no-sender-name"
+  | "lines-run-together"
+  | "blank-line"
+  | "hard-coded-port";
 
 export type ProgramKind = "python" | "bun";
 
@@ -225,6 +231,20 @@ const entries: Misconception[] = [
       "lessons/02-hub.ts §5 relay() and B4 trySend(): one more try",
       "lessons/02-hub.ts §5 relay() 和 B4 trySend()：再试一次",
     ),
+    in: {
+      "01": {
+        explain: both(
+          "A client left before your reply reached it, and the reply bounced (ICMP port unreachable). Bun " +
+            "reports that bounce on a LATER send() of the same socket, which may be your reply to someone " +
+            "else: an error caught and dropped there (or left to an empty error handler) loses a live " +
+            "client's reply. Catch the error around each send, send once more, and only then give up.",
+          "有客户端在你的回复到达之前就离开了，回复被退回（ICMP 端口不可达）。Bun 会在同一个套接字“之后的某次” send() " +
+            "时报告这次退回，而那次可能是你给另一个人的回复：在那里捕获后丢掉（或交给空的 error 处理函数），" +
+            "就丢了一个在线客户端的回复。每次发送都单独捕获错误，再发一次，仍失败才放弃。",
+        ),
+        reread: both("lessons/01-echo.ts B4: sendTo(), one more try", "lessons/01-echo.ts B4：sendTo()，再试一次"),
+      },
+    },
   },
   {
     id: "silence-stalls",
@@ -434,6 +454,155 @@ const entries: Misconception[] = [
       bun: 'rl.on("close", leave); rl.on("SIGINT", () => rl.close())',
     },
     reread: both("lessons/03-client.ts §1: main() and leave()", "lessons/03-client.ts §1：main() 和 leave()"),
+  },
+  {
+    id: "tcp-only",
+    name: both("uses TCP only, even given --udp", "只用 TCP，收到 --udp 也一样"),
+    explain: both(
+      "Given --udp, your program still used TCP: it listened (a server) or connected (a client) over TCP, " +
+        "where the UDP half of the exercise has nobody to talk to. Read --udp from the command line and, when " +
+        "it is there, bind (a server) or open (a client) a UDP socket instead: socket.SOCK_DGRAM in Python, " +
+        "Bun.udpSocket in Bun. UDP has no listen(), accept() or connect(): a datagram arrives with its " +
+        "sender's address (recvfrom()), and you answer that address (sendto()).",
+      "收到 --udp 时，你的程序仍然用 TCP：它在 TCP 上监听（服务器）或连接（客户端），而练习的 UDP 部分在那里没有谁可以交谈。" +
+        "从命令行读取 --udp，有它时改为绑定（服务器）或打开（客户端）一个 UDP 套接字：Python 里是 socket.SOCK_DGRAM，" +
+        "Bun 里是 Bun.udpSocket。UDP 没有 listen()、accept() 或 connect()：数据报连同发送者的地址一起到达（recvfrom()），" +
+        "你回复那个地址（sendto()）。",
+    ),
+    fix: {
+      python:
+        'kind = socket.SOCK_DGRAM if "--udp" in sys.argv else socket.SOCK_STREAM\n' +
+        "sock = socket.socket(socket.AF_INET, kind)",
+      bun: "if (values.udp) await Bun.udpSocket({ hostname, port, socket: { data, error } })",
+    },
+    reread: both(
+      "lessons/01-echo.ts §4: serveUdp(), and §5: --udp chooses it",
+      "lessons/01-echo.ts §4：serveUdp()，以及 §5：由 --udp 选择它",
+    ),
+    in: {
+      "02": {
+        reread: both(
+          "lessons/02-hub.ts §4: a client is an address we have heard from; §6: --udp chooses it",
+          "lessons/02-hub.ts §4：客户端就是我们收到过数据报的地址；§6：由 --udp 选择它",
+        ),
+      },
+      "03": {
+        reread: both(
+          'lessons/03-client.ts §4: the link over UDP, a hello, datagrams and "/quit"',
+          'lessons/03-client.ts §4：UDP 上的连接——问候、数据报和 "/quit"',
+        ),
+      },
+      "04": {
+        reread: both(
+          "lessons/04-chat.ts §2: one hub behind one transport; src/transports/udp.ts",
+          "lessons/04-chat.ts §2：一个 hub 配一种传输；src/transports/udp.ts",
+        ),
+      },
+    },
+  },
+  {
+    id: "crash",
+    name: both("your program crashed", "你的程序崩溃了"),
+    explain: both(
+      "Your program stopped with an error in its own code, not because of anything the network did: the " +
+        "error and the line of your file it came from are shown above. Often it is a value that was never " +
+        "set (a client's state not created when it connects), a misspelt name, or the wrong type. Fix that " +
+        "line, run your program once by hand with a client (nc 127.0.0.1 9009), then grade again.",
+      "你的程序因为它自己代码里的错误而停止了，不是网络造成的：上面给出了错误，以及它出自你的文件的哪一行。" +
+        "常见的是一个从没设置过的值（客户端连上时没有为它创建状态）、拼错的名字或者类型不对。改好那一行，" +
+        "先自己用一个客户端（nc 127.0.0.1 9009）运行一次程序，再打分。",
+    ),
+    reread: both(
+      "lessons/README.md, Your first exercise: the TODO that line belongs to, and the section it names",
+      "lessons/README.zh-CN.md，你的第一个练习：那一行所属的 TODO，以及它指出的那一节",
+    ),
+  },
+  {
+    id: "no-sender-name",
+    name: both("the sender is not named", "没有标明发送者"),
+    explain: both(
+      "Your hub relays each line, but nobody can tell who said it. The article's hub puts the sender's " +
+        'address in front of every line it relays: "<127.0.0.1:52114> hello". Make that name when a client ' +
+        "arrives (its host and port: accept()'s address in Python, s.remoteAddress and s.remotePort in Bun; " +
+        "over UDP, the address a datagram came from) and put it in front of each line you relay.",
+      "你的 hub 转发了每一行，但谁也看不出是谁说的。原文的 hub 在转发的每一行前面加上发送者的地址：" +
+        '"<127.0.0.1:52114> hello"。在客户端到来时生成这个名字（它的主机和端口：Python 里是 accept() 返回的地址，' +
+        "Bun 里是 s.remoteAddress 和 s.remotePort；UDP 上是数据报的来源地址），再把它放在你转发的每一行前面。",
+    ),
+    fix: {
+      python: 'message = "<%s:%d> %s\\n" % (address[0], address[1], line)',
+      bun: "broadcast(`<${s.remoteAddress}:${s.remotePort}> ${line}`, s)",
+    },
+    reread: both(
+      'lessons/02-hub.ts §3: receive(), each line sent as "<host:port> line"',
+      'lessons/02-hub.ts §3：receive()，每一行以 "<host:port> 那一行" 发出',
+    ),
+  },
+  {
+    id: "lines-run-together",
+    name: both("two lines read at once shown as one", "一次读到的两行显示成了一行"),
+    explain: both(
+      "The hub sent two lines, your client got them in one read, and the screen showed them run together " +
+        'on one line ("line one\uFFFDline two", or without a mark at all). A read is not a line: keep a ' +
+        'buffer, split it at "\\n" (keeping the unfinished end for the next read), and only then clean and ' +
+        "print each line. Cleaning control characters before splitting turns the newline itself into a mark.",
+      "hub 发来两行，你的客户端一次就读到了，屏幕上却把它们连成一行显示" +
+        '（"line one\uFFFDline two"，或者中间什么记号也没有）。一次读取不等于一行：保留一个缓冲区，按 "\\n" 切分' +
+        "（没收完的结尾留到下一次读取），然后再逐行清理控制字符并打印。先清理再切分，会把换行符本身也变成记号。",
+    ),
+    reread: both(
+      "lessons/03-client.ts §3: openTcp(), lines framed before B3's clean()",
+      "lessons/03-client.ts §3：openTcp()，先切成行，再用 B3 的 clean()",
+    ),
+  },
+  {
+    id: "blank-line",
+    name: both("a blank line after each reply", "每个回复后面多了一个空行"),
+    explain: both(
+      'A datagram like "hello\\n" carries its own newline. Your reply kept it and added one more, so each ' +
+        "reply ends in a blank line (nc -u shows an empty line after every answer). Strip the newline from " +
+        "what you received before you add your own.",
+      '像 "hello\\n" 这样的数据报自带换行符。你的回复保留了它，又加了一个，所以每个回复后面都多了一个空行' +
+        "（nc -u 每收到一个回答都会多显示一个空行）。先去掉收到的内容末尾的换行符，再加上你自己的。",
+    ),
+    fix: {
+      python: 'line = data.decode("utf-8").rstrip("\\r\\n")',
+      bun: 'const line = new TextDecoder().decode(buf).replace(/\\r?\\n$/, "")',
+    },
+    reread: both(
+      "lessons/01-echo.ts §4: serveUdp(), the newline taken off before reply()",
+      "lessons/01-echo.ts §4：serveUdp()，在 reply() 之前去掉换行符",
+    ),
+    in: {
+      "02": {
+        reread: both(
+          "lessons/02-hub.ts §4: hear(), one datagram is one message",
+          "lessons/02-hub.ts §4：hear()，一个数据报就是一条消息",
+        ),
+      },
+    },
+  },
+  {
+    id: "hard-coded-port",
+    name: both("the port is hard-coded", "端口写死了"),
+    explain: both(
+      "Your program listened on a port of its own choosing, not on the one it was given. The grader (like " +
+        "anyone who runs two servers at once) picks a free port and passes it as --port N and in the " +
+        "environment variable PORT; 9009 may well be taken. Read --port, else PORT, and only then fall back " +
+        "to 9009.",
+      "你的程序在它自己选的端口上监听，而不是给它的那个端口。评分器（和任何同时运行两个服务器的人一样）会挑一个空闲端口，" +
+        "通过 --port N 和环境变量 PORT 传给它；9009 很可能已被占用。先读 --port，没有再读 PORT，最后才用 9009。",
+    ),
+    fix: {
+      python:
+        'port = int(os.environ.get("PORT", "9009"))\n' +
+        'if "--port" in sys.argv: port = int(sys.argv[sys.argv.index("--port") + 1])',
+      bun: "const port = Number(values.port ?? process.env.PORT ?? 9009)",
+    },
+    reread: both(
+      "lessons/01-echo.ts §1: HOST and PORT from the command line",
+      "lessons/01-echo.ts §1：从命令行读取 HOST 和 PORT",
+    ),
   },
 ];
 

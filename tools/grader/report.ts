@@ -41,6 +41,8 @@ const M = {
   extraShort: { en: "extra", zh: "附加" },
   neverListened: { en: "every check: your program never listened", zh: "所有检查：你的程序从未开始监听" },
   replay: { en: "replay exactly", zh: "精确重放" },
+  couldNotTell: { en: "could not tell", zh: "无法判断" },
+  runAgain: { en: "run again", zh: "再运行一次" },
   more: { en: "--verbose shows every failure in full", zh: "加 --verbose 查看每个失败的完整信息" },
   passed: { en: "passed", zh: "通过" },
   failing: { en: "failing", zh: "未通过" },
@@ -87,6 +89,11 @@ const counts = (results: CheckResult[]) => {
 export function stateOf(v: Verdict, lang: Lang): string {
   const { failing, total } = counts(v.results);
   if (v.ok) return pc.green(`${t(lang, "passed")}${paren(lang, `${total} ${t(lang, "checks")}`)}`);
+  const unsure = v.results.filter((r) => !r.check.extra && r.status === "unsure").length;
+  if (unsure === failing)
+    return pc.yellow(
+      lang === "zh" ? `${unsure} / ${total} 项检查无法判断` : `could not tell ${unsure} of ${total} checks`,
+    );
   return pc.red(lang === "zh" ? `未通过 ${failing} / ${total} 项检查` : `failing ${failing} of ${total} checks`);
 }
 
@@ -120,7 +127,9 @@ export function formatVerdict(v: Verdict, o: ReportOptions): string {
   const replay = o
     .replay(transports.length === 1 ? transports[0] : undefined)
     .replace("{seed}", `--seed ${first.seed}`);
-  out.push(pc.dim(`  ${t(o.lang, "replay")}${colon(o.lang)}${replay}`));
+  // The same seed gives the same verdict, unless the machine's timing decided one: then it is only a run again.
+  const exact = !v.results.some((r) => r.status === "unsure");
+  out.push(pc.dim(`  ${t(o.lang, exact ? "replay" : "runAgain")}${colon(o.lang)}${replay}`));
   if (!o.verbose) out.push(pc.dim(`  ${t(o.lang, "more")}`));
   return out.join("\n");
 }
@@ -177,13 +186,15 @@ function otherLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] 
     const same = names.length > 0 && names.join() === firstNames.join();
     const silent = names.length === 0 && !r.events.some((e) => e.kind === "recv");
     const why =
-      r.status === "blocked"
-        ? t(o.lang, "notReachedShort")
-        : same
-          ? t(o.lang, "sameAsAbove")
-          : silent
-            ? t(o.lang, "nothingBack")
-            : names.join(o.lang === "zh" ? "、" : ", ");
+      r.status === "unsure"
+        ? t(o.lang, "couldNotTell")
+        : r.status === "blocked"
+          ? t(o.lang, "notReachedShort")
+          : same
+            ? t(o.lang, "sameAsAbove")
+            : silent
+              ? t(o.lang, "nothingBack")
+              : names.join(o.lang === "zh" ? "、" : ", ");
     entries.push({
       transport: r.transport,
       mark: r.check.extra ? pc.yellow("◇") : pc.red("✗"),
@@ -233,6 +244,10 @@ export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean
         "    ",
       ),
     );
+  }
+  if (r.status === "unsure") {
+    out.push(wrap(`${t(lang, "couldNotTell")}${colon(lang)}${r.arrived?.[lang] ?? ""}`, o.width, "    "));
+    return out.join("\n");
   }
   const labels = [t(lang, "expected"), t(lang, "arrived")];
   const labelWidth = Math.max(...labels.map(widthOf)) + widthOf(colon(lang));

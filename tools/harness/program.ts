@@ -35,6 +35,11 @@ export type ProgramOptions = {
    * port. The first one's first group, if it has one, is the port it listens on.
    */
   ready?: RegExp[];
+  /**
+   * Asked on every round of the wait while the program runs: a reason to stop
+   * waiting now (it listens somewhere else, say), thrown as the NotListeningError's cause.
+   */
+  giveUp?: (program: Program) => string | undefined;
 };
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | number | null };
@@ -140,7 +145,9 @@ export async function startProgram(o: ProgramOptions): Promise<Program> {
     if (o.ready) await program.waitForReadyLines(o.ready, readyMs);
     else {
       const gone = () => `\`${label}\` ${describeExit(proc)} before it listened on ${o.transport} ${host}:${port}`;
-      await waitUntilListening(o.transport, host, port, readyMs, () => (program.running ? undefined : gone()));
+      await waitUntilListening(o.transport, host, port, readyMs, () =>
+        program.running ? o.giveUp?.(program) : gone(),
+      );
     }
   } catch (err) {
     await program.stop("SIGKILL", 500);
