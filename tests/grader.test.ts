@@ -426,7 +426,7 @@ describe("the grader's parts", () => {
     expect(text).toContain("expected: alice receives");
     expect(text).toContain("arrived:  alice received");
     expect(text).toMatch(/ms {2}alice +-> +"hello, echo\\n"/);
-    expect(text).toContain('this looks like: "one data event is one message"');
+    expect(text).toContain('this looks like: "one read is one message"');
     expect(text).toContain("also failing:");
     expect(text).toContain("not reached: an earlier step failed");
     expect(text).toContain("bun run grade 01 --tcp --seed 7");

@@ -18,7 +18,8 @@ const M = {
   arrived: { en: "arrived", zh: "实际" },
   looksLike: { en: "this looks like", zh: "这看起来是" },
   reread: { en: "re-read", zh: "重读" },
-  fix: { en: "the fix, in your program's language", zh: "修正方法（用你的程序的语言）" },
+  fixPy: { en: "the fix, in Python", zh: "修正方法（Python）" },
+  fixTs: { en: "the fix, in TypeScript", zh: "修正方法（TypeScript）" },
   wire: { en: "wire (-> sent by the grader, <- from your program)", zh: "线路（-> 评分器发出，<- 来自你的程序）" },
   output: { en: "your program's output", zh: "你的程序的输出" },
   screen: { en: "your program's screen", zh: "你的程序的屏幕" },
@@ -135,8 +136,8 @@ export function formatExtras(v: Verdict, o: ReportOptions): string {
   for (const id of new Set(v.results.filter((r) => r.check.extra && r.status !== "pass").map((r) => r.check.id))) {
     const r = v.results.find((x) => x.check.id === id)!;
     const [m] = diagnose(r.symptoms, r.check.lesson);
-    const fix = m ? fixesFor(m, o.program) : [];
-    const how = fix.length === 1 ? ` — ${fix[0]!.split("\n")[0]}` : m ? ` — ${quoted(m, lang)}` : "";
+    const fix = m ? fixFor(m, o.program) : undefined;
+    const how = fix ? ` — ${firstStatement(fix)}` : m ? ` — ${quoted(m, lang)}` : "";
     const line = `  ${pc.yellow("◇")} ${t(lang, "extraShort")}${colon(lang)}${r.check.name[lang]}${how}`;
     if (widthOf(line) <= o.width) out.push(line);
     // Too long for one line: the fix on a line of its own, never broken (it is code).
@@ -145,11 +146,19 @@ export function formatExtras(v: Verdict, o: ReportOptions): string {
   return out.join("\n");
 }
 
-/** A misconception's fixes for this program: in its language when known, else every one there is. */
-function fixesFor(m: Misconception, program: Command): string[] {
+/** A misconception's fix for this program, in its language; none for a language the catalogue does not write. */
+function fixFor(m: Misconception, program: Command): string | undefined {
   const kind = programKind(program);
-  return m.fix ? (kind && m.fix[kind] ? [m.fix[kind]!] : Object.values(m.fix)) : [];
+  return kind ? m.fix?.[kind] : undefined;
 }
+
+/** What to re-read: a Python program is sent to the article and the lesson, in words without JavaScript's. */
+function rereadFor(m: Misconception, program: Command): Text {
+  return programKind(program) === "python" && m.rereadPy ? m.rereadPy : m.reread;
+}
+
+/** A fix's first line that is not an import: what a one-line mention shows. */
+const firstStatement = (fix: string) => fix.split("\n").find((line) => !/^(import|from)\s/.test(line)) ?? fix;
 
 const checkLabel = (r: CheckResult, lang: Lang) => `${r.check.lesson} ${r.transport}  ${r.check.name[lang]}`;
 
@@ -283,12 +292,13 @@ function formatMisconception(m: Misconception, o: Pick<ReportOptions, "lang" | "
     `    ${pc.yellow(`${t(lang, "looksLike")}${colon(lang)}${quoted(m, lang)}`)}`,
     wrap(m.explain[lang], o.width, "      "),
   ];
-  const fixes = fixesFor(m, o.program);
-  if (fixes.length > 0) {
-    out.push(`      ${t(lang, "fix")}${colon(lang).trimEnd()}`);
-    for (const f of fixes) out.push(...f.split("\n").map((line) => `        ${pc.cyan(line)}`));
+  const fix = fixFor(m, o.program);
+  if (fix) {
+    const label = programKind(o.program) === "python" ? "fixPy" : "fixTs";
+    out.push(`      ${t(lang, label)}${colon(lang).trimEnd()}`);
+    out.push(...fix.split("\n").map((line) => `        ${pc.cyan(line)}`));
   }
-  out.push(wrap(`${t(lang, "reread")}${colon(lang)}${m.reread[lang]}`, o.width, "      "));
+  out.push(wrap(`${t(lang, "reread")}${colon(lang)}${rereadFor(m, o.program)[lang]}`, o.width, "      "));
   return out.join("\n");
 }
 
