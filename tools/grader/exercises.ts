@@ -89,34 +89,25 @@ export const WORKSPACE = join(ROOT, "workspace");
 const PROGRAM_FILE = /\.(ts|js|mjs|py)$/;
 
 /**
- * The learner's file for an exercise: a file in workspace/ whose name starts with
- * its number ("01-echo.ts", "01_echo.py"); the most recently saved when there are
- * several. Undefined when there is none.
+ * Every file of the workspace that may be an exercise's: its name starts with the
+ * exercise's number ("01-echo.ts", "01_echo.py"); the most recently saved first.
  */
-export function workspaceFile(id: ExerciseId, dir = WORKSPACE): string | undefined {
-  if (!existsSync(dir)) return undefined;
-  const mine = readdirSync(dir)
+export function workspaceFiles(id: ExerciseId, dir = WORKSPACE): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
     .filter((name) => name.startsWith(id) && /^\d\d[-_.]/.test(name) && PROGRAM_FILE.test(name))
     .map((name) => join(dir, name))
-    .filter((path) => statSync(path).isFile());
-  return mine.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+    .filter((path) => statSync(path).isFile())
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
 }
+
+/** The most recently saved of an exercise's files in the workspace; undefined when there is none. */
+export const workspaceFile = (id: ExerciseId, dir = WORKSPACE): string | undefined => workspaceFiles(id, dir)[0];
 
 /** Is this file still its exercise's starter, byte for byte? */
 export function untouched(id: ExerciseId, file: string): boolean {
   const starter = join(ROOT, "lessons", "starters", exercise(id).starter);
   return existsSync(starter) && readFileSync(file, "utf8") === readFileSync(starter, "utf8");
-}
-
-export type WorkspaceState =
-  | { id: ExerciseId; state: "missing" }
-  | { id: ExerciseId; state: "untouched"; file: string }
-  | { id: ExerciseId; state: "started"; file: string };
-
-export function workspaceState(id: ExerciseId, dir = WORKSPACE): WorkspaceState {
-  const file = workspaceFile(id, dir);
-  if (!file) return { id, state: "missing" };
-  return untouched(id, file) ? { id, state: "untouched", file } : { id, state: "started", file };
 }
 
 /**

@@ -20,17 +20,16 @@ import { intOption, langOption, localize } from "../../src/cli.ts";
 import { langFromArgs, MESSAGES } from "../../src/i18n.ts";
 import type { ExerciseId, GradeOptions } from "./exam.ts";
 import { EXERCISE_IDS, exercise, invocationDir, WORKSPACE, writeQuietRun, writeStarters } from "./exercises.ts";
-import { header, next, plan, rel, say, transportsOf, type Job, type Opts, type Plan } from "./plan.ts";
-import { formatExtras, formatProgress, formatVerdict, stateOf, type Row } from "./report.ts";
-import { firstFailing, gradeExercise } from "./run.ts";
+import { missingFile, plan, rel, say, transportsOf, type Job, type Opts, type Plan } from "./plan.ts";
+import { readProgress, remember } from "./progress.ts";
+import { gradeExercise } from "./run.ts";
+import { gradeScreen, screenHeight } from "./screen.ts";
 import { both, pickLang, screenWidth, wrap, type Lang } from "./text.ts";
 import { watchFolder } from "./watch.ts";
 
-async function gradeOnce(p: Plan, o: Opts, lang: Lang): Promise<boolean> {
+/** Grade once, print the screen, remember the workspace's verdicts; whether everything that counts passed. */
+async function gradeOnce(p: Plan, o: Opts, lang: Lang, watching?: string, beforePrint?: () => void): Promise<boolean> {
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const width = screenWidth();
-  // Watching, the first line says so; the seed is in the replay line.
-  if (p.jobs.length > 0 && !o.watch) console.log(pc.dim(wrap(header(p, o, lang, seed), width)));
   const go = (j: Job): GradeOptions => ({
     command: j.command,
     seed,
@@ -40,40 +39,21 @@ async function gradeOnce(p: Plan, o: Opts, lang: Lang): Promise<boolean> {
   });
   const verdicts = await Promise.all(p.jobs.map((j) => gradeExercise(j.id, transportsOf(j.id, o), go(j))));
   p.jobs.forEach((j, i) => {
+    if (!j.file) return;
     const v = verdicts[i]!;
-    if (!firstFailing(v)) return;
-    console.log(
-      `\n${v.ok ? pc.green("✓") : pc.red("✗")} ${pc.bold(`${j.id} ${exercise(j.id).title[lang]}`)} · ${j.where}`,
-    );
-    const replay = (tr?: string) => j.replay.replace(" {tr}", tr ? ` --${tr}` : "");
-    const ro = { lang, verbose: o.verbose, width, replay, program: j.command };
-    // Passed, with an extra still to do: one line for it, not a page.
-    console.log(v.ok && !o.verbose ? formatExtras(v, ro) : formatVerdict(v, ro));
+    const core = v.results.filter((r) => !r.check.extra);
+    const failing = core.filter((r) => r.status !== "pass").length;
+    remember(j.id, j.file, { passed: v.ok, failing, total: core.length, transports: v.transports });
   });
-  console.log("");
-  const graded: Row[] = p.jobs.map((j, i) => ({
-    id: j.id,
-    state: verdicts[i]!.ok ? "passed" : "failing",
-    detail: stateOf(verdicts[i]!, lang),
-    where: j.where,
-  }));
-  const counted = [...graded, ...p.rows];
-  const rows = [...counted, ...p.others].sort((a, b) => a.id.localeCompare(b.id));
-  // Watching one exercise, the screen is for it: the others only count in the progress bar.
-  const listed = o.watch && p.others.length > 0 ? counted : rows;
-  if (p.kind === "workspace" && !o.watch)
-    console.log(pc.bold(say(lang, "your exercises (workspace/)", "你的练习（workspace/）")));
-  if (p.kind !== "program" || rows.length > 1) console.log(formatProgress(listed, lang, rows));
-  else {
-    const [row] = rows;
-    console.log(
-      `${verdicts[0]!.ok ? pc.green("✓") : pc.red("✗")} ${row!.id} ${exercise(row!.id).title[lang]}` +
-        `${say(lang, ": ", "：")}${row!.detail}`,
-    );
-  }
-  const hint = next(p, verdicts, lang, Boolean(o.watch));
-  if (hint) console.log(wrap(hint, width));
-  return counted.every((r) => r.state === "passed");
+  // Remembered now: the table reads this run's verdicts back.
+  if (p.kind === "workspace") p.progress = readProgress();
+  const screen = { lang, width: screenWidth(), height: screenHeight(), seed, opts: o, watching };
+  const text = gradeScreen(p, verdicts, screen);
+  beforePrint?.();
+  console.log(text);
+  // An exercise asked for but not started (no file, or the untouched starter) has not passed either.
+  const graded = new Set(p.jobs.map((j) => j.id));
+  return verdicts.every((v) => v.ok) && p.asked.every((id) => graded.has(id));
 }
 
 function init(which: string | true, lang: Lang): number {
@@ -209,6 +189,12 @@ cli.action(async (lesson: string | undefined, words: string[], o: Opts) => {
     );
     process.exit(2);
   }
+  // A file that is not there is a mistake on the command line, not a program that fails every check.
+  const missing = missingFile(words, lang);
+  if (missing) {
+    console.error(missing);
+    process.exit(2);
+  }
   const make = () => plan(lesson as ExerciseId | undefined, words, o, lang);
   if (!o.watch) process.exit((await gradeOnce(make(), o, lang)) ? 0 : 1);
   const folder = make().watch;
@@ -224,9 +210,17 @@ cli.action(async (lesson: string | undefined, words: string[], o: Opts) => {
   }
   const watched = folder === WORKSPACE ? "workspace/" : rel(folder);
   await watchFolder(folder, async () => {
+    // Each run says when it ran: a result that did not change still shows the grading happened.
+    const at = new Date().toLocaleTimeString("en-GB", { hour12: false });
+    const title = say(
+      lang,
+      `watching ${watched} (Ctrl+C stops) · graded at ${at}`,
+      `正在监视 ${watched}（Ctrl+C 停止）· ${at} 打分`,
+    );
     console.clear();
-    console.log(pc.dim(say(lang, `watching ${watched} (Ctrl+C stops)`, `正在监视 ${watched}（Ctrl+C 停止）`)));
-    await gradeOnce(make(), o, lang);
+    console.log(pc.dim(say(lang, `watching ${watched}: grading…`, `正在监视 ${watched}：打分中…`)));
+    const p = make();
+    await gradeOnce(p, o, lang, title, () => console.clear());
   });
 });
 

@@ -10,7 +10,7 @@ import { exercise } from "./exercises.ts";
 import type { ExerciseId } from "./exam.ts";
 import { diagnose, type Misconception, type ProgramKind } from "./misconceptions.ts";
 import { firstFailing, type CheckResult, type Verdict } from "./run.ts";
-import { breakAt, clip, padTo, width as widthOf, wrap, type Lang, type Text } from "./text.ts";
+import { breakAt, clip, elide, padTo, width as widthOf, wrap, type Lang, type Text } from "./text.ts";
 import { compactTimeline, fullTimeline } from "./timeline.ts";
 
 const M = {
@@ -69,6 +69,8 @@ export type ReportOptions = {
   /** The command line that replays one transport's checks (or both's), "{seed}" where the seed goes. */
   replay: (transport?: string) => string;
   program: Command;
+  /** The most lines the report may take (default 30): it gives up detail, never the failing check, to fit. */
+  rows?: number;
 };
 
 /** Python or Bun, from the command line, to show the fix in the learner's language. */
@@ -91,39 +93,116 @@ export function stateOf(v: Verdict, lang: Lang): string {
   return pc.red(lang === "zh" ? `未通过 ${failing} / ${total} 项检查` : `failing ${failing} of ${total} checks`);
 }
 
-/** What a learner reads about one exercise's verdict. */
+/**
+ * How much of each part a report shows. The first level that fits the screen is
+ * used; each next one gives up the least useful part first: the wire's older rows,
+ * the program's older output, the list of other failures, a second explanation.
+ */
+type Level = {
+  wire: number;
+  output: number;
+  others: number;
+  /** Lines of "expected" and of "arrived", each. */
+  said: number;
+  /** A misconception after the first: in full, its name and fix, or its name only. */
+  more: "full" | "fix" | "name";
+  /** Lines of the first misconception's explanation (Infinity: all). */
+  explain: number;
+};
+const LEVELS: Level[] = [
+  { wire: WIRE_ROWS, output: 4, others: MAX_OTHERS, said: 4, more: "full", explain: Infinity },
+  { wire: 6, output: 3, others: 8, said: 3, more: "full", explain: Infinity },
+  { wire: 4, output: 3, others: 5, said: 3, more: "fix", explain: Infinity },
+  { wire: 3, output: 2, others: 3, said: 2, more: "name", explain: Infinity },
+  { wire: 2, output: 2, others: 2, said: 2, more: "name", explain: 4 },
+  { wire: 0, output: 1, others: 1, said: 2, more: "name", explain: 3 },
+  { wire: 0, output: 0, others: 0, said: 1, more: "name", explain: 2 },
+];
+const FULL: Level = { wire: 200, output: 15, others: Infinity, said: Infinity, more: "full", explain: Infinity };
+
+/**
+ * What a learner reads about one exercise's verdict: the first failing check in
+ * full, one line per other one, the replay line; within `o.rows` lines, every line
+ * within `o.width` columns, whatever the program sent.
+ */
 export function formatVerdict(v: Verdict, o: ReportOptions): string {
-  const out: string[] = [];
   const first = firstFailing(v);
   if (!first) return "";
   if (o.verbose) {
+    const out: string[] = [];
     for (const r of v.results)
-      if (r.status !== "pass" && !(r.notListening && r !== first)) out.push(formatFailure(r, o, true), "");
-  } else {
-    out.push(formatFailure(first, o, false));
-    const others = otherLines(v, first, o);
-    const shown = others.length > MAX_OTHERS + 1 ? others.slice(0, MAX_OTHERS) : others;
-    if (others.length > 0) out.push("", `  ${pc.bold(t(o.lang, "alsoFailing"))}${colon(o.lang).trimEnd()}`, ...shown);
-    const more = others.length - shown.length;
-    if (more > 0)
-      out.push(
-        pc.dim(
-          o.lang === "zh"
-            ? `    ……还有 ${more} 项（加 --verbose 查看）`
-            : `    … and ${more} more (--verbose shows them)`,
-        ),
-      );
+      if (r.status !== "pass" && !(r.notListening && r !== first)) out.push(...failureLines(r, o, FULL), "");
+    out.push(...replayLines(v, first, o));
+    return fit(out, o.width).join("\n");
   }
-  // One replay line: for the one transport that fails, or for both.
+  const rows = o.rows ?? 30;
+  let lines: string[] = [];
+  for (const level of LEVELS) {
+    lines = fit(
+      [...failureLines(first, o, level), ...othersLines(v, first, o, level), ...replayLines(v, first, o)],
+      o.width,
+    );
+    if (lines.length <= rows) break;
+  }
+  // Still too long (a tiny screen): the start, then where the rest is.
+  if (lines.length > rows) lines = [...lines.slice(0, Math.max(1, rows - 2)), ...replayLines(v, first, o)];
+  return lines.join("\n");
+}
+
+/** Every line within `width` columns: a line too wide (a long word, a path) breaks where it must. */
+function fit(lines: string[], width: number): string[] {
+  return lines
+    .flatMap((text) => text.split("\n"))
+    .flatMap((line) => {
+      if (widthOf(line) <= width) return [line];
+      const indent = " ".repeat(Math.min(8, line.length - line.trimStart().length) + 2);
+      return breakAt(line, width - indent.length, "")
+        .split("\n")
+        .map((row, k) => (k === 0 ? row : indent + row));
+    });
+}
+
+/** The other failing checks, one line each, as many as the level shows, then how many more. */
+function othersLines(v: Verdict, first: CheckResult, o: ReportOptions, level: Level): string[] {
+  const others = otherLines(v, first, o);
+  if (others.length === 0) return [];
+  // One line left to say "and 1 more" would say less than the line itself.
+  const shown = others.length > level.others + 1 ? others.slice(0, level.others) : others;
+  const more = others.length - shown.length;
+  const out = ["", `  ${pc.bold(t(o.lang, "alsoFailing"))}${colon(o.lang).trimEnd()}`, ...shown];
+  if (more > 0)
+    out.push(
+      pc.dim(
+        o.lang === "zh"
+          ? `    ……还有 ${more} 项（加 --verbose 查看）`
+          : `    … and ${more} more (--verbose shows them)`,
+      ),
+    );
+  if (shown.length === 0)
+    out.splice(
+      0,
+      2,
+      "",
+      pc.dim(
+        o.lang === "zh"
+          ? `  还有 ${more} 项检查未通过（加 --verbose 查看）`
+          : `  ${more} more checks failing (--verbose shows them)`,
+      ),
+    );
+  return out;
+}
+
+/** The replay line, for the one transport that fails or for both, and where the rest is. */
+function replayLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] {
   const failing = v.results.filter((r) => r.status !== "pass");
   const core = failing.filter((r) => !r.check.extra);
   const transports = [...new Set((core.length > 0 ? core : failing).map((r) => r.transport))];
   const replay = o
     .replay(transports.length === 1 ? transports[0] : undefined)
     .replace("{seed}", `--seed ${first.seed}`);
-  out.push(pc.dim(`  ${t(o.lang, "replay")}${colon(o.lang)}${replay}`));
+  const out = [pc.dim(`  ${t(o.lang, "replay")}${colon(o.lang)}${replay}`)];
   if (!o.verbose) out.push(pc.dim(`  ${t(o.lang, "more")}`));
-  return out.join("\n");
+  return out;
 }
 
 /**
@@ -226,8 +305,23 @@ function otherLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] 
   return lines;
 }
 
-/** One failing check in full. */
+/** One failing check in full, as `bun test` and --verbose show it. */
 export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean): string {
+  return fit(failureLines(r, o, verbose ? FULL : LEVELS[0]!), o.width).join("\n");
+}
+
+/** At most `rows` lines of `text` wrapped after `head`; the last one cut with "…" when there is more. */
+function said(head: string, text: string, o: ReportOptions, rows: number): string[] {
+  const lines = wrap(elide(text, o.lang), o.width, " ".repeat(widthOf(head))).split("\n");
+  lines[0] = head + lines[0]!.trimStart();
+  if (lines.length <= rows) return lines;
+  const kept = lines.slice(0, rows);
+  kept[rows - 1] = clip(kept[rows - 1]! + " …", o.width);
+  if (!kept[rows - 1]!.endsWith("…")) kept[rows - 1] += "…";
+  return kept;
+}
+
+function failureLines(r: CheckResult, o: ReportOptions, level: Level): string[] {
   const { lang } = o;
   const out: string[] = [];
   const mark = r.check.extra ? pc.yellow("◇") : pc.red("✗");
@@ -245,53 +339,68 @@ export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean
   }
   const labels = [t(lang, "expected"), t(lang, "arrived")];
   const labelWidth = Math.max(...labels.map(widthOf)) + widthOf(colon(lang));
-  const labelled = (label: string, text: string) => {
-    const head = `    ${padTo(`${label}${colon(lang).trimEnd()}`, labelWidth)}`;
-    return head + wrap(text, o.width, " ".repeat(widthOf(head))).trimStart();
-  };
-  if (r.expected) out.push(labelled(pc.bold(labels[0]!), r.expected[lang]));
-  if (r.arrived) out.push(labelled(pc.bold(labels[1]!), r.arrived[lang]));
-  if (r.events.length > 0) {
+  const head = (label: string) => `    ${padTo(`${pc.bold(label)}${colon(lang).trimEnd()}`, labelWidth)}`;
+  if (r.expected) out.push(...said(head(labels[0]!), r.expected[lang], o, level.said));
+  if (r.arrived) out.push(...said(head(labels[1]!), r.arrived[lang], o, level.said));
+  if (r.events.length > 0 && level.wire > 0) {
     out.push(`    ${pc.dim(t(lang, "wire"))}`);
-    if (verbose) {
+    if (level === FULL) {
       const rows = fullTimeline(r.events, { limit: 200, width: Math.max(40, o.width - 30), lang });
       out.push(...rows.map((row) => `    ${row}`));
     } else {
-      const { lines, hidden } = compactTimeline(r.events, { rows: WIRE_ROWS, width: o.width - 4, lang });
+      const { lines, hidden } = compactTimeline(r.events, { rows: level.wire, width: o.width - 4, lang });
       const earlier =
         lang === "zh" ? `（更早的 ${hidden} 行：加 --verbose 查看）` : `(${hidden} earlier rows: --verbose shows them)`;
-      if (hidden > 0) out.push(pc.dim(`      ${earlier}`));
+      if (hidden > 0 && level.wire >= 4) out.push(pc.dim(`      ${earlier}`));
       out.push(...lines.map((l) => `    ${l}`));
     }
   }
   const found = diagnose(r.symptoms, r.check.lesson);
-  for (const m of found) out.push(formatMisconception(m, o));
+  found.forEach((m, k) => out.push(...misconceptionLines(m, o, k === 0 ? "full" : level.more, level.explain)));
   const mute = !r.events.some((e) => e.kind === "recv") && r.outputs.every((x) => x.kind === "output");
   if (found.length === 0 && !r.check.extra && !r.notListening) {
     const none = mute ? t(lang, "mute") : `${t(lang, "none")} ${r.check.reread[lang]}`;
     out.push(pc.dim(wrap(none, o.width, "    ")));
   }
-  for (const x of r.outputs.filter((x) => x.text.trim() !== "")) {
-    const rows = x.text.split("\n").slice(verbose ? -15 : -4);
-    const title = x.whose
-      ? lang === "zh"
-        ? `${x.whose.zh}的输出`
-        : `output of ${x.whose.en}`
-      : `${t(lang, x.kind === "screen" ? "screen" : "output")}${paren(lang, clip(x.label, o.width - 30))}`;
-    out.push(`    ${pc.dim(`${title}${colon(lang).trimEnd()}`)}`);
-    // Cut, the end of a line (the file name, the error's own words) would be lost: wrapped instead.
-    out.push(...rows.map((row) => breakAt(row, o.width - 6, "      ")));
-  }
-  return out.join("\n");
+  const outputs = r.outputs.filter((x) => x.text.trim() !== "");
+  if (level.output > 0)
+    for (const x of outputs.slice(0, 2)) {
+      const rows = x.text.trimEnd().split("\n").slice(-level.output);
+      const title = x.whose
+        ? lang === "zh"
+          ? `${x.whose.zh}的输出`
+          : `output of ${x.whose.en}`
+        : `${t(lang, x.kind === "screen" ? "screen" : "output")}${paren(lang, clip(x.label, o.width - 30))}`;
+      out.push(`    ${pc.dim(`${title}${colon(lang).trimEnd()}`)}`);
+      // Cut, the end of a line (the file name, the error's own words) would be lost: wrapped instead.
+      for (const row of rows)
+        out.push(
+          ...breakAt(elide(row, lang), o.width - 6, "      ")
+            .split("\n")
+            .slice(0, 3),
+        );
+    }
+  return out;
 }
 
 /** A misconception: its name, what it means, the fix in the program's language, what to re-read. */
-function formatMisconception(m: Misconception, o: Pick<ReportOptions, "lang" | "width" | "program">): string {
+function misconceptionLines(
+  m: Misconception,
+  o: Pick<ReportOptions, "lang" | "width" | "program">,
+  shown: Level["more"],
+  explainRows: number,
+): string[] {
   const { lang } = o;
-  const out = [
-    `    ${pc.yellow(`${t(lang, "looksLike")}${colon(lang)}${quoted(m, lang)}`)}`,
-    wrap(m.explain[lang], o.width, "      "),
-  ];
+  const out = [`    ${pc.yellow(`${t(lang, "looksLike")}${colon(lang)}${quoted(m, lang)}`)}`];
+  if (shown === "name") return out;
+  if (shown === "full") {
+    const rows = wrap(m.explain[lang], o.width, "      ").split("\n");
+    if (rows.length > explainRows) {
+      rows.length = explainRows;
+      rows[explainRows - 1] = clip(rows[explainRows - 1]! + " …", o.width);
+    }
+    out.push(...rows);
+  }
   const fix = fixFor(m, o.program);
   if (fix) {
     const label = programKind(o.program) === "python" ? "fixPy" : "fixTs";
@@ -299,13 +408,17 @@ function formatMisconception(m: Misconception, o: Pick<ReportOptions, "lang" | "
     out.push(...fix.split("\n").map((line) => `        ${pc.cyan(line)}`));
   }
   out.push(wrap(`${t(lang, "reread")}${colon(lang)}${rereadFor(m, o.program)[lang]}`, o.width, "      "));
-  return out.join("\n");
+  return out;
 }
 
 export type Row = {
   id: ExerciseId;
-  /** not-graded: started, but another exercise was asked for this time. */
-  state: "passed" | "failing" | "not-started" | "untouched" | "not-graded";
+  /**
+   * not-graded: started, never graded (or from another file); changed: saved since
+   * its remembered verdict; partial: passed over one transport only. Only "passed"
+   * counts in the progress bar.
+   */
+  state: "passed" | "failing" | "not-started" | "untouched" | "not-graded" | "changed" | "partial";
   detail: string;
   where: string;
 };
@@ -323,6 +436,8 @@ export function formatProgress(rows: Row[], lang: Lang, all: Row[] = rows): stri
     "not-started": pc.dim("·"),
     untouched: pc.dim("·"),
     "not-graded": pc.dim("?"),
+    changed: pc.yellow("?"),
+    partial: pc.yellow("◐"),
   };
   const details = rows.map((r) => r.detail);
   const detailWidth = Math.max(...details.map((d) => widthOf(d.replace(/\x1b\[[0-9;]*m/g, ""))));

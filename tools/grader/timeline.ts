@@ -7,7 +7,7 @@
  */
 import { escapeBytes, type WireEvent } from "../harness/index.ts";
 import { noteIn } from "../harness/notes.ts";
-import { clip, padTo, width, type Lang } from "./text.ts";
+import { clip, elide, padTo, width, type Lang } from "./text.ts";
 
 type Row = {
   at: number;
@@ -28,9 +28,9 @@ const ARROWS: Record<Lang, Record<WireEvent["kind"], string>> = {
 
 /** Bytes as a quoted string, the start of them only when there are more than `max`. */
 function quoted(bytes: Uint8Array, max: number, lang: Lang): string {
-  if (bytes.length <= max) return escapeBytes(bytes);
+  if (bytes.length <= max) return elide(escapeBytes(bytes), lang);
   const size = lang === "zh" ? `（共 ${bytes.length} 字节）` : `(${bytes.length} bytes)`;
-  return `${escapeBytes(bytes.subarray(0, max))}…${size}`;
+  return `${elide(escapeBytes(bytes.subarray(0, max)), lang)}…${size}`;
 }
 
 /** Every event, one a row, for --verbose: the last `limit` of them, notes in `lang`. */
