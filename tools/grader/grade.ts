@@ -120,8 +120,8 @@ const HELP = {
     "01（回声服务器）、02（聊天中心）、03（客户端）、04（聊天服务器）；不写则全部",
   ),
   command: both(
-    "a program to grade: a file (.ts/.js/.py), or a command after --",
-    "要打分的程序：一个文件（.ts/.js/.py），或 -- 之后的一条命令",
+    "a file to grade (.ts/.js/.py), or a command after --",
+    "要打分的文件（.ts/.js/.py），或 -- 之后的一条命令",
   ),
   init: both(
     "write the starters (or one) into workspace/, never over a file",
@@ -141,30 +141,43 @@ const HELP = {
   readyMs: both("how long your program may take to listen, in ms", "你的程序最多可以用多少毫秒开始监听"),
   waitMs: both("how long to wait for each expected line, in ms", "每一行期望的内容最多等多少毫秒"),
   examples: both(
-    "Examples:\n  bun run grade --init\n  bun run grade 01 --watch\n  bun run grade 02 -- python3 my_hub.py",
-    "例子：\n  bun run grade --init\n  bun run grade 01 --watch\n  bun run grade 02 -- python3 my_hub.py",
+    "Examples:\n  bun run grade --init\n  bun run grade 01 --watch\n" +
+      "  bun run grade 01 workspace/01-echo.py    exercise 01 from this file, from now on\n" +
+      "  bun run grade 02 -- python3 my_hub.py",
+    "例子：\n  bun run grade --init\n  bun run grade 01 --watch\n" +
+      "  bun run grade 01 workspace/01-echo.py    练习 01 从此用这个文件\n" +
+      "  bun run grade 02 -- python3 my_hub.py",
   ),
 };
 
 /** "1" is lesson 01. */
 const lessonId = (word: string) => (EXERCISE_IDS.includes(`0${word}` as ExerciseId) ? `0${word}` : word);
 
+/** The names of arguments and option values, as --help shows them: in the learner's language too. */
+const NAME = {
+  lesson: say(lang, "lesson", "课程编号"),
+  command: say(lang, "command", "命令"),
+  n: say(lang, "n", "数字"),
+  lang: say(lang, "lang", "语言"),
+  ms: say(lang, "ms", "毫秒"),
+};
+
 const cli = localize(new Cli("bun run grade"), t)
   .description(HELP.about[lang])
   .usage(say(lang, "[options] [lesson] [command...]", "[选项] [课程编号] [命令...]"))
-  .argument("[lesson]", HELP.lesson[lang])
-  .argument("[command...]", HELP.command[lang])
-  .option("--init [lesson]", HELP.init[lang])
+  .argument(`[${NAME.lesson}]`, HELP.lesson[lang])
+  .argument(`[${NAME.command}...]`, HELP.command[lang])
+  .option(`--init [${NAME.lesson}]`, HELP.init[lang])
   .option("--reference", HELP.reference[lang])
   .option("--watch", HELP.watch[lang])
   .option("--verbose", HELP.verbose[lang])
   .option("--tcp", HELP.tcp[lang])
   .option("--udp", HELP.udp[lang])
-  .option("--seed <n>", HELP.seed[lang], intOption(0, 2 ** 31 - 1, t))
-  .option("--lang <lang>", HELP.lang[lang], langOption(t))
+  .option(`--seed <${NAME.n}>`, HELP.seed[lang], intOption(0, 2 ** 31 - 1, t))
+  .option(`--lang <${NAME.lang}>`, HELP.lang[lang], langOption(t))
   .option("--no-disturb", HELP.disturb[lang])
-  .option("--ready-ms <ms>", HELP.readyMs[lang], intOption(1, 600_000, t), 5000)
-  .option("--wait-ms <ms>", HELP.waitMs[lang], intOption(1, 600_000, t), 3000)
+  .option(`--ready-ms <${NAME.ms}>`, HELP.readyMs[lang], intOption(1, 600_000, t), 5000)
+  .option(`--wait-ms <${NAME.ms}>`, HELP.waitMs[lang], intOption(1, 600_000, t), 3000)
   .addHelpText("after", `\n${HELP.examples[lang]}`)
   // A usage error is one line, and exit status 2 (1 is a grade that failed).
   .showHelpAfterError(false)

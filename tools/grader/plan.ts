@@ -57,11 +57,7 @@ export const say = (lang: Lang, en: string, zh: string) => (lang === "zh" ? zh :
 export function missingFile(words: string[], lang: Lang): string | undefined {
   const file = words.find((w) => /\.(ts|js|mjs|py)$/.test(w) && !existsSync(resolve(invocationDir(), w)));
   if (!file) return undefined;
-  return say(
-    lang,
-    `grade: ${file}: no such file (paths are taken from ${rel(invocationDir()) === invocationDir() ? invocationDir() : "here"})`,
-    `grade: ${file}：没有这个文件（路径从${rel(invocationDir()) === invocationDir() ? ` ${invocationDir()} ` : "当前文件夹"}算起）`,
-  );
+  return say(lang, `grade: ${file}: no such file`, `grade: ${file}：没有这个文件`);
 }
 
 export function plan(lesson: ExerciseId | undefined, words: string[], o: Opts, lang: Lang): Plan {
