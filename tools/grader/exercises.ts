@@ -85,7 +85,8 @@ export function lessonProgram(id: ExerciseId, env: Record<string, string | undef
   };
 }
 
-export const WORKSPACE = join(ROOT, "workspace");
+/** The learner's folder: workspace/ at the kit's root (GRADER_WORKSPACE names another, for the kit's own tests). */
+export const WORKSPACE = process.env.GRADER_WORKSPACE ? resolve(process.env.GRADER_WORKSPACE) : join(ROOT, "workspace");
 const PROGRAM_FILE = /\.(ts|js|mjs|py)$/;
 
 /**
