@@ -219,12 +219,15 @@ describe("progress, remembered in workspace/.progress.json", () => {
 
   test("--watch says when each grading ran", async () => {
     const dir = workspace();
-    const proc = Bun.spawn([process.execPath, join(ROOT, "tools/grader/grade.ts"), "01", "--tcp", "--watch", ...roomy], {
-      cwd: dir,
-      env: { ...process.env, LANG: "C.UTF-8", LC_ALL: "", NO_COLOR: "1", GRADER_WORKSPACE: dir },
-      stdout: "pipe",
-      stderr: "ignore",
-    });
+    const proc = Bun.spawn(
+      [process.execPath, join(ROOT, "tools/grader/grade.ts"), "01", "--tcp", "--watch", ...roomy],
+      {
+        cwd: dir,
+        env: { ...process.env, LANG: "C.UTF-8", LC_ALL: "", NO_COLOR: "1", GRADER_WORKSPACE: dir },
+        stdout: "pipe",
+        stderr: "ignore",
+      },
+    );
     let out = "";
     void (async () => {
       for await (const chunk of proc.stdout) out += new TextDecoder().decode(chunk);
@@ -241,4 +244,35 @@ describe("progress, remembered in workspace/.progress.json", () => {
       await proc.exited;
     }
   }, 90_000);
+});
+
+describe("bun test workspace, for the learner", () => {
+  test("a failing exercise tells the grader's story first, in the learner's language, with no stack of the kit's code; the table comes last", async () => {
+    const dir = tempFolder("bun-test-");
+    writeFileSync(join(dir, "01-echo.ts"), readFileSync(join(ROOT, "tests/fixtures/mutants/01-no-sigterm.ts")));
+    writeFileSync(join(dir, "02-hub.ts"), readFileSync(join(ROOT, "tests/fixtures/mutants/02-echo-to-sender.ts")));
+    writeStarters(["03"], dir);
+    const r = await runToEnd([process.execPath, "test", "tests/workspace.test.ts"], {
+      cwd: ROOT,
+      env: { GRADER_WORKSPACE: dir, CHAT_KIT_LANG: "zh", NO_COLOR: "1" },
+      timeoutMs: 120_000,
+    });
+    const out = stripAnsi(r.stdout + r.stderr);
+    expect(r.code).toBe(1);
+    // The story, then the test's own line: the story comes first.
+    const story = out.indexOf("✗ 02 聊天中心（hub）");
+    const failed = out.indexOf("(fail) 你的练习：02 聊天中心（hub）");
+    expect(story).toBeGreaterThanOrEqual(0);
+    expect(failed).toBeGreaterThan(story);
+    expect(out.slice(story, failed)).toContain("这看起来是：“把消息发回给了发送者”");
+    expect(out).toContain("(pass) 你的练习：01 回声服务器");
+    expect(out).toContain("(todo) 你的练习：03 客户端：未开始");
+    // No frame of the kit's own code: only the test file's own line.
+    expect(out).not.toMatch(/tools\/grader\/|tools\/harness\//);
+    // The same table as bun run grade, last.
+    const table = out.lastIndexOf("你的练习（workspace/）");
+    expect(table).toBeGreaterThan(failed);
+    expect(out.slice(table)).toContain("1/4 个练习已通过");
+    expect(out.slice(table)).toMatch(/✗ 02 聊天中心（hub） +未通过 \d+ \/ \d+ 项检查/);
+  }, 150_000);
 });
