@@ -16,7 +16,7 @@ import { type Check, type ExerciseId, type GradeOptions } from "./exam.ts";
 import { exercise, lessonProgram } from "./exercises.ts";
 import { plan } from "./plan.ts";
 import { readProgress, remember } from "./progress.ts";
-import { formatFailure, formatVerdict, stateOf } from "./report.ts";
+import { formatExtras, formatFailure, formatVerdict, stateOf } from "./report.ts";
 import { checksFor, gradeExercise, runCheck, runCheckInTurn, type CheckResult, type Verdict } from "./run.ts";
 import { workspaceTable } from "./screen.ts";
 import { pickLang } from "./text.ts";
@@ -182,12 +182,17 @@ export function workspaceExercises(env = process.env): {
         graded: async () => {
           await gradeAll();
           const v = verdicts.get(s.id)!;
-          if (v.ok) return undefined;
           const replay = (tr?: string) =>
             job.replay.replace(" {tr}", tr ? ` --${tr}` : "").replace(" {seed}", ` --seed ${seed}`);
-          const report = formatVerdict(v, { lang, width: 80, replay, program: job.command, rows: 30 });
-          process.stderr.write(`\n${pc.red("✗")} ${pc.bold(name)} · ${file}\n${report}\n\n`);
-          return `${name} (${file}): ${stripAnsi(stateOf(v, lang))}`;
+          const ro = { lang, width: 80, replay, program: job.command, rows: 30 };
+          if (v.ok) {
+            // Passed, with an extra still to do: one line for it, as bun run grade says it.
+            const extras = formatExtras(v, ro);
+            if (extras) process.stderr.write(`${pc.green("✓")} ${pc.bold(name)} · ${file}\n${extras}\n`);
+            return undefined;
+          }
+          process.stderr.write(`\n${pc.red("✗")} ${pc.bold(name)} · ${file}\n${formatVerdict(v, ro)}\n\n`);
+          return say(`${name} (${file}): `, `${name}（${file}）：`) + stripAnsi(stateOf(v, lang));
         },
       },
     ];

@@ -4,7 +4,7 @@
  * program, or the kit's own; and the learner's next step afterwards.
  */
 import { existsSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { basename, relative, resolve } from "node:path";
 import type { Command, Transport } from "../harness/index.ts";
 import type { ExerciseId } from "./exam.ts";
 import {
@@ -98,7 +98,7 @@ export function plan(lesson: ExerciseId | undefined, words: string[], o: Opts, l
     const p = progress[lesson!];
     progress[lesson!] = {
       ...(p ?? { sha1: "", passed: false, failing: 0, total: 0, transports: [], at: "" }),
-      file: picked.split("/").pop()!,
+      file: basename(picked),
     };
   }
   const states = EXERCISE_IDS.map((id) => workspaceState(id, WORKSPACE, progress));
