@@ -1,14 +1,21 @@
 /**
  * The catalogue of socket misconceptions the grader can name. A check that fails
  * reports the symptoms it saw (the ids below); `diagnose` turns them into named
- * misconceptions, each with an explanation and the part of a lesson to re-read.
+ * misconceptions, each with an explanation, its fix in Python and in TypeScript,
+ * and what to re-read: for TypeScript the lesson's section, for Python the
+ * article's section, then the lesson's.
  *
  * Every bug in the table of the article's bugs (lessons/README.md) is one of them
  * (ARTICLE_BUGS), and tests/grader.test.ts proves each is caught, and named, on a
- * small broken program in tests/fixtures/mutants/.
+ * small broken program in tests/fixtures/mutants/. tests/grader-fixes.test.ts
+ * proves every fix: each line of it, spliced into such a program, makes it pass.
+ *
+ * An entry written the older way (a `fix` for one language, no `rereadPy`) still
+ * works, and tests/grader-fixes.test.ts lists what it lacks.
  *
  * Past 400 lines because it is a catalogue: each misconception in English and
- * Chinese side by side, so a new one is written in both at once.
+ * Chinese side by side, and its fix in two programming languages, so a new one is
+ * written in all of them at once.
  */
 import type { ExerciseId } from "./exam.ts";
 import { both, type Text } from "./text.ts";
