@@ -62,6 +62,21 @@ describe("the learner's workspace", () => {
     expect(workspaceFile("01", dir)).toEndWith("01-echo.ts");
   });
 
+  test("a starter --init wrote stays untouched when the kit's starter changes later, until the learner edits it", () => {
+    const dir = tempFolder("starters-");
+    writeStarters(["01"], dir);
+    const file = join(dir, "01-echo.ts");
+    // As if the kit's starter were changed after --init wrote this one.
+    const older = "// the starter of an older kit\n";
+    const record = JSON.parse(readFileSync(join(dir, ".starters.json"), "utf8"));
+    record["01-echo.ts"] = new Bun.CryptoHasher("sha1").update(older).digest("hex");
+    writeFileSync(join(dir, ".starters.json"), JSON.stringify(record));
+    writeFileSync(file, older);
+    expect(untouched("01", file)).toBe(true);
+    writeFileSync(file, older + "// mine now\n");
+    expect(untouched("01", file)).toBe(false);
+  });
+
   test("--watch grades again after a save by rename, and again after the next one", async () => {
     const dir = tempFolder("watch-");
     const file = join(dir, "01-echo.ts");

@@ -3,8 +3,9 @@
  * starter (lessons/starters/), the kit's reference program, and the learner's
  * own file in workspace/ (ignored by git), found by its number.
  */
+import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { programCommand, ROOT, shellWords, type Command, type Transport } from "../harness/index.ts";
 import type { ExerciseId } from "./exam.ts";
 import { both, type Text } from "./text.ts";
@@ -105,10 +106,26 @@ export function workspaceFiles(id: ExerciseId, dir = WORKSPACE): string[] {
 /** The most recently saved of an exercise's files in the workspace; undefined when there is none. */
 export const workspaceFile = (id: ExerciseId, dir = WORKSPACE): string | undefined => workspaceFiles(id, dir)[0];
 
-/** Is this file still its exercise's starter, byte for byte? */
+/** What --init wrote, by file name: its SHA-1 (workspace/.starters.json). */
+const WRITTEN = ".starters.json";
+const sha1 = (bytes: string | Buffer) => createHash("sha1").update(bytes).digest("hex");
+function written(dir: string): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(join(dir, WRITTEN), "utf8")) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Is this file still its exercise's starter, byte for byte: the starter as it is
+ * now, or as --init wrote it (a starter of an older kit, untouched, is not started)?
+ */
 export function untouched(id: ExerciseId, file: string): boolean {
   const starter = join(ROOT, "lessons", "starters", exercise(id).starter);
-  return existsSync(starter) && readFileSync(file, "utf8") === readFileSync(starter, "utf8");
+  const text = readFileSync(file);
+  if (existsSync(starter) && text.equals(readFileSync(starter))) return true;
+  return written(dirname(file))[basename(file)] === sha1(text);
 }
 
 /**
@@ -144,7 +161,11 @@ export function writeStarters(
     if (own) return { id, file: own, wrote: false };
     const file = join(dir, exercise(id).starter);
     const wrote = !existsSync(file);
-    if (wrote) copyFileSync(join(ROOT, "lessons", "starters", exercise(id).starter), file);
+    if (wrote) {
+      copyFileSync(join(ROOT, "lessons", "starters", exercise(id).starter), file);
+      const record = { ...written(dir), [basename(file)]: sha1(readFileSync(file)) };
+      writeFileSync(join(dir, WRITTEN), JSON.stringify(record, null, 2) + "\n");
+    }
     return { id, file, wrote };
   });
 }
