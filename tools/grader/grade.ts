@@ -19,7 +19,15 @@ import pc from "picocolors";
 import { intOption, langOption, localize } from "../../src/cli.ts";
 import { langFromArgs, MESSAGES } from "../../src/i18n.ts";
 import type { ExerciseId, GradeOptions } from "./exam.ts";
-import { EXERCISE_IDS, exercise, invocationDir, WORKSPACE, writeQuietRun, writeStarters } from "./exercises.ts";
+import {
+  EXERCISE_IDS,
+  exercise,
+  invocationDir,
+  untouched,
+  WORKSPACE,
+  writeQuietRun,
+  writeStarters,
+} from "./exercises.ts";
 import { missingFile, plan, rel, say, transportsOf, type Job, type Opts, type Plan } from "./plan.ts";
 import { readProgress, remember } from "./progress.ts";
 import { gradeExercise } from "./run.ts";
@@ -68,7 +76,8 @@ function init(which: string | true, lang: Lang): number {
     );
     return 2;
   }
-  for (const r of writeStarters(ids)) {
+  const results = writeStarters(ids);
+  for (const r of results) {
     const f = rel(r.file);
     console.log(
       r.wrote
@@ -91,17 +100,20 @@ function init(which: string | true, lang: Lang): number {
       ),
     ),
   );
-  const first = ids[0]!;
-  console.log(
-    wrap(
-      say(
+  // The first exercise's file: the starter just written, or the learner's own, kept.
+  const { id: first, file } = results[0]!;
+  const hint = untouched(first, file)
+    ? say(
         lang,
-        `next: open workspace/${exercise(first).starter}, read its TODOs, then run  bun run grade ${first}`,
-        `下一步：打开 workspace/${exercise(first).starter}，读里面的 TODO，然后运行  bun run grade ${first}`,
-      ),
-      screenWidth(),
-    ),
-  );
+        `next: open ${rel(file)}, read its TODOs, then run  bun run grade ${first}`,
+        `下一步：打开 ${rel(file)}，读里面的 TODO，然后运行  bun run grade ${first}`,
+      )
+    : say(
+        lang,
+        `next: bun run grade ${first} grades ${rel(file)}`,
+        `下一步：bun run grade ${first} 给 ${rel(file)} 打分`,
+      );
+  console.log(wrap(hint, screenWidth()));
   return 0;
 }
 
