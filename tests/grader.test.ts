@@ -381,11 +381,13 @@ describe("the grader's parts", () => {
     ];
     const v = verdictOf("01", ["tcp", "udp"], results);
     expect(v.ok).toBe(true);
-    const text = formatExtras(v, { lang: "en", width: 120, replay: () => "", program: commandFrom(["e.py"]) });
+    const text = formatExtras(v, { lang: "en", width: 130, replay: () => "", program: commandFrom(["e.py"]) });
     expect(text.split("\n")).toHaveLength(1);
     expect(text).toContain("extra: stops with exit code 0 on SIGTERM — signal.signal(signal.SIGTERM");
     const narrow = formatExtras(v, { lang: "zh", width: 80, replay: () => "", program: commandFrom(["e.py"]) });
-    expect(narrow.split("\n")[1]).toBe("    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))");
+    expect(narrow.split("\n")[1]).toBe(
+      "    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # import signal, sys",
+    );
   });
 
   test("the progress bar counts every exercise of the workspace, graded this time or not", () => {

@@ -131,8 +131,17 @@ function rereadFor(m: Misconception, program: Command): Text {
   return programKind(program) === "python" && m.rereadPy ? m.rereadPy : m.reread;
 }
 
-/** A fix's first line that is not an import: what a one-line mention shows. */
-export const firstStatement = (fix: string) => fix.split("\n").find((line) => !/^(import|from)\s/.test(line)) ?? fix;
+/** A fix's first line that is not an import, and its imports in a comment: what a one-line mention shows. */
+export function firstStatement(fix: string): string {
+  const lines = fix.split("\n");
+  const isImport = (line: string) => /^(import|from)\s/.test(line);
+  const statement = lines.find((line) => !isImport(line)) ?? fix;
+  // Its imports, as a comment after it: pasted alone, the line still says what it needs.
+  const imports = lines.filter(isImport);
+  if (imports.length === 0) return statement;
+  const comment = /^from\s|^import\s+[\w.]+(\s*,\s*[\w.]+)*\s*$/.test(imports[0]!) ? "#" : "//";
+  return `${statement}  ${comment} ${imports.join("; ")}`;
+}
 
 const checkLabel = (r: CheckResult, lang: Lang) => `${r.check.lesson} ${r.transport}  ${r.check.name[lang]}`;
 
