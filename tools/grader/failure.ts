@@ -40,6 +40,7 @@ const M = {
   extra: { en: "extra, does not count", zh: "附加项，不计分" },
   extraShort: { en: "extra", zh: "附加" },
   neverListened: { en: "every check: your program never listened", zh: "所有检查：你的程序从未开始监听" },
+  everyCheck: { en: "every check", zh: "所有检查" },
   replay: { en: "replay exactly", zh: "精确重放" },
   more: { en: "--verbose shows every failure in full", zh: "加 --verbose 查看每个失败的完整信息" },
   passed: { en: "passed", zh: "通过" },

@@ -146,7 +146,10 @@ function otherLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] 
         entries.push({
           transport: r.transport,
           mark: pc.red("✗"),
-          label: t(o.lang, "neverListened"),
+          // How: it exited first, or listened elsewhere, or not at all (a crash is not "never listened").
+          label: r.arrived
+            ? `${t(o.lang, "everyCheck")}${colon(o.lang)}${r.arrived[o.lang]}`
+            : t(o.lang, "neverListened"),
           extra: "",
           why: "",
         });
