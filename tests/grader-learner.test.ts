@@ -192,9 +192,9 @@ describe("progress, remembered in workspace/.progress.json", () => {
   };
   // The grader's own waits (a passing program never waits for them), room to start on a busy machine.
   const roomy = ["--ready-ms", "20000"];
-  /** The table's row for an exercise (indented; the exercise's title line above the report is not). */
+  /** The table's row for an exercise: the last line that starts with its mark and number (the table comes last). */
   const row = (out: string, id: string) =>
-    out.split("\n").find((l) => l.startsWith("  ") && l.trimStart().slice(2).startsWith(id)) ?? "";
+    out.split("\n").findLast((l) => l.startsWith("  ") && l.trimStart().slice(2).startsWith(`${id} `)) ?? "";
 
   test("after 01 passes, grading 02 shows 01 passed and counts it; saved again, 01 is changed since it passed", async () => {
     const dir = workspace();
