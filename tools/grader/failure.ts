@@ -102,8 +102,11 @@ export const LEVELS: Level[] = [
   { wire: 6, output: 3, others: 8, said: 3, more: "full", explain: Infinity },
   { wire: 4, output: 3, others: 5, said: 3, more: "fix", explain: Infinity },
   { wire: 3, output: 2, others: 3, said: 2, more: "name", explain: Infinity },
-  { wire: 2, output: 2, others: 2, said: 2, more: "name", explain: 4 },
-  { wire: 0, output: 1, others: 1, said: 2, more: "name", explain: 3 },
+  { wire: 2, output: 2, others: 2, said: 2, more: "name", explain: Infinity },
+  { wire: 0, output: 2, others: 1, said: 2, more: "name", explain: Infinity },
+  // The explanation is what a learner reads: the list of other failures goes before it is cut.
+  { wire: 0, output: 1, others: 0, said: 2, more: "name", explain: Infinity },
+  { wire: 0, output: 0, others: 0, said: 1, more: "name", explain: 4 },
   { wire: 0, output: 0, others: 0, said: 1, more: "name", explain: 2 },
 ];
 export const FULL: Level = { wire: 200, output: 15, others: Infinity, said: Infinity, more: "full", explain: Infinity };
