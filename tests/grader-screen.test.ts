@@ -168,5 +168,5 @@ describe("one screen, always: every report fits 80×40, in English and Chinese",
       expect(screen).toMatch(which.startsWith("zh") ? /你你你…（另有 [\d,]+ 个）/ : /你你你…\([\d,]+ more\)/);
       expect(screen).toContain(which.startsWith("zh") ? "一次读取就是一条消息" : "one read is one message");
     }
-  });
+  }, 60_000);
 });
