@@ -46,7 +46,9 @@ type Case = {
   edits: Edit[];
 };
 
-const mutant = (file: string) => readFileSync(join(ROOT, "tests/fixtures/mutants", file), "utf8");
+/** A mutant as a program: without its corpus labels ("# expect: 01 tcp -> ..."), which the line numbers below skip. */
+const mutant = (file: string) =>
+  readFileSync(join(ROOT, "tests/fixtures/mutants", file), "utf8").replace(/^(#|\/\/) expect: .*\n/gm, "");
 const fix = (id: MisconceptionId, o: Omit<Piece, "fix"> = {}): Piece => ({ fix: id, ...o });
 
 /**
@@ -373,7 +375,7 @@ const CASES: Case[] = [
     transport: "udp",
     checks: ["02.quit"],
     edits: [
-      { lines: [26, 25], sees: '"/quit"', put: ["const key = name, members = clients;", fix("clients-never-removed")] },
+      { lines: [30, 29], sees: '"/quit"', put: ["const key = name, members = clients;", fix("clients-never-removed")] },
     ],
   },
   {
@@ -441,8 +443,8 @@ const CASES: Case[] = [
     transport: "udp",
     checks: ["01.udp-plain"],
     edits: [
-      { lines: [6, 6], sees: "const buffers", put: ['const reply = (line: string) => time() + " " + line + "\\n";'] },
-      { lines: [11, 20], sees: "data(sock, buf, port, address)", put: [fix("udp-like-tcp")] },
+      { lines: [7, 7], sees: "const buffers", put: ['const reply = (line: string) => time() + " " + line + "\\n";'] },
+      { lines: [12, 26], sees: "data(sock, buf, port, address)", put: [fix("udp-like-tcp")] },
     ],
   },
   {
@@ -727,7 +729,7 @@ const CASES: Case[] = [
         put: ['const handle = (s, line) => s.write(time() + " " + line + "\\n");'],
       },
       { lines: [10, 9], sees: "data(s, chunk)", put: [fix("shared-state")] },
-      { lines: [11, 17], sees: "state.buf +=", put: [fix("one-read-one-message")] },
+      { lines: [11, 17], sees: "state.buf = Buffer.concat", put: [fix("one-read-one-message")] },
     ],
   },
   // ── a thread prints over the prompt (and its line sent with "\n", the fix above) ──
