@@ -147,6 +147,31 @@ test("limiter runs at most n jobs at once, the others in the order they came, a 
   expect(most).toBe(2);
 });
 
+test("a limiter's turn is held until the block that took it ends, and given back once", async () => {
+  const inTurn = limiter(1);
+  const order: string[] = [];
+  const first = (async () => {
+    using _ = await inTurn.turn();
+    order.push("first in");
+    await Bun.sleep(20); // a window in which the second could start, and must not
+    order.push("first out");
+  })();
+  const second = (async () => {
+    using turn = await inTurn.turn();
+    order.push("second in");
+    turn[Symbol.dispose](); // given back early: the end of the block gives nothing back twice
+  })();
+  await Promise.all([first, second]);
+  expect(order).toEqual(["first in", "first out", "second in"]);
+  const [a, b] = [inTurn(async () => "a"), inTurn(async () => "b")];
+  expect(await Promise.all([a, b])).toEqual(["a", "b"]);
+  using _third = await inTurn.turn();
+  let fourth = false;
+  void inTurn.turn().then(() => (fourth = true));
+  await Bun.sleep(20);
+  expect(fourth).toBe(false); // one place, and it is held
+});
+
 describe("runToEnd", () => {
   test("collects stdout, stderr and the exit code", async () => {
     const code = "console.log('out'); console.error('err'); process.exit(3)";
