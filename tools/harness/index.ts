@@ -17,7 +17,7 @@
  *   ports.ts         freePort, waitUntilListening: ports and readiness (no fixed sleeps)
  *   activity.ts      activity, taken, freeze: what a program is doing, to wait on evidence instead of time
  *   program.ts       startProgram / Program: a server under test, its output; runToEnd: any program, to its end
- *   children.ts      killAtExit: no program the harness starts outlives this process
+ *   children.ts      killAtExit, diesWithUs: no program the harness starts outlives this process
  *   proc.ts          readMemory, readCpuSeconds, readOpenFds: a process's figures from /proc
  *   terminal.ts      startTerminal / TerminalProgram: an interactive program in a real PTY
  *   clients.ts       tcpClient, udpClient, connectPeer (Peer): the one line client, like `nc` and `nc -u`

@@ -9,7 +9,7 @@
  * started with, not process.env as it is now (see tests/preload.ts).
  */
 import type { Subprocess } from "bun";
-import { killAtExit } from "./children.ts";
+import { diesWithUs, killAtExit } from "./children.ts";
 import type { Command } from "./command.ts";
 import { freePort, HOST, waitUntilListening, type Transport } from "./ports.ts";
 import { TimeoutError, until } from "./until.ts";
@@ -129,9 +129,10 @@ export async function startProgram(o: ProgramOptions): Promise<Program> {
   const host = o.host ?? HOST;
   const port = o.port ?? (await freePort(o.transport, host));
   const argv = [...o.command.argv, ...(o.args ?? []), "--port", String(port)];
-  const proc = Bun.spawn(argv, {
+  const env = { ...process.env, ...o.env, PORT: String(port) };
+  const proc = Bun.spawn(diesWithUs(argv, { env, cwd: o.cwd }), {
     cwd: o.cwd,
-    env: { ...process.env, ...o.env, PORT: String(port) },
+    env,
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -192,9 +193,10 @@ export type RunResult = Exit & {
  * stdout and stderr and how it exited. One that runs past `timeoutMs` is killed.
  */
 export async function runToEnd(argv: string[], o: RunOptions = {}): Promise<RunResult> {
-  const proc = Bun.spawn(argv, {
+  const env = { ...process.env, ...o.env };
+  const proc = Bun.spawn(diesWithUs(argv, { env, cwd: o.cwd }), {
     cwd: o.cwd,
-    env: { ...process.env, ...o.env },
+    env,
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

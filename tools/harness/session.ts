@@ -39,8 +39,12 @@ const commandOf = (what: Runnable, transport: Transport): Command =>
  *   let s: Session;
  *   beforeEach(() => { s = new Session(); });
  *   afterEach(() => s.close());
+ *
+ * or, one per test, so that tests can run at once (test.concurrent):
+ *
+ *   await using s = new Session();   // closed when the test's block ends
  */
-export class Session {
+export class Session implements AsyncDisposable {
   readonly wire = new WireLog();
   readonly seed: number;
   /** Seeded: the same seed gives the same numbers, so a failure replays. */
@@ -166,6 +170,11 @@ export class Session {
     const programs = this.started.splice(0);
     const terminals = this.terms.splice(0);
     await Promise.all([...programs.map((p) => p.stop("SIGTERM", ms)), ...terminals.map((t) => t.stop(ms))]);
+  }
+
+  /** `await using s = new Session()`: closed when the block ends, however it ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }
 
