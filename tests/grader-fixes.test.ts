@@ -3,8 +3,12 @@
  * (tools/grader/misconceptions.ts), Python and TypeScript, is spliced into a
  * broken program it fixes, and that program then passes the checks it failed.
  * The broken programs are the mutants of tests/fixtures/mutants/ (read, never
- * changed: each case below copies one and edits the copy), and four small ones
- * written here, for a misconception that has no mutant in that language.
+ * changed: each case below copies one and edits the copy), and small ones
+ * written here, for a misconception that has no mutant in that language (each
+ * proven to fail, with that misconception named, before its fix).
+ *
+ * A crash has no code fix (NO_CODE_FIX): what needs fixing is the learner's own
+ * line, which the report quotes.
  *
  * A case names where each piece goes, by line number, and `sees` a word of the
  * lines it replaces, so a mutant that changed says so instead of failing
@@ -55,7 +59,16 @@ const fix = (id: MisconceptionId, o: Omit<Piece, "fix"> = {}): Piece => ({ fix: 
  * Broken programs for what has no mutant in that language. Each must fail the
  * checks its case names (proven below), or its case would prove nothing.
  */
-const WRITTEN_HERE: Record<string, { text: string; fails: string[]; lesson: ExerciseId; transport: Transport }> = {
+const WRITTEN_HERE: Record<
+  string,
+  {
+    text: string;
+    fails: string[];
+    lesson: ExerciseId;
+    transport: Transport;
+    /** What its failure is named. */ named?: MisconceptionId;
+  }
+> = {
   // A thread per client, each read decoded by itself: a character cut between two reads raises.
   "decode-per-read.py": {
     lesson: "01",
@@ -179,6 +192,7 @@ for await (const [sock] of on(server, "connection")) await serve(sock);
     lesson: "02",
     transport: "tcp",
     fails: ["02.names"],
+    named: "no-sender-name",
     text: String.raw`import { parseArgs } from "node:util";
 import type { Socket } from "bun";
 const { values } = parseArgs({ options: { port: { type: "string" }, udp: { type: "boolean" } } });
@@ -214,17 +228,18 @@ process.on("SIGTERM", () => process.exit(0));
     lesson: "03",
     transport: "tcp",
     fails: ["03.two-lines"],
+    named: "lines-run-together",
     text: String.raw`import { parseArgs } from "node:util";
 import { clearLine, createInterface, cursorTo } from "node:readline";
 const { values } = parseArgs({ options: { port: { type: "string" }, udp: { type: "boolean" } } });
 const bad = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
 const clean = (text: string) => text.replace(bad, "\uFFFD");
-const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "> " });
+let rl: ReturnType<typeof createInterface> | undefined;
 const print = (text: string) => {
   clearLine(process.stdout, 0);
   cursorTo(process.stdout, 0);
   process.stdout.write(text + "\n");
-  rl.prompt(true);
+  rl?.prompt(true);
 };
 const decoder = new TextDecoder();
 const sock = await Bun.connect({
@@ -236,10 +251,13 @@ const sock = await Bun.connect({
     },
   },
 });
-rl.on("line", (line) => (line === "exit" ? rl.close() : (sock.write(line + "\n"), rl.prompt())));
-rl.on("SIGINT", () => rl.close());
-rl.on("close", () => (sock.end(), process.exit(0)));
-rl.prompt();
+// What was typed before the hub answered waits in stdin for this reader.
+const keys = createInterface({ input: process.stdin, output: process.stdout, prompt: "> " });
+rl = keys;
+keys.on("line", (line) => (line === "exit" ? keys.close() : (sock.write(line + "\n"), keys.prompt())));
+keys.on("SIGINT", () => keys.close());
+keys.on("close", () => (sock.end(), process.exit(0)));
+keys.prompt();
 `,
   },
   // A UDP echo that keeps the newline a datagram brings and adds its own.
@@ -247,6 +265,7 @@ rl.prompt();
     lesson: "01",
     transport: "udp",
     fails: ["01.reply"],
+    named: "blank-line",
     text: String.raw`import { parseArgs } from "node:util";
 const { values } = parseArgs({ options: { port: { type: "string" }, udp: { type: "boolean" } } });
 const time = () => new Date().toTimeString().slice(0, 8);
@@ -269,6 +288,7 @@ process.on("SIGTERM", () => process.exit(0));
     lesson: "01",
     transport: "tcp",
     fails: ["01.reply"],
+    named: "hard-coded-port",
     text: String.raw`const port = 9009; // never read from --port or PORT
 const time = () => new Date().toTimeString().slice(0, 8);
 Bun.listen<{ buf: string; dec: TextDecoder }>({
@@ -1228,8 +1248,12 @@ describe("every fix in the catalogue, spliced into a broken program, makes it pa
       `the broken program ${name}, written here, fails ${w.fails.join(", ")} before its fix`,
       async () => {
         const r = (await unfixed[i])!;
-        for (const id of w.fails)
-          expect({ id, status: r.v.results.find((x) => x.check.id === id)!.status }).toEqual({ id, status: "fail" });
+        for (const id of w.fails) {
+          const result = r.v.results.find((x) => x.check.id === id)!;
+          expect({ id, status: result.status }).toEqual({ id, status: "fail" });
+          if (w.named)
+            expect({ id, symptoms: result.symptoms }).toMatchObject({ symptoms: expect.arrayContaining([w.named]) });
+        }
       },
       60_000,
     );
@@ -1283,12 +1307,14 @@ describe("every fix in the catalogue, spliced into a broken program, makes it pa
     expect(python.stdout).toBe(expected);
   });
 
-  test("every fix fits 80 columns as the report shows it, 8 columns in", () => {
+  test("every fix fits 80 columns as the report shows it, 8 columns in, in plain ASCII (one column a character)", () => {
     for (const m of Object.values(MISCONCEPTIONS))
       for (const words of [m, ...Object.values(m.in ?? {})])
         for (const text of Object.values(words.fix ?? {}))
           for (const line of text.split("\n"))
-            expect({ id: m.id, line, fits: 8 + line.length <= 80 }).toMatchObject({ fits: true });
+            expect({ id: m.id, line, fits: 8 + line.length <= 80 && /^[\x20-\x7e]*$/.test(line) }).toMatchObject({
+              fits: true,
+            });
   });
 });
 

@@ -885,7 +885,7 @@ const entries: Misconception[] = [
             serve_udp(udp)  # recvfrom() each datagram, sendto() its answer
       `,
       bun: code`
-        // --udp: a UDP socket; udp holds its data() and error() (see §4)
+        // --udp: a UDP socket, udp = { data(), error() } answering datagrams
         if (values.udp) {
           await Bun.udpSocket({ hostname: "127.0.0.1", port, socket: udp });
         } else {
