@@ -57,7 +57,7 @@ type Advice = {
   explain: Text;
   /**
    * The fix in the learner's programming language, ready to paste: lines split on
-   * "\n", its imports first, at most 70 columns. Each line is proven by
+   * "\n", its imports first, at most 72 columns of plain ASCII. Each line is proven by
    * tests/grader-fixes.test.ts, spliced into a broken program that then passes.
    */
   fix?: Partial<Record<ProgramKind, string>>;
