@@ -130,12 +130,11 @@ const browserHears = (c: Exam, b: Browser, text: string) =>
       `浏览器收到一个以 ${JSON.stringify(text)} 结尾的帧`,
     ),
     () => b.arrived(),
-    () => [
-      ...binarySymptoms(b),
-      ...(b.texts().some((t) => t.includes(text)) || b.frames.some((f) => f.text.includes(text))
-        ? (["frame-not-line"] as const)
-        : []),
-    ],
+    () => {
+      const binary = binarySymptoms(b);
+      if (binary.length > 0) return binary;
+      return b.frames.some((f) => f.text.includes(text)) ? ["frame-not-line"] : [];
+    },
   );
 
 export const BRIDGE_CHECKS: Check[] = [
@@ -297,7 +296,8 @@ export const BRIDGE_CHECKS: Check[] = [
             `有一个浏览器不读数据时，另一个浏览器照样收到聊天室的行（${JSON.stringify(last)}）`,
           ),
           () => both(`it did not arrive; ${browser.arrived().en}`, `它没有到达；${browser.arrived().zh}`),
-          ["slow-browser-stalls"],
+          // Inside a frame of other lines, it did arrive: that is another mistake.
+          () => (browser.frames.some((f) => f.text.includes(last)) ? ["frame-not-line"] : ["slow-browser-stalls"]),
         );
       }
       browser.send("still quick");
