@@ -87,7 +87,7 @@ const UNNATURAL: Partial<Record<MisconceptionId, { ts?: string; py?: string }>> 
   "hard-coded-port": { ts: "01-port-9009.py, in Python, as the article's PORT = 9009" },
   crash: {},
   "frame-not-line": { py: "Python's standard library has no WebSocket: a bridge in Python is rare for a beginner" },
-  "text-frames-utf8": { py: "Python's standard library has no WebSocket: a bridge in Python is rare for a beginner" },
+  "frames-not-text": { py: "Python's standard library has no WebSocket: a bridge in Python is rare for a beginner" },
   "slow-browser-stalls": {
     py: "Python's standard library has no WebSocket: a bridge in Python is rare for a beginner",
   },

@@ -46,7 +46,7 @@ export type MisconceptionId =
   | "blank-line"
   | "hard-coded-port"
   | "frame-not-line"
-  | "text-frames-utf8"
+  | "frames-not-text"
   | "slow-browser-stalls";
 
 export type ProgramKind = "python" | "bun";
@@ -1041,7 +1041,7 @@ const entries: Misconception[] = [
     ),
   },
   {
-    id: "text-frames-utf8",
+    id: "frames-not-text",
     name: both("text frames must be UTF-8", "文本帧必须是 UTF-8"),
     explain: both(
       "A page reads text frames: the hub's bytes must become text first. Sent as they came, they go out as " +
