@@ -138,7 +138,7 @@ describe.skipIf(!canRun)("the fixture class, graded in the sandbox", () => {
     );
     const bob = readFileSync(join(out(), "feedback", "bob.md"), "utf8");
     expect(bob).toContain("# Feedback for bob");
-    expect(bob).toContain("one data event is one message");
+    expect(bob).toContain("one read is one message");
     expect(bob).toContain("replay exactly: bun run grade 01");
   });
 

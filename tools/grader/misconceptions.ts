@@ -60,7 +60,7 @@ type Advice = {
   explain: Text;
   /**
    * The fix in the learner's programming language, ready to paste: lines split on
-   * "\n", its imports first, at most 70 columns. Each line is proven by
+   * "\n", its imports first, at most 72 columns of plain ASCII. Each line is proven by
    * tests/grader-fixes.test.ts, spliced into a broken program that then passes.
    */
   fix?: Partial<Record<ProgramKind, string>>;
@@ -112,6 +112,18 @@ const BUN_QUEUE = code`
     if (taken > 0) s.data.queue = s.data.queue.subarray(taken);
   }
 `;
+/** A client over UDP: a socket of the datagram kind, each line sent to the hub's address. */
+const UDP_CLIENT = {
+  python: code`
+    import socket
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.sendto(line.encode(), ("127.0.0.1", port))
+  `,
+  bun: code`
+    const sock = await Bun.udpSocket({ socket: { data: onDatagram } });
+    sock.send(line, port, "127.0.0.1");
+  `,
+};
 /** Serving each client on its own: a thread per client in Python, never awaiting one client in Bun. */
 const SERVE_EACH = {
   python: code`
@@ -420,10 +432,12 @@ const entries: Misconception[] = [
         explain: both(
           "UDP has no connection and no stream: there is nothing to accept(). Given --udp, bind a UDP socket " +
             "(SOCK_DGRAM); each datagram arrives with its sender's address, and an address you have not heard " +
-            "from before is a new member. Relay each datagram to every other member's address with sendto(); " +
+            "from before is a new member (an empty datagram is its hello: nothing to relay). Relay each " +
+            "datagram, its sender's address in front, to every other member's address with sendto(); " +
             'a member leaves with "/quit", or by staying silent longer than --idle.',
           "UDP 没有连接，也不是字节流：没有什么可以 accept()。收到 --udp 时，要绑定一个 UDP 套接字（SOCK_DGRAM）；" +
-            "每个数据报都带着发送者的地址，没见过的地址就是新成员。用 sendto() 把每个数据报转发到其他每个成员的地址；" +
+            "每个数据报都带着发送者的地址，没见过的地址就是新成员（空数据报是它的问候：不用转发）。" +
+            "用 sendto() 把每个数据报转发到其他每个成员的地址，前面加上发送者的地址；" +
             '成员发 "/quit" 就是离开，沉默超过 --idle 也算离开。',
         ),
         fix: {
@@ -431,15 +445,20 @@ const entries: Misconception[] = [
             data, address = udp.recvfrom(1024)
             if address not in members:
                 members.append(address)
+            text = data.decode().rstrip("\n")
+            if text == "":
+                continue  # a hello: a new member, nothing to relay
             for other in members:
                 if other != address:
-                    udp.sendto(data, other)
+                    udp.sendto(("<%s:%d> %s\n" % (*address, text)).encode(), other)
           `,
           bun: code`
             members.set(${"`${address}:${port}`"}, { port, address });
+            const text = buf.toString().replace(/\r?\n$/, "");
+            if (text === "") return; // a hello: a new member, nothing to relay
             for (const m of members.values())
               if (m.port !== port || m.address !== address)
-                sock.send(buf, m.port, m.address);
+                sock.send(${"`<${address}:${port}> ${text}\\n`"}, m.port, m.address);
           `,
         },
         reread: both(
@@ -462,17 +481,7 @@ const entries: Misconception[] = [
             "（ConnectionRefusedError、ECONNREFUSED）。应打开一个 UDP 套接字（SOCK_DGRAM），" +
             '把每一行作为一个数据报发到 hub 的地址（sendto()）；hub 从你的第一个数据报得知你的地址，"/quit" 就是你的告别。',
         ),
-        fix: {
-          python: code`
-            import socket
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            sock.sendto(line.encode(), ("127.0.0.1", port))
-          `,
-          bun: code`
-            const sock = await Bun.udpSocket({ socket: { data: onDatagram } });
-            sock.send(line, port, "127.0.0.1");
-          `,
-        },
+        fix: UDP_CLIENT,
         reread: both(
           'lessons/03-client.ts §4: the link over UDP, a hello, datagrams and "/quit"',
           'lessons/03-client.ts §4：UDP 上的连接——问候、数据报和 "/quit"',
@@ -526,15 +535,20 @@ const entries: Misconception[] = [
     in: {
       "01": {
         explain: both(
-          "A client left before your reply reached it, and the reply bounced (ICMP port unreachable). Bun " +
-            "reports that bounce on a LATER send() of the same socket, which may be your reply to someone " +
-            "else: an error caught and dropped there (or left to an empty error handler) loses a live " +
-            "client's reply. Catch the error around each send, send once more, and only then give up.",
-          "有客户端在你的回复到达之前就离开了，回复被退回（ICMP 端口不可达）。Bun 会在同一个套接字“之后的某次” send() " +
-            "时报告这次退回，而那次可能是你给另一个人的回复：在那里捕获后丢掉（或交给空的 error 处理函数），" +
-            "就丢了一个在线客户端的回复。每次发送都单独捕获错误，再发一次，仍失败才放弃。",
+          "A client left before your reply reached it, and the reply bounced (ICMP port unreachable). That " +
+            "bounce can be reported as an error (ECONNREFUSED) on a LATER send() of the same socket, which may " +
+            "be your reply to someone else: an error caught and dropped there (or left to an empty error " +
+            "handler) loses a live client's reply. Catch the error around each send, send once more, and " +
+            "only then give up.",
+          "有客户端在你的回复到达之前就离开了，回复被退回（ICMP 端口不可达）。这次退回可能在同一个套接字“之后的某次” " +
+            "send() 时作为错误（ECONNREFUSED）报告，而那次可能是你给另一个人的回复：在那里捕获后丢掉（或交给空的" +
+            "错误处理函数），就丢了一个在线客户端的回复。每次发送都单独捕获错误，再发一次，仍失败才放弃。",
         ),
         reread: both("lessons/01-echo.ts B4: sendTo(), one more try", "lessons/01-echo.ts B4：sendTo()，再试一次"),
+        rereadPy: both(
+          "the article 1.1.3.2 (datagrams are not reliable); lessons/01-echo.ts B4: sendTo(), one more try",
+          "原文 1.1.3.2「无连接的套接字」（数据报并不可靠）；lessons/01-echo.ts B4：sendTo()，再试一次",
+        ),
       },
     },
   },
@@ -857,23 +871,39 @@ const entries: Misconception[] = [
     explain: both(
       "Given --udp, your program still used TCP: it listened (a server) or connected (a client) over TCP, " +
         "where the UDP half of the exercise has nobody to talk to. Read --udp from the command line and, when " +
-        "it is there, bind (a server) or open (a client) a UDP socket instead: socket.SOCK_DGRAM in Python, " +
-        "Bun.udpSocket in Bun. UDP has no listen(), accept() or connect(): a datagram arrives with its " +
-        "sender's address (recvfrom()), and you answer that address (sendto()).",
+        "it is there, bind (a server) or open (a client) a UDP socket instead (SOCK_DGRAM). UDP has no " +
+        "listen(), accept() or connect(): a datagram arrives with its sender's address (recvfrom()), and you " +
+        "answer that address (sendto()).",
       "收到 --udp 时，你的程序仍然用 TCP：它在 TCP 上监听（服务器）或连接（客户端），而练习的 UDP 部分在那里没有谁可以交谈。" +
-        "从命令行读取 --udp，有它时改为绑定（服务器）或打开（客户端）一个 UDP 套接字：Python 里是 socket.SOCK_DGRAM，" +
-        "Bun 里是 Bun.udpSocket。UDP 没有 listen()、accept() 或 connect()：数据报连同发送者的地址一起到达（recvfrom()），" +
+        "从命令行读取 --udp，有它时改为绑定（服务器）或打开（客户端）一个 UDP 套接字（SOCK_DGRAM）。" +
+        "UDP 没有 listen()、accept() 或 connect()：数据报连同发送者的地址一起到达（recvfrom()），" +
         "你回复那个地址（sendto()）。",
     ),
     fix: {
-      python:
-        'kind = socket.SOCK_DGRAM if "--udp" in sys.argv else socket.SOCK_STREAM\n' +
-        "sock = socket.socket(socket.AF_INET, kind)",
-      bun: "if (values.udp) await Bun.udpSocket({ hostname, port, socket: { data, error } })",
+      python: code`
+        import socket, sys
+        if "--udp" in sys.argv:  # no listen(), no accept(): datagrams
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            udp.bind(("127.0.0.1", port))
+            serve_udp(udp)  # recvfrom() each datagram, sendto() its answer
+      `,
+      bun: code`
+        // --udp: a UDP socket, udp = { data(), error() } answering datagrams
+        if (values.udp) {
+          await Bun.udpSocket({ hostname: "127.0.0.1", port, socket: udp });
+        } else {
+          Bun.listen({ hostname: "127.0.0.1", port, socket: tcp });
+        }
+      `,
     },
     reread: both(
       "lessons/01-echo.ts §4: serveUdp(), and §5: --udp chooses it",
       "lessons/01-echo.ts §4：serveUdp()，以及 §5：由 --udp 选择它",
+    ),
+    rereadPy: both(
+      "the article 1.1.3.2 (connectionless sockets, SOCK_DGRAM) and 1.2 (recvfrom, sendto); " +
+        "lessons/01-echo.ts §4 and §5: --udp chooses UDP",
+      "原文 1.1.3.2「无连接的套接字」（SOCK_DGRAM）和 1.2（recvfrom、sendto）；lessons/01-echo.ts §4 和 §5：由 --udp 选择 UDP",
     ),
     in: {
       "02": {
@@ -881,17 +911,33 @@ const entries: Misconception[] = [
           "lessons/02-hub.ts §4: a client is an address we have heard from; §6: --udp chooses it",
           "lessons/02-hub.ts §4：客户端就是我们收到过数据报的地址；§6：由 --udp 选择它",
         ),
+        rereadPy: both(
+          "the article 1.1.3.2 (connectionless sockets) and 1.2 (recvfrom, sendto); " +
+            "lessons/02-hub.ts §4: a client is an address we have heard from",
+          "原文 1.1.3.2「无连接的套接字」和 1.2（recvfrom、sendto）；lessons/02-hub.ts §4：客户端就是我们收到过数据报的地址",
+        ),
       },
       "03": {
+        fix: UDP_CLIENT,
         reread: both(
           'lessons/03-client.ts §4: the link over UDP, a hello, datagrams and "/quit"',
           'lessons/03-client.ts §4：UDP 上的连接——问候、数据报和 "/quit"',
+        ),
+        rereadPy: both(
+          "the article 1.1.3.2 (connectionless sockets) and 1.2 (sendto, recvfrom); " +
+            'lessons/03-client.ts §4: a hello, datagrams and "/quit"',
+          '原文 1.1.3.2「无连接的套接字」和 1.2（sendto、recvfrom）；lessons/03-client.ts §4：问候、数据报和 "/quit"',
         ),
       },
       "04": {
         reread: both(
           "lessons/04-chat.ts §2: one hub behind one transport; src/transports/udp.ts",
           "lessons/04-chat.ts §2：一个 hub 配一种传输；src/transports/udp.ts",
+        ),
+        rereadPy: both(
+          "the article 1.1.3.2 (connectionless sockets) and 1.2 (recvfrom, sendto); " +
+            "lessons/04-chat.ts §2: one hub behind one transport",
+          "原文 1.1.3.2「无连接的套接字」和 1.2（recvfrom、sendto）；lessons/04-chat.ts §2：一个 hub 配一种传输",
         ),
       },
     },
@@ -908,9 +954,15 @@ const entries: Misconception[] = [
         "常见的是一个从没设置过的值（客户端连上时没有为它创建状态）、拼错的名字或者类型不对。改好那一行，" +
         "先自己用一个客户端（nc 127.0.0.1 9009）运行一次程序，再打分。",
     ),
+    // No code fix: the mistake is in a line of the learner's own, which the report shows.
     reread: both(
       "lessons/README.md, Your first exercise: the TODO that line belongs to, and the section it names",
       "lessons/README.zh-CN.md，你的第一个练习：那一行所属的 TODO，以及它指出的那一节",
+    ),
+    rereadPy: both(
+      "the article's part your exercise follows, beside that line; " +
+        "lessons/README.md, Your first exercise: the TODO that line belongs to",
+      "原文里你的练习对应的那一部分，对照那一行；lessons/README.zh-CN.md，你的第一个练习：那一行所属的 TODO",
     ),
   },
   {
@@ -919,19 +971,29 @@ const entries: Misconception[] = [
     explain: both(
       "Your hub relays each line, but nobody can tell who said it. The article's hub puts the sender's " +
         'address in front of every line it relays: "<127.0.0.1:52114> hello". Make that name when a client ' +
-        "arrives (its host and port: accept()'s address in Python, s.remoteAddress and s.remotePort in Bun; " +
-        "over UDP, the address a datagram came from) and put it in front of each line you relay.",
+        "arrives (its host and port: the address accept() returns; over UDP, the address a datagram came " +
+        "from) and put it in front of each line you relay.",
       "你的 hub 转发了每一行，但谁也看不出是谁说的。原文的 hub 在转发的每一行前面加上发送者的地址：" +
-        '"<127.0.0.1:52114> hello"。在客户端到来时生成这个名字（它的主机和端口：Python 里是 accept() 返回的地址，' +
-        "Bun 里是 s.remoteAddress 和 s.remotePort；UDP 上是数据报的来源地址），再把它放在你转发的每一行前面。",
+        '"<127.0.0.1:52114> hello"。在客户端到来时生成这个名字（它的主机和端口：accept() 返回的地址；' +
+        "UDP 上是数据报的来源地址），再把它放在你转发的每一行前面。",
     ),
     fix: {
-      python: 'message = "<%s:%d> %s\\n" % (address[0], address[1], line)',
-      bun: "broadcast(`<${s.remoteAddress}:${s.remotePort}> ${line}`, s)",
+      python: code`
+        message = "<%s:%d> %s" % (address[0], address[1], line)
+      `,
+      bun: code`
+        broadcast(${"`<${s.remoteAddress}:${s.remotePort}> ${line}`"}, s);
+      `,
     },
     reread: both(
       'lessons/02-hub.ts §3: receive(), each line sent as "<host:port> line"',
       'lessons/02-hub.ts §3：receive()，每一行以 "<host:port> 那一行" 发出',
+    ),
+    rereadPy: both(
+      "the article's chapter 2 (its hub puts the sender's address before each line); " +
+        'lessons/02-hub.ts §3: receive(), each line sent as "<host:port> line"',
+      "原文第 2 章（它的 hub 在每一行前面加上发送者的地址）；" +
+        'lessons/02-hub.ts §3：receive()，每一行以 "<host:port> 那一行" 发出',
     ),
   },
   {
@@ -946,9 +1008,29 @@ const entries: Misconception[] = [
         '（"line one\uFFFDline two"，或者中间什么记号也没有）。一次读取不等于一行：保留一个缓冲区，按 "\\n" 切分' +
         "（没收完的结尾留到下一次读取），然后再逐行清理控制字符并打印。先清理再切分，会把换行符本身也变成记号。",
     ),
+    fix: {
+      python: code`
+        import re
+        buffered += data  # bytes, kept for the next read
+        *lines, buffered = buffered.split(b"\n")  # lines first,
+        for line in lines:  # then clean each one
+            print(re.sub(CONTROLS, "\ufffd", line.decode("utf-8", "replace")))
+      `,
+      bun: code`
+        buffered += decoder.decode(chunk, { stream: true });
+        const lines = buffered.split("\n"); // lines first,
+        buffered = lines.pop()!; // the unfinished end kept,
+        for (const line of lines) print(clean(line)); // then each cleaned
+      `,
+    },
     reread: both(
       "lessons/03-client.ts §3: openTcp(), lines framed before B3's clean()",
       "lessons/03-client.ts §3：openTcp()，先切成行，再用 B3 的 clean()",
+    ),
+    rereadPy: both(
+      "the article's chapter 3 (its receiving thread prints each recv() as it came); " +
+        "lessons/03-client.ts §3: openTcp(), lines framed before B3's clean()",
+      "原文第 3 章（它的接收线程把每次 recv() 的内容原样打印）；lessons/03-client.ts §3：openTcp()，先切成行，再用 B3 的 clean()",
     ),
   },
   {
@@ -962,18 +1044,31 @@ const entries: Misconception[] = [
         "（nc -u 每收到一个回答都会多显示一个空行）。先去掉收到的内容末尾的换行符，再加上你自己的。",
     ),
     fix: {
-      python: 'line = data.decode("utf-8").rstrip("\\r\\n")',
-      bun: 'const line = new TextDecoder().decode(buf).replace(/\\r?\\n$/, "")',
+      python: code`
+        line = data.decode("utf-8").rstrip("\r\n")
+      `,
+      bun: code`
+        const line = new TextDecoder().decode(buf).replace(/\r?\n$/, "");
+      `,
     },
     reread: both(
       "lessons/01-echo.ts §4: serveUdp(), the newline taken off before reply()",
       "lessons/01-echo.ts §4：serveUdp()，在 reply() 之前去掉换行符",
+    ),
+    rereadPy: both(
+      "the article 1.1.3.2 (a datagram is one whole message); " +
+        "lessons/01-echo.ts §4: serveUdp(), the newline taken off before reply()",
+      "原文 1.1.3.2「无连接的套接字」（一个数据报就是一条完整的消息）；lessons/01-echo.ts §4：serveUdp()，在 reply() 之前去掉换行符",
     ),
     in: {
       "02": {
         reread: both(
           "lessons/02-hub.ts §4: hear(), one datagram is one message",
           "lessons/02-hub.ts §4：hear()，一个数据报就是一条消息",
+        ),
+        rereadPy: both(
+          "the article 1.1.3.2 (a datagram is one whole message); lessons/02-hub.ts §4: hear()",
+          "原文 1.1.3.2「无连接的套接字」（一个数据报就是一条完整的消息）；lessons/02-hub.ts §4：hear()",
         ),
       },
     },
@@ -990,14 +1085,27 @@ const entries: Misconception[] = [
         "通过 --port N 和环境变量 PORT 传给它；9009 很可能已被占用。先读 --port，没有再读 PORT，最后才用 9009。",
     ),
     fix: {
-      python:
-        'port = int(os.environ.get("PORT", "9009"))\n' +
-        'if "--port" in sys.argv: port = int(sys.argv[sys.argv.index("--port") + 1])',
-      bun: "const port = Number(values.port ?? process.env.PORT ?? 9009)",
+      python: code`
+        import os, sys
+        port = int(os.environ.get("PORT", "9009"))
+        if "--port" in sys.argv:
+            port = int(sys.argv[sys.argv.index("--port") + 1])
+      `,
+      bun: code`
+        import { parseArgs } from "node:util";
+        const options = { port: { type: "string" as const } };
+        const { values } = parseArgs({ options, strict: false });
+        const port = Number(values.port ?? process.env.PORT ?? 9009);
+      `,
     },
     reread: both(
       "lessons/01-echo.ts §1: HOST and PORT from the command line",
       "lessons/01-echo.ts §1：从命令行读取 HOST 和 PORT",
+    ),
+    rereadPy: both(
+      "the article 1.3.2 (its port is fixed in the code) and chapter 4 (settings.py's PORT); " +
+        "lessons/01-echo.ts §1: HOST and PORT from the command line",
+      "原文 1.3.2「编写服务器」（端口写死在代码里）和第 4 章（settings.py 的 PORT）；lessons/01-echo.ts §1：从命令行读取 HOST 和 PORT",
     ),
   },
   {
