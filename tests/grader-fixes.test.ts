@@ -1124,6 +1124,70 @@ const CASES: Case[] = [
     checks: ["01.reply"],
     edits: [{ lines: [1, 1], sees: "const port = 9009", put: [fix("hard-coded-port")] }],
   },
+  // ── exercise 06, a bridge for browsers ──
+  // A frame taken for a line: the hub's stream framed on "\n" (what the mutant gets wrong), and a
+  // browser's frame cut into lines (it already does: 06.frames proves the fix's way keeps it right).
+  {
+    kind: "bun",
+    program: "06-frame-per-read.ts",
+    lesson: "06",
+    transport: "tcp",
+    checks: ["06.hub-lines", "06.frames"],
+    edits: [
+      {
+        lines: [65, 69],
+        sees: 'message.replace(/\\n$/, "")',
+        put: [
+          "const toHub = (line: string) =>",
+          "  ws.data.toHub ? ws.data.toHub(line) : ws.data.waiting.push(line);",
+          fix("frame-not-line", { lines: [1, 1] }),
+        ],
+      },
+      { lines: [51, 51], sees: "one read, one frame", put: [fix("frame-not-line", { lines: [2, 6] })] },
+    ],
+  },
+  // Text frames: the hub's bytes decoded once per connection, each line sent as a string.
+  {
+    kind: "bun",
+    program: "06-binary-frames.ts",
+    lesson: "06",
+    transport: "tcp",
+    checks: ["06.relay", "06.hub-lines", "06.text"],
+    edits: [
+      { lines: [80, 80], sees: "a binary frame", put: [fix("frames-not-text", { lines: [3, 3] })] },
+      {
+        lines: [78, 78],
+        sees: "function toBrowser",
+        put: ["function toBrowser(ws: ServerWebSocket<Browser>, text: string) {"],
+      },
+      {
+        lines: [50, 50],
+        sees: "decoder.decode(chunk",
+        put: [fix("frames-not-text", { lines: [2, 2] }), 'const lines = (buffered + text).split("\\n");'],
+      },
+      { lines: [42, 42], sees: "new TextDecoder()", put: [fix("frames-not-text", { lines: [1, 1] })] },
+    ],
+  },
+  // A slow browser: one queue for all replaced by Bun's own per-browser buffer, and a limit.
+  {
+    kind: "bun",
+    program: "06-one-queue.ts",
+    lesson: "06",
+    transport: "tcp",
+    checks: ["06.slow"],
+    edits: [
+      {
+        lines: [79, 94],
+        sees: "const outbox",
+        put: [
+          "function toBrowser(ws: ServerWebSocket<Browser>, line: string) {",
+          "  if (ws.readyState !== 1) return;",
+          fix("slow-browser-stalls", { indent: "  " }),
+          "}",
+        ],
+      },
+    ],
+  },
 ];
 
 /**
