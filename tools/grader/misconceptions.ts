@@ -11,7 +11,8 @@
  * proves every fix: each line of it, spliced into such a program, makes it pass.
  *
  * An entry written the older way (a `fix` for one language, no `rereadPy`) still
- * works, and tests/grader-fixes.test.ts lists what it lacks.
+ * works, and tests/grader-fixes.test.ts lists what it lacks. Exercise 06's have no
+ * Python fix: Python's standard library has no WebSocket, so 06 is TypeScript's.
  *
  * Past 400 lines because it is a catalogue: each misconception in English and
  * Chinese side by side, and its fix in two programming languages, so a new one is
@@ -1120,16 +1121,9 @@ const entries: Misconception[] = [
         '转给 hub 时要补上（hub 按 "\\n" 分行），帧里有 "\\n" 就拆成几行。从 hub 来的是 TCP 字节流：' +
         '一次读取可能有两行，也可能只有半行。按 "\\n" 分行，每一整行单独作为一个帧发出，绝不把一次读取当成一帧。',
     ),
+    // No Python fix: exercise 06 is TypeScript's (Python's standard library has no WebSocket).
+    // rereadPy stays: a bridge in Python, on a WebSocket package, is still graded and sent there.
     fix: {
-      python: code`
-        for line in message.split("\n"):  # from the browser
-            if line:
-                hub.sendall((line + "\n").encode())
-        buffered += decoder.decode(data)  # from the hub: frame it
-        while "\n" in buffered:
-            line, buffered = buffered.split("\n", 1)
-            send_text_frame(browser, line)
-      `,
       bun: code`
         for (const line of message.split("\n")) if (line) toHub(line);
         // from the hub: frame the stream, one whole line per frame
@@ -1161,13 +1155,9 @@ const entries: Misconception[] = [
         "不是 UTF-8 的字节会让浏览器断开整个连接（代码 1007，RFC 6455 第 8.1 节）。用一个能把半个字符留给下一次" +
         "读取、把坏字节换成 U+FFFD 的解码器解码 hub 的字节，再作为文本帧发出。",
     ),
+    // No Python fix: exercise 06 is TypeScript's (Python's standard library has no WebSocket).
+    // rereadPy stays: a bridge in Python, on a WebSocket package, is still graded and sent there.
     fix: {
-      python: code`
-        import codecs
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        text = decoder.decode(data)  # the hub's bytes, as text
-        send_text_frame(browser, text)  # opcode 0x1, UTF-8
-      `,
       bun: code`
         const decoder = new TextDecoder(); // bad bytes become U+FFFD
         const text = decoder.decode(chunk, { stream: true });
@@ -1195,12 +1185,9 @@ const entries: Misconception[] = [
         "不能所有人共用一个按顺序发送的队列，也不能在唯一的线程里做阻塞的发送。给每个浏览器自己的 hub 连接和" +
         "自己的队列（Python 里每个一个线程），落后太多的浏览器就放它走。",
     ),
+    // No Python fix: exercise 06 is TypeScript's (Python's standard library has no WebSocket).
+    // rereadPy stays: a bridge in Python, on a WebSocket package, is still graded and sent there.
     fix: {
-      python: code`
-        import threading
-        args = (hub, browser)  # one thread per browser: none waits
-        threading.Thread(target=relay, args=args, daemon=True).start()
-      `,
       bun: code`
         ws.send(line); // never waits: Bun keeps what it has not read
         if (ws.getBufferedAmount() > 256 * 1024) ws.terminate();
