@@ -10,6 +10,9 @@
  * （你的练习 02，或 lessons/02-hub.ts）：走 TCP，收到 --udp 时走 UDP。浏览器的一个帧就是一行（不带 "\n"）；
  * hub 发来的每一行作为一个文本帧发给浏览器。
  *
+ * Write it in TypeScript: Python's standard library has no WebSocket.
+ * 用 TypeScript 写：Python 标准库里没有 WebSocket。
+ *
  * Try it:    bun lessons/02-hub.ts, then bun workspace/06-web-window.ts --port 8080,
  *            then a browser at http://127.0.0.1:8080/ and nc 127.0.0.1 9009
  * Grade it:  bun run grade 06          (add --watch to grade again on every save)
