@@ -63,7 +63,7 @@ describe("mistakes on the command line", () => {
   test("an exercise that does not exist is named, in Chinese too", async () => {
     const r = await grade(["--class", submission, "--exercises", "07", "--lang", "zh", "--no-sandbox"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("grade: 没有练习 07（有 01、02、03、04）");
+    expect(r.stderr).toContain("grade: 没有练习 07（有 01、02、03、04、06）");
   });
 
   test("where bubblewrap cannot run, one line says why and how to grade without it", async () => {
