@@ -8,7 +8,7 @@
  * bar's label sits above it, so the chart reads at a phone's width.
  */
 import type { Lang } from "../../src/i18n.ts";
-import { columnsIn, columnsOf, MONO, pixelsOf, wrapLines } from "./layout.ts";
+import { columnsIn, MONO, pixelsOf, wrapLines } from "./layout.ts";
 import { h, px, type Child, type Element } from "./markup.ts";
 
 const FONT = 12;
@@ -39,7 +39,6 @@ function frame(o: ChartFrame, width: number, height: number, cls: string, parts:
   return h(
     "svg",
     {
-      xmlns: "http://www.w3.org/2000/svg",
       class: `chart ${cls}`,
       role: "img",
       "aria-labelledby": `${o.id}-title ${o.id}-desc`,
@@ -125,10 +124,10 @@ export function cdfChart(o: ChartFrame & { series: Series[]; unit: string; lang:
     parts.push(h("line", { class: "grid", x1: px(xOf(v)), x2: px(xOf(v)), y1: plotTop, y2: px(yOf(0)) }));
     if (i % every === 0)
       parts.push(
-        h("text", { class: "label tick", x: px(xOf(v)), y: px(yOf(0) + 16), "text-anchor": "middle" }, tick(v)),
+        h("text", { class: "label tick", x: px(xOf(v)), y: px(yOf(0) + 20), "text-anchor": "middle" }, tick(v)),
       );
   });
-  let y = yOf(0) + 20;
+  let y = yOf(0) + 24;
   const unitLines = wrapLines(o.unit, columnsIn(right - left, FONT));
   unitLines.forEach((line) => {
     y += LINE;
@@ -159,6 +158,3 @@ export function cdfChart(o: ChartFrame & { series: Series[]; unit: string; lang:
   });
   return frame(o, width, y + MARGIN, "cdf", parts);
 }
-
-/** Columns of the widest of `texts` (for a table beside a chart). */
-export const widest = (texts: string[]): number => Math.max(0, ...texts.map(columnsOf));

@@ -62,6 +62,8 @@ export type DrawOptions = {
   /** Lanes at least this far apart, px (default 110), at most `maxGap` (default 360). */
   minGap?: number;
   maxGap?: number;
+  /** From the first lane to the left edge, and from the last to the right: half a lane head's room, px (default 56). */
+  edge?: number;
   /** Rows shown at most: the first, the last, and those around the divergence. Default 48. */
   maxRows?: number;
   /** Unique on the page: the drawing's <title> and <desc> are named from it. */
@@ -73,8 +75,6 @@ const FONT = 12;
 const LINE = 18;
 const MARGIN = 8;
 const PAD = 6;
-/** From the first lane to the drawing's left edge, and from the last to its right: half a lane head. */
-const EDGE = 56;
 
 type Row = {
   /** The flows it draws (indexes), or none for a row of the drawing's own. */
@@ -159,6 +159,7 @@ export function drawSequence(seq: Sequence, o: DrawOptions): Element {
   // The time column as wide as its longest time; the lanes share the rest.
   const times = [...seq.flows.map((f) => f.at), seq.end?.at ?? 0].map((t) => t.toFixed(1));
   const timeW = Math.max(40, ...times.map((t) => pixelsOf(t, FONT))) + 10;
+  const EDGE = o.edge ?? 56;
   const room = o.width - timeW - 2 * MARGIN - 2 * EDGE;
   const gap = n > 1 ? Math.min(o.maxGap ?? 360, Math.max(o.minGap ?? 110, room / (n - 1))) : 2 * EDGE;
   const width = timeW + 2 * MARGIN + 2 * EDGE + gap * (n - 1);
@@ -290,7 +291,6 @@ export function drawSequence(seq: Sequence, o: DrawOptions): Element {
   return h(
     "svg",
     {
-      xmlns: "http://www.w3.org/2000/svg",
       class: "sequence",
       role: "img",
       "aria-labelledby": `${o.id}-title ${o.id}-desc`,

@@ -89,9 +89,9 @@ function flowOf(e: WireEvent, o: FromGrader): Flow | undefined {
 
 /**
  * TCP writes the grader cut up or ran together. A line sent in several writes
- * (the writes of one peer that follow each other until one ends with "\n") is
- * marked split, each write with its place; a write holding the end of one line
- * and more after it is marked merged.
+ * (the writes of one peer that follow each other, up to the one with its "\n")
+ * is marked split, each write with its place; a write holding the end of one
+ * line and more after it is marked merged (and ends the split line).
  */
 function markSplitAndMerged(flows: Flow[]): void {
   let run: Flow[] = [];
@@ -109,7 +109,7 @@ function markSplitAndMerged(flows: Flow[]): void {
     const inner = f.bytes.subarray(0, -1).filter((b) => b === NEWLINE).length;
     if (inner > 0) f.marks!.push({ kind: "merged", lines: inner + 1 });
     run.push(f);
-    if (f.bytes.at(-1) === NEWLINE) close();
+    if (f.bytes.includes(NEWLINE)) close();
   }
   close();
 }

@@ -1,0 +1,91 @@
+/**
+ * Conversations to draw, written by hand: a chat hub checked with three
+ * clients, every kind of flow and mark in it, and a program that answers with
+ * markup (a reply the page must show as text, never run).
+ */
+import type { Lang } from "../../src/i18n.ts";
+import type { Flow, Sequence } from "../../tools/wire/model.ts";
+
+/** A reply that would run code if a page put it in as markup. */
+export const HOSTILE = `<script>document.title="owned"</script><img src=x onerror="document.title='owned'"><b>bold</b>`;
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+/** A hub checked with three clients: split and merged writes, a markup reply (the divergence), a reset, an exit. */
+export function hubSequence(lang: Lang): Sequence {
+  const zh = lang === "zh";
+  const [a, b, c] = zh ? ["小红", "老李", "小王"] : ["alice", "bob", "carol"];
+  const flows: Flow[] = [
+    { at: 3.1, kind: "connect", from: "a", to: "p" },
+    { at: 3.4, kind: "connect", from: "b", to: "p" },
+    { at: 3.9, kind: "connect", from: "c", to: "p" },
+    {
+      at: 5.0,
+      kind: "write",
+      from: "a",
+      to: "p",
+      bytes: bytes(zh ? "大家" : "hel"),
+      marks: [{ kind: "split", part: 1, of: 2 }],
+    },
+    {
+      at: 6.2,
+      kind: "write",
+      from: "a",
+      to: "p",
+      bytes: bytes(zh ? "好\n" : "lo\n"),
+      marks: [{ kind: "split", part: 2, of: 2 }],
+    },
+    { at: 7.5, kind: "read", from: "p", to: "b", bytes: bytes(zh ? `<${a}> 大家好\n` : `<${a}> hello\n`) },
+    { at: 8.0, kind: "read", from: "p", to: "c", bytes: bytes(HOSTILE + "\n") },
+    {
+      at: 9.2,
+      kind: "write",
+      from: "b",
+      to: "p",
+      bytes: bytes(zh ? "第一行\n第二行\n" : "first line\nsecond line\n"),
+      marks: [{ kind: "merged", lines: 2 }],
+    },
+    { at: 12.0, kind: "read", from: "p", to: "a", bytes: bytes("x".repeat(3000) + "\n") },
+    { at: 14.0, kind: "note", from: "c", text: zh ? "我们停止读取" : "we stop reading" },
+    { at: 20.5, kind: "rst", from: "b", to: "p" },
+    { at: 21.0, kind: "fin", from: "p", to: "a" },
+    { at: 760.0, kind: "exit", from: "p", text: zh ? "你的程序退出了（退出码 1）" : "your program exited with code 1" },
+  ];
+  return {
+    title: zh ? "把一行转发给其他每个成员" : "relays a line to every other member",
+    parties: [
+      { id: "p", name: zh ? "你的程序" : "your program", kind: "program" },
+      { id: "a", name: a, kind: "grader" },
+      { id: "b", name: b, kind: "grader" },
+      { id: "c", name: c, kind: "grader" },
+    ],
+    flows,
+    divergence: {
+      flow: 6,
+      party: "c",
+      expected: zh ? `${c} 收到一行包含 "<${a}> 大家好" 的内容` : `${c} receives a line containing "<${a}> hello"`,
+    },
+  };
+}
+
+/** A UDP echo over one client: a duplicate, a reordered datagram, and the answer that never came. */
+export function udpSequence(lang: Lang): Sequence {
+  const zh = lang === "zh";
+  return {
+    title: zh ? "回显每个数据报" : "echoes every datagram",
+    parties: [
+      { id: "p", name: zh ? "你的程序" : "your program", kind: "program" },
+      { id: "a", name: "alice", kind: "grader" },
+    ],
+    flows: [
+      { at: 1, kind: "note", from: "a", text: "udp 127.0.0.1:40000" },
+      { at: 2, kind: "datagram", from: "a", to: "p", bytes: bytes("one\n") },
+      { at: 2.1, kind: "datagram", from: "a", to: "p", bytes: bytes("one\n"), marks: [{ kind: "duplicate" }] },
+      { at: 5, kind: "datagram", from: "a", to: "p", bytes: bytes("three\n") },
+      { at: 5.3, kind: "datagram", from: "a", to: "p", bytes: bytes("two\n"), marks: [{ kind: "reordered" }] },
+      { at: 6, kind: "datagram", from: "p", to: "a", bytes: bytes("one\n") },
+    ],
+    divergence: { party: "a", expected: zh ? `alice 收到 "two"` : `alice receives "two"` },
+    end: { at: 3006, text: zh ? "等了 3 秒" : "waited 3 s" },
+  };
+}
