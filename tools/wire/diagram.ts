@@ -230,7 +230,8 @@ export function drawSequence(seq: Sequence, o: DrawOptions): Element {
       r.diverges && div
         ? wrapLines(
             `✗ ${say(lang, "expected")}${colon(lang)}${div.expected}`,
-            columnsIn(width - timeW - 2 * MARGIN - PAD, FONT),
+            // Within the width asked for: on a phone, a drawing wider than the screen scrolls, but this stays in view.
+            columnsIn(Math.min(width, o.width) - timeW - 2 * MARGIN - PAD, FONT),
           )
         : [];
     const arrowY = y + wrapped.length * LINE + 6;

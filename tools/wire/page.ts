@@ -51,7 +51,7 @@ table { border-collapse: collapse; } td, th { border: 1px solid var(--line); pad
 dl { margin: 0.3em 0; } dt { font-weight: 600; } dd { margin: 0 0 0.4em 1em; overflow-wrap: anywhere; }
 svg text { fill: var(--fg); white-space: pre; }
 svg .label { paint-order: stroke; stroke: var(--bg); stroke-width: 3px; stroke-linejoin: round; }
-svg .time, svg .tick, svg .note, svg .gap { fill: var(--dim); }
+svg text.time, svg text.tick, svg text.note, svg text.gap { fill: var(--dim); }
 svg .lane-head rect { fill: var(--head); stroke: var(--line); }
 svg .lane-head.program rect { fill: var(--program); }
 svg .lane-head text { font-weight: 600; }
@@ -65,11 +65,12 @@ svg .arrow.fin polygon, svg .arrow.rst polygon { fill: var(--mark); }
 svg .arrow.missing line { stroke: var(--bad); stroke-dasharray: 3 3; } svg .arrow.missing polygon { fill: var(--bad); }
 svg .band { fill: var(--bad-bg); stroke: var(--bad); }
 svg .divergence .label { stroke: var(--bad-bg); }
-svg .expected, svg .missing, svg .diverged { fill: var(--bad); font-weight: 700; }
-svg .mark { fill: var(--mark); font-style: italic; }
-svg .exit { stroke: var(--bad); stroke-width: 2.5; } svg .dot { fill: var(--dim); }
-svg .end { stroke: var(--dim); stroke-dasharray: 1 3; }
-svg .grid { stroke: var(--line); stroke-width: 0.5; } svg .step { stroke-width: 2; fill: none; }
+svg text.expected, svg text.missing, svg text.diverged { fill: var(--bad); font-weight: 700; }
+svg text.exit { fill: var(--bad); }
+svg text.mark { fill: var(--mark); font-style: italic; }
+svg path.exit { stroke: var(--bad); stroke-width: 2.5; } svg circle.dot { fill: var(--dim); }
+svg line.end { stroke: var(--dim); stroke-dasharray: 1 3; }
+svg line.grid { stroke: var(--line); stroke-width: 0.5; } svg .step { stroke-width: 2; fill: none; }
 svg .s0 { fill: var(--s0); stroke: var(--s0); } svg .s1 { fill: var(--s1); stroke: var(--s1); stroke-dasharray: 6 3; }
 svg .s2 { fill: var(--s2); stroke: var(--s2); stroke-dasharray: 2 2; } svg .s3 { fill: var(--s3); stroke: var(--s3); stroke-dasharray: 8 2 2 2; }
 svg .s4 { fill: var(--s4); stroke: var(--s4); stroke-dasharray: 4 4; } svg .s5 { fill: var(--s5); stroke: var(--s5); stroke-dasharray: 1 2; }
