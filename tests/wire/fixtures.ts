@@ -1,9 +1,15 @@
 /**
  * Conversations to draw, written by hand: a chat hub checked with three
  * clients, every kind of flow and mark in it, and a program that answers with
- * markup (a reply the page must show as text, never run).
+ * markup (a reply the page must show as text, never run); and a benchmark's
+ * figures.
  */
 import type { Lang } from "../../src/i18n.ts";
+import type { BigRoomResult } from "../../tools/bench/bigroom.ts";
+import { Histogram } from "../../tools/bench/histogram.ts";
+import type { LoadResult } from "../../tools/bench/load.ts";
+import { benchPage } from "../../tools/bench/page.ts";
+import type { Row } from "../../tools/bench/report.ts";
 import type { Flow, Sequence } from "../../tools/wire/model.ts";
 
 /** A reply that would run code if a page put it in as markup. */
@@ -88,4 +94,59 @@ export function udpSequence(lang: Lang): Sequence {
     divergence: { party: "a", expected: zh ? `alice 收到 "two"` : `alice receives "two"` },
     end: { at: 3006, text: zh ? "等了 3 秒" : "waited 3 s" },
   };
+}
+
+/** A measurement: `perS` deliveries a second, latencies (ms) drawn from `ms`. */
+function row(scenario: string, target: string, perS: number, ms: number[], extra: Partial<LoadResult> = {}): Row {
+  const latency = new Histogram();
+  for (const m of ms) latency.record(m * 1000);
+  const res = {
+    config: { transport: "tcp" },
+    delivered: 1000,
+    deliveriesPerS: perS,
+    latency: latency.summary(),
+    ...extra,
+  } as LoadResult;
+  return { scenario, target, variant: "", res };
+}
+
+const BIGROOM: BigRoomResult = {
+  members: 10_000,
+  joinSeconds: 12,
+  closedByHub: 0,
+  hubStartKiB: 40_000,
+  rssAfterJoinsKiB: 70_000,
+  rssSettledKiB: 69_000,
+  rssPeakKiB: 80_000,
+  firstMemberJoinBytes: 0,
+  firstMemberJoinNotices: 0,
+  firstMemberSummaries: 0,
+  lines: 20,
+  missing: 0,
+  genCpuPct: 50,
+} as BigRoomResult;
+
+/** The benchmark's page, from figures written by hand: two scenarios, a big room, idle connections. */
+export function benchSample(lang: "en" | "zh"): string {
+  const idle = row("idle", "kit", 0, [], {
+    delivered: 0,
+    idle: [
+      { clients: 1000, hubRssKiB: 42_500 },
+      { clients: 10_000, hubRssKiB: 65_000 },
+    ],
+  });
+  idle.hubStartKiB = 40_000;
+  return benchPage({
+    rows: [
+      row("burst", "lesson02", 214_000, [0.5, 3, 20, 400]),
+      row("burst", "kit <b>", 9_500_000, [0.2, 0.4, 1.5, 3]),
+      row("rate", "kit", 245_000, [0.1, 0.3, 0.7, 1.58]),
+      idle,
+    ],
+    ratios: [{ scenario: "burst", value: 44.4, text: "burst: kit 9,500,000 / lesson02 214,000 deliveries/s = 44.39x" }],
+    goals: ["burst: >= 5x lesson02 in the same run: met (44.39x)"],
+    bigrooms: [{ scenario: "bigroom", result: BIGROOM }],
+    seconds: 163,
+    lang,
+  });
 }

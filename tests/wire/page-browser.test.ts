@@ -30,7 +30,7 @@ import { barChart, cdfChart, cdfOf } from "../../tools/wire/charts.ts";
 import { sequenceFigure } from "../../tools/wire/figure.ts";
 import { h } from "../../tools/wire/markup.ts";
 import { htmlPage, stampFileOf, writePage } from "../../tools/wire/page.ts";
-import { hubSequence, udpSequence } from "./fixtures.ts";
+import { benchSample, hubSequence, udpSequence } from "./fixtures.ts";
 
 const TITLE = { en: "your report", zh: "你的报告" };
 
@@ -91,7 +91,10 @@ describe.if(needBrowser())("the wire drawn, in a browser", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "wire-page-"));
-    for (const lang of ["en", "zh"] as const) writePage(join(dir, `${lang}.html`), reportPage(lang));
+    for (const lang of ["en", "zh"] as const) {
+      writePage(join(dir, `${lang}.html`), reportPage(lang));
+      writePage(join(dir, `bench-${lang}.html`), () => benchSample(lang));
+    }
     browser = await launchBrowser();
     [phone, wide] = await Promise.all([browser.open(undefined, PHONE), browser.open(undefined, WIDE)]);
   }, 60_000); // Chromium's start, on a busy machine
@@ -123,6 +126,22 @@ describe.if(needBrowser())("the wire drawn, in a browser", () => {
         expect(page.errors).toEqual([]);
       }
     });
+
+  test("draws the benchmark's bars and distributions with every label apart, at 375 px and 1400 px", async () => {
+    for (const page of [phone, wide])
+      for (const lang of ["en", "zh"] as const) {
+        await page.goto(url(`bench-${lang}.html`));
+        expect(await page.boxes("svg.chart.bars rect.bar")).toHaveLength(8);
+        expect(await page.boxes("svg.chart.cdf path.step")).toHaveLength(3);
+        expect(await page.overlaps("svg text")).toEqual([]);
+        expect(await page.evaluate("document.documentElement.scrollWidth <= innerWidth")).toBe(true);
+        if (shots)
+          await page.screenshot(join(shots, `bench-${lang}-${page === phone ? "phone" : "wide"}.png`), {
+            fullPage: true,
+          });
+      }
+    expect([...phone.outsideRequests(), ...wide.outsideRequests()]).toEqual([]);
+  });
 
   test("marks the first divergence, with what was expected beside it", async () => {
     for (const lang of ["en", "zh"] as const) {
@@ -158,7 +177,7 @@ describe.if(needBrowser())("the wire drawn, in a browser", () => {
     expect(phone.requests.length).toBeGreaterThan(0);
     expect([...phone.outsideRequests(), ...wide.outsideRequests()]).toEqual([]);
     // Nothing but the page itself, even locally.
-    const others = [...phone.requests, ...wide.requests].filter((r) => !/\/(en|zh)\.html$/.test(r.url));
+    const others = [...phone.requests, ...wide.requests].filter((r) => !/\/(bench-)?(en|zh)\.html$/.test(r.url));
     expect(others).toEqual([]);
   });
 

@@ -30,7 +30,7 @@ type ChartFrame = {
   title: string;
   /** What the chart shows, in a sentence or two, for a reader who cannot see it. */
   desc: string;
-  /** Width to draw at, px (default 360: a phone's screen). */
+  /** Width to draw at, px (default 336: a phone's screen, less the page's margins). */
   width?: number;
 };
 
@@ -56,7 +56,7 @@ function frame(o: ChartFrame, width: number, height: number, cls: string, parts:
 
 /** Horizontal bars, each under its label, the longest across the width; its value after it. */
 export function barChart(o: ChartFrame & { bars: Bar[]; unit?: string }): Element {
-  const width = o.width ?? 360;
+  const width = o.width ?? 336;
   const inner = width - 2 * MARGIN;
   const shown = o.bars.map((b) => b.shown ?? `${b.value.toLocaleString("en-US")}${o.unit ? ` ${o.unit}` : ""}`);
   const valueRoom = Math.max(0, ...shown.map((s) => pixelsOf(s, FONT))) + 8;
@@ -96,7 +96,7 @@ const tick = (v: number) => (v >= 1000 ? `${v / 1000}k` : v >= 1 ? `${v}` : `${N
  * readers can too.
  */
 export function cdfChart(o: ChartFrame & { series: Series[]; unit: string; lang: Lang }): Element {
-  const width = o.width ?? 360;
+  const width = o.width ?? 336;
   const left = MARGIN + pixelsOf("100%", FONT) + 6;
   const right = width - MARGIN - 10;
   const plotTop = MARGIN + 6;

@@ -40,7 +40,8 @@ a { color: var(--accent); }
 .dim { color: var(--dim); } .good { color: var(--good); } .bad { color: var(--bad); }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; margin: 12px 0; }
 .card.failing { border-left: 4px solid var(--bad); }
-figure { margin: 0; } .scroll { overflow-x: auto; max-width: 100%; }
+figure { margin: 0; } .charts { display: flex; flex-wrap: wrap; gap: 8px 24px; align-items: flex-start; }
+svg.chart { display: block; max-width: 100%; height: auto; } .scroll { overflow-x: auto; max-width: 100%; }
 .narrow { display: none; }
 @media (max-width: 720px) { .wide { display: none; } .narrow { display: block; } body { padding: 8px; } .card { padding: 8px; } }
 .progress { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; }
