@@ -85,6 +85,8 @@ type Row = {
   kind: Flow["kind"] | "left-out" | "missing" | "end" | "gap";
   lines: { text: string; cls: string }[];
   diverges?: boolean;
+  /** A left-out row: how many flows it stands for. */
+  count?: number;
 };
 
 /**
@@ -94,6 +96,7 @@ type Row = {
 function rowsOf(seq: Sequence): Row[] {
   const rows: Row[] = [];
   seq.flows.forEach((f, i) => {
+    if (f.leftOut !== undefined) return void rows.push({ flows: [], kind: "left-out", lines: [], count: f.leftOut });
     const split = f.marks?.find((m) => m.kind === "split");
     const last = rows.at(-1);
     const prev = last?.flows.length ? seq.flows[last.flows.at(-1)!] : undefined;
@@ -128,19 +131,36 @@ function elideRows(rows: Row[], max: number, diverging: number | undefined, lang
   const out: Row[] = [];
   let leftOut = 0;
   rows.forEach((r, i) => {
-    if (keep.has(i)) {
+    if (keep.has(i) && r.kind !== "left-out") {
       if (leftOut > 0) out.push(leftOutRow(leftOut, lang));
       leftOut = 0;
       out.push(r);
-    } else leftOut += r.flows.length;
+    } else leftOut += r.count ?? r.flows.length;
   });
   if (leftOut > 0) out.push(leftOutRow(leftOut, lang));
+  return out;
+}
+
+/** Left-out rows next to each other as one, with its words. */
+function wordLeftOut(rows: Row[], lang: Lang): Row[] {
+  const out: Row[] = [];
+  let count = 0;
+  for (const r of rows) {
+    if (r.kind === "left-out") count += r.count ?? 0;
+    else {
+      if (count > 0) out.push(leftOutRow(count, lang));
+      count = 0;
+      out.push(r);
+    }
+  }
+  if (count > 0) out.push(leftOutRow(count, lang));
   return out;
 }
 
 const leftOutRow = (n: number, lang: Lang): Row => ({
   flows: [],
   kind: "left-out",
+  count: n,
   lines: [{ text: lang === "zh" ? `……省略了 ${n} 个事件……` : `… ${n} events left out …`, cls: "note" }],
 });
 
@@ -187,7 +207,7 @@ export function drawSequence(seq: Sequence, o: DrawOptions): Element {
   if (diverging >= 0) rows[diverging]!.diverges = true;
   if (seq.end && !(div && div.flow === undefined))
     rows.push({ flows: [], at: seq.end.at, kind: "end", lines: [{ text: seq.end.text, cls: "note" }] });
-  rows = elideRows(rows, o.maxRows ?? 48, diverging >= 0 ? diverging : undefined, lang);
+  rows = wordLeftOut(elideRows(rows, o.maxRows ?? 48, diverging >= 0 ? diverging : undefined, lang), lang);
   // A long silence is shown as such: time runs down, but not to scale.
   const timed: Row[] = [];
   let lastAt: number | undefined;
@@ -283,11 +303,12 @@ export function drawSequence(seq: Sequence, o: DrawOptions): Element {
       ),
     ),
   );
+  const events = seq.flows.reduce((n, f) => n + (f.leftOut ?? 1), 0);
   const names = parties.map((p) => p.name).join(lang === "zh" ? "、" : ", ");
   const desc =
     lang === "zh"
-      ? `${names} 之间的时序图，时间向下走，共 ${seq.flows.length} 个事件。${div ? `第一个分歧：期望${div.expected}` : ""}下面的文字时间线内容相同。`
-      : `A sequence diagram between ${names}, time running down, ${seq.flows.length} events.` +
+      ? `${names} 之间的时序图，时间向下走，共 ${events} 个事件。${div ? `第一个分歧：期望${div.expected}` : ""}下面的文字时间线内容相同。`
+      : `A sequence diagram between ${names}, time running down, ${events} events.` +
         `${div ? ` The first divergence: expected ${div.expected}.` : ""} The text timeline below says the same.`;
   return h(
     "svg",
@@ -337,7 +358,7 @@ function linesOf(r: Row, seq: Sequence, columns: number, lang: Lang): { text: st
     // At most three lines of bytes; each piece of a split send shown, the pieces side by side.
     const word = `${say(lang, f.kind as "write" | "read" | "datagram")} `;
     const budget = Math.max(24, columns * 3) - columnsOf(word);
-    const pieces = flows.map((x) => quoteBytes(x.bytes ?? new Uint8Array(), budget, sizeWords(lang))).join(" ");
+    const pieces = flows.map((x) => quoteBytes(x.bytes ?? new Uint8Array(), budget, sizeWords(lang), x.cut)).join(" ");
     const cls = r.diverges ? "bytes diverged" : "bytes";
     out.push({ text: word + (columnsOf(pieces) > budget ? elide(pieces, budget) : pieces), cls });
   } else if (f.kind === "connect" || f.kind === "fin" || f.kind === "rst" || f.kind === "close") {

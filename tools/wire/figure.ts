@@ -43,10 +43,12 @@ export function timelineText(seq: Sequence, lang: Lang): string {
   const name = (id?: string) => seq.parties.find((p) => p.id === id)?.name ?? id ?? "";
   const size = (n: number) => (lang === "zh" ? `（${n} 字节）` : `(${n} bytes)`);
   const lines = seq.flows.map((f, i) => {
+    if (f.leftOut !== undefined)
+      return lang === "zh" ? `  ……省略了 ${f.leftOut} 个事件……` : `  … ${f.leftOut} events left out …`;
     const who = f.to !== undefined ? `${name(f.from)} -> ${name(f.to)}` : name(f.from);
     const what = [
       (lang === "zh" ? ARROW_ZH : ARROW)[f.kind],
-      f.bytes ? quoteBytes(f.bytes, 160, size) : "",
+      f.bytes ? quoteBytes(f.bytes, 160, size, f.cut) : "",
       f.text ?? "",
       ...(f.marks ?? []).map((m) => (m.kind === "split" ? `[split ${m.part}/${m.of}]` : `[${m.kind}]`)),
     ].filter(Boolean);

@@ -82,17 +82,31 @@ export function elide(text: string, columns: number): string {
   return `${head}…${tail}`;
 }
 
-/** Bytes escaped as the text timeline shows them; only their start and end when they are many. */
-export function quoteBytes(bytes: Uint8Array, columns: number, size: (n: number) => string): string {
+/** `bytes` as one quoted string, its `head` first bytes and the rest with "…" between. */
+const ends = (bytes: Uint8Array, head: number) =>
+  `${escapeBytes(bytes.subarray(0, head)).slice(0, -1)}…${escapeBytes(bytes.subarray(head)).slice(1)}`;
+
+/**
+ * Bytes escaped as the text timeline shows them; only their start and end
+ * when they are many (or when `cut` says they are already only those of more).
+ */
+export function quoteBytes(
+  bytes: Uint8Array,
+  columns: number,
+  size: (n: number) => string,
+  cut?: { size: number; head: number },
+): string {
   // Escape no more than can be shown: a write of a megabyte is shown by its ends.
   const most = Math.max(64, columns * 4);
-  const all =
-    bytes.length <= most
+  const whole = !cut && bytes.length <= most;
+  const all = cut
+    ? ends(bytes, cut.head)
+    : whole
       ? escapeBytes(bytes)
-      : `${escapeBytes(bytes.subarray(0, most / 2)).slice(0, -1)}…${escapeBytes(bytes.subarray(-most / 4)).slice(1)}`;
-  if (bytes.length <= most && columnsOf(all) <= columns) return all;
+      : ends(Buffer.concat([bytes.subarray(0, most / 2), bytes.subarray(-most / 4)]), most / 2);
+  if (whole && columnsOf(all) <= columns) return all;
   // Cut: with its size after it, when there is room for both.
-  const words = size(bytes.length);
+  const words = size(cut?.size ?? bytes.length);
   const room = columns - columnsOf(words) - 1;
   return room >= 12 ? `${elide(all, room)} ${words}` : elide(all, columns);
 }

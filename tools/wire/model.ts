@@ -62,6 +62,10 @@ export type Flow = {
   /** Words beside it (a note, how a program exited), already in the reader's language. */
   text?: string;
   marks?: Mark[];
+  /** `bytes` holds only the first `head` and the last bytes of a flow of `size` bytes (cut to be kept). */
+  cut?: { size: number; head: number };
+  /** Not a flow: a place where this many flows were left out (to keep a record small). */
+  leftOut?: number;
 };
 
 /**
