@@ -1,8 +1,8 @@
 /**
  * Conversations to draw, written by hand: a chat hub checked with three
  * clients, every kind of flow and mark in it, and a program that answers with
- * markup (a reply the page must show as text, never run); and a benchmark's
- * figures.
+ * markup (a reply the page must show as text, never run); a benchmark's
+ * figures; a class graded.
  */
 import type { Lang } from "../../src/i18n.ts";
 import type { BigRoomResult } from "../../tools/bench/bigroom.ts";
@@ -10,6 +10,13 @@ import { Histogram } from "../../tools/bench/histogram.ts";
 import type { LoadResult } from "../../tools/bench/load.ts";
 import { benchPage } from "../../tools/bench/page.ts";
 import type { Row } from "../../tools/bench/report.ts";
+import type { ClassInfo } from "../../tools/classroom/class-md.ts";
+import { catalogue, type CheckOutcome, type ExerciseOutcome } from "../../tools/classroom/grading.ts";
+import { gradesOf } from "../../tools/classroom/grades.ts";
+import type { StudentResult } from "../../tools/classroom/pool.ts";
+import { readRubric } from "../../tools/classroom/rubric.ts";
+import type { Student } from "../../tools/classroom/submissions.ts";
+import { toRecord } from "../../tools/wire/record.ts";
 import type { Flow, Sequence } from "../../tools/wire/model.ts";
 
 /** A reply that would run code if a page put it in as markup. */
@@ -149,4 +156,79 @@ export function benchSample(lang: "en" | "zh"): string {
     seconds: 163,
     lang,
   });
+}
+
+/** Exercise 01 graded: every check passes but those in `failing` ("01.reply/tcp"), drawn from `wire`. */
+function outcome(failing: string[], why: string[], wire: Sequence): ExerciseOutcome {
+  const checks: CheckOutcome[] = catalogue()
+    .filter((k) => k.exercise === "01")
+    .flatMap((k) =>
+      k.transports.map((transport) => {
+        const bad = failing.includes(`${k.check}/${transport}`);
+        return {
+          check: k.check,
+          transport,
+          name: k.name,
+          extra: k.extra,
+          verdict: bad ? ("fail" as const) : ("pass" as const),
+          blocked: false,
+          misconceptions: bad ? why : [],
+          expected: bad
+            ? { en: `carol receives a line containing "<alice> hello"`, zh: `小王 收到一行包含 "<小红> 大家好" 的内容` }
+            : undefined,
+          arrived: bad
+            ? { en: `carol received ${JSON.stringify(HOSTILE)}`, zh: `小王 收到了 ${JSON.stringify(HOSTILE)}` }
+            : undefined,
+          timeline: bad ? '   1.0 ms  alice  ->     "hello\\n"' : "",
+          wire: bad ? toRecord(wire) : undefined,
+          ms: 10,
+        };
+      }),
+    );
+  return { exercise: "01", passed: failing.length === 0, checks, misconceptions: why, limits: [], report: "", seed: 7 };
+}
+
+/** A class of four: one passes, one fails with a drawn wire (a markup reply), one handed nothing in, one stopped. */
+export function classSample(lang: Lang): ClassInfo {
+  const student = (id: string, files: Student["files"] = { "01": `/class/${id}/01-echo.py` }): Student => ({
+    id,
+    dir: `/class/${id}`,
+    files,
+    notes: [],
+  });
+  const result = (s: Student, outcomes: ExerciseOutcome[], stopped?: StudentResult["stopped"]): StudentResult => ({
+    student: s,
+    seed: 7,
+    outcomes,
+    stopped,
+    ms: 100,
+  });
+  const grades = gradesOf(
+    [
+      [
+        result(student("alice"), [outcome([], [], hubSequence(lang))]),
+        result(student("李雷"), [
+          outcome(["01.reply/tcp", "01.split/tcp"], ["one-read-one-message"], hubSequence(lang)),
+        ]),
+        result(student('<img src=x onerror="document.title=1">'), [
+          outcome(["01.reply/udp"], ["udp-like-tcp", "one-read-one-message"], udpSequence(lang)),
+        ]),
+        result(student("empty", {}), []),
+        result(student("oscar"), [], { how: "ended", detail: "killed by SIGKILL" }),
+      ],
+    ],
+    readRubric(),
+    ["01", "02"],
+    ["tcp", "udp"],
+  );
+  return {
+    grades,
+    exercises: ["01", "02"],
+    transports: ["tcp", "udp"],
+    lang,
+    seed: 1,
+    sandboxed: true,
+    runs: 1,
+    seconds: 42,
+  };
 }

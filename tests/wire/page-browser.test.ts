@@ -26,11 +26,12 @@ import {
   type Browser,
   type Page,
 } from "../../tools/harness/index.ts";
+import { classPage, reportPath, studentPage } from "../../tools/classroom/html.ts";
 import { barChart, cdfChart, cdfOf } from "../../tools/wire/charts.ts";
 import { sequenceFigure } from "../../tools/wire/figure.ts";
 import { h } from "../../tools/wire/markup.ts";
 import { htmlPage, stampFileOf, writePage } from "../../tools/wire/page.ts";
-import { benchSample, hubSequence, udpSequence } from "./fixtures.ts";
+import { benchSample, classSample, hubSequence, udpSequence } from "./fixtures.ts";
 
 const TITLE = { en: "your report", zh: "你的报告" };
 
@@ -95,6 +96,9 @@ describe.if(needBrowser())("the wire drawn, in a browser", () => {
       writePage(join(dir, `${lang}.html`), reportPage(lang));
       writePage(join(dir, `bench-${lang}.html`), () => benchSample(lang));
     }
+    const info = classSample("zh");
+    writePage(join(dir, "class", "class.html"), () => classPage(info));
+    for (const g of info.grades) writePage(join(dir, "class", reportPath(g.id)), () => studentPage(g, "zh"));
     browser = await launchBrowser();
     [phone, wide] = await Promise.all([browser.open(undefined, PHONE), browser.open(undefined, WIDE)]);
   }, 60_000); // Chromium's start, on a busy machine
@@ -106,10 +110,8 @@ describe.if(needBrowser())("the wire drawn, in a browser", () => {
 
   for (const lang of ["en", "zh"] as const)
     test(`draws a lane per party and keeps every label apart, at 375 px and 1400 px (${lang})`, async () => {
-      for (const [page, name] of [
-        [phone, "phone"],
-        [wide, "wide"],
-      ] as const) {
+      // The phone and the wide screen side by side: each its own window.
+      const look = async (page: Page, name: string) => {
         await page.goto(url(`${lang}.html`));
         // One drawing of each diagram is shown, the one for this width: 4 lanes and 2.
         expect(await page.boxes("svg.sequence .lane-head rect")).toHaveLength(6);
@@ -124,7 +126,8 @@ describe.if(needBrowser())("the wire drawn, in a browser", () => {
         });
         expect(ink(decodePng(png)).pixels).toBeGreaterThan(5000);
         expect(page.errors).toEqual([]);
-      }
+      };
+      await Promise.all([look(phone, "phone"), look(wide, "wide")]);
     });
 
   test("draws the benchmark's bars and distributions with every label apart, at 375 px and 1400 px", async () => {
@@ -141,6 +144,23 @@ describe.if(needBrowser())("the wire drawn, in a browser", () => {
           });
       }
     expect([...phone.outsideRequests(), ...wide.outsideRequests()]).toEqual([]);
+  });
+
+  test("opens a student's report from a cell of the class's grid, every label apart in both", async () => {
+    await phone.goto(url("class/class.html"));
+    expect(await phone.overlaps("svg text")).toEqual([]);
+    expect(await phone.boxes("svg.chart.bars rect.bar")).toHaveLength(2);
+    await phone.click('a[href$="#ex-01"].bad');
+    await phone.waitFor(`location.hash === "#ex-01" && document.querySelector("figure.wire")`, { what: "the report" });
+    expect(await phone.title()).toBe("李雷 的评分反馈");
+    expect(await phone.boxes(".narrow svg.sequence")).toHaveLength(2);
+    expect(await phone.overlaps("svg text")).toEqual([]);
+    if (shots) await phone.screenshot(join(shots, "class-report-phone.png"), { fullPage: true });
+    // A student whose id carries markup: shown as text, nothing made of it.
+    await phone.goto(url(`class/${reportPath('<img src=x onerror="document.title=1">')}`));
+    expect(await phone.title()).toBe('<img src=x onerror="document.title=1"> 的评分反馈');
+    expect(await phone.evaluate(`document.querySelectorAll("img, script").length`)).toBe(0);
+    expect(phone.outsideRequests()).toEqual([]);
   });
 
   test("marks the first divergence, with what was expected beside it", async () => {
@@ -177,7 +197,7 @@ describe.if(needBrowser())("the wire drawn, in a browser", () => {
     expect(phone.requests.length).toBeGreaterThan(0);
     expect([...phone.outsideRequests(), ...wide.outsideRequests()]).toEqual([]);
     // Nothing but the page itself, even locally.
-    const others = [...phone.requests, ...wide.requests].filter((r) => !/\/(bench-)?(en|zh)\.html$/.test(r.url));
+    const others = [...phone.requests, ...wide.requests].filter((r) => !/\.html(#[\w-]*)?$/.test(r.url));
     expect(others).toEqual([]);
   });
 
@@ -191,21 +211,18 @@ describe.if(needBrowser())("the wire drawn, in a browser", () => {
   test("reloads itself when watched and written again, and only then", async () => {
     const file = join(dir, "watched.html");
     writePage(file, reportPage("en", " 1"), true);
-    const page = await browser.open(url("watched.html"), PHONE);
-    try {
-      expect(await page.title()).toBe(`${TITLE.en} 1`);
-      const loads = () => page.requests.filter((r) => r.url.endsWith("watched.html")).length;
-      // It asks for its stamp every second, and stays while the page has not changed.
-      const stamps = () => page.requests.filter((r) => r.url.includes(stampFileOf(file))).length;
-      await until(() => stamps() >= 2, 5000, "the page to load its stamp twice");
-      expect(loads()).toBe(1);
-      writePage(file, reportPage("en", " 2"), true);
-      await page.waitFor(`document.title === ${JSON.stringify(`${TITLE.en} 2`)}`, { ms: 5000, what: "the reload" });
-      expect(loads()).toBe(2);
-      expect(page.outsideRequests()).toEqual([]);
-      expect(page.errors).toEqual([]);
-    } finally {
-      await page.close();
-    }
+    await wide.goto(url("watched.html"));
+    expect(await wide.title()).toBe(`${TITLE.en} 1`);
+    const loads = () => wide.requests.filter((r) => r.url.endsWith("watched.html")).length;
+    const stamps = () => wide.requests.filter((r) => r.url.includes(stampFileOf(file))).length;
+    // It asks for its stamp every second, and stays while the page has not changed.
+    await until(() => stamps() >= 1, 5000, "the page to load its stamp");
+    await wide.waitFor("window.wireStamp && performance.now() > 1200", { what: "the stamp to have run" });
+    expect(loads()).toBe(1);
+    writePage(file, reportPage("en", " 2"), true);
+    await wide.waitFor(`document.title === ${JSON.stringify(`${TITLE.en} 2`)}`, { ms: 5000, what: "the reload" });
+    expect(loads()).toBe(2);
+    expect(wide.outsideRequests()).toEqual([]);
+    expect(wide.errors).toEqual([]);
   });
 });

@@ -143,3 +143,58 @@ export function firstDivergence(flows: readonly Flow[], party: string, wanted: s
   const found = flows.findIndex((f, i) => i > after && f.to === party && (f.kind === "read" || f.kind === "datagram"));
   return found >= 0 ? found : undefined;
 }
+
+/** What a failing check of the grader's holds, as far as a drawing needs it. */
+export type GradedCheck = {
+  events: readonly WireEvent[];
+  transport: Transport;
+  name: Record<Lang, string>;
+  expected?: Record<Lang, string>;
+  arrived?: Record<Lang, string>;
+  /** How long the check ran, ms. */
+  ms: number;
+};
+
+/**
+ * A failing check as a sequence: who waited (the expected words start with a
+ * client's name: "bob receives a line containing ..."), what for (the first
+ * quoted text in them), and the program's exit when the arrived words tell of
+ * one. The grader's words are English and Chinese sentences, not data: what
+ * they do not say is left out (no divergence flow, no exit), never guessed.
+ */
+export function gradedSequence(c: GradedCheck, lang: Lang, programName?: string): Sequence {
+  const peers = [...new Set(c.events.map((e) => e.peer))];
+  const first = c.expected?.en.split(/\s/)[0] ?? "";
+  const party = peers.includes(first) ? first : peers[0];
+  const quoted = /"((?:[^"\\]|\\.)*)"/.exec(c.expected?.en ?? "")?.[1];
+  let wanted: string | undefined;
+  try {
+    wanted = quoted === undefined ? undefined : (JSON.parse(`"${quoted}"`) as string);
+  } catch {
+    wanted = quoted;
+  }
+  const exited = c.arrived?.[lang].match(
+    lang === "zh"
+      ? /你的程序(退出了（退出码 -?\d+）|被 \w+ 结束了)/
+      : /your program (exited with code -?\d+|was killed by \w+)/,
+  );
+  const seq = fromGrader(c.events, {
+    title: c.name[lang],
+    transport: c.transport,
+    lang,
+    programName,
+    exit: exited ? { text: exited[0] } : undefined,
+    divergence:
+      party !== undefined && c.expected
+        ? { party, expected: c.expected[lang], arrived: c.arrived?.[lang], wanted }
+        : undefined,
+  });
+  if (seq.divergence && seq.divergence.flow === undefined) {
+    const s = (c.ms / 1000).toFixed(1);
+    seq.end = {
+      at: Math.max(c.ms, seq.flows.at(-1)?.at ?? 0),
+      text: lang === "zh" ? `检查等了 ${s} 秒后停止` : `the check stopped waiting after ${s} s`,
+    };
+  }
+  return seq;
+}

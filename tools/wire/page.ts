@@ -44,9 +44,13 @@ figure { margin: 0; } .charts { display: flex; flex-wrap: wrap; gap: 8px 24px; a
 svg.chart { display: block; max-width: 100%; height: auto; } .scroll { overflow-x: auto; max-width: 100%; }
 .narrow { display: none; }
 @media (max-width: 720px) { .wide { display: none; } .narrow { display: block; } body { padding: 8px; } .card { padding: 8px; } }
-.progress { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; }
-.progress .bar { flex: 1 1 160px; height: 12px; border-radius: 6px; background: var(--head); overflow: hidden; }
-.progress .bar span { display: block; height: 100%; background: var(--good); }
+.progress { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; margin: 0.4em 0 0.8em; }
+.progress progress { flex: 1 1 160px; height: 14px; accent-color: var(--good); }
+table.exercises td { border: none; padding: 1px 8px 1px 0; } table.exercises td:last-child { overflow-wrap: anywhere; }
+table.grid td.cell { text-align: center; white-space: nowrap; } table.grid th { white-space: nowrap; }
+.misconception { border-left: 3px solid var(--mark); padding: 0 0 0 10px; margin: 10px 0; }
+.misconception p { margin: 0.3em 0; } pre.fix { background: var(--head); padding: 6px 8px; border-radius: 4px; }
+.mark { color: var(--mark); } section.exercise { margin: 1.5em 0; }
 ul.passed { list-style: none; padding: 0; margin: 0.3em 0; } ul.passed li { overflow-wrap: anywhere; }
 table { border-collapse: collapse; } td, th { border: 1px solid var(--line); padding: 3px 6px; text-align: left; }
 dl { margin: 0.3em 0; } dt { font-weight: 600; } dd { margin: 0 0 0.4em 1em; overflow-wrap: anywhere; }
