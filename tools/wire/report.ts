@@ -24,6 +24,8 @@ export type CheckView = {
   extra?: boolean;
   /** Why, when it was not reached ("could not reach ...: an earlier step failed"). */
   blocked?: string;
+  /** Failed as another check said in full already: this, in a line, instead of a card. */
+  brief?: string;
   expected?: string;
   arrived?: string;
   sequence?: Sequence;
@@ -73,6 +75,7 @@ const WORDS = {
   fix: { en: "the fix, in your program's language", zh: "修正方法（用你的程序的语言）" },
   reread: { en: "re-read", zh: "重读" },
   passing: { en: "passing", zh: "通过的检查" },
+  also: { en: "also failing", zh: "其他未通过的检查" },
   replay: { en: "replay exactly", zh: "精确重放" },
   extra: { en: "extra, does not count", zh: "附加项，不计分" },
   timeline: {
@@ -137,7 +140,8 @@ export function reportBody(v: ReportView): Child[] {
   ];
   v.exercises.forEach((e) => {
     if (e.checks.length === 0 && !e.notes?.length) return;
-    const failing = e.checks.filter((c) => c.status !== "pass");
+    const failing = e.checks.filter((c) => c.status !== "pass" && !c.brief);
+    const briefly = e.checks.filter((c) => c.status !== "pass" && c.brief);
     const passing = e.checks.filter((c) => c.status === "pass");
     body.push(
       h(
@@ -151,6 +155,14 @@ export function reportBody(v: ReportView): Child[] {
         ),
         e.notes?.map((n) => h("p", {}, n)),
         failing.map((c, i) => checkCard(c, `${exerciseAnchor(e.id)}-${i}`, v.lang)),
+        briefly.length > 0 && [
+          h("p", {}, h("strong", {}, say("also"))),
+          h(
+            "ul",
+            { class: "passed" },
+            briefly.map((c) => h("li", {}, h("span", { class: "bad" }, "✗ "), `${c.label} — ${c.brief}`)),
+          ),
+        ],
         passing.length > 0 &&
           h(
             "details",

@@ -1,0 +1,126 @@
+/**
+ * `bun run grade --html`: what one run of the grader found, as a report page
+ * (report.ts): the progress over every exercise, then per graded exercise each
+ * failing check with its wire drawn, the misconception it looks like, its fix
+ * in the program's own language (Python or TypeScript), and each passing check
+ * in a line. In the learner's language, like the terminal's report.
+ */
+import type { Lang } from "../../src/i18n.ts";
+import { exercise } from "../grader/exercises.ts";
+import { diagnose, type Misconception } from "../grader/misconceptions.ts";
+import { programKind, type Row } from "../grader/report.ts";
+import type { CheckResult, Verdict } from "../grader/run.ts";
+import type { Command } from "../harness/index.ts";
+import { gradedSequence } from "./from-grader.ts";
+import type { CheckView, ExerciseView, MisconceptionView, ReportView } from "./report.ts";
+
+const WORDS = {
+  title: { en: "your exercises", zh: "你的练习" },
+  notReached: { en: "could not reach", zh: "没能走到" },
+  earlier: { en: "an earlier step failed first", zh: "前面的一步先失败了" },
+  none: {
+    en: "no named misconception matches: compare expected and arrived above, and re-read",
+    zh: "没有匹配到已命名的误解：对照上面的期望与实际，并重读",
+  },
+  mute: {
+    en: "your program never sent anything back, to any client: start with the TODOs that answer a line",
+    zh: "你的程序从来没有给任何客户端回过任何东西：先完成回复一行的那些 TODO",
+  },
+  neverListened: {
+    en: "your program never listened: every other check failed the same way",
+    zh: "你的程序从未开始监听：其余检查都以同样的方式失败",
+  },
+  output: { en: "your program's output", zh: "你的程序的输出" },
+  screen: { en: "your program's screen", zh: "你的程序的屏幕" },
+} as const;
+
+/** One exercise's program, graded. */
+export type Graded = { verdict: Verdict; program: Command; where: string; replay: string };
+
+/** A misconception as the page shows it: its fixes in the program's language when known, else every one. */
+function misconceptionView(m: Misconception, program: Command, lang: Lang): MisconceptionView {
+  const kind = programKind(program);
+  const fixes = m.fix ? (kind && m.fix[kind] ? [m.fix[kind]!] : Object.values(m.fix)) : [];
+  return { name: m.name[lang], explain: m.explain[lang], fixes, reread: m.reread[lang] };
+}
+
+function checkView(r: CheckResult, g: Graded, lang: Lang, brief: boolean): CheckView {
+  const say = (k: keyof typeof WORDS) => WORDS[k][lang];
+  const found = diagnose(r.symptoms, r.check.lesson);
+  const mute = !r.events.some((e) => e.kind === "recv") && r.outputs.every((x) => x.kind === "output");
+  const colon = lang === "zh" ? "：" : ": ";
+  return {
+    label: `${r.check.lesson} ${r.transport}  ${r.check.name[lang]}`,
+    status: r.status,
+    extra: r.check.extra,
+    brief: brief ? say("neverListened") : undefined,
+    blocked:
+      r.status === "blocked" && r.check.subject
+        ? `${say("notReached")} ${r.check.subject[lang]}${colon}${say("earlier")}${lang === "zh" ? "。" : "."}`
+        : undefined,
+    expected: r.expected?.[lang],
+    arrived: r.arrived?.[lang],
+    sequence:
+      r.status === "pass" || r.events.length === 0 ? undefined : gradedSequence({ ...r, name: r.check.name }, lang),
+    misconceptions: found.map((m) => misconceptionView(m, g.program, lang)),
+    hint: r.check.extra || r.notListening ? undefined : mute ? say("mute") : `${say("none")} ${r.check.reread[lang]}`,
+    outputs: r.outputs
+      .filter((x) => x.text.trim() !== "")
+      .map((x) => ({
+        title: x.whose
+          ? lang === "zh"
+            ? `${x.whose.zh}的输出`
+            : `output of ${x.whose.en}`
+          : `${say(x.kind === "screen" ? "screen" : "output")} (${x.label})`,
+        text: x.text.split("\n").slice(-15).join("\n"),
+      })),
+  };
+}
+
+/** One graded exercise: a check that never got to listen is drawn once per transport, the others said in a line. */
+export function gradedView(g: Graded, row: Row, lang: Lang): ExerciseView {
+  const told = new Set<string>();
+  const checks = g.verdict.results.map((r) => {
+    const again = Boolean(r.notListening) && told.has(r.transport);
+    if (r.notListening) told.add(r.transport);
+    return checkView(r, g, lang, again);
+  });
+  const replay = g.replay.replace(" {tr}", "").replace("{seed}", `--seed ${g.verdict.results[0]?.seed ?? 0}`);
+  return { ...rowView(row, lang), checks, replay: g.verdict.ok ? undefined : replay };
+}
+
+/** An exercise as its row in the table says it (not graded this time: no checks). */
+export function rowView(row: Row, lang: Lang): ExerciseView {
+  return {
+    id: row.id,
+    title: exercise(row.id).title[lang],
+    state: row.state,
+    detail: Bun.stripANSI(row.detail),
+    where: row.where,
+    checks: [],
+  };
+}
+
+/**
+ * The whole report: every exercise of the run's table, the graded ones in full.
+ * `graded` is in the order of the run's jobs, `rows` every row of the table.
+ */
+export function gradeReport(o: {
+  lang: Lang;
+  rows: Row[];
+  graded: Map<string, Graded>;
+  subtitle?: string;
+}): ReportView {
+  const exercises = o.rows.map((row) => {
+    const g = o.graded.get(row.id);
+    return g ? gradedView(g, row, o.lang) : rowView(row, o.lang);
+  });
+  const passed = o.rows.filter((r) => r.state === "passed").length;
+  return {
+    lang: o.lang,
+    title: WORDS.title[o.lang],
+    subtitle: o.subtitle,
+    exercises,
+    progress: { passed, total: o.rows.length },
+  };
+}
