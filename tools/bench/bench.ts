@@ -61,7 +61,7 @@ const OPTIONS = `Options:
   --client LIST        the generator's clients: lean (its own, the default) or harness (the
                        kit's line client); lean,harness runs both and prints the ratio
   --json               one JSON document on stdout instead of the table
-  --html FILE          also draw the figures on one self-contained page (bars, latency, memory)`;
+  --html FILE          the figures drawn too, on one self-contained page`;
 
 // Grading a class is measured by the class grader's own bench (tools/classroom/bench.ts).
 if (process.argv.includes("--scenario=class") || process.argv[process.argv.indexOf("--scenario") + 1] === "class")
