@@ -12,6 +12,8 @@ import type { WireEvent } from "../harness/wire.ts";
 import type { Divergence, Flow, Mark, Party, Sequence } from "./model.ts";
 
 export const PROGRAM = "program";
+/** The harness's terminal, typing into the program under test (tools/harness/terminal.ts). */
+const KEYBOARD = "keyboard";
 
 export type FromGrader = {
   title: string;
@@ -35,7 +37,10 @@ export function fromGrader(events: readonly WireEvent[], o: FromGrader): Sequenc
     { id: PROGRAM, name: o.programName ?? (o.lang === "zh" ? "你的程序" : "your program"), kind: "program" },
   ];
   for (const e of events)
-    if (!parties.some((p) => p.id === e.peer)) parties.push({ id: e.peer, name: e.peer, kind: "grader" });
+    if (!parties.some((p) => p.id === e.peer)) {
+      const name = e.peer === KEYBOARD && o.lang === "zh" ? "键盘" : e.peer;
+      parties.push({ id: e.peer, name, kind: "grader" });
+    }
   const flows = events.flatMap((e) => flowOf(e, o)).filter((f): f is Flow => f !== undefined);
   if (o.transport === "tcp") markSplitAndMerged(flows);
   if (o.exit) flows.push({ at: o.exit.at ?? flows.at(-1)?.at ?? 0, kind: "exit", from: PROGRAM, text: o.exit.text });
@@ -68,7 +73,9 @@ function flowOf(e: WireEvent, o: FromGrader): Flow | undefined {
       const marks: Mark[] =
         id === "duplicate" ? [{ kind: "duplicate" }] : id === "reordered" ? [{ kind: "reordered" }] : [];
       const ends = e.kind === "sent" ? { from: e.peer, to: PROGRAM } : { from: PROGRAM, to: e.peer };
-      const kind = o.transport === "udp" ? "datagram" : e.kind === "sent" ? "write" : "read";
+      // Keys typed at a terminal are written to it whatever the transport.
+      const kind =
+        e.peer === KEYBOARD ? "write" : o.transport === "udp" ? "datagram" : e.kind === "sent" ? "write" : "read";
       // A duplicate or a late datagram is said by its mark; an address is kept as words.
       const text = marks.length > 0 ? undefined : note;
       return { ...base, kind, ...ends, marks, text };
@@ -81,7 +88,8 @@ function flowOf(e: WireEvent, o: FromGrader): Flow | undefined {
       if (id === "we-reset") return { ...base, kind: "rst", from: e.peer, to: PROGRAM };
       if (id === "we-half-closed") return { ...base, kind: "fin", from: e.peer, to: PROGRAM, text: note };
       if (id === "we-closed" && o.transport === "tcp") return { ...base, kind: "fin", from: e.peer, to: PROGRAM };
-      return { ...base, kind: "close", from: e.peer, text: note };
+      // A UDP socket closed: the drawing says so in its own words.
+      return { ...base, kind: "close", from: e.peer, text: id === "we-closed-socket" ? undefined : note };
     case "note":
       return { ...base, kind: "note", from: e.peer, text: note };
   }
@@ -100,7 +108,7 @@ function markSplitAndMerged(flows: Flow[]): void {
     run = [];
   };
   for (const f of flows) {
-    if (f.kind !== "write" || !f.bytes) {
+    if (f.kind !== "write" || !f.bytes || f.from === KEYBOARD) {
       // Another peer's event does not end a run: only the same peer's other events do.
       if (run.length > 0 && (f.from === run[0]!.from || f.to === run[0]!.from)) close();
       continue;
