@@ -167,26 +167,12 @@ const leftOutRow = (n: number, lang: Lang): Row => ({
 /** Seconds or milliseconds, short. */
 const span = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 
-/** The drawing of `seq`, an <svg> with its <title> and <desc>, laid out for `o.width`. */
-export function drawSequence(seq: Sequence, o: DrawOptions): Element {
-  const { lang } = o;
-  const parties: Party[] = [...seq.parties];
-  for (const f of seq.flows)
-    for (const id of [f.from, f.to])
-      if (id !== undefined && !parties.some((p) => p.id === id)) parties.push({ id, name: id, kind: "grader" });
-  const lane = new Map(parties.map((p, i) => [p.id, i]));
-  const n = parties.length;
-  // The time column as wide as its longest time; the lanes share the rest.
-  const times = [...seq.flows.map((f) => f.at), seq.end?.at ?? 0].map((t) => t.toFixed(1));
-  const timeW = Math.max(40, ...times.map((t) => pixelsOf(t, FONT))) + 10;
-  const EDGE = o.edge ?? 56;
-  const room = o.width - timeW - 2 * MARGIN - 2 * EDGE;
-  const gap = n > 1 ? Math.min(o.maxGap ?? 360, Math.max(o.minGap ?? 110, room / (n - 1))) : 2 * EDGE;
-  const width = timeW + 2 * MARGIN + 2 * EDGE + gap * (n - 1);
-  const x = (id: string) => timeW + MARGIN + EDGE + gap * lane.get(id)!;
-  const head = Math.min(gap, 2 * EDGE) - 2 * PAD;
-  const program = parties.find((p) => p.kind === "program")?.id ?? parties[0]?.id;
-
+/**
+ * The rows to draw, in order: the flows' rows, the divergence marked (a row of
+ * its own when what was expected never came), the end of the wait, at most
+ * `max` of them, and a row for each long silence.
+ */
+function rowsToDraw(seq: Sequence, program: string | undefined, max: number, lang: Lang): Row[] {
   // Rows, and which one diverges.
   let rows = rowsOf(seq);
   const div = seq.divergence;
@@ -207,7 +193,7 @@ export function drawSequence(seq: Sequence, o: DrawOptions): Element {
   if (diverging >= 0) rows[diverging]!.diverges = true;
   if (seq.end && !(div && div.flow === undefined))
     rows.push({ flows: [], at: seq.end.at, kind: "end", lines: [{ text: seq.end.text, cls: "note" }] });
-  rows = wordLeftOut(elideRows(rows, o.maxRows ?? 48, diverging >= 0 ? diverging : undefined, lang), lang);
+  rows = wordLeftOut(elideRows(rows, max, diverging >= 0 ? diverging : undefined, lang), lang);
   // A long silence is shown as such: time runs down, but not to scale.
   const timed: Row[] = [];
   let lastAt: number | undefined;
@@ -217,6 +203,31 @@ export function drawSequence(seq: Sequence, o: DrawOptions): Element {
     if (r.at !== undefined) lastAt = r.at;
     timed.push(r);
   }
+  return timed;
+}
+
+/** The drawing of `seq`, an <svg> with its <title> and <desc>, laid out for `o.width`. */
+export function drawSequence(seq: Sequence, o: DrawOptions): Element {
+  const { lang } = o;
+  const parties: Party[] = [...seq.parties];
+  for (const f of seq.flows)
+    for (const id of [f.from, f.to])
+      if (id !== undefined && !parties.some((p) => p.id === id)) parties.push({ id, name: id, kind: "grader" });
+  const lane = new Map(parties.map((p, i) => [p.id, i]));
+  const n = parties.length;
+  // The time column as wide as its longest time; the lanes share the rest.
+  const times = [...seq.flows.map((f) => f.at), seq.end?.at ?? 0].map((t) => t.toFixed(1));
+  const timeW = Math.max(40, ...times.map((t) => pixelsOf(t, FONT))) + 10;
+  const EDGE = o.edge ?? 56;
+  const room = o.width - timeW - 2 * MARGIN - 2 * EDGE;
+  const gap = n > 1 ? Math.min(o.maxGap ?? 360, Math.max(o.minGap ?? 110, room / (n - 1))) : 2 * EDGE;
+  const width = timeW + 2 * MARGIN + 2 * EDGE + gap * (n - 1);
+  const x = (id: string) => timeW + MARGIN + EDGE + gap * lane.get(id)!;
+  const head = Math.min(gap, 2 * EDGE) - 2 * PAD;
+  const program = parties.find((p) => p.kind === "program")?.id ?? parties[0]?.id;
+
+  const timed = rowsToDraw(seq, program, o.maxRows ?? 48, lang);
+  const div = seq.divergence;
 
   // Lane heads.
   const headColumns = columnsIn(head - 8, FONT);
