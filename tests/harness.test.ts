@@ -8,6 +8,7 @@ import { join } from "node:path";
 import {
   ROOT,
   Session,
+  diesWithUs,
   WireLog,
   escapeBytes,
   joinRoom,
@@ -146,6 +147,31 @@ test("limiter runs at most n jobs at once, the others in the order they came, a 
   expect(most).toBe(2);
 });
 
+test("a limiter's turn is held until the block that took it ends, and given back once", async () => {
+  const inTurn = limiter(1);
+  const order: string[] = [];
+  const first = (async () => {
+    using _ = await inTurn.turn();
+    order.push("first in");
+    await Bun.sleep(20); // a window in which the second could start, and must not
+    order.push("first out");
+  })();
+  const second = (async () => {
+    using turn = await inTurn.turn();
+    order.push("second in");
+    turn[Symbol.dispose](); // given back early: the end of the block gives nothing back twice
+  })();
+  await Promise.all([first, second]);
+  expect(order).toEqual(["first in", "first out", "second in"]);
+  const [a, b] = [inTurn(async () => "a"), inTurn(async () => "b")];
+  expect(await Promise.all([a, b])).toEqual(["a", "b"]);
+  using _third = await inTurn.turn();
+  let fourth = false;
+  void inTurn.turn().then(() => (fourth = true));
+  await Bun.sleep(20);
+  expect(fourth).toBe(false); // one place, and it is held
+});
+
 describe("runToEnd", () => {
   test("collects stdout, stderr and the exit code", async () => {
     const code = "console.log('out'); console.error('err'); process.exit(3)";
@@ -181,25 +207,33 @@ test("the tests run in a neutral locale, whatever the machine's, and keep the pe
 
 describe("no program the harness starts outlives the process that started it", () => {
   const gone = (pid: number) => readMemory(pid) === undefined; // no such process, or a zombie
+  // A server, a program in a terminal, a program run to its end and a redis-server (where there is one).
   const starter = (end: string) => `
-    import { startChatServer } from ${JSON.stringify(join(ROOT, "tools/harness/index.ts"))};
-    const server = await startChatServer(["tcp"]);
-    console.log("server", server.proc.pid);
+    import * as h from ${JSON.stringify(join(ROOT, "tools/harness/index.ts"))};
+    const server = await h.startChatServer(["tcp"]);
+    const term = h.startTerminal({ command: { argv: ["sleep", "60"], label: "sleep" } });
+    void h.runToEnd(["sleep", "61"], { timeoutMs: 60_000 });
+    const redis = h.REDIS_SERVER ? [await h.startRedis()] : [];
+    await h.until(() => h.runningChildren().length === 3 + redis.length, 5000, "every program started");
+    console.log("pids", JSON.stringify(h.runningChildren()));
     ${end}`;
 
   test.each([
     ["it exits", "for await (const _ of console) process.exit(0);", undefined],
     ["it is stopped with SIGTERM", "setInterval(() => {}, 1000)", "SIGTERM"],
     ["it is stopped with SIGINT", "setInterval(() => {}, 1000)", "SIGINT"],
+    ["it is killed with SIGKILL (on Linux, with setpriv)", "setInterval(() => {}, 1000)", "SIGKILL"],
   ] as const)("when %s", async (_how, end, signal) => {
+    if (signal === "SIGKILL" && diesWithUs(["true"])[0] === "true") return console.log("no setpriv --pdeathsig here");
     const proc = Bun.spawn([process.execPath, "-e", starter(end)], { env: process.env, stdin: "pipe", stdout: "pipe" });
     killAtExit(proc);
     let out = "";
     void (async () => {
       for await (const chunk of proc.stdout) out += new TextDecoder().decode(chunk);
     })();
-    const pid = Number((await until(() => /server (\d+)/.exec(out), 10_000, "the server's pid"))[1]);
-    expect(gone(pid)).toBe(false);
+    const pids = JSON.parse((await until(() => /pids (.*)/.exec(out), 10_000, "the children's pids"))[1]!) as number[];
+    expect(pids.length).toBeGreaterThanOrEqual(3);
+    expect(pids.filter(gone)).toEqual([]);
     if (signal) proc.kill(signal);
     else {
       proc.stdin.write("exit now\n");
@@ -207,7 +241,11 @@ describe("no program the harness starts outlives the process that started it", (
     }
     await proc.exited;
     if (signal) expect(proc.signalCode).toBe(signal); // it still dies of the signal
-    await until(() => gone(pid), 3000, `server ${pid} to be gone`);
+    await until(
+      () => pids.every(gone),
+      3000,
+      () => `${pids.filter((p) => !gone(p)).join(", ")} to be gone`,
+    );
   });
 });
 

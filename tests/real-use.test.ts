@@ -9,11 +9,16 @@
  * - a line over the limit refused before it is sent, and kept for editing;
  * - no line lost to a UDP server restart;
  * - one join line for a client that sets its nick as it connects.
+ *
+ * The tests run at once (test.concurrent), each in a Session of its own; those
+ * that start a server and a client take turns, four at a time (`inTurn`), so
+ * that a busy 2-core machine is not crowded: a test's time limit counts its wait.
  */
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { parseHeartbeatAnswer } from "../src/protocol.ts";
 import {
   joinRoom,
+  limiter,
   listeningPort,
   mulberry32,
   ROOT,
@@ -29,22 +34,26 @@ import {
 const ZH_LOCALE = { LANG: "zh_CN.UTF-8", LC_ALL: "", LC_MESSAGES: "" };
 const CLIENT = chatClientCommand();
 
-let s: Session;
-beforeEach(() => {
-  s = new Session();
-});
-afterEach(() => s.close());
+/** Four tests with programs of their own at once; each test's limit, its wait for a turn included. */
+const inTurn = limiter(4);
+const IN_TURN_MS = 60_000;
 
 /** The server, quiet, over `transports` (one room), on a port it picks or on `port`. */
-const startServer = (transports: Transport[], args: string[] = [], port = 0) =>
+const startServer = (s: Session, transports: Transport[], args: string[] = [], port = 0) =>
   startChatServer(transports, { args: ["--quiet", ...args], port, session: s });
 
 /** A member named `nick` that speaks the protocol by hand, as a person at nc does. */
-const joinRaw = (transport: Transport, port: number, nick: string) =>
+const joinRaw = (s: Session, transport: Transport, port: number, nick: string) =>
   joinRoom(transport, port, { nick, ms: 5000, session: s });
 
 /** The kit's client, in a terminal, as `kit`. */
-function startClient(transport: Transport, port: number, args: string[] = [], env: Record<string, string> = {}) {
+function startClient(
+  s: Session,
+  transport: Transport,
+  port: number,
+  args: string[] = [],
+  env: Record<string, string> = {},
+) {
   const term = s.terminal(CLIENT, transport, {
     args: ["--nick", "kit", ...args],
     port,
@@ -79,43 +88,59 @@ const english = (lines: string[]) =>
 // One language per room
 
 describe.each(["tcp", "udp"] as const)("the client speaks the room's language over %s", (transport) => {
-  test("with no language chosen, everything it says in a Chinese room is Chinese", async () => {
-    const server = await startServer([transport], ["--lang", "zh"]);
-    const raw = await joinRaw(transport, server.port, "raw");
-    const kit = startClient(transport, server.port);
-    await until(() => raw.lines.includes("*** kit 加入了聊天室"), 10_000, "kit to join");
-    kit.type("/help\r");
-    await until(() => kit.screen.includes("退出") && kit.screen.includes("//内容"), 5000, "both halves of /help");
-    server.proc.kill("SIGTERM");
-    await until(() => kit.screen.includes("秒后重新连接"), 10_000, "the client to notice, in Chinese");
-    kit.type("\x03");
-    await until(() => !kit.term.running, 5000, "the client to exit");
-    const lines = said(kit.screen);
-    const told = ["已连接", "欢迎，guest", "exit、/quit、Ctrl+D 或 Ctrl+C 退出", "服务器正在关闭", "服务器已断开"];
-    for (const words of [...told, "1 秒后重新连接", "再见"]) {
-      expect(lines.some((l) => l.includes(words))).toBe(true);
-    }
-    expect(english(lines)).toEqual([]);
-  });
+  test.concurrent(
+    "with no language chosen, everything it says in a Chinese room is Chinese",
+    async () => {
+      using _turn = await inTurn.turn();
+      await using s = new Session();
+      const server = await startServer(s, [transport], ["--lang", "zh"]);
+      const raw = await joinRaw(s, transport, server.port, "raw");
+      const kit = startClient(s, transport, server.port);
+      await until(() => raw.lines.includes("*** kit 加入了聊天室"), 10_000, "kit to join");
+      kit.type("/help\r");
+      await until(() => kit.screen.includes("退出") && kit.screen.includes("//内容"), 5000, "both halves of /help");
+      server.proc.kill("SIGTERM");
+      await until(() => kit.screen.includes("秒后重新连接"), 10_000, "the client to notice, in Chinese");
+      kit.type("\x03");
+      await until(() => !kit.term.running, 5000, "the client to exit");
+      const lines = said(kit.screen);
+      const told = ["已连接", "欢迎，guest", "exit、/quit、Ctrl+D 或 Ctrl+C 退出", "服务器正在关闭", "服务器已断开"];
+      for (const words of [...told, "1 秒后重新连接", "再见"]) {
+        expect(lines.some((l) => l.includes(words))).toBe(true);
+      }
+      expect(english(lines)).toEqual([]);
+    },
+    IN_TURN_MS,
+  );
 
-  test("a language the person chose wins: --lang, or a zh locale", async () => {
-    const server = await startServer([transport], ["--lang", "zh"]);
-    const kit = startClient(transport, server.port, ["--lang", "en"]);
-    await until(() => kit.screen.includes("*** 欢迎，"), 10_000, "the (Chinese) welcome");
-    kit.type("/help\r");
-    await until(() => kit.screen.includes("*** exit, /quit, Ctrl+D or Ctrl+C leave"), 5000, "its own help, in English");
-    expect(kit.screen).toContain("*** connected to 127.0.0.1");
+  test.concurrent(
+    "a language the person chose wins: --lang, or a zh locale",
+    async () => {
+      using _turn = await inTurn.turn();
+      await using s = new Session();
+      const server = await startServer(s, [transport], ["--lang", "zh"]);
+      const kit = startClient(s, transport, server.port, ["--lang", "en"]);
+      await until(() => kit.screen.includes("*** 欢迎，"), 10_000, "the (Chinese) welcome");
+      kit.type("/help\r");
+      await until(
+        () => kit.screen.includes("*** exit, /quit, Ctrl+D or Ctrl+C leave"),
+        5000,
+        "its own help, in English",
+      );
+      expect(kit.screen).toContain("*** connected to 127.0.0.1");
 
-    const english = await startServer([transport], ["--lang", "en"]);
-    const zh = startClient(transport, english.port, [], ZH_LOCALE);
-    await until(() => zh.screen.includes("*** welcome, "), 10_000, "the (English) welcome");
-    expect(zh.screen).toContain("*** 正在连接 127.0.0.1");
-    expect(zh.screen).toContain("*** 已连接 127.0.0.1");
-  });
+      const english = await startServer(s, [transport], ["--lang", "en"]);
+      const zh = startClient(s, transport, english.port, [], ZH_LOCALE);
+      await until(() => zh.screen.includes("*** welcome, "), 10_000, "the (English) welcome");
+      expect(zh.screen).toContain("*** 正在连接 127.0.0.1");
+      expect(zh.screen).toContain("*** 已连接 127.0.0.1");
+    },
+    IN_TURN_MS,
+  );
 });
 
 describe("--help and usage errors follow --lang and the locale", () => {
-  test.each([
+  test.concurrent.each([
     ["server", ["--lang", "zh", "--help"], {}],
     ["server", ["--help"], ZH_LOCALE],
     ["client", ["--lang", "zh", "--help"], {}],
@@ -129,7 +154,7 @@ describe("--help and usage errors follow --lang and the locale", () => {
     expect(out).not.toMatch(/Usage|Options|display help|default:/);
   });
 
-  test("a bad value, an unknown option, in Chinese; in English without a zh locale", async () => {
+  test.concurrent("a bad value, an unknown option, in Chinese; in English without a zh locale", async () => {
     const zh = await run("server", ["--lang", "zh", "--port", "99999"]);
     expect(zh.code).not.toBe(0);
     expect(zh.stderr).toContain("错误：选项 '-p, --port <n>' 的值 '99999' 无效：应为 0 到 65535 之间的整数");
@@ -141,23 +166,29 @@ describe("--help and usage errors follow --lang and the locale", () => {
     expect(en.stderr).not.toMatch(/\p{Script=Han}/u);
   });
 
-  test.each(["en", "zh"] as const)("a busy port: the advice, in %s, exit 1", async (lang) => {
-    const busy = await startServer(["tcp", "udp"]);
-    const { code, stderr: err, stdout: out } = await run("server", ["--port", String(busy.port), "--lang", lang]);
-    expect(code).toBe(1);
-    expect(out).toBe("");
-    const line = err.trim();
-    expect(line.split("\n")).toHaveLength(1);
-    if (lang === "en") {
-      expect(line).toBe(
-        `server: cannot listen on 127.0.0.1:${busy.port}: the port is already in use. Is another server running? Stop it, or try --port 0 (any free port)`,
-      );
-    } else {
-      expect(line).toBe(
-        `server: 无法在 127.0.0.1:${busy.port} 上监听：端口已被占用。是不是另一个服务器在运行？先停掉它，或者试试 --port 0（任选一个空闲端口）`,
-      );
-    }
-  });
+  test.concurrent.each(["en", "zh"] as const)(
+    "a busy port: the advice, in %s, exit 1",
+    async (lang) => {
+      using _turn = await inTurn.turn();
+      await using s = new Session();
+      const busy = await startServer(s, ["tcp", "udp"]);
+      const { code, stderr: err, stdout: out } = await run("server", ["--port", String(busy.port), "--lang", lang]);
+      expect(code).toBe(1);
+      expect(out).toBe("");
+      const line = err.trim();
+      expect(line.split("\n")).toHaveLength(1);
+      if (lang === "en") {
+        expect(line).toBe(
+          `server: cannot listen on 127.0.0.1:${busy.port}: the port is already in use. Is another server running? Stop it, or try --port 0 (any free port)`,
+        );
+      } else {
+        expect(line).toBe(
+          `server: 无法在 127.0.0.1:${busy.port} 上监听：端口已被占用。是不是另一个服务器在运行？先停掉它，或者试试 --port 0（任选一个空闲端口）`,
+        );
+      }
+    },
+    IN_TURN_MS,
+  );
 });
 
 // ---------------------------------------------------------------------------
@@ -223,18 +254,20 @@ const reportedLost = (screen: string) =>
   [...screen.matchAll(/\*\*\* (\d+) lines? lost/g)].reduce((n, m) => n + Number(m[1]), 0);
 
 describe("UDP loss made visible", () => {
-  test.each([
+  test.concurrent.each([
     [0.2, 7],
     [0.1, 42],
   ])(
     "over a relay dropping %p of the server's datagrams (seed %p): the client counts every lost line, nc -u users get nothing extra",
     async (share, seed) => {
-      const server = await startServer(["tcp", "udp"], ["--no-flood-limit"]);
+      using _turn = await inTurn.turn();
+      await using s = new Session();
+      const server = await startServer(s, ["tcp", "udp"], ["--no-flood-limit"]);
       using relay = await lossyRelay(listeningPort(server, "udp"), share, seed);
-      const raw = await joinRaw("tcp", server.port, "raw"); // the sender, over TCP: nothing lost on its side
-      const kit = startClient("udp", relay.port, ["--lang", "en"]);
+      const raw = await joinRaw(s, "tcp", server.port, "raw"); // the sender, over TCP: nothing lost on its side
+      const kit = startClient(s, "udp", relay.port, ["--lang", "en"]);
       await until(() => raw.lines.includes("*** kit joined"), 10_000, "kit to join");
-      const nc = await joinRaw("udp", listeningPort(server, "udp"), "nc"); // a person at nc -u, no relay
+      const nc = await joinRaw(s, "udp", listeningPort(server, "udp"), "nc"); // a person at nc -u, no relay
       await until(() => kit.screen.includes("*** nc joined"), 10_000, "kit to see nc join");
 
       relay.lossy(true);
@@ -269,96 +302,127 @@ describe("UDP loss made visible", () => {
       expect(nc.lines.filter((l) => l.startsWith("<raw> line "))).toHaveLength(total);
       expect(nc.lines.filter((l) => /pong|lost|hb\d/.test(l))).toEqual([]);
     },
-    60_000,
+    IN_TURN_MS,
   );
 
-  test("in the room's language", async () => {
-    const server = await startServer(["udp"], ["--lang", "zh"]);
-    using relay = await lossyRelay(server.port, 0.5, 3);
-    const raw = await joinRaw("udp", server.port, "raw");
-    const kit = startClient("udp", relay.port);
-    await until(() => raw.lines.includes("*** kit 加入了聊天室"), 10_000, "kit to join");
-    await until(() => kit.screen.includes("*** guest2 改名为 kit"), 10_000, "kit to hear its nick");
-    relay.lossy(true);
-    for (let i = 0; i < 20; i++) raw.say(`第 ${i} 行`);
-    await until(() => /\*\*\* 丢失了 \d+ 行/.test(kit.screen), 10_000, "the loss, in Chinese");
-  }, 30_000);
+  test.concurrent(
+    "in the room's language",
+    async () => {
+      using _turn = await inTurn.turn();
+      await using s = new Session();
+      const server = await startServer(s, ["udp"], ["--lang", "zh"]);
+      using relay = await lossyRelay(server.port, 0.5, 3);
+      const raw = await joinRaw(s, "udp", server.port, "raw");
+      const kit = startClient(s, "udp", relay.port);
+      await until(() => raw.lines.includes("*** kit 加入了聊天室"), 10_000, "kit to join");
+      await until(() => kit.screen.includes("*** guest2 改名为 kit"), 10_000, "kit to hear its nick");
+      relay.lossy(true);
+      for (let i = 0; i < 20; i++) raw.say(`第 ${i} 行`);
+      await until(() => /\*\*\* 丢失了 \d+ 行/.test(kit.screen), 10_000, "the loss, in Chinese");
+    },
+    IN_TURN_MS,
+  );
 });
 
 // ---------------------------------------------------------------------------
 // A line over the limit is refused before it is sent, and kept for editing
 
 describe.each(["tcp", "udp"] as const)("an overlong line over %s", (transport) => {
-  test("is refused before it is sent, saying the limit, and stays in the input line", async () => {
-    const server = await startServer([transport]);
-    const raw = await joinRaw(transport, server.port, "raw");
-    const kit = startClient(transport, server.port, ["--lang", "en"]);
-    await until(() => raw.lines.includes("*** kit joined"), 10_000, "kit to join");
-    kit.type("y".repeat(1030) + "\r");
-    await until(() => kit.screen.includes("!!! that line is 1030 bytes, over the limit of 1024"), 5000, "the refusal");
-    expect(kit.screen).not.toContain(`<kit> yyy`);
-    // The text is still there: take six characters off and send it.
-    kit.type("\x7f".repeat(6) + "\r");
-    await until(() => raw.lines.includes(`<kit> ${"y".repeat(1024)}`), 5000, "the edited line at raw");
-    expect(raw.lines.filter((l) => l.startsWith("<kit> y"))).toHaveLength(1);
-    expect(kit.screen).not.toContain("!!! line too long"); // the server never had to refuse it
-  });
+  test.concurrent(
+    "is refused before it is sent, saying the limit, and stays in the input line",
+    async () => {
+      using _turn = await inTurn.turn();
+      await using s = new Session();
+      const server = await startServer(s, [transport]);
+      const raw = await joinRaw(s, transport, server.port, "raw");
+      const kit = startClient(s, transport, server.port, ["--lang", "en"]);
+      await until(() => raw.lines.includes("*** kit joined"), 10_000, "kit to join");
+      kit.type("y".repeat(1030) + "\r");
+      await until(
+        () => kit.screen.includes("!!! that line is 1030 bytes, over the limit of 1024"),
+        5000,
+        "the refusal",
+      );
+      expect(kit.screen).not.toContain(`<kit> yyy`);
+      // The text is still there: take six characters off and send it.
+      kit.type("\x7f".repeat(6) + "\r");
+      await until(() => raw.lines.includes(`<kit> ${"y".repeat(1024)}`), 5000, "the edited line at raw");
+      expect(raw.lines.filter((l) => l.startsWith("<kit> y"))).toHaveLength(1);
+      expect(kit.screen).not.toContain("!!! line too long"); // the server never had to refuse it
+    },
+    IN_TURN_MS,
+  );
 
-  test("learns a lower limit from the server's refusal", async () => {
-    const server = await startServer([transport], ["--max-line-bytes", "100"]);
-    const raw = await joinRaw(transport, server.port, "raw");
-    const kit = startClient(transport, server.port, ["--lang", "en"]);
-    await until(() => raw.lines.includes("*** kit joined"), 10_000, "kit to join");
-    kit.type("a".repeat(150) + "\r");
-    const refusal = "!!! line too long (150+ bytes; the limit is 100)";
-    await until(() => kit.screen.includes(refusal), 5000, "the server's refusal");
-    kit.type("b".repeat(120) + "\r");
-    const own = "!!! that line is 120 bytes, over the limit of 100";
-    await until(() => kit.screen.includes(own), 5000, "the client's own refusal");
-    expect(raw.lines.filter((l) => l.startsWith("<kit>"))).toEqual([]);
-  });
+  test.concurrent(
+    "learns a lower limit from the server's refusal",
+    async () => {
+      using _turn = await inTurn.turn();
+      await using s = new Session();
+      const server = await startServer(s, [transport], ["--max-line-bytes", "100"]);
+      const raw = await joinRaw(s, transport, server.port, "raw");
+      const kit = startClient(s, transport, server.port, ["--lang", "en"]);
+      await until(() => raw.lines.includes("*** kit joined"), 10_000, "kit to join");
+      kit.type("a".repeat(150) + "\r");
+      const refusal = "!!! line too long (150+ bytes; the limit is 100)";
+      await until(() => kit.screen.includes(refusal), 5000, "the server's refusal");
+      kit.type("b".repeat(120) + "\r");
+      const own = "!!! that line is 120 bytes, over the limit of 100";
+      await until(() => kit.screen.includes(own), 5000, "the client's own refusal");
+      expect(raw.lines.filter((l) => l.startsWith("<kit>"))).toEqual([]);
+    },
+    IN_TURN_MS,
+  );
 });
 
 // ---------------------------------------------------------------------------
 // No line lost to a UDP server restart
 
-test("after a UDP server restart, the line that made the client rejoin is sent after the rejoin", async () => {
-  const first = await startServer(["udp"]);
-  using relay = await lossyRelay(first.port, 0, 1); // lossless: here it only shows what passes
-  const before = await joinRaw("udp", first.port, "raw");
-  const kit = startClient("udp", relay.port, ["--lang", "en"]);
-  await until(() => before.lines.includes("*** kit joined"), 10_000, "kit to join");
-  // Wait until the client's loss check for what it received is answered: it has nothing in flight.
-  const settled = () => {
-    const last = relay.passed.findLastIndex((d) => parseHeartbeatAnswer(d) === undefined);
-    return relay.passed.slice(last + 1).some((d) => parseHeartbeatAnswer(d) !== undefined);
-  };
-  await until(settled, 5000, "the client's loss check to be answered");
+test.concurrent(
+  "after a UDP server restart, the line that made the client rejoin is sent after the rejoin",
+  async () => {
+    using _turn = await inTurn.turn();
+    await using s = new Session();
+    const first = await startServer(s, ["udp"]);
+    using relay = await lossyRelay(first.port, 0, 1); // lossless: here it only shows what passes
+    const before = await joinRaw(s, "udp", first.port, "raw");
+    const kit = startClient(s, "udp", relay.port, ["--lang", "en"]);
+    await until(() => before.lines.includes("*** kit joined"), 10_000, "kit to join");
+    // Wait until the client's loss check for what it received is answered: it has nothing in flight.
+    const settled = () => {
+      const last = relay.passed.findLastIndex((d) => parseHeartbeatAnswer(d) === undefined);
+      return relay.passed.slice(last + 1).some((d) => parseHeartbeatAnswer(d) !== undefined);
+    };
+    await until(settled, 5000, "the client's loss check to be answered");
 
-  // The server dies without a word and is back at once, on the same port; raw rejoins.
-  await first.stop("SIGKILL");
-  const second = await startServer(["udp"], [], first.port);
-  const raw = await joinRaw("udp", second.port, "raw");
-  // The client does not know yet. Its next line reaches a server that has never seen it.
-  kit.type("hello again\r");
-  await until(() => raw.lines.includes("<kit> hello again"), 10_000, "the line at raw, after the rejoin");
-  expect(kit.screen).toContain("*** the server restarted: joining again");
-  expect(kit.screen).toContain("*** your last line was sent again");
-  expect(raw.lines.filter((l) => l === "<kit> hello again")).toHaveLength(1);
-}, 30_000);
+    // The server dies without a word and is back at once, on the same port; raw rejoins.
+    await first.stop("SIGKILL");
+    const second = await startServer(s, ["udp"], [], first.port);
+    const raw = await joinRaw(s, "udp", second.port, "raw");
+    // The client does not know yet. Its next line reaches a server that has never seen it.
+    kit.type("hello again\r");
+    await until(() => raw.lines.includes("<kit> hello again"), 10_000, "the line at raw, after the rejoin");
+    expect(kit.screen).toContain("*** the server restarted: joining again");
+    expect(kit.screen).toContain("*** your last line was sent again");
+    expect(raw.lines.filter((l) => l === "<kit> hello again")).toHaveLength(1);
+  },
+  IN_TURN_MS,
+);
 
 // ---------------------------------------------------------------------------
 // One join line for a client that sets its nick as it connects
 
-test.each(["tcp", "udp"] as const)(
+test.concurrent.each(["tcp", "udp"] as const)(
   "over %s, the room sees one line, 'kit joined', for a client started with --nick",
   async (transport) => {
-    const server = await startServer([transport]);
-    const raw = await joinRaw(transport, server.port, "raw");
-    startClient(transport, server.port, ["--lang", "en"]);
+    using _turn = await inTurn.turn();
+    await using s = new Session();
+    const server = await startServer(s, [transport]);
+    const raw = await joinRaw(s, transport, server.port, "raw");
+    startClient(s, transport, server.port, ["--lang", "en"]);
     await until(() => raw.lines.includes("*** kit joined"), 10_000, "kit to join");
     raw.say("/who");
     await until(() => raw.lines.some((l) => l.startsWith("*** in the room (2)")), 5000, "/who");
     expect(raw.lines.filter((l) => /guest2|is now kit/.test(l))).toEqual([]);
   },
+  IN_TURN_MS,
 );

@@ -15,16 +15,25 @@ import { parseArgs } from "node:util";
 import { createInterface, type Interface } from "node:readline";
 
 const { values } = parseArgs({
-  options: { port: { type: "string" }, udp: { type: "boolean", default: false } },
+  options: { port: { type: "string" }, udp: { type: "boolean", default: false }, lang: { type: "string" } },
   strict: false,
 });
+// What it prints, in English or Chinese: --lang, else the locale (LANG=zh_CN.UTF-8).   打印的语言：--lang，否则按区域设置。
+const locale = process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || "";
+const zh = values.lang === "zh" || (values.lang !== "en" && locale.startsWith("zh"));
+const say = (en: string, chinese: string) => (zh ? chinese : en);
 // The port: --port N, else the environment variable PORT, else 9009.   端口：--port N，否则环境变量 PORT，否则 9009。
 const [portFrom, portText] =
   typeof values.port === "string"
     ? ["--port", values.port]
-    : ["the environment variable PORT", process.env.PORT ?? "9009"];
+    : [say("the environment variable PORT", "环境变量 PORT"), process.env.PORT ?? "9009"];
 if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
-  console.error(`client: ${portFrom} must be a port number from 0 to 65535, not ${JSON.stringify(portText)}`);
+  console.error(
+    say(
+      `client: ${portFrom} must be a port number from 0 to 65535, not ${JSON.stringify(portText)}`,
+      `client：${portFrom} 必须是 0 到 65535 之间的端口号，而不是 ${JSON.stringify(portText)}`,
+    ),
+  );
   process.exit(2);
 }
 const port = Number(portText);

@@ -21,17 +21,26 @@ const { values } = parseArgs({
   options: {
     port: { type: "string" },
     udp: { type: "boolean", default: false },
-    lang: { type: "string", default: "en" },
+    lang: { type: "string" },
   },
   strict: false,
 });
+// What it prints, in English or Chinese: --lang, else the locale (LANG=zh_CN.UTF-8).   打印的语言：--lang，否则按区域设置。
+const locale = process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || "";
+const zh = values.lang === "zh" || (values.lang !== "en" && locale.startsWith("zh"));
+const say = (en: string, chinese: string) => (zh ? chinese : en);
 // The port: --port N, else the environment variable PORT, else 9009.   端口：--port N，否则环境变量 PORT，否则 9009。
 const [portFrom, portText] =
   typeof values.port === "string"
     ? ["--port", values.port]
-    : ["the environment variable PORT", process.env.PORT ?? "9009"];
+    : [say("the environment variable PORT", "环境变量 PORT"), process.env.PORT ?? "9009"];
 if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
-  console.error(`chat: ${portFrom} must be a port number from 0 to 65535, not ${JSON.stringify(portText)}`);
+  console.error(
+    say(
+      `chat: ${portFrom} must be a port number from 0 to 65535, not ${JSON.stringify(portText)}`,
+      `chat：${portFrom} 必须是 0 到 65535 之间的端口号，而不是 ${JSON.stringify(portText)}`,
+    ),
+  );
   process.exit(2);
 }
 const port = Number(portText);
@@ -125,8 +134,8 @@ if (values.udp) {
     },
   });
 }
-console.log(
-  `chat: listening on ${SETTINGS.HOST}:${SETTINGS.PORT} (${values.udp ? "udp" : "tcp"}, ${SETTINGS.LANGUAGE})`,
-);
+const where = `${SETTINGS.HOST}:${SETTINGS.PORT}`;
+const how = `${values.udp ? "udp" : "tcp"}, ${SETTINGS.LANGUAGE}`;
+console.log(say(`chat: listening on ${where} (${how})`, `chat：正在监听 ${where}（${how}）`));
 // TODO 5 (an extra): on SIGTERM, tell everyone, and exit with code 0.   附加：收到 SIGTERM 时通知所有人，以退出码 0 结束。
 //         Read / 读: lessons/04-chat.ts §5, stop()

@@ -133,7 +133,7 @@ describe("Gradescope's results.json", () => {
         t.name.startsWith("01 tcp · ") && t.score === 0 && t.max_score === 1,
     );
     expect(failed.output).toContain("expected:");
-    expect(failed.output).toContain("looks like: one data event is one message");
+    expect(failed.output).toContain("looks like: one read is one message");
     expect(failed.tags).toEqual(["one-read-one-message"]);
   });
 

@@ -7,7 +7,7 @@
 import { expect } from "bun:test";
 import type { Subprocess } from "bun";
 import type { RawClient, Transport } from "../helpers/chat.ts";
-import { killAtExit, limiter, until } from "../../tools/harness/index.ts";
+import { diesWithUs, killAtExit, limiter, until } from "../../tools/harness/index.ts";
 import { IDLE_CPU_MS, member, quietCpuMs, rawClient, startChild, type ChildServer } from "./child-server.ts";
 
 /** What the server must never relay raw (docs/PROTOCOL.md, "Text the server will not relay raw"). */
@@ -62,7 +62,7 @@ export class Scene {
   /** Runs `code` in a child Bun process; it is killed when the scene ends. */
   child(code: string): ChildClient {
     const options = { env: process.env, stdin: "ignore", stdout: "pipe", stderr: "inherit" } as const;
-    const proc = Bun.spawn([process.execPath, "-e", code], options);
+    const proc = Bun.spawn(diesWithUs([process.execPath, "-e", code]), options);
     killAtExit(proc);
     this.children.push(proc);
     const lines: string[] = [];

@@ -52,8 +52,9 @@ describe("bun run grade --html", () => {
     const r = await runToEnd([process.execPath, ...argv], { cwd: ROOT, env });
     expect(r.code).toBe(0); // an extra does not fail the exercise
     const html = readFileSync(page, "utf8");
-    expect(html).toContain('<pre class="fix">process.on("SIGTERM", () =&gt; process.exit(0))</pre>');
+    expect(html).toContain('<pre class="fix">process.on("SIGTERM", () =&gt; process.exit(0));</pre>');
     expect(html).not.toContain("signal.signal(");
+    expect(html).toContain("the fix, in TypeScript");
     expect(html).toContain("(extra, does not count)");
     expect(html.match(/<li><span class="good">✓ <\/span>01 tcp /g)!.length).toBe(11);
   }, 30_000);

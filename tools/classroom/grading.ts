@@ -123,7 +123,7 @@ function outcomeOf(r: CheckResult, lang: Lang, keep: (id: string) => boolean): C
     transport: r.transport,
     name: r.check.name,
     extra: Boolean(r.check.extra),
-    verdict: r.status === "pass" ? "pass" : "fail",
+    verdict: r.status === "pass" ? "pass" : r.status === "unsure" ? "unknown" : "fail",
     blocked: r.status === "blocked",
     misconceptions: [...new Set(r.symptoms)].filter((s) => s in MISCONCEPTIONS && keep(s)),
     expected: r.expected,

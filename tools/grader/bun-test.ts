@@ -4,16 +4,21 @@
  * each test awaiting its own result. A failing test tells the story
  * `bun run grade` tells: expected, arrived, the wire, the misconception.
  *
- * Used by tests/lessons/ (the kit's own programs, or LESSON_0N_CMD) and by
- * tests/workspace.test.ts (the learner's exercises in workspace/).
+ * Used by tests/lessons/ (the kit's own programs, or LESSON_0N_CMD). The
+ * learner's exercises in workspace/ are tests too, one per exercise, for
+ * tests/workspace.test.ts: workspaceExercises().
  */
-import { describe, test } from "bun:test";
+import { test } from "bun:test";
 import { relative } from "node:path";
-import { ROOT, type Command, type Transport } from "../harness/index.ts";
+import pc from "picocolors";
+import { stripAnsi, type Command, type Transport } from "../harness/index.ts";
 import { type Check, type ExerciseId, type GradeOptions } from "./exam.ts";
-import { EXERCISES, commandFrom, exercise, lessonProgram, workspaceState } from "./exercises.ts";
-import { formatFailure } from "./report.ts";
-import { checksFor, runCheck, runCheckInTurn, type CheckResult } from "./run.ts";
+import { exercise, lessonProgram } from "./exercises.ts";
+import { plan } from "./plan.ts";
+import { readProgress, remember } from "./progress.ts";
+import { formatExtras, formatFailure, formatVerdict, stateOf } from "./report.ts";
+import { checksFor, gradeExercise, runCheck, runCheckInTurn, type CheckResult, type Verdict } from "./run.ts";
+import { workspaceTable } from "./screen.ts";
 import { pickLang } from "./text.ts";
 
 /** The seed of the tests (the lesson checks, and the grader graded): env LESSON_SEED, else this one, so runs repeat. */
@@ -88,33 +93,109 @@ export function lessonSuite(id: ExerciseId, env = process.env): SuiteOptions {
   return { id, command, kit: !command.custom, replay };
 }
 
+/** One of the learner's exercises, as a test: its title, and its grading (started when asked for). */
+export type WorkspaceExercise = {
+  id: ExerciseId;
+  title: string;
+  /** The untouched starter: a todo, not graded. */
+  todo: boolean;
+  /**
+   * Grade it (all of them start at once, with the first asked), remember the
+   * verdict as `bun run grade` does, print the report when it fails, and return
+   * what failed in one line (undefined when it passed).
+   */
+  graded: () => Promise<string | undefined>;
+};
+
 /**
- * The learner's exercises in workspace/, clearly labelled: each started one is
- * graded; an untouched starter is a todo; with no workspace, one skipped test
- * says how to begin.
+ * The learner's exercises in workspace/, each one test named in the learner's
+ * language, graded as `bun run grade` grades them (the same files, the same
+ * report, the same remembered progress); `summary` is the table and progress bar
+ * `bun run grade` ends with. With no workspace, `none` says how to begin.
  */
-export function workspaceTests(env = process.env): void {
-  const states = EXERCISES.map((e) => workspaceState(e.id));
-  if (states.every((s) => s.state === "missing")) {
-    test.skip("your workspace: no exercises yet (bun run grade --init writes the starters)", () => {});
-    return;
-  }
-  for (const s of states) {
-    const title = `${s.id} ${exercise(s.id).title.en}`;
-    if (s.state === "missing") continue;
-    const file = relative(ROOT, s.file);
-    if (s.state === "untouched") {
-      test.todo(`your workspace: ${title}: not started (${file} is the untouched starter)`);
-      continue;
-    }
-    const suite: SuiteOptions = {
-      id: s.id,
-      command: commandFrom([s.file]),
-      kit: false,
-      replay: `bun run grade ${s.id} {tr} {seed}`,
+export function workspaceExercises(env = process.env): {
+  exercises: WorkspaceExercise[];
+  summary: () => string;
+  none?: string;
+} {
+  const lang = pickLang(env.CHAT_KIT_LANG, env);
+  const say = (en: string, zh: string) => (lang === "zh" ? zh : en);
+  const p = plan(undefined, [], { disturb: true, readyMs: 5000, waitMs: 3000 }, lang);
+  const verdicts = new Map<ExerciseId, Verdict>();
+  const summary = () => {
+    p.progress = readProgress();
+    const graded = p.jobs.filter((j) => verdicts.has(j.id));
+    const shown = { ...p, jobs: graded };
+    return [
+      "",
+      ...workspaceTable(
+        shown,
+        graded.map((j) => verdicts.get(j.id)!),
+        lang,
+        80,
+      ),
+    ].join("\n");
+  };
+  if (p.states.every((s) => s.state === "missing"))
+    return {
+      exercises: [],
+      summary,
+      none: say(
+        "your workspace: no exercises yet (bun run grade --init writes the starters)",
+        "你的练习：还没有（bun run grade --init 会写好起步文件）",
+      ),
     };
-    for (const transport of exercise(s.id).transports) {
-      describe(`your workspace: ${title} (${file}) over ${transport}`, () => checkTests(suite, transport, env));
-    }
-  }
+  const seed = seedOf(env);
+  let grading: Promise<void> | undefined;
+  const gradeAll = () =>
+    (grading ??= Promise.all(
+      p.jobs.map(async (j) => {
+        const v = await gradeExercise(j.id, exercise(j.id).transports, { command: j.command, seed });
+        const core = v.results.filter((r) => !r.check.extra);
+        const failing = core.filter((r) => r.status !== "pass").length;
+        remember(j.id, j.file!, { passed: v.ok, failing, total: core.length, transports: v.transports });
+        verdicts.set(j.id, v);
+      }),
+    ).then(() => undefined));
+  const exercises = p.states.flatMap((s): WorkspaceExercise[] => {
+    if (s.state === "missing") return [];
+    const name = `${s.id} ${exercise(s.id).title[lang]}`;
+    const file = relative(process.cwd(), s.file);
+    if (s.state === "untouched")
+      return [
+        {
+          id: s.id,
+          title: say(
+            `your workspace: ${name}: not started (${file} is the untouched starter)`,
+            `你的练习：${name}：未开始（${file} 还是原样的起步文件）`,
+          ),
+          todo: true,
+          graded: async () => undefined,
+        },
+      ];
+    const job = p.jobs.find((j) => j.id === s.id)!;
+    return [
+      {
+        id: s.id,
+        title: say(`your workspace: ${name} (${file})`, `你的练习：${name}（${file}）`),
+        todo: false,
+        graded: async () => {
+          await gradeAll();
+          const v = verdicts.get(s.id)!;
+          const replay = (tr?: string) =>
+            job.replay.replace(" {tr}", tr ? ` --${tr}` : "").replace(" {seed}", ` --seed ${seed}`);
+          const ro = { lang, width: 80, replay, program: job.command, rows: 30 };
+          if (v.ok) {
+            // Passed, with an extra still to do: one line for it, as bun run grade says it.
+            const extras = formatExtras(v, ro);
+            if (extras) process.stderr.write(`${pc.green("✓")} ${pc.bold(name)} · ${file}\n${extras}\n`);
+            return undefined;
+          }
+          process.stderr.write(`\n${pc.red("✗")} ${pc.bold(name)} · ${file}\n${formatVerdict(v, ro)}\n\n`);
+          return say(`${name} (${file}): `, `${name}（${file}）：`) + stripAnsi(stateOf(v, lang));
+        },
+      },
+    ];
+  });
+  return { exercises, summary };
 }

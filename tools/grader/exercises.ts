@@ -3,8 +3,9 @@
  * starter (lessons/starters/), the kit's reference program, and the learner's
  * own file in workspace/ (ignored by git), found by its number.
  */
+import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { programCommand, ROOT, shellWords, type Command, type Transport } from "../harness/index.ts";
 import type { ExerciseId } from "./exam.ts";
 import { both, type Text } from "./text.ts";
@@ -85,38 +86,46 @@ export function lessonProgram(id: ExerciseId, env: Record<string, string | undef
   };
 }
 
-export const WORKSPACE = join(ROOT, "workspace");
+/** The learner's folder: workspace/ at the kit's root (GRADER_WORKSPACE names another, for the kit's own tests). */
+export const WORKSPACE = process.env.GRADER_WORKSPACE ? resolve(process.env.GRADER_WORKSPACE) : join(ROOT, "workspace");
 const PROGRAM_FILE = /\.(ts|js|mjs|py)$/;
 
 /**
- * The learner's file for an exercise: a file in workspace/ whose name starts with
- * its number ("01-echo.ts", "01_echo.py"); the most recently saved when there are
- * several. Undefined when there is none.
+ * Every file of the workspace that may be an exercise's: its name starts with the
+ * exercise's number ("01-echo.ts", "01_echo.py"); the most recently saved first.
  */
-export function workspaceFile(id: ExerciseId, dir = WORKSPACE): string | undefined {
-  if (!existsSync(dir)) return undefined;
-  const mine = readdirSync(dir)
+export function workspaceFiles(id: ExerciseId, dir = WORKSPACE): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
     .filter((name) => name.startsWith(id) && /^\d\d[-_.]/.test(name) && PROGRAM_FILE.test(name))
     .map((name) => join(dir, name))
-    .filter((path) => statSync(path).isFile());
-  return mine.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+    .filter((path) => statSync(path).isFile())
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
 }
 
-/** Is this file still its exercise's starter, byte for byte? */
+/** The most recently saved of an exercise's files in the workspace; undefined when there is none. */
+export const workspaceFile = (id: ExerciseId, dir = WORKSPACE): string | undefined => workspaceFiles(id, dir)[0];
+
+/** What --init wrote, by file name: its SHA-1 (workspace/.starters.json). */
+const WRITTEN = ".starters.json";
+const sha1 = (bytes: string | Buffer) => createHash("sha1").update(bytes).digest("hex");
+function written(dir: string): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(join(dir, WRITTEN), "utf8")) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Is this file still its exercise's starter, byte for byte: the starter as it is
+ * now, or as --init wrote it (a starter of an older kit, untouched, is not started)?
+ */
 export function untouched(id: ExerciseId, file: string): boolean {
   const starter = join(ROOT, "lessons", "starters", exercise(id).starter);
-  return existsSync(starter) && readFileSync(file, "utf8") === readFileSync(starter, "utf8");
-}
-
-export type WorkspaceState =
-  | { id: ExerciseId; state: "missing" }
-  | { id: ExerciseId; state: "untouched"; file: string }
-  | { id: ExerciseId; state: "started"; file: string };
-
-export function workspaceState(id: ExerciseId, dir = WORKSPACE): WorkspaceState {
-  const file = workspaceFile(id, dir);
-  if (!file) return { id, state: "missing" };
-  return untouched(id, file) ? { id, state: "untouched", file } : { id, state: "started", file };
+  const text = readFileSync(file);
+  if (existsSync(starter) && text.equals(readFileSync(starter))) return true;
+  return written(dirname(file))[basename(file)] === sha1(text);
 }
 
 /**
@@ -152,7 +161,11 @@ export function writeStarters(
     if (own) return { id, file: own, wrote: false };
     const file = join(dir, exercise(id).starter);
     const wrote = !existsSync(file);
-    if (wrote) copyFileSync(join(ROOT, "lessons", "starters", exercise(id).starter), file);
+    if (wrote) {
+      copyFileSync(join(ROOT, "lessons", "starters", exercise(id).starter), file);
+      const record = { ...written(dir), [basename(file)]: sha1(readFileSync(file)) };
+      writeFileSync(join(dir, WRITTEN), JSON.stringify(record, null, 2) + "\n");
+    }
     return { id, file, wrote };
   });
 }
@@ -165,9 +178,34 @@ export function writeStarters(
 export const invocationDir = (env: Record<string, string | undefined> = process.env): string =>
   env.INIT_CWD || env.npm_config_local_prefix || process.cwd();
 
+let python: string | undefined;
+
+/**
+ * The Python a .py file runs with: the interpreter python3 itself runs, asked
+ * once. A version manager's python3 (pyenv, asdf) is a shell script that picks
+ * the interpreter at every start: a dozen programs started at once by a grading
+ * took 14 s that way on a 2-core machine, against 1.5 s for the interpreter
+ * itself, and a program could miss the grader's wait for it to listen.
+ */
+export function pythonInterpreter(): string {
+  if (python) return python;
+  try {
+    const asked = Bun.spawnSync(["python3", "-c", "import sys; print(sys.executable)"], {
+      stdout: "pipe",
+      stderr: "ignore",
+    });
+    const path = asked.success ? asked.stdout.toString().trim() : "";
+    python = path !== "" && existsSync(path) ? path : "python3";
+  } catch {
+    python = "python3"; // not installed: the grader says so when it runs it
+  }
+  return python;
+}
+
 /**
  * The command to grade, from words: as given; a lone .ts/.js file runs with Bun,
- * a .py file with python3, its path taken from where the learner typed it.
+ * a .py file with python3 (see pythonInterpreter), its path taken from where the
+ * learner typed it.
  */
 export function commandFrom(words: string[], cwd = invocationDir()): Command {
   if (words.length === 1) {
@@ -178,7 +216,7 @@ export function commandFrom(words: string[], cwd = invocationDir()): Command {
   if (!first) throw new Error("no command to grade");
   let argv = words;
   if (/\.(ts|js|mjs|tsx)$/.test(first)) argv = [process.execPath, resolve(cwd, first), ...rest];
-  else if (/\.py$/.test(first)) argv = ["python3", "-u", resolve(cwd, first), ...rest];
+  else if (/\.py$/.test(first)) argv = [pythonInterpreter(), "-u", resolve(cwd, first), ...rest];
   else if (first === "bun") argv = [process.execPath, ...rest];
   return { argv, label: words.join(" "), custom: true };
 }

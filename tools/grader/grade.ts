@@ -20,15 +20,24 @@ import pc from "picocolors";
 import { intOption, langOption, localize } from "../../src/cli.ts";
 import { langFromArgs, MESSAGES } from "../../src/i18n.ts";
 import type { ExerciseId, GradeOptions } from "./exam.ts";
-import { EXERCISE_IDS, exercise, invocationDir, WORKSPACE, writeQuietRun, writeStarters } from "./exercises.ts";
-import { header, next, plan, rel, say, transportsOf, type Job, type Opts, type Plan } from "./plan.ts";
-import { formatExtras, formatProgress, formatVerdict, stateOf, type Row } from "./report.ts";
-import { firstFailing, gradeExercise } from "./run.ts";
+import {
+  EXERCISE_IDS,
+  exercise,
+  invocationDir,
+  untouched,
+  WORKSPACE,
+  writeQuietRun,
+  writeStarters,
+} from "./exercises.ts";
+import { header, missingFile, plan, rel, say, transportsOf, type Job, type Opts, type Plan } from "./plan.ts";
+import { readProgress, remember } from "./progress.ts";
+import { gradeExercise, type Verdict } from "./run.ts";
+import { gradeScreen, screenHeight } from "./screen.ts";
 import { both, pickLang, screenWidth, wrap, type Lang } from "./text.ts";
 import { watchFolder } from "./watch.ts";
-import { gradeReport, type Graded } from "../wire/grader-page.ts";
-import { reportBody } from "../wire/report.ts";
+import { gradeReport, rowsOfRun, type Graded } from "../wire/grader-page.ts";
 import { htmlPage, writePage } from "../wire/page.ts";
+import { reportBody } from "../wire/report.ts";
 
 /** The options, and --html: the page's file, or true for the default one. */
 type CliOpts = Opts & { html?: string | true };
@@ -37,11 +46,27 @@ type CliOpts = Opts & { html?: string | true };
 const pageFile = (p: Plan, html: string | true) =>
   resolve(html !== true ? html : p.kind === "workspace" ? join(WORKSPACE, "report.html") : "report.html");
 
-async function gradeOnce(p: Plan, o: CliOpts, lang: Lang): Promise<boolean> {
+/** --html: the run as a page (tools/wire), written whole; watching, one that reloads itself. Its path, as shown. */
+function writeReport(p: Plan, verdicts: Verdict[], o: CliOpts, lang: Lang, seed: number): string {
+  const graded = new Map<string, Graded>(
+    p.jobs.map((j, i) => [j.id, { verdict: verdicts[i]!, program: j.command, where: j.where, replay: j.replay }]),
+  );
+  const rows = rowsOfRun(p, verdicts, lang);
+  const view = gradeReport({ lang, rows, graded, subtitle: header(p, o, lang, seed) });
+  const file = pageFile(p, o.html!);
+  writePage(file, (reload) => htmlPage({ lang, title: view.title, body: reportBody(view), reload }), o.watch);
+  return rel(file).startsWith("..") ? file : rel(file);
+}
+
+/** Grade once, print the screen, remember the workspace's verdicts; whether everything that counts passed. */
+async function gradeOnce(
+  p: Plan,
+  o: CliOpts,
+  lang: Lang,
+  watching?: string,
+  beforePrint?: () => void,
+): Promise<boolean> {
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const width = screenWidth();
-  // Watching, the first line says so; the seed is in the replay line.
-  if (p.jobs.length > 0 && !o.watch) console.log(pc.dim(wrap(header(p, o, lang, seed), width)));
   const go = (j: Job): GradeOptions => ({
     command: j.command,
     seed,
@@ -51,49 +76,23 @@ async function gradeOnce(p: Plan, o: CliOpts, lang: Lang): Promise<boolean> {
   });
   const verdicts = await Promise.all(p.jobs.map((j) => gradeExercise(j.id, transportsOf(j.id, o), go(j))));
   p.jobs.forEach((j, i) => {
+    if (!j.file) return;
     const v = verdicts[i]!;
-    if (!firstFailing(v)) return;
-    console.log(
-      `\n${v.ok ? pc.green("✓") : pc.red("✗")} ${pc.bold(`${j.id} ${exercise(j.id).title[lang]}`)} · ${j.where}`,
-    );
-    const replay = (tr?: string) => j.replay.replace(" {tr}", tr ? ` --${tr}` : "");
-    const ro = { lang, verbose: o.verbose, width, replay, program: j.command };
-    // Passed, with an extra still to do: one line for it, not a page.
-    console.log(v.ok && !o.verbose ? formatExtras(v, ro) : formatVerdict(v, ro));
+    const core = v.results.filter((r) => !r.check.extra);
+    const failing = core.filter((r) => r.status !== "pass").length;
+    remember(j.id, j.file, { passed: v.ok, failing, total: core.length, transports: v.transports });
   });
-  console.log("");
-  const graded: Row[] = p.jobs.map((j, i) => ({
-    id: j.id,
-    state: verdicts[i]!.ok ? "passed" : "failing",
-    detail: stateOf(verdicts[i]!, lang),
-    where: j.where,
-  }));
-  const counted = [...graded, ...p.rows];
-  const rows = [...counted, ...p.others].sort((a, b) => a.id.localeCompare(b.id));
-  // Watching one exercise, the screen is for it: the others only count in the progress bar.
-  const listed = o.watch && p.others.length > 0 ? counted : rows;
-  if (p.kind === "workspace" && !o.watch)
-    console.log(pc.bold(say(lang, "your exercises (workspace/)", "你的练习（workspace/）")));
-  if (p.kind !== "program" || rows.length > 1) console.log(formatProgress(listed, lang, rows));
-  else {
-    const [row] = rows;
-    console.log(
-      `${verdicts[0]!.ok ? pc.green("✓") : pc.red("✗")} ${row!.id} ${exercise(row!.id).title[lang]}` +
-        `${say(lang, ": ", "：")}${row!.detail}`,
-    );
-  }
-  const hint = next(p, verdicts, lang, Boolean(o.watch));
-  if (hint) console.log(wrap(hint, width));
-  if (o.html) {
-    const graded = new Map<string, Graded>(
-      p.jobs.map((j, i) => [j.id, { verdict: verdicts[i]!, program: j.command, where: j.where, replay: j.replay }]),
-    );
-    const view = gradeReport({ lang, rows, graded, subtitle: header(p, o, lang, seed) });
-    const file = pageFile(p, o.html);
-    writePage(file, (reload) => htmlPage({ lang, title: view.title, body: reportBody(view), reload }), o.watch);
-    console.log(rel(file).startsWith("..") ? file : rel(file)); // the page, on the last line
-  }
-  return counted.every((r) => r.state === "passed");
+  // Remembered now: the table reads this run's verdicts back.
+  if (p.kind === "workspace") p.progress = readProgress();
+  const screen = { lang, width: screenWidth(), height: screenHeight(), seed, opts: o, watching };
+  const text = gradeScreen(p, verdicts, screen);
+  const page = o.html ? writeReport(p, verdicts, o, lang, seed) : undefined;
+  beforePrint?.();
+  console.log(text);
+  if (page) console.log(page); // the page, on the last line
+  // An exercise asked for but not started (no file, or the untouched starter) has not passed either.
+  const graded = new Set(p.jobs.map((j) => j.id));
+  return verdicts.every((v) => v.ok) && p.asked.every((id) => graded.has(id));
 }
 
 function init(which: string | true, lang: Lang): number {
@@ -108,7 +107,8 @@ function init(which: string | true, lang: Lang): number {
     );
     return 2;
   }
-  for (const r of writeStarters(ids)) {
+  const results = writeStarters(ids);
+  for (const r of results) {
     const f = rel(r.file);
     console.log(
       r.wrote
@@ -131,17 +131,20 @@ function init(which: string | true, lang: Lang): number {
       ),
     ),
   );
-  const first = ids[0]!;
-  console.log(
-    wrap(
-      say(
+  // The first exercise's file: the starter just written, or the learner's own, kept.
+  const { id: first, file } = results[0]!;
+  const hint = untouched(first, file)
+    ? say(
         lang,
-        `next: open workspace/${exercise(first).starter}, read its TODOs, then run  bun run grade ${first}`,
-        `下一步：打开 workspace/${exercise(first).starter}，读里面的 TODO，然后运行  bun run grade ${first}`,
-      ),
-      screenWidth(),
-    ),
-  );
+        `next: open ${rel(file)}, read its TODOs, then run  bun run grade ${first}`,
+        `下一步：打开 ${rel(file)}，读里面的 TODO，然后运行  bun run grade ${first}`,
+      )
+    : say(
+        lang,
+        `next: bun run grade ${first} grades ${rel(file)}`,
+        `下一步：bun run grade ${first} 给 ${rel(file)} 打分`,
+      );
+  console.log(wrap(hint, screenWidth()));
   return 0;
 }
 
@@ -163,8 +166,8 @@ const HELP = {
     "01（回声服务器）、02（聊天中心）、03（客户端）、04（聊天服务器）；不写则全部",
   ),
   command: both(
-    "a program to grade: a file (.ts/.js/.py), or a command after --",
-    "要打分的程序：一个文件（.ts/.js/.py），或 -- 之后的一条命令",
+    "a file to grade (.ts/.js/.py), or a command after --",
+    "要打分的文件（.ts/.js/.py），或 -- 之后的一条命令",
   ),
   init: both(
     "write the starters (or one) into workspace/, never over a file",
@@ -188,31 +191,45 @@ const HELP = {
   readyMs: both("how long your program may take to listen, in ms", "你的程序最多可以用多少毫秒开始监听"),
   waitMs: both("how long to wait for each expected line, in ms", "每一行期望的内容最多等多少毫秒"),
   examples: both(
-    "Examples:\n  bun run grade --init\n  bun run grade 01 --watch\n  bun run grade 02 -- python3 my_hub.py",
-    "例子：\n  bun run grade --init\n  bun run grade 01 --watch\n  bun run grade 02 -- python3 my_hub.py",
+    "Examples:\n  bun run grade --init\n  bun run grade 01 --watch\n" +
+      "  bun run grade 01 workspace/01-echo.py    exercise 01 from this file, from now on\n" +
+      "  bun run grade 02 -- python3 my_hub.py",
+    "例子：\n  bun run grade --init\n  bun run grade 01 --watch\n" +
+      "  bun run grade 01 workspace/01-echo.py    练习 01 从此用这个文件\n" +
+      "  bun run grade 02 -- python3 my_hub.py",
   ),
 };
 
 /** "1" is lesson 01. */
 const lessonId = (word: string) => (EXERCISE_IDS.includes(`0${word}` as ExerciseId) ? `0${word}` : word);
 
+/** The names of arguments and option values, as --help shows them: in the learner's language too. */
+const NAME = {
+  lesson: say(lang, "lesson", "课程编号"),
+  command: say(lang, "command", "命令"),
+  n: say(lang, "n", "数字"),
+  lang: say(lang, "lang", "语言"),
+  ms: say(lang, "ms", "毫秒"),
+  file: say(lang, "file", "文件"),
+};
+
 const cli = localize(new Cli("bun run grade"), t)
   .description(HELP.about[lang])
   .usage(say(lang, "[options] [lesson] [command...]", "[选项] [课程编号] [命令...]"))
-  .argument("[lesson]", HELP.lesson[lang])
-  .argument("[command...]", HELP.command[lang])
-  .option("--init [lesson]", HELP.init[lang])
+  .argument(`[${NAME.lesson}]`, HELP.lesson[lang])
+  .argument(`[${NAME.command}...]`, HELP.command[lang])
+  .option(`--init [${NAME.lesson}]`, HELP.init[lang])
   .option("--reference", HELP.reference[lang])
   .option("--watch", HELP.watch[lang])
-  .option("--html [file]", HELP.html[lang])
+  .option(`--html [${NAME.file}]`, HELP.html[lang])
   .option("--verbose", HELP.verbose[lang])
   .option("--tcp", HELP.tcp[lang])
   .option("--udp", HELP.udp[lang])
-  .option("--seed <n>", HELP.seed[lang], intOption(0, 2 ** 31 - 1, t))
-  .option("--lang <lang>", HELP.lang[lang], langOption(t))
+  .option(`--seed <${NAME.n}>`, HELP.seed[lang], intOption(0, 2 ** 31 - 1, t))
+  .option(`--lang <${NAME.lang}>`, HELP.lang[lang], langOption(t))
   .option("--no-disturb", HELP.disturb[lang])
-  .option("--ready-ms <ms>", HELP.readyMs[lang], intOption(1, 600_000, t), 5000)
-  .option("--wait-ms <ms>", HELP.waitMs[lang], intOption(1, 600_000, t), 3000)
+  .option(`--ready-ms <${NAME.ms}>`, HELP.readyMs[lang], intOption(1, 600_000, t), 5000)
+  .option(`--wait-ms <${NAME.ms}>`, HELP.waitMs[lang], intOption(1, 600_000, t), 3000)
   .addHelpText("after", `\n${HELP.examples[lang]}`)
   // A usage error is one line, and exit status 2 (1 is a grade that failed).
   .showHelpAfterError(false)
@@ -237,6 +254,12 @@ cli.action(async (lesson: string | undefined, words: string[], o: CliOpts) => {
     );
     process.exit(2);
   }
+  // A file that is not there is a mistake on the command line, not a program that fails every check.
+  const missing = missingFile(words, lang);
+  if (missing) {
+    console.error(missing);
+    process.exit(2);
+  }
   const make = () => plan(lesson as ExerciseId | undefined, words, o, lang);
   if (!o.watch) process.exit((await gradeOnce(make(), o, lang)) ? 0 : 1);
   const folder = make().watch;
@@ -252,9 +275,17 @@ cli.action(async (lesson: string | undefined, words: string[], o: CliOpts) => {
   }
   const watched = folder === WORKSPACE ? "workspace/" : rel(folder);
   await watchFolder(folder, async () => {
+    // Each run says when it ran: a result that did not change still shows the grading happened.
+    const at = new Date().toLocaleTimeString("en-GB", { hour12: false });
+    const title = say(
+      lang,
+      `watching ${watched} (Ctrl+C stops) · graded at ${at}`,
+      `正在监视 ${watched}（Ctrl+C 停止）· ${at} 打分`,
+    );
     console.clear();
-    console.log(pc.dim(say(lang, `watching ${watched} (Ctrl+C stops)`, `正在监视 ${watched}（Ctrl+C 停止）`)));
-    await gradeOnce(make(), o, lang);
+    console.log(pc.dim(say(lang, `watching ${watched}: grading…`, `正在监视 ${watched}：打分中…`)));
+    const p = make();
+    await gradeOnce(p, o, lang, title, () => console.clear());
   });
 });
 

@@ -1,13 +1,22 @@
 /**
- * What one run of `bun run grade` grades (the learner's workspace, one program,
- * or the kit's own), and what it says before and after: which programs it
- * graded, and the learner's next step.
+ * What one run of `bun run grade` grades: the learner's workspace (every
+ * exercise started, or the one asked for, from the file it is graded from), one
+ * program, or the kit's own; and the learner's next step afterwards.
  */
-import { relative } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, relative, resolve } from "node:path";
 import type { Command, Transport } from "../harness/index.ts";
 import type { ExerciseId } from "./exam.ts";
-import { commandFrom, EXERCISE_IDS, exercise, referenceCommand, WORKSPACE, workspaceState } from "./exercises.ts";
-import type { Row } from "./report.ts";
+import {
+  commandFrom,
+  EXERCISE_IDS,
+  exercise,
+  invocationDir,
+  referenceCommand,
+  untouched,
+  WORKSPACE,
+} from "./exercises.ts";
+import { isExerciseFile, readProgress, workspaceState, type Progress, type WorkspaceState } from "./progress.ts";
 import type { Verdict } from "./run.ts";
 import type { Lang } from "./text.ts";
 
@@ -25,27 +34,38 @@ export type Opts = {
   waitMs: number;
 };
 
-/** One program to grade as one exercise. */
-export type Job = { id: ExerciseId; command: Command; where: string; replay: string };
+/** One program to grade as one exercise; `file` when it is the learner's file in the workspace. */
+export type Job = { id: ExerciseId; command: Command; where: string; replay: string; file?: string };
 /**
- * What one run grades: jobs, plus (workspace mode) the exercises not started,
- * which count as not passed, and `others`: the rest of the workspace when one
- * exercise is graded, shown so the progress is always out of every exercise.
+ * What one run grades: jobs, and for the workspace where every exercise stands
+ * (graded this time or not: the screen shows them all, with what was remembered).
  */
 export type Plan = {
   kind: "workspace" | "program" | "reference";
   jobs: Job[];
-  rows: Row[];
-  others: Row[];
+  states: WorkspaceState[];
+  /** The exercises asked for: each must be graded, and pass, for the run to pass. */
+  asked: ExerciseId[];
+  progress: Progress;
   watch?: string;
 };
 
 export const rel = (path: string) => relative(process.cwd(), path) || path;
 export const say = (lang: Lang, en: string, zh: string) => (lang === "zh" ? zh : en);
 
+/** A file named on the command line that is not there: what to say, in one line. */
+export function missingFile(words: string[], lang: Lang): string | undefined {
+  const file = words.find((w) => /\.(ts|js|mjs|py)$/.test(w) && !existsSync(resolve(invocationDir(), w)));
+  if (!file) return undefined;
+  return say(lang, `grade: ${file}: no such file`, `grade: ${file}：没有这个文件`);
+}
+
 export function plan(lesson: ExerciseId | undefined, words: string[], o: Opts, lang: Lang): Plan {
   const ids = lesson ? [lesson] : EXERCISE_IDS;
-  if (words.length > 0) {
+  const progress = readProgress();
+  // `bun run grade 01 workspace/01-echo.py`: the exercise, graded from the file named.
+  const picked = lesson && words.length === 1 ? resolve(invocationDir(), words[0]!) : undefined;
+  if (words.length > 0 && !(picked && isExerciseFile(lesson!, picked))) {
     const command = commandFrom(words);
     const file = words.find((w) => /\.(ts|js|mjs|py)$/.test(w));
     return {
@@ -58,8 +78,9 @@ export function plan(lesson: ExerciseId | undefined, words: string[], o: Opts, l
           replay: `bun run grade ${lesson} {tr} {seed} -- ${command.label}`,
         },
       ],
-      rows: [],
-      others: [],
+      states: [],
+      asked: [lesson!],
+      progress,
       watch: file,
     };
   }
@@ -70,54 +91,33 @@ export function plan(lesson: ExerciseId | undefined, words: string[], o: Opts, l
       where: referenceCommand(id).label,
       replay: `bun run grade --reference ${id} {tr} {seed}`,
     }));
-    return { kind: "reference", jobs, rows: [], others: [] };
+    return { kind: "reference", jobs, states: [], asked: ids, progress };
   }
+  if (picked) {
+    // Named, it is the one graded from now on: remembered as the last graded.
+    const p = progress[lesson!];
+    progress[lesson!] = {
+      ...(p ?? { sha1: "", passed: false, failing: 0, total: 0, transports: [], at: "" }),
+      file: basename(picked),
+    };
+  }
+  const states = EXERCISE_IDS.map((id) => workspaceState(id, WORKSPACE, progress));
   const jobs: Job[] = [];
-  const rows: Row[] = [];
-  const others: Row[] = [];
-  for (const id of EXERCISE_IDS) {
-    const s = workspaceState(id);
-    const chosen = ids.includes(id);
-    if (s.state === "missing") {
-      (chosen ? rows : others).push({
-        id,
-        state: "not-started",
-        detail: say(lang, "not started", "未开始"),
-        where: `bun run grade --init ${id}`,
-      });
-    } else if (s.state === "untouched" && !lesson) {
-      rows.push({
-        id,
-        state: "untouched",
-        detail: say(lang, "not started (the starter, untouched)", "未开始（起步文件还没改过）"),
-        where: rel(s.file),
-      });
-    } else if (!chosen) {
-      others.push(
-        s.state === "untouched"
-          ? {
-              id,
-              state: "untouched",
-              detail: say(lang, "not started (the starter, untouched)", "未开始（起步文件还没改过）"),
-              where: rel(s.file),
-            }
-          : {
-              id,
-              state: "not-graded",
-              detail: say(lang, `not graded now: bun run grade ${id}`, `这次没有打分：bun run grade ${id}`),
-              where: rel(s.file),
-            },
-      );
-    } else {
-      jobs.push({
-        id,
-        command: commandFrom([rel(s.file)]),
-        where: rel(s.file),
-        replay: `bun run grade ${id} {tr} {seed}`,
-      });
-    }
+  for (const s of states) {
+    if (!ids.includes(s.id) || s.state === "missing") continue;
+    // All exercises: the started ones. One exercise: even its untouched starter.
+    if (s.state === "untouched" && !lesson) continue;
+    const where = rel(s.file);
+    const named = s.others.some((f) => !untouched(s.id, f)) ? ` ${where}` : "";
+    jobs.push({
+      id: s.id,
+      command: commandFrom([where]),
+      where,
+      replay: `bun run grade ${s.id}${named} {tr} {seed}`,
+      file: s.file,
+    });
   }
-  return { kind: "workspace", jobs, rows, others, watch: WORKSPACE };
+  return { kind: "workspace", jobs, states, asked: ids, progress, watch: WORKSPACE };
 }
 
 export function transportsOf(id: ExerciseId, o: Opts): Transport[] {
@@ -153,32 +153,19 @@ export function header(p: Plan, o: Opts, lang: Lang, seed: number): string {
 export function next(p: Plan, verdicts: Verdict[], lang: Lang, watching: boolean): string | undefined {
   const failing = verdicts.find((v) => !v.ok);
   if (failing) {
-    const id = failing.exercise;
-    const job = p.jobs.find((j) => j.id === id)!;
     if (p.kind !== "workspace") return undefined;
-    if (watching) {
-      return say(
-        lang,
-        `next: fix what the first failing check says, in ${job.where}, and save`,
-        `下一步：按第一个未通过的检查所说的，修改 ${job.where} 并保存`,
-      );
-    }
+    const job = p.jobs.find((j) => j.id === failing.exercise)!;
+    if (watching) return say(lang, `next: fix it in ${job.where} and save`, `下一步：在 ${job.where} 里改好，然后保存`);
     return say(
       lang,
-      `next: fix what the first failing check of ${id} says, in ${job.where}; ` +
-        `then bun run grade ${id} (add --watch to re-grade on every save)`,
-      `下一步：按第 ${id} 课第一个未通过的检查所说的，修改 ${job.where}；` +
-        `然后运行 bun run grade ${id}（加 --watch 可在每次保存时重新打分）`,
+      `next: fix it in ${job.where}; bun run grade ${job.id} --watch grades on every save`,
+      `下一步：在 ${job.where} 里改好；bun run grade ${job.id} --watch 每次保存都会重新打分`,
     );
   }
+  if (p.kind !== "workspace") return undefined;
   // Nothing graded fails: the next exercise to do, if any.
   const graded = new Set(p.jobs.map((j) => j.id));
-  const waiting =
-    p.kind === "workspace"
-      ? EXERCISE_IDS.filter((id) => !graded.has(id))
-          .map((id) => workspaceState(id))
-          .find((s) => s.state !== "started")
-      : undefined;
+  const waiting = p.states.filter((s) => !graded.has(s.id)).find((s) => s.state !== "started");
   if (waiting?.state === "untouched") {
     const file = rel(waiting.file);
     return say(
@@ -193,7 +180,7 @@ export function next(p: Plan, verdicts: Verdict[], lang: Lang, watching: boolean
       `next: bun run grade --init ${waiting.id} writes its starter`,
       `下一步：bun run grade --init ${waiting.id} 会写好它的起步文件`,
     );
-  if (p.kind === "workspace" && verdicts.length === EXERCISE_IDS.length)
+  if (verdicts.length === EXERCISE_IDS.length)
     return say(lang, "every exercise passes: well done.", "所有练习都通过了，做得好。");
   return undefined;
 }

@@ -1,82 +1,33 @@
 /**
  * Saying what grading found, in English or Chinese, on one screen by default:
- * per exercise the first failing check in full (expected, arrived, a short wire
- * timeline, the misconception it looks like and what to re-read), then one line
- * per other failing check. `verbose` shows every failure in full.
+ * per exercise the first failing check in full (failure.ts), then one line per
+ * other failing check, and the replay line; the level of detail is the first
+ * that fits the rows it is given. `verbose` shows every failure in full. And the
+ * learner's table of exercises with its progress bar.
  */
 import pc from "picocolors";
-import type { Command } from "../harness/index.ts";
 import { exercise } from "./exercises.ts";
 import type { ExerciseId } from "./exam.ts";
-import { diagnose, type Misconception, type ProgramKind } from "./misconceptions.ts";
+import {
+  colon,
+  failureLines,
+  fit,
+  firstStatement,
+  fixFor,
+  FULL,
+  LEVELS,
+  MAX_OTHERS,
+  paren,
+  quoted,
+  t,
+  type Level,
+  type ReportOptions,
+} from "./failure.ts";
+import { diagnose } from "./misconceptions.ts";
 import { firstFailing, type CheckResult, type Verdict } from "./run.ts";
-import { breakAt, clip, padTo, width as widthOf, wrap, type Lang, type Text } from "./text.ts";
-import { compactTimeline, fullTimeline } from "./timeline.ts";
+import { clip, padTo, width as widthOf, type Lang } from "./text.ts";
 
-const M = {
-  expected: { en: "expected", zh: "期望" },
-  arrived: { en: "arrived", zh: "实际" },
-  looksLike: { en: "this looks like", zh: "这看起来是" },
-  reread: { en: "re-read", zh: "重读" },
-  fix: { en: "the fix, in your program's language", zh: "修正方法（用你的程序的语言）" },
-  wire: { en: "wire (-> sent by the grader, <- from your program)", zh: "线路（-> 评分器发出，<- 来自你的程序）" },
-  output: { en: "your program's output", zh: "你的程序的输出" },
-  screen: { en: "your program's screen", zh: "你的程序的屏幕" },
-  none: {
-    en: "no named misconception matches: compare expected and arrived above, and re-read",
-    zh: "没有匹配到已命名的误解：对照上面的期望与实际，并重读",
-  },
-  mute: {
-    en: "your program never sent anything back, to any client: start with the TODOs that answer a line",
-    zh: "你的程序从来没有给任何客户端回过任何东西：先完成回复一行的那些 TODO",
-  },
-  notReachedShort: { en: "not reached: an earlier step failed", zh: "没走到：前面的一步先失败了" },
-  nothingBack: { en: "nothing came back", zh: "什么也没收到" },
-  sameAsAbove: { en: "the same misconception as above", zh: "同上" },
-  alsoFailing: { en: "also failing", zh: "其他未通过的检查" },
-  firstFailing: { en: "first failing check", zh: "第一个未通过的检查" },
-  notReached: { en: "could not reach", zh: "没能走到" },
-  earlierFailed: { en: "an earlier step failed first", zh: "前面的一步先失败了" },
-  extra: { en: "extra, does not count", zh: "附加项，不计分" },
-  extraShort: { en: "extra", zh: "附加" },
-  neverListened: { en: "every check: your program never listened", zh: "所有检查：你的程序从未开始监听" },
-  replay: { en: "replay exactly", zh: "精确重放" },
-  more: { en: "--verbose shows every failure in full", zh: "加 --verbose 查看每个失败的完整信息" },
-  passed: { en: "passed", zh: "通过" },
-  failing: { en: "failing", zh: "未通过" },
-  checks: { en: "checks", zh: "项检查" },
-  of: { en: "of", zh: "/" },
-} as const satisfies Record<string, Text>;
-
-const t = (lang: Lang, k: keyof typeof M): string => M[k][lang];
-/** A label and what follows it: "expected: ..." / "期望：..." */
-const colon = (lang: Lang) => (lang === "zh" ? "：" : ": ");
-const paren = (lang: Lang, text: string) => (lang === "zh" ? `（${text}）` : ` (${text})`);
-/** A misconception's name, quoted as each language quotes. */
-const quoted = (m: Misconception, lang: Lang) => (lang === "zh" ? `“${m.name.zh}”` : `"${m.name.en}"`);
-
-/** Rows of the short wire timeline: the last ones, where a failure shows. */
-const WIRE_ROWS = 8;
-/** Other failing checks listed one a line; past this, a count. */
-const MAX_OTHERS = 12;
-
-export type ReportOptions = {
-  lang: Lang;
-  verbose?: boolean;
-  /** Columns to fit in. */
-  width: number;
-  /** The command line that replays one transport's checks (or both's), "{seed}" where the seed goes. */
-  replay: (transport?: string) => string;
-  program: Command;
-};
-
-/** Python or Bun, from the command line, to show the fix in the learner's language. */
-export function programKind(command: Command): ProgramKind | undefined {
-  const words = command.argv.join(" ");
-  if (/(^|\/)python[\d.]*( |$)|\.py( |$)/.test(words)) return "python";
-  if (command.argv[0] === process.execPath || /(^|\/)bun( |$)|\.(ts|js|mjs)( |$)/.test(words)) return "bun";
-  return undefined;
-}
+export { formatFailure, programKind, type ReportOptions } from "./failure.ts";
 
 const counts = (results: CheckResult[]) => {
   const core = results.filter((r) => !r.check.extra);
@@ -87,42 +38,86 @@ const counts = (results: CheckResult[]) => {
 export function stateOf(v: Verdict, lang: Lang): string {
   const { failing, total } = counts(v.results);
   if (v.ok) return pc.green(`${t(lang, "passed")}${paren(lang, `${total} ${t(lang, "checks")}`)}`);
+  const unsure = v.results.filter((r) => !r.check.extra && r.status === "unsure").length;
+  if (unsure === failing)
+    return pc.yellow(
+      lang === "zh" ? `${unsure} / ${total} 项检查无法判断` : `could not tell ${unsure} of ${total} checks`,
+    );
   return pc.red(lang === "zh" ? `未通过 ${failing} / ${total} 项检查` : `failing ${failing} of ${total} checks`);
 }
 
-/** What a learner reads about one exercise's verdict. */
+/**
+ * What a learner reads about one exercise's verdict: the first failing check in
+ * full, one line per other one, the replay line; within `o.rows` lines, every line
+ * within `o.width` columns, whatever the program sent.
+ */
 export function formatVerdict(v: Verdict, o: ReportOptions): string {
-  const out: string[] = [];
   const first = firstFailing(v);
   if (!first) return "";
   if (o.verbose) {
+    const out: string[] = [];
     for (const r of v.results)
-      if (r.status !== "pass" && !(r.notListening && r !== first)) out.push(formatFailure(r, o, true), "");
-  } else {
-    out.push(formatFailure(first, o, false));
-    const others = otherLines(v, first, o);
-    const shown = others.length > MAX_OTHERS + 1 ? others.slice(0, MAX_OTHERS) : others;
-    if (others.length > 0) out.push("", `  ${pc.bold(t(o.lang, "alsoFailing"))}${colon(o.lang).trimEnd()}`, ...shown);
-    const more = others.length - shown.length;
-    if (more > 0)
-      out.push(
-        pc.dim(
-          o.lang === "zh"
-            ? `    ……还有 ${more} 项（加 --verbose 查看）`
-            : `    … and ${more} more (--verbose shows them)`,
-        ),
-      );
+      if (r.status !== "pass" && !(r.notListening && r !== first)) out.push(...failureLines(r, o, FULL), "");
+    out.push(...replayLines(v, first, o));
+    return fit(out, o.width).join("\n");
   }
-  // One replay line: for the one transport that fails, or for both.
+  const rows = o.rows ?? 30;
+  let lines: string[] = [];
+  for (const level of LEVELS) {
+    lines = fit(
+      [...failureLines(first, o, level), ...othersLines(v, first, o, level), ...replayLines(v, first, o)],
+      o.width,
+    );
+    if (lines.length <= rows) break;
+  }
+  // Still too long (a tiny screen): the start, then where the rest is.
+  if (lines.length > rows) lines = [...lines.slice(0, Math.max(1, rows - 2)), ...replayLines(v, first, o)];
+  return lines.join("\n");
+}
+
+/** The other failing checks, one line each, as many as the level shows, then how many more. */
+function othersLines(v: Verdict, first: CheckResult, o: ReportOptions, level: Level): string[] {
+  const others = otherLines(v, first, o);
+  if (others.length === 0) return [];
+  // One line left to say "and 1 more" would say less than the line itself.
+  const shown = others.length > level.others + 1 ? others.slice(0, level.others) : others;
+  const more = others.length - shown.length;
+  const out = ["", `  ${pc.bold(t(o.lang, "alsoFailing"))}${colon(o.lang).trimEnd()}`, ...shown];
+  if (more > 0)
+    out.push(
+      pc.dim(
+        o.lang === "zh"
+          ? `    ……还有 ${more} 项（加 --verbose 查看）`
+          : `    … and ${more} more (--verbose shows them)`,
+      ),
+    );
+  if (shown.length === 0)
+    out.splice(
+      0,
+      2,
+      "",
+      pc.dim(
+        o.lang === "zh"
+          ? `  还有 ${more} 项检查未通过（加 --verbose 查看）`
+          : `  ${more} more checks failing (--verbose shows them)`,
+      ),
+    );
+  return out;
+}
+
+/** The replay line, for the one transport that fails or for both, and where the rest is. */
+function replayLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] {
   const failing = v.results.filter((r) => r.status !== "pass");
   const core = failing.filter((r) => !r.check.extra);
   const transports = [...new Set((core.length > 0 ? core : failing).map((r) => r.transport))];
   const replay = o
     .replay(transports.length === 1 ? transports[0] : undefined)
     .replace("{seed}", `--seed ${first.seed}`);
-  out.push(pc.dim(`  ${t(o.lang, "replay")}${colon(o.lang)}${replay}`));
+  // The same seed gives the same verdict, unless the machine's timing decided one: then it is only a run again.
+  const exact = !v.results.some((r) => r.status === "unsure");
+  const out = [pc.dim(`  ${t(o.lang, exact ? "replay" : "runAgain")}${colon(o.lang)}${replay}`)];
   if (!o.verbose) out.push(pc.dim(`  ${t(o.lang, "more")}`));
-  return out.join("\n");
+  return out;
 }
 
 /**
@@ -135,8 +130,8 @@ export function formatExtras(v: Verdict, o: ReportOptions): string {
   for (const id of new Set(v.results.filter((r) => r.check.extra && r.status !== "pass").map((r) => r.check.id))) {
     const r = v.results.find((x) => x.check.id === id)!;
     const [m] = diagnose(r.symptoms, r.check.lesson);
-    const fix = m ? fixesFor(m, o.program) : [];
-    const how = fix.length === 1 ? ` — ${fix[0]!.split("\n")[0]}` : m ? ` — ${quoted(m, lang)}` : "";
+    const fix = m ? fixFor(m, o.program) : undefined;
+    const how = fix ? ` — ${firstStatement(fix)}` : m ? ` — ${quoted(m, lang)}` : "";
     const line = `  ${pc.yellow("◇")} ${t(lang, "extraShort")}${colon(lang)}${r.check.name[lang]}${how}`;
     if (widthOf(line) <= o.width) out.push(line);
     // Too long for one line: the fix on a line of its own, never broken (it is code).
@@ -144,14 +139,6 @@ export function formatExtras(v: Verdict, o: ReportOptions): string {
   }
   return out.join("\n");
 }
-
-/** A misconception's fixes for this program: in its language when known, else every one there is. */
-function fixesFor(m: Misconception, program: Command): string[] {
-  const kind = programKind(program);
-  return m.fix ? (kind && m.fix[kind] ? [m.fix[kind]!] : Object.values(m.fix)) : [];
-}
-
-const checkLabel = (r: CheckResult, lang: Lang) => `${r.check.lesson} ${r.transport}  ${r.check.name[lang]}`;
 
 /** One line per other failing check: its name, and why in a word. */
 function otherLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] {
@@ -166,7 +153,10 @@ function otherLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] 
         entries.push({
           transport: r.transport,
           mark: pc.red("✗"),
-          label: t(o.lang, "neverListened"),
+          // How: it exited first, or listened elsewhere, or not at all (a crash is not "never listened").
+          label: r.arrived
+            ? `${t(o.lang, "everyCheck")}${colon(o.lang)}${r.arrived[o.lang]}`
+            : t(o.lang, "neverListened"),
           extra: "",
           why: "",
         });
@@ -177,13 +167,15 @@ function otherLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] 
     const same = names.length > 0 && names.join() === firstNames.join();
     const silent = names.length === 0 && !r.events.some((e) => e.kind === "recv");
     const why =
-      r.status === "blocked"
-        ? t(o.lang, "notReachedShort")
-        : same
-          ? t(o.lang, "sameAsAbove")
-          : silent
-            ? t(o.lang, "nothingBack")
-            : names.join(o.lang === "zh" ? "、" : ", ");
+      r.status === "unsure"
+        ? t(o.lang, "couldNotTell")
+        : r.status === "blocked"
+          ? t(o.lang, "notReachedShort")
+          : same
+            ? t(o.lang, "sameAsAbove")
+            : silent
+              ? t(o.lang, "nothingBack")
+              : names.join(o.lang === "zh" ? "、" : ", ");
     entries.push({
       transport: r.transport,
       mark: r.check.extra ? pc.yellow("◇") : pc.red("✗"),
@@ -217,85 +209,14 @@ function otherLines(v: Verdict, first: CheckResult, o: ReportOptions): string[] 
   return lines;
 }
 
-/** One failing check in full. */
-export function formatFailure(r: CheckResult, o: ReportOptions, verbose: boolean): string {
-  const { lang } = o;
-  const out: string[] = [];
-  const mark = r.check.extra ? pc.yellow("◇") : pc.red("✗");
-  const extra = r.check.extra ? pc.dim(paren(lang, t(lang, "extra"))) : "";
-  out.push(`  ${mark} ${wrap(pc.bold(checkLabel(r, lang)) + extra, o.width, "    ").trimStart()}`);
-  if (r.status === "blocked") {
-    const stop = lang === "zh" ? "。" : ".";
-    out.push(
-      wrap(
-        `${t(lang, "notReached")} ${r.check.subject![lang]}${colon(lang)}${t(lang, "earlierFailed")}${stop}`,
-        o.width,
-        "    ",
-      ),
-    );
-  }
-  const labels = [t(lang, "expected"), t(lang, "arrived")];
-  const labelWidth = Math.max(...labels.map(widthOf)) + widthOf(colon(lang));
-  const labelled = (label: string, text: string) => {
-    const head = `    ${padTo(`${label}${colon(lang).trimEnd()}`, labelWidth)}`;
-    return head + wrap(text, o.width, " ".repeat(widthOf(head))).trimStart();
-  };
-  if (r.expected) out.push(labelled(pc.bold(labels[0]!), r.expected[lang]));
-  if (r.arrived) out.push(labelled(pc.bold(labels[1]!), r.arrived[lang]));
-  if (r.events.length > 0) {
-    out.push(`    ${pc.dim(t(lang, "wire"))}`);
-    if (verbose) {
-      const rows = fullTimeline(r.events, { limit: 200, width: Math.max(40, o.width - 30), lang });
-      out.push(...rows.map((row) => `    ${row}`));
-    } else {
-      const { lines, hidden } = compactTimeline(r.events, { rows: WIRE_ROWS, width: o.width - 4, lang });
-      const earlier =
-        lang === "zh" ? `（更早的 ${hidden} 行：加 --verbose 查看）` : `(${hidden} earlier rows: --verbose shows them)`;
-      if (hidden > 0) out.push(pc.dim(`      ${earlier}`));
-      out.push(...lines.map((l) => `    ${l}`));
-    }
-  }
-  const found = diagnose(r.symptoms, r.check.lesson);
-  for (const m of found) out.push(formatMisconception(m, o));
-  const mute = !r.events.some((e) => e.kind === "recv") && r.outputs.every((x) => x.kind === "output");
-  if (found.length === 0 && !r.check.extra && !r.notListening) {
-    const none = mute ? t(lang, "mute") : `${t(lang, "none")} ${r.check.reread[lang]}`;
-    out.push(pc.dim(wrap(none, o.width, "    ")));
-  }
-  for (const x of r.outputs.filter((x) => x.text.trim() !== "")) {
-    const rows = x.text.split("\n").slice(verbose ? -15 : -4);
-    const title = x.whose
-      ? lang === "zh"
-        ? `${x.whose.zh}的输出`
-        : `output of ${x.whose.en}`
-      : `${t(lang, x.kind === "screen" ? "screen" : "output")}${paren(lang, clip(x.label, o.width - 30))}`;
-    out.push(`    ${pc.dim(`${title}${colon(lang).trimEnd()}`)}`);
-    // Cut, the end of a line (the file name, the error's own words) would be lost: wrapped instead.
-    out.push(...rows.map((row) => breakAt(row, o.width - 6, "      ")));
-  }
-  return out.join("\n");
-}
-
-/** A misconception: its name, what it means, the fix in the program's language, what to re-read. */
-function formatMisconception(m: Misconception, o: Pick<ReportOptions, "lang" | "width" | "program">): string {
-  const { lang } = o;
-  const out = [
-    `    ${pc.yellow(`${t(lang, "looksLike")}${colon(lang)}${quoted(m, lang)}`)}`,
-    wrap(m.explain[lang], o.width, "      "),
-  ];
-  const fixes = fixesFor(m, o.program);
-  if (fixes.length > 0) {
-    out.push(`      ${t(lang, "fix")}${colon(lang).trimEnd()}`);
-    for (const f of fixes) out.push(...f.split("\n").map((line) => `        ${pc.cyan(line)}`));
-  }
-  out.push(wrap(`${t(lang, "reread")}${colon(lang)}${m.reread[lang]}`, o.width, "      "));
-  return out.join("\n");
-}
-
 export type Row = {
   id: ExerciseId;
-  /** not-graded: started, but another exercise was asked for this time. */
-  state: "passed" | "failing" | "not-started" | "untouched" | "not-graded";
+  /**
+   * not-graded: started, never graded (or from another file); changed: saved since
+   * its remembered verdict; partial: passed over one transport only. Only "passed"
+   * counts in the progress bar.
+   */
+  state: "passed" | "failing" | "not-started" | "untouched" | "not-graded" | "changed" | "partial";
   detail: string;
   where: string;
 };
@@ -313,6 +234,8 @@ export function formatProgress(rows: Row[], lang: Lang, all: Row[] = rows): stri
     "not-started": pc.dim("·"),
     untouched: pc.dim("·"),
     "not-graded": pc.dim("?"),
+    changed: pc.yellow("?"),
+    partial: pc.yellow("◐"),
   };
   const details = rows.map((r) => r.detail);
   const detailWidth = Math.max(...details.map((d) => widthOf(d.replace(/\x1b\[[0-9;]*m/g, ""))));

@@ -3,14 +3,19 @@
  * network), and never more than a fixed number in the whole process, so grading
  * several programs at a time does not swamp a small machine.
  */
-import { limiter, seedFor, type Transport, type WireEvent } from "../harness/index.ts";
+import { limiter, runToEnd, seedFor, type Command, type Transport, type WireEvent } from "../harness/index.ts";
 import { CHECKS } from "./checks/index.ts";
-import { CheckFailure, Exam, type Check, type ExerciseId, type GradeOptions } from "./exam.ts";
+import { CheckFailure, CouldNotTell, Exam, type Check, type ExerciseId, type GradeOptions } from "./exam.ts";
 import { diagnose, type Misconception, type MisconceptionId } from "./misconceptions.ts";
 import { both, type Text } from "./text.ts";
 
-/** pass; fail: the check's own subject failed; blocked: an earlier step failed before the subject was reached. */
-export type Status = "pass" | "fail" | "blocked";
+/**
+ * pass; fail: the check's own subject failed; blocked: an earlier step failed
+ * before the subject was reached; unsure: the machine's timing, not the
+ * program, decided what was seen (the programs waited for a CPU), so the check
+ * could not tell.
+ */
+export type Status = "pass" | "fail" | "blocked" | "unsure";
 
 export type CheckResult = {
   check: Check;
@@ -47,13 +52,42 @@ export const checksFor = (id: ExerciseId, transport: Transport): Check[] =>
 export const runCheckInTurn = (check: Check, transport: Transport, o: GradeOptions): Promise<CheckResult> =>
   slot(() => runCheck(check, transport, o));
 
+const pythons = new Map<string, Promise<string>>();
+
+/**
+ * The command as run: a `python3` that is a version manager's shim (pyenv's is
+ * a shell script that runs several programs on every start, seconds on a busy
+ * machine) becomes the interpreter it starts, asked once. Shown as given.
+ */
+export async function direct(command: Command): Promise<Command> {
+  const [first, ...rest] = command.argv;
+  if (!first || !/^python3?$/.test(first) || !Bun.which(first)?.includes("/shims/")) return command;
+  let exe = pythons.get(first);
+  if (!exe) {
+    exe = runToEnd([first, "-c", "import sys; print(sys.executable)"]).then((r) => r.stdout.trim() || first);
+    pythons.set(first, exe);
+  }
+  return { ...command, argv: [await exe, ...rest] };
+}
+
 /** Run one check; never throws. */
 export async function runCheck(check: Check, transport: Transport, o: GradeOptions): Promise<CheckResult> {
-  const c = new Exam(transport, o, seedFor(o.seed, `${check.id}/${transport}`));
+  const c = new Exam(
+    transport,
+    { ...o, command: await direct(o.command) },
+    seedFor(o.seed, `${check.id}/${transport}`),
+  );
   const started = performance.now();
   const base = { check, transport, seed: o.seed };
+  const story = () => ({
+    events: [...c.wire.events],
+    outputs: c.outputs(15).map(({ label, kind, text, of }) => ({ label, kind, text, whose: c.helpers.get(of) })),
+    ms: performance.now() - started,
+  });
   try {
     await check.run(c);
+    // Passed, but only because the machine was slow where it mattered: could not tell.
+    if (c.doubts.length > 0) return { ...base, status: "unsure", arrived: c.doubts[0], symptoms: [], ...story() };
     return { ...base, status: "pass", symptoms: [], events: [], outputs: [], ms: performance.now() - started };
   } catch (err) {
     const f =
@@ -63,6 +97,7 @@ export async function runCheck(check: Check, transport: Transport, o: GradeOptio
             both("the check to finish", "检查能运行完"),
             both(`an error: ${(err as Error).message}`, `出错：${(err as Error).message}`),
           );
+    if (f instanceof CouldNotTell) return { ...base, status: "unsure", arrived: f.arrived, symptoms: [], ...story() };
     await Bun.sleep(20); // let the last bytes in flight land in the timeline
     const blocked = Boolean(check.subject) && !c.atSubject && !f.notListening;
     return {
@@ -70,11 +105,10 @@ export async function runCheck(check: Check, transport: Transport, o: GradeOptio
       status: blocked ? "blocked" : "fail",
       expected: f.expected,
       arrived: f.arrived,
-      symptoms: [...new Set([...f.symptoms, ...c.symptomsInOutput()])],
+      // What the check saw first; what the program printed only when the check saw nothing.
+      symptoms: f.symptoms.length > 0 ? [...new Set(f.symptoms)] : c.symptomsInOutput(),
       notListening: f.notListening,
-      events: [...c.wire.events],
-      outputs: c.outputs(15).map(({ label, kind, text, of }) => ({ label, kind, text, whose: c.helpers.get(of) })),
-      ms: performance.now() - started,
+      ...story(),
     };
   } finally {
     await c.close(300); // a clean stop is the SIGTERM check's business, not every check's
@@ -121,7 +155,9 @@ export function verdictOf(id: ExerciseId, transports: Transport[], results: Chec
  * misconception (the catalogue's order is the learner's order too).
  */
 export function firstFailing(v: Pick<Verdict, "results">): CheckResult | undefined {
-  const bad = v.results.filter((r) => r.status !== "pass");
+  // A check that could not tell comes last: anything that surely failed is told first.
+  const all = v.results.filter((r) => r.status !== "pass");
+  const bad = [...all.filter((r) => r.status !== "unsure"), ...all.filter((r) => r.status === "unsure")];
   const named = (r: CheckResult) => diagnose(r.symptoms).length > 0;
   const core = bad.filter((r) => !r.check.extra);
   const own = core.filter((r) => r.status === "fail");

@@ -79,3 +79,20 @@ export function breakAt(text: string, columns: number, indent = ""): string {
   rows.push(row);
   return rows.map((r) => indent + r).join("\n");
 }
+
+/** Below this many characters a repeat is left as it is. */
+const REPEAT_SHOWN = 24;
+
+/**
+ * Long repeats cut short, as a person would write them: a run of one piece (a
+ * character, or up to 16 of them) repeated past 24 characters keeps three copies
+ * and says how many more there were: "你你你…(1,021 more)", "你你你…（另有 1,021 个）".
+ */
+export function elide(text: string, lang: Lang): string {
+  if (text.length <= REPEAT_SHOWN) return text;
+  return text.replace(/(.{1,16}?)\1{3,}/gsu, (run: string, piece: string) => {
+    if (run.length <= REPEAT_SHOWN) return run;
+    const more = (run.length / piece.length - 3).toLocaleString("en-US");
+    return piece.repeat(3) + (lang === "zh" ? `…（另有 ${more} 个）` : `…(${more} more)`);
+  });
+}

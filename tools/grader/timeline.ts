@@ -7,7 +7,7 @@
  */
 import { escapeBytes, type WireEvent } from "../harness/index.ts";
 import { noteIn } from "../harness/notes.ts";
-import { clip, padTo, width, type Lang } from "./text.ts";
+import { clip, elide, padTo, width, type Lang } from "./text.ts";
 
 type Row = {
   at: number;
@@ -28,9 +28,9 @@ const ARROWS: Record<Lang, Record<WireEvent["kind"], string>> = {
 
 /** Bytes as a quoted string, the start of them only when there are more than `max`. */
 function quoted(bytes: Uint8Array, max: number, lang: Lang): string {
-  if (bytes.length <= max) return escapeBytes(bytes);
+  if (bytes.length <= max) return elide(escapeBytes(bytes), lang);
   const size = lang === "zh" ? `（共 ${bytes.length} 字节）` : `(${bytes.length} bytes)`;
-  return `${escapeBytes(bytes.subarray(0, max))}…${size}`;
+  return `${elide(escapeBytes(bytes.subarray(0, max)), lang)}…${size}`;
 }
 
 /** Every event, one a row, for --verbose: the last `limit` of them, notes in `lang`. */
@@ -82,16 +82,38 @@ function collapse(rows: Row[]): Row[] {
   return kept;
 }
 
+/**
+ * The rows of a timeline, by events and language: a report tries several levels
+ * of detail, and each would compact the same megabytes again.
+ */
+const compacted = new WeakMap<readonly WireEvent[], Partial<Record<Lang, { rows: Row[]; from: number }>>>();
+
+function rowsOf(events: readonly WireEvent[], lang: Lang): Row[] {
+  const known = compacted.get(events) ?? {};
+  // Made from as many events as there are now: a log still growing is compacted again.
+  const cached = known[lang];
+  if (cached && cached.from === events.length) return cached.rows;
+  const rows = compact(events, lang);
+  compacted.set(events, { ...known, [lang]: { rows, from: events.length } });
+  return rows;
+}
+
 export function compactTimeline(
   events: readonly WireEvent[],
   o: { rows: number; width: number; lang: Lang },
 ): { lines: string[]; hidden: number } {
+  const kept = rowsOf(events, o.lang);
+  return formatRows(kept, kept.slice(-o.rows), o);
+}
+
+/** Events as rows: the pieces of one write side by side, repeats counted (see collapse). */
+function compact(events: readonly WireEvent[], lang: Lang): Row[] {
   const rows: Row[] = [];
   for (const e of events) {
     const last = rows[rows.length - 1];
     // Only the start of a big write is ever shown: escape no more than that.
-    const bytes = e.bytes ? quoted(e.bytes, 160, o.lang) : undefined;
-    const note = noteIn(e, o.lang);
+    const bytes = e.bytes ? quoted(e.bytes, 160, lang) : undefined;
+    const note = noteIn(e, lang);
     // A disturbed write goes out in pieces a moment apart: one row, pieces side by side.
     if (
       bytes &&
@@ -110,8 +132,11 @@ export function compactTimeline(
     const start = e.bytes ? decoder.decode(e.bytes.subarray(0, START)) : "";
     rows.push({ at: e.at, peer: e.peer, kind: e.kind, pieces: bytes ? [bytes] : [], start, note, like: 0 });
   }
-  const kept = collapse(rows);
-  const shown = kept.slice(-o.rows);
+  return collapse(rows);
+}
+
+/** The rows shown, one line each within `o.width`; how many earlier ones are not. */
+function formatRows(kept: Row[], shown: Row[], o: { width: number; lang: Lang }): { lines: string[]; hidden: number } {
   const who = Math.max(4, ...shown.map((r) => r.peer.length));
   const lines = shown.map((r) => {
     const head = `${r.at.toFixed(1).padStart(7)} ms  ${padTo(r.peer, who)}  ${padTo(ARROWS[o.lang][r.kind], 5)}  `;

@@ -26,7 +26,7 @@ import { parseArgs } from "node:util";
 import { DevTools } from "./browser-cdp.ts";
 import { chromiumPids, endsWithin, PROFILE_MARK, removeStaleProfiles } from "./browser-processes.ts";
 import { Page, WIDE, type OpenOptions } from "./browser-page.ts";
-import { killAtExit } from "./children.ts";
+import { diesWithUs, killAtExit } from "./children.ts";
 import type { Session } from "./session.ts";
 import { openingComment, toolArgs, usageError } from "./tool-args.ts";
 import { until } from "./until.ts";
@@ -152,7 +152,7 @@ export async function launchBrowser(o: BrowserOptions = {}): Promise<Browser> {
   // As root (a container, CI), Chromium refuses to start without --no-sandbox.
   const root = process.getuid?.() === 0 ? ["--no-sandbox"] : [];
   const proc = Bun.spawn(
-    [CHROMIUM, ...FLAGS, ...root, `--user-data-dir=${profile}`, ...(o.args ?? []), "about:blank"],
+    diesWithUs([CHROMIUM, ...FLAGS, ...root, `--user-data-dir=${profile}`, ...(o.args ?? []), "about:blank"]),
     {
       stdin: "ignore",
       stdout: "ignore",

@@ -16,8 +16,8 @@ import type { WireKind, WireLog } from "./wire.ts";
  * sends each write or datagram exactly as given, like `nc`.
  */
 export interface Disturbance {
-  /** TCP: how many of the `left` bytes go in the next write, and the pause after it (ms). */
-  piece(left: number): { size: number; pauseMs: number };
+  /** TCP: how one write is cut: the size of each piece, in order, and the pause after it (ms). */
+  cut(bytes: Uint8Array): { size: number; pauseMs: number }[];
   /** TCP: after a read, stop reading for this many ms (0: read on). */
   readPause(): number;
   /** UDP: send a datagram, send it twice, or hold it back so the next one overtakes it. */
@@ -58,6 +58,12 @@ export interface Peer {
   forget(): void;
   /** Resolves when every write so far has been handed to the kernel. */
   flushed(): Promise<void>;
+  /**
+   * Some write of ours is still to be made (a disturbed one still being cut into
+   * pieces, a held datagram); bytes waiting in our queue for the kernel to take
+   * them, because the program does not read, do not count.
+   */
+  readonly sending: boolean;
   /** TCP: stop reading (true) or read again (false): a reader that falls behind. */
   hold(on: boolean): void;
   /**
@@ -84,6 +90,14 @@ export type ClientOptions = {
   onClose?: () => void;
   /** A socket error, or a datagram that could not be sent (also noted in the wire log). */
   onError?: (message: string) => void;
+  /**
+   * Disturbed TCP: called just before each piece is written; the wait it returns
+   * is awaited after the write, before anything more is written: the program has
+   * had its chance to read that piece on its own, so where one read ends does not
+   * depend on how busy the machine is. Without it, a piece is followed by the
+   * disturbance's own pause only.
+   */
+  readBy?: (conn: { ours: number; theirs: number; name: string }) => (() => Promise<void>) | undefined;
 };
 
 const encoder = new TextEncoder();
@@ -149,19 +163,26 @@ class Inbox {
 }
 
 /** A Peer: what both transports do alike, and what each does its own way. */
-type Common = Pick<Peer, "name" | "transport" | "localPort" | "send"> & { isClosed: () => boolean; inbox: Inbox };
+type Common = Pick<Peer, "name" | "transport" | "localPort" | "send"> & {
+  isClosed: () => boolean;
+  isSending: () => boolean;
+  inbox: Inbox;
+};
 
 function peer(
   common: Common,
   own: Pick<Peer, "sendExact" | "flushed" | "hold" | "halfClose" | "reset" | "close">,
 ): Peer {
-  const { name, transport, localPort, isClosed, send, inbox } = common;
+  const { name, transport, localPort, isClosed, isSending, send, inbox } = common;
   return {
     name,
     transport,
     localPort,
     get closed() {
       return isClosed();
+    },
+    get sending() {
+      return isSending();
     },
     send,
     sendLine: (text) => send(text + "\n"),
@@ -195,7 +216,8 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
   const host = o.host ?? HOST;
   const { name, record, error } = recorder(o);
   const inbox = new Inbox("tcp", o.onLine);
-  let pending: Uint8Array[] = []; // disturbed: not yet cut into writes
+  // Disturbed: writes not yet made, in order; the others' are cut into pieces, an exact one is written whole.
+  let pending: { bytes: Uint8Array; exact: boolean }[] = [];
   const kernelQueue: Uint8Array[] = []; // writes the kernel has not taken yet
   let pumping = false;
   let closed = false;
@@ -222,16 +244,28 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
     }
     if (settled()) wake();
   };
+  /** Write `bytes` and wait until the program has had its chance to read them (see readBy). */
+  const writeAndWait = async (s: Socket<undefined>, bytes: Uint8Array) => {
+    const wait = o.readBy?.({ ours: s.localPort, theirs: port, name });
+    writeNow(s, bytes);
+    await wait?.();
+  };
   const pump = async (s: Socket<undefined>, d: Disturbance) => {
     if (pumping) return;
     pumping = true;
     await Bun.sleep(0); // let the writes of this turn gather: lines merge
     while (pending.length > 0 && !closed) {
-      const all = Buffer.concat(pending);
-      pending = [];
-      for (let at = 0; at < all.length && !closed;) {
-        const { size, pauseMs } = d.piece(all.length - at);
-        writeNow(s, all.subarray(at, Math.min(all.length, at + size)));
+      if (pending[0]!.exact) {
+        await writeAndWait(s, pending.shift()!.bytes);
+        continue;
+      }
+      const cut = pending.findIndex((p) => p.exact);
+      const batch = pending.splice(0, cut < 0 ? pending.length : cut);
+      const all = Buffer.concat(batch.map((p) => p.bytes));
+      let at = 0;
+      for (const { size, pauseMs } of d.cut(all)) {
+        if (closed) break;
+        await writeAndWait(s, all.subarray(at, at + size));
         at += size;
         await Bun.sleep(pauseMs);
       }
@@ -274,12 +308,15 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
   sock.setNoDelay(true); // each write leaves as its own segment: splits stay split
   record("open", undefined, "connected", { from: `${HOST}:${sock.localPort}`, to: `${host}:${port}` });
   const sendExact = (data: string | Uint8Array) => {
-    if (!closed) writeNow(sock, toBytes(data));
+    if (closed) return;
+    // Behind disturbed writes still to be made: after them, in order.
+    if (pumping) pending.push({ bytes: toBytes(data), exact: true });
+    else writeNow(sock, toBytes(data));
   };
   const send = (data: string | Uint8Array) => {
     if (closed) return;
     if (!o.disturb) return writeNow(sock, toBytes(data));
-    pending.push(toBytes(data));
+    pending.push({ bytes: toBytes(data), exact: false });
     void pump(sock, o.disturb);
   };
   const end = (how: "close" | "reset") => {
@@ -290,7 +327,16 @@ export async function tcpClient(port: number, o: ClientOptions): Promise<Peer> {
     else sock.end();
   };
   return peer(
-    { name, transport: "tcp", localPort: sock.localPort, isClosed: () => closed, send, inbox },
+    {
+      name,
+      transport: "tcp",
+      localPort: sock.localPort,
+      isClosed: () => closed,
+      // Writes of our own still to make; not bytes the kernel holds for a program that does not read.
+      isSending: () => !closed && (pumping || pending.length > 0),
+      send,
+      inbox,
+    },
     {
       sendExact,
       flushed: () => (settled() ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))),
@@ -321,7 +367,7 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
   const { name, record, error } = recorder(o);
   const inbox = new Inbox("udp", o.onLine);
   let closed = false;
-  let held: { bytes: Uint8Array; timer: Timer } | undefined;
+  let held: { bytes: Uint8Array; timer: ReturnType<typeof setImmediate> } | undefined; // overtaken by the next send of this turn
   const sock = await Bun.udpSocket({
     hostname: HOST,
     port: 0,
@@ -350,7 +396,7 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
   };
   const release = () => {
     if (!held) return;
-    clearTimeout(held.timer);
+    clearImmediate(held.timer);
     const { bytes } = held;
     held = undefined;
     out(bytes, "reordered");
@@ -360,7 +406,9 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
     if (!o.disturb) return out(bytes);
     const fate = o.disturb.datagram();
     if (fate === "hold" && !held) {
-      held = { bytes, timer: setTimeout(release, 3) };
+      // Only a datagram sent in the same turn of the event loop overtakes it: which one does
+      // is decided by the code that sends, never by the machine's speed.
+      held = { bytes, timer: setImmediate(release) };
       return;
     }
     out(bytes);
@@ -375,7 +423,15 @@ export async function udpClient(port: number, o: ClientOptions): Promise<Peer> {
     sock.close();
   };
   return peer(
-    { name, transport: "udp", localPort: sock.port, isClosed: () => closed, send, inbox },
+    {
+      name,
+      transport: "udp",
+      localPort: sock.port,
+      isClosed: () => closed,
+      isSending: () => held !== undefined,
+      send,
+      inbox,
+    },
     {
       sendExact: (data) => {
         release();

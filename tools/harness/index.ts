@@ -15,8 +15,9 @@
  * One file per job, each usable on its own, all exported from here:
  *   command.ts       shellWords, programCommand, lessonCommand: which command to run
  *   ports.ts         freePort, waitUntilListening: ports and readiness (no fixed sleeps)
+ *   activity.ts      activity, taken, freeze: what a program is doing, to wait on evidence instead of time
  *   program.ts       startProgram / Program: a server under test, its output; runToEnd: any program, to its end
- *   children.ts      killAtExit: no program the harness starts outlives this process
+ *   children.ts      killAtExit, diesWithUs: no program the harness starts outlives this process
  *   proc.ts          readMemory, readCpuSeconds, readOpenFds: a process's figures from /proc
  *   terminal.ts      startTerminal / TerminalProgram: an interactive program in a real PTY
  *   clients.ts       tcpClient, udpClient, connectPeer (Peer): the one line client, like `nc` and `nc -u`
@@ -33,6 +34,7 @@
  *                    (browser-page.ts a page, browser-cdp.ts DevTools over browser-websocket.ts,
  *                    browser-png.ts screenshots, browser-processes.ts which processes are ours)
  */
+export * from "./activity.ts";
 export * from "./browser.ts";
 export * from "./chat.ts";
 export * from "./children.ts";

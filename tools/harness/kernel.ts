@@ -3,7 +3,7 @@
  * buffers between a writer and a reader that stopped reading, and which TCP
  * connections are open to a port (Linux's /proc/net/tcp).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { HOST } from "./ports.ts";
 
 let capacity: Promise<number> | undefined;
@@ -74,4 +74,43 @@ export function connectedTo(port: number): number[] | undefined {
     }
   }
   return ports;
+}
+
+/**
+ * The ports a process (and its descendants) listens on over TCP, or has bound
+ * over UDP, on this machine: its sockets (/proc/PID/fd) found in the kernel's
+ * tables. Undefined where there is no /proc (not Linux).
+ */
+export function boundPorts(pids: number[]): { tcp: number[]; udp: number[] } | undefined {
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  const ports = (tables: string[], state?: string) => {
+    const out = new Set<number>();
+    for (const table of tables.filter((f) => existsSync(f))) {
+      for (const row of readFileSync(table, "utf8").split("\n").slice(1)) {
+        const f = row.trim().split(/\s+/); // sl local remote st queues tr retrnsmt uid timeout inode
+        if (f.length < 10 || !inodes.has(f[9]!) || (state && f[3] !== state)) continue;
+        out.add(parseInt(f[1]!.split(":").pop()!, 16));
+      }
+    }
+    return [...out];
+  };
+  if (!existsSync("/proc/net/tcp")) return undefined;
+  const LISTEN = "0A";
+  return { tcp: ports(["/proc/net/tcp", "/proc/net/tcp6"], LISTEN), udp: ports(["/proc/net/udp", "/proc/net/udp6"]) };
 }

@@ -46,6 +46,25 @@ function boundUdpPorts(): Set<number> | undefined {
 }
 
 /**
+ * Does some program listen on TCP `port`? On Linux, the kernel's table says so
+ * without a connection (a probe that connects and leaves is a client the
+ * program sees come and go: a hub announces it, a hub that keeps leavers trips
+ * on it); undefined elsewhere.
+ */
+function tcpListening(port: number): boolean | undefined {
+  const tables = ["/proc/net/tcp", "/proc/net/tcp6"].filter((f) => existsSync(f));
+  if (tables.length === 0) return undefined;
+  const LISTEN = "0A";
+  for (const table of tables) {
+    for (const row of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const [, local, , state] = row.trim().split(/\s+/); // "0100007F:2329 00000000:0000 0A"
+      if (state === LISTEN && local && parseInt(local.split(":").pop()!, 16) === port) return true;
+    }
+  }
+  return false;
+}
+
+/**
  * Has some program bound UDP host:port? Nothing answers a UDP probe, so: on Linux,
  * look the port up in /proc/net/udp (no side effects); elsewhere, try to bind it
  * ourselves and take EADDRINUSE as yes (the probe lets go at once).
@@ -63,8 +82,8 @@ async function udpBound(host: string, port: number): Promise<boolean> {
 }
 
 /**
- * Wait until a program listens on host:port: TCP by connect-with-retry, UDP by
- * `udpBound`. `gone()` is asked on every round and returns a reason when the
+ * Wait until a program listens on host:port: TCP by the kernel's table (else by
+ * connect-with-retry), UDP by `udpBound`. `gone()` is asked on every round and returns a reason when the
  * program has exited, so a crash is reported at once, not after the limit.
  */
 export async function waitUntilListening(
@@ -78,7 +97,9 @@ export async function waitUntilListening(
   for (;;) {
     const why = gone();
     if (why) throw new Error(why);
-    if (transport === "tcp" ? await tcpAccepts(host, port) : await udpBound(host, port)) return;
+    const ready =
+      transport === "tcp" ? (tcpListening(port) ?? (await tcpAccepts(host, port))) : await udpBound(host, port);
+    if (ready) return;
     if (performance.now() >= deadline) {
       throw new TimeoutError(`nothing listened on ${transport} ${host}:${port} within ${ms} ms`);
     }

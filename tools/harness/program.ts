@@ -9,7 +9,7 @@
  * started with, not process.env as it is now (see tests/preload.ts).
  */
 import type { Subprocess } from "bun";
-import { killAtExit } from "./children.ts";
+import { diesWithUs, killAtExit } from "./children.ts";
 import type { Command } from "./command.ts";
 import { freePort, HOST, waitUntilListening, type Transport } from "./ports.ts";
 import { TimeoutError, until } from "./until.ts";
@@ -35,6 +35,11 @@ export type ProgramOptions = {
    * port. The first one's first group, if it has one, is the port it listens on.
    */
   ready?: RegExp[];
+  /**
+   * Asked on every round of the wait while the program runs: a reason to stop
+   * waiting now (it listens somewhere else, say), thrown as the NotListeningError's cause.
+   */
+  giveUp?: (program: Program) => string | undefined;
 };
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | number | null };
@@ -124,9 +129,10 @@ export async function startProgram(o: ProgramOptions): Promise<Program> {
   const host = o.host ?? HOST;
   const port = o.port ?? (await freePort(o.transport, host));
   const argv = [...o.command.argv, ...(o.args ?? []), "--port", String(port)];
-  const proc = Bun.spawn(argv, {
+  const env = { ...process.env, ...o.env, PORT: String(port) };
+  const proc = Bun.spawn(diesWithUs(argv, { env, cwd: o.cwd }), {
     cwd: o.cwd,
-    env: { ...process.env, ...o.env, PORT: String(port) },
+    env,
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -140,7 +146,9 @@ export async function startProgram(o: ProgramOptions): Promise<Program> {
     if (o.ready) await program.waitForReadyLines(o.ready, readyMs);
     else {
       const gone = () => `\`${label}\` ${describeExit(proc)} before it listened on ${o.transport} ${host}:${port}`;
-      await waitUntilListening(o.transport, host, port, readyMs, () => (program.running ? undefined : gone()));
+      await waitUntilListening(o.transport, host, port, readyMs, () =>
+        program.running ? o.giveUp?.(program) : gone(),
+      );
     }
   } catch (err) {
     await program.stop("SIGKILL", 500);
@@ -185,9 +193,10 @@ export type RunResult = Exit & {
  * stdout and stderr and how it exited. One that runs past `timeoutMs` is killed.
  */
 export async function runToEnd(argv: string[], o: RunOptions = {}): Promise<RunResult> {
-  const proc = Bun.spawn(argv, {
+  const env = { ...process.env, ...o.env };
+  const proc = Bun.spawn(diesWithUs(argv, { env, cwd: o.cwd }), {
     cwd: o.cwd,
-    env: { ...process.env, ...o.env },
+    env,
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

@@ -5,7 +5,7 @@
  */
 import type { Subprocess } from "bun";
 import { RedisClient } from "bun";
-import { killAtExit } from "./children.ts";
+import { diesWithUs, killAtExit } from "./children.ts";
 import { freePort } from "./ports.ts";
 import { until } from "./until.ts";
 
@@ -39,10 +39,10 @@ function spawn(port: number, extra: string[]): { proc: Subprocess; log: string[]
   }
   const log: string[] = [];
   const proc = Bun.spawn(
-    [
+    diesWithUs([
       ...[REDIS_SERVER, "--port", String(port), "--bind", "127.0.0.1"],
       ...["--save", "", "--appendonly", "no", "--protected-mode", "no", ...extra],
-    ],
+    ]),
     { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
   killAtExit(proc);

@@ -8,7 +8,7 @@ import { overTransport, programCommand, type Command, type LessonId } from "./co
 import { tcpServer, udpServer, type FakeServer } from "./fake-servers.ts";
 import type { Transport } from "./ports.ts";
 import { NotListeningError, startProgram, type Program, type ProgramOptions } from "./program.ts";
-import { mulberry32 } from "./random.ts";
+import { mulberry32, seedFor } from "./random.ts";
 import { startTerminal, type TerminalOptions, type TerminalProgram } from "./terminal.ts";
 import { until } from "./until.ts";
 import { WireLog } from "./wire.ts";
@@ -19,6 +19,9 @@ export type SessionOptions = {
   /** Make every client `connect` opens behave like an unkind network, its choices drawn from `random`. */
   disturb?: (random: () => number) => Disturbance;
 };
+
+/** A TCP connection to a program under test: our port, the program's, and our client's name. */
+export type Conn = { ours: number; theirs: number; name: string };
 
 /** What one program printed, or one terminal shows. */
 export type Output = { of: Program | TerminalProgram; label: string; kind: "output" | "screen"; text: string };
@@ -36,8 +39,12 @@ const commandOf = (what: Runnable, transport: Transport): Command =>
  *   let s: Session;
  *   beforeEach(() => { s = new Session(); });
  *   afterEach(() => s.close());
+ *
+ * or, one per test, so that tests can run at once (test.concurrent):
+ *
+ *   await using s = new Session();   // closed when the test's block ends
  */
-export class Session {
+export class Session implements AsyncDisposable {
   readonly wire = new WireLog();
   readonly seed: number;
   /** Seeded: the same seed gives the same numbers, so a failure replays. */
@@ -45,6 +52,7 @@ export class Session {
   private readonly started: Program[] = [];
   private readonly terms: TerminalProgram[] = [];
   private readonly closers: (() => void)[] = [];
+  private clientsMade = 0;
 
   constructor(private readonly options: SessionOptions = {}) {
     this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
@@ -82,11 +90,21 @@ export class Session {
 
   /** A test client connected to `port` (a Program's, or any); disturbed when the session disturbs. */
   async connect(transport: Transport, port: number, name: string): Promise<Peer> {
-    const disturb = this.options.disturb?.(this.random);
-    const o = { name, wire: this.wire, disturb };
+    // Each client draws from its own stream: what one does never shifts another's choices.
+    const disturb = this.options.disturb?.(mulberry32(seedFor(this.seed, `${name}#${++this.clientsMade}`)));
+    const o = { name, wire: this.wire, disturb, readBy: disturb ? (c: Conn) => this.readWatch(c) : undefined };
     const peer = transport === "tcp" ? await tcpClient(port, o) : await udpClient(port, o);
     this.closers.push(() => peer.close());
     return peer;
+  }
+
+  /**
+   * For a disturbed client: a look at the program under test taken before a piece
+   * is written, and the wait, after it, until that program has had its chance to
+   * read it (see ClientOptions.readBy). None here: a grader's Exam has one.
+   */
+  protected readWatch(_conn?: Conn): (() => Promise<void>) | undefined {
+    return undefined;
   }
 
   /** A stand-in server on a free port, for a client under test to talk to. */
@@ -152,6 +170,11 @@ export class Session {
     const programs = this.started.splice(0);
     const terminals = this.terms.splice(0);
     await Promise.all([...programs.map((p) => p.stop("SIGTERM", ms)), ...terminals.map((t) => t.stop(ms))]);
+  }
+
+  /** `await using s = new Session()`: closed when the block ends, however it ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }
 

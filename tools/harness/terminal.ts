@@ -3,7 +3,7 @@
  * person at a keyboard would drive it.
  */
 import type { Subprocess } from "bun";
-import { killAtExit } from "./children.ts";
+import { diesWithUs, killAtExit } from "./children.ts";
 import type { Command } from "./command.ts";
 import type { Exit } from "./program.ts";
 import type { WireLog } from "./wire.ts";
@@ -39,8 +39,9 @@ export class TerminalProgram {
   constructor(private readonly o: TerminalOptions) {
     const portArgs = o.port === undefined ? [] : ["--port", String(o.port)];
     this.label = [o.command.label, ...(o.args ?? []), ...portArgs].join(" ");
-    this.proc = Bun.spawn([...o.command.argv, ...(o.args ?? []), ...portArgs], {
-      env: { ...process.env, ...o.env, ...(o.port === undefined ? {} : { PORT: String(o.port) }) },
+    const env = { ...process.env, ...o.env, ...(o.port === undefined ? {} : { PORT: String(o.port) }) };
+    this.proc = Bun.spawn(diesWithUs([...o.command.argv, ...(o.args ?? []), ...portArgs], { env }), {
+      env,
       terminal: {
         cols: o.cols ?? 100,
         rows: o.rows ?? 30,

@@ -7,63 +7,75 @@
  */
 import type { Lang } from "../../src/i18n.ts";
 import { exercise } from "../grader/exercises.ts";
+import { fixFor, t } from "../grader/failure.ts";
 import { diagnose, type Misconception } from "../grader/misconceptions.ts";
-import { programKind, type Row } from "../grader/report.ts";
+import type { Plan } from "../grader/plan.ts";
+import { programKind, stateOf, type Row } from "../grader/report.ts";
 import type { CheckResult, Verdict } from "../grader/run.ts";
+import { workspaceRows } from "../grader/screen.ts";
 import type { Command } from "../harness/index.ts";
 import { gradedSequence } from "./from-grader.ts";
 import type { CheckView, ExerciseView, MisconceptionView, ReportView } from "./report.ts";
 
+/** The page's own words; the rest are the grader's (failure.ts). */
 const WORDS = {
   title: { en: "your exercises", zh: "你的练习" },
-  notReached: { en: "could not reach", zh: "没能走到" },
-  earlier: { en: "an earlier step failed first", zh: "前面的一步先失败了" },
-  none: {
-    en: "no named misconception matches: compare expected and arrived above, and re-read",
-    zh: "没有匹配到已命名的误解：对照上面的期望与实际，并重读",
-  },
-  mute: {
-    en: "your program never sent anything back, to any client: start with the TODOs that answer a line",
-    zh: "你的程序从来没有给任何客户端回过任何东西：先完成回复一行的那些 TODO",
-  },
   neverListened: {
     en: "your program never listened: every other check failed the same way",
     zh: "你的程序从未开始监听：其余检查都以同样的方式失败",
   },
-  output: { en: "your program's output", zh: "你的程序的输出" },
-  screen: { en: "your program's screen", zh: "你的程序的屏幕" },
 } as const;
 
 /** One exercise's program, graded. */
 export type Graded = { verdict: Verdict; program: Command; where: string; replay: string };
 
-/** A misconception as the page shows it: its fixes in the program's language when known, else every one. */
+/**
+ * A misconception as the page shows it, as the terminal does: the fix in the
+ * program's language, and for Python the article's section to re-read first.
+ */
 function misconceptionView(m: Misconception, program: Command, lang: Lang): MisconceptionView {
-  const kind = programKind(program);
-  const fixes = m.fix ? (kind && m.fix[kind] ? [m.fix[kind]!] : Object.values(m.fix)) : [];
-  return { name: m.name[lang], explain: m.explain[lang], fixes, reread: m.reread[lang] };
+  const fix = fixFor(m, program);
+  const python = programKind(program) === "python";
+  const reread = python && m.rereadPy ? m.rereadPy : m.reread;
+  return {
+    name: m.name[lang],
+    explain: m.explain[lang],
+    fixes: fix ? [fix] : [],
+    fixLabel: t(lang, python ? "fixPy" : "fixTs"),
+    reread: reread[lang],
+  };
 }
 
 function checkView(r: CheckResult, g: Graded, lang: Lang, brief: boolean): CheckView {
-  const say = (k: keyof typeof WORDS) => WORDS[k][lang];
   const found = diagnose(r.symptoms, r.check.lesson);
   const mute = !r.events.some((e) => e.kind === "recv") && r.outputs.every((x) => x.kind === "output");
   const colon = lang === "zh" ? "：" : ": ";
+  const blocked =
+    r.status === "blocked" && r.check.subject
+      ? `${t(lang, "notReached")} ${r.check.subject[lang]}${colon}${t(lang, "earlierFailed")}${lang === "zh" ? "。" : "."}`
+      : r.status === "unsure"
+        ? `${t(lang, "couldNotTell")}${colon}${r.arrived?.[lang] ?? ""}`
+        : undefined;
+  const unsure = r.status === "unsure";
   return {
     label: `${r.check.lesson} ${r.transport}  ${r.check.name[lang]}`,
     status: r.status,
     extra: r.check.extra,
-    brief: brief ? say("neverListened") : undefined,
-    blocked:
-      r.status === "blocked" && r.check.subject
-        ? `${say("notReached")} ${r.check.subject[lang]}${colon}${say("earlier")}${lang === "zh" ? "。" : "."}`
-        : undefined,
-    expected: r.expected?.[lang],
-    arrived: r.arrived?.[lang],
+    brief: brief ? WORDS.neverListened[lang] : undefined,
+    blocked,
+    expected: unsure ? undefined : r.expected?.[lang],
+    arrived: unsure ? undefined : r.arrived?.[lang],
     sequence:
-      r.status === "pass" || r.events.length === 0 ? undefined : gradedSequence({ ...r, name: r.check.name }, lang),
-    misconceptions: found.map((m) => misconceptionView(m, g.program, lang)),
-    hint: r.check.extra || r.notListening ? undefined : mute ? say("mute") : `${say("none")} ${r.check.reread[lang]}`,
+      r.status === "pass" || unsure || r.events.length === 0
+        ? undefined
+        : gradedSequence({ ...r, name: r.check.name }, lang),
+    misconceptions: unsure ? [] : found.map((m) => misconceptionView(m, g.program, lang)),
+    hint:
+      r.check.extra || r.notListening || unsure
+        ? undefined
+        : mute
+          ? t(lang, "mute")
+          : `${t(lang, "none")} ${r.check.reread[lang]}`,
     outputs: r.outputs
       .filter((x) => x.text.trim() !== "")
       .map((x) => ({
@@ -71,10 +83,21 @@ function checkView(r: CheckResult, g: Graded, lang: Lang, brief: boolean): Check
           ? lang === "zh"
             ? `${x.whose.zh}的输出`
             : `output of ${x.whose.en}`
-          : `${say(x.kind === "screen" ? "screen" : "output")} (${x.label})`,
-        text: x.text.split("\n").slice(-15).join("\n"),
+          : `${t(lang, x.kind === "screen" ? "screen" : "output")} (${x.label})`,
+        text: x.text.trimEnd().split("\n").slice(-15).join("\n"),
       })),
   };
+}
+
+/** The rows of the run's table: the workspace's every exercise, or the programs graded. */
+export function rowsOfRun(p: Plan, verdicts: Verdict[], lang: Lang): Row[] {
+  if (p.kind === "workspace") return workspaceRows(p, verdicts, lang);
+  return p.jobs.map((j, i) => ({
+    id: j.id,
+    state: verdicts[i]!.ok ? "passed" : "failing",
+    detail: stateOf(verdicts[i]!, lang),
+    where: j.where,
+  }));
 }
 
 /** One graded exercise: a check that never got to listen is drawn once per transport, the others said in a line. */

@@ -14,12 +14,14 @@ import { sequenceFigure } from "./figure.ts";
 import { h, type Child } from "./markup.ts";
 import type { Sequence } from "./model.ts";
 
-export type MisconceptionView = { name: string; explain: string; fixes: string[]; reread: string };
+/** A misconception as a report says it: the fix under its label ("the fix, in Python"). */
+export type MisconceptionView = { name: string; explain: string; fixes: string[]; fixLabel?: string; reread: string };
 
 export type CheckView = {
   /** "01 tcp  echoes a line" */
   label: string;
-  status: "pass" | "fail" | "blocked";
+  /** unsure: the machine's timing, not the program, decided: the check could not tell (said in `blocked`). */
+  status: "pass" | "fail" | "blocked" | "unsure";
   /** Shown and named when it fails, but it does not fail the exercise. */
   extra?: boolean;
   /** Why, when it was not reached ("could not reach ...: an earlier step failed"). */
@@ -37,7 +39,8 @@ export type CheckView = {
   outputs?: { title: string; text: string }[];
 };
 
-export type ExerciseState = "passed" | "failing" | "not-started" | "untouched" | "not-graded" | "missing" | "stopped";
+export type ExerciseState =
+  "passed" | "failing" | "not-started" | "untouched" | "not-graded" | "changed" | "partial" | "missing" | "stopped";
 
 export type ExerciseView = {
   id: string;
@@ -90,6 +93,8 @@ const MARK: Record<ExerciseState, string> = {
   "not-started": "·",
   untouched: "·",
   "not-graded": "?",
+  changed: "?",
+  partial: "◐",
   missing: "·",
   stopped: "!",
 };
@@ -213,7 +218,7 @@ function checkCard(c: CheckView, id: string, lang: Lang): Child {
         h("p", {}, h("strong", {}, `${say("looksLike")}${colon}`), lang === "zh" ? `“${m.name}”` : `"${m.name}"`),
         h("p", {}, m.explain),
         m.fixes.length > 0 && [
-          h("p", { class: "dim" }, `${say("fix")}${colon}`),
+          h("p", { class: "dim" }, `${m.fixLabel ?? say("fix")}${colon}`),
           m.fixes.map((f) => h("pre", { class: "fix" }, f)),
         ],
         h("p", { class: "dim" }, `${say("reread")}${colon}${m.reread}`),

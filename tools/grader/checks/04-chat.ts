@@ -9,7 +9,7 @@
  * to prove its address, as the kit's does, is answered: the challenge is read by
  * the kit's own parseChallenge (src/protocol.ts), whatever language it is worded in.
  */
-import { pause, type Peer } from "../../harness/index.ts";
+import type { Peer } from "../../harness/index.ts";
 import type { Check, Exam } from "../exam.ts";
 import { parseChallenge } from "../../../src/protocol.ts";
 import { both } from "../text.ts";
@@ -23,17 +23,20 @@ const CAROL = "carol_at_home";
 /** A member joins: "/nick NAME". */
 const join = (peer: Peer) => peer.sendExact(`/nick ${peer.name}\n`);
 
-/** A member answers a "/join TOKEN" challenge once, then names itself again. */
+/** A member answers a "/join TOKEN" challenge once, then names itself again; whether it answered one now. */
 function tender() {
   const answered = new Set<string>();
-  return (peer: Peer) => {
+  return (peer: Peer): boolean => {
+    let now = false;
     for (const line of peer.lines()) {
       const token = parseChallenge(line);
       if (!token || answered.has(`${peer.name} ${token}`)) continue;
       answered.add(`${peer.name} ${token}`);
       peer.sendExact(`/join ${token}\n`);
       peer.sendExact(`/nick ${peer.name}\n`);
+      now = true;
     }
+    return now;
   };
 }
 
@@ -135,7 +138,7 @@ export const CHAT_CHECKS: Check[] = [
       }
       alice!.sendLine("bob should not see this");
       await c.hear(carol!, "bob should not see this");
-      await pause(30);
+      await c.settle();
       if (bob!.text().includes("bob should not see this")) {
         c.fail(
           both(`${BOB} gets nothing after "/quit"`, `${BOB} 在 "/quit" 之后什么也收不到`),
@@ -226,6 +229,6 @@ export const CHAT_CHECKS: Check[] = [
   },
   sigtermCheck("04", both("lessons/04-chat.ts §5: stop()", "lessons/04-chat.ts §5：stop()"), async (c) => {
     for (const name of [ALICE, BOB]) join(await c.client(name));
-    await pause(100);
+    await c.settle();
   }),
 ];
