@@ -56,9 +56,11 @@ describe("a student's report", () => {
     expect(page).toContain('<progress max="2" value="0" aria-label="进度">');
   });
 
-  test("names the misconception with its advice and what to re-read, in the class's language", () => {
+  test("names the misconception with its advice, the fix in the program's language and what to re-read", () => {
     expect(page).toContain("<strong>这看起来是：</strong>“一次读取就是一条消息”");
-    expect(page).toContain("重读：lessons/01-echo.ts");
+    // A Python program: the fix in Python, the article's section to re-read first.
+    expect(page).toContain('<p class="dim">修正方法（Python）：</p><pre class="fix">');
+    expect(page).toMatch(/重读：原文 [^<]*；lessons\/01-echo.ts/);
   });
 
   test("shows the program's markup reply as text", () => {

@@ -174,11 +174,13 @@ export const catalogue = (): CatalogueCheck[] =>
 export function misconception(
   id: string,
   exercise?: ExerciseId,
-): { name: Text; explain: Text; fix: Partial<Record<"python" | "bun", string>>; reread: Text } | undefined {
+):
+  | { name: Text; explain: Text; fix: Partial<Record<"python" | "bun", string>>; reread: Text; rereadPy?: Text }
+  | undefined {
   const found = MISCONCEPTIONS[id as MisconceptionId];
   // In an exercise of its own, its own words (a client's fix, its lesson's section), as the grader says them.
   const m = found && { ...found, ...(exercise ? found.in?.[exercise] : undefined) };
-  return m && { name: m.name, explain: m.explain, fix: m.fix ?? {}, reread: m.reread };
+  return m && { name: m.name, explain: m.explain, fix: m.fix ?? {}, reread: m.reread, rereadPy: m.rereadPy };
 }
 
 /** An exercise's title, its starter and its lesson (files, from the kit's root). */

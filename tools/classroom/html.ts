@@ -37,8 +37,13 @@ function checkView(c: CheckOutcome, exercise: ExerciseId, file: string | undefin
     misconceptions: c.misconceptions.flatMap((id) => {
       const m = misconception(id, exercise);
       if (!m) return [];
-      const fixes = kind && m.fix[kind] ? [m.fix[kind]!] : Object.values(m.fix);
-      return [{ name: m.name[lang], explain: m.explain[lang], fixes, reread: m.reread[lang] }];
+      // As the grader says it: the fix in the program's language, and for Python the article's section first.
+      const fix = kind ? m.fix[kind] : undefined;
+      const reread = kind === "python" && m.rereadPy ? m.rereadPy : m.reread;
+      const fixLabel = w(lang, kind === "python" ? "fixPy" : "fixTs");
+      return [
+        { name: m.name[lang], explain: m.explain[lang], fixes: fix ? [fix] : [], fixLabel, reread: reread[lang] },
+      ];
     }),
   };
 }
