@@ -74,6 +74,21 @@ describe("a sequence from the grader's wire log", () => {
     ]);
   });
 
+  test("keeps a line's writes one line when a read comes between them (the grader waits for the program to read)", () => {
+    const log = new WireLog();
+    log.record("alice", "sent", bytes("hel"));
+    log.record("alice", "recv", bytes("06:01:17 hel"));
+    log.record("alice", "sent", bytes("lo\n"));
+    log.record("alice", "sent", bytes("next\n"));
+    const seq = fromGrader(log.events, { title: "t", transport: "tcp", lang: "en" });
+    expect(seq.flows.map((f) => f.marks)).toEqual([
+      [{ kind: "split", part: 1, of: 2 }],
+      [],
+      [{ kind: "split", part: 2, of: 2 }],
+      [],
+    ]);
+  });
+
   test("turns UDP sends into datagrams, the disturbance's duplicates and late ones marked, and words notes in the reader's language", () => {
     const log = new WireLog();
     recordNote(log, "alice", "open", "udp-opened", { local: "127.0.0.1:4000", remote: "127.0.0.1:9000" });

@@ -96,30 +96,26 @@ function flowOf(e: WireEvent, o: FromGrader): Flow | undefined {
 }
 
 /**
- * TCP writes the grader cut up or ran together. A line sent in several writes
- * (the writes of one peer that follow each other, up to the one with its "\n")
- * is marked split, each write with its place; a write holding the end of one
- * line and more after it is marked merged (and ends the split line).
+ * TCP writes the grader cut up or ran together. A line one peer sent in
+ * several writes (its writes up to the one with the "\n", whatever came
+ * between them) is marked split, each write with its place; a write holding
+ * the end of one line and more after it is marked merged (and ends the line).
  */
 function markSplitAndMerged(flows: Flow[]): void {
-  let run: Flow[] = [];
-  const close = () => {
+  const runs = new Map<string, Flow[]>();
+  const close = (peer: string) => {
+    const run = runs.get(peer) ?? [];
     if (run.length > 1) run.forEach((f, i) => f.marks!.push({ kind: "split", part: i + 1, of: run.length }));
-    run = [];
+    runs.delete(peer);
   };
   for (const f of flows) {
-    if (f.kind !== "write" || !f.bytes || f.from === KEYBOARD) {
-      // Another peer's event does not end a run: only the same peer's other events do.
-      if (run.length > 0 && (f.from === run[0]!.from || f.to === run[0]!.from)) close();
-      continue;
-    }
-    if (run.length > 0 && f.from !== run[0]!.from) close();
+    if (f.kind !== "write" || !f.bytes || f.from === KEYBOARD) continue;
     const inner = f.bytes.subarray(0, -1).filter((b) => b === NEWLINE).length;
     if (inner > 0) f.marks!.push({ kind: "merged", lines: inner + 1 });
-    run.push(f);
-    if (f.bytes.includes(NEWLINE)) close();
+    runs.set(f.from, [...(runs.get(f.from) ?? []), f]);
+    if (f.bytes.includes(NEWLINE)) close(f.from);
   }
-  close();
+  for (const peer of [...runs.keys()]) close(peer);
 }
 
 const decoder = new TextDecoder();
