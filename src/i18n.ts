@@ -401,7 +401,7 @@ const en: Messages = {
       udp: "serve UDP (with --tcp: both, in one room)",
       lang: "language of notices: en or zh",
       maxLineBytes: "longest line in bytes",
-      maxQueueBytes: "a TCP client with more bytes waiting is dropped",
+      maxQueueBytes: "a TCP or web member with more bytes waiting is dropped",
       maxClients: "most members at once",
       maxPerAddress: "most members from one IP address",
       floodBurst: "lines a member may send at once",
@@ -588,7 +588,7 @@ const zh: Messages = {
       udp: "提供 UDP（与 --tcp 一起：两者同时，同一个聊天室）",
       lang: "通知的语言：en 或 zh",
       maxLineBytes: "一行最多多少字节",
-      maxQueueBytes: "TCP 客户端积压超过这么多字节就断开",
+      maxQueueBytes: "TCP 或网页成员积压超过这么多字节就断开",
       maxClients: "最多同时多少人",
       maxPerAddress: "同一 IP 地址最多多少人",
       floodBurst: "一次最多连发几行",
@@ -626,15 +626,35 @@ const REASONS = [
   "shuttingDown",
 ] as const;
 
+/** The web members' reasons for leaving, worded by WEB_MESSAGES (below). */
+const WEB_REASONS = ["reasonInvalidUtf8"] as const;
+/** Reasons that carry a number ("too slow to read: 300000 bytes waiting"): TCP's and the web's. */
+const COUNTED_REASONS = [
+  { words: (lang: Lang) => MESSAGES[lang].reasonTooSlow },
+  { words: (lang: Lang) => WEB_MESSAGES[lang].reasonFrameTooBig },
+] as const;
+
 /**
  * A reason for leaving as another server (of a linked room) worded it, in the
  * language of `t`. A reason a person typed (`/quit gone fishing`) stays as it is.
  */
 function localReason(reason: string, t: Messages): string {
-  for (const other of Object.values(MESSAGES)) {
-    for (const key of REASONS) if (other[key] === reason) return t[key];
+  const lang = t === MESSAGES.zh ? "zh" : "en";
+  for (const other of LANGS) {
+    for (const key of REASONS) if (MESSAGES[other][key] === reason) return t[key];
+    for (const key of WEB_REASONS) if (WEB_MESSAGES[other][key] === reason) return WEB_MESSAGES[lang][key];
+    for (const counted of COUNTED_REASONS) {
+      const n = numberIn(reason, counted.words(other));
+      if (n !== undefined) return counted.words(lang)(n);
+    }
   }
   return reason;
+}
+
+/** The number `words` was given, when `reason` is exactly `words(n)` for some n. */
+function numberIn(reason: string, words: (n: number) => string): number | undefined {
+  const n = /\d+/.exec(reason)?.[0];
+  return n !== undefined && words(Number(n)) === reason ? Number(n) : undefined;
 }
 
 export function messages(lang: Lang): Messages {

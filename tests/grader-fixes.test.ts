@@ -8,7 +8,8 @@
  * proven to fail, with that misconception named, before its fix).
  *
  * A crash has no code fix (NO_CODE_FIX): what needs fixing is the learner's own
- * line, which the report quotes.
+ * line, which the report quotes. Exercise 06's misconceptions have no Python fix
+ * (NO_PYTHON_FIX): Python's standard library has no WebSocket, so 06 is TypeScript's.
  *
  * A case names where each piece goes, by line number, and `sees` a word of the
  * lines it replaces, so a mutant that changed says so instead of failing
@@ -1124,17 +1125,95 @@ const CASES: Case[] = [
     checks: ["01.reply"],
     edits: [{ lines: [1, 1], sees: "const port = 9009", put: [fix("hard-coded-port")] }],
   },
+  // ── exercise 06, TypeScript only (NO_PYTHON_FIX) ──
+  // A frame taken for a line: the hub's stream framed on "\n" (what the mutant gets wrong), and a
+  // browser's frame cut into lines (it already does: 06.frames proves the fix's way keeps it right).
+  {
+    kind: "bun",
+    program: "06-frame-per-read.ts",
+    lesson: "06",
+    transport: "tcp",
+    checks: ["06.hub-lines", "06.frames"],
+    edits: [
+      {
+        lines: [65, 69],
+        sees: 'message.replace(/\\n$/, "")',
+        put: [
+          "const toHub = (line: string) =>",
+          "  ws.data.toHub ? ws.data.toHub(line) : ws.data.waiting.push(line);",
+          fix("frame-not-line", { lines: [1, 1] }),
+        ],
+      },
+      { lines: [51, 51], sees: "one read, one frame", put: [fix("frame-not-line", { lines: [2, 6] })] },
+    ],
+  },
+  // Text frames: the hub's bytes decoded once per connection, each line sent as a string.
+  {
+    kind: "bun",
+    program: "06-binary-frames.ts",
+    lesson: "06",
+    transport: "tcp",
+    checks: ["06.relay", "06.hub-lines", "06.text"],
+    edits: [
+      { lines: [80, 80], sees: "a binary frame", put: [fix("frames-not-text", { lines: [3, 3] })] },
+      {
+        lines: [78, 78],
+        sees: "function toBrowser",
+        put: ["function toBrowser(ws: ServerWebSocket<Browser>, text: string) {"],
+      },
+      {
+        lines: [50, 50],
+        sees: "decoder.decode(chunk",
+        put: [fix("frames-not-text", { lines: [2, 2] }), 'const lines = (buffered + text).split("\\n");'],
+      },
+      { lines: [42, 42], sees: "new TextDecoder()", put: [fix("frames-not-text", { lines: [1, 1] })] },
+    ],
+  },
+  // A slow browser: one queue for all replaced by Bun's own per-browser buffer, and a limit.
+  {
+    kind: "bun",
+    program: "06-one-queue.ts",
+    lesson: "06",
+    transport: "tcp",
+    checks: ["06.slow"],
+    edits: [
+      {
+        lines: [79, 94],
+        sees: "const outbox",
+        put: [
+          "function toBrowser(ws: ServerWebSocket<Browser>, line: string) {",
+          "  if (ws.readyState !== 1) return;",
+          fix("slow-browser-stalls", { indent: "  " }),
+          "}",
+        ],
+      },
+    ],
+  },
 ];
 
 /**
  * Misconceptions the catalogue gives no code for, and why. Every other one has a
- * fix in Python and in TypeScript, proven above.
+ * fix in Python and in TypeScript (but NO_PYTHON_FIX's), proven above.
  */
 const NO_CODE_FIX: Partial<Record<MisconceptionId, string>> = {
   // The mistake is a line of the learner's own (a name misspelt, a state never made), which the
   // report quotes with its file:line; no snippet could be that line for every program.
   crash: "the learner's own line, shown by the report, is what needs fixing",
 };
+
+/**
+ * Misconceptions with a TypeScript fix only, and why: exercise 06, a WebSocket
+ * bridge, is TypeScript's. Their re-read for Python stays, for a Python bridge
+ * graded anyway on a WebSocket package of its own.
+ */
+const NO_PYTHON_FIX: Partial<Record<MisconceptionId, string>> = {
+  "frame-not-line": "exercise 06 is TypeScript's: Python's standard library has no WebSocket",
+  "frames-not-text": "exercise 06 is TypeScript's: Python's standard library has no WebSocket",
+  "slow-browser-stalls": "exercise 06 is TypeScript's: Python's standard library has no WebSocket",
+};
+/** Whether the catalogue gives `id` a fix in `kind`. */
+const hasFix = (id: MisconceptionId, kind: ProgramKind) =>
+  !NO_CODE_FIX[id] && !(kind === "python" && NO_PYTHON_FIX[id]);
 
 /** The catalogue's fix for a piece: the exercise's own, else the misconception's. */
 function snippet(p: Piece, kind: ProgramKind): string {
@@ -1276,8 +1355,9 @@ describe("every fix in the catalogue, spliced into a broken program, makes it pa
       for (const [lesson, words] of advice) {
         for (const kind of ["python", "bun"] as const) {
           const text = words.fix?.[kind];
+          if (text && !hasFix(m.id, kind)) missing.push(`${m.id}: a ${kind} fix, though it should have none`);
           if (!text) {
-            if (lesson === "" && !NO_CODE_FIX[m.id]) missing.push(`${m.id}: no ${kind} fix`);
+            if (lesson === "" && hasFix(m.id, kind)) missing.push(`${m.id}: no ${kind} fix`);
             continue;
           }
           const seen = used.get(text) ?? new Set();
@@ -1346,20 +1426,23 @@ describe("advice in the learner's programming language", () => {
     expect(found).toEqual([]);
   });
 
-  test("every misconception has a Python and a TypeScript fix (but those with no code to give), and a re-read for each, the Python one naming the article", () => {
+  test("every misconception has a Python and a TypeScript fix (but those with no code to give, and exercise 06's no Python), and a re-read for each, the Python one naming the article", () => {
     for (const m of Object.values(MISCONCEPTIONS)) {
-      const code = !NO_CODE_FIX[m.id];
       expect({ id: m.id, python: Boolean(m.fix?.python), bun: Boolean(m.fix?.bun) }).toEqual({
         id: m.id,
-        python: code,
-        bun: code,
+        python: hasFix(m.id, "python"),
+        bun: hasFix(m.id, "bun"),
       });
-      // Advice for one exercise: its own re-read in both languages, and a fix in both or in neither.
+      // Advice for one exercise: its own re-read in both languages, and a fix in both or in neither (or TypeScript's only).
       const advice = [["", m] as const, ...Object.entries(m.in ?? {})];
       for (const [lesson, words] of advice) {
         const id = `${m.id}${lesson ? ` in ${lesson}` : ""}`;
         if (words.fix)
-          expect({ id, python: !!words.fix.python, bun: !!words.fix.bun }).toEqual({ id, python: true, bun: true });
+          expect({ id, python: !!words.fix.python, bun: !!words.fix.bun }).toEqual({
+            id,
+            python: hasFix(m.id, "python"),
+            bun: true,
+          });
         if (!words.reread) continue;
         expect({ id, reread: words.reread.en }).toMatchObject({ reread: expect.stringMatching(/^lessons\//) });
         expect({ id, rereadPy: words.rereadPy?.en }).toMatchObject({

@@ -119,7 +119,7 @@ describe("the learner's workspace", () => {
       [["--wach"], "(did you mean --watch?)"],
       [["01", "--seed", "abc"], "'abc' is invalid"],
       [["01", "--wait-ms", "x"], "'x' is invalid"],
-      [["7"], 'the first argument is a lesson (01, 02, 03, 04), got "7"'],
+      [["7"], 'the first argument is a lesson (01, 02, 03, 04, 06), got "7"'],
     ] as const) {
       const r = await grade([...args]);
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
@@ -207,13 +207,13 @@ describe("progress, remembered in workspace/.progress.json", () => {
     const second = await grade(["02", "--tcp", ...roomy], { workspace: dir });
     expect(second.code).toBe(1);
     expect(row(second.out, "01")).toMatch(/✓ 01 echo server +passed \(18 checks\)/);
-    expect(second.out).toContain("1/4 exercises passed");
+    expect(second.out).toContain("1/5 exercises passed");
     expect(second.out).not.toContain("not graded");
 
     writeFileSync(join(dir, "01-echo.ts"), readFileSync(join(dir, "01-echo.ts"), "utf8") + "// one more line\n");
     const third = await grade(["02", "--tcp", ...roomy], { workspace: dir, lang: "zh_CN.UTF-8" });
     expect(row(third.out, "01")).toContain("通过之后又改过");
-    expect(third.out).toContain("0/4 个练习已通过");
+    expect(third.out).toContain("0/5 个练习已通过");
   }, 120_000);
 
   test("with two files for one exercise, the one graded last stays, the screen says so, and naming the other picks it", async () => {
@@ -289,7 +289,7 @@ describe("bun test workspace, for the learner", () => {
     // The same table as bun run grade, last.
     const table = out.lastIndexOf("你的练习（workspace/）");
     expect(table).toBeGreaterThan(failed);
-    expect(out.slice(table)).toContain("1/4 个练习已通过");
+    expect(out.slice(table)).toContain("1/5 个练习已通过");
     expect(out.slice(table)).toMatch(/✗ 02 聊天中心（hub） +未通过 \d+ \/ \d+ 项检查/);
   }, 150_000);
 });

@@ -86,8 +86,12 @@ const UNNATURAL: Partial<Record<MisconceptionId, { ts?: string; py?: string }>> 
   "blank-line": { ts: "a Bun program strips the newline as lesson 01 does; 01-blank-line.py keeps it, the Python way" },
   "hard-coded-port": { ts: "01-port-9009.py, in Python, as the article's PORT = 9009" },
   crash: {},
+  "frame-not-line": { py: "Python's standard library has no WebSocket: a bridge in Python is rare for a beginner" },
+  "frames-not-text": { py: "Python's standard library has no WebSocket: a bridge in Python is rare for a beginner" },
+  "slow-browser-stalls": {
+    py: "Python's standard library has no WebSocket: a bridge in Python is rare for a beginner",
+  },
 };
-
 
 /** The labelled fixtures this machine can run (the kit's own programs are graded by tests/lessons/). */
 const PROGRAMS = corpus({ references: false }).filter((p) => !noPython || !p.name.endsWith(".py"));

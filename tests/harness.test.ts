@@ -263,6 +263,33 @@ test.each(["en", "zh"])("joinRoom joins a server that speaks %s, over TCP and UD
   }
 });
 
+describe("stopWhenStill: a program asked to stop is killed once it sits still, not while it works", () => {
+  const start = (how: string) =>
+    startProgram({
+      command: { ...fixture("slow-exit.ts"), argv: [...fixture("slow-exit.ts").argv, how] },
+      transport: "tcp",
+    });
+
+  test("one that works at its exit for longer than the stillness allowed exits by itself, code 0", async () => {
+    const p = await start("work");
+    expect(await p.stopWhenStill("SIGTERM", 300, 10_000)).toEqual({ code: 0, signal: null });
+  });
+
+  test("one that ignores the signal and sleeps is killed after the stillness allowed", async () => {
+    const p = await start("ignore");
+    const asked = performance.now();
+    expect((await p.stopWhenStill("SIGTERM", 300, 10_000)).signal).toBe("SIGKILL");
+    expect(performance.now() - asked).toBeLessThan(5_000);
+  });
+
+  test("one that ignores it and spins for ever is killed at the cap", async () => {
+    const p = await start("spin");
+    const asked = performance.now();
+    expect((await p.stopWhenStill("SIGTERM", 300, 1_500)).signal).toBe("SIGKILL");
+    expect(performance.now() - asked).toBeGreaterThanOrEqual(1_500);
+  });
+});
+
 describe("startProgram", () => {
   let program: Program | undefined;
   afterEach(async () => {

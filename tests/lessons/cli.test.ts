@@ -22,7 +22,14 @@ import {
 import { noRedis } from "../helpers/redis.ts";
 import { envWith, kitEnv, kitLesson, LESSON_FILES, peerOf, runLesson, type KitLesson } from "./kit-lessons.ts";
 
-const NAMES: Record<KitLesson, string> = { "01": "echo", "02": "hub", "03": "client", "04": "chat", "05": "hubs" };
+const NAMES: Record<KitLesson, string> = {
+  "01": "echo",
+  "02": "hub",
+  "03": "client",
+  "04": "chat",
+  "05": "hubs",
+  "06": "bridge",
+};
 const LESSONS = Object.keys(LESSON_FILES) as KitLesson[];
 
 let cleanups: (() => unknown)[] = [];

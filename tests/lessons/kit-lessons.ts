@@ -24,6 +24,7 @@ export const LESSON_FILES = {
   "03": "lessons/03-client.ts",
   "04": "lessons/04-chat.ts",
   "05": "lessons/05-linked-hubs.ts",
+  "06": "lessons/06-web-window.ts",
 } as const;
 export type KitLesson = keyof typeof LESSON_FILES;
 

@@ -15,6 +15,7 @@ const LESSONS = [
   { heading: "03-client.ts", files: ["lessons/03-client.ts", "lessons/03-client-worker.ts"] },
   { heading: "04-chat.ts", files: ["lessons/04-chat.ts"] },
   { heading: "05-linked-hubs.ts", files: ["lessons/05-linked-hubs.ts"] },
+  { heading: "06-web-window.ts", files: ["lessons/06-web-window.ts"] },
 ];
 const READMES = ["lessons/README.md", "lessons/README.zh-CN.md"];
 

@@ -27,6 +27,7 @@ import {
   HOST,
   limiter,
   NotListeningError,
+  overTransport,
   processTree,
   Session,
   taken,
@@ -46,8 +47,8 @@ import { seededDisturbance } from "./disturb.ts";
 import type { MisconceptionId } from "./misconceptions.ts";
 import { both, type Text } from "./text.ts";
 
-/** The exercises: lessons 01 to 03, and lesson 04's small complete chat server. */
-export type ExerciseId = "01" | "02" | "03" | "04";
+/** The exercises: lessons 01 to 03, lesson 04's small complete chat server, and lesson 06's bridge for browsers. */
+export type ExerciseId = "01" | "02" | "03" | "04" | "06";
 
 export type GradeOptions = {
   command: Command;
@@ -350,7 +351,8 @@ export class Exam extends Session {
    * Start the program under test on a free port (`--port N`, env PORT; `--udp`
    * for UDP) and wait, by retrying, until it listens.
    */
-  async launch(args: string[] = []): Promise<Program> {
+  async launch(args: string[] = [], listensOn: Transport = this.transport): Promise<Program> {
+    if (listensOn !== this.transport) return this.launchNow(args, listensOn);
     const gate = args.length === 0 ? this.o.gate : undefined;
     if (gate?.first) {
       const failed = await gate.first;
@@ -366,13 +368,19 @@ export class Exam extends Session {
     return this.launchNow(args);
   }
 
-  private async launchNow(args: string[]): Promise<Program> {
+  /**
+   * `listensOn`: where the program listens, when not over the transport it is
+   * graded on (lesson 06's bridge serves its page over TCP, and is a client of a
+   * UDP hub given --udp).
+   */
+  private async launchNow(args: string[], listensOn: Transport = this.transport): Promise<Program> {
     const readyMs = this.o.readyMs ?? 5000;
-    const port = await portFreeForBoth(this.transport);
+    const transport = listensOn;
+    const port = await portFreeForBoth(transport);
     // Given --udp, a program written for TCP listens on TCP: notice it while we wait.
     // And a program that listens on a port of its own choosing: notice that too.
     let listensTcp = false;
-    let probing = this.transport === "udp" && !isLinux;
+    let probing = transport === "udp" && !isLinux;
     const probe = (async () => {
       while (probing) {
         if (await tcpAccepts(HOST, port)) return void (listensTcp = true);
@@ -397,16 +405,12 @@ export class Exam extends Session {
       if (a && (a.busy || a.runs !== idle.runs)) idle = { runs: a.runs, since: now };
       // It has started and waits: where it listens now is where it will listen.
       const settled = a ? now - idle.since >= STARTED_MS : now - started >= TCP_SUSPICION_MS;
-      if (
-        settled &&
-        this.transport === "udp" &&
-        (bound ? bound.tcp.length > 0 && bound.udp.length === 0 : listensTcp)
-      ) {
+      if (settled && transport === "udp" && (bound ? bound.tcp.length > 0 && bound.udp.length === 0 : listensTcp)) {
         elsewhere = { kind: "tcp-only", transport: "tcp", ports: bound?.tcp ?? [port] };
       } else if (settled) {
-        const mine = bound?.[this.transport] ?? [];
+        const mine = bound?.[transport] ?? [];
         if (mine.length > 0 && !mine.includes(port))
-          elsewhere = { kind: "hard-coded-port", transport: this.transport, ports: mine };
+          elsewhere = { kind: "hard-coded-port", transport: transport, ports: mine };
       }
       if (elsewhere) return `listens on ${elsewhere.transport} ${elsewhere.ports.join(", ")}`;
       // Past the limit, a program that sits idle without listening is late; one still
@@ -420,7 +424,8 @@ export class Exam extends Session {
       this.program = await starting(() => {
         started = performance.now();
         idle = { runs: -1, since: started };
-        return this.start(this.o.command, this.transport, {
+        const command = transport === this.transport ? this.o.command : overTransport(this.o.command, this.transport);
+        return this.start(command, transport, {
           port,
           args: [...(this.o.args ?? []), ...args],
           readyMs: 4 * readyMs,
@@ -458,7 +463,7 @@ export class Exam extends Session {
             )
         : exited
           ? this.exitedBeforeListening(err.program, crash)
-          : this.transport === "tcp"
+          : transport === "tcp"
             ? tcp
             : udp;
       const symptoms: MisconceptionId[] = elsewhere
@@ -470,8 +475,8 @@ export class Exam extends Session {
             : [];
       throw new CheckFailure(
         both(
-          `\`${label}\` listens on ${this.transport} ${HOST}:${port}`,
-          `\`${label}\` 在 ${this.transport} ${HOST}:${port} 上监听`,
+          `\`${label}\` listens on ${transport} ${HOST}:${port}`,
+          `\`${label}\` 在 ${transport} ${HOST}:${port} 上监听`,
         ),
         arrived,
         symptoms,

@@ -61,6 +61,15 @@ export const EXERCISES: readonly Exercise[] = [
     env: "LESSON_04_CMD",
     reference: "src/server.ts",
   },
+  {
+    id: "06",
+    title: both("bridge for browsers", "浏览器的桥"),
+    starter: "06-web-window.ts",
+    lesson: "lessons/06-web-window.ts",
+    transports: ["tcp", "udp"],
+    env: "LESSON_06_CMD",
+    reference: "lessons/06-web-window.ts",
+  },
 ];
 
 export const EXERCISE_IDS = EXERCISES.map((e) => e.id);
@@ -74,11 +83,12 @@ export function referenceCommand(id: ExerciseId): Command {
 
 /** The program under `bun test`: env LESSON_0N_CMD, else the kit's own. */
 export function lessonProgram(id: ExerciseId, env: Record<string, string | undefined> = process.env): Command {
-  if (id !== "04") return programCommand(id, env);
-  const setting = env.LESSON_04_CMD?.trim();
+  if (id !== "04" && id !== "06") return programCommand(id, env);
+  const name = exercise(id).env;
+  const setting = env[name]?.trim();
   if (!setting) return referenceCommand(id);
   const words = shellWords(setting);
-  if (words.length === 0) throw new Error("LESSON_04_CMD is set but holds no command");
+  if (words.length === 0) throw new Error(`${name} is set but holds no command`);
   return {
     argv: [words[0] === "bun" ? process.execPath : words[0]!, ...words.slice(1)],
     label: words.join(" "),

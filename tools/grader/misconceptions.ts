@@ -11,7 +11,8 @@
  * proves every fix: each line of it, spliced into such a program, makes it pass.
  *
  * An entry written the older way (a `fix` for one language, no `rereadPy`) still
- * works, and tests/grader-fixes.test.ts lists what it lacks.
+ * works, and tests/grader-fixes.test.ts lists what it lacks. Exercise 06's have no
+ * Python fix: Python's standard library has no WebSocket, so 06 is TypeScript's.
  *
  * Past 400 lines because it is a catalogue: each misconception in English and
  * Chinese side by side, and its fix in two programming languages, so a new one is
@@ -44,7 +45,10 @@ export type MisconceptionId =
   | "no-sender-name"
   | "lines-run-together"
   | "blank-line"
-  | "hard-coded-port";
+  | "hard-coded-port"
+  | "frame-not-line"
+  | "frames-not-text"
+  | "slow-browser-stalls";
 
 export type ProgramKind = "python" | "bun";
 
@@ -1103,6 +1107,99 @@ const entries: Misconception[] = [
       "the article 1.3.2 (its port is fixed in the code) and chapter 4 (settings.py's PORT); " +
         "lessons/01-echo.ts §1: HOST and PORT from the command line",
       "原文 1.3.2「编写服务器」（端口写死在代码里）和第 4 章（settings.py 的 PORT）；lessons/01-echo.ts §1：从命令行读取 HOST 和 PORT",
+    ),
+  },
+  {
+    id: "frame-not-line",
+    name: both("a frame is taken for a line", "把帧当成了一行"),
+    explain: both(
+      "A WebSocket frame arrives whole, but it is a message, not a line. From the browser, one frame is one " +
+        'line WITHOUT "\\n": add it for the hub (which frames on "\\n"), and split a frame that holds "\\n" ' +
+        "into lines. From the hub comes a TCP stream: one read may hold two lines, or half of one. Frame it " +
+        'on "\\n" and send each whole line as a frame of its own, never a read as a frame.',
+      'WebSocket 的帧总是完整到达，但它是一条消息，不是一行。从浏览器来的一帧就是一行，不带 "\\n"：' +
+        '转给 hub 时要补上（hub 按 "\\n" 分行），帧里有 "\\n" 就拆成几行。从 hub 来的是 TCP 字节流：' +
+        '一次读取可能有两行，也可能只有半行。按 "\\n" 分行，每一整行单独作为一个帧发出，绝不把一次读取当成一帧。',
+    ),
+    // No Python fix: exercise 06 is TypeScript's (Python's standard library has no WebSocket).
+    // rereadPy stays: a bridge in Python, on a WebSocket package, is still graded and sent there.
+    fix: {
+      bun: code`
+        for (const line of message.split("\n")) if (line) toHub(line);
+        // from the hub: frame the stream, one whole line per frame
+        const got = decoder.decode(chunk, { stream: true });
+        const lines = (buffered + got).split("\n");
+        buffered = lines.pop() ?? "";
+        for (const line of lines) ws.send(line);
+      `,
+    },
+    reread: both(
+      "lessons/06-web-window.ts §5 fromBrowser() and §6 LineFramer",
+      "lessons/06-web-window.ts §5 fromBrowser() 和 §6 LineFramer",
+    ),
+    rereadPy: both(
+      "the article 1.3.2 (one recv() is not one message); lessons/06-web-window.ts §5 and §6: frames and lines",
+      "原文 1.3.2（一次 recv() 不等于一条消息）；lessons/06-web-window.ts §5 和 §6：帧与行",
+    ),
+  },
+  {
+    id: "frames-not-text",
+    name: both("text frames must be UTF-8", "文本帧必须是 UTF-8"),
+    explain: both(
+      "A page reads text frames: the hub's bytes must become text first. Sent as they came, they go out as " +
+        "a binary frame, which the page cannot show, or, put in a text frame, bytes that are not UTF-8 make " +
+        "the browser fail the whole connection (code 1007, RFC 6455 section 8.1). Decode the hub's bytes " +
+        "with a decoder that keeps half a character for the next read and turns bad bytes into U+FFFD, then " +
+        "send the text as a text frame.",
+      "网页读的是文本帧：hub 发来的字节要先变成文本。原样发出去，就成了网页无法显示的二进制帧；放进文本帧里，" +
+        "不是 UTF-8 的字节会让浏览器断开整个连接（代码 1007，RFC 6455 第 8.1 节）。用一个能把半个字符留给下一次" +
+        "读取、把坏字节换成 U+FFFD 的解码器解码 hub 的字节，再作为文本帧发出。",
+    ),
+    // No Python fix: exercise 06 is TypeScript's (Python's standard library has no WebSocket).
+    // rereadPy stays: a bridge in Python, on a WebSocket package, is still graded and sent there.
+    fix: {
+      bun: code`
+        const decoder = new TextDecoder(); // bad bytes become U+FFFD
+        const text = decoder.decode(chunk, { stream: true });
+        ws.send(text); // a string: a text frame (a Buffer is binary)
+      `,
+    },
+    reread: both(
+      "lessons/06-web-window.ts §6 (LineFramer's decoder) and B3",
+      "lessons/06-web-window.ts §6（LineFramer 的解码器）和 B3",
+    ),
+    rereadPy: both(
+      "the article 1.3 (decode() and encode()); lessons/06-web-window.ts §6 and B3: text frames",
+      "原文 1.3（decode() 和 encode()）；lessons/06-web-window.ts §6 和 B3：文本帧",
+    ),
+  },
+  {
+    id: "slow-browser-stalls",
+    name: both("a slow browser stalls the others", "一个慢的浏览器拖住了其他人"),
+    explain: both(
+      "One browser stopped reading (a stuck tab, a phone asleep), and the others stopped hearing the room. " +
+        "Nothing may wait for one browser: not one queue for everyone that is sent in order, not a send that " +
+        "blocks the only thread. Give each browser its own hub connection and its own queue (a thread each, " +
+        "in Python), and let a browser that falls too far behind go.",
+      "有一个浏览器不再读数据（卡住的标签页、睡着的手机），其他人也就听不到聊天室了。任何东西都不能等一个浏览器：" +
+        "不能所有人共用一个按顺序发送的队列，也不能在唯一的线程里做阻塞的发送。给每个浏览器自己的 hub 连接和" +
+        "自己的队列（Python 里每个一个线程），落后太多的浏览器就放它走。",
+    ),
+    // No Python fix: exercise 06 is TypeScript's (Python's standard library has no WebSocket).
+    // rereadPy stays: a bridge in Python, on a WebSocket package, is still graded and sent there.
+    fix: {
+      bun: code`
+        ws.send(line); // never waits: Bun keeps what it has not read
+        if (ws.getBufferedAmount() > 256 * 1024) ws.terminate();
+      `,
+    },
+    reread: both(
+      "lessons/06-web-window.ts B1: toBrowser() and dropSlowBrowser()",
+      "lessons/06-web-window.ts B1：toBrowser() 和 dropSlowBrowser()",
+    ),
+    rereadPy: both(
+      "the article 3 (a thread that sits in recv()); lessons/06-web-window.ts B1: a slow browser",
+      "原文第 3 章（一个守在 recv() 里的线程）；lessons/06-web-window.ts B1：慢的浏览器",
     ),
   },
 ];

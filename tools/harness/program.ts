@@ -9,10 +9,14 @@
  * started with, not process.env as it is now (see tests/preload.ts).
  */
 import type { Subprocess } from "bun";
+import { activity } from "./activity.ts";
 import { diesWithUs, killAtExit } from "./children.ts";
 import type { Command } from "./command.ts";
 import { freePort, HOST, waitUntilListening, type Transport } from "./ports.ts";
 import { TimeoutError, until } from "./until.ts";
+
+/** How often stopWhenStill looks at a program that has been asked to stop. */
+const QUIET_LOOK_MS = 50;
 
 export type ProgramOptions = {
   command: Command;
@@ -94,6 +98,37 @@ export class Program {
 
   get running(): boolean {
     return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /**
+   * Ask it to stop, and kill it once it has sat still for `quietMs` without
+   * exiting: asleep, none of its own threads woken, and this process on time to see it (a look
+   * that comes late, this process itself having waited for a CPU, starts the
+   * stillness again). A program still at work (a busy machine, a slow exit)
+   * gets up to `capMs`. Where the kernel cannot be asked, as stop().
+   */
+  async stopWhenStill(signal: NodeJS.Signals, quietMs: number, capMs: number): Promise<Exit> {
+    if (!this.running || activity(this.proc.pid) === undefined) return this.stop(signal, quietMs);
+    this.proc.kill(signal);
+    const started = performance.now();
+    let still = performance.now();
+    let last = performance.now();
+    let runs = activity(this.proc.pid)?.runs ?? 0;
+    while (this.running) {
+      await Promise.race([this.exited, Bun.sleep(QUIET_LOOK_MS)]);
+      if (!this.running) break;
+      const now = performance.now();
+      const a = activity(this.proc.pid);
+      const moved = a === undefined || a.busy || a.runs > runs || now - last > 4 * QUIET_LOOK_MS;
+      runs = a?.runs ?? runs;
+      last = now;
+      if (moved) still = now;
+      if (now - still >= quietMs || now - started >= capMs) {
+        this.proc.kill("SIGKILL");
+        break;
+      }
+    }
+    return this.exited;
   }
 
   /** Ask it to stop (SIGTERM by default); after `ms`, kill it. Resolves with how it exited. */
