@@ -20,7 +20,9 @@
  * prints "listening on HOST:PORT".
  * Every run has a time bound and stops by itself.
  */
-import { resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { langFromEnv } from "../../src/i18n.ts";
 import {
   killAtExit,
   openingComment,
@@ -36,6 +38,7 @@ import type { LoadConfig, LoadResult } from "./loadgen.ts";
 import type { BigRoomConfig, BigRoomResult } from "./bigroom.ts";
 import { fmt, idleGoals, met, ms, printReport, type Ratio, type Row } from "./report.ts";
 import { runLinked } from "./linked.ts";
+import { benchPage } from "./page.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BUN = process.execPath;
@@ -57,7 +60,8 @@ const OPTIONS = `Options:
   --repeat N           run each measurement N times, keep the median (by deliveries/s)
   --client LIST        the generator's clients: lean (its own, the default) or harness (the
                        kit's line client); lean,harness runs both and prints the ratio
-  --json               one JSON document on stdout instead of the table`;
+  --json               one JSON document on stdout instead of the table
+  --html FILE          the figures drawn too, on one self-contained page`;
 
 // Grading a class is measured by the class grader's own bench (tools/classroom/bench.ts).
 if (process.argv.includes("--scenario=class") || process.argv[process.argv.indexOf("--scenario") + 1] === "class")
@@ -86,6 +90,7 @@ const flags = toolArgs(
       tick: { type: "string" },
       client: { type: "string" },
       json: { type: "boolean", default: false },
+      html: { type: "string" },
     },
   },
   () => `${openingComment(import.meta.path)}\n\n${OPTIONS}`,
@@ -284,6 +289,8 @@ const ratios: Ratio[] = [];
 const goals: string[] = [];
 /** The hubs scenario's summary (tools/bench/linked.ts). */
 const linkedTable: string[] = [];
+/** The big rooms measured, for --html. */
+const bigrooms: { scenario: string; result: BigRoomResult }[] = [];
 const started = Date.now();
 
 /** Adds "row / base" (deliveries per second) to the ratios, and returns it. */
@@ -310,7 +317,9 @@ for (const name of chosen) {
   const target = s.target ?? flags.target ?? "kit";
   try {
     if (s.bigroom) {
-      goals.push(...bigRoomGoals(s.name, await runBigRoom(s)));
+      const result = await runBigRoom(s);
+      bigrooms.push({ scenario: s.name, result });
+      goals.push(...bigRoomGoals(s.name, result));
       continue;
     }
     if (s.load.mode === "idle") {
@@ -422,4 +431,12 @@ for (const name of chosen) {
 
 goals.push(...idleGoals(rows));
 if (linkedTable.length && !flags.json) console.log(`${linkedTable.join("\n")}\n`);
-printReport({ rows, ratios, goals, seconds: (Date.now() - started) / 1000, json: flags.json ?? false });
+const seconds = (Date.now() - started) / 1000;
+printReport({ rows, ratios, goals, seconds, json: flags.json ?? false });
+if (flags.html) {
+  const file = resolve(flags.html);
+  writeFileSync(file, benchPage({ rows, ratios, goals, bigrooms, seconds, lang: langFromEnv(process.env) }));
+  // The page's path on the last line; under --json, stdout is the document's alone.
+  const shown = relative(process.cwd(), file);
+  (flags.json ? console.error : console.log)(shown.startsWith("..") ? file : shown);
+}

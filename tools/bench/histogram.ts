@@ -24,6 +24,9 @@ function valueOf(bucket: number): number {
   return (((i % SUB) + SUB + 1) << shift) - 1;
 }
 
+/** The percentiles a distribution is drawn from: dense in the tail, where latency tells. */
+const CDF_AT = [0.1, 1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 98, 99, 99.5, 99.9, 99.99, 100];
+
 export class Histogram {
   /** Enough buckets for values up to 2^31 µs (35 minutes). */
   private readonly counts = new Float64Array(bucketOf(2 ** 31 - 1) + 1);
@@ -77,6 +80,7 @@ export class Histogram {
       p99Us: this.percentile(99),
       p999Us: this.percentile(99.9),
       maxUs: this.max,
+      cdf: this.count === 0 ? [] : CDF_AT.map((p) => ({ p: p / 100, us: this.percentile(p) })),
     };
   }
 }
@@ -88,4 +92,6 @@ export interface LatencySummary {
   p99Us: number;
   p999Us: number;
   maxUs: number;
+  /** The distribution: the share of samples (0..1) at or under each value, for a drawing (bench --html). */
+  cdf?: { p: number; us: number }[];
 }

@@ -16,6 +16,8 @@ import { formatExtras, formatVerdict } from "../grader/report.ts";
 import { allMisconceptions, checksFor, runCheck, verdictOf, type CheckResult, type Verdict } from "../grader/run.ts";
 import { both, pickLang, type Lang, type Text } from "../grader/text.ts";
 import { fullTimeline } from "../grader/timeline.ts";
+import { gradedSequence } from "../wire/from-grader.ts";
+import { toRecord, type SequenceRecord } from "../wire/record.ts";
 
 export { both, pickLang, EXERCISE_IDS, type ExerciseId, type Lang, type Text, type Transport };
 
@@ -38,6 +40,8 @@ export type CheckOutcome = {
   arrived?: Text;
   /** The wire across all peers, one row a line (empty when it passed). */
   timeline: string;
+  /** The wire as a sequence to draw (tools/wire), kept small; none when it passed. */
+  wire?: SequenceRecord;
   ms: number;
 };
 
@@ -125,6 +129,7 @@ function outcomeOf(r: CheckResult, lang: Lang, keep: (id: string) => boolean): C
     expected: r.expected,
     arrived: r.arrived,
     timeline: Bun.stripANSI(rows.join("\n")),
+    wire: r.status === "pass" ? undefined : toRecord(gradedSequence({ ...r, name: r.check.name }, lang)),
     ms: Math.round(r.ms),
   };
 }
@@ -161,10 +166,21 @@ export const catalogue = (): CatalogueCheck[] =>
     extra: Boolean(k.extra),
   }));
 
-/** A misconception's name and the lesson section to re-teach; undefined for an id the grader does not know. */
-export function misconception(id: string): { name: Text; reread: Text } | undefined {
-  const m = MISCONCEPTIONS[id as MisconceptionId];
-  return m && { name: m.name, reread: m.reread };
+/**
+ * A misconception's name, what it means, its fix in Python and TypeScript (when
+ * it has one) and the lesson section to re-teach (in `exercise`, as it says
+ * them there); undefined for an id the grader does not know.
+ */
+export function misconception(
+  id: string,
+  exercise?: ExerciseId,
+):
+  | { name: Text; explain: Text; fix: Partial<Record<"python" | "bun", string>>; reread: Text; rereadPy?: Text }
+  | undefined {
+  const found = MISCONCEPTIONS[id as MisconceptionId];
+  // In an exercise of its own, its own words (a client's fix, its lesson's section), as the grader says them.
+  const m = found && { ...found, ...(exercise ? found.in?.[exercise] : undefined) };
+  return m && { name: m.name, explain: m.explain, fix: m.fix ?? {}, reread: m.reread, rereadPy: m.rereadPy };
 }
 
 /** An exercise's title, its starter and its lesson (files, from the kit's root). */

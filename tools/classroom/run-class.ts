@@ -1,8 +1,9 @@
 /**
  * A whole class, from its submissions to every output: find the students,
  * grade them (in parallel, bounded, as many times as --repeat says), compare
- * them (--similar), and write grades.csv, gradescope/, junit.xml, feedback/
- * and class.md into the output folder; then class.md in short.
+ * them (--similar), and write grades.csv, gradescope/, junit.xml, feedback/,
+ * class.md, class.html and reports/ into the output folder; then class.md in
+ * short.
  */
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -12,6 +13,7 @@ import { feedbackMarkdown } from "./feedback.ts";
 import { say, type ExerciseId, type Lang, type Transport } from "./grading.ts";
 import { fileNameOf, gradesOf, type StudentGrade } from "./grades.ts";
 import { gradescopeResults } from "./gradescope.ts";
+import { classPage, reportPath, studentPage } from "./html.ts";
 import type { Isolation } from "./isolation.ts";
 import { junitXml } from "./junit.ts";
 import { gradeClass, type StudentResult } from "./pool.ts";
@@ -43,10 +45,12 @@ export type WholeClass = {
 /** Write every output of a graded class into `out`. */
 export function writeOutputs(out: string, info: ClassInfo, rubric: Rubric): void {
   mkdirSync(out, { recursive: true });
-  for (const sub of ["gradescope", "feedback"]) rmSync(join(out, sub), { recursive: true, force: true });
+  for (const sub of ["gradescope", "feedback", "reports"]) rmSync(join(out, sub), { recursive: true, force: true });
   writeFileSync(join(out, "grades.csv"), gradesCsv(info.grades, info.exercises));
   writeFileSync(join(out, "junit.xml"), junitXml(info.grades, rubric, info.transports, info.lang));
   writeFileSync(join(out, "class.md"), classMarkdown(info));
+  writeFileSync(join(out, "class.html"), classPage(info));
+  mkdirSync(join(out, "reports"), { recursive: true });
   for (const g of info.grades) {
     const name = fileNameOf(g.id);
     const seconds = Object.values(g.exercises).reduce(
@@ -58,6 +62,7 @@ export function writeOutputs(out: string, info: ClassInfo, rubric: Rubric): void
     writeFileSync(join(out, "gradescope", name, "results.json"), JSON.stringify(results, null, 2) + "\n");
     mkdirSync(join(out, "feedback"), { recursive: true });
     writeFileSync(join(out, "feedback", `${name}.md`), feedbackMarkdown(g, info.lang));
+    writeFileSync(join(out, reportPath(g.id)), studentPage(g, info.lang));
   }
 }
 

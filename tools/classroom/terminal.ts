@@ -92,8 +92,8 @@ export function summary(c: ClassInfo, out: string): string {
     );
   lines.push(
     zh
-      ? `已写入 ${out}：class.md、grades.csv、junit.xml、gradescope/、feedback/`
-      : `written to ${out}: class.md, grades.csv, junit.xml, gradescope/, feedback/`,
+      ? `已写入 ${out}：class.md、class.html、grades.csv、junit.xml、gradescope/、feedback/、reports/`
+      : `written to ${out}: class.md, class.html, grades.csv, junit.xml, gradescope/, feedback/, reports/`,
   );
   return lines.join("\n");
 }

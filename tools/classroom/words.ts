@@ -15,6 +15,8 @@ export const WORDS = {
   blocked: { en: "not reached: an earlier step failed", zh: "没走到：前面的一步先失败了" },
   looksLike: { en: "looks like", zh: "看起来是" },
   reread: { en: "re-read", zh: "重读" },
+  fixPy: { en: "the fix, in Python", zh: "修正方法（Python）" },
+  fixTs: { en: "the fix, in TypeScript", zh: "修正方法（TypeScript）" },
   extra: { en: "extra", zh: "附加" },
   noFile: {
     en: "no file for this exercise (named like 01-echo.py or 01-echo.ts)",

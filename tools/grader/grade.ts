@@ -9,11 +9,12 @@
  *   bun run grade 01 my-echo.ts --tcp          a .ts/.js file runs with Bun, a .py file with python3
  *   bun run grade 02 --seed 1234               replay the disturbed transport of a failure
  *   bun run grade --reference                  the kit's own programs
+ *   bun run grade --html [FILE]                also a page with the wire drawn (default workspace/report.html)
  *
  * The program gets --port N and env PORT=N (and --udp for the UDP half). The
  * exit status is 0 only when everything graded passed.
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Command as Cli } from "commander";
 import pc from "picocolors";
 import { intOption, langOption, localize } from "../../src/cli.ts";
@@ -28,15 +29,43 @@ import {
   writeQuietRun,
   writeStarters,
 } from "./exercises.ts";
-import { missingFile, plan, rel, say, transportsOf, type Job, type Opts, type Plan } from "./plan.ts";
+import { header, missingFile, plan, rel, say, transportsOf, type Job, type Opts, type Plan } from "./plan.ts";
 import { readProgress, remember } from "./progress.ts";
-import { gradeExercise } from "./run.ts";
+import { gradeExercise, type Verdict } from "./run.ts";
 import { gradeScreen, screenHeight } from "./screen.ts";
 import { both, pickLang, screenWidth, wrap, type Lang } from "./text.ts";
 import { watchFolder } from "./watch.ts";
+import { gradeReport, rowsOfRun, type Graded } from "../wire/grader-page.ts";
+import { htmlPage, writePage } from "../wire/page.ts";
+import { reportBody } from "../wire/report.ts";
+
+/** The options, and --html: the page's file, or true for the default one. */
+type CliOpts = Opts & { html?: string | true };
+
+/** Where --html writes the page: the file given, or report.html in workspace/ (or here, for a program). */
+const pageFile = (p: Plan, html: string | true) =>
+  resolve(html !== true ? html : p.kind === "workspace" ? join(WORKSPACE, "report.html") : "report.html");
+
+/** --html: the run as a page (tools/wire), written whole; watching, one that reloads itself. Its path, as shown. */
+function writeReport(p: Plan, verdicts: Verdict[], o: CliOpts, lang: Lang, seed: number): string {
+  const graded = new Map<string, Graded>(
+    p.jobs.map((j, i) => [j.id, { verdict: verdicts[i]!, program: j.command, where: j.where, replay: j.replay }]),
+  );
+  const rows = rowsOfRun(p, verdicts, lang);
+  const view = gradeReport({ lang, rows, graded, subtitle: header(p, o, lang, seed) });
+  const file = pageFile(p, o.html!);
+  writePage(file, (reload) => htmlPage({ lang, title: view.title, body: reportBody(view), reload }), o.watch);
+  return rel(file).startsWith("..") ? file : rel(file);
+}
 
 /** Grade once, print the screen, remember the workspace's verdicts; whether everything that counts passed. */
-async function gradeOnce(p: Plan, o: Opts, lang: Lang, watching?: string, beforePrint?: () => void): Promise<boolean> {
+async function gradeOnce(
+  p: Plan,
+  o: CliOpts,
+  lang: Lang,
+  watching?: string,
+  beforePrint?: () => void,
+): Promise<boolean> {
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
   const go = (j: Job): GradeOptions => ({
     command: j.command,
@@ -57,8 +86,10 @@ async function gradeOnce(p: Plan, o: Opts, lang: Lang, watching?: string, before
   if (p.kind === "workspace") p.progress = readProgress();
   const screen = { lang, width: screenWidth(), height: screenHeight(), seed, opts: o, watching };
   const text = gradeScreen(p, verdicts, screen);
+  const page = o.html ? writeReport(p, verdicts, o, lang, seed) : undefined;
   beforePrint?.();
   console.log(text);
+  if (page) console.log(page); // the page, on the last line
   // An exercise asked for but not started (no file, or the untouched starter) has not passed either.
   const graded = new Set(p.jobs.map((j) => j.id));
   return verdicts.every((v) => v.ok) && p.asked.every((id) => graded.has(id));
@@ -144,6 +175,10 @@ const HELP = {
   ),
   reference: both("grade the kit's own programs instead of yours", "给本课程自带的程序打分，而不是你的"),
   watch: both("grade again on every save", "每次保存时重新打分"),
+  html: both(
+    "also write a page with the wire drawn (default workspace/report.html); watching, it reloads itself",
+    "另外写一个画出线路的网页（默认 workspace/report.html）；监视时它会自动刷新",
+  ),
   verbose: both("every failure in full, with the whole wire timeline", "每个失败都完整显示，连同整条线路时间线"),
   tcp: both("grade only over TCP", "只在 TCP 上打分"),
   udp: both("grade only over UDP", "只在 UDP 上打分"),
@@ -175,6 +210,7 @@ const NAME = {
   n: say(lang, "n", "数字"),
   lang: say(lang, "lang", "语言"),
   ms: say(lang, "ms", "毫秒"),
+  file: say(lang, "file", "文件"),
 };
 
 const cli = localize(new Cli("bun run grade"), t)
@@ -185,6 +221,7 @@ const cli = localize(new Cli("bun run grade"), t)
   .option(`--init [${NAME.lesson}]`, HELP.init[lang])
   .option("--reference", HELP.reference[lang])
   .option("--watch", HELP.watch[lang])
+  .option(`--html [${NAME.file}]`, HELP.html[lang])
   .option("--verbose", HELP.verbose[lang])
   .option("--tcp", HELP.tcp[lang])
   .option("--udp", HELP.udp[lang])
@@ -203,7 +240,7 @@ cli.configureHelp({
   styleTitle: (title) => (title === "Arguments:" ? say(lang, "Arguments:", "参数：") : help.styleTitle!(title)),
 });
 
-cli.action(async (lesson: string | undefined, words: string[], o: Opts) => {
+cli.action(async (lesson: string | undefined, words: string[], o: CliOpts) => {
   if (o.init) process.exit(init(o.init === true ? true : lessonId(o.init), lang));
   if (lesson !== undefined) lesson = lessonId(lesson);
   if (lesson !== undefined && !EXERCISE_IDS.includes(lesson as ExerciseId)) {

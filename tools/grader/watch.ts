@@ -3,8 +3,8 @@
  * file: many editors save by writing a new file and renaming it over the old
  * one, and a watch on the old file would see that once and then never again.
  * An event counts only when what is graded really changed (its content, or in
- * a folder the names, sizes and times of its files), so editor swap files and
- * backups do not start a grading.
+ * a folder the names, sizes and times of its files), so editor swap files,
+ * backups and the page `--html` writes do not start a grading.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, watch } from "node:fs";
@@ -14,14 +14,17 @@ import { dirname, join } from "node:path";
 export function fingerprint(path: string): string {
   if (!existsSync(path)) return "(gone)";
   if (statSync(path).isFile()) return createHash("sha1").update(readFileSync(path)).digest("hex");
-  return readdirSync(path)
-    .filter((name) => !name.startsWith(".") && !/(~|\.swp|\.swx|\.tmp)$/.test(name))
-    .sort()
-    .map((name) => {
-      const s = statSync(join(path, name), { throwIfNoEntry: false });
-      return s?.isFile() ? `${name} ${s.size} ${s.mtimeMs}` : "";
-    })
-    .join("\n");
+  return (
+    readdirSync(path)
+      // Not the report --html writes here (report.html and its stamp): writing it would start a grading.
+      .filter((name) => !name.startsWith(".") && !/(~|\.swp|\.swx|\.tmp|\.html|\.stamp\.js)$/.test(name))
+      .sort()
+      .map((name) => {
+        const s = statSync(join(path, name), { throwIfNoEntry: false });
+        return s?.isFile() ? `${name} ${s.size} ${s.mtimeMs}` : "";
+      })
+      .join("\n")
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 /**
- * The README's pictures of the room in a browser: `bun run shots`.
+ * The README's pictures of the room in a browser, and of a report: `bun run shots`.
  *
  * For each language (en, zh) it starts the chat server (`--tcp --udp --web`),
  * fills a room with a short conversation between a page, `nc`, `nc -u` and
@@ -8,6 +8,10 @@
  * headless Chromium (tools/harness/browser.ts) at 375 px and on a wide screen:
  *
  *   docs/images/room-en-phone.png  room-en-wide.png  room-zh-phone.png  room-zh-wide.png
+ *
+ * and then a learner's report (`bun run grade --html`, tools/shots/report.ts):
+ *
+ *   docs/images/report-en-wide.png  report-zh-phone.png
  *
  *   bun tools/shots/web.ts [--out DIR]
  *
@@ -28,6 +32,7 @@ import {
   udpJoin,
   type Page,
 } from "../harness/index.ts";
+import { reportShots } from "./report.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const flags = toolArgs("shots", { options: { out: { type: "string" } } }, () => openingComment(import.meta.path));
@@ -117,6 +122,7 @@ try {
       await server.stop();
     }
   }
+  await reportShots(browser, out);
 } finally {
   await browser.close();
 }
