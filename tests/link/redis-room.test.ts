@@ -207,6 +207,26 @@ describe.skipIf(noRedis)("a room linked through Redis", () => {
     await until(() => claim(b.room, { id: "2/1", nick: "" }, "alice"), 3000, "alice's nick to be free");
   });
 
+  test("a hub killed, then Redis restarted empty before its heartbeat expired: its members are still announced as gone", async () => {
+    const a = await linked();
+    const b = await linked();
+    a.hub.members = [{ id: "1/1", nick: "alice" }];
+    expect(await claim(a.room, { id: "1/1", nick: "" }, "alice")).toBe(true);
+    await until(() => b.room.elsewhere().includes("alice"), 3000, "hub b to hear of alice");
+    a.room.drop();
+    rooms = rooms.filter((r) => r !== a.room);
+    // Redis loses every heartbeat, a's with them, well within a's heartbeat's life.
+    await redis.kill();
+    const restarting = performance.now();
+    await redis.restart();
+    await until(() => b.hub.notices("link-back").length === 1, 5000, "hub b to rejoin the link");
+    await until(() => b.hub.notices("hub-lost").length === 1, 5000, "hub b to announce alice as gone");
+    // Not before a live hub has had a whole heartbeat's life to renew its key in the new Redis.
+    expect(performance.now() - restarting).toBeGreaterThanOrEqual(QUICK.hubTtlMs!);
+    expect(b.hub.notices("hub-lost")).toEqual([{ kind: "hub-lost", nick: "alice" }]);
+    expect(b.room.elsewhere()).toEqual([]);
+  });
+
   test("a hub taken for gone is read until its stream expires, then no more", async () => {
     const timing = { ...QUICK, historyMs: 500 }; // streams outlive their hub by 1 s
     const a = await linked(new StandInHub(), timing);

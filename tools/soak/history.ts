@@ -17,6 +17,17 @@
  * Judged receivers are those whose own server was never killed while they were
  * in the room; a line is expected at a receiver when it was sent while the
  * receiver was in the room. Pure: no sockets, no clock of its own.
+ *
+ * The `stopped answering` notice may come well after the talk has ended, and
+ * must still be heard: the others take a killed server for gone only when its
+ * heartbeat is missing, up to a heartbeat's life (5 s) and a beat after its
+ * last beat; and when Redis restarted empty meanwhile (every heartbeat lost),
+ * a whole life and a beat after the link is back, since a live server must
+ * first have had time to renew its key (src/link/hubs.ts). A server killed at
+ * 13 s, Redis killed at 15 s and back at 17 s: the notice comes at about 24 s.
+ * So the soak asks `owedServerLost()` and, while notices are owed, keeps
+ * listening for up to that bound after its last fault (linked.ts); one that
+ * never comes leaves the loss unannounced.
  */
 import type { Transport } from "../harness/index.ts";
 
@@ -101,6 +112,28 @@ export class History {
   progress(): { expected: number; delivered: number } {
     const f = this.check();
     return { expected: f.expected, delivered: f.delivered };
+  }
+
+  /**
+   * Notices still owed: receivers (judged) missing the last lines of a member whose
+   * server was killed, and not yet told that member left (their server stopped
+   * answering). Zero once every such loss is announced, or there is none.
+   */
+  owedServerLost(): number {
+    const lives = [...this.lives.values()];
+    let owed = 0;
+    for (const r of lives) {
+      if (r.killed) continue;
+      for (const s of lives) {
+        if (s === r || !s.killed) continue;
+        if (r.heard.some((h) => h.kind === "server-lost" && h.nick === s.id)) continue;
+        const got = new Set(r.heard.flatMap((h) => (h.kind === "line" && h.sender === s.id ? [h.seq] : [])));
+        const max = Math.max(-1, ...got);
+        const missing = s.sent.some((at, seq) => at > r.joinedAt && at < r.endedAt && seq > max && !got.has(seq));
+        if (missing) owed++;
+      }
+    }
+    return owed;
   }
 
   check(): Figures {

@@ -21,6 +21,7 @@ import {
   type TestRedis,
   type Transport,
 } from "../harness/index.ts";
+import { DEFAULT_TIMING } from "../../src/link/context.ts";
 import { faultSchedule, type FaultKind, type ScheduledFault } from "./faults.ts";
 import { History, type Figures } from "./history.ts";
 
@@ -60,6 +61,15 @@ interface Member {
 }
 
 const PONG = /^\*\*\* pong hb(\d+) (\d+)$/;
+/**
+ * How long after the last fault a killed server's members may still be announced
+ * as gone (history.ts): the link back, a heartbeat's life and two beats, a ping's
+ * patience; and as much again as a loaded machine's timers may lag.
+ */
+const SERVER_LOST_DUE_MS = (() => {
+  const { hubTtlMs, heartbeatMs, downAfterMs } = DEFAULT_TIMING;
+  return hubTtlMs + 2 * heartbeatMs + downAfterMs + 4000;
+})();
 const SERVER_NAMES = "abcdefgh";
 
 export async function linkedSoak(o: LinkedSoakOptions): Promise<number> {
@@ -139,12 +149,14 @@ export async function linkedSoak(o: LinkedSoakOptions): Promise<number> {
     : [];
   const done: (ScheduledFault & { startedS: number; note: string })[] = [];
   const scheduleStart = performance.now();
+  let faultsEnded = 0;
   for (const fault of schedule) {
     const wait = fault.atMs - (performance.now() - scheduleStart);
     if (wait > 0) await Bun.sleep(wait);
     const startedS = now() / 1000;
     const note = await inject(fault.kind, servers[fault.server]!, fault.forMs);
     done.push({ ...fault, startedS, note });
+    faultsEnded = now();
   }
   const left = runMs - (performance.now() - started);
   if (left > 0) await Bun.sleep(left);
@@ -206,6 +218,9 @@ export async function linkedSoak(o: LinkedSoakOptions): Promise<number> {
     done: (delivered) => delivered === history.progress().expected,
   });
   void settled;
+  // A killed server's members are announced once the others find its heartbeat
+  // missing, which may be seconds after the talk ended: listen while it is owed.
+  while (history.owedServerLost() > 0 && now() < faultsEnded + SERVER_LOST_DUE_MS) await Bun.sleep(250);
   // UDP members: how many datagrams the server sent them that never arrived (its own count).
   let beat = 900_000;
   for (const m of members.filter((m) => m.alive && m.transport === "udp")) {
