@@ -149,7 +149,7 @@ describe.skipIf(!canRun)("the fixture class, graded in the sandbox", () => {
         `import json, sys, xml.etree.ElementTree as ET
 root = ET.fromstring(sys.stdin.read())
 print(json.dumps({s.get("name"): [len(s.findall("testcase")), int(s.get("failures")),
-  [c.get("classname") + " " + c.get("name") for c in s.findall("testcase") if c.find("failure") is not None]]
+  [c.get("classname") + " " + c.get("name") + ": " + c.find("failure").text for c in s.findall("testcase") if c.find("failure") is not None]]
   for s in root.findall("testsuite")}))`,
         xml,
       ),

@@ -527,7 +527,18 @@ time.sleep(60)
       const free = launch(py(daemon, tag("free")));
       try {
         await line(free, /^ready$/);
-        await until(() => pidsOf(mine("free")).length === 2, 5000, "the program and its daemon", SCAN_EVERY_MS);
+        // The program and its daemon, the process between them gone (else the kill could find the daemon unborn).
+        const parentOf = (pid: number) =>
+          Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
+        const daemonBorn = () => {
+          const pids = pidsOf(mine("free"));
+          try {
+            return pids.length === 2 && pids.every((p) => p === free.proc.pid || parentOf(p) !== free.proc.pid);
+          } catch {
+            return false; // one has gone meanwhile
+          }
+        };
+        await until(daemonBorn, 5000, "the program and its daemon", SCAN_EVERY_MS);
         free.proc.kill("SIGKILL");
         await free.proc.exited;
         expect(pidsOf(mine("free")).length).toBe(1);

@@ -19,9 +19,10 @@
  * the program did (its exit code, or killed by the same signal), so a check
  * about stopping on SIGTERM reads the same with or without the sandbox.
  *
- * As root, bwrap needs nothing more, and programs run as uid 60000 + slot. As
- * a normal user, bwrap makes a user namespace (the kernel must allow it), and
- * programs run as that user, still unable to see or signal anything outside.
+ * As root, bwrap needs nothing more, and each program runs as a uid of its own
+ * (60000 and up, see sandboxUid). As a normal user, bwrap makes a user namespace
+ * (the kernel must allow it), and programs run as that user, still unable to see
+ * or signal anything outside.
  *
  * What it does not protect: the kernel itself (a program talks to the same
  * kernel; a kernel bug can break any namespace); the worker's loopback (a program
@@ -44,8 +45,8 @@ export type Limits = {
   /** Address space of each process (RLIMIT_AS), in bytes. */
   memoryBytes: number;
   /**
-   * Processes and threads together (RLIMIT_NPROC): as root, of the slot's uid
-   * (all its jails at once); as a normal user, of the jail's user namespace.
+   * Processes and threads together (RLIMIT_NPROC): as root, of the program's own
+   * uid; as a normal user, of the jail's user namespace.
    */
   processes: number;
   /** CPU time of each process (RLIMIT_CPU), in seconds: then SIGXCPU, a second later SIGKILL. */
@@ -80,12 +81,21 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
 };
 
 /**
- * Each worker slot's programs run as their own uid when the grader is root, so
- * RLIMIT_NPROC counts that slot's processes only. The range is isolate's (the
- * sandbox of many online judges): 60000 and up, above ordinary and system users.
+ * Each program runs as a uid of its own when the grader is root, so that
+ * RLIMIT_NPROC counts that one program's processes and threads: a worker slot
+ * has UIDS_PER_SLOT of them, taken in turn by the programs it starts (the checks
+ * of one student run up to four per CPU at once; eight Bun programs sharing one
+ * uid would have been 70 threads against a limit of 64, and a correct program
+ * could fail to start a thread, or to exit). The range is isolate's (the sandbox
+ * of many online judges): 60000 and up, above ordinary and system users.
  */
 export const JAIL_UID_BASE = 60000;
-export const sandboxUid = (slot: number): number => JAIL_UID_BASE + slot;
+const UIDS_PER_SLOT = 16;
+/** The first uid of a worker slot's programs. */
+export const sandboxUid = (slot: number): number => JAIL_UID_BASE + ((slot * UIDS_PER_SLOT) % 5000);
+let jailed = 0;
+/** The uid of the next program a slot starts. */
+const nextUid = (slot: number): number => sandboxUid(slot) + (jailed++ % UIDS_PER_SLOT);
 
 export type JailOptions = {
   /** The student's folder: the only one the program sees (read-only), and its working directory. */
@@ -93,7 +103,7 @@ export type JailOptions = {
   /** Limits on top of DEFAULT_LIMITS. */
   limits?: Partial<Limits>;
   /**
-   * The worker slot (0, 1, ...; under 5000), for its uid when the grader is root.
+   * The worker slot (0, 1, ...), for the uids of its programs when the grader is root.
    * Default: from this process's id, so two workers rarely share one.
    */
   slot?: number;
@@ -129,7 +139,7 @@ export function jail(argv: string[], o: JailOptions): string[] {
   // One process between bwrap and the program: the uid drop as root; in a user
   // namespace, the process limit (set before it, it would count all our processes).
   const inside = isRoot()
-    ? dropTo(sandboxUid(o.slot ?? process.pid % 5000))
+    ? dropTo(nextUid(o.slot ?? process.pid % 312))
     : ["prlimit", `--nproc=${limits.processes}`, "--"];
   const env = Object.entries(environment(runtime.bins, o.env ?? {})).flatMap(([k, v]) => ["--setenv", k, v]);
   const bwrap = [

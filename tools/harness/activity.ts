@@ -250,11 +250,12 @@ export type Taken = "read" | "woke" | "asleep" | "ran" | "gone" | "stopped" | "u
 
 /**
  * After sending a program something, wait until it has surely had its chance to
- * read it. It woke up since `before` (a look taken before sending) and is asleep
- * again, and nothing else was sent to it meanwhile (`othersSent`), so ours is
- * what woke it ("woke"). Over a TCP connection (`conn`: our port and the
- * program's), when others did send, the kernel says it: nothing we sent is
- * unacknowledged and nothing is unread on the program's side ("read"). Or it
+ * read it. Over a TCP connection (`conn`: our port and the program's), the
+ * kernel says it: nothing we sent is unacknowledged and nothing is unread on
+ * the program's side ("read"). Otherwise (UDP, or no table to ask): it woke up
+ * since `before` (a look taken before sending) and is asleep again, and nothing
+ * else was sent to it meanwhile (`othersSent`), so ours is what woke it
+ * ("woke"). Or it
  * slept through `quietMs` without waking, so it is not reading from us now
  * ("asleep"); or it exited or is frozen. "unsure" after `ms`: the machine is too
  * busy to tell (the program waited for a CPU all along).
@@ -275,12 +276,15 @@ export async function taken(
     if (now.stopped) return "stopped";
     const t = performance.now();
     const wokeAndSlept = !now.busy && now.runs > before.runs;
-    if (wokeAndSlept && !o.othersSent?.()) return "woke";
+    // Over UDP, its waking is the evidence. Over TCP the kernel's word is surer: a program
+    // still busy with what came before ours wakes and sleeps without having read it.
+    if (wokeAndSlept && !o.othersSent?.() && !o.conn) return "woke";
     // The kernel's table is costly to read (it lists every socket of the machine): read it
     // when the program has run and gone back to sleep, or otherwise now and then.
     if (o.conn && (wokeAndSlept || t - lastTable >= 20)) {
       lastTable = t;
       const queues = await tcpTable();
+      if (!queues && wokeAndSlept && !o.othersSent?.()) return "woke"; // no table to ask
       const ours = queues?.get(`${o.conn.ours}>${o.conn.theirs}`);
       const theirs = queues?.get(`${o.conn.theirs}>${o.conn.ours}`);
       // All acknowledged and nothing unread; or nothing unread in two readings of the table, a
