@@ -68,6 +68,8 @@ export async function gradeJob(job: WorkerJob): Promise<WorkerResult> {
 if (import.meta.main) {
   const job = (await Bun.stdin.json()) as WorkerJob;
   const result = await gradeJob(job);
-  process.stdout.write(`${job.nonce}${JSON.stringify(result)}\n`);
+  // Written whole before exiting: process.stdout.write to a pipe returns before a large
+  // line is out, and process.exit would cut it (a class's wires make it megabytes).
+  await Bun.write(Bun.stdout, `${job.nonce}${JSON.stringify(result)}\n`);
   process.exit(0);
 }
