@@ -63,7 +63,7 @@ export const EXERCISES: readonly Exercise[] = [
   },
   {
     id: "06",
-    title: both("bridge for browsers", "浏览器的桥"),
+    title: both("web bridge", "网页桥"),
     starter: "06-web-window.ts",
     lesson: "lessons/06-web-window.ts",
     transports: ["tcp", "udp"],

@@ -162,8 +162,8 @@ const HELP = {
     "给 workspace/ 里你的练习打分，或把任何程序（任何语言）当作某一课来打分。",
   ),
   lesson: both(
-    "01 (echo server), 02 (hub), 03 (client), 04 (chat server), 06 (bridge for browsers); all when left out",
-    "01（回声服务器）、02（聊天中心）、03（客户端）、04（聊天服务器）、06（浏览器的桥）；不写则全部",
+    "01 (echo server), 02 (hub), 03 (client), 04 (chat server), 06 (web bridge); all when left out",
+    "01（回声服务器）、02（聊天中心）、03（客户端）、04（聊天服务器）、06（网页桥）；不写则全部",
   ),
   command: both(
     "a file to grade (.ts/.js/.py), or a command after --",
