@@ -71,7 +71,7 @@ export function workspaceRows(p: Plan, verdicts: Verdict[], lang: Lang): Row[] {
       return {
         id: s.id,
         state: "untouched",
-        detail: say(lang, "not started (the starter, untouched)", "未开始（起步文件还没改过）"),
+        detail: say(lang, "not started (starter untouched)", "未开始（起步文件还没改过）"),
         where,
       };
     const r = p.progress[s.id];
