@@ -12,7 +12,7 @@ import { ROOT } from "../tools/harness/command.ts";
 
 /** Floor by unit, lowest first: the same table as docs/ARCHITECTURE.md's picture. */
 const FLOORS: readonly (readonly string[])[] = [
-  ["address", "nick", "notices", "wrap", "tcp-probe"],
+  ["address", "nick", "notices", "wrap", "tcp-probe", "pace"],
   ["i18n", "protocol"],
   ["config", "room", "cli", "render", "screen"],
   ["hub"],

@@ -11,9 +11,11 @@
  * hubs already there (SCAN, when this hub joins or rejoins the link), the
  * arrivals stream (a hub that joins later), and the hubs named in the nick
  * claims. A hub that stops answering is read until its stream expires
- * (src/link/hubs.ts).
+ * (src/link/hubs.ts). When reads are answered at once (the others are busy),
+ * they keep a pace of one a millisecond (src/pace.ts), each bringing more.
  */
 import type { Notice } from "../notices.ts";
+import { PACE_MS } from "../pace.ts";
 import type { LinkContext, LinkEvent } from "./context.ts";
 import { isRefusal, READ_BLOCK_MS, type LinkHealth } from "./health.ts";
 import { MAX_ROSTER_HELD, type Roster } from "./roster.ts";
@@ -53,6 +55,8 @@ export class StreamReader {
   private logged = 0;
   /** Characters of lines delivered since the members' queues were last looked at. */
   private sinceLook = 0;
+  /** When the last XREAD was sent (performance.now()). */
+  private lastReadAt = -Infinity;
 
   constructor(
     private readonly link: LinkContext,
@@ -126,7 +130,13 @@ export class StreamReader {
       }
       await this.roomToDeliver(); // no more from the stream while members' queues are full
       if (this.link.closed) break;
+      // Busy (the last read was answered at once): wait until PACE_MS after it,
+      // so that one read brings a millisecond's batches, not one each.
+      const early = this.lastReadAt + PACE_MS - performance.now();
+      if (early > 0) await Bun.sleep(early);
+      if (this.link.closed) break;
       let reply: unknown;
+      this.lastReadAt = performance.now();
       this.health.readStarted();
       try {
         const { hubs, ids } = this.positions.get();

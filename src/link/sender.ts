@@ -9,10 +9,13 @@
  * Batches follow the load. A batch is cut at the end of the event-loop turn in
  * which its first message was queued, and sent at once, unless the previous
  * batch is still on its way to Redis: then it waits for that answer, and grows
- * meanwhile. At a trickle every line goes out alone, at once (no added
- * latency); under load the lines said during one round trip to Redis travel
- * together, in one XADD, and are read by the other hubs in one XREAD (up to
- * BATCH_CHARS or MAX_BATCH_MESSAGES, where a batch is cut whatever happens).
+ * meanwhile. When batches follow each other by less than a millisecond, the next
+ * waits until a millisecond after the last (src/pace.ts): at thousands of lines
+ * a second, one round trip per line would cost more than the lines. At a trickle
+ * every line goes out alone, at once (no added latency); under load the lines
+ * said during one round trip to Redis, or one millisecond, travel together, in
+ * one XADD, and are read by the other hubs in one XREAD (up to BATCH_CHARS or
+ * MAX_BATCH_MESSAGES, where a batch is cut whatever happens).
  *
  * When Redis refuses (an error answered, src/link/health.ts), nothing more is
  * sent: what it refused stays in the outbox. When the link rejoins, one batch
@@ -20,6 +23,7 @@
  * the window goes again, oldest first, as after a reconnect (a stream key that
  * was broken lost what it had: readers skip what they have already).
  */
+import { FlushPacer } from "../pace.ts";
 import { streamTtlMs, type LinkContext } from "./context.ts";
 import { isRefusal } from "./health.ts";
 import { Outbox, type OutBatch } from "./sequence.ts";
@@ -30,7 +34,8 @@ export class LinkSender {
   /** Messages not yet in a batch: cut at the end of the turn, or once the batch on its way is answered. */
   private pending: LinkMessage[] = [];
   private pendingChars = 0;
-  private cutScheduled = false;
+  /** Cuts at the end of the turn, or (busy) at most one a PACE_MS (src/pace.ts). */
+  private readonly pace = new FlushPacer(() => this.endOfTurn());
   /** The pending messages wait for the answer to the batch on its way. */
   private holding = false;
   /** Redis's clock (ms) in the id of the last entry we added: the stream keeps `historyMs` before it. */
@@ -65,15 +70,11 @@ export class LinkSender {
     if (m.k === "line" || m.k === "private") this.pendingChars += m.text.length + 32;
     else this.pendingChars += m.k === "roster" ? m.members.length * 32 : 64;
     if (this.pending.length >= MAX_BATCH_MESSAGES || this.pendingChars >= BATCH_CHARS) this.cut();
-    else if (!this.cutScheduled && !this.holding) {
-      this.cutScheduled = true;
-      setImmediate(this.endOfTurn);
-    }
+    else if (!this.holding) this.pace.schedule();
   }
 
   /** The turn is over: its messages go now, unless a batch is on its way (then they wait for its answer). */
   private readonly endOfTurn = (): void => {
-    this.cutScheduled = false;
     if (this.outbox.sending && this.link.writer.connected && !this.stalled) this.holding = true;
     else this.cut();
   };

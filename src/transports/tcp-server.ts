@@ -9,8 +9,10 @@
  *
  * Why batching: a hub's work is fan-out, one line in and one line out per member.
  * Instead of one write (one system call) per line per member, `send` only appends
- * to the member's pending bytes, and once per event-loop turn every member with
- * something pending gets ONE write holding all of it.
+ * to the member's pending bytes, and at the end of the turn every member with
+ * something pending gets ONE write holding all of it. When lines come thousands
+ * a second, a turn apart each, flushes keep a pace of their own (src/pace.ts): at
+ * most one a millisecond, so a write carries several lines.
  *
  * Why a cap: a client that never reads would make its queue grow without end.
  * Past `maxQueueBytes` it is disconnected, and everyone else carries on.
@@ -21,6 +23,7 @@ import type { Hub } from "../hub.ts";
 import type { Peer } from "../hub/member.ts";
 import { format, LineDecoder, OutLine } from "../protocol.ts";
 import { concatBytes } from "./bytes.ts";
+import { FlushPacer } from "../pace.ts";
 import type { RunningServer } from "./types.ts";
 
 export interface TcpServerOptions {
@@ -69,12 +72,13 @@ const TURN_BUDGET_BYTES = 1 << 20;
 /**
  * The hub's rhythm, one event-loop turn at a time: input is handled until the
  * turn's budget is spent, then every member with something pending gets one
- * write, then deferred input is handled, and so on.
+ * write (at the end of the turn, or at the pacer's next beat when busy), then
+ * deferred input is handled, and so on.
  */
 class Flusher {
   private dirty = new Set<TcpPeer>();
   private flushing = new Set<TcpPeer>();
-  private scheduled = false;
+  private readonly pacer = new FlushPacer(() => this.flushAll());
   /** Bytes queued this turn, all members. */
   private turnBytes = 0;
   /** Paused sockets (some with deferred input), in the order they were paused. */
@@ -113,15 +117,12 @@ class Flusher {
     for (const chunk of deferred ?? []) this.handle(socket, chunk);
   }
 
+  /** The flush's pace follows the load (src/pace.ts); a turn past its budget flushes at once. */
   private schedule(): void {
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flushAll);
-    }
+    this.pacer.schedule(this.turnBytes >= TURN_BUDGET_BYTES);
   }
 
   private readonly flushAll = (): void => {
-    this.scheduled = false;
     // Swap the sets: a flush may close a socket, and the hub's leave notice marks others anew.
     const peers = this.dirty;
     this.dirty = this.flushing;

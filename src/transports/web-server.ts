@@ -11,7 +11,8 @@
  * frame past the hard cap (1009): neither is read into lines.
  *
  * Sending is as for TCP (tcp-server.ts): lines are queued per member and sent
- * once per event-loop turn, corked into one write; while Bun reports
+ * at the end of a turn (at most once a millisecond when busy: src/pace.ts), corked
+ * into one write; while Bun reports
  * backpressure (`send` returned -1) nothing more is handed to it until `drain`.
  * What waits, here and in Bun's buffer, is capped (`maxQueueBytes`): past it,
  * the member is too slow to read and is dropped, and nobody else waits for it.
@@ -30,6 +31,7 @@ import type { Hub } from "../hub.ts";
 import type { Peer } from "../hub/member.ts";
 import { WEB_MESSAGES, type WebMessages } from "../i18n.ts";
 import { format, framesOfDatagram, OutLine } from "../protocol.ts";
+import { FlushPacer } from "../pace.ts";
 import type { RunningServer } from "./types.ts";
 import type { WebPage } from "./web-page.ts";
 
@@ -214,7 +216,7 @@ class WebPeer implements Peer {
 class Flusher {
   private dirty = new Set<WebPeer>();
   private flushing = new Set<WebPeer>();
-  private scheduled = false;
+  private readonly pacer = new FlushPacer(() => this.flushAll());
   private turnBytes = 0;
   /** Paused sockets with frames deferred for the turn's budget, in the order they were paused. */
   private waiting: Socket[] = [];
@@ -265,15 +267,12 @@ class Flusher {
     if (ws.isPaused && ws.readyState === 1) ws.resume();
   }
 
+  /** The flush's pace follows the load (src/pace.ts); a turn past its budget flushes at once. */
   private schedule(): void {
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flushAll);
-    }
+    this.pacer.schedule(this.turnBytes >= TURN_BUDGET_BYTES);
   }
 
   private readonly flushAll = (): void => {
-    this.scheduled = false;
     // Swap the sets: a flush may close a socket, and the hub's leave notice marks others anew.
     const peers = this.dirty;
     this.dirty = this.flushing;

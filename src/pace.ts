@@ -1,0 +1,54 @@
+/**
+ * When a server's queued writes go out: the flush's pace, shared by the TCP
+ * and web sides (tcp-server.ts, web-server.ts).
+ *
+ * A hub's cost is one write (one system call) per member per flush. When lines
+ * come far apart, each flush carries one line, and that is right: it goes out at
+ * the end of the event-loop turn that brought it, with no delay at all. When
+ * they come thousands a second, each in a turn of its own, a flush per turn is a
+ * write per member per line: 5,000 lines a second to 50 members is 250,000
+ * system calls a second, a whole core, and every line waits behind the others.
+ *
+ * So the pace follows the load: a flush that would follow the last one by less
+ * than PACE_MS waits until PACE_MS after it, and everything queued meanwhile
+ * goes out in one write per member. At most about a thousand flushes a second,
+ * whatever the rate; a line waits at most PACE_MS (and the timer's slack) more
+ * than it would have. A turn that has queued its whole budget of bytes flushes
+ * at once: memory comes before system calls.
+ */
+
+/** Least time between two flushes (ms): Bun's timers wake no sooner than 1 ms. */
+export const PACE_MS = 1;
+
+export class FlushPacer {
+  private scheduled: "turn" | "timer" | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the last flush ran (performance.now()). */
+  private last = -Infinity;
+
+  constructor(
+    private readonly flush: () => void,
+    private readonly paceMs = PACE_MS,
+  ) {}
+
+  /** Something is queued: flush at the end of this turn, or (busy) PACE_MS after the last flush; `now`: this turn whatever the pace. */
+  schedule(now = false): void {
+    if (this.scheduled === "turn") return;
+    const wait = this.last + this.paceMs - performance.now();
+    if (now || wait <= 0) {
+      if (this.scheduled === "timer") clearTimeout(this.timer);
+      this.scheduled = "turn";
+      setImmediate(this.run);
+    } else if (this.scheduled === undefined) {
+      this.scheduled = "timer";
+      this.timer = setTimeout(this.run, wait);
+    }
+  }
+
+  private readonly run = (): void => {
+    if (this.scheduled === undefined) return;
+    this.scheduled = undefined;
+    this.last = performance.now();
+    this.flush();
+  };
+}

@@ -1,0 +1,59 @@
+// The flush's pace (src/transports/pace.ts): at once when quiet, at most one
+// flush a PACE_MS when busy, at once whatever the pace when a turn is full.
+import { describe, expect, test } from "bun:test";
+import { FlushPacer } from "../src/pace.ts";
+
+const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+describe("the flush's pace", () => {
+  test("when quiet, a flush runs at the end of the turn that asked for it", async () => {
+    let flushes = 0;
+    const pacer = new FlushPacer(() => flushes++, 50);
+    pacer.schedule();
+    pacer.schedule();
+    expect(flushes).toBe(0);
+    await endOfTurn();
+    expect(flushes).toBe(1);
+  });
+
+  test("when busy, the next flush waits until the pace allows, and carries everything asked meanwhile", async () => {
+    let flushes = 0;
+    const pacer = new FlushPacer(() => flushes++, 50);
+    pacer.schedule();
+    await endOfTurn();
+    for (let i = 0; i < 10; i++) {
+      pacer.schedule();
+      await endOfTurn();
+    }
+    expect(flushes).toBe(1);
+    await sleep(70);
+    expect(flushes).toBe(2);
+    await sleep(70);
+    expect(flushes).toBe(2);
+  });
+
+  test("a full turn flushes at once, whatever the pace, and only once", async () => {
+    let flushes = 0;
+    const pacer = new FlushPacer(() => flushes++, 50);
+    pacer.schedule();
+    await endOfTurn();
+    pacer.schedule(); // waits for the pace
+    pacer.schedule(true); // the turn is full
+    await endOfTurn();
+    expect(flushes).toBe(2);
+    await sleep(70);
+    expect(flushes).toBe(2);
+  });
+
+  test("after a quiet spell, the first flush is at once again", async () => {
+    let flushes = 0;
+    const pacer = new FlushPacer(() => flushes++, 20);
+    pacer.schedule();
+    await endOfTurn();
+    await sleep(30);
+    pacer.schedule();
+    await endOfTurn();
+    expect(flushes).toBe(2);
+  });
+});
