@@ -10,15 +10,21 @@
  * system calls a second, a whole core, and every line waits behind the others.
  *
  * So the pace follows the load: a flush that would follow the last one by less
- * than PACE_MS waits until PACE_MS after it, and everything queued meanwhile
- * goes out in one write per member. At most about a thousand flushes a second,
- * whatever the rate; a line waits at most PACE_MS (and the timer's slack) more
- * than it would have. A turn that has queued its whole budget of bytes flushes
- * at once: memory comes before system calls.
+ * than half of PACE_MS (busy) waits until PACE_MS after it, and everything
+ * queued meanwhile goes out in one write per member. Busy, at most about a
+ * thousand flushes a second, whatever the rate, and a line waits at most
+ * PACE_MS (and the timer's slack) more than it would have; at a thousand lines
+ * a second or fewer, nothing waits. A turn that has queued its whole budget of
+ * bytes flushes at once: memory comes before system calls.
  */
 
-/** Least time between two flushes (ms): Bun's timers wake no sooner than 1 ms. */
+/** Time between two flushes when busy (ms): Bun's timers wake no sooner than 1 ms. */
 export const PACE_MS = 1;
+
+/** How long to wait before the next flush, read or write (ms): 0 unless the last was less than half a pace ago. */
+export function paceWait(last: number, now: number, paceMs = PACE_MS): number {
+  return now - last < paceMs / 2 ? last + paceMs - now : 0;
+}
 
 export class FlushPacer {
   private scheduled: "turn" | "timer" | undefined;
@@ -31,10 +37,10 @@ export class FlushPacer {
     private readonly paceMs = PACE_MS,
   ) {}
 
-  /** Something is queued: flush at the end of this turn, or (busy) PACE_MS after the last flush; `now`: this turn whatever the pace. */
+  /** Something is queued: flush at the end of this turn, or (busy) PACE_MS after the last flush; `now`: this turn, busy or not. */
   schedule(now = false): void {
     if (this.scheduled === "turn") return;
-    const wait = this.last + this.paceMs - performance.now();
+    const wait = paceWait(this.last, performance.now(), this.paceMs);
     if (now || wait <= 0) {
       if (this.scheduled === "timer") clearTimeout(this.timer);
       this.scheduled = "turn";

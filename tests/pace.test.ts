@@ -1,7 +1,8 @@
-// The flush's pace (src/transports/pace.ts): at once when quiet, at most one
-// flush a PACE_MS when busy, at once whatever the pace when a turn is full.
+// The flush's pace (src/pace.ts): at once when quiet, at most one flush a
+// PACE_MS when busy (the last less than half a pace ago), at once whatever the
+// pace when a turn is full.
 import { describe, expect, test } from "bun:test";
-import { FlushPacer } from "../src/pace.ts";
+import { FlushPacer, paceWait } from "../src/pace.ts";
 
 const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -55,5 +56,13 @@ describe("the flush's pace", () => {
     pacer.schedule();
     await endOfTurn();
     expect(flushes).toBe(2);
+  });
+
+  test("busy means the last flush was less than half a pace ago: then it waits for the rest of the pace", () => {
+    expect(paceWait(100, 100.2, 1)).toBeCloseTo(0.8);
+    expect(paceWait(100, 100.49, 1)).toBeCloseTo(0.51);
+    expect(paceWait(100, 100.5, 1)).toBe(0);
+    expect(paceWait(100, 100.9, 1)).toBe(0);
+    expect(paceWait(-Infinity, 5, 1)).toBe(0);
   });
 });

@@ -15,7 +15,7 @@
  * they keep a pace of one a millisecond (src/pace.ts), each bringing more.
  */
 import type { Notice } from "../notices.ts";
-import { PACE_MS } from "../pace.ts";
+import { paceWait } from "../pace.ts";
 import type { LinkContext, LinkEvent } from "./context.ts";
 import { isRefusal, READ_BLOCK_MS, type LinkHealth } from "./health.ts";
 import { MAX_ROSTER_HELD, type Roster } from "./roster.ts";
@@ -132,7 +132,7 @@ export class StreamReader {
       if (this.link.closed) break;
       // Busy (the last read was answered at once): wait until PACE_MS after it,
       // so that one read brings a millisecond's batches, not one each.
-      const early = this.lastReadAt + PACE_MS - performance.now();
+      const early = paceWait(this.lastReadAt, performance.now());
       if (early > 0) await Bun.sleep(early);
       if (this.link.closed) break;
       let reply: unknown;

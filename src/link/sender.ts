@@ -9,7 +9,7 @@
  * Batches follow the load. A batch is cut at the end of the event-loop turn in
  * which its first message was queued, and sent at once, unless the previous
  * batch is still on its way to Redis: then it waits for that answer, and grows
- * meanwhile. When batches follow each other by less than a millisecond, the next
+ * meanwhile. When batches follow each other by less than half a millisecond, the next
  * waits until a millisecond after the last (src/pace.ts): at thousands of lines
  * a second, one round trip per line would cost more than the lines. At a trickle
  * every line goes out alone, at once (no added latency); under load the lines

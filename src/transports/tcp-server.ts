@@ -11,8 +11,8 @@
  * Instead of one write (one system call) per line per member, `send` only appends
  * to the member's pending bytes, and at the end of the turn every member with
  * something pending gets ONE write holding all of it. When lines come thousands
- * a second, a turn apart each, flushes keep a pace of their own (src/pace.ts): at
- * most one a millisecond, so a write carries several lines.
+ * a second, a turn apart each, flushes keep a pace of their own (src/pace.ts): about
+ * one a millisecond, so a write carries several lines.
  *
  * Why a cap: a client that never reads would make its queue grow without end.
  * Past `maxQueueBytes` it is disconnected, and everyone else carries on.

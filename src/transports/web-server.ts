@@ -11,7 +11,7 @@
  * frame past the hard cap (1009): neither is read into lines.
  *
  * Sending is as for TCP (tcp-server.ts): lines are queued per member and sent
- * at the end of a turn (at most once a millisecond when busy: src/pace.ts), corked
+ * at the end of a turn (about once a millisecond when busy: src/pace.ts), corked
  * into one write; while Bun reports
  * backpressure (`send` returned -1) nothing more is handed to it until `drain`.
  * What waits, here and in Bun's buffer, is capped (`maxQueueBytes`): past it,
