@@ -1,6 +1,6 @@
 /**
  * When a server's queued writes go out: the flush's pace, shared by the TCP
- * and web sides (tcp-server.ts, web-server.ts).
+ * and web sides (src/transports/tcp-server.ts, web-server.ts) and the link.
  *
  * A hub's cost is one write (one system call) per member per flush. When lines
  * come far apart, each flush carries one line, and that is right: it goes out at
@@ -14,8 +14,9 @@
  * queued meanwhile goes out in one write per member. Busy, at most about a
  * thousand flushes a second, whatever the rate, and a line waits at most
  * PACE_MS (and the timer's slack) more than it would have; at a thousand lines
- * a second or fewer, nothing waits. A turn that has queued its whole budget of
- * bytes flushes at once: memory comes before system calls.
+ * a second or fewer, evenly spaced, nothing waits. The link's batches and reads
+ * keep the same pace (src/link/sender.ts, reader.ts). A turn that has queued
+ * its whole budget of bytes flushes at once: memory comes before system calls.
  */
 
 /** Time between two flushes when busy (ms): Bun's timers wake no sooner than 1 ms. */
