@@ -28,3 +28,28 @@ describe("grading in parallel", () => {
     expect(left.stdout.toString().trim()).toBe("");
   }, 20_000);
 });
+
+describe("a worker's result line", () => {
+  test("arrives whole and once through a pipe read slowly, however long (2 MB)", async () => {
+    const fields = 200_000;
+    const proc = Bun.spawn([process.execPath, join(ROOT, "tests/fixtures/programs/big-line.ts"), String(fields)], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    // A slow reader keeps the pipe full, so the writer meets EAGAIN again and again.
+    const reader = proc.stdout.getReader();
+    const chunks: Uint8Array[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      await Bun.sleep(1);
+    }
+    expect(await proc.exited).toBe(0);
+    const text = new TextDecoder().decode(Buffer.concat(chunks));
+    expect(text.endsWith("\n")).toBe(true);
+    const got = text.trimEnd().split(",");
+    expect(got.length).toBe(fields);
+    expect(got.every((f, i) => Number(f) === i)).toBe(true);
+  }, 30_000);
+});

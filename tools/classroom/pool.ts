@@ -70,6 +70,21 @@ export async function gradeStudent(student: Student, o: PoolOptions, slot = 0): 
     sandbox: o.iso.sandboxed,
     slot,
   };
+  // A result line that is not whole is the grader's fault, never the student's: graded again, once.
+  for (let attempt = 1; ; attempt++) {
+    const run = await runWorker(job, o);
+    if ("outcomes" in run) return done({ outcomes: run.outcomes });
+    if (run.how !== "broken") return done({ stopped: { how: run.how, detail: run.detail } });
+    if (attempt === 2) return done({ stopped: { how: "ended", detail: run.detail } });
+  }
+}
+
+type WorkerRun =
+  | { outcomes: WorkerResult["outcomes"] }
+  | { how: "time-limit" | "ended" | "broken"; detail: string };
+
+/** One worker for one student: its outcomes, or how it stopped. */
+async function runWorker(job: WorkerJob, o: PoolOptions): Promise<WorkerRun> {
   const proc = Bun.spawn(o.iso.network([process.execPath, WORKER]), {
     stdin: new TextEncoder().encode(JSON.stringify(job)),
     stdout: "pipe",
@@ -86,14 +101,16 @@ export async function gradeStudent(student: Student, o: PoolOptions, slot = 0): 
   await proc.exited;
   clearTimeout(timer);
   const line = out.split("\n").find((l) => l.startsWith(job.nonce));
-  if (line && !late) {
-    const result = JSON.parse(line.slice(job.nonce.length)) as WorkerResult;
-    return done({ outcomes: result.outcomes });
-  }
-  const how = late ? "time-limit" : "ended";
   const exit = proc.signalCode ? `killed by ${proc.signalCode}` : `exit code ${proc.exitCode}`;
+  if (line && !late) {
+    try {
+      return { outcomes: (JSON.parse(line.slice(job.nonce.length)) as WorkerResult).outcomes };
+    } catch {
+      return { how: "broken", detail: `${exit}: the grader's result line was not whole (${line.length} characters)` };
+    }
+  }
   const tail = err.trim().split("\n").slice(-3).join("\n");
-  return done({ stopped: { how, detail: tail ? `${exit}: ${tail}` : exit } });
+  return { how: late ? "time-limit" : "ended", detail: tail ? `${exit}: ${tail}` : exit };
 }
 
 /** Grade every student, `jobs` at a time; results in the students' order. */

@@ -9,6 +9,7 @@
  *
  *   bun tools/classroom/worker.ts < job.json
  */
+import { writeSync } from "node:fs";
 import {
   checksAtOnce,
   gradeProgram,
@@ -68,8 +69,27 @@ export async function gradeJob(job: WorkerJob): Promise<WorkerResult> {
 if (import.meta.main) {
   const job = (await Bun.stdin.json()) as WorkerJob;
   const result = await gradeJob(job);
-  // Written whole before exiting: process.stdout.write to a pipe returns before a large
-  // line is out, and process.exit would cut it (a class's wires make it megabytes).
-  await Bun.write(Bun.stdout, `${job.nonce}${JSON.stringify(result)}\n`);
+  await writeAll(1, `${job.nonce}${JSON.stringify(result)}\n`);
   process.exit(0);
+}
+
+/**
+ * Writes all of `text` to a file descriptor before the worker exits (a class's
+ * wires make the line megabytes). Not process.stdout.write: to a pipe it returns
+ * before a large line is out, and process.exit cuts it. Not Bun.write(Bun.stdout):
+ * when the pipe fills, Bun 1.4.5 may send the first part twice (oven-sh/bun#35953),
+ * seen here as a result line broken in the middle by a second copy of itself.
+ * Each write takes what the pipe has room for; while it is full, wait and go on.
+ */
+export async function writeAll(fd: number, text: string): Promise<void> {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  while (at < bytes.length) {
+    try {
+      at += writeSync(fd, bytes, at, bytes.length - at);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      await Bun.sleep(1);
+    }
+  }
 }
