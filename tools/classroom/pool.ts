@@ -79,9 +79,7 @@ export async function gradeStudent(student: Student, o: PoolOptions, slot = 0): 
   }
 }
 
-type WorkerRun =
-  | { outcomes: WorkerResult["outcomes"] }
-  | { how: "time-limit" | "ended" | "broken"; detail: string };
+type WorkerRun = { outcomes: WorkerResult["outcomes"] } | { how: "time-limit" | "ended" | "broken"; detail: string };
 
 /** One worker for one student: its outcomes, or how it stopped. */
 async function runWorker(job: WorkerJob, o: PoolOptions): Promise<WorkerRun> {
