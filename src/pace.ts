@@ -40,20 +40,20 @@ export class FlushPacer {
 
   /** Something is queued: flush at the end of this turn, or (busy) PACE_MS after the last flush; `now`: this turn, busy or not. */
   schedule(now = false): void {
-    if (this.scheduled === "turn") return;
-    const wait = paceWait(this.last, performance.now(), this.paceMs);
-    if (now || wait <= 0) {
+    // Called for every line queued (a broadcast's loop): when a flush is on its way, nothing to do.
+    if (this.scheduled === "turn" || (this.scheduled === "timer" && !now)) return;
+    const wait = now ? 0 : paceWait(this.last, performance.now(), this.paceMs);
+    if (wait <= 0) {
       if (this.scheduled === "timer") clearTimeout(this.timer);
       this.scheduled = "turn";
       setImmediate(this.run);
-    } else if (this.scheduled === undefined) {
+    } else {
       this.scheduled = "timer";
       this.timer = setTimeout(this.run, wait);
     }
   }
 
   private readonly run = (): void => {
-    if (this.scheduled === undefined) return;
     this.scheduled = undefined;
     this.last = performance.now();
     this.flush();

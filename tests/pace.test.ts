@@ -20,7 +20,7 @@ describe("the flush's pace", () => {
 
   test("when busy, the next flush waits until the pace allows, and carries everything asked meanwhile", async () => {
     let flushes = 0;
-    const pacer = new FlushPacer(() => flushes++, 50);
+    const pacer = new FlushPacer(() => flushes++, 400);
     pacer.schedule();
     await endOfTurn();
     for (let i = 0; i < 10; i++) {
@@ -28,22 +28,22 @@ describe("the flush's pace", () => {
       await endOfTurn();
     }
     expect(flushes).toBe(1);
-    await sleep(70);
+    await sleep(450);
     expect(flushes).toBe(2);
-    await sleep(70);
+    await sleep(450);
     expect(flushes).toBe(2);
   });
 
   test("a full turn flushes at once, whatever the pace, and only once", async () => {
     let flushes = 0;
-    const pacer = new FlushPacer(() => flushes++, 50);
+    const pacer = new FlushPacer(() => flushes++, 400);
     pacer.schedule();
     await endOfTurn();
     pacer.schedule(); // waits for the pace
     pacer.schedule(true); // the turn is full
     await endOfTurn();
     expect(flushes).toBe(2);
-    await sleep(70);
+    await sleep(450);
     expect(flushes).toBe(2);
   });
 

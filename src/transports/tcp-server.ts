@@ -21,9 +21,9 @@ import type { Socket, TCPSocketListener } from "bun";
 import { hostPort } from "../address.ts";
 import type { Hub } from "../hub.ts";
 import type { Peer } from "../hub/member.ts";
+import { FlushPacer } from "../pace.ts";
 import { format, LineDecoder, OutLine } from "../protocol.ts";
 import { concatBytes } from "./bytes.ts";
-import { FlushPacer } from "../pace.ts";
 import type { RunningServer } from "./types.ts";
 
 export interface TcpServerOptions {

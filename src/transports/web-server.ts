@@ -30,8 +30,8 @@ import { hostPort } from "../address.ts";
 import type { Hub } from "../hub.ts";
 import type { Peer } from "../hub/member.ts";
 import { WEB_MESSAGES, type WebMessages } from "../i18n.ts";
-import { format, framesOfDatagram, OutLine } from "../protocol.ts";
 import { FlushPacer } from "../pace.ts";
+import { format, framesOfDatagram, OutLine } from "../protocol.ts";
 import type { RunningServer } from "./types.ts";
 import type { WebPage } from "./web-page.ts";
 

@@ -70,7 +70,8 @@ export async function gradeStudent(student: Student, o: PoolOptions, slot = 0): 
     sandbox: o.iso.sandboxed,
     slot,
   };
-  // A result line that is not whole is the grader's fault, never the student's: graded again, once.
+  // A result line that is not whole is the grader's fault, not the student's: graded again, once
+  // (a second broken line is reported as the grading having ended, with what was wrong).
   for (let attempt = 1; ; attempt++) {
     const run = await runWorker(job, o);
     if ("outcomes" in run) return done({ outcomes: run.outcomes });
