@@ -59,9 +59,9 @@ export class LinkSender {
     });
   }
 
-  /** Batches not yet taken by Redis. */
+  /** Batches not yet taken by Redis; messages not yet cut into a batch (the pace may hold them) count as one more. */
   get waiting(): number {
-    return this.outbox.waiting;
+    return this.outbox.waiting + (this.pending.length > 0 ? 1 : 0);
   }
 
   /** A message for the other hubs: it goes out with the rest of this turn's, or of this round trip's. */
