@@ -90,9 +90,9 @@ describe("the learner's workspace", () => {
     };
     await until(() => runs === 1, 2000, "the first run");
     saveByRename("// two\n");
-    await until(() => runs === 2, 3000, "a run after the first save by rename");
+    await until(() => runs === 2, 10_000, "a run after the first save by rename");
     saveByRename("// three\n");
-    await until(() => runs === 3, 3000, "a run after the second save by rename");
+    await until(() => runs === 3, 10_000, "a run after the second save by rename");
     expect(fingerprint(dir)).toContain("01-echo.ts");
     stop.abort();
     await watching;

@@ -17,7 +17,7 @@
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { boundPorts } from "../harness/kernel.ts";
+import { boundPorts, tcpPortInUse } from "../harness/kernel.ts";
 import {
   accepted,
   activity,
@@ -731,13 +731,15 @@ function saidWhy(crash?: Crash): Text {
  * not with EADDRINUSE because another check's program has that number. Picked
  * below the range the kernel gives outgoing connections (on Linux), so that none
  * of the many clients the grader opens meanwhile can take it before the program
- * binds it.
+ * binds it. A port with any TCP socket on it, even one in TIME_WAIT from an
+ * earlier check, is passed over: a program without SO_REUSEADDR could not bind it.
  */
 async function portFreeForBoth(transport: Transport): Promise<number> {
   const low = ephemeralLow();
   for (let attempt = 0; ; attempt++) {
     const port = low > 12000 ? 10000 + Math.floor(Math.random() * (low - 10000)) : await freePort(transport);
     try {
+      if (tcpPortInUse(port)) throw new Error(`port ${port} has a TCP socket on it`);
       Bun.listen({ hostname: HOST, port, socket: { data() {} } }).stop(true);
       (await Bun.udpSocket({ hostname: HOST, port })).close();
       return port;

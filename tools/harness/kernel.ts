@@ -77,6 +77,23 @@ export function connectedTo(port: number): number[] | undefined {
 }
 
 /**
+ * Is any TCP socket of this machine, in any state, on local port `port`? A
+ * connection in TIME_WAIT counts: a program that binds without SO_REUSEADDR
+ * (Python's socket does) fails there with "Address already in use", though a
+ * test bind from Bun, which sets it, succeeds. False where there is no
+ * /proc/net/tcp (not Linux).
+ */
+export function tcpPortInUse(port: number): boolean {
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"].filter((f) => existsSync(f))) {
+    for (const row of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const local = row.trim().split(/\s+/)[1]; // "0100007F:2329"
+      if (local && parseInt(local.split(":").pop()!, 16) === port) return true;
+    }
+  }
+  return false;
+}
+
+/**
  * The ports a process (and its descendants) listens on over TCP, or has bound
  * over UDP, on this machine: its sockets (/proc/PID/fd) found in the kernel's
  * tables. Undefined where there is no /proc (not Linux).
